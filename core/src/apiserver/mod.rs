@@ -1,0 +1,7 @@
+//! The simulated kube-apiserver: the request pipeline every component goes through
+//! (authentication → authorization → decode and defaulting → mutating admission → validation →
+//! validating admission → storage), and the errors it answers with.
+
+pub mod errors;
+
+pub use errors::{ApiError, FieldError, FieldErrorType, Reason};

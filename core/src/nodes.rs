@@ -1,0 +1,145 @@
+//! The default node pool: real `v1` Node objects shaped like a kubeadm worker running kubelet
+//! v1.33 on containerd, so that nodes exported from a real cluster and simulated ones look alike.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    Node, NodeAddress, NodeCondition, NodeSpec, NodeStatus, NodeSystemInfo,
+};
+
+use crate::sim::SimTime;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+/// The kubelet version every simulated node reports.
+pub const KUBELET_VERSION: &str = "v1.33.1";
+/// The container runtime every simulated node reports.
+pub const CONTAINER_RUNTIME_VERSION: &str = "containerd://2.0.5";
+
+/// The shape of a pool of identical nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodePool {
+    /// How many nodes (named `node-1`, `node-2`, …).
+    pub count: usize,
+    /// CPU capacity, as a quantity string (default `4`).
+    pub cpu: String,
+    /// Memory capacity, as a quantity string (default `16Gi`).
+    pub memory: String,
+    /// Pod capacity (default 110, the kubelet's `--max-pods`).
+    pub pods: u32,
+}
+
+impl Default for NodePool {
+    fn default() -> Self {
+        NodePool {
+            count: 3,
+            cpu: "4".into(),
+            memory: "16Gi".into(),
+            pods: 110,
+        }
+    }
+}
+
+impl NodePool {
+    /// The Node objects of this pool, as their kubelets would register them.
+    pub fn nodes(&self) -> Vec<Node> {
+        (1..=self.count).map(|i| self.node(i)).collect()
+    }
+
+    fn node(&self, index: usize) -> Node {
+        let name = format!("node-{index}");
+        let labels = BTreeMap::from([
+            ("kubernetes.io/arch".to_string(), "amd64".to_string()),
+            ("kubernetes.io/hostname".to_string(), name.clone()),
+            ("kubernetes.io/os".to_string(), "linux".to_string()),
+        ]);
+        let resources = BTreeMap::from([
+            ("cpu".to_string(), Quantity(self.cpu.clone())),
+            ("ephemeral-storage".to_string(), Quantity("100Gi".into())),
+            ("memory".to_string(), Quantity(self.memory.clone())),
+            ("pods".to_string(), Quantity(self.pods.to_string())),
+        ]);
+        // Node IPs and pod CIDRs as kubeadm with the default 10.244.0.0/16 cluster CIDR hands them out.
+        let internal_ip = format!("172.18.0.{}", index + 1);
+        let pod_cidr = format!("10.244.{index}.0/24");
+        Node {
+            metadata: ObjectMeta {
+                name: Some(name.clone()),
+                labels: Some(labels),
+                ..Default::default()
+            },
+            spec: Some(NodeSpec {
+                pod_cidr: Some(pod_cidr.clone()),
+                pod_cidrs: Some(vec![pod_cidr]),
+                ..Default::default()
+            }),
+            status: Some(NodeStatus {
+                addresses: Some(vec![
+                    NodeAddress {
+                        type_: "InternalIP".into(),
+                        address: internal_ip,
+                    },
+                    NodeAddress {
+                        type_: "Hostname".into(),
+                        address: name,
+                    },
+                ]),
+                allocatable: Some(resources.clone()),
+                conditions: Some(healthy_conditions(SimTime::ZERO)),
+                capacity: Some(resources),
+                node_info: Some(NodeSystemInfo {
+                    architecture: "amd64".into(),
+                    boot_id: String::new(),
+                    container_runtime_version: CONTAINER_RUNTIME_VERSION.into(),
+                    kernel_version: "6.1.0-28-amd64".into(),
+                    kube_proxy_version: String::new(),
+                    kubelet_version: KUBELET_VERSION.into(),
+                    machine_id: String::new(),
+                    operating_system: "linux".into(),
+                    os_image: "Debian GNU/Linux 12 (bookworm)".into(),
+                    system_uuid: String::new(),
+                    swap: None,
+                }),
+                ..Default::default()
+            }),
+        }
+    }
+}
+
+/// The conditions a healthy kubelet posts (`kubectl describe node` order), stamped at `now`.
+pub fn healthy_conditions(now: SimTime) -> Vec<NodeCondition> {
+    let condition = |type_: &str, status: &str, reason: &str, message: &str| NodeCondition {
+        type_: type_.into(),
+        status: status.into(),
+        reason: Some(reason.into()),
+        message: Some(message.into()),
+        last_heartbeat_time: Some(now.to_k8s_time()),
+        last_transition_time: Some(now.to_k8s_time()),
+    };
+    vec![
+        condition(
+            "MemoryPressure",
+            "False",
+            "KubeletHasSufficientMemory",
+            "kubelet has sufficient memory available",
+        ),
+        condition(
+            "DiskPressure",
+            "False",
+            "KubeletHasNoDiskPressure",
+            "kubelet has no disk pressure",
+        ),
+        condition(
+            "PIDPressure",
+            "False",
+            "KubeletHasSufficientPID",
+            "kubelet has sufficient PID available",
+        ),
+        condition(
+            "Ready",
+            "True",
+            "KubeletReady",
+            "kubelet is posting ready status",
+        ),
+    ]
+}

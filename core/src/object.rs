@@ -1,0 +1,234 @@
+//! Every API object the simulated cluster stores, as real `k8s-openapi` types, and what the API
+//! server knows about each kind (group, version, resource name, scope, etcd key prefix).
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Event, LimitRange, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod,
+    ResourceQuota, Secret, Service, ServiceAccount,
+};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::api::scheduling::v1::PriorityClass;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::{Metadata, Resource};
+
+/// Static facts about one kind of object, as the API server's discovery and storage know them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KindInfo {
+    /// The kind, e.g. `Pod`.
+    pub kind: &'static str,
+    /// The API group, `""` for the core group.
+    pub group: &'static str,
+    /// The version within the group, e.g. `v1`.
+    pub version: &'static str,
+    /// `apiVersion` as written in manifests, e.g. `apps/v1`.
+    pub api_version: &'static str,
+    /// The plural resource name used in URLs, RBAC rules and messages, e.g. `pods`.
+    pub resource: &'static str,
+    /// Whether objects of this kind live in a namespace.
+    pub namespaced: bool,
+    /// The etcd key prefix under `/registry`, e.g. `pods` or `minions` for nodes.
+    pub etcd_prefix: &'static str,
+}
+
+impl KindInfo {
+    /// The resource as kubectl names it in output lines: `pod`, `deployment.apps`, `job.batch`.
+    pub fn kubectl_resource(&self) -> String {
+        let singular = self.kind.to_ascii_lowercase();
+        if self.group.is_empty() {
+            singular
+        } else {
+            format!("{singular}.{}", self.group)
+        }
+    }
+
+    /// The qualified kind used in `Invalid` status messages: `Pod`, `Deployment.apps`.
+    pub fn qualified_kind(&self) -> String {
+        if self.group.is_empty() {
+            self.kind.to_string()
+        } else {
+            format!("{}.{}", self.kind, self.group)
+        }
+    }
+
+    /// The etcd key of an object of this kind, e.g. `/registry/pods/default/nginx`.
+    pub fn key(&self, namespace: Option<&str>, name: &str) -> String {
+        match namespace {
+            Some(ns) if self.namespaced => format!("/registry/{}/{ns}/{name}", self.etcd_prefix),
+            _ => format!("/registry/{}/{name}", self.etcd_prefix),
+        }
+    }
+}
+
+macro_rules! objects {
+    ($( $variant:ident ( $ty:ty ), $prefix:literal, $namespaced:literal; )*) => {
+        /// One stored API object of any supported kind.
+        #[derive(Debug, Clone, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum Object {
+            $(
+                #[doc = concat!("A `", stringify!($variant), "`.")]
+                $variant($ty),
+            )*
+        }
+
+        /// Every kind the simulated API server serves, in a stable order.
+        pub const KINDS: &[KindInfo] = &[
+            $(
+                KindInfo {
+                    kind: <$ty as Resource>::KIND,
+                    group: <$ty as Resource>::GROUP,
+                    version: <$ty as Resource>::VERSION,
+                    api_version: <$ty as Resource>::API_VERSION,
+                    resource: <$ty as Resource>::URL_PATH_SEGMENT,
+                    namespaced: $namespaced,
+                    etcd_prefix: $prefix,
+                },
+            )*
+        ];
+
+        impl Object {
+            /// What the API server knows about this object's kind.
+            pub fn info(&self) -> &'static KindInfo {
+                let kind = match self {
+                    $( Object::$variant(_) => <$ty as Resource>::KIND, )*
+                };
+                kind_info(kind).expect("every Object variant is listed in KINDS")
+            }
+
+            /// The object's metadata.
+            pub fn meta(&self) -> &ObjectMeta {
+                match self {
+                    $( Object::$variant(o) => o.metadata(), )*
+                }
+            }
+
+            /// The object's metadata, mutably.
+            pub fn meta_mut(&mut self) -> &mut ObjectMeta {
+                match self {
+                    $( Object::$variant(o) => o.metadata_mut(), )*
+                }
+            }
+
+            /// The object as Kubernetes JSON (with `apiVersion` and `kind`).
+            pub fn to_json(&self) -> serde_json::Value {
+                let value = match self {
+                    $( Object::$variant(o) => serde_json::to_value(o), )*
+                };
+                value.unwrap_or(serde_json::Value::Null)
+            }
+
+            /// Decodes a JSON value of the given kind into the typed object (lenient: unknown fields
+            /// are dropped; strict decoding lives in the intake).
+            pub fn from_json(kind: &str, value: serde_json::Value) -> Result<Object, serde_json::Error> {
+                match kind {
+                    $( k if k == <$ty as Resource>::KIND => serde_json::from_value::<$ty>(value).map(Object::$variant), )*
+                    other => Err(serde::de::Error::custom(format!("unsupported kind {other}"))),
+                }
+            }
+        }
+
+        $(
+            impl From<$ty> for Object {
+                fn from(o: $ty) -> Object {
+                    Object::$variant(o)
+                }
+            }
+        )*
+    };
+}
+
+objects! {
+    Namespace(Namespace), "namespaces", false;
+    Node(Node), "minions", false;
+    Pod(Pod), "pods", true;
+    ConfigMap(ConfigMap), "configmaps", true;
+    Secret(Secret), "secrets", true;
+    ServiceAccount(ServiceAccount), "serviceaccounts", true;
+    Service(Service), "services/specs", true;
+    LimitRange(LimitRange), "limitranges", true;
+    ResourceQuota(ResourceQuota), "resourcequotas", true;
+    PersistentVolumeClaim(PersistentVolumeClaim), "persistentvolumeclaims", true;
+    PersistentVolume(PersistentVolume), "persistentvolumes", false;
+    Event(Event), "events", true;
+    PriorityClass(PriorityClass), "priorityclasses", false;
+    Role(Role), "roles", true;
+    ClusterRole(ClusterRole), "clusterroles", false;
+    RoleBinding(RoleBinding), "rolebindings", true;
+    ClusterRoleBinding(ClusterRoleBinding), "clusterrolebindings", false;
+    ReplicaSet(ReplicaSet), "replicasets", true;
+    Deployment(Deployment), "deployments", true;
+    DaemonSet(DaemonSet), "daemonsets", true;
+    Job(Job), "jobs", true;
+    Lease(Lease), "leases", true;
+    EndpointSlice(EndpointSlice), "endpointslices", true;
+}
+
+/// Looks a kind up by its `kind` name, e.g. `Pod`.
+pub fn kind_info(kind: &str) -> Option<&'static KindInfo> {
+    KINDS.iter().find(|k| k.kind == kind)
+}
+
+/// Looks a kind up as discovery would for a manifest's `apiVersion` and `kind`.
+pub fn kind_for(api_version: &str, kind: &str) -> Option<&'static KindInfo> {
+    KINDS
+        .iter()
+        .find(|k| k.kind == kind && k.api_version == api_version)
+}
+
+/// Looks a kind up by its plural resource name or kubectl's short forms (`po`, `no`, `deploy`, …).
+pub fn kind_for_resource(name: &str) -> Option<&'static KindInfo> {
+    let lower = name.to_ascii_lowercase();
+    let base = lower.split('.').next().unwrap_or("");
+    let short = match base {
+        "po" => "pods",
+        "no" => "nodes",
+        "ns" => "namespaces",
+        "cm" => "configmaps",
+        "sa" => "serviceaccounts",
+        "svc" => "services",
+        "limits" => "limitranges",
+        "quota" => "resourcequotas",
+        "pvc" => "persistentvolumeclaims",
+        "pv" => "persistentvolumes",
+        "ev" => "events",
+        "pc" => "priorityclasses",
+        "rs" => "replicasets",
+        "deploy" => "deployments",
+        "ds" => "daemonsets",
+        other => other,
+    };
+    KINDS.iter().find(|k| {
+        k.resource == short
+            || k.kind.eq_ignore_ascii_case(short)
+            || format!("{}s", k.kind.to_ascii_lowercase()) == short
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn pods_and_nodes_have_their_etcd_keys() {
+        let pod = kind_info("Pod").unwrap();
+        assert_eq!(
+            pod.key(Some("default"), "nginx"),
+            "/registry/pods/default/nginx"
+        );
+        let node = kind_info("Node").unwrap();
+        assert_eq!(node.key(None, "node-1"), "/registry/minions/node-1");
+        assert_eq!(
+            kind_for("apps/v1", "Deployment")
+                .unwrap()
+                .kubectl_resource(),
+            "deployment.apps"
+        );
+        assert_eq!(kind_for_resource("deploy").unwrap().kind, "Deployment");
+        assert_eq!(kind_for_resource("po").unwrap().qualified_kind(), "Pod");
+    }
+}

@@ -1,0 +1,51 @@
+//! End-to-end: the release build in `dist/`, served on 127.0.0.1, loaded in headless Chromium.
+//! Run by `cargo xtask test` after `trunk build` (ignored in a plain `cargo test`, which has no
+//! `dist/` and no browser).
+
+use std::time::Duration;
+
+use podflow_tests::{static_server, webdriver::ChromeDriver, workspace_root};
+
+#[test]
+#[ignore = "needs dist/ (trunk build) and chromedriver: run by `cargo xtask test`"]
+fn the_built_app_renders_three_nodes_without_console_errors() {
+    let root = workspace_root();
+    let dist = root.join("dist");
+    assert!(
+        dist.join("index.html").exists(),
+        "run `trunk build --release=true` first"
+    );
+    let server = static_server::serve(&dist).expect("serve dist/");
+    let driver = ChromeDriver::start().expect("chromedriver");
+    let session = driver.session().expect("browser session");
+    session
+        .goto(&format!("{}/", server.base_url))
+        .expect("open the app");
+    session
+        .wait_for(".node", Duration::from_secs(20))
+        .expect("the app renders nodes");
+
+    assert_eq!(session.texts("h1").unwrap(), ["podflow"]);
+    assert_eq!(
+        session.texts(".node .node-name").unwrap(),
+        ["node-1", "node-2", "node-3"]
+    );
+    assert_eq!(
+        session.texts(".node .node-status").unwrap(),
+        ["Ready", "Ready", "Ready"]
+    );
+    let title = session.execute("return document.title").unwrap();
+    assert_eq!(title.as_str(), Some("podflow"));
+
+    let shots = root.join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    std::fs::write(shots.join("home.png"), session.screenshot_png().unwrap()).unwrap();
+
+    let errors: Vec<_> = session
+        .console_log()
+        .unwrap()
+        .into_iter()
+        .filter(|(level, _)| level == "SEVERE")
+        .collect();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+}
