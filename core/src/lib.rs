@@ -19,6 +19,7 @@ pub mod apiserver;
 pub mod cluster;
 pub mod nodes;
 pub mod object;
+pub mod quantity;
 pub mod sim;
 pub mod snapshot;
 

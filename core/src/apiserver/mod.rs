@@ -3,5 +3,7 @@
 //! validating admission → storage), and the errors it answers with.
 
 pub mod errors;
+pub mod request;
 
 pub use errors::{ApiError, FieldError, FieldErrorType, Reason};
+pub use request::{Attributes, Lookup, RequestContext, UserInfo, Verb};
