@@ -17,9 +17,11 @@
 
 pub mod apiserver;
 pub mod cluster;
+pub mod kubectl;
 pub mod nodes;
 pub mod object;
 pub mod quantity;
+pub mod scenario;
 pub mod sim;
 pub mod snapshot;
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 /// The W3C key under which element references are returned.
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735a1ed6e6";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// A chromedriver process on a loopback port, killed on drop.
 pub struct ChromeDriver {
@@ -204,20 +204,42 @@ fn http_json(port: u16, method: &str, path: &str, body: Option<&Value>) -> Resul
     stream
         .write_all(req.as_bytes())
         .map_err(|e| e.to_string())?;
+    // Read the head, then exactly Content-Length bytes (chromedriver may keep the connection open).
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, rest) = text
-        .split_once("\r\n\r\n")
-        .ok_or("malformed HTTP response")?;
-    let payload = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(rest)
-    } else {
-        rest.to_string()
+    let mut buf = [0u8; 8192];
+    let head_end = loop {
+        let n = stream.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("chromedriver closed the connection".into());
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if let Some(pos) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break pos + 4;
+        }
     };
+    let head = String::from_utf8_lossy(&raw[..head_end]).to_ascii_lowercase();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let chunked = head.contains("transfer-encoding: chunked");
+    loop {
+        let have = raw.len() - head_end;
+        let done = match length {
+            Some(len) => have >= len,
+            None => chunked && raw.ends_with(b"0\r\n\r\n"),
+        };
+        if done {
+            break;
+        }
+        let n = stream.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buf[..n]);
+    }
+    let rest = String::from_utf8_lossy(&raw[head_end..]).to_string();
+    let payload = if chunked { dechunk(&rest) } else { rest };
     serde_json::from_str(&payload)
         .map_err(|e| format!("bad JSON from chromedriver ({e}): {payload}"))
 }

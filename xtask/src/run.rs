@@ -174,9 +174,7 @@ pub fn test(env: &Env) -> Result<bool, String> {
         if let Err(e) = crate::size::report(env) {
             eprintln!("{e}");
         }
-        banner(
-            "end to end in headless Chromium: cargo test -p podflow-tests --test e2e -- --ignored",
-        );
+        banner("end to end in headless Chromium: cargo test --workspace --test e2e -- --ignored");
         let mut cmd = env.command("cargo");
         cmd.args([
             "test",

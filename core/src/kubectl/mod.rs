@@ -1,0 +1,8 @@
+//! kubectl's output formats, computed in the core so the CLI and the playground's console print
+//! exactly the same text: ages, tables, apply lines.
+
+pub mod age;
+pub mod table;
+
+pub use age::human_duration;
+pub use table::Table;
