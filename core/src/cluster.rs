@@ -1,40 +1,252 @@
-//! `Cluster`: the one owner of the simulated world — virtual clock, seeded RNG and the objects the
-//! components share — and the entry points the CLI and the playground call.
+//! `Cluster`: the one owner of the simulated world — virtual clock, seeded RNG, the API server
+//! with its store, the timer queue and the flow trace — and the entry points the CLI and the
+//! playground call: `load`, `apply`, `delete`, `step`, `run_for`, `run_until_quiet`, `snapshot`.
 
-use k8s_openapi::api::core::v1::Node;
+use std::sync::Arc;
 
-use crate::nodes::NodePool;
-use crate::sim::{SimRng, SimTime};
-use crate::snapshot::{NodeView, Snapshot};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, NamespaceStatus, Node, ServiceAccount};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde_json::Value;
 
-/// How a cluster starts: its seed and its nodes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+use crate::apiserver::authn::Authenticator;
+use crate::apiserver::server::{ApiServer, Outcome};
+use crate::apiserver::{ApiError, Reason, UserInfo, Verb};
+use crate::intake::{self, DecodeError, Document};
+use crate::kubectl::apply as kapply;
+use crate::nodes::{healthy_conditions, NodePool};
+use crate::object::{kind_for_resource, Object};
+use crate::scenario::{self, ScenarioSpec};
+use crate::sim::{SimDuration, SimRng, SimTime, TimerQueue};
+use crate::snapshot::{NodeView, PodView, Snapshot};
+use crate::trace::{Stage, Trace, TraceStep};
+
+/// How a cluster starts: its seed, its nodes and its users.
+#[derive(Debug, Clone, Default)]
 pub struct ClusterConfig {
     /// Seed of the one RNG; the same seed replays the same run.
     pub seed: u64,
-    /// The default node pool, used when the scenario brings no Node objects.
+    /// The default node pool, used when `nodes` is empty.
     pub pool: NodePool,
+    /// Nodes given as real Node objects (they replace the default pool).
+    pub nodes: Vec<Node>,
+    /// The scenario document's spec (users, actions).
+    pub scenario: ScenarioSpec,
+}
+
+/// What `kubectl apply` printed for one object (or one file that failed as a whole).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ApplyResult {
+    /// Whether the object was accepted (`created`, `configured`, `unchanged`).
+    pub ok: bool,
+    /// The line(s) kubectl printed: `pod/nginx created` on stdout, or the error on stderr.
+    pub message: String,
+    /// `Warning: …` lines kubectl printed on stderr before the result.
+    pub warnings: Vec<String>,
+}
+
+impl ApplyResult {
+    fn ok(message: String, warnings: Vec<String>) -> ApplyResult {
+        ApplyResult { ok: true, message, warnings }
+    }
+    fn err(message: String) -> ApplyResult {
+        ApplyResult { ok: false, message, warnings: Vec::new() }
+    }
+}
+
+/// Something due at a moment of virtual time.
+#[derive(Debug, Clone, PartialEq)]
+enum Task {
+    /// The scenario's timed action with this index.
+    Action(usize),
+}
+
+/// What one `step` did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepReport {
+    /// When it happened.
+    pub time: SimTime,
+    /// The trace steps it produced.
+    pub steps: Vec<TraceStep>,
+    /// kubectl's output for actions that apply or delete.
+    pub results: Vec<ApplyResult>,
 }
 
 /// A whole simulated Kubernetes cluster.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Cluster {
     now: SimTime,
     seed: u64,
-    #[allow(dead_code)]
     rng: SimRng,
-    nodes: Vec<Node>,
+    api: ApiServer,
+    authn: Authenticator,
+    scenario: ScenarioSpec,
+    timers: TimerQueue<Task>,
+    trace: Trace,
 }
 
+/// The namespaces every cluster starts with.
+const SYSTEM_NAMESPACES: [&str; 4] = ["default", "kube-node-lease", "kube-public", "kube-system"];
+
 impl Cluster {
-    /// A cluster with the configured node pool, at virtual time zero.
+    /// A cluster with its nodes, system namespaces, default service accounts, RBAC bootstrap
+    /// roles and priority classes, at virtual time zero.
     pub fn new(config: ClusterConfig) -> Cluster {
-        Cluster {
+        let mut authn = Authenticator::new();
+        for user in &config.scenario.users {
+            let groups: Vec<&str> = user.groups.iter().map(String::as_str).collect();
+            if let Some(token) = &user.token {
+                authn.add_user(&user.name, &groups, token);
+            }
+        }
+        let mut cluster = Cluster {
             now: SimTime::ZERO,
             seed: config.seed,
             rng: SimRng::new(config.seed),
-            nodes: config.pool.nodes(),
+            api: ApiServer::default(),
+            authn,
+            scenario: config.scenario.clone(),
+            timers: TimerQueue::default(),
+            trace: Trace::default(),
+        };
+        for ns in SYSTEM_NAMESPACES {
+            cluster.bootstrap_namespace(ns);
         }
+        for obj in crate::apiserver::bootstrap::objects() {
+            let _ = cluster.api.bootstrap(obj, SimTime::ZERO, &mut cluster.rng);
+        }
+        let nodes = if config.nodes.is_empty() { config.pool.nodes() } else { config.nodes };
+        for mut node in nodes {
+            let status = node.status.get_or_insert_with(Default::default);
+            if status.conditions.as_ref().is_none_or(|c| c.is_empty()) {
+                status.conditions = Some(healthy_conditions(SimTime::ZERO));
+            }
+            let _ = cluster.api.bootstrap(Object::Node(node), SimTime::ZERO, &mut cluster.rng);
+        }
+        for (i, action) in config.scenario.actions.iter().enumerate() {
+            if let Ok(at) = scenario::parse_duration(&action.at) {
+                cluster.timers.push(SimTime::ZERO.plus(at), Task::Action(i));
+            }
+        }
+        cluster
+    }
+
+    /// Builds a cluster from scenario files — real Kubernetes objects plus at most one
+    /// `podflow.dev/v1alpha1` Scenario document — and applies every object at t=0 as
+    /// `kubectl apply -f` would, file by file. Node objects become the cluster's nodes.
+    pub fn load(files: &[(String, String)]) -> (Cluster, Vec<ApplyResult>) {
+        let mut spec = ScenarioSpec::default();
+        let mut nodes = Vec::new();
+        let mut per_file: Vec<(String, Result<Vec<Document>, String>)> = Vec::new();
+        let mut early = Vec::new();
+        for (source, text) in files {
+            match intake::parse_manifest(text, source) {
+                Err(e) => per_file.push((source.clone(), Err(e.to_string()))),
+                Ok(docs) => {
+                    let mut rest = Vec::new();
+                    for doc in docs {
+                        let api_version = doc.value.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+                        let kind = doc.value.get("kind").and_then(Value::as_str).unwrap_or("");
+                        if api_version == scenario::API_VERSION && kind == scenario::KIND {
+                            match scenario_spec(&doc.value) {
+                                Ok(s) => spec = s,
+                                Err(e) => early.push(ApplyResult::err(format!(
+                                    "error: error validating \"{source}\": error validating data: {e}"
+                                ))),
+                            }
+                        } else if api_version == "v1" && kind == "Node" {
+                            match intake::decode(&doc, source) {
+                                Ok(Object::Node(n)) => nodes.push(n),
+                                Ok(_) => {}
+                                Err(e) => early.push(ApplyResult::err(e.kubectl_message("creating"))),
+                            }
+                        } else {
+                            rest.push(doc);
+                        }
+                    }
+                    per_file.push((source.clone(), Ok(rest)));
+                }
+            }
+        }
+        let mut pool = NodePool::default();
+        if let Some(p) = &spec.nodes {
+            if let Some(c) = p.count {
+                pool.count = c;
+            }
+            if let Some(c) = &p.cpu {
+                pool.cpu = c.clone();
+            }
+            if let Some(m) = &p.memory {
+                pool.memory = m.clone();
+            }
+            if let Some(n) = p.pods {
+                pool.pods = n;
+            }
+        }
+        let config = ClusterConfig { seed: spec.seed.unwrap_or(1), pool, nodes, scenario: spec };
+        let mut cluster = Cluster::new(config);
+        let mut results = early;
+        let user = cluster.scenario_user(None);
+        for (source, docs) in per_file {
+            match docs {
+                Err(e) => results.push(ApplyResult::err(e)),
+                Ok(docs) => results.extend(cluster.apply_documents(&docs, &source, &user)),
+            }
+        }
+        (cluster, results)
+    }
+
+    fn scenario_user(&self, name: Option<&str>) -> UserInfo {
+        let name = name.or(self.scenario.as_user.as_deref());
+        match name {
+            None | Some("kubernetes-admin") => UserInfo::admin(),
+            Some(n) => {
+                let groups: Vec<&str> = self
+                    .scenario
+                    .users
+                    .iter()
+                    .find(|u| u.name == n)
+                    .map(|u| u.groups.iter().map(String::as_str).collect())
+                    .unwrap_or_default();
+                UserInfo::new(n, &groups)
+            }
+        }
+    }
+
+    fn bootstrap_namespace(&mut self, name: &str) {
+        let ns = Namespace {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                labels: Some([("kubernetes.io/metadata.name".to_string(), name.to_string())].into()),
+                ..Default::default()
+            },
+            status: Some(NamespaceStatus { phase: Some("Active".into()), ..Default::default() }),
+            ..Default::default()
+        };
+        let _ = self.api.bootstrap(Object::Namespace(ns), self.now, &mut self.rng);
+        self.populate_namespace(name);
+    }
+
+    /// What the service-account and root-CA controllers put in every namespace: the `default`
+    /// ServiceAccount and the `kube-root-ca.crt` ConfigMap.
+    fn populate_namespace(&mut self, name: &str) {
+        let sa = ServiceAccount {
+            metadata: ObjectMeta { name: Some("default".into()), namespace: Some(name.into()), ..Default::default() },
+            ..Default::default()
+        };
+        let _ = self.api.bootstrap(Object::ServiceAccount(sa), self.now, &mut self.rng);
+        let ca = ConfigMap {
+            metadata: ObjectMeta {
+                name: Some("kube-root-ca.crt".into()),
+                namespace: Some(name.into()),
+                annotations: Some(
+                    [("kubernetes.io/description".to_string(), "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.".to_string())].into(),
+                ),
+                ..Default::default()
+            },
+            data: Some([("ca.crt".to_string(), "-----BEGIN CERTIFICATE-----\n(simulated cluster CA)\n-----END CERTIFICATE-----\n".to_string())].into()),
+            ..Default::default()
+        };
+        let _ = self.api.bootstrap(Object::ConfigMap(ca), self.now, &mut self.rng);
     }
 
     /// The current virtual time.
@@ -47,20 +259,296 @@ impl Cluster {
         self.seed
     }
 
+    /// The API server (and through it the store), for reading.
+    pub fn api(&self) -> &ApiServer {
+        &self.api
+    }
+
+    /// The flow trace so far.
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// `kubectl apply -f <source>` of a manifest text as the scenario's user.
+    pub fn apply(&mut self, text: &str, source: &str) -> Vec<ApplyResult> {
+        let user = self.scenario_user(None);
+        self.apply_as(text, source, &user)
+    }
+
+    /// `kubectl apply -f <source>` as a given user.
+    pub fn apply_as(&mut self, text: &str, source: &str, user: &UserInfo) -> Vec<ApplyResult> {
+        match intake::parse_manifest(text, source) {
+            Err(e) => vec![ApplyResult::err(e.to_string())],
+            Ok(docs) => self.apply_documents(&docs, source, user),
+        }
+    }
+
+    /// Applies parsed documents in order. Successes are reported in order; errors come after
+    /// them, as kubectl prints its aggregated errors last.
+    pub fn apply_documents(&mut self, docs: &[Document], source: &str, user: &UserInfo) -> Vec<ApplyResult> {
+        let mut ok = Vec::new();
+        let mut errors = Vec::new();
+        for doc in docs {
+            match self.apply_document(doc, source, user) {
+                Ok(r) => ok.push(r),
+                Err(r) => errors.push(r),
+            }
+        }
+        ok.extend(errors);
+        ok
+    }
+
+    fn trace_kubectl(&mut self, object: String, detail: String) {
+        self.trace.push(TraceStep { time: self.now, component: "kubectl".into(), stage: Stage::Kubectl, object, detail });
+    }
+
+    fn record(&mut self, outcome: &Outcome) {
+        for step in &outcome.trace {
+            self.trace.push(step.clone());
+        }
+    }
+
+    fn apply_document(&mut self, doc: &Document, source: &str, user: &UserInfo) -> Result<ApplyResult, ApplyResult> {
+        // kubectl fills in the namespace of its context before computing anything.
+        let mut manifest = doc.value.clone();
+        let obj = match intake::decode(doc, source) {
+            Ok(o) => o,
+            Err(DecodeError::Client(text)) => return Err(ApplyResult::err(text)),
+            Err(e) => return Err(ApplyResult::err(e.kubectl_message("creating"))),
+        };
+        let info = obj.info();
+        let name = obj.meta().name.clone().unwrap_or_default();
+        let namespace = if info.namespaced {
+            let ns = obj.meta().namespace.clone().unwrap_or_else(|| "default".into());
+            if let Some(meta) = manifest.get_mut("metadata").and_then(Value::as_object_mut) {
+                meta.insert("namespace".into(), Value::String(ns.clone()));
+            }
+            ns
+        } else {
+            String::new()
+        };
+        let shown = format!("{}/{}", info.kubectl_resource(), if name.is_empty() { "" } else { &name });
+        self.trace_kubectl(shown.clone(), format!("apply -f {source}: {} {}", info.kind, name));
+        let annotated = kapply::with_last_applied(&manifest);
+        let existing = if name.is_empty() { None } else { self.api.get(info.kind, &namespace, &name) };
+        match existing {
+            None => {
+                let obj = Object::from_json(info.kind, annotated).map_err(|e| ApplyResult::err(format!("error: {e}")))?;
+                let outcome = self.api.create(user, obj, self.now, &mut self.rng, "kubectl");
+                self.record(&outcome);
+                match outcome.result {
+                    Ok(stored) => {
+                        self.after_create(&stored);
+                        let stored_name = stored.meta().name.clone().unwrap_or_default();
+                        Ok(ApplyResult::ok(
+                            format!("{}/{} created", info.kubectl_resource(), stored_name),
+                            outcome.warnings.iter().map(|w| format!("Warning: {w}")).collect(),
+                        ))
+                    }
+                    Err(e) => Err(ApplyResult::err(e.kubectl_message("creating", source))),
+                }
+            }
+            Some(live) => {
+                let live_json = live.to_json();
+                let original = kapply::last_applied(&live_json);
+                let Some(patch) = kapply::three_way_patch(original.as_ref(), &annotated, &live_json) else {
+                    return Ok(ApplyResult::ok(format!("{shown} unchanged"), Vec::new()));
+                };
+                let merged = kapply::apply_patch(&live_json, &patch);
+                let obj = Object::from_json(info.kind, merged).map_err(|e| ApplyResult::err(format!("error: {e}")))?;
+                let outcome = self.api.update(user, Verb::Patch, obj, self.now, &mut self.rng, "kubectl");
+                self.record(&outcome);
+                match outcome.result {
+                    Ok(_) => Ok(ApplyResult::ok(
+                        format!("{shown} configured"),
+                        outcome.warnings.iter().map(|w| format!("Warning: {w}")).collect(),
+                    )),
+                    Err(e) if e.reason == Reason::Invalid => Err(ApplyResult::err(e.kubectl_message("patching", source))),
+                    Err(e) => Err(ApplyResult::err(patch_error(&e, &patch, info, &namespace, &name, source))),
+                }
+            }
+        }
+    }
+
+    /// Reactions of the controllers that a create triggers immediately in this engine.
+    fn after_create(&mut self, stored: &Arc<Object>) {
+        if let Object::Namespace(ns) = &**stored {
+            if let Some(name) = ns.metadata.name.clone() {
+                self.populate_namespace(&name);
+            }
+        }
+    }
+
+    /// `kubectl delete <resource> <name> -n <namespace>`: `pod "nginx" deleted` or the error.
+    pub fn delete(&mut self, resource: &str, namespace: &str, name: &str) -> ApplyResult {
+        let user = self.scenario_user(None);
+        self.delete_as(resource, namespace, name, &user)
+    }
+
+    /// `kubectl delete` as a given user.
+    pub fn delete_as(&mut self, resource: &str, namespace: &str, name: &str, user: &UserInfo) -> ApplyResult {
+        let Some(info) = kind_for_resource(resource) else {
+            return ApplyResult::err(format!("error: the server doesn't have a resource type \"{resource}\""));
+        };
+        let outcome = self.api.delete(user, info, namespace, name, None, self.now, "kubectl");
+        self.record(&outcome);
+        match outcome.result {
+            Ok(_) => ApplyResult::ok(format!("{} \"{name}\" deleted", info.kubectl_resource()), Vec::new()),
+            Err(e) => ApplyResult::err(e.kubectl_message("", "")),
+        }
+    }
+
+    /// When the next thing is due, if anything is.
+    pub fn next_due(&self) -> Option<SimTime> {
+        self.timers.peek_time()
+    }
+
+    /// Handles the next due item (moving the clock to it) and says what happened; `None` when
+    /// nothing is left to do.
+    pub fn step(&mut self) -> Option<StepReport> {
+        let (time, task) = self.timers.pop()?;
+        self.now = self.now.max(time);
+        let first = self.trace.next_seq();
+        let mut results = Vec::new();
+        match task {
+            Task::Action(i) => results.extend(self.run_action(i)),
+        }
+        let steps = self.trace.since(first).cloned().collect();
+        Some(StepReport { time: self.now, steps, results })
+    }
+
+    /// Runs every item due up to `now + d`, then leaves the clock at `now + d`.
+    pub fn run_for(&mut self, d: SimDuration) -> Vec<StepReport> {
+        let end = self.now.plus(d);
+        let mut reports = Vec::new();
+        while self.timers.peek_time().is_some_and(|t| t <= end) {
+            if let Some(r) = self.step() {
+                reports.push(r);
+            }
+        }
+        self.now = end;
+        reports
+    }
+
+    /// Steps until nothing is due or `limit` steps ran; returns how many ran.
+    pub fn run_until_quiet(&mut self, limit: usize) -> usize {
+        let mut n = 0;
+        while n < limit && self.step().is_some() {
+            n += 1;
+        }
+        n
+    }
+
+    fn run_action(&mut self, index: usize) -> Vec<ApplyResult> {
+        let Some(action) = self.scenario.actions.get(index).cloned() else {
+            return Vec::new();
+        };
+        let user = self.scenario_user(action.as_user.as_deref());
+        let namespace = action.namespace.clone().unwrap_or_else(|| "default".into());
+        if let Some(text) = &action.apply {
+            return self.apply_as(text, "-", &user);
+        }
+        if let Some(target) = &action.delete {
+            let (resource, name) = target.split_once('/').unwrap_or((target.as_str(), ""));
+            return vec![self.delete_as(resource, &namespace, name, &user)];
+        }
+        if let Some(node) = action.cordon.as_ref().or(action.uncordon.as_ref()) {
+            let unschedulable = action.cordon.is_some();
+            return vec![self.set_unschedulable(node, unschedulable, &user)];
+        }
+        Vec::new()
+    }
+
+    /// `kubectl cordon|uncordon <node>`.
+    pub fn set_unschedulable(&mut self, node: &str, unschedulable: bool, user: &UserInfo) -> ApplyResult {
+        let Some(live) = self.api.get("Node", "", node) else {
+            return ApplyResult::err(format!("Error from server (NotFound): nodes \"{node}\" not found"));
+        };
+        let mut obj = (*live).clone();
+        if let Object::Node(n) = &mut obj {
+            let spec = n.spec.get_or_insert_with(Default::default);
+            if spec.unschedulable.unwrap_or(false) == unschedulable {
+                let verb = if unschedulable { "cordoned" } else { "uncordoned" };
+                return ApplyResult::ok(format!("node/{node} already {verb}"), Vec::new());
+            }
+            spec.unschedulable = if unschedulable { Some(true) } else { None };
+        }
+        let outcome = self.api.update(user, Verb::Patch, obj, self.now, &mut self.rng, "kubectl");
+        self.record(&outcome);
+        match outcome.result {
+            Ok(_) => ApplyResult::ok(
+                format!("node/{node} {}", if unschedulable { "cordoned" } else { "uncordoned" }),
+                Vec::new(),
+            ),
+            Err(e) => ApplyResult::err(e.kubectl_message("", "")),
+        }
+    }
+
     /// A ready-to-render view of the cluster at the current time.
     pub fn snapshot(&self) -> Snapshot {
-        Snapshot {
-            time: self.now,
-            seed: self.seed,
-            nodes: self.nodes.iter().map(NodeView::from_node).collect(),
-        }
+        let lookup = self.api.lookup();
+        use crate::apiserver::Lookup;
+        let nodes = lookup
+            .list("Node", None)
+            .iter()
+            .filter_map(|o| match &**o {
+                Object::Node(n) => Some(NodeView::from_node(n)),
+                _ => None,
+            })
+            .collect();
+        let pods = lookup
+            .list("Pod", None)
+            .iter()
+            .filter_map(|o| match &**o {
+                Object::Pod(p) => Some(PodView::from_pod(p, self.now)),
+                _ => None,
+            })
+            .collect();
+        Snapshot { time: self.now, seed: self.seed, revision: self.api.store.revision(), nodes, pods }
+    }
+
+    /// Every stored object of the given kinds (all when empty), in key order.
+    pub fn objects(&self, kinds: &[&str]) -> Vec<Arc<Object>> {
+        use crate::apiserver::Lookup;
+        let lookup = self.api.lookup();
+        crate::object::KINDS
+            .iter()
+            .filter(|k| kinds.is_empty() || kinds.contains(&k.kind))
+            .flat_map(|k| lookup.list(k.kind, None))
+            .collect()
     }
 }
 
 impl Default for Cluster {
     fn default() -> Self {
-        Cluster::new(ClusterConfig::default())
+        Cluster::new(ClusterConfig { seed: 1, ..Default::default() })
     }
+}
+
+fn scenario_spec(doc: &Value) -> Result<ScenarioSpec, String> {
+    let spec = doc.get("spec").cloned().unwrap_or(Value::Object(Default::default()));
+    serde_json::from_value(spec).map_err(|e| format!("Scenario.spec: {e}"))
+}
+
+/// kubectl apply's error for a refused patch (other than Invalid, which kubectl rebuilds from
+/// the causes): `Error from server (<Reason>): error when applying patch: …`.
+fn patch_error(
+    e: &ApiError,
+    patch: &Value,
+    info: &crate::object::KindInfo,
+    namespace: &str,
+    name: &str,
+    source: &str,
+) -> String {
+    let gv = if info.group.is_empty() { format!("/{}", info.version) } else { format!("{}/{}", info.group, info.version) };
+    format!(
+        "Error from server ({}): error when applying patch:\n{}\nto:\nResource: \"{gv}, Resource={}\", GroupVersionKind: \"{gv}, Kind={}\"\nName: \"{name}\", Namespace: \"{namespace}\"\nfor: \"{source}\": error when patching \"{source}\": {}",
+        e.reason.as_str(),
+        patch,
+        info.resource,
+        info.kind,
+        e.message
+    )
 }
 
 #[cfg(test)]
@@ -70,7 +558,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
-    fn a_default_cluster_has_three_nodes() {
+    fn a_default_cluster_has_three_ready_nodes() {
         let snap = Cluster::default().snapshot();
         let names: Vec<&str> = snap.nodes.iter().map(|n| n.name.as_str()).collect();
         assert_eq!(names, ["node-1", "node-2", "node-3"]);

@@ -24,6 +24,7 @@ pub mod quantity;
 pub mod scenario;
 pub mod sim;
 pub mod snapshot;
+pub mod trace;
 
 pub use cluster::{Cluster, ClusterConfig};
 pub use snapshot::{NodeView, Snapshot};

@@ -1,9 +1,11 @@
 //! Ready-to-render views of the cluster, computed in the core so the web crate holds no Kubernetes
 //! logic: what `kubectl get` would show, as plain serializable data.
 
-use k8s_openapi::api::core::v1::Node;
+use k8s_openapi::api::core::v1::{Node, Pod};
 use serde::{Deserialize, Serialize};
 
+use crate::kubectl::age::human_duration;
+use crate::kubectl::pods::pod_columns;
 use crate::sim::SimTime;
 
 /// Everything a frontend needs to draw one moment of the cluster.
@@ -13,8 +15,79 @@ pub struct Snapshot {
     pub time: SimTime,
     /// The seed of the run.
     pub seed: u64,
+    /// The store's revision at this moment.
+    pub revision: i64,
     /// Nodes in name order.
     pub nodes: Vec<NodeView>,
+    /// Pods in namespace/name order.
+    pub pods: Vec<PodView>,
+}
+
+/// One pod as `kubectl get pods -o wide` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodView {
+    /// `metadata.namespace`.
+    pub namespace: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// READY, e.g. `1/1`.
+    pub ready: String,
+    /// kubectl's STATUS.
+    pub status: String,
+    /// RESTARTS, e.g. `0` or `5 (27s ago)`.
+    pub restarts: String,
+    /// AGE.
+    pub age: String,
+    /// IP (`<none>` when unset).
+    pub ip: String,
+    /// NODE (`<none>` when unscheduled).
+    pub node: String,
+    /// NOMINATED NODE (`<none>` when unset).
+    pub nominated_node: String,
+    /// READINESS GATES (`<none>` or `ready/total`).
+    pub readiness_gates: String,
+}
+
+impl PodView {
+    /// The view of a Pod object at `now`.
+    pub fn from_pod(pod: &Pod, now: SimTime) -> PodView {
+        let cols = pod_columns(pod, now);
+        let status = pod.status.as_ref();
+        let none = || "<none>".to_string();
+        let age = pod
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .map(|t| human_duration(now.since(SimTime::from_k8s_time(t))))
+            .unwrap_or_else(|| "<unknown>".into());
+        let gates = pod.spec.as_ref().and_then(|s| s.readiness_gates.as_ref()).filter(|g| !g.is_empty());
+        let readiness_gates = match gates {
+            None => none(),
+            Some(g) => {
+                let conditions = status.and_then(|s| s.conditions.clone()).unwrap_or_default();
+                let ready = g
+                    .iter()
+                    .filter(|gate| conditions.iter().any(|c| c.type_ == gate.condition_type && c.status == "True"))
+                    .count();
+                format!("{ready}/{}", g.len())
+            }
+        };
+        PodView {
+            namespace: pod.metadata.namespace.clone().unwrap_or_default(),
+            name: pod.metadata.name.clone().unwrap_or_default(),
+            ready: cols.ready,
+            status: cols.status,
+            restarts: cols.restarts,
+            age,
+            ip: status.and_then(|s| s.pod_ip.clone()).filter(|s| !s.is_empty()).unwrap_or_else(none),
+            node: pod.spec.as_ref().and_then(|s| s.node_name.clone()).filter(|s| !s.is_empty()).unwrap_or_else(none),
+            nominated_node: status
+                .and_then(|s| s.nominated_node_name.clone())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(none),
+            readiness_gates,
+        }
+    }
 }
 
 /// One node as a card shows it.

@@ -2,6 +2,8 @@
 //! exactly the same text: ages, tables, apply lines.
 
 pub mod age;
+pub mod apply;
+pub mod pods;
 pub mod table;
 
 pub use age::human_duration;

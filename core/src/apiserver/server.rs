@@ -1,0 +1,474 @@
+//! The API server's request handling: every create, update, status update and delete goes
+//! through authentication's result, RBAC, scheme defaulting, mutating admission, the registry
+//! strategy, validation, validating admission and the etcd write — each stage recorded as a
+//! trace step so the flow view can show what happened and why.
+
+use std::sync::Arc;
+
+use crate::apiserver::admission::Chain;
+use crate::apiserver::{authz, defaults, prepare, validation};
+use crate::apiserver::{ApiError, Attributes, Lookup, Reason, RequestContext, UserInfo, Verb};
+use crate::object::{kind_info, KindInfo, Object};
+use crate::sim::{SimRng, SimTime};
+use crate::store::Store;
+use crate::trace::{Stage, TraceStep};
+
+/// The component name the API server's own trace steps carry.
+pub const COMPONENT: &str = "kube-apiserver";
+
+/// Read access to the store through the `Lookup` trait admission and RBAC use.
+pub struct StoreLookup<'a>(pub &'a Store);
+
+impl Lookup for StoreLookup<'_> {
+    fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<Arc<Object>> {
+        let info = kind_info(kind)?;
+        self.0.get(&info.key(Some(namespace), name)).cloned()
+    }
+
+    fn list(&self, kind: &str, namespace: Option<&str>) -> Vec<Arc<Object>> {
+        let Some(info) = kind_info(kind) else {
+            return Vec::new();
+        };
+        let prefix = match namespace {
+            Some(ns) if info.namespaced => format!("/registry/{}/{ns}/", info.etcd_prefix),
+            _ => format!("/registry/{}/", info.etcd_prefix),
+        };
+        self.0.list(&prefix).items
+    }
+}
+
+/// The result of one request: the stored object or the error, the warnings for the client and
+/// the trace of every stage it went through.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The object as stored (or as it was before a delete), or why the request failed.
+    pub result: Result<Arc<Object>, ApiError>,
+    /// `Warning: …` lines for the client.
+    pub warnings: Vec<String>,
+    /// What each stage did.
+    pub trace: Vec<TraceStep>,
+}
+
+/// The simulated kube-apiserver in front of the store.
+pub struct ApiServer {
+    /// The etcd behind it.
+    pub store: Store,
+    /// The enabled admission plugins.
+    pub chain: Chain,
+}
+
+impl std::fmt::Debug for ApiServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiServer").field("store", &self.store).finish_non_exhaustive()
+    }
+}
+
+impl Default for ApiServer {
+    fn default() -> Self {
+        ApiServer { store: Store::default(), chain: Chain::default() }
+    }
+}
+
+/// Builds trace steps for one request.
+struct Tracer {
+    now: SimTime,
+    object: String,
+    steps: Vec<TraceStep>,
+}
+
+impl Tracer {
+    fn new(now: SimTime, info: &KindInfo, namespace: &str, name: &str) -> Tracer {
+        let object = if info.namespaced {
+            format!("{}/{namespace}/{name}", info.kind)
+        } else {
+            format!("{}/{name}", info.kind)
+        };
+        Tracer { now, object, steps: Vec::new() }
+    }
+
+    fn step(&mut self, stage: Stage, detail: impl Into<String>) {
+        self.steps.push(TraceStep {
+            time: self.now,
+            component: COMPONENT.to_string(),
+            stage,
+            object: self.object.clone(),
+            detail: detail.into(),
+        });
+    }
+
+    fn fail(self, error: ApiError, warnings: Vec<String>) -> Outcome {
+        Outcome { result: Err(error), warnings, trace: self.steps }
+    }
+}
+
+/// `<plural> "<name>"` as upstream names objects in messages.
+fn resource_name(info: &KindInfo) -> String {
+    if info.group.is_empty() {
+        info.resource.to_string()
+    } else {
+        format!("{}.{}", info.resource, info.group)
+    }
+}
+
+impl ApiServer {
+    /// A lookup over the current store contents.
+    pub fn lookup(&self) -> StoreLookup<'_> {
+        StoreLookup(&self.store)
+    }
+
+    /// The stored object of `kind` at `namespace`/`name`.
+    pub fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<Arc<Object>> {
+        self.lookup().get(kind, namespace, name)
+    }
+
+    fn authorize(&self, attrs: &Attributes, t: &mut Tracer) -> Result<(), ApiError> {
+        t.step(
+            Stage::Authentication,
+            format!("authenticated as {} (groups: {})", attrs.user.name, attrs.user.groups.join(", ")),
+        );
+        match authz::authorize(attrs, &self.lookup()) {
+            Ok(decision) => {
+                t.step(Stage::Authorization, format!("RBAC: allowed: {}", decision.reason));
+                Ok(())
+            }
+            Err(e) => {
+                t.step(Stage::Authorization, format!("RBAC: denied: {}", e.message));
+                Err(e)
+            }
+        }
+    }
+
+    /// `POST`: creates an object (the namespace must already be set for namespaced kinds).
+    pub fn create(&mut self, user: &UserInfo, mut obj: Object, now: SimTime, rng: &mut SimRng, writer: &str) -> Outcome {
+        let info = obj.info();
+        let namespace = if info.namespaced { obj.meta().namespace.clone().unwrap_or_default() } else { String::new() };
+        let shown_name = obj.meta().name.clone().or_else(|| obj.meta().generate_name.clone()).unwrap_or_default();
+        let mut t = Tracer::new(now, info, &namespace, &shown_name);
+        let attrs = Attributes {
+            user: user.clone(),
+            verb: Verb::Create,
+            kind: info,
+            subresource: None,
+            namespace: namespace.clone(),
+            name: shown_name.clone(),
+        };
+        if let Err(e) = self.authorize(&attrs, &mut t) {
+            return t.fail(e, Vec::new());
+        }
+        if let Err(e) = defaults::set_defaults(&mut obj) {
+            t.step(Stage::Defaulting, format!("decode failed: {}", e.message));
+            return t.fail(e, Vec::new());
+        }
+        t.step(Stage::Defaulting, "scheme defaults applied");
+        let lookup_store = &self.store;
+        let lookup = StoreLookup(lookup_store);
+        let mut ctx = RequestContext { now, rng, lookup: &lookup };
+        let report = match self.chain.admit(&attrs, &mut obj, None, &mut ctx) {
+            Ok(r) => r,
+            Err(rejection) => {
+                trace_admission(&mut t, &rejection.report);
+                return t.fail(rejection.error, rejection.report.warnings);
+            }
+        };
+        trace_admission(&mut t, &report);
+        if obj.meta().name.as_deref().unwrap_or("").is_empty() {
+            if let Some(base) = obj.meta().generate_name.clone().filter(|b| !b.is_empty()) {
+                let name = prepare::generate_name(&base, ctx.rng);
+                t.step(Stage::Prepare, format!("generated name {name} from generateName {base}"));
+                obj.meta_mut().name = Some(name);
+            }
+        }
+        for change in prepare::prepare_for_create(&mut obj, &mut ctx) {
+            t.step(Stage::Prepare, change);
+        }
+        let name = obj.meta().name.clone().unwrap_or_default();
+        let errors = validation::validate_create(&obj);
+        if !errors.is_empty() {
+            let e = ApiError::invalid(&info.qualified_kind(), &name, errors);
+            t.step(Stage::Validation, format!("invalid: {}", e.message));
+            return t.fail(e, report.warnings);
+        }
+        t.step(Stage::Validation, "valid");
+        let report = match self.chain.validate(&attrs, &obj, None, &ctx, report) {
+            Ok(r) => r,
+            Err(rejection) => {
+                trace_admission_from(&mut t, &rejection.report, crate::apiserver::admission::Phase::Validating);
+                return t.fail(rejection.error, rejection.report.warnings);
+            }
+        };
+        trace_admission_from(&mut t, &report, crate::apiserver::admission::Phase::Validating);
+        let key = info.key(Some(&namespace), &name);
+        match self.store.create(&key, obj, writer) {
+            Ok(stored) => {
+                t.step(
+                    Stage::Storage,
+                    format!("created {key} at revision {}", stored.meta().resource_version.as_deref().unwrap_or("")),
+                );
+                self.write_quota_usage(&report.quota_usage, &mut t);
+                Outcome { result: Ok(stored), warnings: report.warnings, trace: t.steps }
+            }
+            Err(e) => {
+                let e = e.to_api_error(&resource_name(info), &name);
+                t.step(Stage::Storage, format!("refused: {}", e.message));
+                t.fail(e, report.warnings)
+            }
+        }
+    }
+
+    /// `PUT`/`PATCH` of a whole object (`verb` says which for RBAC): the stored object's
+    /// identity and status are kept, the new spec validated against the old one.
+    pub fn update(
+        &mut self,
+        user: &UserInfo,
+        verb: Verb,
+        mut obj: Object,
+        now: SimTime,
+        rng: &mut SimRng,
+        writer: &str,
+    ) -> Outcome {
+        let info = obj.info();
+        let namespace = if info.namespaced { obj.meta().namespace.clone().unwrap_or_default() } else { String::new() };
+        let name = obj.meta().name.clone().unwrap_or_default();
+        let mut t = Tracer::new(now, info, &namespace, &name);
+        let attrs = Attributes {
+            user: user.clone(),
+            verb,
+            kind: info,
+            subresource: None,
+            namespace: namespace.clone(),
+            name: name.clone(),
+        };
+        if let Err(e) = self.authorize(&attrs, &mut t) {
+            return t.fail(e, Vec::new());
+        }
+        let key = info.key(Some(&namespace), &name);
+        let Some(old) = self.store.get(&key).cloned() else {
+            return t.fail(ApiError::not_found(&resource_name(info), &name), Vec::new());
+        };
+        if let Err(e) = defaults::set_defaults(&mut obj) {
+            return t.fail(e, Vec::new());
+        }
+        t.step(Stage::Defaulting, "scheme defaults applied");
+        keep_identity(&mut obj, &old);
+        let lookup = StoreLookup(&self.store);
+        let mut ctx = RequestContext { now, rng, lookup: &lookup };
+        let report = match self.chain.admit(&attrs, &mut obj, Some(&old), &mut ctx) {
+            Ok(r) => r,
+            Err(rejection) => {
+                trace_admission(&mut t, &rejection.report);
+                return t.fail(rejection.error, rejection.report.warnings);
+            }
+        };
+        trace_admission(&mut t, &report);
+        let errors = validation::validate_update(&obj, &old);
+        if !errors.is_empty() {
+            let e = ApiError::invalid(&info.qualified_kind(), &name, errors);
+            t.step(Stage::Validation, format!("invalid: {}", e.message));
+            return t.fail(e, report.warnings);
+        }
+        t.step(Stage::Validation, "valid");
+        let report = match self.chain.validate(&attrs, &obj, Some(&old), &ctx, report) {
+            Ok(r) => r,
+            Err(rejection) => {
+                trace_admission_from(&mut t, &rejection.report, crate::apiserver::admission::Phase::Validating);
+                return t.fail(rejection.error, rejection.report.warnings);
+            }
+        };
+        trace_admission_from(&mut t, &report, crate::apiserver::admission::Phase::Validating);
+        bump_generation(&mut obj, &old);
+        let expected = obj.meta().resource_version.clone();
+        match self.store.update(&key, obj, expected.as_deref(), writer) {
+            Ok(stored) => {
+                t.step(
+                    Stage::Storage,
+                    format!("updated {key} at revision {}", stored.meta().resource_version.as_deref().unwrap_or("")),
+                );
+                self.write_quota_usage(&report.quota_usage, &mut t);
+                Outcome { result: Ok(stored), warnings: report.warnings, trace: t.steps }
+            }
+            Err(e) => {
+                let e = e.to_api_error(&resource_name(info), &name);
+                t.step(Stage::Storage, format!("refused: {}", e.message));
+                t.fail(e, report.warnings)
+            }
+        }
+    }
+
+    /// `DELETE`: removes the object. Bound, running pods are deleted gracefully: they get a
+    /// deletionTimestamp and stay until their kubelet confirms (grace 0 removes them).
+    pub fn delete(
+        &mut self,
+        user: &UserInfo,
+        info: &'static KindInfo,
+        namespace: &str,
+        name: &str,
+        grace_seconds: Option<i64>,
+        now: SimTime,
+        writer: &str,
+    ) -> Outcome {
+        let namespace = if info.namespaced { namespace } else { "" };
+        let mut t = Tracer::new(now, info, namespace, name);
+        let attrs = Attributes {
+            user: user.clone(),
+            verb: Verb::Delete,
+            kind: info,
+            subresource: None,
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        };
+        if let Err(e) = self.authorize(&attrs, &mut t) {
+            return t.fail(e, Vec::new());
+        }
+        let key = info.key(Some(namespace), name);
+        let Some(old) = self.store.get(&key).cloned() else {
+            return t.fail(ApiError::not_found(&resource_name(info), name), Vec::new());
+        };
+        if info.kind == "Namespace" && matches!(name, "default" | "kube-system" | "kube-public") {
+            let e = ApiError::forbidden("namespaces", name, "this namespace may not be deleted");
+            t.step(Stage::MutatingAdmission, format!("NamespaceLifecycle: {}", e.message));
+            return t.fail(e, Vec::new());
+        }
+        if let Object::Pod(pod) = &*old {
+            let grace = grace_seconds
+                .or_else(|| pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds))
+                .unwrap_or(30);
+            let bound = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()).is_some_and(|n| !n.is_empty());
+            let terminal = matches!(pod.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Succeeded" | "Failed"));
+            if bound && !terminal && grace > 0 {
+                if pod.metadata.deletion_timestamp.is_some() {
+                    return Outcome { result: Ok(old), warnings: Vec::new(), trace: t.steps };
+                }
+                let mut marked = (*old).clone();
+                let meta = marked.meta_mut();
+                meta.deletion_timestamp = Some(now.plus(crate::sim::SimDuration::secs(grace as u64)).to_k8s_time());
+                meta.deletion_grace_period_seconds = Some(grace);
+                return match self.store.update(&key, marked, None, writer) {
+                    Ok(stored) => {
+                        t.step(Stage::Storage, format!("marked {key} for graceful deletion ({grace}s)"));
+                        Outcome { result: Ok(stored), warnings: Vec::new(), trace: t.steps }
+                    }
+                    Err(e) => t.fail(e.to_api_error(&resource_name(info), name), Vec::new()),
+                };
+            }
+        }
+        match self.store.delete(&key, None, writer) {
+            Ok(gone) => {
+                t.step(Stage::Storage, format!("deleted {key}"));
+                Outcome { result: Ok(gone), warnings: Vec::new(), trace: t.steps }
+            }
+            Err(e) => t.fail(e.to_api_error(&resource_name(info), name), Vec::new()),
+        }
+    }
+
+    /// Writes a system object directly (bootstrap objects a fresh cluster already has): no
+    /// admission, but defaults, identity and validation as for any create.
+    pub fn bootstrap(&mut self, mut obj: Object, now: SimTime, rng: &mut SimRng) -> Result<Arc<Object>, ApiError> {
+        defaults::set_defaults(&mut obj)?;
+        let info = obj.info();
+        let lookup = StoreLookup(&self.store);
+        let mut ctx = RequestContext { now, rng, lookup: &lookup };
+        prepare::prepare_for_create(&mut obj, &mut ctx);
+        let namespace = obj.meta().namespace.clone().unwrap_or_default();
+        let name = obj.meta().name.clone().unwrap_or_default();
+        let key = info.key(Some(&namespace), &name);
+        self.store
+            .create(&key, obj, "kube-apiserver")
+            .map_err(|e| e.to_api_error(&resource_name(info), &name))
+    }
+
+    fn write_quota_usage(&mut self, usages: &[crate::apiserver::admission::QuotaUsage], t: &mut Tracer) {
+        for usage in usages {
+            let key = kind_info("ResourceQuota").map(|i| i.key(Some(&usage.namespace), &usage.name));
+            let Some(key) = key else { continue };
+            let Some(Object::ResourceQuota(quota)) = self.store.get(&key).map(|o| (**o).clone()) else {
+                continue;
+            };
+            let mut quota = quota;
+            let status = quota.status.get_or_insert_with(Default::default);
+            status.hard = quota.spec.as_ref().and_then(|s| s.hard.clone());
+            status.used = Some(
+                usage
+                    .used
+                    .iter()
+                    .map(|(k, v)| (k.clone(), k8s_openapi::apimachinery::pkg::api::resource::Quantity(v.to_string())))
+                    .collect(),
+            );
+            if self.store.update(&key, Object::ResourceQuota(quota), None, "kube-apiserver").is_ok() {
+                t.step(Stage::Storage, format!("ResourceQuota {} status.used updated", usage.name));
+            }
+        }
+    }
+}
+
+/// Copies what an update may not change from the stored object: uid, creation time, generation,
+/// status (status has its own subresource) and the resourceVersion when none was given.
+fn keep_identity(obj: &mut Object, old: &Object) {
+    let old_meta = old.meta().clone();
+    {
+        let meta = obj.meta_mut();
+        meta.uid = old_meta.uid.clone();
+        meta.creation_timestamp = old_meta.creation_timestamp.clone();
+        meta.generation = old_meta.generation;
+        meta.deletion_timestamp = old_meta.deletion_timestamp.clone();
+        meta.deletion_grace_period_seconds = old_meta.deletion_grace_period_seconds;
+        if meta.resource_version.as_deref().unwrap_or("").is_empty() {
+            meta.resource_version = old_meta.resource_version.clone();
+        }
+    }
+    match (obj, old) {
+        (Object::Pod(n), Object::Pod(o)) => n.status = o.status.clone(),
+        (Object::Deployment(n), Object::Deployment(o)) => n.status = o.status.clone(),
+        (Object::ReplicaSet(n), Object::ReplicaSet(o)) => n.status = o.status.clone(),
+        (Object::DaemonSet(n), Object::DaemonSet(o)) => n.status = o.status.clone(),
+        (Object::Job(n), Object::Job(o)) => n.status = o.status.clone(),
+        (Object::Node(n), Object::Node(o)) => n.status = o.status.clone(),
+        (Object::Namespace(n), Object::Namespace(o)) => n.status = o.status.clone(),
+        (Object::Service(n), Object::Service(o)) => n.status = o.status.clone(),
+        _ => {}
+    }
+}
+
+/// Workloads bump `metadata.generation` when their spec changes.
+fn bump_generation(obj: &mut Object, old: &Object) {
+    let changed = match (&*obj, old) {
+        (Object::Deployment(n), Object::Deployment(o)) => n.spec != o.spec,
+        (Object::ReplicaSet(n), Object::ReplicaSet(o)) => n.spec != o.spec,
+        (Object::DaemonSet(n), Object::DaemonSet(o)) => n.spec != o.spec,
+        (Object::Job(n), Object::Job(o)) => n.spec != o.spec,
+        (Object::Pod(n), Object::Pod(o)) => n.spec != o.spec,
+        _ => false,
+    };
+    if changed {
+        let meta = obj.meta_mut();
+        meta.generation = Some(meta.generation.unwrap_or(0) + 1);
+    }
+}
+
+fn trace_admission(t: &mut Tracer, report: &crate::apiserver::admission::Report) {
+    trace_admission_from(t, report, crate::apiserver::admission::Phase::Mutating);
+}
+
+fn trace_admission_from(t: &mut Tracer, report: &crate::apiserver::admission::Report, phase: crate::apiserver::admission::Phase) {
+    use crate::apiserver::admission::Phase;
+    for step in report.steps.iter().filter(|s| s.phase == phase) {
+        let stage = match step.phase {
+            Phase::Mutating => Stage::MutatingAdmission,
+            Phase::Validating => Stage::ValidatingAdmission,
+        };
+        if let Some(rejected) = &step.rejected {
+            t.step(stage, format!("{}: rejected: {rejected}", step.plugin));
+        } else if step.changes.is_empty() {
+            t.step(stage, format!("{}: no changes", step.plugin));
+        } else {
+            t.step(stage, format!("{}: {}", step.plugin, step.changes.join("; ")));
+        }
+        for w in &step.warnings {
+            t.step(stage, format!("{}: warning: {w}", step.plugin));
+        }
+    }
+}
+
+/// Whether an error means the object was not there.
+pub fn is_not_found(e: &ApiError) -> bool {
+    e.reason == Reason::NotFound
+}

@@ -1,0 +1,129 @@
+//! The flow trace: one step per thing a component did (an API server stage, a store write, a
+//! scheduling decision, a kubelet action), tied to the object it concerned. The playground's flow
+//! view and the CLI's `-o timeline` are both renderings of this trace.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::sim::SimTime;
+
+/// Which step of the pod-creation flow a trace step belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// kubectl parsing and sending the manifest.
+    Kubectl,
+    /// Who is asking (certificates, tokens).
+    Authentication,
+    /// RBAC and the Node authorizer.
+    Authorization,
+    /// Scheme defaulting.
+    Defaulting,
+    /// Mutating admission plugins.
+    MutatingAdmission,
+    /// The registry strategy's PrepareForCreate/Update.
+    Prepare,
+    /// Field validation.
+    Validation,
+    /// Validating admission plugins.
+    ValidatingAdmission,
+    /// The etcd write.
+    Storage,
+    /// The scheduler.
+    Scheduling,
+    /// Binding the pod to a node.
+    Binding,
+    /// The kubelet.
+    Kubelet,
+    /// The container runtime.
+    Runtime,
+    /// Probes.
+    Probe,
+    /// Controllers (ReplicaSet, Deployment, …).
+    Controller,
+}
+
+impl Stage {
+    /// The stage as the timeline prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Kubectl => "kubectl",
+            Stage::Authentication => "authentication",
+            Stage::Authorization => "authorization",
+            Stage::Defaulting => "defaulting",
+            Stage::MutatingAdmission => "mutating-admission",
+            Stage::Prepare => "prepare",
+            Stage::Validation => "validation",
+            Stage::ValidatingAdmission => "validating-admission",
+            Stage::Storage => "etcd",
+            Stage::Scheduling => "scheduling",
+            Stage::Binding => "binding",
+            Stage::Kubelet => "kubelet",
+            Stage::Runtime => "runtime",
+            Stage::Probe => "probe",
+            Stage::Controller => "controller",
+        }
+    }
+}
+
+/// One step of the flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceStep {
+    /// When it happened.
+    pub time: SimTime,
+    /// Who did it, e.g. `kube-apiserver`, `kube-scheduler`, `kubelet/node-1`.
+    pub component: String,
+    /// Which stage of the flow.
+    pub stage: Stage,
+    /// The object, as `kind/namespace/name` or `kind/name`.
+    pub object: String,
+    /// What happened, in a sentence (plugin name first where there is one).
+    pub detail: String,
+}
+
+/// A bounded, append-only log of trace steps with a running sequence number.
+#[derive(Debug, Clone)]
+pub struct Trace {
+    steps: VecDeque<TraceStep>,
+    first_seq: u64,
+    capacity: usize,
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Trace::with_capacity(200_000)
+    }
+}
+
+impl Trace {
+    /// A trace keeping at most `capacity` most recent steps.
+    pub fn with_capacity(capacity: usize) -> Trace {
+        Trace { steps: VecDeque::new(), first_seq: 0, capacity: capacity.max(1) }
+    }
+
+    /// Appends a step, dropping the oldest past the capacity.
+    pub fn push(&mut self, step: TraceStep) {
+        if self.steps.len() == self.capacity {
+            self.steps.pop_front();
+            self.first_seq += 1;
+        }
+        self.steps.push_back(step);
+    }
+
+    /// The sequence number the next step will get.
+    pub fn next_seq(&self) -> u64 {
+        self.first_seq + self.steps.len() as u64
+    }
+
+    /// Steps from sequence number `seq` on (those still kept).
+    pub fn since(&self, seq: u64) -> impl Iterator<Item = &TraceStep> {
+        let skip = seq.saturating_sub(self.first_seq) as usize;
+        self.steps.iter().skip(skip)
+    }
+
+    /// Every step still kept, oldest first.
+    pub fn steps(&self) -> impl Iterator<Item = &TraceStep> {
+        self.steps.iter()
+    }
+}
