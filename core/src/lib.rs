@@ -13,14 +13,19 @@
 //! * [`object`] lists every API kind the simulated API server serves, as real `k8s-openapi`
 //!   types, with their resource names and etcd key prefixes.
 //! * [`nodes`] builds the default node pool as real `v1` Node objects.
+//! * [`store`] is the etcd behind the API server: one global revision, resourceVersions,
+//!   watches routed by prefix and node, a bounded change log and per-key history with diffs.
+//! * [`events`] records Kubernetes Events as client-go does (counts, series, aggregation).
 //! * [`snapshot`] turns objects into ready-to-render views (kubectl's STATUS, allocation).
 
 pub mod apiserver;
 pub mod cluster;
+pub mod events;
 pub mod nodes;
 pub mod object;
 pub mod sim;
 pub mod snapshot;
+pub mod store;
 
 pub use cluster::{Cluster, ClusterConfig};
 pub use snapshot::{NodeView, Snapshot};
