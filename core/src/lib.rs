@@ -4,19 +4,36 @@
 //! independent: no I/O, no wall clock, no OS randomness. The same scenario and seed always give
 //! the same event log, natively and in WebAssembly.
 //!
-//! ## A guided tour
+//! ## A guided tour, in the order a manifest travels
 //!
-//! * [`Cluster`] owns everything: the virtual clock, the seeded RNG and the objects. The CLI and
-//!   the playground only call it and render its [`Snapshot`]s.
+//! * [`Cluster`] owns everything: the virtual clock, the seeded RNG, the API server and its
+//!   store, the timer queue and the flow trace. The CLI and the playground only call it
+//!   ([`Cluster::load`], [`Cluster::apply`], [`Cluster::step`], [`Cluster::run_for`]) and render
+//!   its [`Snapshot`]s.
+//! * [`intake`] is kubectl's side: manifest text (YAML, flow-style YAML, JSON, `List`s) into
+//!   documents, then strictly decoded into typed `k8s-openapi` objects with kubectl's and the API
+//!   server's error texts.
+//! * [`kubectl`] holds kubectl's client logic and output formats: `apply`'s three-way merge,
+//!   ages, tables, pod STATUS.
+//! * [`apiserver`] is the request pipeline: authentication, RBAC, scheme defaulting, mutating
+//!   admission, the registry strategy, validation, validating admission, then the store — each
+//!   stage recorded in the [`trace`].
+//! * [`store`] is the etcd behind the API server: one global revision, resourceVersions,
+//!   watches routed by prefix and node, a bounded change log and per-key history with diffs.
+//! * [`events`] records Kubernetes Events as client-go does (counts, series, aggregation).
+//! * [`object`] lists every API kind the simulated API server serves, as real `k8s-openapi`
+//!   types, with their resource names and etcd key prefixes; [`quantity`] does exact resource
+//!   arithmetic.
+//! * [`nodes`] builds the default node pool as real `v1` Node objects; [`scenario`] is the
+//!   document for what Kubernetes has no object for (seed, users, timed actions).
 //! * [`sim`] is the deterministic world underneath: [`sim::SimTime`], the timer queue and
 //!   [`sim::SimRng`], the only source of randomness.
-//! * [`object`] lists every API kind the simulated API server serves, as real `k8s-openapi`
-//!   types, with their resource names and etcd key prefixes.
-//! * [`nodes`] builds the default node pool as real `v1` Node objects.
-//! * [`snapshot`] turns objects into ready-to-render views (kubectl's STATUS, allocation).
+//! * [`snapshot`] turns objects into ready-to-render views (kubectl's STATUS, READY, AGE).
 
 pub mod apiserver;
 pub mod cluster;
+pub mod events;
+pub mod intake;
 pub mod kubectl;
 pub mod nodes;
 pub mod object;
@@ -24,7 +41,8 @@ pub mod quantity;
 pub mod scenario;
 pub mod sim;
 pub mod snapshot;
+pub mod store;
 pub mod trace;
 
-pub use cluster::{Cluster, ClusterConfig};
-pub use snapshot::{NodeView, Snapshot};
+pub use cluster::{ApplyResult, Cluster, ClusterConfig, StepReport};
+pub use snapshot::{NodeView, PodView, Snapshot};

@@ -24,6 +24,10 @@ pub enum Reason {
     InternalError,
     /// 405: the verb is not supported on this resource.
     MethodNotAllowed,
+    /// 410: a watch or list asked for a resourceVersion older than the compacted history.
+    Expired,
+    /// 504: the request timed out, e.g. waiting for a resourceVersion the server has not reached.
+    Timeout,
 }
 
 impl Reason {
@@ -39,6 +43,8 @@ impl Reason {
             Reason::Invalid => "Invalid",
             Reason::InternalError => "InternalError",
             Reason::MethodNotAllowed => "MethodNotAllowed",
+            Reason::Expired => "Expired",
+            Reason::Timeout => "Timeout",
         }
     }
 
@@ -53,6 +59,8 @@ impl Reason {
             Reason::Invalid => 422,
             Reason::InternalError => 500,
             Reason::MethodNotAllowed => 405,
+            Reason::Expired => 410,
+            Reason::Timeout => 504,
         }
     }
 }

@@ -1,0 +1,1200 @@
+//! Kubernetes Events as real `core/v1` [`Event`] objects, recorded the way client-go records
+//! them. Pure logic: a recorder turns "this happened" into the Event write a component would send
+//! ([`EventWrite`]); the cluster sends it through the API server.
+//!
+//! Two recorders, as in a real cluster (reference §h.2b):
+//!
+//! * [`EventRecorder`] is client-go's `tools/record` recorder with its `EventCorrelator`, used by
+//!   the kubelet and kube-controller-manager: `source {component, host}`, `firstTimestamp`,
+//!   `lastTimestamp` and `count`. Identical events update one Event (`count` + 1, new
+//!   `lastTimestamp`); the 10th distinct message with the same source, object, type and reason
+//!   within 10 minutes becomes one `(combined from similar events): …` Event; a source may send
+//!   25 events about one object in a burst, then one every 5 minutes (the spam filter). Caches
+//!   are LRUs of 4,096 entries, as upstream.
+//! * [`SeriesEventRecorder`] is client-go's `tools/events` (events.k8s.io/v1) recorder, used by
+//!   kube-scheduler: `reportingController`, `reportingInstance`, `action`, a micro-time
+//!   `eventTime`, an empty legacy `source`, and repeats folded into `series {count,
+//!   lastObservedTime}` — written on the first repeat, then only by the periodic refresh
+//!   (30 min) and when the series ends (6 min without a repeat), see
+//!   [`SeriesEventRecorder::maintain`].
+//!
+//! Event names are `<involvedObject.name>.<hex of the Unix nanoseconds>` as client-go's
+//! `fmt.Sprintf("%v.%x", ref.Name, t.UnixNano())`. Virtual time has millisecond resolution, so
+//! each recorder adds a fixed sub-millisecond offset derived from its identity and never reuses a
+//! nanosecond: names are deterministic and unique even for events recorded at the same instant.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::core::v1::{Event, EventSeries, EventSource, ObjectReference, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::object::Object;
+use crate::sim::clock::EPOCH_UNIX_SECONDS;
+use crate::sim::{SimDuration, SimTime};
+
+/// An Event's `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EventType {
+    /// `Normal`: nothing to worry about.
+    Normal,
+    /// `Warning`: something may need attention.
+    Warning,
+}
+
+impl EventType {
+    /// The type as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Normal => "Normal",
+            EventType::Warning => "Warning",
+        }
+    }
+}
+
+/// What a recorder asks the API server to do with an Event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventWrite {
+    /// Create this Event (`POST`).
+    Create(Event),
+    /// Update the Event of this name unconditionally (client-go sends a strategic-merge patch of
+    /// the changed fields; the result is this object). If it no longer exists (Events expire
+    /// after an hour), create it instead, as client-go does.
+    Update(Event),
+}
+
+impl EventWrite {
+    /// The Event to write.
+    pub fn event(&self) -> &Event {
+        match self {
+            EventWrite::Create(e) | EventWrite::Update(e) => e,
+        }
+    }
+
+    /// The Event to write, by value.
+    pub fn into_event(self) -> Event {
+        match self {
+            EventWrite::Create(e) | EventWrite::Update(e) => e,
+        }
+    }
+}
+
+/// A reference to `object` as client-go's `ref.GetReference` builds it: `apiVersion`, `kind`,
+/// `namespace` (namespaced kinds only), `name`, `uid` and `resourceVersion`.
+pub fn object_reference(object: &Object) -> ObjectReference {
+    let info = object.info();
+    reference_to(info.api_version, info.kind, info.namespaced, object.meta())
+}
+
+fn reference_to(
+    api_version: &str,
+    kind: &str,
+    namespaced: bool,
+    meta: &ObjectMeta,
+) -> ObjectReference {
+    ObjectReference {
+        api_version: Some(api_version.to_string()),
+        kind: Some(kind.to_string()),
+        namespace: meta.namespace.clone().filter(|_| namespaced),
+        name: meta.name.clone(),
+        uid: meta.uid.clone(),
+        resource_version: meta.resource_version.clone(),
+        field_path: None,
+    }
+}
+
+/// A reference to one container of a pod, as the kubelet's `GenerateContainerRef` builds it:
+/// the pod's reference with `fieldPath` `spec.containers{<name>}` (or `spec.initContainers{…}`,
+/// `spec.ephemeralContainers{…}` for those).
+pub fn container_reference(pod: &Pod, container: &str) -> ObjectReference {
+    let spec = pod.spec.as_ref();
+    let list = if spec.is_some_and(|s| s.containers.iter().any(|c| c.name == container)) {
+        "containers"
+    } else if spec
+        .and_then(|s| s.init_containers.as_ref())
+        .is_some_and(|cs| cs.iter().any(|c| c.name == container))
+    {
+        "initContainers"
+    } else if spec
+        .and_then(|s| s.ephemeral_containers.as_ref())
+        .is_some_and(|cs| cs.iter().any(|c| c.name == container))
+    {
+        "ephemeralContainers"
+    } else {
+        "containers"
+    };
+    let mut reference = reference_to(
+        <Pod as k8s_openapi::Resource>::API_VERSION,
+        <Pod as k8s_openapi::Resource>::KIND,
+        true,
+        &pod.metadata,
+    );
+    reference.field_path = Some(format!("spec.{list}{{{container}}}"));
+    reference
+}
+
+/// The reference the kubelet uses for its node's events: kind `Node`, the node's name, and the
+/// node's name again as `uid` (the kubelet does not know the Node object's UID).
+pub fn node_reference(node_name: &str) -> ObjectReference {
+    ObjectReference {
+        kind: Some("Node".to_string()),
+        name: Some(node_name.to_string()),
+        uid: Some(node_name.to_string()),
+        ..ObjectReference::default()
+    }
+}
+
+/// Hands out the nanosecond timestamps in event names: the virtual millisecond, plus this
+/// recorder's fixed sub-millisecond offset, never the same twice.
+#[derive(Debug, Clone)]
+struct NameClock {
+    offset: i128,
+    last: i128,
+}
+
+impl NameClock {
+    fn new(identity: &str) -> NameClock {
+        NameClock {
+            offset: i128::from(fnv1a(identity) % 1_000_000),
+            last: i128::MIN,
+        }
+    }
+
+    fn next(&mut self, now: SimTime) -> i128 {
+        let millis = i128::from(EPOCH_UNIX_SECONDS) * 1000 + i128::from(now.0);
+        let nanos = (millis * 1_000_000 + self.offset).max(self.last.saturating_add(1));
+        self.last = nanos;
+        nanos
+    }
+}
+
+/// 64-bit FNV-1a: a stable hash (unlike std's, which may change between releases).
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// `<name>.<hex nanos>`.
+fn event_name(reference: &ObjectReference, nanos: i128) -> String {
+    format!("{}.{nanos:x}", reference.name.as_deref().unwrap_or(""))
+}
+
+/// The Event's namespace: the involved object's, or `default` for cluster-scoped objects.
+fn event_namespace(reference: &ObjectReference) -> String {
+    match reference.namespace.as_deref() {
+        Some(ns) if !ns.is_empty() => ns.to_string(),
+        _ => "default".to_string(),
+    }
+}
+
+/// Joins key parts with a separator that cannot occur in them.
+fn join_key(parts: &[&str]) -> String {
+    parts.join("\u{1f}")
+}
+
+fn s(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("")
+}
+
+/// The fields of a reference that identify the object (`GetReference` order, no fieldPath).
+fn reference_parts(r: &ObjectReference) -> [&str; 5] {
+    [
+        s(&r.kind),
+        s(&r.namespace),
+        s(&r.name),
+        s(&r.uid),
+        s(&r.api_version),
+    ]
+}
+
+/// A small deterministic least-recently-used cache with string keys, like groupcache's `lru`.
+#[derive(Debug, Clone)]
+struct Lru<V> {
+    capacity: usize,
+    tick: u64,
+    entries: BTreeMap<String, (u64, V)>,
+    by_use: BTreeMap<u64, String>,
+}
+
+impl<V> Lru<V> {
+    fn new(capacity: usize) -> Lru<V> {
+        Lru {
+            capacity,
+            tick: 0,
+            entries: BTreeMap::new(),
+            by_use: BTreeMap::new(),
+        }
+    }
+
+    fn touch(&mut self, key: &str) {
+        self.tick += 1;
+        if let Some((used, _)) = self.entries.get_mut(key) {
+            self.by_use.remove(used);
+            *used = self.tick;
+            self.by_use.insert(self.tick, key.to_string());
+        }
+    }
+
+    /// The value at `key`, marked as just used.
+    fn get(&mut self, key: &str) -> Option<&mut V> {
+        self.touch(key);
+        self.entries.get_mut(key).map(|(_, v)| v)
+    }
+
+    /// Stores `value` at `key` as just used, evicting the least recently used beyond capacity.
+    fn put(&mut self, key: &str, value: V) {
+        self.tick += 1;
+        if let Some((used, _)) = self.entries.remove(key) {
+            self.by_use.remove(&used);
+        }
+        self.entries.insert(key.to_string(), (self.tick, value));
+        self.by_use.insert(self.tick, key.to_string());
+        while self.entries.len() > self.capacity {
+            match self.by_use.pop_first() {
+                Some((_, oldest)) => {
+                    self.entries.remove(&oldest);
+                }
+                None => break,
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+/// The tunables of [`EventRecorder`]'s correlator, defaulting to client-go's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CorrelatorConfig {
+    /// Entries in each LRU cache (aggregation, counting, spam). Default 4,096.
+    pub lru_cache_size: usize,
+    /// Distinct messages of similar events before they are combined. Default 10.
+    pub aggregate_max_events: usize,
+    /// Quiet time after which similar events start a fresh aggregation. Default 10 minutes.
+    pub aggregate_interval: SimDuration,
+    /// Events a source may send about one object in a burst. Default 25.
+    pub spam_burst: u64,
+    /// Time to earn one more event after the burst. Default 5 minutes (QPS 1/300).
+    pub spam_refill: SimDuration,
+}
+
+impl Default for CorrelatorConfig {
+    fn default() -> Self {
+        CorrelatorConfig {
+            lru_cache_size: 4096,
+            aggregate_max_events: 10,
+            aggregate_interval: SimDuration::secs(600),
+            spam_burst: 25,
+            spam_refill: SimDuration::secs(300),
+        }
+    }
+}
+
+/// Similar events seen recently (`aggregateRecord`).
+#[derive(Debug, Clone, Default)]
+struct AggregateRecord {
+    messages: BTreeSet<String>,
+    last: Option<SimTime>,
+}
+
+/// The last written occurrence of an event (`eventLog`).
+#[derive(Debug, Clone)]
+struct EventLog {
+    count: i32,
+    first_timestamp: SimTime,
+    name: String,
+}
+
+/// A token bucket in milliseconds of refill credit (`flowcontrol` token bucket, starting full).
+#[derive(Debug, Clone)]
+struct TokenBucket {
+    credit: u64,
+    last: SimTime,
+}
+
+/// client-go's core/v1 event recorder with its `EventCorrelator`, for one source (the kubelet
+/// of one node, or one controller).
+#[derive(Debug, Clone)]
+pub struct EventRecorder {
+    component: String,
+    host: String,
+    config: CorrelatorConfig,
+    names: NameClock,
+    aggregator: Lru<AggregateRecord>,
+    observed: Lru<EventLog>,
+    spam: Lru<TokenBucket>,
+}
+
+impl EventRecorder {
+    /// A recorder for `source {component, host}`: `("kubelet", "node-1")`, or
+    /// `("replicaset-controller", "")` for controllers (no host).
+    pub fn new(component: impl Into<String>, host: impl Into<String>) -> EventRecorder {
+        EventRecorder::with_config(component, host, CorrelatorConfig::default())
+    }
+
+    /// A recorder with non-default correlator settings.
+    pub fn with_config(
+        component: impl Into<String>,
+        host: impl Into<String>,
+        config: CorrelatorConfig,
+    ) -> EventRecorder {
+        let component = component.into();
+        let host = host.into();
+        EventRecorder {
+            names: NameClock::new(&format!("{component}/{host}")),
+            aggregator: Lru::new(config.lru_cache_size),
+            observed: Lru::new(config.lru_cache_size),
+            spam: Lru::new(config.lru_cache_size),
+            component,
+            host,
+            config,
+        }
+    }
+
+    /// `source.component`, e.g. `kubelet`.
+    pub fn component(&self) -> &str {
+        &self.component
+    }
+
+    /// `source.host`, e.g. `node-1` (empty for controllers).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// Records that `reason`/`message` happened to `involved` at `now`, returning the write to
+    /// send, or `None` when the spam filter drops it (the count is still remembered, as
+    /// upstream, so the next write that passes carries the true count).
+    pub fn record(
+        &mut self,
+        now: SimTime,
+        involved: ObjectReference,
+        type_: EventType,
+        reason: &str,
+        message: &str,
+    ) -> Option<EventWrite> {
+        let nanos = self.names.next(now);
+        let event = self.make_event(now, nanos, involved, type_, reason, message);
+        let (event, key) = self.aggregate(now, nanos, event);
+        let event = self.observe(event, &key);
+        if self.spam_filtered(now, &event) {
+            return None;
+        }
+        Some(if event.count.unwrap_or(1) > 1 {
+            EventWrite::Update(event)
+        } else {
+            EventWrite::Create(event)
+        })
+    }
+
+    /// `recorderImpl.makeEvent` + `generateEvent`.
+    fn make_event(
+        &self,
+        now: SimTime,
+        nanos: i128,
+        involved: ObjectReference,
+        type_: EventType,
+        reason: &str,
+        message: &str,
+    ) -> Event {
+        let t = now.to_k8s_time();
+        Event {
+            metadata: ObjectMeta {
+                name: Some(event_name(&involved, nanos)),
+                namespace: Some(event_namespace(&involved)),
+                ..ObjectMeta::default()
+            },
+            involved_object: involved,
+            reason: Some(reason.to_string()),
+            message: Some(message.to_string()),
+            first_timestamp: Some(t.clone()),
+            last_timestamp: Some(t),
+            count: Some(1),
+            type_: Some(type_.as_str().to_string()),
+            source: Some(self.source()),
+            reporting_component: Some(self.component.clone()),
+            reporting_instance: Some(self.host.clone()),
+            ..Event::default()
+        }
+    }
+
+    fn source(&self) -> EventSource {
+        EventSource {
+            component: Some(self.component.clone()).filter(|c| !c.is_empty()),
+            host: Some(self.host.clone()).filter(|h| !h.is_empty()),
+        }
+    }
+
+    /// `getEventKey`: identical events share it.
+    fn event_key(&self, e: &Event) -> String {
+        let r = &e.involved_object;
+        join_key(&[
+            &self.component,
+            &self.host,
+            s(&r.kind),
+            s(&r.namespace),
+            s(&r.name),
+            s(&r.field_path),
+            s(&r.uid),
+            s(&r.api_version),
+            s(&e.type_),
+            s(&e.reason),
+            s(&e.message),
+        ])
+    }
+
+    /// `EventAggregator.EventAggregate` with `EventAggregatorByReasonFunc`: returns the event to
+    /// write (the original, or the combined one) and its counting key.
+    fn aggregate(&mut self, now: SimTime, nanos: i128, event: Event) -> (Event, String) {
+        let event_key = self.event_key(&event);
+        let [kind, namespace, name, uid, api_version] = reference_parts(&event.involved_object);
+        let aggregate_key = join_key(&[
+            &self.component,
+            &self.host,
+            kind,
+            namespace,
+            name,
+            uid,
+            api_version,
+            s(&event.type_),
+            s(&event.reason),
+            s(&event.reporting_component),
+            s(&event.reporting_instance),
+        ]);
+        let message = s(&event.message).to_string();
+
+        let mut record = self
+            .aggregator
+            .get(&aggregate_key)
+            .cloned()
+            .unwrap_or_default();
+        let stale = record
+            .last
+            .is_none_or(|last| now.since(last) > self.config.aggregate_interval);
+        if stale {
+            record = AggregateRecord::default();
+        }
+        record.messages.insert(message.clone());
+        record.last = Some(now);
+        let similar = record.messages.len();
+        if similar >= self.config.aggregate_max_events {
+            // Upstream pops an arbitrary one (Go map order); the first in order is deterministic.
+            record.messages.pop_first();
+        }
+        self.aggregator.put(&aggregate_key, record);
+        if similar < self.config.aggregate_max_events {
+            return (event, event_key);
+        }
+
+        let t = now.to_k8s_time();
+        let combined = Event {
+            metadata: ObjectMeta {
+                name: Some(event_name(&event.involved_object, nanos)),
+                namespace: event.metadata.namespace.clone(),
+                ..ObjectMeta::default()
+            },
+            count: Some(1),
+            first_timestamp: Some(t.clone()),
+            last_timestamp: Some(t),
+            message: Some(format!("(combined from similar events): {message}")),
+            type_: event.type_,
+            reason: event.reason,
+            source: event.source,
+            involved_object: event.involved_object,
+            ..Event::default()
+        };
+        (combined, aggregate_key)
+    }
+
+    /// `eventLogger.eventObserve`: a repeat takes the first occurrence's name and
+    /// `firstTimestamp` and the next count.
+    fn observe(&mut self, mut event: Event, key: &str) -> Event {
+        if let Some(last) = self.observed.get(key).filter(|l| l.count > 0) {
+            event.metadata.name = Some(last.name.clone());
+            event.first_timestamp = Some(last.first_timestamp.to_k8s_time());
+            event.count = Some(last.count + 1);
+        }
+        let first_timestamp = event
+            .first_timestamp
+            .as_ref()
+            .map_or(SimTime::ZERO, SimTime::from_k8s_time);
+        self.observed.put(
+            key,
+            EventLog {
+                count: event.count.unwrap_or(1),
+                first_timestamp,
+                name: event.metadata.name.clone().unwrap_or_default(),
+            },
+        );
+        event
+    }
+
+    /// `EventSourceObjectSpamFilter.Filter`: true if the event must be dropped.
+    fn spam_filtered(&mut self, now: SimTime, event: &Event) -> bool {
+        let [kind, namespace, name, uid, api_version] = reference_parts(&event.involved_object);
+        let key = join_key(&[
+            &self.component,
+            &self.host,
+            kind,
+            namespace,
+            name,
+            uid,
+            api_version,
+        ]);
+        let per_token = self.config.spam_refill.as_millis().max(1);
+        let capacity = self.config.spam_burst.saturating_mul(per_token);
+        let mut bucket = self.spam.get(&key).cloned().unwrap_or(TokenBucket {
+            credit: capacity,
+            last: now,
+        });
+        bucket.credit = bucket
+            .credit
+            .saturating_add(now.since(bucket.last).as_millis())
+            .min(capacity);
+        bucket.last = now;
+        let accept = bucket.credit >= per_token;
+        if accept {
+            bucket.credit -= per_token;
+        }
+        self.spam.put(&key, bucket);
+        !accept
+    }
+
+    /// How many entries the correlator's caches hold (aggregation, counting, spam); each is at
+    /// most [`CorrelatorConfig::lru_cache_size`].
+    pub fn cache_sizes(&self) -> (usize, usize, usize) {
+        (self.aggregator.len(), self.observed.len(), self.spam.len())
+    }
+}
+
+/// How often a series recorder re-writes every running series (`refreshTime`).
+pub const SERIES_REFRESH: SimDuration = SimDuration::mins(30);
+/// How long without a repeat ends a series (`finishTime`); also how often that is checked.
+pub const SERIES_FINISH: SimDuration = SimDuration::mins(6);
+
+/// One cached event of a [`SeriesEventRecorder`].
+#[derive(Debug, Clone)]
+struct CachedEvent {
+    event: Event,
+    seq: u64,
+    event_time: SimTime,
+    last_observed: Option<SimTime>,
+}
+
+/// client-go's events.k8s.io/v1 recorder (`tools/events`), as kube-scheduler uses it.
+///
+/// Events are keyed by type, action, reason, reporting controller and instance, regarding and
+/// related object (the note is not part of the key: a repeat with another note keeps the first
+/// note, as upstream). The cache is bounded to `capacity` events (upstream's map is only cleaned
+/// by the 6-minute finish pass; the bound matters only beyond thousands of distinct events in six
+/// minutes).
+#[derive(Debug, Clone)]
+pub struct SeriesEventRecorder {
+    reporting_controller: String,
+    reporting_instance: String,
+    names: NameClock,
+    capacity: usize,
+    next_seq: u64,
+    cache: BTreeMap<String, CachedEvent>,
+    by_seq: BTreeMap<u64, String>,
+    next_refresh: SimTime,
+    next_finish: SimTime,
+}
+
+impl SeriesEventRecorder {
+    /// A recorder for `reporting_controller` (e.g. `default-scheduler`) running on `host`,
+    /// started at `now`; its `reportingInstance` is `<controller>-<host>` as upstream's
+    /// `NewRecorder`. Its cache holds at most 4,096 events.
+    pub fn new(
+        reporting_controller: impl Into<String>,
+        host: &str,
+        now: SimTime,
+    ) -> SeriesEventRecorder {
+        let reporting_controller = reporting_controller.into();
+        let reporting_instance = format!("{reporting_controller}-{host}");
+        SeriesEventRecorder {
+            names: NameClock::new(&reporting_instance),
+            reporting_controller,
+            reporting_instance,
+            capacity: 4096,
+            next_seq: 0,
+            cache: BTreeMap::new(),
+            by_seq: BTreeMap::new(),
+            next_refresh: now.plus(SERIES_REFRESH),
+            next_finish: now.plus(SERIES_FINISH),
+        }
+    }
+
+    /// `reportingController`, e.g. `default-scheduler`.
+    pub fn reporting_controller(&self) -> &str {
+        &self.reporting_controller
+    }
+
+    /// `reportingInstance`, e.g. `default-scheduler-control-plane`.
+    pub fn reporting_instance(&self) -> &str {
+        &self.reporting_instance
+    }
+
+    /// Records `reason`/`note` about `regarding` (and optionally `related`) at `now`, for
+    /// `action` (`Scheduling`, `Binding`, …). Returns the write to send: a new Event, the Event
+    /// with `series.count` 2 on the first repeat, and nothing for later repeats (the series is
+    /// counted and written by [`SeriesEventRecorder::maintain`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &mut self,
+        now: SimTime,
+        regarding: ObjectReference,
+        related: Option<ObjectReference>,
+        type_: EventType,
+        reason: &str,
+        action: &str,
+        note: &str,
+    ) -> Option<EventWrite> {
+        let key = self.key(type_, action, reason, &regarding, related.as_ref());
+        if let Some(cached) = self.cache.get_mut(&key) {
+            let series = cached.event.series.get_or_insert_with(EventSeries::default);
+            let first_repeat = cached.last_observed.is_none();
+            series.count = Some(series.count.map_or(2, |c| c + 1));
+            series.last_observed_time = Some(now.to_k8s_micro_time());
+            cached.last_observed = Some(now);
+            return first_repeat.then(|| EventWrite::Update(cached.event.clone()));
+        }
+
+        let nanos = self.names.next(now);
+        let event = Event {
+            metadata: ObjectMeta {
+                name: Some(event_name(&regarding, nanos)),
+                namespace: Some(event_namespace(&regarding)),
+                ..ObjectMeta::default()
+            },
+            involved_object: regarding,
+            related,
+            reason: Some(reason.to_string()),
+            message: Some(note.to_string()),
+            type_: Some(type_.as_str().to_string()),
+            event_time: Some(now.to_k8s_micro_time()),
+            action: Some(action.to_string()),
+            reporting_component: Some(self.reporting_controller.clone()),
+            reporting_instance: Some(self.reporting_instance.clone()),
+            source: Some(EventSource::default()),
+            ..Event::default()
+        };
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.by_seq.insert(seq, key.clone());
+        self.cache.insert(
+            key,
+            CachedEvent {
+                event: event.clone(),
+                seq,
+                event_time: now,
+                last_observed: None,
+            },
+        );
+        while self.cache.len() > self.capacity {
+            match self.by_seq.pop_first() {
+                Some((_, oldest)) => {
+                    self.cache.remove(&oldest);
+                }
+                None => break,
+            }
+        }
+        Some(EventWrite::Create(event))
+    }
+
+    fn key(
+        &self,
+        type_: EventType,
+        action: &str,
+        reason: &str,
+        regarding: &ObjectReference,
+        related: Option<&ObjectReference>,
+    ) -> String {
+        let empty = ObjectReference::default();
+        let related = related.unwrap_or(&empty);
+        let mut parts: Vec<&str> = vec![
+            type_.as_str(),
+            action,
+            reason,
+            &self.reporting_controller,
+            &self.reporting_instance,
+        ];
+        for r in [regarding, related] {
+            parts.extend(reference_parts(r));
+            parts.push(s(&r.resource_version));
+            parts.push(s(&r.field_path));
+        }
+        join_key(&parts)
+    }
+
+    /// When [`SeriesEventRecorder::maintain`] next has work to do.
+    pub fn next_maintenance(&self) -> SimTime {
+        self.next_refresh.min(self.next_finish)
+    }
+
+    /// Runs the periodic passes that are due at `now`: every 30 minutes the refresh re-writes
+    /// every running series; every 6 minutes the finish pass writes the final count of each
+    /// series without a repeat for 6 minutes and forgets it, and forgets single events older
+    /// than 6 minutes (their next occurrence starts a new Event).
+    pub fn maintain(&mut self, now: SimTime) -> Vec<EventWrite> {
+        let mut writes = Vec::new();
+        if now >= self.next_refresh {
+            writes.extend(
+                self.cache
+                    .values()
+                    .filter(|c| c.last_observed.is_some())
+                    .map(|c| EventWrite::Update(c.event.clone())),
+            );
+            self.next_refresh = now.plus(SERIES_REFRESH);
+        }
+        if now >= self.next_finish {
+            let horizon = now.0.checked_sub(SERIES_FINISH.as_millis()).map(SimTime);
+            let mut finished = Vec::new();
+            for (key, c) in &self.cache {
+                let Some(horizon) = horizon else { break };
+                match c.last_observed {
+                    Some(last) if last < horizon => {
+                        writes.push(EventWrite::Update(c.event.clone()));
+                        finished.push((key.clone(), c.seq));
+                    }
+                    None if c.event_time < horizon => finished.push((key.clone(), c.seq)),
+                    _ => {}
+                }
+            }
+            for (key, seq) in finished {
+                self.cache.remove(&key);
+                self.by_seq.remove(&seq);
+            }
+            self.next_finish = now.plus(SERIES_FINISH);
+        }
+        writes
+    }
+
+    /// How many events the recorder remembers.
+    pub fn cache_len(&self) -> usize {
+        self.cache.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use k8s_openapi::api::core::v1::{Container, PodSpec};
+
+    fn nginx() -> Pod {
+        let mut pod = Pod::default();
+        pod.metadata.name = Some("nginx".into());
+        pod.metadata.namespace = Some("default".into());
+        pod.metadata.uid = Some("uid-1".into());
+        pod.metadata.resource_version = Some("7".into());
+        pod.spec = Some(PodSpec {
+            containers: vec![Container {
+                name: "nginx".into(),
+                ..Container::default()
+            }],
+            ..PodSpec::default()
+        });
+        pod
+    }
+
+    fn at(secs: u64) -> SimTime {
+        SimTime(secs * 1000)
+    }
+
+    fn expected_name(object: &str, identity: &str, now: SimTime) -> String {
+        let nanos = (i128::from(EPOCH_UNIX_SECONDS) * 1000 + i128::from(now.0)) * 1_000_000
+            + i128::from(fnv1a(identity) % 1_000_000);
+        format!("{object}.{nanos:x}")
+    }
+
+    fn json(e: &Event) -> serde_json::Value {
+        serde_json::to_value(e).unwrap()
+    }
+
+    #[test]
+    fn a_first_event_is_created_with_count_one_and_the_client_go_fields() {
+        let mut kubelet = EventRecorder::new("kubelet", "node-1");
+        let pod = nginx();
+        let write = kubelet
+            .record(
+                SimTime(5_250),
+                container_reference(&pod, "nginx"),
+                EventType::Normal,
+                "Pulling",
+                "Pulling image \"nginx\"",
+            )
+            .unwrap();
+        let EventWrite::Create(e) = write else {
+            panic!("expected a create, got {write:?}")
+        };
+        assert_eq!(
+            e.metadata.name.as_deref(),
+            Some(expected_name("nginx", "kubelet/node-1", SimTime(5_250)).as_str())
+        );
+        assert_eq!(
+            e.metadata.name.as_deref().unwrap().len(),
+            "nginx.".len() + 16
+        );
+        assert_eq!(
+            json(&e),
+            serde_json::json!({
+                "apiVersion": "v1",
+                "kind": "Event",
+                "metadata": {"name": e.metadata.name, "namespace": "default"},
+                "involvedObject": {
+                    "apiVersion": "v1", "kind": "Pod", "namespace": "default", "name": "nginx",
+                    "uid": "uid-1", "resourceVersion": "7", "fieldPath": "spec.containers{nginx}"
+                },
+                "reason": "Pulling",
+                "message": "Pulling image \"nginx\"",
+                "source": {"component": "kubelet", "host": "node-1"},
+                "firstTimestamp": "2025-04-23T00:00:05Z",
+                "lastTimestamp": "2025-04-23T00:00:05Z",
+                "count": 1,
+                "type": "Normal",
+                "reportingComponent": "kubelet",
+                "reportingInstance": "node-1"
+            })
+        );
+    }
+
+    #[test]
+    fn a_repeat_updates_the_same_event_with_count_two_and_a_later_last_timestamp() {
+        let mut kubelet = EventRecorder::new("kubelet", "node-1");
+        let reference = container_reference(&nginx(), "nginx");
+        let first = kubelet
+            .record(
+                at(10),
+                reference.clone(),
+                EventType::Warning,
+                "BackOff",
+                "Back-off pulling image \"nginx:nope\"",
+            )
+            .unwrap()
+            .into_event();
+        let second = kubelet
+            .record(
+                at(40),
+                reference,
+                EventType::Warning,
+                "BackOff",
+                "Back-off pulling image \"nginx:nope\"",
+            )
+            .unwrap();
+        let EventWrite::Update(e) = second else {
+            panic!("expected an update, got {second:?}")
+        };
+        assert_eq!(e.metadata.name, first.metadata.name);
+        assert_eq!(e.count, Some(2));
+        assert_eq!(json(&e)["firstTimestamp"], "2025-04-23T00:00:10Z");
+        assert_eq!(json(&e)["lastTimestamp"], "2025-04-23T00:00:40Z");
+    }
+
+    #[test]
+    fn the_tenth_similar_event_within_ten_minutes_is_combined() {
+        let mut rs = EventRecorder::new("replicaset-controller", "");
+        let mut owner = ObjectReference {
+            api_version: Some("apps/v1".into()),
+            kind: Some("ReplicaSet".into()),
+            namespace: Some("default".into()),
+            name: Some("web-7c79c4bf97".into()),
+            uid: Some("rs-uid".into()),
+            ..ObjectReference::default()
+        };
+        let mut names = BTreeSet::new();
+        for i in 0..9 {
+            owner.resource_version = Some(i.to_string());
+            let e = rs
+                .record(
+                    at(i),
+                    owner.clone(),
+                    EventType::Warning,
+                    "FailedCreate",
+                    &format!("Error creating: pods \"web-{i}\" is forbidden"),
+                )
+                .unwrap();
+            assert!(matches!(e, EventWrite::Create(_)));
+            assert_eq!(
+                e.event().message.as_deref(),
+                Some(format!("Error creating: pods \"web-{i}\" is forbidden").as_str())
+            );
+            names.insert(e.event().metadata.name.clone());
+        }
+        let tenth = rs
+            .record(
+                at(9),
+                owner.clone(),
+                EventType::Warning,
+                "FailedCreate",
+                "Error creating: pods \"web-9\" is forbidden",
+            )
+            .unwrap();
+        let EventWrite::Create(combined) = tenth else {
+            panic!("expected a create, got {tenth:?}")
+        };
+        assert_eq!(
+            combined.message.as_deref(),
+            Some("(combined from similar events): Error creating: pods \"web-9\" is forbidden")
+        );
+        assert_eq!(combined.count, Some(1));
+        assert_eq!(combined.reporting_component, None);
+        assert_eq!(
+            combined.source,
+            Some(EventSource {
+                component: Some("replicaset-controller".into()),
+                host: None
+            })
+        );
+        assert!(names.insert(combined.metadata.name.clone()));
+
+        let eleventh = rs
+            .record(
+                at(20),
+                owner.clone(),
+                EventType::Warning,
+                "FailedCreate",
+                "Error creating: pods \"web-10\" is forbidden",
+            )
+            .unwrap();
+        let EventWrite::Update(e) = eleventh else {
+            panic!("expected an update, got {eleventh:?}")
+        };
+        assert_eq!(e.metadata.name, combined.metadata.name);
+        assert_eq!(e.count, Some(2));
+        assert_eq!(
+            e.message.as_deref(),
+            Some("(combined from similar events): Error creating: pods \"web-10\" is forbidden")
+        );
+
+        // After ten quiet minutes similar events start over.
+        let later = rs
+            .record(
+                at(20 + 601),
+                owner,
+                EventType::Warning,
+                "FailedCreate",
+                "Error creating: pods \"web-11\" is forbidden",
+            )
+            .unwrap();
+        assert_eq!(
+            later.event().message.as_deref(),
+            Some("Error creating: pods \"web-11\" is forbidden")
+        );
+    }
+
+    #[test]
+    fn a_source_may_burst_25_events_about_an_object_then_one_every_five_minutes() {
+        let mut kubelet = EventRecorder::new("kubelet", "node-1");
+        let reference = object_reference(&Object::Pod(nginx()));
+        for i in 0..25 {
+            let w = kubelet.record(
+                at(i),
+                reference.clone(),
+                EventType::Warning,
+                "BackOff",
+                "Back-off restarting failed container",
+            );
+            assert!(w.is_some(), "event {i}");
+        }
+        assert!(kubelet
+            .record(
+                at(30),
+                reference.clone(),
+                EventType::Warning,
+                "BackOff",
+                "Back-off restarting failed container"
+            )
+            .is_none());
+        let next = kubelet
+            .record(
+                at(24 + 300),
+                reference,
+                EventType::Warning,
+                "BackOff",
+                "Back-off restarting failed container",
+            )
+            .unwrap();
+        // The dropped occurrence still counted.
+        assert_eq!(next.event().count, Some(27));
+    }
+
+    #[test]
+    fn events_at_the_same_instant_get_distinct_names() {
+        let mut kubelet = EventRecorder::new("kubelet", "node-1");
+        let reference = node_reference("node-1");
+        let reasons = [
+            "NodeHasSufficientMemory",
+            "NodeHasNoDiskPressure",
+            "NodeHasSufficientPID",
+        ];
+        let names: BTreeSet<_> = reasons
+            .iter()
+            .map(|r| {
+                let w = kubelet
+                    .record(SimTime::ZERO, reference.clone(), EventType::Normal, r, r)
+                    .unwrap();
+                assert_eq!(w.event().metadata.namespace.as_deref(), Some("default"));
+                assert_eq!(w.event().involved_object.uid.as_deref(), Some("node-1"));
+                w.event().metadata.name.clone().unwrap()
+            })
+            .collect();
+        assert_eq!(names.len(), 3);
+        let mut controller = EventRecorder::new("node-controller", "");
+        let other = controller
+            .record(
+                SimTime::ZERO,
+                reference,
+                EventType::Normal,
+                "RegisteredNode",
+                "Node node-1 event: Registered Node node-1 in Controller",
+            )
+            .unwrap();
+        assert!(!names.contains(other.event().metadata.name.as_deref().unwrap()));
+    }
+
+    #[test]
+    fn correlator_caches_stay_within_their_lru_bound() {
+        let config = CorrelatorConfig {
+            lru_cache_size: 64,
+            ..CorrelatorConfig::default()
+        };
+        let mut kubelet = EventRecorder::with_config("kubelet", "node-1", config);
+        for i in 0..1000 {
+            let mut pod = nginx();
+            pod.metadata.name = Some(format!("p{i}"));
+            kubelet.record(
+                at(i),
+                object_reference(&Object::Pod(pod)),
+                EventType::Normal,
+                "Scheduled",
+                "x",
+            );
+        }
+        let (a, o, s) = kubelet.cache_sizes();
+        assert!(a <= 64 && o <= 64 && s <= 64);
+    }
+
+    #[test]
+    fn the_scheduler_records_events_k8s_io_style_and_folds_repeats_into_a_series() {
+        let mut scheduler =
+            SeriesEventRecorder::new("default-scheduler", "control-plane", SimTime::ZERO);
+        let pod = object_reference(&Object::Pod(nginx()));
+        let note = "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.";
+        let first = scheduler
+            .record(
+                SimTime(1_500),
+                pod.clone(),
+                None,
+                EventType::Warning,
+                "FailedScheduling",
+                "Scheduling",
+                note,
+            )
+            .unwrap();
+        let EventWrite::Create(e) = &first else {
+            panic!("expected a create, got {first:?}")
+        };
+        assert_eq!(
+            json(e),
+            serde_json::json!({
+                "apiVersion": "v1",
+                "kind": "Event",
+                "metadata": {"name": expected_name("nginx", "default-scheduler-control-plane", SimTime(1_500)), "namespace": "default"},
+                "involvedObject": {
+                    "apiVersion": "v1", "kind": "Pod", "namespace": "default", "name": "nginx",
+                    "uid": "uid-1", "resourceVersion": "7"
+                },
+                "reason": "FailedScheduling",
+                "message": note,
+                "source": {},
+                "type": "Warning",
+                "eventTime": "2025-04-23T00:00:01.500000Z",
+                "action": "Scheduling",
+                "reportingComponent": "default-scheduler",
+                "reportingInstance": "default-scheduler-control-plane"
+            })
+        );
+
+        let second = scheduler
+            .record(
+                at(61),
+                pod.clone(),
+                None,
+                EventType::Warning,
+                "FailedScheduling",
+                "Scheduling",
+                "another note",
+            )
+            .unwrap();
+        let EventWrite::Update(s2) = &second else {
+            panic!("expected an update, got {second:?}")
+        };
+        assert_eq!(s2.metadata.name, e.metadata.name);
+        assert_eq!(s2.message.as_deref(), Some(note));
+        assert_eq!(
+            json(s2)["series"],
+            serde_json::json!({"count": 2, "lastObservedTime": "2025-04-23T00:01:01.000000Z"})
+        );
+
+        assert!(scheduler
+            .record(
+                at(121),
+                pod.clone(),
+                None,
+                EventType::Warning,
+                "FailedScheduling",
+                "Scheduling",
+                note
+            )
+            .is_none());
+
+        // Nothing due before six minutes; at 6 minutes the series is still running.
+        assert_eq!(scheduler.next_maintenance(), at(360));
+        assert!(scheduler.maintain(at(360)).is_empty());
+        // At 12 minutes it has been quiet for over 6: the final count is written and forgotten.
+        let done = scheduler.maintain(at(720));
+        assert_eq!(done.len(), 1);
+        assert_eq!(json(done[0].event())["series"]["count"], 3);
+        assert_eq!(scheduler.cache_len(), 0);
+
+        let again = scheduler
+            .record(
+                at(800),
+                pod,
+                None,
+                EventType::Warning,
+                "FailedScheduling",
+                "Scheduling",
+                note,
+            )
+            .unwrap();
+        assert!(matches!(again, EventWrite::Create(_)));
+        assert_ne!(again.event().metadata.name, e.metadata.name);
+    }
+
+    #[test]
+    fn running_series_are_rewritten_by_the_thirty_minute_refresh() {
+        let mut scheduler = SeriesEventRecorder::new("default-scheduler", "cp", SimTime::ZERO);
+        let pod = object_reference(&Object::Pod(nginx()));
+        let mut refreshed = Vec::new();
+        for minute in 0..40 {
+            scheduler.record(
+                at(minute * 60),
+                pod.clone(),
+                None,
+                EventType::Warning,
+                "FailedScheduling",
+                "Scheduling",
+                "x",
+            );
+            if at(minute * 60) >= scheduler.next_maintenance() {
+                refreshed.extend(scheduler.maintain(at(minute * 60)));
+            }
+        }
+        assert_eq!(refreshed.len(), 1);
+        assert_eq!(json(refreshed[0].event())["series"]["count"], 31);
+    }
+}

@@ -1,0 +1,247 @@
+//! Per-key history for the UI: the last few revisions of every object (who wrote them and what
+//! they were), kept a while after deletion, and a line diff between any two of them.
+//!
+//! Memory is bounded three ways, each with a default in [`StoreConfig`](super::StoreConfig):
+//! at most `history_per_key` entries per key, at most `history_total` entries overall (the oldest
+//! writes are forgotten first), and the history of at most `tombstoned_keys` deleted keys (the
+//! longest-deleted are forgotten first).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use crate::object::Object;
+
+use super::watch::WatchEventType;
+
+/// One remembered revision of one key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEntry {
+    /// The store revision of the write.
+    pub revision: i64,
+    /// What the write did.
+    pub type_: WatchEventType,
+    /// Who wrote it, e.g. `kube-scheduler`, `kubelet/node-1`, `kubectl`.
+    pub writer: Arc<str>,
+    /// The object as written; for a deletion, its last state with the deletion's revision.
+    pub object: Arc<Object>,
+}
+
+/// One line of a diff between two renderings of an object.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DiffLine {
+    /// The line is in both.
+    Same(String),
+    /// The line is only in the newer rendering.
+    Added(String),
+    /// The line is only in the older rendering.
+    Removed(String),
+}
+
+/// The bounded per-key history of the store.
+#[derive(Debug, Default)]
+pub struct History {
+    per_key_cap: usize,
+    total_cap: usize,
+    tombstone_cap: usize,
+    per_key: BTreeMap<String, Vec<HistoryEntry>>,
+    /// Every recorded write in revision order, to forget the oldest when over `total_cap`
+    /// (entries already dropped by the per-key cap are skipped when they come up).
+    order: VecDeque<(i64, String)>,
+    /// Deletions in revision order, to forget the longest-deleted keys.
+    tombstones: VecDeque<(i64, String)>,
+}
+
+impl History {
+    /// An empty history with the given bounds.
+    pub fn new(per_key_cap: usize, total_cap: usize, tombstone_cap: usize) -> History {
+        History {
+            per_key_cap,
+            total_cap,
+            tombstone_cap,
+            ..History::default()
+        }
+    }
+
+    /// Remembers one write of `key`.
+    pub fn record(&mut self, key: &str, entry: HistoryEntry) {
+        if self.per_key_cap == 0 || self.total_cap == 0 {
+            return;
+        }
+        let revision = entry.revision;
+        let deleted = entry.type_ == WatchEventType::Deleted;
+        let entries = self.per_key.entry(key.to_string()).or_default();
+        entries.push(entry);
+        if entries.len() > self.per_key_cap {
+            let excess = entries.len() - self.per_key_cap;
+            entries.drain(..excess);
+        }
+        self.order.push_back((revision, key.to_string()));
+        while self.order.len() > self.total_cap {
+            if let Some((rev, k)) = self.order.pop_front() {
+                self.forget_entry(&k, rev);
+            }
+        }
+        if deleted {
+            self.tombstones.push_back((revision, key.to_string()));
+            while self.tombstones.len() > self.tombstone_cap {
+                if let Some((rev, k)) = self.tombstones.pop_front() {
+                    // Only if the key was not re-created (and deleted again) since.
+                    let still_deleted = self
+                        .per_key
+                        .get(&k)
+                        .and_then(|e| e.last())
+                        .is_some_and(|last| last.revision == rev);
+                    if still_deleted {
+                        self.per_key.remove(&k);
+                    }
+                }
+            }
+        }
+    }
+
+    fn forget_entry(&mut self, key: &str, revision: i64) {
+        if let Some(entries) = self.per_key.get_mut(key) {
+            if entries.first().is_some_and(|e| e.revision == revision) {
+                entries.remove(0);
+            }
+            if entries.is_empty() {
+                self.per_key.remove(key);
+            }
+        }
+    }
+
+    /// The remembered revisions of `key`, oldest first (empty if none).
+    pub fn entries(&self, key: &str) -> &[HistoryEntry] {
+        self.per_key.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// The remembered entry of `key` at exactly `revision`.
+    pub fn at(&self, key: &str, revision: i64) -> Option<&HistoryEntry> {
+        self.entries(key).iter().find(|e| e.revision == revision)
+    }
+
+    /// A line diff of `key` from revision `from` to revision `to`, or `None` if either revision
+    /// is not remembered.
+    pub fn diff(&self, key: &str, from: i64, to: i64) -> Option<Vec<DiffLine>> {
+        let a = self.at(key, from)?;
+        let b = self.at(key, to)?;
+        Some(line_diff(&render(&a.object), &render(&b.object)))
+    }
+
+    /// How many entries are remembered in all.
+    pub fn total_len(&self) -> usize {
+        self.per_key.values().map(Vec::len).sum()
+    }
+
+    /// How many keys have a remembered history.
+    pub fn keys_len(&self) -> usize {
+        self.per_key.len()
+    }
+
+    /// How many remembered keys are currently deleted.
+    pub fn tombstoned_len(&self) -> usize {
+        self.per_key
+            .values()
+            .filter(|e| e.last().is_some_and(|l| l.type_ == WatchEventType::Deleted))
+            .count()
+    }
+}
+
+/// The rendering diffs compare: the object as pretty-printed Kubernetes JSON (keys sorted, as
+/// `kubectl get -o json` prints them).
+pub fn render(object: &Object) -> String {
+    serde_json::to_string_pretty(&object.to_json()).unwrap_or_default()
+}
+
+/// Above this many cells (lines × lines after trimming the common start and end) the diff gives
+/// up on alignment and shows the middle as removed then added.
+const MAX_LCS_CELLS: usize = 4_000_000;
+
+/// A longest-common-subsequence line diff of `old` to `new`.
+pub fn line_diff(old: &str, new: &str) -> Vec<DiffLine> {
+    let a: Vec<&str> = old.lines().collect();
+    let b: Vec<&str> = new.lines().collect();
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..]
+        .iter()
+        .rev()
+        .zip(b[prefix..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (mid_a, mid_b) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
+
+    let mut out: Vec<DiffLine> = a[..prefix]
+        .iter()
+        .map(|l| DiffLine::Same(l.to_string()))
+        .collect();
+    let (n, m) = (mid_a.len(), mid_b.len());
+    if n.saturating_mul(m) > MAX_LCS_CELLS {
+        out.extend(mid_a.iter().map(|l| DiffLine::Removed(l.to_string())));
+        out.extend(mid_b.iter().map(|l| DiffLine::Added(l.to_string())));
+    } else {
+        // lcs[i][j]: LCS length of mid_a[i..] and mid_b[j..].
+        let width = m + 1;
+        let mut lcs = vec![0u32; (n + 1) * width];
+        for i in (0..n).rev() {
+            for j in (0..m).rev() {
+                lcs[i * width + j] = if mid_a[i] == mid_b[j] {
+                    lcs[(i + 1) * width + j + 1] + 1
+                } else {
+                    lcs[(i + 1) * width + j].max(lcs[i * width + j + 1])
+                };
+            }
+        }
+        let (mut i, mut j) = (0, 0);
+        while i < n && j < m {
+            if mid_a[i] == mid_b[j] {
+                out.push(DiffLine::Same(mid_a[i].to_string()));
+                i += 1;
+                j += 1;
+            } else if lcs[(i + 1) * width + j] >= lcs[i * width + j + 1] {
+                out.push(DiffLine::Removed(mid_a[i].to_string()));
+                i += 1;
+            } else {
+                out.push(DiffLine::Added(mid_b[j].to_string()));
+                j += 1;
+            }
+        }
+        out.extend(mid_a[i..].iter().map(|l| DiffLine::Removed(l.to_string())));
+        out.extend(mid_b[j..].iter().map(|l| DiffLine::Added(l.to_string())));
+    }
+    out.extend(
+        a[a.len() - suffix..]
+            .iter()
+            .map(|l| DiffLine::Same(l.to_string())),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn line_diff_keeps_common_lines_and_marks_the_changes() {
+        let d = line_diff("a\nb\nc\nd", "a\nc\nx\nd");
+        assert_eq!(
+            d,
+            vec![
+                DiffLine::Same("a".into()),
+                DiffLine::Removed("b".into()),
+                DiffLine::Same("c".into()),
+                DiffLine::Added("x".into()),
+                DiffLine::Same("d".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn line_diff_of_identical_texts_is_all_same() {
+        let d = line_diff("a\nb", "a\nb");
+        assert!(d.iter().all(|l| matches!(l, DiffLine::Same(_))));
+        assert_eq!(d.len(), 2);
+        assert_eq!(line_diff("", "x"), vec![DiffLine::Added("x".into())]);
+    }
+}
