@@ -2,8 +2,10 @@
 //! (authentication → authorization → decode and defaulting → mutating admission → validation →
 //! validating admission → storage), and the errors it answers with.
 
+pub mod defaults;
 pub mod errors;
 pub mod request;
+pub mod validation;
 
 pub use errors::{ApiError, FieldError, FieldErrorType, Reason};
 pub use request::{Attributes, Lookup, RequestContext, UserInfo, Verb};
