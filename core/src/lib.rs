@@ -12,11 +12,14 @@
 //!   [`sim::SimRng`], the only source of randomness.
 //! * [`object`] lists every API kind the simulated API server serves, as real `k8s-openapi`
 //!   types, with their resource names and etcd key prefixes.
+//! * [`intake`] reads manifest text (YAML, flow style, JSON, Lists) into typed objects, with
+//!   kubectl's and the API server's exact error messages (syntax, unknown fields, type errors).
 //! * [`nodes`] builds the default node pool as real `v1` Node objects.
 //! * [`snapshot`] turns objects into ready-to-render views (kubectl's STATUS, allocation).
 
 pub mod apiserver;
 pub mod cluster;
+pub mod intake;
 pub mod nodes;
 pub mod object;
 pub mod sim;
