@@ -2,6 +2,7 @@
 //! (authentication → authorization → decode and defaulting → mutating admission → validation →
 //! validating admission → storage), and the errors it answers with.
 
+pub mod admission;
 pub mod defaults;
 pub mod errors;
 pub mod request;
