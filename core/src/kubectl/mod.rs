@@ -3,6 +3,7 @@
 
 pub mod age;
 pub mod apply;
+pub mod get;
 pub mod pods;
 pub mod table;
 

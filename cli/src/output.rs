@@ -1,0 +1,76 @@
+//! What `podflow run` prints after the run: kubectl tables, a v1 List as JSON, or the timeline.
+
+use podflow_core::kubectl::get;
+use podflow_core::Cluster;
+
+use crate::args::Output;
+
+/// The whole output for the chosen format.
+pub fn render(cluster: &Cluster, output: Output, _describe: Option<&str>) -> String {
+    match output {
+        Output::Table => tables(cluster),
+        Output::Json => json(cluster),
+        Output::Timeline => timeline(cluster),
+    }
+}
+
+fn tables(cluster: &Cluster) -> String {
+    let now = cluster.now();
+    let snap = cluster.snapshot();
+    let mut out = String::new();
+    let mut section = |title: &str, body: Option<String>, empty: &str| {
+        out.push_str(&format!("\n$ {title}\n"));
+        out.push_str(&body.unwrap_or_else(|| format!("{empty}\n")));
+    };
+    section("kubectl get pods -A -o wide", get::pods(&snap.pods, true, true), "No resources found");
+    section("kubectl get nodes", get::nodes(&cluster.objects(&["Node"]), now), "No resources found");
+    let workloads = cluster.objects(&["Deployment", "ReplicaSet"]);
+    if !workloads.is_empty() {
+        let mut body = String::new();
+        if let Some(d) = get::deployments(&workloads, now) {
+            body.push_str(&d);
+        }
+        if let Some(r) = get::replica_sets(&workloads, now) {
+            if !body.is_empty() {
+                body.push('\n');
+            }
+            body.push_str(&r);
+        }
+        section("kubectl get deployments,replicasets -A", Some(body), "No resources found");
+    }
+    section(
+        "kubectl get events -A --sort-by=.lastTimestamp",
+        get::events(&cluster.objects(&["Event"]), now),
+        "No resources found",
+    );
+    out
+}
+
+fn json(cluster: &Cluster) -> String {
+    let kinds = ["Pod", "Node", "Event", "ReplicaSet", "Deployment", "Job", "Service", "EndpointSlice"];
+    let items: Vec<serde_json::Value> = kinds.iter().flat_map(|k| cluster.objects(&[k])).map(|o| o.to_json()).collect();
+    let list = serde_json::json!({
+        "apiVersion": "v1",
+        "items": items,
+        "kind": "List",
+        "metadata": { "resourceVersion": "" }
+    });
+    let mut s = serde_json::to_string_pretty(&list).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+fn timeline(cluster: &Cluster) -> String {
+    let mut out = String::new();
+    for step in cluster.trace().steps() {
+        out.push_str(&format!(
+            "{:>12}  {:<16} {:<20} {:<40} {}\n",
+            step.time.to_string(),
+            step.component,
+            step.stage.as_str(),
+            step.object,
+            step.detail
+        ));
+    }
+    out
+}

@@ -1,0 +1,162 @@
+//! `kubectl get` tables for pods, nodes, deployments, replica sets and events, as kubectl 1.33
+//! prints them (columns from `pkg/printers/internalversion/printers.go`).
+
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::{Event, Node};
+
+use crate::kubectl::age::human_duration;
+use crate::kubectl::table::Table;
+use crate::object::Object;
+use crate::sim::SimTime;
+use crate::snapshot::{NodeView, PodView};
+
+/// `kubectl get pods [-A] [-o wide]`; `None` when there are no pods (kubectl then prints
+/// `No resources found` on stderr).
+pub fn pods(pods: &[PodView], all_namespaces: bool, wide: bool) -> Option<String> {
+    if pods.is_empty() {
+        return None;
+    }
+    let mut headers = vec![];
+    if all_namespaces {
+        headers.push("NAMESPACE");
+    }
+    headers.extend(["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
+    if wide {
+        headers.extend(["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]);
+    }
+    let mut t = Table::new(&headers);
+    for p in pods {
+        let mut row = vec![];
+        if all_namespaces {
+            row.push(p.namespace.clone());
+        }
+        row.extend([p.name.clone(), p.ready.clone(), p.status.clone(), p.restarts.clone(), p.age.clone()]);
+        if wide {
+            row.extend([p.ip.clone(), p.node.clone(), p.nominated_node.clone(), p.readiness_gates.clone()]);
+        }
+        t.push(row);
+    }
+    Some(t.render())
+}
+
+/// The ROLES column: `node-role.kubernetes.io/<role>` label suffixes plus `kubernetes.io/role`.
+pub fn node_roles(node: &Node) -> String {
+    let mut roles: Vec<String> = Vec::new();
+    for (k, v) in node.metadata.labels.iter().flatten() {
+        if let Some(role) = k.strip_prefix("node-role.kubernetes.io/") {
+            if !role.is_empty() {
+                roles.push(role.to_string());
+            }
+        } else if k == "kubernetes.io/role" && !v.is_empty() {
+            roles.push(v.clone());
+        }
+    }
+    roles.sort();
+    roles.dedup();
+    if roles.is_empty() {
+        "<none>".into()
+    } else {
+        roles.join(",")
+    }
+}
+
+/// `kubectl get nodes`.
+pub fn nodes(nodes: &[Arc<Object>], now: SimTime) -> Option<String> {
+    let mut t = Table::new(&["NAME", "STATUS", "ROLES", "AGE", "VERSION"]);
+    for o in nodes {
+        if let Object::Node(n) = &**o {
+            let view = NodeView::from_node(n);
+            t.push(vec![view.name, view.status, node_roles(n), age(n.metadata.creation_timestamp.as_ref(), now), view.version]);
+        }
+    }
+    (!t.rows.is_empty()).then(|| t.render())
+}
+
+fn age(t: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>, now: SimTime) -> String {
+    t.map(|t| human_duration(now.since(SimTime::from_k8s_time(t)))).unwrap_or_else(|| "<unknown>".into())
+}
+
+/// `kubectl get deployments -A`.
+pub fn deployments(objects: &[Arc<Object>], now: SimTime) -> Option<String> {
+    let mut t = Table::new(&["NAMESPACE", "NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]);
+    for o in objects {
+        if let Object::Deployment(d) = &**o {
+            let desired = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(0);
+            let status = d.status.clone().unwrap_or_default();
+            t.push(vec![
+                d.metadata.namespace.clone().unwrap_or_default(),
+                d.metadata.name.clone().unwrap_or_default(),
+                format!("{}/{desired}", status.ready_replicas.unwrap_or(0)),
+                status.updated_replicas.unwrap_or(0).to_string(),
+                status.available_replicas.unwrap_or(0).to_string(),
+                age(d.metadata.creation_timestamp.as_ref(), now),
+            ]);
+        }
+    }
+    (!t.rows.is_empty()).then(|| t.render())
+}
+
+/// `kubectl get replicasets -A`.
+pub fn replica_sets(objects: &[Arc<Object>], now: SimTime) -> Option<String> {
+    let mut t = Table::new(&["NAMESPACE", "NAME", "DESIRED", "CURRENT", "READY", "AGE"]);
+    for o in objects {
+        if let Object::ReplicaSet(r) = &**o {
+            let status = r.status.clone().unwrap_or_default();
+            t.push(vec![
+                r.metadata.namespace.clone().unwrap_or_default(),
+                r.metadata.name.clone().unwrap_or_default(),
+                r.spec.as_ref().and_then(|s| s.replicas).unwrap_or(0).to_string(),
+                status.replicas.to_string(),
+                status.ready_replicas.unwrap_or(0).to_string(),
+                age(r.metadata.creation_timestamp.as_ref(), now),
+            ]);
+        }
+    }
+    (!t.rows.is_empty()).then(|| t.render())
+}
+
+/// When an event last happened: series, then lastTimestamp, then eventTime.
+pub fn event_last_seen(e: &Event) -> Option<SimTime> {
+    if let Some(t) = e.series.as_ref().map(|s| &s.last_observed_time) {
+        return Some(SimTime((t.0.as_millisecond() - crate::sim::clock::EPOCH_UNIX_SECONDS * 1000).max(0) as u64));
+    }
+    if let Some(t) = &e.last_timestamp {
+        return Some(SimTime::from_k8s_time(t));
+    }
+    e.event_time
+        .as_ref()
+        .map(|t| SimTime((t.0.as_millisecond() - crate::sim::clock::EPOCH_UNIX_SECONDS * 1000).max(0) as u64))
+}
+
+/// `kubectl get events -A --sort-by=.lastTimestamp`.
+pub fn events(objects: &[Arc<Object>], now: SimTime) -> Option<String> {
+    let mut events: Vec<&Event> = objects
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::Event(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    if events.is_empty() {
+        return None;
+    }
+    events.sort_by_key(|e| e.last_timestamp.as_ref().map(SimTime::from_k8s_time));
+    let mut t = Table::new(&["NAMESPACE", "LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
+    for e in events {
+        let object = format!(
+            "{}/{}",
+            e.involved_object.kind.clone().unwrap_or_default().to_ascii_lowercase(),
+            e.involved_object.name.clone().unwrap_or_default()
+        );
+        t.push(vec![
+            e.metadata.namespace.clone().unwrap_or_default(),
+            event_last_seen(e).map(|t| human_duration(now.since(t))).unwrap_or_else(|| "<unknown>".into()),
+            e.type_.clone().unwrap_or_default(),
+            e.reason.clone().unwrap_or_default(),
+            object,
+            e.message.clone().unwrap_or_default().trim().to_string(),
+        ]);
+    }
+    Some(t.render())
+}
