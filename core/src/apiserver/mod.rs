@@ -3,7 +3,11 @@
 //! validating admission → storage), and the errors it answers with.
 
 pub mod admission;
+pub mod authn;
+pub mod authz;
+pub mod bootstrap;
 pub mod errors;
+pub mod prepare;
 pub mod request;
 
 pub use errors::{ApiError, FieldError, FieldErrorType, Reason};
