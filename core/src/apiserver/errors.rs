@@ -362,7 +362,8 @@ impl ApiError {
     /// `patching`) `source` (a file name, or `""` for none) fails.
     ///
     /// `Invalid` errors are rebuilt from their causes (`The Pod "x" is invalid: …`, one `* ` line
-    /// per cause when there are several); all others are
+    /// per cause when there are several); `Unauthorized` is
+    /// `error: You must be logged in to the server (<message>)`; all others are
     /// `Error from server (<Reason>): error when <operation> "<file>": <message>`.
     pub fn kubectl_message(&self, operation: &str, source: &str) -> String {
         if let (Reason::Invalid, Some(d)) = (self.reason, &self.details) {
@@ -377,6 +378,15 @@ impl ApiError {
                     s
                 }
             };
+        }
+        if self.reason == Reason::Unauthorized {
+            // kubectl `StandardErrorMessage`; `AddSourceToErr` wraps the status message first.
+            let message = if source.is_empty() {
+                self.message.clone()
+            } else {
+                format!("error when {operation} \"{source}\": {}", self.message)
+            };
+            return format!("error: You must be logged in to the server ({message})");
         }
         if source.is_empty() {
             format!(

@@ -3,9 +3,14 @@
 //! validating admission → storage), and the errors it answers with.
 
 pub mod admission;
+pub mod authn;
+pub mod authz;
+pub mod bootstrap;
 pub mod defaults;
 pub mod errors;
+pub mod prepare;
 pub mod request;
+pub mod server;
 pub mod validation;
 
 pub use errors::{ApiError, FieldError, FieldErrorType, Reason};

@@ -1,0 +1,414 @@
+//! What the registry does to a new object before validation (`rest.BeforeCreate` and each
+//! strategy's `PrepareForCreate`): system fields (uid, creationTimestamp), `generateName`, and
+//! per kind: pods get `status: {phase: Pending, qosClass}` (plus the SchedulingGated condition)
+//! and `generation: 1`; workloads get `generation: 1` and an empty status; namespaces start
+//! Active with the `kubernetes` finalizer.
+
+use k8s_openapi::api::core::v1::{
+    Container, NamespaceSpec, NamespaceStatus, PodCondition, PodSpec, PodStatus,
+};
+
+use super::admission::qty;
+use super::request::RequestContext;
+use crate::object::Object;
+use crate::quantity::Quantity;
+use crate::sim::SimRng;
+
+/// How many random characters `generateName` appends.
+pub const GENERATED_SUFFIX_LENGTH: usize = 5;
+
+/// The longest `generateName` base kept (63 minus the suffix).
+pub const MAX_GENERATED_BASE: usize = 58;
+
+/// The message of the PodScheduled=False condition of a gated pod.
+pub const SCHEDULING_GATED_MESSAGE: &str =
+    "Scheduling is blocked due to non-empty scheduling gates";
+
+/// `names.SimpleNameGenerator`: the base (cut to 58 bytes) plus 5 random characters.
+pub fn generate_name(base: &str, rng: &mut SimRng) -> String {
+    let mut cut = base.len().min(MAX_GENERATED_BASE);
+    while !base.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(
+        "{}{}",
+        &base[..cut],
+        rng.name_suffix(GENERATED_SUFFIX_LENGTH)
+    )
+}
+
+/// `ComputePodQOS`: Guaranteed when every container (init containers too) has cpu and memory
+/// limits equal to its requests, BestEffort when nothing is requested or limited, else
+/// Burstable.
+pub fn qos_class(spec: &PodSpec) -> &'static str {
+    let mut requests: std::collections::BTreeMap<String, Quantity> = Default::default();
+    let mut limits: std::collections::BTreeMap<String, Quantity> = Default::default();
+    let mut guaranteed = true;
+    let all: Vec<&Container> = spec
+        .containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten())
+        .collect();
+    for c in all {
+        let r = c.resources.clone().unwrap_or_default();
+        for (name, q) in r.requests.iter().flatten() {
+            let q = qty(q);
+            if (name == "cpu" || name == "memory") && q > Quantity::ZERO {
+                let e = requests.entry(name.clone()).or_insert(Quantity::ZERO);
+                *e = e.add(&q);
+            }
+        }
+        let mut found = Vec::new();
+        for (name, q) in r.limits.iter().flatten() {
+            let q = qty(q);
+            if (name == "cpu" || name == "memory") && q > Quantity::ZERO {
+                found.push(name.as_str());
+                let e = limits.entry(name.clone()).or_insert(Quantity::ZERO);
+                *e = e.add(&q);
+            }
+        }
+        if !(found.contains(&"cpu") && found.contains(&"memory")) {
+            guaranteed = false;
+        }
+    }
+    if requests.is_empty() && limits.is_empty() {
+        return "BestEffort";
+    }
+    if guaranteed
+        && requests.iter().all(|(k, v)| limits.get(k) == Some(v))
+        && requests.len() == limits.len()
+    {
+        return "Guaranteed";
+    }
+    "Burstable"
+}
+
+/// Runs `BeforeCreate` on a new object; returns one line per change for the flow view.
+pub fn prepare_for_create(obj: &mut Object, ctx: &mut RequestContext<'_>) -> Vec<String> {
+    let mut changes = Vec::new();
+    let uid = ctx.rng.uuid();
+    let now = ctx.now.to_k8s_time();
+    {
+        let meta = obj.meta_mut();
+        meta.deletion_timestamp = None;
+        meta.deletion_grace_period_seconds = None;
+        meta.uid = Some(uid.clone());
+        meta.creation_timestamp = Some(now);
+        changes.push(format!("set metadata.uid to {uid}"));
+    }
+    match obj {
+        Object::Pod(pod) => {
+            let spec = pod.spec.clone().unwrap_or_default();
+            let qos = qos_class(&spec);
+            let mut status = PodStatus {
+                phase: Some("Pending".into()),
+                qos_class: Some(qos.into()),
+                ..Default::default()
+            };
+            changes.push(format!("set status to {{phase: Pending, qosClass: {qos}}}"));
+            if spec
+                .scheduling_gates
+                .as_ref()
+                .is_some_and(|g| !g.is_empty())
+            {
+                status.conditions = Some(vec![PodCondition {
+                    type_: "PodScheduled".into(),
+                    status: "False".into(),
+                    reason: Some("SchedulingGated".into()),
+                    message: Some(SCHEDULING_GATED_MESSAGE.into()),
+                    ..Default::default()
+                }]);
+                changes.push("added condition PodScheduled=False (SchedulingGated)".into());
+            }
+            pod.status = Some(status);
+            pod.metadata.generation = Some(1);
+        }
+        Object::Deployment(d) => {
+            d.status = None;
+            d.metadata.generation = Some(1);
+        }
+        Object::ReplicaSet(r) => {
+            r.status = None;
+            r.metadata.generation = Some(1);
+        }
+        Object::DaemonSet(d) => {
+            d.status = None;
+            d.metadata.generation = Some(1);
+        }
+        Object::Job(j) => {
+            j.status = None;
+            j.metadata.generation = Some(1);
+        }
+        Object::ResourceQuota(q) => q.status = None,
+        Object::Service(s) => s.status = None,
+        Object::Namespace(ns) => {
+            ns.status = Some(NamespaceStatus {
+                phase: Some("Active".into()),
+                ..Default::default()
+            });
+            ns.spec = Some(NamespaceSpec {
+                finalizers: Some(vec!["kubernetes".into()]),
+            });
+            changes.push("set status.phase to Active and spec.finalizers to [kubernetes]".into());
+        }
+        _ => {}
+    }
+    if obj.meta().generation == Some(1) {
+        changes.push("set metadata.generation to 1".into());
+    }
+    let meta = obj.meta_mut();
+    let unnamed = meta.name.as_deref().unwrap_or_default().is_empty();
+    if let (true, Some(base)) = (
+        unnamed,
+        meta.generate_name.clone().filter(|g| !g.is_empty()),
+    ) {
+        let name = generate_name(&base, ctx.rng);
+        changes.push(format!("generated name {name}"));
+        meta.name = Some(name);
+    }
+    changes.push(format!(
+        "set metadata.creationTimestamp to {}",
+        ctx.now.to_k8s_time().0.strftime("%Y-%m-%dT%H:%M:%SZ")
+    ));
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apiserver::admission::testing::{attrs, pod, MapLookup};
+    use crate::apiserver::admission::Chain;
+    use crate::apiserver::request::Verb;
+    use crate::sim::SimTime;
+    use k8s_openapi::api::core::v1::{Pod, PodSchedulingGate, ResourceRequirements};
+    use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
+    use serde_json::json;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn resources(
+        requests: &[(&str, &str)],
+        limits: &[(&str, &str)],
+    ) -> Option<ResourceRequirements> {
+        let rl = |p: &[(&str, &str)]| {
+            Some(
+                p.iter()
+                    .map(|(k, v)| (k.to_string(), K8sQuantity(v.to_string())))
+                    .collect(),
+            )
+        };
+        Some(ResourceRequirements {
+            requests: rl(requests),
+            limits: rl(limits),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn qos_follows_requests_and_limits_including_init_containers() {
+        let mut p = pod("x", &["a"]);
+        let spec = p.spec.as_mut().unwrap();
+        assert_eq!(qos_class(spec), "BestEffort");
+        let both = [("cpu", "500m"), ("memory", "128Mi")];
+        spec.containers[0].resources = resources(&both, &both);
+        assert_eq!(qos_class(spec), "Guaranteed");
+        spec.init_containers = Some(vec![Container {
+            name: "init".into(),
+            resources: resources(&[("cpu", "100m")], &[]),
+            ..Default::default()
+        }]);
+        assert_eq!(qos_class(spec), "Burstable");
+        spec.init_containers = None;
+        spec.containers[0].resources = resources(&[("memory", "1Gi")], &[("memory", "2Gi")]);
+        assert_eq!(qos_class(spec), "Burstable");
+    }
+
+    #[test]
+    fn generated_names_cut_the_base_to_58_characters() {
+        let mut rng = SimRng::new(3);
+        let name = generate_name(&"a".repeat(70), &mut rng);
+        assert_eq!(name.len(), 63);
+        assert!(name.starts_with(&"a".repeat(58)));
+        let name = generate_name("nginx-7c5ddbdf54-", &mut SimRng::new(3));
+        assert_eq!(
+            name,
+            format!("nginx-7c5ddbdf54-{}", SimRng::new(3).name_suffix(5))
+        );
+    }
+
+    #[test]
+    fn a_gated_pod_is_marked_scheduling_gated() {
+        let lookup = MapLookup::cluster();
+        let mut rng = SimRng::new(1);
+        let mut ctx = RequestContext {
+            now: SimTime(0),
+            rng: &mut rng,
+            lookup: &lookup,
+        };
+        let mut p = pod("x", &["x"]);
+        p.spec.as_mut().unwrap().scheduling_gates = Some(vec![PodSchedulingGate {
+            name: "example.com/foo".into(),
+        }]);
+        let mut obj: Object = p.into();
+        prepare_for_create(&mut obj, &mut ctx);
+        assert_eq!(
+            obj.to_json()["status"],
+            json!({
+                "phase": "Pending",
+                "qosClass": "BestEffort",
+                "conditions": [{
+                    "type": "PodScheduled",
+                    "status": "False",
+                    "reason": "SchedulingGated",
+                    "message": "Scheduling is blocked due to non-empty scheduling gates"
+                }]
+            })
+        );
+    }
+
+    /// `kubectl run nginx --image=nginx` as decoded and defaulted (§a.1).
+    fn kubectl_run_nginx() -> Pod {
+        serde_json::from_value(json!({
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "nginx", "namespace": "default", "labels": {"run": "nginx"}},
+            "spec": {
+                "containers": [{
+                    "name": "nginx",
+                    "image": "nginx",
+                    "imagePullPolicy": "Always",
+                    "resources": {},
+                    "terminationMessagePath": "/dev/termination-log",
+                    "terminationMessagePolicy": "File"
+                }],
+                "dnsPolicy": "ClusterFirst",
+                "enableServiceLinks": true,
+                "restartPolicy": "Always",
+                "schedulerName": "default-scheduler",
+                "securityContext": {},
+                "terminationGracePeriodSeconds": 30
+            },
+            "status": {}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn kubectl_run_nginx_is_stored_with_the_upstream_shape() {
+        let lookup = MapLookup::cluster();
+        let mut rng = SimRng::new(42);
+        let mut ctx = RequestContext {
+            now: SimTime(5_000),
+            rng: &mut rng,
+            lookup: &lookup,
+        };
+        let a = attrs(Verb::Create, "Pod", "default", "nginx");
+        let chain = Chain::default();
+        let mut obj: Object = kubectl_run_nginx().into();
+        let report = chain.admit(&a, &mut obj, None, &mut ctx).unwrap();
+        prepare_for_create(&mut obj, &mut ctx);
+        let report = chain.validate(&a, &obj, None, &ctx, report).unwrap();
+        assert!(report.warnings.is_empty());
+
+        let mut expected_rng = SimRng::new(42);
+        let volume = format!("kube-api-access-{}", expected_rng.name_suffix(5));
+        let uid = expected_rng.uuid();
+        assert_eq!(
+            obj.to_json(),
+            json!({
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": "nginx",
+                    "namespace": "default",
+                    "labels": {"run": "nginx"},
+                    "uid": uid,
+                    "generation": 1,
+                    "creationTimestamp": "2025-04-23T00:00:05Z"
+                },
+                "spec": {
+                    "containers": [{
+                        "name": "nginx",
+                        "image": "nginx",
+                        "imagePullPolicy": "Always",
+                        "resources": {},
+                        "terminationMessagePath": "/dev/termination-log",
+                        "terminationMessagePolicy": "File",
+                        "volumeMounts": [{
+                            "name": volume,
+                            "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+                            "readOnly": true
+                        }]
+                    }],
+                    "dnsPolicy": "ClusterFirst",
+                    "enableServiceLinks": true,
+                    "preemptionPolicy": "PreemptLowerPriority",
+                    "priority": 0,
+                    "restartPolicy": "Always",
+                    "schedulerName": "default-scheduler",
+                    "securityContext": {},
+                    "serviceAccount": "default",
+                    "serviceAccountName": "default",
+                    "terminationGracePeriodSeconds": 30,
+                    "tolerations": [
+                        {"effect": "NoExecute", "key": "node.kubernetes.io/not-ready", "operator": "Exists", "tolerationSeconds": 300},
+                        {"effect": "NoExecute", "key": "node.kubernetes.io/unreachable", "operator": "Exists", "tolerationSeconds": 300}
+                    ],
+                    "volumes": [{
+                        "name": volume,
+                        "projected": {
+                            "defaultMode": 420,
+                            "sources": [
+                                {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                                {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                                {"downwardAPI": {"items": [{"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}, "path": "namespace"}]}}
+                            ]
+                        }
+                    }]
+                },
+                "status": {"phase": "Pending", "qosClass": "BestEffort"}
+            })
+        );
+        let trace: Vec<(&str, usize)> = report
+            .steps
+            .iter()
+            .map(|s| (s.plugin, s.changes.len()))
+            .collect();
+        assert_eq!(
+            trace,
+            vec![
+                ("NamespaceLifecycle", 0),
+                ("LimitRanger", 0),
+                ("ServiceAccount", 3),
+                ("Priority", 2),
+                ("DefaultTolerationSeconds", 2),
+                ("RuntimeClass", 0),
+                ("LimitRanger", 0),
+                ("PodSecurity", 1),
+                ("Priority", 0),
+                ("ResourceQuota", 0),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_rejection_keeps_the_trace_up_to_the_refusing_plugin() {
+        let lookup = MapLookup::new();
+        let mut rng = SimRng::new(1);
+        let mut ctx = RequestContext {
+            now: SimTime(0),
+            rng: &mut rng,
+            lookup: &lookup,
+        };
+        let a = attrs(Verb::Create, "Pod", "default", "nginx");
+        let rejection = Chain::default()
+            .admit(&a, &mut kubectl_run_nginx().into(), None, &mut ctx)
+            .unwrap_err();
+        assert_eq!(rejection.error.message, "namespaces \"default\" not found");
+        assert_eq!(rejection.report.steps.len(), 1);
+        assert_eq!(
+            rejection.report.steps[0].rejected.as_deref(),
+            Some("namespaces \"default\" not found")
+        );
+    }
+}
