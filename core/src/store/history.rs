@@ -69,7 +69,10 @@ impl History {
         }
         let revision = entry.revision;
         let deleted = entry.type_ == WatchEventType::Deleted;
-        let entries = self.per_key.entry(key.to_string()).or_default();
+        let entries = match self.per_key.get_mut(key) {
+            Some(entries) => entries,
+            None => self.per_key.entry(key.to_string()).or_default(),
+        };
         entries.push(entry);
         if entries.len() > self.per_key_cap {
             let excess = entries.len() - self.per_key_cap;
