@@ -34,8 +34,8 @@ pub enum DecodeError {
     Client(String),
     /// The API server's answer (reason `BadRequest` for decoding errors).
     Server {
-        /// The error.
-        error: ApiError,
+        /// The error (boxed: `ApiError` is large).
+        error: Box<ApiError>,
         /// The file name kubectl names in `error when creating "<file>"`.
         source: String,
     },
@@ -128,13 +128,13 @@ pub fn decode(doc: &Document, source: &str) -> Result<Object, DecodeError> {
 
     // 3. The API server's strict decoding.
     let server_error = |detail: String| DecodeError::Server {
-        error: ApiError::new(
+        error: Box::new(ApiError::new(
             Reason::BadRequest,
             format!(
                 "{kind} in version {} cannot be handled as a {kind}: {detail}",
                 go_quote(info.version)
             ),
-        ),
+        )),
         source: source.to_string(),
     };
     let unknown = RefCell::new(Vec::new());

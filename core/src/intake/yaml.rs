@@ -26,10 +26,12 @@ pub const MAX_INPUT_BYTES: usize = 3 * 1024 * 1024;
 /// The most documents (after flattening Lists) one input may hold.
 pub const MAX_DOCUMENTS: usize = 10_000;
 
-/// The deepest nesting of mappings and sequences accepted. go-yaml allows 10,000; the simulator
-/// stops far earlier so that recursive code (serde, drops, rendering) stays within the wasm
-/// stack. Real manifests of the supported kinds nest about 15 deep.
-pub const MAX_DEPTH: usize = 200;
+/// The deepest nesting of mappings and sequences accepted. go-yaml allows 10,000 (`exceeded max
+/// depth of 10000`); serde-saphyr builds values recursively with large frames (measured: about
+/// 18 KiB a level in a debug build, 5 KiB in release), and wasm has a 1 MiB stack, so the
+/// simulator stops at 32. The deepest paths of the supported kinds (a Deployment's pod
+/// anti-affinity `matchExpressions[].values[]`) nest 13 deep.
+pub const MAX_DEPTH: usize = 32;
 
 /// Alias events one document may replay before it counts as a "billion laughs" document.
 const MAX_ALIAS_REPLAY_EVENTS: usize = 100_000;
@@ -335,8 +337,7 @@ fn split_documents(text: &str) -> Vec<Chunk> {
     let mut start = 0;
     let mut chunk_line = 1;
     let mut offset = 0;
-    let mut line_no = 1;
-    for line in text.split_inclusive('\n') {
+    for (line_no, line) in (1..).zip(text.split_inclusive('\n')) {
         let is_separator = line.strip_prefix("---").is_some_and(|rest| {
             let rest = rest.trim();
             rest.is_empty() || rest.starts_with('#')
@@ -351,7 +352,6 @@ fn split_documents(text: &str) -> Vec<Chunk> {
             chunk_line = line_no + 1;
         }
         offset += line.len();
-        line_no += 1;
     }
     chunks.push(Chunk {
         start,
@@ -480,7 +480,9 @@ fn yaml_error(err: &serde_saphyr::Error, chunk: Chunk, source: &str) -> IntakeEr
             };
         }
         _ => {
-            if message.contains("nesting") && message.contains("limit") {
+            if message.contains("recursion limit")
+                || (message.contains("nesting") && message.contains("limit"))
+            {
                 message = format!("exceeded max depth of {MAX_DEPTH}");
                 show_line = None;
             }
@@ -736,7 +738,7 @@ where
         match event {
             Event::MappingStart(..) | Event::SequenceStart(..) => depth += 1,
             Event::MappingEnd | Event::SequenceEnd => {
-                depth -= 1;
+                depth = depth.saturating_sub(1);
                 if depth == 0 {
                     return Some(());
                 }
