@@ -367,10 +367,13 @@ impl ApiError {
     /// `Error from server (<Reason>): error when <operation> "<file>": <message>`.
     pub fn kubectl_message(&self, operation: &str, source: &str) -> String {
         if let (Reason::Invalid, Some(d)) = (self.reason, &self.details) {
+            // kubectl prints `details.kind`, which is the bare kind (`Deployment`), not the
+            // qualified one the status message uses (`Deployment.apps`).
+            let kind = d.kind.split_once('.').map_or(d.kind.as_str(), |(k, _)| k);
             return match d.causes.as_slice() {
-                [one] => format!("The {} \"{}\" is invalid: {one}", d.kind, d.name),
+                [one] => format!("The {kind} \"{}\" is invalid: {one}", d.name),
                 many => {
-                    let mut s = format!("The {} \"{}\" is invalid: ", d.kind, d.name);
+                    let mut s = format!("The {kind} \"{}\" is invalid: ", d.name);
                     for c in many {
                         s.push_str("\n* ");
                         s.push_str(&c.to_string());

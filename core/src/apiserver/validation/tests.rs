@@ -361,8 +361,11 @@ fn a_deployment_selector_is_immutable() {
     );
     assert_eq!(
         err.kubectl_message("applying", "deployment-scale.yaml"),
-        "The Deployment.apps \"nginx-deployment\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app.kubernetes.io/name\":\"nginx\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"
+        "The Deployment \"nginx-deployment\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app.kubernetes.io/name\":\"nginx\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"
     );
+    assert!(err
+        .message
+        .starts_with("Deployment.apps \"nginx-deployment\" is invalid: spec.selector: "));
 }
 
 #[test]
