@@ -39,6 +39,7 @@ pub mod nodes;
 pub mod object;
 pub mod quantity;
 pub mod scenario;
+pub mod scheduler;
 pub mod sim;
 pub mod snapshot;
 pub mod store;

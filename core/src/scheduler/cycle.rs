@@ -1,0 +1,830 @@
+//! One scheduling cycle, as upstream `schedule_one.go`: PreFilter, Filter from a rotating start
+//! index until enough feasible nodes are found, Score and NormalizeScore × weight, host selection
+//! with a random tie-break, and on failure PostFilter (preemption) and the exact FitError message.
+
+// A FitError is built once per failed attempt and carries the whole diagnosis by design.
+#![allow(clippy::result_large_err)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use k8s_openapi::api::core::v1::Pod;
+
+use crate::scheduler::decision::{Decision, PluginScore, PluginVerdict};
+use crate::scheduler::framework::{
+    pod_key, ClusterSnapshot, Code, CycleState, NodeInfo, PreFilterResult, Status, MAX_NODE_SCORE,
+    MIN_NODE_SCORE,
+};
+use crate::scheduler::plugins::default_preemption::Preemption;
+use crate::scheduler::registry::Profile;
+use crate::sim::SimRng;
+
+/// Below this many nodes every node is evaluated; also the least number searched for
+/// (upstream `minFeasibleNodesToFind`).
+pub const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
+/// The adaptive percentage never drops below this (upstream `minFeasibleNodesPercentageToFind`).
+pub const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND: usize = 5;
+/// The error when the snapshot has no nodes (upstream `ErrNoNodesAvailable`).
+pub const NO_NODES_AVAILABLE: &str = "no nodes available to schedule pods";
+
+/// How many feasible nodes to look for before stopping the filter search (upstream
+/// `numFeasibleNodesToFind`): all nodes below 100, else `nodes × percentage / 100` but at least
+/// 100, the percentage being the profile's or adaptive `50 − nodes/125` (at least 5).
+pub fn num_feasible_nodes_to_find(percentage: Option<u32>, num_all_nodes: usize) -> usize {
+    if num_all_nodes < MIN_FEASIBLE_NODES_TO_FIND {
+        return num_all_nodes;
+    }
+    let mut pct = percentage.unwrap_or(0) as usize;
+    if pct == 0 {
+        pct = 50usize
+            .saturating_sub(num_all_nodes / 125)
+            .max(MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND);
+    }
+    let n = num_all_nodes * pct.min(100) / 100;
+    n.max(MIN_FEASIBLE_NODES_TO_FIND)
+}
+
+/// Each node's rejection, by node name, plus the status of nodes not listed (upstream
+/// `NodeToStatus`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeToStatus {
+    /// Statuses of nodes that were evaluated (or dry-run by preemption).
+    pub explicit: BTreeMap<String, Status>,
+    /// The status every other node implicitly has.
+    pub absent: Status,
+}
+
+impl Default for NodeToStatus {
+    fn default() -> Self {
+        NodeToStatus {
+            explicit: BTreeMap::new(),
+            absent: Status::new(Code::UnschedulableAndUnresolvable, Vec::<String>::new()),
+        }
+    }
+}
+
+impl NodeToStatus {
+    /// The status of node `name`.
+    pub fn get(&self, name: &str) -> &Status {
+        self.explicit.get(name).unwrap_or(&self.absent)
+    }
+
+    /// The reasons histogram as upstream prints it: `"<count> <reason>"` entries sorted as Go's
+    /// `sort.Strings` (byte order), for `num_all_nodes` nodes.
+    pub fn histogram(&self, num_all_nodes: usize) -> Vec<String> {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for s in self.explicit.values() {
+            for r in &s.reasons {
+                *counts.entry(r.as_str()).or_insert(0) += 1;
+            }
+        }
+        let absent = num_all_nodes.saturating_sub(self.explicit.len());
+        if absent > 0 {
+            for r in &self.absent.reasons {
+                *counts.entry(r.as_str()).or_insert(0) += absent;
+            }
+        }
+        let mut out: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        out.sort();
+        out
+    }
+}
+
+/// Why no node fits, as upstream `Diagnosis`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Diagnosis {
+    /// Each node's rejection.
+    pub node_to_status: NodeToStatus,
+    /// The PreFilter rejection message, when PreFilter rejected the pod.
+    pub pre_filter_msg: String,
+    /// The PostFilter (preemption) message, when it produced one.
+    pub post_filter_msg: String,
+    /// Plugins that rejected the pod on some node (for queueing hints).
+    pub unschedulable_plugins: BTreeSet<&'static str>,
+}
+
+/// A failed attempt (upstream `FitError`, plus the two plain errors of `schedulePod`). Its
+/// `Display` is the exact FailedScheduling message of v1.33.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitError {
+    /// `namespace/name` of the pod.
+    pub pod: String,
+    /// Nodes in the snapshot (0: `no nodes available to schedule pods`).
+    pub num_all_nodes: usize,
+    /// Why no node fits.
+    pub diagnosis: Diagnosis,
+    /// An internal error (a plugin returned `Error`); printed instead of the FitError text.
+    pub internal: Option<String>,
+    /// What preemption decided, when it found a node (the caller deletes the victims and sets
+    /// `status.nominatedNodeName`).
+    pub preemption: Option<Preemption>,
+    /// The attempt's record.
+    pub decision: Box<Decision>,
+}
+
+impl fmt::Display for FitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(e) = &self.internal {
+            return f.write_str(e);
+        }
+        if self.num_all_nodes == 0 {
+            return f.write_str(NO_NODES_AVAILABLE);
+        }
+        write!(f, "0/{} nodes are available:", self.num_all_nodes)?;
+        let d = &self.diagnosis;
+        if !d.pre_filter_msg.is_empty() {
+            write!(f, " {}.", d.pre_filter_msg)?;
+        } else {
+            let hist = d.node_to_status.histogram(self.num_all_nodes);
+            if !hist.is_empty() {
+                write!(f, " {}.", hist.join(", "))?;
+            }
+        }
+        if !d.post_filter_msg.is_empty() {
+            // v1.30+: the PostFilter message is itself a sentence; no second period.
+            write!(f, " {}", d.post_filter_msg)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for FitError {}
+
+/// A successful attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleResult {
+    /// The chosen node.
+    pub suggested_host: String,
+    /// Nodes the filters ran on.
+    pub evaluated_nodes: usize,
+    /// Nodes that passed every filter.
+    pub feasible_nodes: usize,
+    /// The attempt's record.
+    pub decision: Decision,
+}
+
+/// What a PostFilter plugin may read: the profile (to re-run filters), the cycle state after
+/// PreFilter, the snapshot and each node's rejection.
+pub struct PostFilterContext<'a> {
+    /// The profile being run.
+    pub profile: &'a Profile,
+    /// The cycle state after PreFilter.
+    pub state: &'a CycleState,
+    /// The cluster.
+    pub snapshot: &'a ClusterSnapshot,
+    /// Why each node was rejected.
+    pub statuses: &'a NodeToStatus,
+}
+
+/// Runs the profile's filters on one node; the first rejection wins and is tagged with its plugin
+/// (upstream `RunFilterPlugins`). Verdicts are appended to `verdicts` when given.
+pub fn run_filter_plugins(
+    profile: &Profile,
+    state: &CycleState,
+    pod: &Pod,
+    node: &NodeInfo,
+    mut verdicts: Option<&mut Vec<PluginVerdict>>,
+) -> Status {
+    for pl in &profile.filter {
+        if state.skip_filter.contains(pl.name()) {
+            continue;
+        }
+        let s = pl.filter(state, pod, node).with_plugin(pl.name());
+        if let Some(v) = verdicts.as_deref_mut() {
+            v.push(PluginVerdict {
+                plugin: pl.name(),
+                code: s.code,
+                reason: s.message(),
+            });
+        }
+        if !s.is_success() {
+            return s;
+        }
+    }
+    Status::success()
+}
+
+fn fail(
+    pod: &Pod,
+    profile: &Profile,
+    state: &CycleState,
+    snapshot: &ClusterSnapshot,
+    mut diagnosis: Diagnosis,
+    mut decision: Decision,
+    rng: &mut SimRng,
+) -> FitError {
+    let mut preemption = None;
+    if let Some(pl) = profile.post_filter.first() {
+        let ctx = PostFilterContext {
+            profile,
+            state,
+            snapshot,
+            statuses: &diagnosis.node_to_status,
+        };
+        let (result, status) = pl.post_filter(&ctx, pod, rng);
+        diagnosis.post_filter_msg = status.message();
+        decision.post_filter = Some(status.message());
+        preemption = result;
+    }
+    FitError {
+        pod: pod_key(pod),
+        num_all_nodes: snapshot.nodes.len(),
+        diagnosis,
+        internal: None,
+        preemption,
+        decision: Box::new(decision),
+    }
+}
+
+fn internal_error(
+    pod: &Pod,
+    snapshot: &ClusterSnapshot,
+    msg: String,
+    decision: Decision,
+) -> FitError {
+    FitError {
+        pod: pod_key(pod),
+        num_all_nodes: snapshot.nodes.len(),
+        diagnosis: Diagnosis::default(),
+        internal: Some(msg),
+        preemption: None,
+        decision: Box::new(decision),
+    }
+}
+
+/// Schedules one pod against a snapshot, exactly as upstream `schedulePod`: returns the chosen
+/// node, or the FitError whose `Display` is the FailedScheduling message. `next_start_index` is
+/// the scheduler's rotating filter start (upstream `nextStartNodeIndex`); `rng` breaks ties.
+pub fn schedule_one(
+    pod: &Pod,
+    snapshot: &ClusterSnapshot,
+    profile: &Profile,
+    next_start_index: &mut usize,
+    rng: &mut SimRng,
+) -> Result<ScheduleResult, FitError> {
+    let all = snapshot.nodes.len();
+    let mut decision = Decision {
+        pod: pod_key(pod),
+        total_nodes: all,
+        ..Default::default()
+    };
+    if all == 0 {
+        return Err(FitError {
+            pod: pod_key(pod),
+            num_all_nodes: 0,
+            diagnosis: Diagnosis::default(),
+            internal: None,
+            preemption: None,
+            decision: Box::new(decision),
+        });
+    }
+    let mut state = CycleState::default();
+    let mut diagnosis = Diagnosis::default();
+
+    // PreFilter: the first rejection ends the cycle; results narrow the nodes (intersection).
+    let mut narrowed: Option<PreFilterResult> = None;
+    let mut narrowing_plugins: Vec<&'static str> = Vec::new();
+    for pl in &profile.pre_filter {
+        let (result, s) = pl.pre_filter(&mut state, pod, snapshot);
+        let s = s.with_plugin(pl.name());
+        decision.pre_filter.push(PluginVerdict {
+            plugin: pl.name(),
+            code: s.code,
+            reason: s.message(),
+        });
+        if s.is_skip() {
+            state.skip_filter.insert(pl.name());
+            continue;
+        }
+        if s.code == Code::Error {
+            return Err(internal_error(pod, snapshot, s.message(), decision));
+        }
+        if s.is_rejected() {
+            diagnosis.pre_filter_msg = s.message();
+            diagnosis.unschedulable_plugins.insert(pl.name());
+            diagnosis.node_to_status.absent = s;
+            return Err(fail(
+                pod, profile, &state, snapshot, diagnosis, decision, rng,
+            ));
+        }
+        if let Some(r) = result {
+            narrowing_plugins.push(pl.name());
+            narrowed = Some(match narrowed {
+                None => r,
+                Some(prev) => PreFilterResult {
+                    node_names: prev
+                        .node_names
+                        .intersection(&r.node_names)
+                        .cloned()
+                        .collect(),
+                },
+            });
+        }
+    }
+    let nodes: Vec<&NodeInfo> = match &narrowed {
+        None => snapshot.nodes.iter().collect(),
+        Some(r) => {
+            narrowing_plugins.sort_unstable();
+            let msg = if narrowing_plugins.len() == 1 {
+                format!("node(s) didn't satisfy plugin {}", narrowing_plugins[0])
+            } else {
+                format!(
+                    "node(s) didn't satisfy plugin(s) [{}] simultaneously",
+                    narrowing_plugins.join(" ")
+                )
+            };
+            if r.node_names.is_empty() {
+                let s = Status::unresolvable(msg);
+                diagnosis.pre_filter_msg = s.message();
+                diagnosis.node_to_status.absent = s;
+                return Err(fail(
+                    pod, profile, &state, snapshot, diagnosis, decision, rng,
+                ));
+            }
+            diagnosis.node_to_status.absent = Status::unresolvable(format!(
+                "node(s) didn't satisfy plugin(s) [{}]",
+                narrowing_plugins.join(" ")
+            ));
+            snapshot
+                .nodes
+                .iter()
+                .filter(|n| r.node_names.contains(n.name()))
+                .collect()
+        }
+    };
+
+    // Filter from the rotating start until enough feasible nodes are found.
+    let to_find = num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, nodes.len());
+    decision.nodes_to_find = to_find;
+    let mut feasible: Vec<&NodeInfo> = Vec::new();
+    let mut processed = 0;
+    let start = if nodes.is_empty() {
+        0
+    } else {
+        *next_start_index % nodes.len()
+    };
+    for i in 0..nodes.len() {
+        if feasible.len() >= to_find {
+            break;
+        }
+        let node = nodes[(start + i) % nodes.len()];
+        processed += 1;
+        let slot = decision.record_node(node.name());
+        let mut verdicts = Vec::new();
+        let s = run_filter_plugins(profile, &state, pod, node, slot.map(|_| &mut verdicts));
+        if let Some(i) = slot {
+            decision.nodes[i].filters = verdicts;
+        }
+        match s.code {
+            Code::Success => feasible.push(node),
+            Code::Error => {
+                return Err(internal_error(pod, snapshot, s.message(), decision));
+            }
+            _ => {
+                if !s.plugin.is_empty() {
+                    diagnosis.unschedulable_plugins.insert(s.plugin);
+                }
+                diagnosis
+                    .node_to_status
+                    .explicit
+                    .insert(node.name().to_string(), s);
+            }
+        }
+    }
+    *next_start_index = (*next_start_index + processed) % all;
+    decision.evaluated_nodes = processed;
+    decision.feasible_nodes = feasible.len();
+
+    if feasible.is_empty() {
+        return Err(fail(
+            pod, profile, &state, snapshot, diagnosis, decision, rng,
+        ));
+    }
+    if feasible.len() == 1 {
+        let host = feasible[0].name().to_string();
+        decision.chosen = Some(host.clone());
+        return Ok(ScheduleResult {
+            suggested_host: host,
+            evaluated_nodes: processed,
+            feasible_nodes: 1,
+            decision,
+        });
+    }
+
+    // Score.
+    let totals = match prioritize(pod, profile, &mut state, snapshot, &feasible, &mut decision) {
+        Ok(t) => t,
+        Err(msg) => return Err(internal_error(pod, snapshot, msg, decision)),
+    };
+    let host = select_host(&feasible, &totals, rng);
+    decision.chosen = Some(host.clone());
+    Ok(ScheduleResult {
+        suggested_host: host,
+        evaluated_nodes: processed,
+        feasible_nodes: feasible.len(),
+        decision,
+    })
+}
+
+fn prioritize(
+    pod: &Pod,
+    profile: &Profile,
+    state: &mut CycleState,
+    snapshot: &ClusterSnapshot,
+    feasible: &[&NodeInfo],
+    decision: &mut Decision,
+) -> Result<Vec<i64>, String> {
+    let mut totals = vec![0i64; feasible.len()];
+    if profile.score.is_empty() {
+        totals.iter_mut().for_each(|t| *t = 1);
+        return Ok(totals);
+    }
+    for pl in &profile.pre_score {
+        let s = pl.pre_score(state, pod, feasible, snapshot);
+        if s.is_skip() {
+            state.skip_score.insert(pl.name());
+        } else if !s.is_success() {
+            return Err(s.message());
+        }
+    }
+    for wp in &profile.score {
+        let pl = &wp.plugin;
+        if state.skip_score.contains(pl.name()) {
+            continue;
+        }
+        let mut raw = Vec::with_capacity(feasible.len());
+        for n in feasible {
+            raw.push(pl.score(state, pod, n).map_err(|s| s.message())?);
+        }
+        let mut normalized = raw.clone();
+        let s = pl.normalize_score(state, pod, &mut normalized);
+        if !s.is_success() {
+            return Err(s.message());
+        }
+        for (i, n) in feasible.iter().enumerate() {
+            let v = normalized[i];
+            if !(MIN_NODE_SCORE..=MAX_NODE_SCORE).contains(&v) {
+                return Err(format!(
+                    "plugin \"{}\" returns an invalid score {v}, it should in the range of [{MIN_NODE_SCORE}, {MAX_NODE_SCORE}] after normalizing",
+                    pl.name()
+                ));
+            }
+            let weighted = v * wp.weight;
+            totals[i] += weighted;
+            if let Some(d) = decision.node_mut(n.name()) {
+                d.scores.push(PluginScore {
+                    plugin: pl.name(),
+                    raw: raw[i],
+                    normalized: v,
+                    weighted,
+                });
+            }
+        }
+    }
+    for (i, n) in feasible.iter().enumerate() {
+        if let Some(d) = decision.node_mut(n.name()) {
+            d.total = Some(totals[i]);
+        }
+    }
+    Ok(totals)
+}
+
+/// The node with the highest total; ties broken uniformly by reservoir sampling (upstream
+/// `selectHost`).
+pub fn select_host(nodes: &[&NodeInfo], totals: &[i64], rng: &mut SimRng) -> String {
+    let mut best = 0usize;
+    let mut count = 0u64;
+    let max = totals.iter().copied().max().unwrap_or(0);
+    for (i, t) in totals.iter().enumerate() {
+        if *t != max {
+            continue;
+        }
+        count += 1;
+        if count == 1 || rng.below(count) == 0 {
+            best = i;
+        }
+    }
+    nodes
+        .get(best)
+        .map(|n| n.name().to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::testutil::*;
+    use k8s_openapi::api::core::v1::{Node, PersistentVolumeClaimVolumeSource, Volume};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn run(nodes: Vec<Node>, existing: &[Pod], p: &Pod) -> Result<ScheduleResult, FitError> {
+        let snap = ClusterSnapshot::new(nodes, existing);
+        schedule_one(p, &snap, &Profile::default(), &mut 0, &mut SimRng::new(1))
+    }
+
+    fn message(nodes: Vec<Node>, existing: &[Pod], p: &Pod) -> String {
+        run(nodes, existing, p).unwrap_err().to_string()
+    }
+
+    fn control_plane(name: &str) -> Node {
+        with_taint(
+            node(name, "4", "8Gi"),
+            "node-role.kubernetes.io/control-plane",
+            "",
+            "NoSchedule",
+        )
+    }
+
+    #[test]
+    fn three_nodes_short_of_cpu_find_no_victims() {
+        let nodes = vec![
+            node("a", "1", "4Gi"),
+            node("b", "1", "4Gi"),
+            node("c", "1", "4Gi"),
+        ];
+        let busy: Vec<Pod> = ["a", "b", "c"]
+            .iter()
+            .map(|n| on(pod(&format!("busy-{n}"), "800m", ""), n))
+            .collect();
+        assert_eq!(
+            message(nodes, &busy, &pod("p", "500m", "")),
+            "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
+        );
+    }
+
+    #[test]
+    fn a_node_selector_nobody_matches_is_not_helped_by_preemption() {
+        let nodes = vec![
+            node("a", "1", "1Gi"),
+            node("b", "1", "1Gi"),
+            node("c", "1", "1Gi"),
+        ];
+        let mut p = pod("p", "", "");
+        p.spec.as_mut().unwrap().node_selector = Some(
+            [("disktype".to_string(), "ssd".to_string())]
+                .into_iter()
+                .collect(),
+        );
+        assert_eq!(
+            message(nodes, &[], &p),
+            "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+        );
+    }
+
+    #[test]
+    fn a_lone_control_plane_shows_its_empty_taint_value() {
+        assert_eq!(
+            message(vec![control_plane("cp")], &[], &pod("p", "", "")),
+            "0/1 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+        );
+    }
+
+    #[test]
+    fn a_busy_gpu_and_a_tainted_control_plane_mix_both_preemption_verdicts() {
+        let worker = with_alloc(node("w", "4", "8Gi"), "nvidia.com/gpu", "1");
+        let holder = on(
+            with_request(pod("holder", "", ""), "nvidia.com/gpu", "1"),
+            "w",
+        );
+        let p = with_request(pod("p", "", ""), "nvidia.com/gpu", "1");
+        assert_eq!(
+            message(vec![worker, control_plane("cp")], &[holder], &p),
+            "0/2 nodes are available: 1 Insufficient nvidia.com/gpu, 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }. preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling."
+        );
+    }
+
+    #[test]
+    fn a_node_can_contribute_several_fit_reasons() {
+        let nodes = vec![
+            node("a", "1", "4Gi"),
+            node("b", "1", "4Gi"),
+            node("c", "1", "1Gi"),
+            node("d", "4", "1Gi"),
+        ];
+        let busy = vec![
+            on(pod("x", "900m", ""), "a"),
+            on(pod("y", "900m", ""), "b"),
+            on(pod("z", "900m", "900Mi"), "c"),
+            on(pod("w", "", "900Mi"), "d"),
+        ];
+        assert_eq!(
+            message(nodes, &busy, &pod("p", "500m", "512Mi")),
+            "0/4 nodes are available: 2 Insufficient memory, 3 Insufficient cpu. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod."
+        );
+    }
+
+    #[test]
+    fn a_missing_claim_fails_in_pre_filter_for_every_node() {
+        let nodes = vec![
+            node("a", "1", "1Gi"),
+            node("b", "1", "1Gi"),
+            node("c", "1", "1Gi"),
+        ];
+        let mut p = pod("p", "", "");
+        p.spec.as_mut().unwrap().volumes = Some(vec![Volume {
+            name: "data".into(),
+            persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                claim_name: "rc-definitely-missing-pvc".into(),
+                read_only: None,
+            }),
+            ..Default::default()
+        }]);
+        // v1.33: the PreFilter status is UnschedulableAndUnresolvable for every node, so no node
+        // is a preemption candidate (≤ 1.29 clusters printed "No preemption victims found").
+        assert_eq!(
+            message(nodes, &[], &p),
+            "0/3 nodes are available: persistentvolumeclaim \"rc-definitely-missing-pvc\" not found. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+        );
+    }
+
+    #[test]
+    fn a_taint_and_node_affinity_sort_digits_first() {
+        let nodes = vec![
+            with_taint(
+                node("a", "1", "1Gi"),
+                "test-unschedulable",
+                "true",
+                "NoSchedule",
+            ),
+            node("b", "1", "1Gi"),
+            node("c", "1", "1Gi"),
+        ];
+        let mut p = pod("p", "", "");
+        p.spec.as_mut().unwrap().node_selector = Some(
+            [("kubernetes.io/hostname".to_string(), "a".to_string())]
+                .into_iter()
+                .collect(),
+        );
+        assert_eq!(
+            message(nodes, &[], &p),
+            "0/3 nodes are available: 1 node(s) had untolerated taint {test-unschedulable: true}, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+        );
+    }
+
+    #[test]
+    fn the_brief_example_mixes_cpu_and_a_dedicated_taint() {
+        let nodes = vec![
+            node("a", "1", "4Gi"),
+            with_taint(node("g1", "8", "8Gi"), "dedicated", "gpu", "NoSchedule"),
+            with_taint(node("g2", "8", "8Gi"), "dedicated", "gpu", "NoSchedule"),
+        ];
+        let busy = [on(pod("x", "900m", ""), "a")];
+        assert_eq!(
+            message(nodes, &busy, &pod("p", "500m", "")),
+            "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {dedicated: gpu}. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling."
+        );
+    }
+
+    #[test]
+    fn an_empty_cluster_has_no_nodes_available() {
+        assert_eq!(
+            message(vec![], &[], &pod("p", "", "")),
+            "no nodes available to schedule pods"
+        );
+    }
+
+    #[test]
+    fn preemption_policy_never_is_not_eligible() {
+        let mut p = pod("p", "2", "");
+        p.spec.as_mut().unwrap().preemption_policy = Some("Never".into());
+        assert_eq!(
+            message(vec![node("a", "1", "1Gi")], &[], &p),
+            "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never."
+        );
+    }
+
+    #[test]
+    fn sampling_searches_all_small_clusters_and_a_shrinking_share_of_large_ones() {
+        let cases = [
+            (None, 50, 50),
+            (None, 100, 100),
+            (None, 500, 230),
+            (None, 5_000, 500),
+            (None, 15_000, 750),
+            (Some(50), 500, 250),
+            (Some(10), 500, 100),
+            (Some(100), 5_000, 5_000),
+        ];
+        for (pct, nodes, want) in cases {
+            assert_eq!(
+                num_feasible_nodes_to_find(pct, nodes),
+                want,
+                "{pct:?} {nodes}"
+            );
+        }
+    }
+
+    #[test]
+    fn filtering_stops_at_the_sample_and_the_start_index_rotates() {
+        for (count, evaluated) in [(50, 50), (500, 230)] {
+            let nodes: Vec<Node> = (0..count)
+                .map(|i| node(&format!("n{i:04}"), "4", "8Gi"))
+                .collect();
+            let snap = ClusterSnapshot::new(nodes, &[]);
+            let mut next = 0;
+            let r = schedule_one(
+                &pod("p", "100m", ""),
+                &snap,
+                &Profile::default(),
+                &mut next,
+                &mut SimRng::new(7),
+            )
+            .unwrap();
+            assert_eq!(
+                (r.evaluated_nodes, r.feasible_nodes),
+                (evaluated, evaluated)
+            );
+            assert_eq!(next, evaluated % count);
+            assert_eq!(
+                r.decision.nodes.len(),
+                evaluated.min(crate::scheduler::decision::MAX_RECORDED_NODES)
+            );
+        }
+    }
+
+    #[test]
+    fn sampling_five_thousand_nodes_evaluates_five_hundred() {
+        let nodes: Vec<Node> = (0..5_000)
+            .map(|i| node(&format!("n{i:05}"), "4", "8Gi"))
+            .collect();
+        let snap = ClusterSnapshot::new(nodes, &[]);
+        let mut next = 4_900;
+        let r = schedule_one(
+            &pod("p", "100m", ""),
+            &snap,
+            &Profile::default(),
+            &mut next,
+            &mut SimRng::new(7),
+        )
+        .unwrap();
+        assert_eq!(r.evaluated_nodes, 500);
+        assert_eq!(next, 400);
+        assert_eq!(r.decision.unrecorded_nodes, 400);
+    }
+
+    #[test]
+    fn a_single_feasible_node_is_chosen_without_scoring() {
+        let nodes = vec![node("small", "1", "1Gi"), node("big", "8", "8Gi")];
+        let r = run(nodes, &[], &pod("p", "2", "")).unwrap();
+        assert_eq!(r.suggested_host, "big");
+        assert!(r.decision.nodes.iter().all(|n| n.scores.is_empty()));
+    }
+
+    #[test]
+    fn the_emptier_node_wins_and_every_score_is_recorded() {
+        let nodes = vec![node("a", "4", "8Gi"), node("b", "4", "8Gi")];
+        let existing = [on(pod("x", "2", "4Gi"), "a")];
+        let r = run(nodes, &existing, &pod("p", "1", "1Gi")).unwrap();
+        assert_eq!(r.suggested_host, "b");
+        let b = r.decision.nodes.iter().find(|n| n.node == "b").unwrap();
+        let fit = b
+            .scores
+            .iter()
+            .find(|s| s.plugin == "NodeResourcesFit")
+            .unwrap();
+        // cpu (4000−1000)×100/4000 = 75, memory (8192−1024)×100/8192 = 87 → 81.
+        assert_eq!((fit.raw, fit.normalized, fit.weighted), (81, 81, 81));
+        let total: i64 = b.scores.iter().map(|s| s.weighted).sum();
+        assert_eq!(b.total, Some(total));
+    }
+
+    #[test]
+    fn ties_are_broken_by_the_seeded_rng_and_replay_exactly() {
+        let nodes: Vec<Node> = (0..4).map(|i| node(&format!("n{i}"), "4", "8Gi")).collect();
+        let snap = ClusterSnapshot::new(nodes, &[]);
+        let pick = |seed| {
+            schedule_one(
+                &pod("p", "1", "1Gi"),
+                &snap,
+                &Profile::default(),
+                &mut 0,
+                &mut SimRng::new(seed),
+            )
+            .unwrap()
+            .suggested_host
+        };
+        let picks: std::collections::BTreeSet<String> = (0..40).map(pick).collect();
+        assert!(picks.len() > 1, "ties should spread: {picks:?}");
+        assert_eq!(pick(3), pick(3));
+    }
+
+    #[test]
+    fn preemption_evicts_the_lower_priority_pod() {
+        let nodes = vec![node("a", "1", "4Gi"), node("b", "1", "4Gi")];
+        let existing = vec![
+            with_priority(on(pod("important", "900m", ""), "a"), 100),
+            with_priority(on(pod("batch", "900m", ""), "b"), 1),
+        ];
+        let p = with_priority(pod("p", "500m", ""), 50);
+        let err = run(nodes, &existing, &p).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "0/2 nodes are available: 2 Insufficient cpu."
+        );
+        let pre = err.preemption.unwrap();
+        assert_eq!(pre.nominated_node, "b");
+        assert_eq!(pre.victims.len(), 1);
+        assert_eq!(pre.victims[0].metadata.name.as_deref(), Some("batch"));
+    }
+}

@@ -1,0 +1,103 @@
+//! A record of one scheduling attempt for the UI: every evaluated node's filter verdicts, every
+//! score plugin's raw, normalized and weighted score, the totals and the chosen node.
+
+use crate::scheduler::framework::Code;
+
+/// How many nodes a decision records in detail; later nodes are only counted.
+pub const MAX_RECORDED_NODES: usize = 100;
+
+/// One plugin's verdict at PreFilter or Filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginVerdict {
+    /// The plugin's name.
+    pub plugin: &'static str,
+    /// The code it returned.
+    pub code: Code,
+    /// Its reasons joined with `, ` (empty on success).
+    pub reason: String,
+}
+
+impl PluginVerdict {
+    /// Whether the plugin let the pod through (`Success` or `Skip`).
+    pub fn passed(&self) -> bool {
+        matches!(self.code, Code::Success | Code::Skip)
+    }
+}
+
+/// One score plugin's contribution to a node's total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PluginScore {
+    /// The plugin's name.
+    pub plugin: &'static str,
+    /// The score before normalization.
+    pub raw: i64,
+    /// The score after NormalizeScore (0..=100).
+    pub normalized: i64,
+    /// `normalized × weight`.
+    pub weighted: i64,
+}
+
+/// What happened to one node in the attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NodeDecision {
+    /// The node's name.
+    pub node: String,
+    /// Filter verdicts in plugin order, up to and including the first rejection.
+    pub filters: Vec<PluginVerdict>,
+    /// Score contributions (empty when the node was infeasible or scoring was skipped).
+    pub scores: Vec<PluginScore>,
+    /// The weighted total, when the node was scored.
+    pub total: Option<i64>,
+}
+
+impl NodeDecision {
+    /// Whether every filter passed.
+    pub fn feasible(&self) -> bool {
+        self.filters.iter().all(PluginVerdict::passed)
+    }
+}
+
+/// The record of one attempt to schedule one pod.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Decision {
+    /// `namespace/name` of the pod.
+    pub pod: String,
+    /// Nodes in the snapshot.
+    pub total_nodes: usize,
+    /// How many feasible nodes the search stopped at (`numFeasibleNodesToFind`).
+    pub nodes_to_find: usize,
+    /// PreFilter verdicts in plugin order.
+    pub pre_filter: Vec<PluginVerdict>,
+    /// Per-node details, in evaluation order, at most [`MAX_RECORDED_NODES`].
+    pub nodes: Vec<NodeDecision>,
+    /// Nodes evaluated but not recorded in detail.
+    pub unrecorded_nodes: usize,
+    /// Nodes the filters ran on.
+    pub evaluated_nodes: usize,
+    /// Nodes that passed every filter.
+    pub feasible_nodes: usize,
+    /// The chosen node, if any.
+    pub chosen: Option<String>,
+    /// What PostFilter (preemption) said, if it ran.
+    pub post_filter: Option<String>,
+}
+
+impl Decision {
+    /// Starts recording an attempt for node `node` (returns its slot, or `None` past the bound).
+    pub fn record_node(&mut self, node: &str) -> Option<usize> {
+        if self.nodes.len() >= MAX_RECORDED_NODES {
+            self.unrecorded_nodes += 1;
+            return None;
+        }
+        self.nodes.push(NodeDecision {
+            node: node.to_string(),
+            ..Default::default()
+        });
+        Some(self.nodes.len() - 1)
+    }
+
+    /// The recorded details of node `node`, if it was recorded.
+    pub fn node_mut(&mut self, node: &str) -> Option<&mut NodeDecision> {
+        self.nodes.iter_mut().find(|n| n.node == node)
+    }
+}

@@ -1,0 +1,117 @@
+//! ImageLocality: favours nodes that already hold the pod's images, scaled by how widely each
+//! image is spread across the cluster.
+
+use k8s_openapi::api::core::v1::Pod;
+
+use crate::scheduler::framework::{
+    normalized_image_name, ClusterSnapshot, CycleState, ImageState, NodeInfo, Plugin,
+    PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
+};
+
+/// The plugin's upstream name.
+pub const NAME: &str = "ImageLocality";
+
+const MB: i64 = 1024 * 1024;
+/// Below this total the score is 0 (upstream `minThreshold`, 23 MiB).
+pub const MIN_THRESHOLD: i64 = 23 * MB;
+/// Per container, above this total the score is 100 (upstream `maxContainerThreshold`, 1000 MiB).
+pub const MAX_CONTAINER_THRESHOLD: i64 = 1000 * MB;
+
+/// Image locality scoring (upstream `imagelocality`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImageLocality;
+
+impl Plugin for ImageLocality {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+}
+
+#[derive(Debug, Clone)]
+struct TotalNodes(usize);
+
+impl PreScorePlugin for ImageLocality {
+    fn pre_score(
+        &self,
+        state: &mut CycleState,
+        _pod: &Pod,
+        _feasible: &[&NodeInfo],
+        snapshot: &ClusterSnapshot,
+    ) -> Status {
+        state.write(NAME, TotalNodes(snapshot.nodes.len()));
+        Status::success()
+    }
+}
+
+fn scaled_image_score(state: &ImageState, total_nodes: usize) -> i64 {
+    let spread = state.num_nodes as f64 / total_nodes.max(1) as f64;
+    (state.size as f64 * spread) as i64
+}
+
+/// `100 × (sum − 23MiB) / (1000MiB × containers − 23MiB)` with the sum clamped to that range.
+pub fn calculate_priority(sum: i64, num_containers: usize) -> i64 {
+    let max = MAX_CONTAINER_THRESHOLD * num_containers as i64;
+    let sum = if sum < MIN_THRESHOLD {
+        MIN_THRESHOLD
+    } else if sum > max {
+        max
+    } else {
+        sum
+    };
+    if max == MIN_THRESHOLD {
+        return 0;
+    }
+    MAX_NODE_SCORE * (sum - MIN_THRESHOLD) / (max - MIN_THRESHOLD)
+}
+
+impl ScorePlugin for ImageLocality {
+    fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
+        let total = state.read::<TotalNodes>(NAME).map(|t| t.0).unwrap_or(1);
+        let Some(spec) = pod.spec.as_ref() else {
+            return Ok(0);
+        };
+        let containers: Vec<_> = spec
+            .init_containers
+            .iter()
+            .flatten()
+            .chain(spec.containers.iter())
+            .collect();
+        let sum: i64 = containers
+            .iter()
+            .filter_map(|c| c.image.as_deref())
+            .filter_map(|img| node.image_states.get(&normalized_image_name(img)))
+            .map(|st| scaled_image_score(st, total))
+            .sum();
+        Ok(calculate_priority(sum, containers.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::testutil::{node, pod, with_image};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn an_image_on_half_the_nodes_counts_half_its_size() {
+        let nodes = vec![
+            with_image(node("a", "1", "1Gi"), "nginx:latest", 500 * MB),
+            node("b", "1", "1Gi"),
+        ];
+        let snap = ClusterSnapshot::new(nodes, &[]);
+        let p = pod("p", "", "");
+        let mut st = CycleState::default();
+        ImageLocality.pre_score(&mut st, &p, &[], &snap);
+        // sum = 500MiB × 1/2 = 250MiB; 100 × (250 − 23) / (1000 − 23) = 23.
+        assert_eq!(ImageLocality.score(&st, &p, &snap.nodes[0]).unwrap(), 23);
+        assert_eq!(ImageLocality.score(&st, &p, &snap.nodes[1]).unwrap(), 0);
+        assert_eq!(calculate_priority(2000 * MB, 1), 100);
+        assert_eq!(normalized_image_name("nginx"), "nginx:latest");
+        assert_eq!(
+            normalized_image_name("reg:5000/nginx"),
+            "reg:5000/nginx:latest"
+        );
+        assert_eq!(normalized_image_name("nginx:1.27"), "nginx:1.27");
+    }
+}

@@ -1,0 +1,113 @@
+//! NodeResourcesBalancedAllocation: favours nodes whose cpu and memory would be used in equal
+//! fractions after placing the pod.
+
+use k8s_openapi::api::core::v1::Pod;
+
+use crate::scheduler::framework::{
+    pod_requests, ClusterSnapshot, CycleState, NodeInfo, Plugin, PreScorePlugin, ScorePlugin,
+    Status, MAX_NODE_SCORE,
+};
+
+/// The plugin's upstream name.
+pub const NAME: &str = "NodeResourcesBalancedAllocation";
+
+/// Balanced cpu/memory scoring (upstream `noderesources.BalancedAllocation`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NodeResourcesBalancedAllocation;
+
+impl Plugin for NodeResourcesBalancedAllocation {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+}
+
+impl PreScorePlugin for NodeResourcesBalancedAllocation {
+    fn pre_score(
+        &self,
+        _state: &mut CycleState,
+        pod: &Pod,
+        _feasible: &[&NodeInfo],
+        _snapshot: &ClusterSnapshot,
+    ) -> Status {
+        let r = pod_requests(pod, false);
+        if r.milli_cpu == 0 && r.memory == 0 {
+            // A best-effort pod changes no fractions (upstream skips it).
+            Status::skip()
+        } else {
+            Status::success()
+        }
+    }
+}
+
+/// `int((1 − std) × 100)` over the capped fractions of cpu and memory (upstream
+/// `balancedResourceScorer`).
+pub fn balanced_score(requested: &[i64], allocatable: &[i64]) -> i64 {
+    let fractions: Vec<f64> = requested
+        .iter()
+        .zip(allocatable)
+        .filter(|(_, a)| **a != 0)
+        .map(|(r, a)| (*r as f64 / *a as f64).min(1.0))
+        .collect();
+    let std = match fractions.len() {
+        0 | 1 => 0.0,
+        2 => ((fractions[0] - fractions[1]) / 2.0).abs(),
+        n => {
+            let mean = fractions.iter().sum::<f64>() / n as f64;
+            (fractions
+                .iter()
+                .map(|f| (f - mean) * (f - mean))
+                .sum::<f64>()
+                / n as f64)
+                .sqrt()
+        }
+    };
+    ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
+}
+
+impl ScorePlugin for NodeResourcesBalancedAllocation {
+    fn score(&self, _state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
+        let p = pod_requests(pod, false);
+        let requested = [
+            node.requested.milli_cpu + p.milli_cpu,
+            node.requested.memory + p.memory,
+        ];
+        let alloc = [node.allocatable.milli_cpu, node.allocatable.memory];
+        Ok(balanced_score(&requested, &alloc))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::testutil::{node, pod};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn equal_fractions_score_100_and_skew_costs_half_the_gap() {
+        let n = NodeInfo::new(node("a", "4", "4Gi"));
+        let st = CycleState::default();
+        let cases = [
+            // 1/4 cpu, 1/4 memory: balanced.
+            (pod("even", "1", "1Gi"), 100),
+            // 2/4 cpu, 1/4 memory: std = 0.125 → 87.
+            (pod("skew", "2", "1Gi"), 87),
+            // cpu only: 1/4 vs 0 → std 0.125 → 87.
+            (pod("cpu", "1", ""), 87),
+        ];
+        for (p, want) in cases {
+            assert_eq!(
+                NodeResourcesBalancedAllocation.score(&st, &p, &n).unwrap(),
+                want
+            );
+        }
+        let mut st = CycleState::default();
+        let s = NodeResourcesBalancedAllocation.pre_score(
+            &mut st,
+            &pod("be", "", ""),
+            &[],
+            &ClusterSnapshot::default(),
+        );
+        assert!(s.is_skip());
+    }
+}

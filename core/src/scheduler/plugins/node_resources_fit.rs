@@ -1,0 +1,270 @@
+//! NodeResourcesFit: the pod's requests (containers, init containers and sidecars, overhead,
+//! extended resources) must fit the node's free allocatable, and the pod count must stay under
+//! `pods`; scores nodes by the LeastAllocated strategy (cpu and memory, weight 1 each).
+
+use k8s_openapi::api::core::v1::Pod;
+
+use crate::scheduler::framework::{
+    pod_requests, ClusterSnapshot, Code, CycleState, FilterPlugin, NodeInfo, Plugin,
+    PreFilterPlugin, PreFilterResult, Resource, ScorePlugin, Status, MAX_NODE_SCORE,
+};
+
+/// The plugin's upstream name.
+pub const NAME: &str = "NodeResourcesFit";
+
+/// Resource fit and LeastAllocated scoring (upstream `noderesources.Fit`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NodeResourcesFit;
+
+impl Plugin for NodeResourcesFit {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+}
+
+/// One resource the node lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InsufficientResource {
+    /// The resource name, e.g. `cpu`.
+    pub resource: String,
+    /// The reason text, e.g. `Insufficient cpu`.
+    pub reason: String,
+    /// Whether even an empty node could not hold the request (no preemption can help).
+    pub unresolvable: bool,
+}
+
+#[derive(Debug, Clone)]
+struct PreFilterState(Resource);
+
+impl PreFilterPlugin for NodeResourcesFit {
+    fn pre_filter(
+        &self,
+        state: &mut CycleState,
+        pod: &Pod,
+        _snapshot: &ClusterSnapshot,
+    ) -> (Option<PreFilterResult>, Status) {
+        state.write(NAME, PreFilterState(pod_requests(pod, false)));
+        (None, Status::success())
+    }
+}
+
+/// What the node lacks for a pod requesting `req` (upstream `fitsRequest`), in upstream order:
+/// pods, cpu, memory, ephemeral-storage, then scalar resources by name.
+pub fn fits_request(req: &Resource, node: &NodeInfo) -> Vec<InsufficientResource> {
+    let mut out = Vec::new();
+    let mut push = |resource: &str, unresolvable: bool| {
+        out.push(InsufficientResource {
+            resource: resource.to_string(),
+            reason: if resource == "pods" {
+                "Too many pods".to_string()
+            } else {
+                format!("Insufficient {resource}")
+            },
+            unresolvable,
+        })
+    };
+    let alloc = &node.allocatable;
+    let used = &node.requested;
+    if node.pods.len() as i64 + 1 > alloc.allowed_pod_number {
+        push("pods", false);
+    }
+    let empty = req.milli_cpu == 0
+        && req.memory == 0
+        && req.ephemeral_storage == 0
+        && req.scalar.values().all(|v| *v == 0);
+    if empty {
+        return out;
+    }
+    let check = |want: i64, have: i64, used: i64| -> Option<bool> {
+        (want > 0 && want > have - used).then_some(want > have)
+    };
+    if let Some(u) = check(req.milli_cpu, alloc.milli_cpu, used.milli_cpu) {
+        push("cpu", u);
+    }
+    if let Some(u) = check(req.memory, alloc.memory, used.memory) {
+        push("memory", u);
+    }
+    if let Some(u) = check(
+        req.ephemeral_storage,
+        alloc.ephemeral_storage,
+        used.ephemeral_storage,
+    ) {
+        push("ephemeral-storage", u);
+    }
+    for (name, want) in &req.scalar {
+        if let Some(u) = check(*want, alloc.get(name), used.get(name)) {
+            push(name, u);
+        }
+    }
+    out
+}
+
+impl FilterPlugin for NodeResourcesFit {
+    fn filter(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status {
+        let computed;
+        let req = match state.read::<PreFilterState>(NAME) {
+            Some(s) => &s.0,
+            None => {
+                computed = pod_requests(pod, false);
+                &computed
+            }
+        };
+        let lacking = fits_request(req, node);
+        if lacking.is_empty() {
+            return Status::success();
+        }
+        let code = if lacking.iter().any(|r| r.unresolvable) {
+            Code::UnschedulableAndUnresolvable
+        } else {
+            Code::Unschedulable
+        };
+        Status::new(code, lacking.into_iter().map(|r| r.reason))
+    }
+}
+
+/// `(allocatable − requested) × 100 / allocatable`, 0 when over-committed or allocatable is 0.
+pub fn least_requested_score(requested: i64, capacity: i64) -> i64 {
+    if capacity == 0 || requested > capacity {
+        return 0;
+    }
+    (capacity - requested) * MAX_NODE_SCORE / capacity
+}
+
+/// The LeastAllocated score of a node for a pod: cpu and memory, weight 1 each, using the node's
+/// non-zero requested plus the pod's non-zero request.
+pub fn least_allocated(pod: &Pod, node: &NodeInfo) -> i64 {
+    let pod_req = pod_requests(pod, true);
+    let mut total = 0;
+    let mut weights = 0;
+    for (name, p) in [("cpu", pod_req.milli_cpu), ("memory", pod_req.memory)] {
+        let alloc = node.allocatable.get(name);
+        if alloc == 0 {
+            continue;
+        }
+        let requested = node.non_zero_requested.get(name) + p;
+        total += least_requested_score(requested, alloc);
+        weights += 1;
+    }
+    if weights == 0 {
+        0
+    } else {
+        total / weights
+    }
+}
+
+impl ScorePlugin for NodeResourcesFit {
+    fn score(&self, _state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
+        Ok(least_allocated(pod, node))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::testutil::{node, on, pod, with_alloc, with_request};
+    use k8s_openapi::api::core::v1::Container;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn filter(p: &Pod, n: &NodeInfo) -> Status {
+        let mut st = CycleState::default();
+        NodeResourcesFit.pre_filter(&mut st, p, &ClusterSnapshot::default());
+        NodeResourcesFit.filter(&st, p, n)
+    }
+
+    #[test]
+    fn every_lacking_resource_is_reported_in_upstream_order() {
+        let mut full = NodeInfo::new(with_alloc(node("a", "2", "2Gi"), "nvidia.com/gpu", "1"));
+        full.add_pod(on(pod("old", "1500m", "1Gi"), "a"));
+        let cases: Vec<(Pod, Option<(Code, &str)>)> = vec![
+            (pod("fits", "500m", "1Gi"), None),
+            (
+                pod("cpu", "600m", ""),
+                Some((Code::Unschedulable, "Insufficient cpu")),
+            ),
+            (
+                pod("both", "1", "2Gi"),
+                Some((Code::Unschedulable, "Insufficient cpu, Insufficient memory")),
+            ),
+            (
+                with_request(pod("gpu", "", ""), "nvidia.com/gpu", "2"),
+                Some((
+                    Code::UnschedulableAndUnresolvable,
+                    "Insufficient nvidia.com/gpu",
+                )),
+            ),
+            (
+                pod("huge", "3", ""),
+                Some((Code::UnschedulableAndUnresolvable, "Insufficient cpu")),
+            ),
+            (pod("besteffort", "", ""), None),
+        ];
+        for (p, want) in cases {
+            let s = filter(&p, &full);
+            match want {
+                None => assert!(s.is_success(), "{s:?}"),
+                Some((code, msg)) => {
+                    assert_eq!((s.code, s.message().as_str()), (code, msg));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_full_node_reports_too_many_pods_even_for_best_effort_pods() {
+        let mut n = NodeInfo::new(with_alloc(node("a", "2", "2Gi"), "pods", "1"));
+        n.add_pod(pod("old", "", ""));
+        assert_eq!(filter(&pod("p", "", ""), &n).message(), "Too many pods");
+    }
+
+    #[test]
+    fn init_containers_sidecars_and_overhead_shape_the_request() {
+        let mut p = pod("p", "200m", "");
+        let spec = p.spec.as_mut().unwrap();
+        let init = |cpu: &str, sidecar: bool| {
+            let mut c = Container {
+                name: "i".into(),
+                ..Default::default()
+            };
+            c.resources = pod("x", cpu, "").spec.unwrap().containers[0]
+                .resources
+                .clone();
+            if sidecar {
+                c.restart_policy = Some("Always".into());
+            }
+            c
+        };
+        // A plain init container of 500m dominates the 200m app container.
+        spec.init_containers = Some(vec![init("500m", false)]);
+        assert_eq!(pod_requests(&p, false).milli_cpu, 500);
+        // A 100m sidecar runs beside the app (300m) and under later init containers (600m).
+        let spec = p.spec.as_mut().unwrap();
+        spec.init_containers = Some(vec![init("100m", true), init("500m", false)]);
+        assert_eq!(pod_requests(&p, false).milli_cpu, 600);
+        let spec = p.spec.as_mut().unwrap();
+        spec.init_containers = None;
+        spec.overhead = Some(
+            [(
+                "cpu".to_string(),
+                k8s_openapi::apimachinery::pkg::api::resource::Quantity("50m".into()),
+            )]
+            .into_iter()
+            .collect(),
+        );
+        assert_eq!(pod_requests(&p, false).milli_cpu, 250);
+    }
+
+    #[test]
+    fn least_allocated_uses_non_zero_defaults_for_missing_requests() {
+        // Node 4 cpu / 8Gi with a best-effort pod (counted as 100m / 200Mi).
+        let mut n = NodeInfo::new(node("a", "4", "8Gi"));
+        n.add_pod(pod("old", "", ""));
+        // Incoming 1 cpu / 1Gi: cpu (4000-1100)*100/4000 = 72; memory (8192-1224)Mi*100/8192Mi = 85.
+        let p = pod("p", "1", "1Gi");
+        assert_eq!(least_allocated(&p, &n), (72 + 85) / 2);
+        // Incoming best-effort pod: cpu (4000-200)*100/4000 = 95; memory (8192-400)*100/8192 = 95.
+        assert_eq!(least_allocated(&pod("q", "", ""), &n), 95);
+        assert_eq!(least_requested_score(5, 4), 0);
+        assert_eq!(least_requested_score(1, 0), 0);
+    }
+}
