@@ -13,6 +13,7 @@ pub mod cycle;
 pub mod decision;
 pub mod framework;
 pub mod plugins;
+pub mod queue;
 pub mod registry;
 pub mod selectors;
 

@@ -23,6 +23,8 @@ pub const DEFAULT_PLUGINS: &[(&str, i64)] = &[
     (node_resources_fit::NAME, 1),
     (volume_restrictions::NAME, 0),
     (volume_binding::NAME, 0),
+    (pod_topology_spread::NAME, 2),
+    (inter_pod_affinity::NAME, 2),
     (default_preemption::NAME, 0),
     (node_resources_balanced_allocation::NAME, 1),
     (image_locality::NAME, 1),
@@ -166,9 +168,11 @@ impl Profile {
     }
 
     fn register(&mut self, name: &str, weight: i64) {
+        use inter_pod_affinity::InterPodAffinity as Ipa;
         use node_affinity::NodeAffinity as Na;
         use node_resources_balanced_allocation::NodeResourcesBalancedAllocation as Ba;
         use node_resources_fit::NodeResourcesFit as Fit;
+        use pod_topology_spread::PodTopologySpread as Pts;
         use taint_toleration::TaintToleration as Tt;
         match name {
             scheduling_gates::NAME => self
@@ -205,6 +209,18 @@ impl Profile {
             volume_binding::NAME => self
                 .pre_filter
                 .push(Box::new(volume_binding::VolumeBinding)),
+            pod_topology_spread::NAME => {
+                self.pre_filter.push(Box::new(Pts));
+                self.filter.push(Box::new(Pts));
+                self.pre_score.push(Box::new(Pts));
+                self.add_score(Box::new(Pts), weight);
+            }
+            inter_pod_affinity::NAME => {
+                self.pre_filter.push(Box::new(Ipa));
+                self.filter.push(Box::new(Ipa));
+                self.pre_score.push(Box::new(Ipa));
+                self.add_score(Box::new(Ipa), weight);
+            }
             default_preemption::NAME => self
                 .post_filter
                 .push(Box::new(default_preemption::DefaultPreemption)),
@@ -241,6 +257,8 @@ mod tests {
                 "NodeAffinity",
                 "NodePorts",
                 "NodeResourcesFit",
+                "PodTopologySpread",
+                "InterPodAffinity",
             ]
         );
         let scores: Vec<(&str, i64)> = p
@@ -254,6 +272,8 @@ mod tests {
                 ("TaintToleration", 3),
                 ("NodeAffinity", 2),
                 ("NodeResourcesFit", 1),
+                ("PodTopologySpread", 2),
+                ("InterPodAffinity", 2),
                 ("NodeResourcesBalancedAllocation", 1),
                 ("ImageLocality", 1),
             ]
@@ -267,6 +287,8 @@ mod tests {
                 "NodeResourcesFit",
                 "VolumeRestrictions",
                 "VolumeBinding",
+                "PodTopologySpread",
+                "InterPodAffinity",
             ]
         );
     }

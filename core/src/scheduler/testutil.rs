@@ -121,7 +121,6 @@ pub fn with_priority(mut p: Pod, priority: i32) -> Pod {
 }
 
 /// Adds a label to the pod.
-#[allow(dead_code)]
 pub fn with_pod_label(mut p: Pod, key: &str, value: &str) -> Pod {
     p.metadata
         .labels

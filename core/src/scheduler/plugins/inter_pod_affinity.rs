@@ -1,0 +1,571 @@
+//! InterPodAffinity: required pod affinity and anti-affinity (the incoming pod's and existing
+//! pods' anti-affinity) filter nodes by topology domain; preferred terms, and existing pods'
+//! terms, score them (min–max normalized).
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Pod, PodAffinityTerm, WeightedPodAffinityTerm};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
+
+use crate::scheduler::framework::{
+    ClusterSnapshot, CycleState, FilterPlugin, NodeInfo, Plugin, PreFilterPlugin, PreFilterResult,
+    PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
+};
+use crate::scheduler::selectors::label_selector_matches;
+
+/// The plugin's upstream name.
+pub const NAME: &str = "InterPodAffinity";
+const PRE_SCORE_KEY: &str = "PreScoreInterPodAffinity";
+/// The incoming pod's required affinity is not met on the node.
+pub const ERR_REASON_AFFINITY: &str = "node(s) didn't match pod affinity rules";
+/// The incoming pod's required anti-affinity is violated on the node.
+pub const ERR_REASON_ANTI_AFFINITY: &str = "node(s) didn't match pod anti-affinity rules";
+/// An existing pod's required anti-affinity forbids the incoming pod on the node.
+pub const ERR_REASON_EXISTING_ANTI_AFFINITY: &str =
+    "node(s) didn't satisfy existing pods anti-affinity rules";
+/// Weight of existing pods' required affinity terms in scoring (upstream
+/// `hardPodAffinityWeight`, default 1).
+pub const HARD_POD_AFFINITY_WEIGHT: i64 = 1;
+
+/// Inter-pod affinity (upstream `interpodaffinity`). Namespace selectors other than `{}` (all
+/// namespaces) are not modelled: such terms see only their listed namespaces.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InterPodAffinity;
+
+impl Plugin for InterPodAffinity {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+}
+
+/// A term ready to match pods: its selector (with `matchLabelKeys`/`mismatchLabelKeys` folded in),
+/// its namespaces and its topology key.
+#[derive(Debug, Clone)]
+struct Term {
+    term: PodAffinityTerm,
+    namespaces: Vec<String>,
+    all_namespaces: bool,
+}
+
+impl Term {
+    fn new(owner: &Pod, t: &PodAffinityTerm) -> Term {
+        let mut term = t.clone();
+        let labels = owner.metadata.labels.as_ref();
+        let mut extra = Vec::new();
+        for (keys, op) in [
+            (&t.match_label_keys, "In"),
+            (&t.mismatch_label_keys, "NotIn"),
+        ] {
+            for k in keys.iter().flatten() {
+                if let Some(v) = labels.and_then(|l| l.get(k)) {
+                    extra.push(LabelSelectorRequirement {
+                        key: k.clone(),
+                        operator: op.into(),
+                        values: Some(vec![v.clone()]),
+                    });
+                }
+            }
+        }
+        if !extra.is_empty() {
+            if let Some(sel) = term.label_selector.as_mut() {
+                sel.match_expressions
+                    .get_or_insert_with(Vec::new)
+                    .extend(extra);
+            }
+        }
+        let mut namespaces: Vec<String> = t.namespaces.clone().unwrap_or_default();
+        let all_namespaces = t.namespace_selector.as_ref().is_some_and(|s| {
+            s.match_labels.as_ref().is_none_or(|m| m.is_empty())
+                && s.match_expressions.as_ref().is_none_or(|m| m.is_empty())
+        });
+        if namespaces.is_empty() && t.namespace_selector.is_none() {
+            namespaces.push(
+                owner
+                    .metadata
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| "default".into()),
+            );
+        }
+        Term {
+            term,
+            namespaces,
+            all_namespaces,
+        }
+    }
+
+    fn matches(&self, pod: &Pod) -> bool {
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+        if !self.all_namespaces && !self.namespaces.iter().any(|n| n == ns) {
+            return false;
+        }
+        match self.term.label_selector.as_ref() {
+            // A nil selector matches nothing.
+            None => false,
+            Some(sel) => label_selector_matches(sel, pod.metadata.labels.as_ref()),
+        }
+    }
+
+    fn key(&self) -> &str {
+        &self.term.topology_key
+    }
+}
+
+fn affinity(pod: &Pod) -> Option<&k8s_openapi::api::core::v1::Affinity> {
+    pod.spec.as_ref()?.affinity.as_ref()
+}
+
+fn required_affinity(pod: &Pod) -> Vec<Term> {
+    affinity(pod)
+        .and_then(|a| a.pod_affinity.as_ref())
+        .and_then(|a| {
+            a.required_during_scheduling_ignored_during_execution
+                .as_ref()
+        })
+        .into_iter()
+        .flatten()
+        .map(|t| Term::new(pod, t))
+        .collect()
+}
+
+fn required_anti_affinity(pod: &Pod) -> Vec<Term> {
+    affinity(pod)
+        .and_then(|a| a.pod_anti_affinity.as_ref())
+        .and_then(|a| {
+            a.required_during_scheduling_ignored_during_execution
+                .as_ref()
+        })
+        .into_iter()
+        .flatten()
+        .map(|t| Term::new(pod, t))
+        .collect()
+}
+
+fn weighted(pod: &Pod, terms: Option<&Vec<WeightedPodAffinityTerm>>) -> Vec<(i64, Term)> {
+    terms
+        .into_iter()
+        .flatten()
+        .map(|w| (i64::from(w.weight), Term::new(pod, &w.pod_affinity_term)))
+        .collect()
+}
+
+fn preferred_affinity(pod: &Pod) -> Vec<(i64, Term)> {
+    weighted(
+        pod,
+        affinity(pod)
+            .and_then(|a| a.pod_affinity.as_ref())
+            .and_then(|a| {
+                a.preferred_during_scheduling_ignored_during_execution
+                    .as_ref()
+            }),
+    )
+}
+
+fn preferred_anti_affinity(pod: &Pod) -> Vec<(i64, Term)> {
+    weighted(
+        pod,
+        affinity(pod)
+            .and_then(|a| a.pod_anti_affinity.as_ref())
+            .and_then(|a| {
+                a.preferred_during_scheduling_ignored_during_execution
+                    .as_ref()
+            }),
+    )
+}
+
+type Counts = BTreeMap<(String, String), i64>;
+
+fn bump(counts: &mut Counts, node: &NodeInfo, key: &str, by: i64) {
+    if let Some(v) = node.labels().and_then(|l| l.get(key)) {
+        let e = counts.entry((key.to_string(), v.clone())).or_insert(0);
+        *e += by;
+        if *e == 0 {
+            counts.remove(&(key.to_string(), v.clone()));
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct PreFilterState {
+    affinity: Vec<Term>,
+    anti_affinity: Vec<Term>,
+    /// Domains where an existing pod's anti-affinity matches the incoming pod.
+    existing_anti: Counts,
+    /// Domains holding pods that match all of the incoming pod's affinity terms.
+    affinity_counts: Counts,
+    /// Domains holding pods that match the incoming pod's anti-affinity terms.
+    anti_counts: Counts,
+}
+
+impl PreFilterState {
+    fn update(&mut self, incoming: &Pod, other: &Pod, node: &NodeInfo, by: i64) {
+        for t in required_anti_affinity(other) {
+            if t.matches(incoming) {
+                bump(&mut self.existing_anti, node, t.key(), by);
+            }
+        }
+        if !self.affinity.is_empty() && self.affinity.iter().all(|t| t.matches(other)) {
+            for t in &self.affinity {
+                bump(&mut self.affinity_counts, node, t.key(), by);
+            }
+        }
+        for t in &self.anti_affinity {
+            if t.matches(other) {
+                bump(&mut self.anti_counts, node, t.key(), by);
+            }
+        }
+    }
+}
+
+impl PreFilterPlugin for InterPodAffinity {
+    fn pre_filter(
+        &self,
+        state: &mut CycleState,
+        pod: &Pod,
+        snapshot: &ClusterSnapshot,
+    ) -> (Option<PreFilterResult>, Status) {
+        let mut s = PreFilterState {
+            affinity: required_affinity(pod),
+            anti_affinity: required_anti_affinity(pod),
+            existing_anti: Counts::new(),
+            affinity_counts: Counts::new(),
+            anti_counts: Counts::new(),
+        };
+        let mut any_existing_anti = false;
+        for node in &snapshot.nodes {
+            for p in &node.pods {
+                let has_anti = affinity(&p.pod)
+                    .and_then(|a| a.pod_anti_affinity.as_ref())
+                    .is_some_and(|a| {
+                        a.required_during_scheduling_ignored_during_execution
+                            .as_ref()
+                            .is_some_and(|t| !t.is_empty())
+                    });
+                if has_anti || !s.affinity.is_empty() || !s.anti_affinity.is_empty() {
+                    any_existing_anti |= has_anti;
+                    s.update(pod, &p.pod, node, 1);
+                }
+            }
+        }
+        if s.affinity.is_empty() && s.anti_affinity.is_empty() && !any_existing_anti {
+            return (None, Status::skip());
+        }
+        state.write(NAME, s);
+        (None, Status::success())
+    }
+
+    fn remove_pod(&self, state: &mut CycleState, pod: &Pod, victim: &Pod, node: &NodeInfo) {
+        if let Some(s) = state.read_mut::<PreFilterState>(NAME) {
+            s.update(pod, victim, node, -1);
+        }
+    }
+
+    fn add_pod(&self, state: &mut CycleState, pod: &Pod, other: &Pod, node: &NodeInfo) {
+        if let Some(s) = state.read_mut::<PreFilterState>(NAME) {
+            s.update(pod, other, node, 1);
+        }
+    }
+}
+
+fn label<'a>(node: &'a NodeInfo, key: &str) -> Option<&'a String> {
+    node.labels().and_then(|l| l.get(key))
+}
+
+impl FilterPlugin for InterPodAffinity {
+    fn filter(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status {
+        let Some(s) = state.read::<PreFilterState>(NAME) else {
+            return Status::success();
+        };
+        // Required affinity: every term's domain must hold a matching pod, unless no pod in the
+        // cluster matches and the pod matches its own terms (the first of a group).
+        let mut pods_exist = true;
+        for t in &s.affinity {
+            let Some(v) = label(node, t.key()) else {
+                return Status::unresolvable(ERR_REASON_AFFINITY);
+            };
+            let n = s
+                .affinity_counts
+                .get(&(t.key().to_string(), v.clone()))
+                .copied()
+                .unwrap_or(0);
+            if n <= 0 {
+                pods_exist = false;
+            }
+        }
+        let first_of_group =
+            s.affinity_counts.is_empty() && s.affinity.iter().all(|t| t.matches(pod));
+        if !pods_exist && !first_of_group {
+            return Status::unresolvable(ERR_REASON_AFFINITY);
+        }
+        for t in &s.anti_affinity {
+            if let Some(v) = label(node, t.key()) {
+                if s.anti_counts
+                    .get(&(t.key().to_string(), v.clone()))
+                    .is_some_and(|n| *n > 0)
+                {
+                    return Status::unschedulable(ERR_REASON_ANTI_AFFINITY);
+                }
+            }
+        }
+        for ((k, v), n) in &s.existing_anti {
+            if *n > 0 && label(node, k) == Some(v) {
+                return Status::unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
+            }
+        }
+        Status::success()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct PreScoreState {
+    /// topologyKey → value → score.
+    topology_score: BTreeMap<String, BTreeMap<String, i64>>,
+}
+
+impl PreScoreState {
+    fn process(&mut self, term: &Term, weight: i64, pod: &Pod, node: &NodeInfo, mult: i64) {
+        if !term.matches(pod) {
+            return;
+        }
+        if let Some(v) = label(node, term.key()) {
+            *self
+                .topology_score
+                .entry(term.key().to_string())
+                .or_default()
+                .entry(v.clone())
+                .or_insert(0) += weight * mult;
+        }
+    }
+}
+
+impl PreScorePlugin for InterPodAffinity {
+    fn pre_score(
+        &self,
+        state: &mut CycleState,
+        pod: &Pod,
+        _feasible: &[&NodeInfo],
+        snapshot: &ClusterSnapshot,
+    ) -> Status {
+        let pref = preferred_affinity(pod);
+        let pref_anti = preferred_anti_affinity(pod);
+        let mut s = PreScoreState::default();
+        for node in &snapshot.nodes {
+            for existing in &node.pods {
+                let e = &existing.pod;
+                for (w, t) in &pref {
+                    s.process(t, *w, e, node, 1);
+                }
+                for (w, t) in &pref_anti {
+                    s.process(t, *w, e, node, -1);
+                }
+                if node.labels().is_some_and(|l| !l.is_empty()) {
+                    for t in required_affinity(e) {
+                        s.process(&t, HARD_POD_AFFINITY_WEIGHT, pod, node, 1);
+                    }
+                }
+                for (w, t) in preferred_affinity(e) {
+                    s.process(&t, w, pod, node, 1);
+                }
+                for (w, t) in preferred_anti_affinity(e) {
+                    s.process(&t, w, pod, node, -1);
+                }
+            }
+        }
+        if s.topology_score.is_empty() && pref.is_empty() && pref_anti.is_empty() {
+            return Status::skip();
+        }
+        state.write(PRE_SCORE_KEY, s);
+        Status::success()
+    }
+}
+
+impl ScorePlugin for InterPodAffinity {
+    fn score(&self, state: &CycleState, _pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
+        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_KEY) else {
+            return Ok(0);
+        };
+        Ok(s.topology_score
+            .iter()
+            .filter_map(|(k, values)| label(node, k).and_then(|v| values.get(v)))
+            .sum())
+    }
+
+    fn normalize_score(&self, state: &CycleState, _pod: &Pod, scores: &mut [i64]) -> Status {
+        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_KEY) else {
+            return Status::success();
+        };
+        if s.topology_score.is_empty() {
+            return Status::success();
+        }
+        let min = scores.iter().copied().min().unwrap_or(0);
+        let max = scores.iter().copied().max().unwrap_or(0);
+        let diff = max - min;
+        for v in scores.iter_mut() {
+            *v = if diff > 0 {
+                (MAX_NODE_SCORE as f64 * ((*v - min) as f64 / diff as f64)) as i64
+            } else {
+                0
+            };
+        }
+        Status::success()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::framework::Code;
+    use crate::scheduler::testutil::{node, on, pod, with_label, with_pod_label};
+    use k8s_openapi::api::core::v1::{Affinity, PodAffinity, PodAntiAffinity};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    const ZONE: &str = "topology.kubernetes.io/zone";
+
+    fn term(app: &str, key: &str) -> PodAffinityTerm {
+        PodAffinityTerm {
+            label_selector: Some(LabelSelector {
+                match_labels: Some([("app".to_string(), app.to_string())].into_iter().collect()),
+                match_expressions: None,
+            }),
+            topology_key: key.into(),
+            ..Default::default()
+        }
+    }
+
+    fn with_affinity(
+        mut p: Pod,
+        aff: Option<PodAffinityTerm>,
+        anti: Option<PodAffinityTerm>,
+    ) -> Pod {
+        p.spec.as_mut().unwrap().affinity = Some(Affinity {
+            pod_affinity: aff.map(|t| PodAffinity {
+                required_during_scheduling_ignored_during_execution: Some(vec![t]),
+                ..Default::default()
+            }),
+            pod_anti_affinity: anti.map(|t| PodAntiAffinity {
+                required_during_scheduling_ignored_during_execution: Some(vec![t]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        p
+    }
+
+    fn verdicts(snap: &ClusterSnapshot, p: &Pod) -> Vec<(Code, String)> {
+        let mut st = CycleState::default();
+        let (_, s) = InterPodAffinity.pre_filter(&mut st, p, snap);
+        snap.nodes
+            .iter()
+            .map(|n| {
+                let s = if s.is_skip() {
+                    Status::success()
+                } else {
+                    InterPodAffinity.filter(&st, p, n)
+                };
+                (s.code, s.message())
+            })
+            .collect()
+    }
+
+    fn zoned(name: &str, zone: &str) -> k8s_openapi::api::core::v1::Node {
+        with_label(node(name, "4", "8Gi"), ZONE, zone)
+    }
+
+    #[test]
+    fn affinity_anti_affinity_and_existing_anti_affinity_each_have_their_reason() {
+        let db = on(with_pod_label(pod("db", "", ""), "app", "db"), "a1");
+        let loner = on(
+            with_affinity(
+                with_pod_label(pod("loner", "", ""), "app", "loner"),
+                None,
+                Some(term("web", ZONE)),
+            ),
+            "b1",
+        );
+        let snap = ClusterSnapshot::new(
+            vec![zoned("a1", "a"), zoned("b1", "b"), zoned("c1", "c")],
+            &[db, loner],
+        );
+        let ok = (Code::Success, String::new());
+        let near_db = with_affinity(pod("p", "", ""), Some(term("db", ZONE)), None);
+        assert_eq!(
+            verdicts(&snap, &near_db),
+            vec![
+                ok.clone(),
+                (
+                    Code::UnschedulableAndUnresolvable,
+                    ERR_REASON_AFFINITY.into()
+                ),
+                (
+                    Code::UnschedulableAndUnresolvable,
+                    ERR_REASON_AFFINITY.into()
+                ),
+            ]
+        );
+        let away_from_db = with_affinity(pod("p", "", ""), None, Some(term("db", ZONE)));
+        assert_eq!(
+            verdicts(&snap, &away_from_db),
+            vec![
+                (Code::Unschedulable, ERR_REASON_ANTI_AFFINITY.into()),
+                ok.clone(),
+                ok.clone()
+            ]
+        );
+        let web = with_pod_label(pod("w", "", ""), "app", "web");
+        assert_eq!(
+            verdicts(&snap, &web),
+            vec![
+                ok.clone(),
+                (
+                    Code::Unschedulable,
+                    ERR_REASON_EXISTING_ANTI_AFFINITY.into()
+                ),
+                ok
+            ]
+        );
+    }
+
+    #[test]
+    fn the_first_pod_of_a_self_affine_group_may_go_anywhere() {
+        let snap = ClusterSnapshot::new(vec![zoned("a1", "a")], &[]);
+        let p = with_affinity(
+            with_pod_label(pod("p", "", ""), "app", "web"),
+            Some(term("web", ZONE)),
+            None,
+        );
+        assert_eq!(verdicts(&snap, &p), vec![(Code::Success, String::new())]);
+    }
+
+    #[test]
+    fn preferred_affinity_scores_min_max_normalized() {
+        let db = on(with_pod_label(pod("db", "", ""), "app", "db"), "a1");
+        let snap = ClusterSnapshot::new(vec![zoned("a1", "a"), zoned("b1", "b")], &[db]);
+        let mut p = pod("p", "", "");
+        p.spec.as_mut().unwrap().affinity = Some(Affinity {
+            pod_affinity: Some(PodAffinity {
+                preferred_during_scheduling_ignored_during_execution: Some(vec![
+                    WeightedPodAffinityTerm {
+                        weight: 30,
+                        pod_affinity_term: term("db", ZONE),
+                    },
+                ]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        let mut st = CycleState::default();
+        let feasible: Vec<&NodeInfo> = snap.nodes.iter().collect();
+        assert!(InterPodAffinity
+            .pre_score(&mut st, &p, &feasible, &snap)
+            .is_success());
+        let mut scores: Vec<i64> = feasible
+            .iter()
+            .map(|n| InterPodAffinity.score(&st, &p, n).unwrap())
+            .collect();
+        assert_eq!(scores, vec![30, 0]);
+        InterPodAffinity.normalize_score(&st, &p, &mut scores);
+        assert_eq!(scores, vec![100, 0]);
+    }
+}

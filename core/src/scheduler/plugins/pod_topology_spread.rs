@@ -1,0 +1,501 @@
+//! PodTopologySpread: hard (`DoNotSchedule`) constraints filter nodes whose domain would exceed
+//! `maxSkew`; soft (`ScheduleAnyway`) ones, or the system defaults for pods owned by a
+//! ReplicaSet/StatefulSet/ReplicationController, score emptier domains higher.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Pod, TopologySpreadConstraint};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
+
+use crate::scheduler::framework::{
+    ClusterSnapshot, CycleState, FilterPlugin, NodeInfo, Plugin, PodInfo, PreFilterPlugin,
+    PreFilterResult, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
+};
+use crate::scheduler::plugins::node_affinity::required_affinity_matches;
+use crate::scheduler::selectors::label_selector_matches;
+
+/// The plugin's upstream name.
+pub const NAME: &str = "PodTopologySpread";
+const PRE_SCORE_KEY: &str = "PreScorePodTopologySpread";
+/// A node whose domain would be too crowded.
+pub const ERR_REASON_CONSTRAINTS_NOT_MATCH: &str =
+    "node(s) didn't match pod topology spread constraints";
+/// A node without a constraint's topology key label.
+pub const ERR_REASON_NODE_LABEL_NOT_MATCH: &str =
+    "node(s) didn't match pod topology spread constraints (missing required label)";
+/// The hostname label.
+pub const LABEL_HOSTNAME: &str = "kubernetes.io/hostname";
+/// The zone label.
+pub const LABEL_ZONE: &str = "topology.kubernetes.io/zone";
+
+/// Topology spread (upstream `podtopologyspread`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PodTopologySpread;
+
+impl Plugin for PodTopologySpread {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+}
+
+/// One constraint with its effective selector (`matchLabelKeys` folded in).
+#[derive(Debug, Clone)]
+pub struct Constraint {
+    /// `maxSkew`.
+    pub max_skew: i64,
+    /// `topologyKey`.
+    pub topology_key: String,
+    /// The selector, with `matchLabelKeys` added as `In` requirements.
+    pub selector: LabelSelector,
+    /// `minDomains` (1 when unset).
+    pub min_domains: i64,
+}
+
+fn to_constraint(pod: &Pod, c: &TopologySpreadConstraint) -> Constraint {
+    let mut selector = c.label_selector.clone().unwrap_or_default();
+    for key in c.match_label_keys.iter().flatten() {
+        if let Some(v) = pod.metadata.labels.as_ref().and_then(|l| l.get(key)) {
+            selector
+                .match_expressions
+                .get_or_insert_with(Vec::new)
+                .push(LabelSelectorRequirement {
+                    key: key.clone(),
+                    operator: "In".into(),
+                    values: Some(vec![v.clone()]),
+                });
+        }
+    }
+    Constraint {
+        max_skew: i64::from(c.max_skew),
+        topology_key: c.topology_key.clone(),
+        selector,
+        min_domains: i64::from(c.min_domains.unwrap_or(1)),
+    }
+}
+
+fn owned_by_workload(pod: &Pod) -> bool {
+    pod.metadata.owner_references.iter().flatten().any(|o| {
+        matches!(
+            o.kind.as_str(),
+            "ReplicaSet" | "StatefulSet" | "ReplicationController"
+        )
+    })
+}
+
+/// The constraints with `whenUnsatisfiable` equal to `action`; for `ScheduleAnyway`, a pod with no
+/// constraints at all that belongs to a workload gets the system defaults (hostname maxSkew 3,
+/// zone maxSkew 5), selecting pods with its own labels (podflow's stand-in for the owning
+/// workload's selector). Returns whether the defaults were used.
+pub fn constraints(pod: &Pod, action: &str) -> (Vec<Constraint>, bool) {
+    let declared = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.topology_spread_constraints.as_deref())
+        .unwrap_or(&[]);
+    if !declared.is_empty() {
+        let cs = declared
+            .iter()
+            .filter(|c| c.when_unsatisfiable == action)
+            .map(|c| to_constraint(pod, c))
+            .collect();
+        return (cs, false);
+    }
+    if action != "ScheduleAnyway" || !owned_by_workload(pod) {
+        return (Vec::new(), false);
+    }
+    let selector = LabelSelector {
+        match_labels: pod.metadata.labels.clone().filter(|l| !l.is_empty()),
+        match_expressions: None,
+    };
+    if selector.match_labels.is_none() {
+        return (Vec::new(), false);
+    }
+    let mk = |key: &str, skew| Constraint {
+        max_skew: skew,
+        topology_key: key.into(),
+        selector: selector.clone(),
+        min_domains: 1,
+    };
+    (vec![mk(LABEL_HOSTNAME, 3), mk(LABEL_ZONE, 5)], true)
+}
+
+fn count_matching(pods: &[PodInfo], selector: &LabelSelector, ns: &str) -> i64 {
+    pods.iter()
+        .filter(|p| {
+            p.pod.metadata.deletion_timestamp.is_none()
+                && p.pod.metadata.namespace.as_deref().unwrap_or("default") == ns
+                && label_selector_matches(selector, p.pod.metadata.labels.as_ref())
+        })
+        .count() as i64
+}
+
+fn pod_matches(p: &Pod, selector: &LabelSelector, ns: &str) -> bool {
+    p.metadata.deletion_timestamp.is_none()
+        && p.metadata.namespace.as_deref().unwrap_or("default") == ns
+        && label_selector_matches(selector, p.metadata.labels.as_ref())
+}
+
+fn has_all_keys(node: &NodeInfo, cs: &[Constraint]) -> bool {
+    cs.iter().all(|c| {
+        node.labels()
+            .is_some_and(|l| l.contains_key(&c.topology_key))
+    })
+}
+
+#[derive(Debug, Clone)]
+struct PreFilterState {
+    constraints: Vec<Constraint>,
+    /// Matching pods per constraint and domain value.
+    counts: Vec<BTreeMap<String, i64>>,
+    /// The smallest domain count per constraint.
+    min_match: Vec<i64>,
+}
+
+impl PreFilterState {
+    fn recompute_min(&mut self, i: usize) {
+        let c = &self.constraints[i];
+        let domains = self.counts[i].len() as i64;
+        let min = self.counts[i].values().copied().min().unwrap_or(0);
+        self.min_match[i] = if domains < c.min_domains { 0 } else { min };
+    }
+
+    fn adjust(&mut self, pod: &Pod, other: &Pod, node: &NodeInfo, delta: i64) {
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+        for i in 0..self.constraints.len() {
+            let c = &self.constraints[i];
+            let Some(v) = node.labels().and_then(|l| l.get(&c.topology_key)) else {
+                continue;
+            };
+            if !pod_matches(other, &c.selector, ns) {
+                continue;
+            }
+            if let Some(n) = self.counts[i].get_mut(v) {
+                *n += delta;
+            }
+            self.recompute_min(i);
+        }
+    }
+}
+
+impl PreFilterPlugin for PodTopologySpread {
+    fn pre_filter(
+        &self,
+        state: &mut CycleState,
+        pod: &Pod,
+        snapshot: &ClusterSnapshot,
+    ) -> (Option<PreFilterResult>, Status) {
+        let (cs, _) = constraints(pod, "DoNotSchedule");
+        if cs.is_empty() {
+            return (None, Status::skip());
+        }
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+        let mut counts = vec![BTreeMap::new(); cs.len()];
+        for node in &snapshot.nodes {
+            if !has_all_keys(node, &cs) || !required_affinity_matches(pod, node) {
+                continue;
+            }
+            for (i, c) in cs.iter().enumerate() {
+                let v = node
+                    .labels()
+                    .and_then(|l| l.get(&c.topology_key))
+                    .cloned()
+                    .unwrap_or_default();
+                *counts[i].entry(v).or_insert(0) += count_matching(&node.pods, &c.selector, ns);
+            }
+        }
+        let mut s = PreFilterState {
+            min_match: vec![0; cs.len()],
+            constraints: cs,
+            counts,
+        };
+        for i in 0..s.constraints.len() {
+            s.recompute_min(i);
+        }
+        state.write(NAME, s);
+        (None, Status::success())
+    }
+
+    fn remove_pod(&self, state: &mut CycleState, pod: &Pod, victim: &Pod, node: &NodeInfo) {
+        if let Some(s) = state.read_mut::<PreFilterState>(NAME) {
+            s.adjust(pod, victim, node, -1);
+        }
+    }
+
+    fn add_pod(&self, state: &mut CycleState, pod: &Pod, other: &Pod, node: &NodeInfo) {
+        if let Some(s) = state.read_mut::<PreFilterState>(NAME) {
+            s.adjust(pod, other, node, 1);
+        }
+    }
+}
+
+impl FilterPlugin for PodTopologySpread {
+    fn filter(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status {
+        let Some(s) = state.read::<PreFilterState>(NAME) else {
+            return Status::success();
+        };
+        for (i, c) in s.constraints.iter().enumerate() {
+            let Some(v) = node.labels().and_then(|l| l.get(&c.topology_key)) else {
+                return Status::unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH);
+            };
+            let self_match = i64::from(label_selector_matches(
+                &c.selector,
+                pod.metadata.labels.as_ref(),
+            ));
+            let match_num = s.counts[i].get(v).copied().unwrap_or(0);
+            if match_num + self_match - s.min_match[i] > c.max_skew {
+                return Status::unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH);
+            }
+        }
+        Status::success()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct PreScoreState {
+    constraints: Vec<Constraint>,
+    /// Per feasible node (same order as the scores): ignored for missing labels.
+    ignored: Vec<bool>,
+    /// Matching pods per constraint and domain (non-hostname keys).
+    counts: Vec<BTreeMap<String, i64>>,
+    weights: Vec<f64>,
+}
+
+impl PreScorePlugin for PodTopologySpread {
+    fn pre_score(
+        &self,
+        state: &mut CycleState,
+        pod: &Pod,
+        feasible: &[&NodeInfo],
+        snapshot: &ClusterSnapshot,
+    ) -> Status {
+        let (cs, defaulted) = constraints(pod, "ScheduleAnyway");
+        if cs.is_empty() {
+            return Status::skip();
+        }
+        let require_all = !defaulted;
+        let mut ignored = Vec::with_capacity(feasible.len());
+        let mut counts: Vec<BTreeMap<String, i64>> = vec![BTreeMap::new(); cs.len()];
+        for n in feasible {
+            let skip = require_all && !has_all_keys(n, &cs);
+            ignored.push(skip);
+            if skip {
+                continue;
+            }
+            for (i, c) in cs.iter().enumerate() {
+                if c.topology_key == LABEL_HOSTNAME {
+                    continue;
+                }
+                if let Some(v) = n.labels().and_then(|l| l.get(&c.topology_key)) {
+                    counts[i].entry(v.clone()).or_insert(0);
+                }
+            }
+        }
+        let considered = ignored.iter().filter(|i| !**i).count();
+        let weights = cs
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let size = if c.topology_key == LABEL_HOSTNAME {
+                    considered
+                } else {
+                    counts[i].len()
+                };
+                ((size + 2) as f64).ln()
+            })
+            .collect();
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+        for node in &snapshot.nodes {
+            if require_all && !has_all_keys(node, &cs) {
+                continue;
+            }
+            if !required_affinity_matches(pod, node) {
+                continue;
+            }
+            for (i, c) in cs.iter().enumerate() {
+                let Some(v) = node.labels().and_then(|l| l.get(&c.topology_key)) else {
+                    continue;
+                };
+                if let Some(n) = counts[i].get_mut(v) {
+                    *n += count_matching(&node.pods, &c.selector, ns);
+                }
+            }
+        }
+        state.write(
+            PRE_SCORE_KEY,
+            PreScoreState {
+                constraints: cs,
+                ignored,
+                counts,
+                weights,
+            },
+        );
+        Status::success()
+    }
+}
+
+impl ScorePlugin for PodTopologySpread {
+    fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
+        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_KEY) else {
+            return Ok(0);
+        };
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+        let mut score = 0.0;
+        for (i, c) in s.constraints.iter().enumerate() {
+            let Some(v) = node.labels().and_then(|l| l.get(&c.topology_key)) else {
+                continue;
+            };
+            let cnt = if c.topology_key == LABEL_HOSTNAME {
+                count_matching(&node.pods, &c.selector, ns)
+            } else {
+                s.counts[i].get(v).copied().unwrap_or(0)
+            };
+            score += cnt as f64 * s.weights[i] + (c.max_skew - 1) as f64;
+        }
+        Ok(score.round() as i64)
+    }
+
+    fn normalize_score(&self, state: &CycleState, _pod: &Pod, scores: &mut [i64]) -> Status {
+        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_KEY) else {
+            return Status::success();
+        };
+        let ignored = |i: usize| s.ignored.get(i).copied().unwrap_or(false);
+        let mut min = i64::MAX;
+        let mut max = 0;
+        for (i, v) in scores.iter().enumerate() {
+            if ignored(i) {
+                continue;
+            }
+            min = min.min(*v);
+            max = max.max(*v);
+        }
+        for (i, v) in scores.iter_mut().enumerate() {
+            if ignored(i) {
+                *v = 0;
+            } else if max == 0 {
+                *v = MAX_NODE_SCORE;
+            } else {
+                *v = MAX_NODE_SCORE * (max + min - *v) / max;
+            }
+        }
+        Status::success()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::framework::Code;
+    use crate::scheduler::testutil::{node, on, pod, with_label, with_pod_label};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn spread(p: Pod, key: &str, skew: i32, action: &str) -> Pod {
+        let mut p = with_pod_label(p, "app", "web");
+        p.spec
+            .as_mut()
+            .unwrap()
+            .topology_spread_constraints
+            .get_or_insert_with(Vec::new)
+            .push(TopologySpreadConstraint {
+                max_skew: skew,
+                topology_key: key.into(),
+                when_unsatisfiable: action.into(),
+                label_selector: Some(LabelSelector {
+                    match_labels: Some(
+                        [("app".to_string(), "web".to_string())]
+                            .into_iter()
+                            .collect(),
+                    ),
+                    match_expressions: None,
+                }),
+                ..Default::default()
+            });
+        p
+    }
+
+    fn zoned(name: &str, zone: &str) -> k8s_openapi::api::core::v1::Node {
+        with_label(node(name, "4", "8Gi"), LABEL_ZONE, zone)
+    }
+
+    fn web(name: &str, node: &str) -> Pod {
+        on(with_pod_label(pod(name, "", ""), "app", "web"), node)
+    }
+
+    #[test]
+    fn a_crowded_zone_and_an_unlabelled_node_are_filtered_out() {
+        let snap = ClusterSnapshot::new(
+            vec![zoned("a1", "a"), zoned("b1", "b"), node("bare", "4", "8Gi")],
+            &[web("w1", "a1"), web("w2", "a1")],
+        );
+        let p = spread(pod("p", "", ""), LABEL_ZONE, 1, "DoNotSchedule");
+        let mut st = CycleState::default();
+        let (_, s) = PodTopologySpread.pre_filter(&mut st, &p, &snap);
+        assert!(s.is_success());
+        let verdicts: Vec<(Code, String)> = snap
+            .nodes
+            .iter()
+            .map(|n| {
+                let s = PodTopologySpread.filter(&st, &p, n);
+                (s.code, s.message())
+            })
+            .collect();
+        assert_eq!(
+            verdicts,
+            vec![
+                (
+                    Code::Unschedulable,
+                    ERR_REASON_CONSTRAINTS_NOT_MATCH.to_string()
+                ),
+                (Code::Success, String::new()),
+                (
+                    Code::UnschedulableAndUnresolvable,
+                    ERR_REASON_NODE_LABEL_NOT_MATCH.to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn soft_constraints_score_the_emptier_zone_higher() {
+        let snap = ClusterSnapshot::new(
+            vec![zoned("a1", "a"), zoned("b1", "b")],
+            &[web("w1", "a1"), web("w2", "a1")],
+        );
+        let p = spread(pod("p", "", ""), LABEL_ZONE, 1, "ScheduleAnyway");
+        let feasible: Vec<&NodeInfo> = snap.nodes.iter().collect();
+        let mut st = CycleState::default();
+        assert!(PodTopologySpread
+            .pre_score(&mut st, &p, &feasible, &snap)
+            .is_success());
+        let mut scores: Vec<i64> = feasible
+            .iter()
+            .map(|n| PodTopologySpread.score(&st, &p, n).unwrap())
+            .collect();
+        // a: 2 × ln(2 + 2) + 0 = 2.77 → 3; b: 0.
+        assert_eq!(scores, vec![3, 0]);
+        PodTopologySpread.normalize_score(&st, &p, &mut scores);
+        // 100 × (3 + 0 − s) / 3.
+        assert_eq!(scores, vec![0, 100]);
+    }
+
+    #[test]
+    fn workload_pods_without_constraints_get_the_system_defaults() {
+        let mut p = with_pod_label(pod("p", "", ""), "app", "web");
+        assert!(constraints(&p, "ScheduleAnyway").0.is_empty());
+        p.metadata.owner_references = Some(vec![
+            k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference {
+                kind: "ReplicaSet".into(),
+                name: "web-abc".into(),
+                ..Default::default()
+            },
+        ]);
+        let (cs, defaulted) = constraints(&p, "ScheduleAnyway");
+        assert!(defaulted);
+        let keys: Vec<(&str, i64)> = cs
+            .iter()
+            .map(|c| (c.topology_key.as_str(), c.max_skew))
+            .collect();
+        assert_eq!(keys, vec![(LABEL_HOSTNAME, 3), (LABEL_ZONE, 5)]);
+        assert!(constraints(&p, "DoNotSchedule").0.is_empty());
+    }
+}
