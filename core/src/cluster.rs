@@ -8,8 +8,8 @@ use k8s_openapi::api::core::v1::{ConfigMap, Namespace, NamespaceStatus, Node, Se
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
-use crate::apiserver::authn::Authenticator;
-use crate::apiserver::server::{ApiServer, Outcome};
+use crate::apiserver::authn::{Authenticator, Credential};
+use crate::apiserver::server::{ApiServer, Outcome, Target};
 use crate::apiserver::{ApiError, Reason, UserInfo, Verb};
 use crate::intake::{self, DecodeError, Document};
 use crate::kubectl::apply as kapply;
@@ -46,10 +46,18 @@ pub struct ApplyResult {
 
 impl ApplyResult {
     fn ok(message: String, warnings: Vec<String>) -> ApplyResult {
-        ApplyResult { ok: true, message, warnings }
+        ApplyResult {
+            ok: true,
+            message,
+            warnings,
+        }
     }
     fn err(message: String) -> ApplyResult {
-        ApplyResult { ok: false, message, warnings: Vec::new() }
+        ApplyResult {
+            ok: false,
+            message,
+            warnings: Vec::new(),
+        }
     }
 }
 
@@ -114,13 +122,19 @@ impl Cluster {
         for obj in crate::apiserver::bootstrap::objects() {
             let _ = cluster.api.bootstrap(obj, SimTime::ZERO, &mut cluster.rng);
         }
-        let nodes = if config.nodes.is_empty() { config.pool.nodes() } else { config.nodes };
+        let nodes = if config.nodes.is_empty() {
+            config.pool.nodes()
+        } else {
+            config.nodes
+        };
         for mut node in nodes {
             let status = node.status.get_or_insert_with(Default::default);
             if status.conditions.as_ref().is_none_or(|c| c.is_empty()) {
                 status.conditions = Some(healthy_conditions(SimTime::ZERO));
             }
-            let _ = cluster.api.bootstrap(Object::Node(node), SimTime::ZERO, &mut cluster.rng);
+            let _ = cluster
+                .api
+                .bootstrap(Object::Node(node), SimTime::ZERO, &mut cluster.rng);
         }
         for (i, action) in config.scenario.actions.iter().enumerate() {
             if let Ok(at) = scenario::parse_duration(&action.at) {
@@ -144,7 +158,11 @@ impl Cluster {
                 Ok(docs) => {
                     let mut rest = Vec::new();
                     for doc in docs {
-                        let api_version = doc.value.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+                        let api_version = doc
+                            .value
+                            .get("apiVersion")
+                            .and_then(Value::as_str)
+                            .unwrap_or("");
                         let kind = doc.value.get("kind").and_then(Value::as_str).unwrap_or("");
                         if api_version == scenario::API_VERSION && kind == scenario::KIND {
                             match scenario_spec(&doc.value) {
@@ -157,7 +175,9 @@ impl Cluster {
                             match intake::decode(&doc, source) {
                                 Ok(Object::Node(n)) => nodes.push(n),
                                 Ok(_) => {}
-                                Err(e) => early.push(ApplyResult::err(e.kubectl_message("creating"))),
+                                Err(e) => {
+                                    early.push(ApplyResult::err(e.kubectl_message("creating")))
+                                }
                             }
                         } else {
                             rest.push(doc);
@@ -182,47 +202,86 @@ impl Cluster {
                 pool.pods = n;
             }
         }
-        let config = ClusterConfig { seed: spec.seed.unwrap_or(1), pool, nodes, scenario: spec };
+        let config = ClusterConfig {
+            seed: spec.seed.unwrap_or(1),
+            pool,
+            nodes,
+            scenario: spec,
+        };
         let mut cluster = Cluster::new(config);
-        let mut results = early;
-        let user = cluster.scenario_user(None);
+        // One `kubectl apply -f a -f b …`: successes as they happen, every error at the end.
+        let mut errors = early;
+        let mut results = Vec::new();
+        let user = cluster.scenario_user_checked(None);
         for (source, docs) in per_file {
-            match docs {
-                Err(e) => results.push(ApplyResult::err(e)),
-                Ok(docs) => results.extend(cluster.apply_documents(&docs, &source, &user)),
+            match (docs, &user) {
+                (Err(e), _) => errors.push(ApplyResult::err(e)),
+                (Ok(_), Err(unauthorized)) => errors.push(unauthorized.clone()),
+                (Ok(docs), Ok(user)) => {
+                    for r in cluster.apply_documents(&docs, &source, user) {
+                        if r.ok {
+                            results.push(r);
+                        } else {
+                            errors.push(r);
+                        }
+                    }
+                }
             }
         }
+        results.extend(errors);
         (cluster, results)
     }
 
-    fn scenario_user(&self, name: Option<&str>) -> UserInfo {
+    /// The credential kubectl presents for a scenario user: kubeadm's admin certificate by
+    /// default, the user's bearer token when the scenario gives one, a client certificate for a
+    /// user without one, and no credentials at all for a user the scenario does not define.
+    fn credential(&self, name: Option<&str>) -> Credential {
         let name = name.or(self.scenario.as_user.as_deref());
         match name {
-            None | Some("kubernetes-admin") => UserInfo::admin(),
-            Some(n) => {
-                let groups: Vec<&str> = self
-                    .scenario
-                    .users
-                    .iter()
-                    .find(|u| u.name == n)
-                    .map(|u| u.groups.iter().map(String::as_str).collect())
-                    .unwrap_or_default();
-                UserInfo::new(n, &groups)
-            }
+            None | Some("kubernetes-admin") => Credential::ClientCertificate(UserInfo::admin()),
+            Some(n) => match self.scenario.users.iter().find(|u| u.name == n) {
+                Some(u) => match &u.token {
+                    Some(token) => Credential::Token(token.clone()),
+                    None => {
+                        let groups: Vec<&str> = u.groups.iter().map(String::as_str).collect();
+                        Credential::ClientCertificate(UserInfo::new(n, &groups))
+                    }
+                },
+                None => Credential::Anonymous,
+            },
         }
+    }
+
+    /// Authenticates a scenario user, or gives kubectl's 401 line.
+    fn scenario_user_checked(&self, name: Option<&str>) -> Result<UserInfo, ApplyResult> {
+        self.authn
+            .authenticate(&self.credential(name))
+            .map_err(|e| ApplyResult::err(e.kubectl_message("", "")))
+    }
+
+    fn scenario_user(&self, name: Option<&str>) -> UserInfo {
+        self.scenario_user_checked(name)
+            .unwrap_or_else(|_| UserInfo::new("system:anonymous", &["system:unauthenticated"]))
     }
 
     fn bootstrap_namespace(&mut self, name: &str) {
         let ns = Namespace {
             metadata: ObjectMeta {
                 name: Some(name.into()),
-                labels: Some([("kubernetes.io/metadata.name".to_string(), name.to_string())].into()),
+                labels: Some(
+                    [("kubernetes.io/metadata.name".to_string(), name.to_string())].into(),
+                ),
                 ..Default::default()
             },
-            status: Some(NamespaceStatus { phase: Some("Active".into()), ..Default::default() }),
+            status: Some(NamespaceStatus {
+                phase: Some("Active".into()),
+                ..Default::default()
+            }),
             ..Default::default()
         };
-        let _ = self.api.bootstrap(Object::Namespace(ns), self.now, &mut self.rng);
+        let _ = self
+            .api
+            .bootstrap(Object::Namespace(ns), self.now, &mut self.rng);
         self.populate_namespace(name);
     }
 
@@ -230,10 +289,16 @@ impl Cluster {
     /// ServiceAccount and the `kube-root-ca.crt` ConfigMap.
     fn populate_namespace(&mut self, name: &str) {
         let sa = ServiceAccount {
-            metadata: ObjectMeta { name: Some("default".into()), namespace: Some(name.into()), ..Default::default() },
+            metadata: ObjectMeta {
+                name: Some("default".into()),
+                namespace: Some(name.into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
-        let _ = self.api.bootstrap(Object::ServiceAccount(sa), self.now, &mut self.rng);
+        let _ = self
+            .api
+            .bootstrap(Object::ServiceAccount(sa), self.now, &mut self.rng);
         let ca = ConfigMap {
             metadata: ObjectMeta {
                 name: Some("kube-root-ca.crt".into()),
@@ -246,7 +311,9 @@ impl Cluster {
             data: Some([("ca.crt".to_string(), "-----BEGIN CERTIFICATE-----\n(simulated cluster CA)\n-----END CERTIFICATE-----\n".to_string())].into()),
             ..Default::default()
         };
-        let _ = self.api.bootstrap(Object::ConfigMap(ca), self.now, &mut self.rng);
+        let _ = self
+            .api
+            .bootstrap(Object::ConfigMap(ca), self.now, &mut self.rng);
     }
 
     /// The current virtual time.
@@ -271,8 +338,10 @@ impl Cluster {
 
     /// `kubectl apply -f <source>` of a manifest text as the scenario's user.
     pub fn apply(&mut self, text: &str, source: &str) -> Vec<ApplyResult> {
-        let user = self.scenario_user(None);
-        self.apply_as(text, source, &user)
+        match self.scenario_user_checked(None) {
+            Ok(user) => self.apply_as(text, source, &user),
+            Err(unauthorized) => vec![unauthorized],
+        }
     }
 
     /// `kubectl apply -f <source>` as a given user.
@@ -285,7 +354,12 @@ impl Cluster {
 
     /// Applies parsed documents in order. Successes are reported in order; errors come after
     /// them, as kubectl prints its aggregated errors last.
-    pub fn apply_documents(&mut self, docs: &[Document], source: &str, user: &UserInfo) -> Vec<ApplyResult> {
+    pub fn apply_documents(
+        &mut self,
+        docs: &[Document],
+        source: &str,
+        user: &UserInfo,
+    ) -> Vec<ApplyResult> {
         let mut ok = Vec::new();
         let mut errors = Vec::new();
         for doc in docs {
@@ -299,7 +373,13 @@ impl Cluster {
     }
 
     fn trace_kubectl(&mut self, object: String, detail: String) {
-        self.trace.push(TraceStep { time: self.now, component: "kubectl".into(), stage: Stage::Kubectl, object, detail });
+        self.trace.push(TraceStep {
+            time: self.now,
+            component: "kubectl".into(),
+            stage: Stage::Kubectl,
+            object,
+            detail,
+        });
     }
 
     fn record(&mut self, outcome: &Outcome) {
@@ -308,7 +388,12 @@ impl Cluster {
         }
     }
 
-    fn apply_document(&mut self, doc: &Document, source: &str, user: &UserInfo) -> Result<ApplyResult, ApplyResult> {
+    fn apply_document(
+        &mut self,
+        doc: &Document,
+        source: &str,
+        user: &UserInfo,
+    ) -> Result<ApplyResult, ApplyResult> {
         // kubectl fills in the namespace of its context before computing anything.
         let mut manifest = doc.value.clone();
         let obj = match intake::decode(doc, source) {
@@ -319,7 +404,11 @@ impl Cluster {
         let info = obj.info();
         let name = obj.meta().name.clone().unwrap_or_default();
         let namespace = if info.namespaced {
-            let ns = obj.meta().namespace.clone().unwrap_or_else(|| "default".into());
+            let ns = obj
+                .meta()
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "default".into());
             if let Some(meta) = manifest.get_mut("metadata").and_then(Value::as_object_mut) {
                 meta.insert("namespace".into(), Value::String(ns.clone()));
             }
@@ -327,14 +416,28 @@ impl Cluster {
         } else {
             String::new()
         };
-        let shown = format!("{}/{}", info.kubectl_resource(), if name.is_empty() { "" } else { &name });
-        self.trace_kubectl(shown.clone(), format!("apply -f {source}: {} {}", info.kind, name));
+        let shown = format!(
+            "{}/{}",
+            info.kubectl_resource(),
+            if name.is_empty() { "" } else { &name }
+        );
+        self.trace_kubectl(
+            shown.clone(),
+            format!("apply -f {source}: {} {}", info.kind, name),
+        );
         let annotated = kapply::with_last_applied(&manifest);
-        let existing = if name.is_empty() { None } else { self.api.get(info.kind, &namespace, &name) };
+        let existing = if name.is_empty() {
+            None
+        } else {
+            self.api.get(info.kind, &namespace, &name)
+        };
         match existing {
             None => {
-                let obj = Object::from_json(info.kind, annotated).map_err(|e| ApplyResult::err(format!("error: {e}")))?;
-                let outcome = self.api.create(user, obj, self.now, &mut self.rng, "kubectl");
+                let obj = Object::from_json(info.kind, annotated)
+                    .map_err(|e| ApplyResult::err(format!("error: {e}")))?;
+                let outcome = self
+                    .api
+                    .create(user, obj, self.now, &mut self.rng, "kubectl");
                 self.record(&outcome);
                 match outcome.result {
                     Ok(stored) => {
@@ -342,7 +445,11 @@ impl Cluster {
                         let stored_name = stored.meta().name.clone().unwrap_or_default();
                         Ok(ApplyResult::ok(
                             format!("{}/{} created", info.kubectl_resource(), stored_name),
-                            outcome.warnings.iter().map(|w| format!("Warning: {w}")).collect(),
+                            outcome
+                                .warnings
+                                .iter()
+                                .map(|w| format!("Warning: {w}"))
+                                .collect(),
                         ))
                     }
                     Err(e) => Err(ApplyResult::err(e.kubectl_message("creating", source))),
@@ -351,20 +458,33 @@ impl Cluster {
             Some(live) => {
                 let live_json = live.to_json();
                 let original = kapply::last_applied(&live_json);
-                let Some(patch) = kapply::three_way_patch(original.as_ref(), &annotated, &live_json) else {
+                let Some(patch) =
+                    kapply::three_way_patch(original.as_ref(), &annotated, &live_json)
+                else {
                     return Ok(ApplyResult::ok(format!("{shown} unchanged"), Vec::new()));
                 };
                 let merged = kapply::apply_patch(&live_json, &patch);
-                let obj = Object::from_json(info.kind, merged).map_err(|e| ApplyResult::err(format!("error: {e}")))?;
-                let outcome = self.api.update(user, Verb::Patch, obj, self.now, &mut self.rng, "kubectl");
+                let obj = Object::from_json(info.kind, merged)
+                    .map_err(|e| ApplyResult::err(format!("error: {e}")))?;
+                let outcome =
+                    self.api
+                        .update(user, Verb::Patch, obj, self.now, &mut self.rng, "kubectl");
                 self.record(&outcome);
                 match outcome.result {
                     Ok(_) => Ok(ApplyResult::ok(
                         format!("{shown} configured"),
-                        outcome.warnings.iter().map(|w| format!("Warning: {w}")).collect(),
+                        outcome
+                            .warnings
+                            .iter()
+                            .map(|w| format!("Warning: {w}"))
+                            .collect(),
                     )),
-                    Err(e) if e.reason == Reason::Invalid => Err(ApplyResult::err(e.kubectl_message("patching", source))),
-                    Err(e) => Err(ApplyResult::err(patch_error(&e, &patch, info, &namespace, &name, source))),
+                    Err(e) if e.reason == Reason::Invalid => {
+                        Err(ApplyResult::err(e.kubectl_message("patching", source)))
+                    }
+                    Err(e) => Err(ApplyResult::err(patch_error(
+                        &e, &patch, info, &namespace, &name, source,
+                    ))),
                 }
             }
         }
@@ -386,14 +506,30 @@ impl Cluster {
     }
 
     /// `kubectl delete` as a given user.
-    pub fn delete_as(&mut self, resource: &str, namespace: &str, name: &str, user: &UserInfo) -> ApplyResult {
+    pub fn delete_as(
+        &mut self,
+        resource: &str,
+        namespace: &str,
+        name: &str,
+        user: &UserInfo,
+    ) -> ApplyResult {
         let Some(info) = kind_for_resource(resource) else {
-            return ApplyResult::err(format!("error: the server doesn't have a resource type \"{resource}\""));
+            return ApplyResult::err(format!(
+                "error: the server doesn't have a resource type \"{resource}\""
+            ));
         };
-        let outcome = self.api.delete(user, info, namespace, name, None, self.now, "kubectl");
+        let target = Target {
+            info,
+            namespace,
+            name,
+        };
+        let outcome = self.api.delete(user, target, None, self.now, "kubectl");
         self.record(&outcome);
         match outcome.result {
-            Ok(_) => ApplyResult::ok(format!("{} \"{name}\" deleted", info.kubectl_resource()), Vec::new()),
+            Ok(_) => ApplyResult::ok(
+                format!("{} \"{name}\" deleted", info.kubectl_resource()),
+                Vec::new(),
+            ),
             Err(e) => ApplyResult::err(e.kubectl_message("", "")),
         }
     }
@@ -414,7 +550,11 @@ impl Cluster {
             Task::Action(i) => results.extend(self.run_action(i)),
         }
         let steps = self.trace.since(first).cloned().collect();
-        Some(StepReport { time: self.now, steps, results })
+        Some(StepReport {
+            time: self.now,
+            steps,
+            results,
+        })
     }
 
     /// Runs every item due up to `now + d`, then leaves the clock at `now + d`.
@@ -443,7 +583,10 @@ impl Cluster {
         let Some(action) = self.scenario.actions.get(index).cloned() else {
             return Vec::new();
         };
-        let user = self.scenario_user(action.as_user.as_deref());
+        let user = match self.scenario_user_checked(action.as_user.as_deref()) {
+            Ok(u) => u,
+            Err(unauthorized) => return vec![unauthorized],
+        };
         let namespace = action.namespace.clone().unwrap_or_else(|| "default".into());
         if let Some(text) = &action.apply {
             return self.apply_as(text, "-", &user);
@@ -460,24 +603,44 @@ impl Cluster {
     }
 
     /// `kubectl cordon|uncordon <node>`.
-    pub fn set_unschedulable(&mut self, node: &str, unschedulable: bool, user: &UserInfo) -> ApplyResult {
+    pub fn set_unschedulable(
+        &mut self,
+        node: &str,
+        unschedulable: bool,
+        user: &UserInfo,
+    ) -> ApplyResult {
         let Some(live) = self.api.get("Node", "", node) else {
-            return ApplyResult::err(format!("Error from server (NotFound): nodes \"{node}\" not found"));
+            return ApplyResult::err(format!(
+                "Error from server (NotFound): nodes \"{node}\" not found"
+            ));
         };
         let mut obj = (*live).clone();
         if let Object::Node(n) = &mut obj {
             let spec = n.spec.get_or_insert_with(Default::default);
             if spec.unschedulable.unwrap_or(false) == unschedulable {
-                let verb = if unschedulable { "cordoned" } else { "uncordoned" };
+                let verb = if unschedulable {
+                    "cordoned"
+                } else {
+                    "uncordoned"
+                };
                 return ApplyResult::ok(format!("node/{node} already {verb}"), Vec::new());
             }
             spec.unschedulable = if unschedulable { Some(true) } else { None };
         }
-        let outcome = self.api.update(user, Verb::Patch, obj, self.now, &mut self.rng, "kubectl");
+        let outcome = self
+            .api
+            .update(user, Verb::Patch, obj, self.now, &mut self.rng, "kubectl");
         self.record(&outcome);
         match outcome.result {
             Ok(_) => ApplyResult::ok(
-                format!("node/{node} {}", if unschedulable { "cordoned" } else { "uncordoned" }),
+                format!(
+                    "node/{node} {}",
+                    if unschedulable {
+                        "cordoned"
+                    } else {
+                        "uncordoned"
+                    }
+                ),
                 Vec::new(),
             ),
             Err(e) => ApplyResult::err(e.kubectl_message("", "")),
@@ -504,7 +667,13 @@ impl Cluster {
                 _ => None,
             })
             .collect();
-        Snapshot { time: self.now, seed: self.seed, revision: self.api.store.revision(), nodes, pods }
+        Snapshot {
+            time: self.now,
+            seed: self.seed,
+            revision: self.api.store.revision(),
+            nodes,
+            pods,
+        }
     }
 
     /// Every stored object of the given kinds (all when empty), in key order.
@@ -521,12 +690,18 @@ impl Cluster {
 
 impl Default for Cluster {
     fn default() -> Self {
-        Cluster::new(ClusterConfig { seed: 1, ..Default::default() })
+        Cluster::new(ClusterConfig {
+            seed: 1,
+            ..Default::default()
+        })
     }
 }
 
 fn scenario_spec(doc: &Value) -> Result<ScenarioSpec, String> {
-    let spec = doc.get("spec").cloned().unwrap_or(Value::Object(Default::default()));
+    let spec = doc
+        .get("spec")
+        .cloned()
+        .unwrap_or(Value::Object(Default::default()));
     serde_json::from_value(spec).map_err(|e| format!("Scenario.spec: {e}"))
 }
 
@@ -540,7 +715,11 @@ fn patch_error(
     name: &str,
     source: &str,
 ) -> String {
-    let gv = if info.group.is_empty() { format!("/{}", info.version) } else { format!("{}/{}", info.group, info.version) };
+    let gv = if info.group.is_empty() {
+        format!("/{}", info.version)
+    } else {
+        format!("{}/{}", info.group, info.version)
+    };
     format!(
         "Error from server ({}): error when applying patch:\n{}\nto:\nResource: \"{gv}, Resource={}\", GroupVersionKind: \"{gv}, Kind={}\"\nName: \"{name}\", Namespace: \"{namespace}\"\nfor: \"{source}\": error when patching \"{source}\": {}",
         e.reason.as_str(),

@@ -50,6 +50,7 @@ pub struct Outcome {
 }
 
 /// The simulated kube-apiserver in front of the store.
+#[derive(Default)]
 pub struct ApiServer {
     /// The etcd behind it.
     pub store: Store,
@@ -59,14 +60,21 @@ pub struct ApiServer {
 
 impl std::fmt::Debug for ApiServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApiServer").field("store", &self.store).finish_non_exhaustive()
+        f.debug_struct("ApiServer")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
     }
 }
 
-impl Default for ApiServer {
-    fn default() -> Self {
-        ApiServer { store: Store::default(), chain: Chain::default() }
-    }
+/// One object named by kind, namespace and name (namespace ignored for cluster-scoped kinds).
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// The kind.
+    pub info: &'static KindInfo,
+    /// The namespace.
+    pub namespace: &'a str,
+    /// The name.
+    pub name: &'a str,
 }
 
 /// Builds trace steps for one request.
@@ -83,7 +91,11 @@ impl Tracer {
         } else {
             format!("{}/{name}", info.kind)
         };
-        Tracer { now, object, steps: Vec::new() }
+        Tracer {
+            now,
+            object,
+            steps: Vec::new(),
+        }
     }
 
     fn step(&mut self, stage: Stage, detail: impl Into<String>) {
@@ -97,7 +109,11 @@ impl Tracer {
     }
 
     fn fail(self, error: ApiError, warnings: Vec<String>) -> Outcome {
-        Outcome { result: Err(error), warnings, trace: self.steps }
+        Outcome {
+            result: Err(error),
+            warnings,
+            trace: self.steps,
+        }
     }
 }
 
@@ -124,11 +140,18 @@ impl ApiServer {
     fn authorize(&self, attrs: &Attributes, t: &mut Tracer) -> Result<(), ApiError> {
         t.step(
             Stage::Authentication,
-            format!("authenticated as {} (groups: {})", attrs.user.name, attrs.user.groups.join(", ")),
+            format!(
+                "authenticated as {} (groups: {})",
+                attrs.user.name,
+                attrs.user.groups.join(", ")
+            ),
         );
         match authz::authorize(attrs, &self.lookup()) {
             Ok(decision) => {
-                t.step(Stage::Authorization, format!("RBAC: allowed: {}", decision.reason));
+                t.step(
+                    Stage::Authorization,
+                    format!("RBAC: allowed: {}", decision.reason),
+                );
                 Ok(())
             }
             Err(e) => {
@@ -139,10 +162,26 @@ impl ApiServer {
     }
 
     /// `POST`: creates an object (the namespace must already be set for namespaced kinds).
-    pub fn create(&mut self, user: &UserInfo, mut obj: Object, now: SimTime, rng: &mut SimRng, writer: &str) -> Outcome {
+    pub fn create(
+        &mut self,
+        user: &UserInfo,
+        mut obj: Object,
+        now: SimTime,
+        rng: &mut SimRng,
+        writer: &str,
+    ) -> Outcome {
         let info = obj.info();
-        let namespace = if info.namespaced { obj.meta().namespace.clone().unwrap_or_default() } else { String::new() };
-        let shown_name = obj.meta().name.clone().or_else(|| obj.meta().generate_name.clone()).unwrap_or_default();
+        let namespace = if info.namespaced {
+            obj.meta().namespace.clone().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let shown_name = obj
+            .meta()
+            .name
+            .clone()
+            .or_else(|| obj.meta().generate_name.clone())
+            .unwrap_or_default();
         let mut t = Tracer::new(now, info, &namespace, &shown_name);
         let attrs = Attributes {
             user: user.clone(),
@@ -162,7 +201,11 @@ impl ApiServer {
         t.step(Stage::Defaulting, "scheme defaults applied");
         let lookup_store = &self.store;
         let lookup = StoreLookup(lookup_store);
-        let mut ctx = RequestContext { now, rng, lookup: &lookup };
+        let mut ctx = RequestContext {
+            now,
+            rng,
+            lookup: &lookup,
+        };
         let report = match self.chain.admit(&attrs, &mut obj, None, &mut ctx) {
             Ok(r) => r,
             Err(rejection) => {
@@ -174,12 +217,24 @@ impl ApiServer {
         if obj.meta().name.as_deref().unwrap_or("").is_empty() {
             if let Some(base) = obj.meta().generate_name.clone().filter(|b| !b.is_empty()) {
                 let name = prepare::generate_name(&base, ctx.rng);
-                t.step(Stage::Prepare, format!("generated name {name} from generateName {base}"));
+                t.step(
+                    Stage::Prepare,
+                    format!("generated name {name} from generateName {base}"),
+                );
                 obj.meta_mut().name = Some(name);
             }
         }
         for change in prepare::prepare_for_create(&mut obj, &mut ctx) {
             t.step(Stage::Prepare, change);
+        }
+        if let Object::Job(job) = &mut obj {
+            // The Job strategy generates the selector and the controller-uid labels.
+            let uid = job.metadata.uid.clone().unwrap_or_default();
+            validation::workloads::generate_job_selector(job, &uid);
+            t.step(
+                Stage::Prepare,
+                "generated spec.selector batch.kubernetes.io/controller-uid",
+            );
         }
         let name = obj.meta().name.clone().unwrap_or_default();
         let errors = validation::validate_create(&obj);
@@ -192,20 +247,35 @@ impl ApiServer {
         let report = match self.chain.validate(&attrs, &obj, None, &ctx, report) {
             Ok(r) => r,
             Err(rejection) => {
-                trace_admission_from(&mut t, &rejection.report, crate::apiserver::admission::Phase::Validating);
+                trace_admission_from(
+                    &mut t,
+                    &rejection.report,
+                    crate::apiserver::admission::Phase::Validating,
+                );
                 return t.fail(rejection.error, rejection.report.warnings);
             }
         };
-        trace_admission_from(&mut t, &report, crate::apiserver::admission::Phase::Validating);
+        trace_admission_from(
+            &mut t,
+            &report,
+            crate::apiserver::admission::Phase::Validating,
+        );
         let key = info.key(Some(&namespace), &name);
         match self.store.create(&key, obj, writer) {
             Ok(stored) => {
                 t.step(
                     Stage::Storage,
-                    format!("created {key} at revision {}", stored.meta().resource_version.as_deref().unwrap_or("")),
+                    format!(
+                        "created {key} at revision {}",
+                        stored.meta().resource_version.as_deref().unwrap_or("")
+                    ),
                 );
                 self.write_quota_usage(&report.quota_usage, &mut t);
-                Outcome { result: Ok(stored), warnings: report.warnings, trace: t.steps }
+                Outcome {
+                    result: Ok(stored),
+                    warnings: report.warnings,
+                    trace: t.steps,
+                }
             }
             Err(e) => {
                 let e = e.to_api_error(&resource_name(info), &name);
@@ -227,7 +297,11 @@ impl ApiServer {
         writer: &str,
     ) -> Outcome {
         let info = obj.info();
-        let namespace = if info.namespaced { obj.meta().namespace.clone().unwrap_or_default() } else { String::new() };
+        let namespace = if info.namespaced {
+            obj.meta().namespace.clone().unwrap_or_default()
+        } else {
+            String::new()
+        };
         let name = obj.meta().name.clone().unwrap_or_default();
         let mut t = Tracer::new(now, info, &namespace, &name);
         let attrs = Attributes {
@@ -251,7 +325,11 @@ impl ApiServer {
         t.step(Stage::Defaulting, "scheme defaults applied");
         keep_identity(&mut obj, &old);
         let lookup = StoreLookup(&self.store);
-        let mut ctx = RequestContext { now, rng, lookup: &lookup };
+        let mut ctx = RequestContext {
+            now,
+            rng,
+            lookup: &lookup,
+        };
         let report = match self.chain.admit(&attrs, &mut obj, Some(&old), &mut ctx) {
             Ok(r) => r,
             Err(rejection) => {
@@ -270,21 +348,36 @@ impl ApiServer {
         let report = match self.chain.validate(&attrs, &obj, Some(&old), &ctx, report) {
             Ok(r) => r,
             Err(rejection) => {
-                trace_admission_from(&mut t, &rejection.report, crate::apiserver::admission::Phase::Validating);
+                trace_admission_from(
+                    &mut t,
+                    &rejection.report,
+                    crate::apiserver::admission::Phase::Validating,
+                );
                 return t.fail(rejection.error, rejection.report.warnings);
             }
         };
-        trace_admission_from(&mut t, &report, crate::apiserver::admission::Phase::Validating);
+        trace_admission_from(
+            &mut t,
+            &report,
+            crate::apiserver::admission::Phase::Validating,
+        );
         bump_generation(&mut obj, &old);
         let expected = obj.meta().resource_version.clone();
         match self.store.update(&key, obj, expected.as_deref(), writer) {
             Ok(stored) => {
                 t.step(
                     Stage::Storage,
-                    format!("updated {key} at revision {}", stored.meta().resource_version.as_deref().unwrap_or("")),
+                    format!(
+                        "updated {key} at revision {}",
+                        stored.meta().resource_version.as_deref().unwrap_or("")
+                    ),
                 );
                 self.write_quota_usage(&report.quota_usage, &mut t);
-                Outcome { result: Ok(stored), warnings: report.warnings, trace: t.steps }
+                Outcome {
+                    result: Ok(stored),
+                    warnings: report.warnings,
+                    trace: t.steps,
+                }
             }
             Err(e) => {
                 let e = e.to_api_error(&resource_name(info), &name);
@@ -299,13 +392,16 @@ impl ApiServer {
     pub fn delete(
         &mut self,
         user: &UserInfo,
-        info: &'static KindInfo,
-        namespace: &str,
-        name: &str,
+        target: Target<'_>,
         grace_seconds: Option<i64>,
         now: SimTime,
         writer: &str,
     ) -> Outcome {
+        let Target {
+            info,
+            namespace,
+            name,
+        } = target;
         let namespace = if info.namespaced { namespace } else { "" };
         let mut t = Tracer::new(now, info, namespace, name);
         let attrs = Attributes {
@@ -325,27 +421,55 @@ impl ApiServer {
         };
         if info.kind == "Namespace" && matches!(name, "default" | "kube-system" | "kube-public") {
             let e = ApiError::forbidden("namespaces", name, "this namespace may not be deleted");
-            t.step(Stage::MutatingAdmission, format!("NamespaceLifecycle: {}", e.message));
+            t.step(
+                Stage::MutatingAdmission,
+                format!("NamespaceLifecycle: {}", e.message),
+            );
             return t.fail(e, Vec::new());
         }
         if let Object::Pod(pod) = &*old {
             let grace = grace_seconds
-                .or_else(|| pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds))
+                .or_else(|| {
+                    pod.spec
+                        .as_ref()
+                        .and_then(|s| s.termination_grace_period_seconds)
+                })
                 .unwrap_or(30);
-            let bound = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()).is_some_and(|n| !n.is_empty());
-            let terminal = matches!(pod.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Succeeded" | "Failed"));
+            let bound = pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.node_name.as_deref())
+                .is_some_and(|n| !n.is_empty());
+            let terminal = matches!(
+                pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+                Some("Succeeded" | "Failed")
+            );
             if bound && !terminal && grace > 0 {
                 if pod.metadata.deletion_timestamp.is_some() {
-                    return Outcome { result: Ok(old), warnings: Vec::new(), trace: t.steps };
+                    return Outcome {
+                        result: Ok(old),
+                        warnings: Vec::new(),
+                        trace: t.steps,
+                    };
                 }
                 let mut marked = (*old).clone();
                 let meta = marked.meta_mut();
-                meta.deletion_timestamp = Some(now.plus(crate::sim::SimDuration::secs(grace as u64)).to_k8s_time());
+                meta.deletion_timestamp = Some(
+                    now.plus(crate::sim::SimDuration::secs(grace as u64))
+                        .to_k8s_time(),
+                );
                 meta.deletion_grace_period_seconds = Some(grace);
                 return match self.store.update(&key, marked, None, writer) {
                     Ok(stored) => {
-                        t.step(Stage::Storage, format!("marked {key} for graceful deletion ({grace}s)"));
-                        Outcome { result: Ok(stored), warnings: Vec::new(), trace: t.steps }
+                        t.step(
+                            Stage::Storage,
+                            format!("marked {key} for graceful deletion ({grace}s)"),
+                        );
+                        Outcome {
+                            result: Ok(stored),
+                            warnings: Vec::new(),
+                            trace: t.steps,
+                        }
                     }
                     Err(e) => t.fail(e.to_api_error(&resource_name(info), name), Vec::new()),
                 };
@@ -354,7 +478,11 @@ impl ApiServer {
         match self.store.delete(&key, None, writer) {
             Ok(gone) => {
                 t.step(Stage::Storage, format!("deleted {key}"));
-                Outcome { result: Ok(gone), warnings: Vec::new(), trace: t.steps }
+                Outcome {
+                    result: Ok(gone),
+                    warnings: Vec::new(),
+                    trace: t.steps,
+                }
             }
             Err(e) => t.fail(e.to_api_error(&resource_name(info), name), Vec::new()),
         }
@@ -362,11 +490,20 @@ impl ApiServer {
 
     /// Writes a system object directly (bootstrap objects a fresh cluster already has): no
     /// admission, but defaults, identity and validation as for any create.
-    pub fn bootstrap(&mut self, mut obj: Object, now: SimTime, rng: &mut SimRng) -> Result<Arc<Object>, ApiError> {
+    pub fn bootstrap(
+        &mut self,
+        mut obj: Object,
+        now: SimTime,
+        rng: &mut SimRng,
+    ) -> Result<Arc<Object>, ApiError> {
         defaults::set_defaults(&mut obj)?;
         let info = obj.info();
         let lookup = StoreLookup(&self.store);
-        let mut ctx = RequestContext { now, rng, lookup: &lookup };
+        let mut ctx = RequestContext {
+            now,
+            rng,
+            lookup: &lookup,
+        };
         prepare::prepare_for_create(&mut obj, &mut ctx);
         let namespace = obj.meta().namespace.clone().unwrap_or_default();
         let name = obj.meta().name.clone().unwrap_or_default();
@@ -376,11 +513,17 @@ impl ApiServer {
             .map_err(|e| e.to_api_error(&resource_name(info), &name))
     }
 
-    fn write_quota_usage(&mut self, usages: &[crate::apiserver::admission::QuotaUsage], t: &mut Tracer) {
+    fn write_quota_usage(
+        &mut self,
+        usages: &[crate::apiserver::admission::QuotaUsage],
+        t: &mut Tracer,
+    ) {
         for usage in usages {
-            let key = kind_info("ResourceQuota").map(|i| i.key(Some(&usage.namespace), &usage.name));
+            let key =
+                kind_info("ResourceQuota").map(|i| i.key(Some(&usage.namespace), &usage.name));
             let Some(key) = key else { continue };
-            let Some(Object::ResourceQuota(quota)) = self.store.get(&key).map(|o| (**o).clone()) else {
+            let Some(Object::ResourceQuota(quota)) = self.store.get(&key).map(|o| (**o).clone())
+            else {
                 continue;
             };
             let mut quota = quota;
@@ -390,11 +533,23 @@ impl ApiServer {
                 usage
                     .used
                     .iter()
-                    .map(|(k, v)| (k.clone(), k8s_openapi::apimachinery::pkg::api::resource::Quantity(v.to_string())))
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            k8s_openapi::apimachinery::pkg::api::resource::Quantity(v.to_string()),
+                        )
+                    })
                     .collect(),
             );
-            if self.store.update(&key, Object::ResourceQuota(quota), None, "kube-apiserver").is_ok() {
-                t.step(Stage::Storage, format!("ResourceQuota {} status.used updated", usage.name));
+            if self
+                .store
+                .update(&key, Object::ResourceQuota(quota), None, "kube-apiserver")
+                .is_ok()
+            {
+                t.step(
+                    Stage::Storage,
+                    format!("ResourceQuota {} status.used updated", usage.name),
+                );
             }
         }
     }
@@ -448,7 +603,11 @@ fn trace_admission(t: &mut Tracer, report: &crate::apiserver::admission::Report)
     trace_admission_from(t, report, crate::apiserver::admission::Phase::Mutating);
 }
 
-fn trace_admission_from(t: &mut Tracer, report: &crate::apiserver::admission::Report, phase: crate::apiserver::admission::Phase) {
+fn trace_admission_from(
+    t: &mut Tracer,
+    report: &crate::apiserver::admission::Report,
+    phase: crate::apiserver::admission::Phase,
+) {
     use crate::apiserver::admission::Phase;
     for step in report.steps.iter().filter(|s| s.phase == phase) {
         let stage = match step.phase {
@@ -460,7 +619,10 @@ fn trace_admission_from(t: &mut Tracer, report: &crate::apiserver::admission::Re
         } else if step.changes.is_empty() {
             t.step(stage, format!("{}: no changes", step.plugin));
         } else {
-            t.step(stage, format!("{}: {}", step.plugin, step.changes.join("; ")));
+            t.step(
+                stage,
+                format!("{}: {}", step.plugin, step.changes.join("; ")),
+            );
         }
         for w in &step.warnings {
             t.step(stage, format!("{}: warning: {w}", step.plugin));
