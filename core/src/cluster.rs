@@ -216,7 +216,12 @@ impl Cluster {
         for (source, docs) in per_file {
             match (docs, &user) {
                 (Err(e), _) => errors.push(ApplyResult::err(e)),
-                (Ok(_), Err(unauthorized)) => errors.push(unauthorized.clone()),
+                (Ok(docs), Err(unauthorized)) => {
+                    // kubectl gives up at the first 401: one line for the whole invocation.
+                    if !docs.is_empty() && !errors.contains(unauthorized) {
+                        errors.push(unauthorized.clone());
+                    }
+                }
                 (Ok(docs), Ok(user)) => {
                     for r in cluster.apply_documents(&docs, &source, user) {
                         if r.ok {

@@ -191,7 +191,12 @@ impl ApiServer {
             namespace: namespace.clone(),
             name: shown_name.clone(),
         };
-        if let Err(e) = self.authorize(&attrs, &mut t) {
+        // A create is a POST to the collection: RBAC sees no name.
+        let authz_attrs = Attributes {
+            name: String::new(),
+            ..attrs.clone()
+        };
+        if let Err(e) = self.authorize(&authz_attrs, &mut t) {
             return t.fail(e, Vec::new());
         }
         if let Err(e) = defaults::set_defaults(&mut obj) {
