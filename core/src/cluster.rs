@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::apiserver::authn::{Authenticator, Credential};
 use crate::apiserver::server::{ApiServer, Outcome, Target};
 use crate::apiserver::{ApiError, Reason, UserInfo, Verb};
+use crate::events::EventWrite;
 use crate::intake::{self, DecodeError, Document};
 use crate::kubectl::apply as kapply;
 use crate::nodes::{healthy_conditions, NodePool};
@@ -649,6 +650,46 @@ impl Cluster {
                 Vec::new(),
             ),
             Err(e) => ApplyResult::err(e.kubectl_message("", "")),
+        }
+    }
+
+    /// Writes an Event a component's recorder produced, through the API server as `user` (the
+    /// component's identity): a new Event is created, a repeat updates the stored one (its
+    /// count and lastTimestamp), falling back to a create when it has gone.
+    pub fn write_event(&mut self, write: EventWrite, user: &UserInfo, writer: &str) -> Result<Arc<Object>, ApiError> {
+        let (event, update) = match write {
+            EventWrite::Create(e) => (e, false),
+            EventWrite::Update(e) => (e, true),
+        };
+        let namespace = event.metadata.namespace.clone().unwrap_or_default();
+        let name = event.metadata.name.clone().unwrap_or_default();
+        let live = if update { self.api.get("Event", &namespace, &name) } else { None };
+        let outcome = match live {
+            Some(live) => {
+                let mut event = event;
+                event.metadata.resource_version = live.meta().resource_version.clone();
+                self.api.update(user, Verb::Update, Object::Event(event), self.now, &mut self.rng, writer)
+            }
+            None => self.api.create(user, Object::Event(event), self.now, &mut self.rng, writer),
+        };
+        outcome.result
+    }
+
+    /// The Events written (created or updated) after store revision `cursor`, oldest first, and
+    /// the cursor to ask from next time. A cursor older than the store's change log gives every
+    /// current Event.
+    pub fn events_since(&self, cursor: i64) -> (Vec<Arc<Object>>, i64) {
+        let store = &self.api.store;
+        let latest = store.revision();
+        match store.changes_since(cursor) {
+            Ok(changes) => {
+                let events = changes
+                    .filter(|c| c.key.starts_with("/registry/events/") && c.type_ != crate::store::WatchEventType::Deleted)
+                    .map(|c| Arc::clone(&c.object))
+                    .collect();
+                (events, latest)
+            }
+            Err(_) => (self.objects(&["Event"]), latest),
         }
     }
 

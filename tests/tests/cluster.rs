@@ -295,3 +295,35 @@ fn the_pipeline_stages_are_traced_in_order() {
         panic!()
     };
 }
+
+#[test]
+fn a_repeated_event_is_one_event_object_whose_count_grows() {
+    use podflow_core::events::{object_reference, EventRecorder, EventType};
+    let (mut cluster, _) = load(&[("pod.yaml", NGINX)]);
+    let pod = cluster.api().get("Pod", "default", "nginx").unwrap();
+    let kubelet = podflow_core::apiserver::authn::node("node-1");
+    let mut recorder = EventRecorder::new("kubelet", "node-1");
+    let (_, cursor) = cluster.events_since(0);
+    let first = recorder.record(cluster.now(), object_reference(&pod), EventType::Normal, "Pulling", "Pulling image \"nginx\"").unwrap();
+    let stored = cluster.write_event(first, &kubelet, "kubelet/node-1").expect("event created");
+    cluster.run_for(podflow_core::sim::SimDuration::secs(5));
+    let again = recorder.record(cluster.now(), object_reference(&pod), EventType::Normal, "Pulling", "Pulling image \"nginx\"").unwrap();
+    let updated = cluster.write_event(again, &kubelet, "kubelet/node-1").expect("event updated");
+    assert_eq!(stored.meta().name, updated.meta().name);
+    assert!(stored.meta().name.as_deref().unwrap().starts_with("nginx."));
+    let Object::Event(e) = &*updated else { panic!() };
+    assert_eq!(e.count, Some(2));
+    assert_eq!(e.source.as_ref().and_then(|s| s.component.as_deref()), Some("kubelet"));
+    assert_eq!(e.involved_object.kind.as_deref(), Some("Pod"));
+    assert_eq!(e.first_timestamp.as_ref().map(|t| t.0.to_string()).as_deref(), Some("2025-04-23T00:00:00Z"));
+    assert_eq!(e.last_timestamp.as_ref().map(|t| t.0.to_string()).as_deref(), Some("2025-04-23T00:00:05Z"));
+    let (written, _) = cluster.events_since(cursor);
+    assert_eq!(written.len(), 2, "a create and an update");
+    let key = format!("/registry/events/default/{}", stored.meta().name.as_deref().unwrap());
+    assert!(cluster.api().store.get(&key).is_some());
+    let table = podflow_core::kubectl::get::events(&cluster.objects(&["Event"]), cluster.now()).unwrap();
+    assert_eq!(
+        table,
+        "NAMESPACE   LAST SEEN   TYPE     REASON    OBJECT      MESSAGE\ndefault     0s          Normal   Pulling   pod/nginx   Pulling image \"nginx\"\n"
+    );
+}
