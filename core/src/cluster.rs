@@ -605,7 +605,67 @@ impl Cluster {
             let unschedulable = action.cordon.is_some();
             return vec![self.set_unschedulable(node, unschedulable, &user)];
         }
+        if let Some(target) = &action.scale {
+            let (resource, name) = target.split_once('/').unwrap_or((target.as_str(), ""));
+            return vec![self.scale(
+                resource,
+                &namespace,
+                name,
+                action.replicas.unwrap_or(0),
+                &user,
+            )];
+        }
+        if action.fail_node.is_some() || action.recover_node.is_some() {
+            return vec![ApplyResult::err(
+                "podflow: failNode/recoverNode need the kubelet and the node lifecycle controller, which this build does not simulate yet".into(),
+            )];
+        }
         Vec::new()
+    }
+
+    /// `kubectl scale <resource>/<name> --replicas=N`: `deployment.apps/web scaled`.
+    pub fn scale(
+        &mut self,
+        resource: &str,
+        namespace: &str,
+        name: &str,
+        replicas: i32,
+        user: &UserInfo,
+    ) -> ApplyResult {
+        let Some(info) =
+            kind_for_resource(resource).filter(|i| matches!(i.kind, "Deployment" | "ReplicaSet"))
+        else {
+            return ApplyResult::err(format!(
+                "error: no scaler has been implemented for {{\"\" \"{resource}\"}}"
+            ));
+        };
+        let Some(live) = self.api.get(info.kind, namespace, name) else {
+            return ApplyResult::err(format!(
+                "Error from server (NotFound): {}.{} \"{name}\" not found",
+                info.resource, info.group
+            ));
+        };
+        let mut obj = (*live).clone();
+        match &mut obj {
+            Object::Deployment(d) => {
+                d.spec.get_or_insert_with(Default::default).replicas = Some(replicas)
+            }
+            Object::ReplicaSet(r) => {
+                r.spec.get_or_insert_with(Default::default).replicas = Some(replicas)
+            }
+            _ => {}
+        }
+        let outcome = self
+            .api
+            .update(user, Verb::Patch, obj, self.now, &mut self.rng, "kubectl");
+        self.record(&outcome);
+        match outcome.result {
+            Ok(_) => ApplyResult::ok(
+                format!("{}/{name} scaled", info.kubectl_resource()),
+                Vec::new(),
+            ),
+            Err(e) => ApplyResult::err(e.kubectl_message("", "")),
+        }
     }
 
     /// `kubectl cordon|uncordon <node>`.
@@ -656,21 +716,39 @@ impl Cluster {
     /// Writes an Event a component's recorder produced, through the API server as `user` (the
     /// component's identity): a new Event is created, a repeat updates the stored one (its
     /// count and lastTimestamp), falling back to a create when it has gone.
-    pub fn write_event(&mut self, write: EventWrite, user: &UserInfo, writer: &str) -> Result<Arc<Object>, ApiError> {
+    pub fn write_event(
+        &mut self,
+        write: EventWrite,
+        user: &UserInfo,
+        writer: &str,
+    ) -> Result<Arc<Object>, ApiError> {
         let (event, update) = match write {
             EventWrite::Create(e) => (e, false),
             EventWrite::Update(e) => (e, true),
         };
         let namespace = event.metadata.namespace.clone().unwrap_or_default();
         let name = event.metadata.name.clone().unwrap_or_default();
-        let live = if update { self.api.get("Event", &namespace, &name) } else { None };
+        let live = if update {
+            self.api.get("Event", &namespace, &name)
+        } else {
+            None
+        };
         let outcome = match live {
             Some(live) => {
                 let mut event = event;
                 event.metadata.resource_version = live.meta().resource_version.clone();
-                self.api.update(user, Verb::Update, Object::Event(event), self.now, &mut self.rng, writer)
+                self.api.update(
+                    user,
+                    Verb::Update,
+                    Object::Event(event),
+                    self.now,
+                    &mut self.rng,
+                    writer,
+                )
             }
-            None => self.api.create(user, Object::Event(event), self.now, &mut self.rng, writer),
+            None => self
+                .api
+                .create(user, Object::Event(event), self.now, &mut self.rng, writer),
         };
         outcome.result
     }
@@ -684,7 +762,10 @@ impl Cluster {
         match store.changes_since(cursor) {
             Ok(changes) => {
                 let events = changes
-                    .filter(|c| c.key.starts_with("/registry/events/") && c.type_ != crate::store::WatchEventType::Deleted)
+                    .filter(|c| {
+                        c.key.starts_with("/registry/events/")
+                            && c.type_ != crate::store::WatchEventType::Deleted
+                    })
                     .map(|c| Arc::clone(&c.object))
                     .collect();
                 (events, latest)

@@ -304,26 +304,95 @@ fn a_repeated_event_is_one_event_object_whose_count_grows() {
     let kubelet = podflow_core::apiserver::authn::node("node-1");
     let mut recorder = EventRecorder::new("kubelet", "node-1");
     let (_, cursor) = cluster.events_since(0);
-    let first = recorder.record(cluster.now(), object_reference(&pod), EventType::Normal, "Pulling", "Pulling image \"nginx\"").unwrap();
-    let stored = cluster.write_event(first, &kubelet, "kubelet/node-1").expect("event created");
+    let first = recorder
+        .record(
+            cluster.now(),
+            object_reference(&pod),
+            EventType::Normal,
+            "Pulling",
+            "Pulling image \"nginx\"",
+        )
+        .unwrap();
+    let stored = cluster
+        .write_event(first, &kubelet, "kubelet/node-1")
+        .expect("event created");
     cluster.run_for(podflow_core::sim::SimDuration::secs(5));
-    let again = recorder.record(cluster.now(), object_reference(&pod), EventType::Normal, "Pulling", "Pulling image \"nginx\"").unwrap();
-    let updated = cluster.write_event(again, &kubelet, "kubelet/node-1").expect("event updated");
+    let again = recorder
+        .record(
+            cluster.now(),
+            object_reference(&pod),
+            EventType::Normal,
+            "Pulling",
+            "Pulling image \"nginx\"",
+        )
+        .unwrap();
+    let updated = cluster
+        .write_event(again, &kubelet, "kubelet/node-1")
+        .expect("event updated");
     assert_eq!(stored.meta().name, updated.meta().name);
     assert!(stored.meta().name.as_deref().unwrap().starts_with("nginx."));
-    let Object::Event(e) = &*updated else { panic!() };
+    let Object::Event(e) = &*updated else {
+        panic!()
+    };
     assert_eq!(e.count, Some(2));
-    assert_eq!(e.source.as_ref().and_then(|s| s.component.as_deref()), Some("kubelet"));
+    assert_eq!(
+        e.source.as_ref().and_then(|s| s.component.as_deref()),
+        Some("kubelet")
+    );
     assert_eq!(e.involved_object.kind.as_deref(), Some("Pod"));
-    assert_eq!(e.first_timestamp.as_ref().map(|t| t.0.to_string()).as_deref(), Some("2025-04-23T00:00:00Z"));
-    assert_eq!(e.last_timestamp.as_ref().map(|t| t.0.to_string()).as_deref(), Some("2025-04-23T00:00:05Z"));
+    assert_eq!(
+        e.first_timestamp
+            .as_ref()
+            .map(|t| t.0.to_string())
+            .as_deref(),
+        Some("2025-04-23T00:00:00Z")
+    );
+    assert_eq!(
+        e.last_timestamp
+            .as_ref()
+            .map(|t| t.0.to_string())
+            .as_deref(),
+        Some("2025-04-23T00:00:05Z")
+    );
     let (written, _) = cluster.events_since(cursor);
     assert_eq!(written.len(), 2, "a create and an update");
-    let key = format!("/registry/events/default/{}", stored.meta().name.as_deref().unwrap());
+    let key = format!(
+        "/registry/events/default/{}",
+        stored.meta().name.as_deref().unwrap()
+    );
     assert!(cluster.api().store.get(&key).is_some());
-    let table = podflow_core::kubectl::get::events(&cluster.objects(&["Event"]), cluster.now()).unwrap();
+    let table =
+        podflow_core::kubectl::get::events(&cluster.objects(&["Event"]), cluster.now()).unwrap();
     assert_eq!(
         table,
         "NAMESPACE   LAST SEEN   TYPE     REASON    OBJECT      MESSAGE\ndefault     0s          Normal   Pulling   pod/nginx   Pulling image \"nginx\"\n"
     );
+}
+
+#[test]
+fn timed_actions_scale_and_cordon_at_their_moments() {
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers: [{name: web, image: nginx}]\n";
+    let scenario = "apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nspec:\n  actions:\n  - {at: 30s, scale: deployment/web, replicas: 5}\n  - {at: 1m, cordon: node-1}\n";
+    let (mut cluster, lines) = load(&[("scenario.yaml", scenario), ("web.yaml", deploy)]);
+    assert_eq!(lines, ["deployment.apps/web created"]);
+    let step = cluster.step().expect("the scale action");
+    assert_eq!(step.time, podflow_core::sim::SimTime(30_000));
+    assert_eq!(step.results[0].message, "deployment.apps/web scaled");
+    let step = cluster.step().expect("the cordon action");
+    assert_eq!(step.results[0].message, "node/node-1 cordoned");
+    assert_eq!(
+        cluster.snapshot().nodes[0].status,
+        "Ready,SchedulingDisabled"
+    );
+    let Some(Object::Deployment(d)) = cluster
+        .api()
+        .get("Deployment", "default", "web")
+        .as_deref()
+        .cloned()
+    else {
+        panic!()
+    };
+    assert_eq!(d.spec.unwrap().replicas, Some(5));
+    assert_eq!(d.metadata.generation, Some(2));
+    assert!(cluster.step().is_none());
 }
