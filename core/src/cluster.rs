@@ -2,6 +2,7 @@
 //! with its store, the timer queue and the flow trace — and the entry points the CLI and the
 //! playground call: `load`, `apply`, `delete`, `step`, `run_for`, `run_until_quiet`, `snapshot`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, NamespaceStatus, Node, ServiceAccount};
@@ -11,6 +12,7 @@ use serde_json::Value;
 use crate::apiserver::authn::{Authenticator, Credential};
 use crate::apiserver::server::{ApiServer, Outcome, Target};
 use crate::apiserver::{ApiError, Reason, UserInfo, Verb};
+use crate::component::{Component, Ctx};
 use crate::events::EventWrite;
 use crate::intake::{self, DecodeError, Document};
 use crate::kubectl::apply as kapply;
@@ -19,6 +21,7 @@ use crate::object::{kind_for_resource, Object};
 use crate::scenario::{self, ScenarioSpec};
 use crate::sim::{SimDuration, SimRng, SimTime, TimerQueue};
 use crate::snapshot::{NodeView, PodView, Snapshot};
+use crate::store::WatchId;
 use crate::trace::{Stage, Trace, TraceStep};
 
 /// How a cluster starts: its seed, its nodes and its users.
@@ -67,7 +70,19 @@ impl ApplyResult {
 enum Task {
     /// The scenario's timed action with this index.
     Action(usize),
+    /// Events are waiting on a component's watch.
+    Deliver(WatchId),
+    /// A component's timer.
+    Timer {
+        /// Index into the component list.
+        component: usize,
+        /// The token it asked for.
+        token: u64,
+    },
 }
+
+/// How long a store change takes to reach a watching component (the watch cache fan-out).
+pub const WATCH_LATENCY: SimDuration = SimDuration::millis(1);
 
 /// What one `step` did.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +106,9 @@ pub struct Cluster {
     scenario: ScenarioSpec,
     timers: TimerQueue<Task>,
     trace: Trace,
+    components: Vec<Box<dyn Component>>,
+    watch_owner: BTreeMap<WatchId, usize>,
+    delivery_scheduled: BTreeSet<WatchId>,
 }
 
 /// The namespaces every cluster starts with.
@@ -116,6 +134,9 @@ impl Cluster {
             scenario: config.scenario.clone(),
             timers: TimerQueue::default(),
             trace: Trace::default(),
+            components: Vec::new(),
+            watch_owner: BTreeMap::new(),
+            delivery_scheduled: BTreeSet::new(),
         };
         for ns in SYSTEM_NAMESPACES {
             cluster.bootstrap_namespace(ns);
@@ -392,6 +413,7 @@ impl Cluster {
         for step in &outcome.trace {
             self.trace.push(step.clone());
         }
+        self.schedule_deliveries();
     }
 
     fn apply_document(
@@ -554,7 +576,22 @@ impl Cluster {
         let mut results = Vec::new();
         match task {
             Task::Action(i) => results.extend(self.run_action(i)),
+            Task::Deliver(id) => {
+                self.delivery_scheduled.remove(&id);
+                let events = self.api.store.poll(id);
+                if let Some(&index) = self.watch_owner.get(&id) {
+                    self.run_component(index, |c, ctx| {
+                        for event in &events {
+                            c.on_watch(event, ctx);
+                        }
+                    });
+                }
+            }
+            Task::Timer { component, token } => {
+                self.run_component(component, |c, ctx| c.on_timer(token, ctx))
+            }
         }
+        self.schedule_deliveries();
         let steps = self.trace.since(first).cloned().collect();
         Some(StepReport {
             time: self.now,
@@ -713,44 +750,77 @@ impl Cluster {
         }
     }
 
-    /// Writes an Event a component's recorder produced, through the API server as `user` (the
-    /// component's identity): a new Event is created, a repeat updates the stored one (its
-    /// count and lastTimestamp), falling back to a create when it has gone.
+    /// Writes an Event a recorder produced, through the API server as `user` (the recording
+    /// component's identity); see [`Ctx::event`].
     pub fn write_event(
         &mut self,
         write: EventWrite,
         user: &UserInfo,
         writer: &str,
     ) -> Result<Arc<Object>, ApiError> {
-        let (event, update) = match write {
-            EventWrite::Create(e) => (e, false),
-            EventWrite::Update(e) => (e, true),
-        };
-        let namespace = event.metadata.namespace.clone().unwrap_or_default();
-        let name = event.metadata.name.clone().unwrap_or_default();
-        let live = if update {
-            self.api.get("Event", &namespace, &name)
-        } else {
-            None
-        };
-        let outcome = match live {
-            Some(live) => {
-                let mut event = event;
-                event.metadata.resource_version = live.meta().resource_version.clone();
-                self.api.update(
-                    user,
-                    Verb::Update,
-                    Object::Event(event),
-                    self.now,
-                    &mut self.rng,
-                    writer,
-                )
+        let mut ctx = Ctx::new(
+            self.now,
+            &mut self.rng,
+            &mut self.api,
+            &mut self.trace,
+            writer,
+            user,
+        );
+        let result = ctx
+            .event(Some(write))
+            .unwrap_or_else(|| Err(ApiError::new(Reason::InternalError, "no event")));
+        self.schedule_deliveries();
+        result
+    }
+
+    /// Starts a component: it lists and watches what it asks for (current objects arrive first,
+    /// as ADDED events) and from then on is driven by deliveries and its timers.
+    pub fn add_component(&mut self, component: Box<dyn Component>) {
+        let index = self.components.len();
+        for filter in component.watches() {
+            if let Ok(id) = self.api.store.watch(filter, Some(0)) {
+                self.watch_owner.insert(id, index);
             }
-            None => self
-                .api
-                .create(user, Object::Event(event), self.now, &mut self.rng, writer),
+        }
+        self.components.push(component);
+        self.schedule_deliveries();
+    }
+
+    /// Schedules one delivery for every watch that has events waiting.
+    fn schedule_deliveries(&mut self) {
+        for id in self.api.store.take_ready_watches() {
+            if self.watch_owner.contains_key(&id) && self.delivery_scheduled.insert(id) {
+                self.timers
+                    .push(self.now.plus(WATCH_LATENCY), Task::Deliver(id));
+            }
+        }
+    }
+
+    /// Runs one component handler with a fresh context, then schedules what it asked for.
+    fn run_component(&mut self, index: usize, work: impl FnOnce(&mut dyn Component, &mut Ctx<'_>)) {
+        let Some(component) = self.components.get_mut(index) else {
+            return;
         };
-        outcome.result
+        let name = component.name().to_string();
+        let user = component.user().clone();
+        let mut ctx = Ctx::new(
+            self.now,
+            &mut self.rng,
+            &mut self.api,
+            &mut self.trace,
+            &name,
+            &user,
+        );
+        work(component.as_mut(), &mut ctx);
+        for (delay, token) in ctx.into_timers() {
+            self.timers.push(
+                self.now.plus(delay),
+                Task::Timer {
+                    component: index,
+                    token,
+                },
+            );
+        }
     }
 
     /// The Events written (created or updated) after store revision `cursor`, oldest first, and

@@ -392,6 +392,155 @@ impl ApiServer {
         }
     }
 
+    /// `PUT …/status`: replaces only the status of the stored object (optimistic concurrency on
+    /// the given resourceVersion, if any).
+    pub fn update_status(
+        &mut self,
+        user: &UserInfo,
+        obj: Object,
+        now: SimTime,
+        writer: &str,
+    ) -> Outcome {
+        let info = obj.info();
+        let namespace = if info.namespaced {
+            obj.meta().namespace.clone().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let name = obj.meta().name.clone().unwrap_or_default();
+        let mut t = Tracer::new(now, info, &namespace, &name);
+        let attrs = Attributes {
+            user: user.clone(),
+            verb: Verb::Update,
+            kind: info,
+            subresource: Some("status".into()),
+            namespace: namespace.clone(),
+            name: name.clone(),
+        };
+        if let Err(e) = self.authorize(&attrs, &mut t) {
+            return t.fail(e, Vec::new());
+        }
+        let key = info.key(Some(&namespace), &name);
+        let Some(old) = self.store.get(&key).cloned() else {
+            return t.fail(ApiError::not_found(&resource_name(info), &name), Vec::new());
+        };
+        let expected = obj.meta().resource_version.clone();
+        let mut merged = (*old).clone();
+        copy_status(&mut merged, obj);
+        match self.store.update(&key, merged, expected.as_deref(), writer) {
+            Ok(stored) => {
+                t.step(
+                    Stage::Storage,
+                    format!(
+                        "updated {key} status at revision {}",
+                        stored.meta().resource_version.as_deref().unwrap_or("")
+                    ),
+                );
+                Outcome {
+                    result: Ok(stored),
+                    warnings: Vec::new(),
+                    trace: t.steps,
+                }
+            }
+            Err(e) => t.fail(e.to_api_error(&resource_name(info), &name), Vec::new()),
+        }
+    }
+
+    /// `POST …/pods/<name>/binding`: sets `spec.nodeName` and the PodScheduled=True condition,
+    /// as the pod registry's binding storage does.
+    pub fn bind(
+        &mut self,
+        user: &UserInfo,
+        namespace: &str,
+        pod: &str,
+        node: &str,
+        now: SimTime,
+        writer: &str,
+    ) -> Outcome {
+        let Some(info) = kind_info("Pod") else {
+            return Outcome {
+                result: Err(ApiError::new(Reason::InternalError, "no pods")),
+                warnings: Vec::new(),
+                trace: Vec::new(),
+            };
+        };
+        let mut t = Tracer::new(now, info, namespace, pod);
+        let attrs = Attributes {
+            user: user.clone(),
+            verb: Verb::Create,
+            kind: info,
+            subresource: Some("binding".into()),
+            namespace: namespace.to_string(),
+            name: pod.to_string(),
+        };
+        if let Err(e) = self.authorize(&attrs, &mut t) {
+            return t.fail(e, Vec::new());
+        }
+        let key = info.key(Some(namespace), pod);
+        let Some(old) = self.store.get(&key).cloned() else {
+            return t.fail(ApiError::not_found("pods", pod), Vec::new());
+        };
+        let Object::Pod(mut p) = (*old).clone() else {
+            return t.fail(ApiError::not_found("pods", pod), Vec::new());
+        };
+        if p.metadata.deletion_timestamp.is_some() {
+            return t.fail(
+                ApiError::conflict(
+                    "pods/binding",
+                    pod,
+                    &format!("pod {pod} is being deleted, cannot be assigned to a host"),
+                ),
+                Vec::new(),
+            );
+        }
+        if let Some(current) = p
+            .spec
+            .as_ref()
+            .and_then(|s| s.node_name.clone())
+            .filter(|n| !n.is_empty())
+        {
+            return t.fail(
+                ApiError::conflict(
+                    "pods/binding",
+                    pod,
+                    &format!("pod {pod} is already assigned to node \"{current}\""),
+                ),
+                Vec::new(),
+            );
+        }
+        p.spec.get_or_insert_with(Default::default).node_name = Some(node.to_string());
+        let status = p.status.get_or_insert_with(Default::default);
+        let conditions = status.conditions.get_or_insert_with(Vec::new);
+        conditions.retain(|c| c.type_ != "PodScheduled");
+        conditions.push(k8s_openapi::api::core::v1::PodCondition {
+            type_: "PodScheduled".into(),
+            status: "True".into(),
+            last_transition_time: Some(now.to_k8s_time()),
+            ..Default::default()
+        });
+        match self.store.update(&key, Object::Pod(p), None, writer) {
+            Ok(stored) => {
+                t.step(
+                    Stage::Binding,
+                    format!("bound to {node}: spec.nodeName set, PodScheduled=True"),
+                );
+                t.step(
+                    Stage::Storage,
+                    format!(
+                        "updated {key} at revision {}",
+                        stored.meta().resource_version.as_deref().unwrap_or("")
+                    ),
+                );
+                Outcome {
+                    result: Ok(stored),
+                    warnings: Vec::new(),
+                    trace: t.steps,
+                }
+            }
+            Err(e) => t.fail(e.to_api_error("pods", pod), Vec::new()),
+        }
+    }
+
     /// `DELETE`: removes the object. Bound, running pods are deleted gracefully: they get a
     /// deletionTimestamp and stay until their kubelet confirms (grace 0 removes them).
     pub fn delete(
@@ -584,6 +733,23 @@ fn keep_identity(obj: &mut Object, old: &Object) {
         (Object::Node(n), Object::Node(o)) => n.status = o.status.clone(),
         (Object::Namespace(n), Object::Namespace(o)) => n.status = o.status.clone(),
         (Object::Service(n), Object::Service(o)) => n.status = o.status.clone(),
+        _ => {}
+    }
+}
+
+/// Puts `from`'s status into `into` (same kind), leaving everything else as stored.
+fn copy_status(into: &mut Object, from: Object) {
+    match (into, from) {
+        (Object::Pod(n), Object::Pod(o)) => n.status = o.status,
+        (Object::Node(n), Object::Node(o)) => n.status = o.status,
+        (Object::Deployment(n), Object::Deployment(o)) => n.status = o.status,
+        (Object::ReplicaSet(n), Object::ReplicaSet(o)) => n.status = o.status,
+        (Object::DaemonSet(n), Object::DaemonSet(o)) => n.status = o.status,
+        (Object::Job(n), Object::Job(o)) => n.status = o.status,
+        (Object::Namespace(n), Object::Namespace(o)) => n.status = o.status,
+        (Object::Service(n), Object::Service(o)) => n.status = o.status,
+        (Object::ResourceQuota(n), Object::ResourceQuota(o)) => n.status = o.status,
+        (Object::PersistentVolumeClaim(n), Object::PersistentVolumeClaim(o)) => n.status = o.status,
         _ => {}
     }
 }
