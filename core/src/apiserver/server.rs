@@ -108,11 +108,44 @@ impl Tracer {
         });
     }
 
-    fn fail(self, error: ApiError, warnings: Vec<String>) -> Outcome {
+    fn fail(&mut self, error: ApiError, warnings: Vec<String>) -> Outcome {
         Outcome {
             result: Err(error),
             warnings,
-            trace: self.steps,
+            trace: std::mem::take(&mut self.steps),
+        }
+    }
+
+    /// The outcome of the storage write that ends a create or an update.
+    fn stored(
+        &mut self,
+        result: Result<Arc<Object>, crate::store::StoreError>,
+        done: &str,
+        key: &str,
+        info: &KindInfo,
+        name: &str,
+        warnings: Vec<String>,
+    ) -> Outcome {
+        match result {
+            Ok(stored) => {
+                self.step(
+                    Stage::Storage,
+                    format!(
+                        "{done} {key} at revision {}",
+                        stored.meta().resource_version.as_deref().unwrap_or("")
+                    ),
+                );
+                Outcome {
+                    result: Ok(stored),
+                    warnings,
+                    trace: std::mem::take(&mut self.steps),
+                }
+            }
+            Err(e) => {
+                let e = e.to_api_error(&resource_name(info), name);
+                self.step(Stage::Storage, format!("refused: {}", e.message));
+                self.fail(e, warnings)
+            }
         }
     }
 }
@@ -211,14 +244,10 @@ impl ApiServer {
             rng,
             lookup: &lookup,
         };
-        let report = match self.chain.admit(&attrs, &mut obj, None, &mut ctx) {
+        let report = match admit(&self.chain, &mut t, &attrs, &mut obj, None, &mut ctx) {
             Ok(r) => r,
-            Err(rejection) => {
-                trace_admission(&mut t, &rejection.report);
-                return t.fail(rejection.error, rejection.report.warnings);
-            }
+            Err(outcome) => return *outcome,
         };
-        trace_admission(&mut t, &report);
         if obj.meta().name.as_deref().unwrap_or("").is_empty() {
             if let Some(base) = obj.meta().generate_name.clone().filter(|b| !b.is_empty()) {
                 let name = prepare::generate_name(&base, ctx.rng);
@@ -243,51 +272,25 @@ impl ApiServer {
         }
         let name = obj.meta().name.clone().unwrap_or_default();
         let errors = validation::validate_create(&obj);
-        if !errors.is_empty() {
-            let e = ApiError::invalid(&info.qualified_kind(), &name, errors);
-            t.step(Stage::Validation, format!("invalid: {}", e.message));
-            return t.fail(e, report.warnings);
-        }
-        t.step(Stage::Validation, "valid");
-        let report = match self.chain.validate(&attrs, &obj, None, &ctx, report) {
-            Ok(r) => r,
-            Err(rejection) => {
-                trace_admission_from(
-                    &mut t,
-                    &rejection.report,
-                    crate::apiserver::admission::Phase::Validating,
-                );
-                return t.fail(rejection.error, rejection.report.warnings);
-            }
-        };
-        trace_admission_from(
+        let report = match validate(
+            &self.chain,
             &mut t,
-            &report,
-            crate::apiserver::admission::Phase::Validating,
-        );
+            &attrs,
+            &obj,
+            None,
+            &ctx,
+            report,
+            errors,
+        ) {
+            Ok(r) => r,
+            Err(outcome) => return *outcome,
+        };
         let key = info.key(Some(&namespace), &name);
-        match self.store.create(&key, obj, writer) {
-            Ok(stored) => {
-                t.step(
-                    Stage::Storage,
-                    format!(
-                        "created {key} at revision {}",
-                        stored.meta().resource_version.as_deref().unwrap_or("")
-                    ),
-                );
-                self.write_quota_usage(&report.quota_usage, &mut t);
-                Outcome {
-                    result: Ok(stored),
-                    warnings: report.warnings,
-                    trace: t.steps,
-                }
-            }
-            Err(e) => {
-                let e = e.to_api_error(&resource_name(info), &name);
-                t.step(Stage::Storage, format!("refused: {}", e.message));
-                t.fail(e, report.warnings)
-            }
+        let result = self.store.create(&key, obj, writer);
+        if result.is_ok() {
+            self.write_quota_usage(&report.quota_usage, &mut t);
         }
+        t.stored(result, "created", &key, info, &name, report.warnings)
     }
 
     /// `PUT`/`PATCH` of a whole object (`verb` says which for RBAC): the stored object's
@@ -335,61 +338,31 @@ impl ApiServer {
             rng,
             lookup: &lookup,
         };
-        let report = match self.chain.admit(&attrs, &mut obj, Some(&old), &mut ctx) {
+        let report = match admit(&self.chain, &mut t, &attrs, &mut obj, Some(&old), &mut ctx) {
             Ok(r) => r,
-            Err(rejection) => {
-                trace_admission(&mut t, &rejection.report);
-                return t.fail(rejection.error, rejection.report.warnings);
-            }
+            Err(outcome) => return *outcome,
         };
-        trace_admission(&mut t, &report);
         let errors = validation::validate_update(&obj, &old);
-        if !errors.is_empty() {
-            let e = ApiError::invalid(&info.qualified_kind(), &name, errors);
-            t.step(Stage::Validation, format!("invalid: {}", e.message));
-            return t.fail(e, report.warnings);
-        }
-        t.step(Stage::Validation, "valid");
-        let report = match self.chain.validate(&attrs, &obj, Some(&old), &ctx, report) {
-            Ok(r) => r,
-            Err(rejection) => {
-                trace_admission_from(
-                    &mut t,
-                    &rejection.report,
-                    crate::apiserver::admission::Phase::Validating,
-                );
-                return t.fail(rejection.error, rejection.report.warnings);
-            }
-        };
-        trace_admission_from(
+        let report = match validate(
+            &self.chain,
             &mut t,
-            &report,
-            crate::apiserver::admission::Phase::Validating,
-        );
+            &attrs,
+            &obj,
+            Some(&old),
+            &ctx,
+            report,
+            errors,
+        ) {
+            Ok(r) => r,
+            Err(outcome) => return *outcome,
+        };
         bump_generation(&mut obj, &old);
         let expected = obj.meta().resource_version.clone();
-        match self.store.update(&key, obj, expected.as_deref(), writer) {
-            Ok(stored) => {
-                t.step(
-                    Stage::Storage,
-                    format!(
-                        "updated {key} at revision {}",
-                        stored.meta().resource_version.as_deref().unwrap_or("")
-                    ),
-                );
-                self.write_quota_usage(&report.quota_usage, &mut t);
-                Outcome {
-                    result: Ok(stored),
-                    warnings: report.warnings,
-                    trace: t.steps,
-                }
-            }
-            Err(e) => {
-                let e = e.to_api_error(&resource_name(info), &name);
-                t.step(Stage::Storage, format!("refused: {}", e.message));
-                t.fail(e, report.warnings)
-            }
+        let result = self.store.update(&key, obj, expected.as_deref(), writer);
+        if result.is_ok() {
+            self.write_quota_usage(&report.quota_usage, &mut t);
         }
+        t.stored(result, "updated", &key, info, &name, report.warnings)
     }
 
     /// `PUT …/status`: replaces only the status of the stored object (optimistic concurrency on
@@ -767,6 +740,60 @@ fn bump_generation(obj: &mut Object, old: &Object) {
     if changed {
         let meta = obj.meta_mut();
         meta.generation = Some(meta.generation.unwrap_or(0) + 1);
+    }
+}
+
+/// Mutating admission, traced; a refusal becomes the request's outcome.
+fn admit(
+    chain: &Chain,
+    t: &mut Tracer,
+    attrs: &Attributes,
+    obj: &mut Object,
+    old: Option<&Object>,
+    ctx: &mut RequestContext<'_>,
+) -> Result<crate::apiserver::admission::Report, Box<Outcome>> {
+    match chain.admit(attrs, obj, old, ctx) {
+        Ok(report) => {
+            trace_admission(t, &report);
+            Ok(report)
+        }
+        Err(rejection) => {
+            trace_admission(t, &rejection.report);
+            Err(Box::new(t.fail(rejection.error, rejection.report.warnings)))
+        }
+    }
+}
+
+/// Field validation (its errors are given), then validating admission, traced; a refusal
+/// becomes the request's outcome.
+#[allow(clippy::too_many_arguments)]
+fn validate(
+    chain: &Chain,
+    t: &mut Tracer,
+    attrs: &Attributes,
+    obj: &Object,
+    old: Option<&Object>,
+    ctx: &RequestContext<'_>,
+    report: crate::apiserver::admission::Report,
+    errors: Vec<crate::apiserver::FieldError>,
+) -> Result<crate::apiserver::admission::Report, Box<Outcome>> {
+    use crate::apiserver::admission::Phase;
+    if !errors.is_empty() {
+        let name = obj.meta().name.clone().unwrap_or_default();
+        let e = ApiError::invalid(&obj.info().qualified_kind(), &name, errors);
+        t.step(Stage::Validation, format!("invalid: {}", e.message));
+        return Err(Box::new(t.fail(e, report.warnings)));
+    }
+    t.step(Stage::Validation, "valid");
+    match chain.validate(attrs, obj, old, ctx, report) {
+        Ok(report) => {
+            trace_admission_from(t, &report, Phase::Validating);
+            Ok(report)
+        }
+        Err(rejection) => {
+            trace_admission_from(t, &rejection.report, Phase::Validating);
+            Err(Box::new(t.fail(rejection.error, rejection.report.warnings)))
+        }
     }
 }
 
