@@ -60,14 +60,24 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         Some("help" | "--help" | "-h") | None => return Ok(Command::Help),
         Some(other) => return Err(format!("unknown command \"{other}\" for \"podflow\"")),
     }
-    let mut run = Run { seed: None, until: "5m".into(), nodes: None, output: Output::Table, describe: None, files: Vec::new() };
+    let mut run = Run {
+        seed: None,
+        until: "5m".into(),
+        nodes: None,
+        output: Output::Table,
+        describe: None,
+        files: Vec::new(),
+    };
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with('-') => (f.to_string(), Some(v.to_string())),
             _ => (arg.clone(), None),
         };
         let mut value = |name: &str| -> Result<String, String> {
-            inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| format!("flag needs an argument: {name}"))
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| format!("flag needs an argument: {name}"))
         };
         match flag.as_str() {
             "--seed" => {
@@ -113,7 +123,9 @@ mod tests {
 
     #[test]
     fn run_takes_flags_and_files() {
-        let Ok(Command::Run(run)) = parse(&args("run --seed 7 --until=30s -o json a.yaml -f b.yaml")) else {
+        let Ok(Command::Run(run)) =
+            parse(&args("run --seed 7 --until=30s -o json a.yaml -f b.yaml"))
+        else {
             panic!("not a run");
         };
         assert_eq!(run.seed, Some(7));
@@ -124,8 +136,17 @@ mod tests {
 
     #[test]
     fn bad_flags_are_refused_with_kubectl_like_messages() {
-        assert_eq!(parse(&args("run --bogus x.yaml")), Err("unknown flag: --bogus".into()));
-        assert_eq!(parse(&args("run")), Err("must specify at least one FILE".into()));
-        assert_eq!(parse(&args("run --seed abc x")), Err("invalid argument \"abc\" for \"--seed\" flag".into()));
+        assert_eq!(
+            parse(&args("run --bogus x.yaml")),
+            Err("unknown flag: --bogus".into())
+        );
+        assert_eq!(
+            parse(&args("run")),
+            Err("must specify at least one FILE".into())
+        );
+        assert_eq!(
+            parse(&args("run --seed abc x")),
+            Err("invalid argument \"abc\" for \"--seed\" flag".into())
+        );
     }
 }

@@ -60,7 +60,15 @@ fn main() -> ExitCode {
         files.push((path.clone(), text));
     }
     if let Some(seed) = run.seed {
-        files.insert(0, ("--seed".into(), format!("apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nspec:\n  seed: {seed}\n")));
+        files.insert(
+            0,
+            (
+                "--seed".into(),
+                format!(
+                    "apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nspec:\n  seed: {seed}\n"
+                ),
+            ),
+        );
     }
     if let Some(n) = run.nodes {
         let doc = format!("apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nspec:\n  seed: {}\n  nodes: {{count: {n}}}\n", run.seed.unwrap_or(1));
@@ -82,7 +90,10 @@ fn main() -> ExitCode {
     let until = match parse_duration(&run.until) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("error: invalid argument \"{}\" for \"--until\" flag: {e}", run.until);
+            eprintln!(
+                "error: invalid argument \"{}\" for \"--until\" flag: {e}",
+                run.until
+            );
             return ExitCode::from(2);
         }
     };
@@ -95,7 +106,10 @@ fn main() -> ExitCode {
             }
         }
     }
-    print!("{}", output::render(&cluster, run.output, run.describe.as_deref()));
+    print!(
+        "{}",
+        output::render(&cluster, run.output, run.describe.as_deref())
+    );
     if refused {
         ExitCode::FAILURE
     } else {

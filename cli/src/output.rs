@@ -22,8 +22,16 @@ fn tables(cluster: &Cluster) -> String {
         out.push_str(&format!("\n$ {title}\n"));
         out.push_str(&body.unwrap_or_else(|| format!("{empty}\n")));
     };
-    section("kubectl get pods -A -o wide", get::pods(&snap.pods, true, true), "No resources found");
-    section("kubectl get nodes", get::nodes(&cluster.objects(&["Node"]), now), "No resources found");
+    section(
+        "kubectl get pods -A -o wide",
+        get::pods(&snap.pods, true, true),
+        "No resources found",
+    );
+    section(
+        "kubectl get nodes",
+        get::nodes(&cluster.objects(&["Node"]), now),
+        "No resources found",
+    );
     let workloads = cluster.objects(&["Deployment", "ReplicaSet"]);
     if !workloads.is_empty() {
         let mut body = String::new();
@@ -36,7 +44,11 @@ fn tables(cluster: &Cluster) -> String {
             }
             body.push_str(&r);
         }
-        section("kubectl get deployments,replicasets -A", Some(body), "No resources found");
+        section(
+            "kubectl get deployments,replicasets -A",
+            Some(body),
+            "No resources found",
+        );
     }
     section(
         "kubectl get events -A --sort-by=.lastTimestamp",
@@ -47,8 +59,21 @@ fn tables(cluster: &Cluster) -> String {
 }
 
 fn json(cluster: &Cluster) -> String {
-    let kinds = ["Pod", "Node", "Event", "ReplicaSet", "Deployment", "Job", "Service", "EndpointSlice"];
-    let items: Vec<serde_json::Value> = kinds.iter().flat_map(|k| cluster.objects(&[k])).map(|o| o.to_json()).collect();
+    let kinds = [
+        "Pod",
+        "Node",
+        "Event",
+        "ReplicaSet",
+        "Deployment",
+        "Job",
+        "Service",
+        "EndpointSlice",
+    ];
+    let items: Vec<serde_json::Value> = kinds
+        .iter()
+        .flat_map(|k| cluster.objects(&[k]))
+        .map(|o| o.to_json())
+        .collect();
     let list = serde_json::json!({
         "apiVersion": "v1",
         "items": items,

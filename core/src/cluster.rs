@@ -2,15 +2,18 @@
 //! with its store, the timer queue and the flow trace — and the entry points the CLI and the
 //! playground call: `load`, `apply`, `delete`, `step`, `run_for`, `run_until_quiet`, `snapshot`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, NamespaceStatus, Node, ServiceAccount};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
-use crate::apiserver::authn::Authenticator;
-use crate::apiserver::server::{ApiServer, Outcome};
+use crate::apiserver::authn::{Authenticator, Credential};
+use crate::apiserver::server::{ApiServer, Outcome, Target};
 use crate::apiserver::{ApiError, Reason, UserInfo, Verb};
+use crate::component::{Component, Ctx};
+use crate::events::EventWrite;
 use crate::intake::{self, DecodeError, Document};
 use crate::kubectl::apply as kapply;
 use crate::nodes::{healthy_conditions, NodePool};
@@ -18,6 +21,7 @@ use crate::object::{kind_for_resource, Object};
 use crate::scenario::{self, ScenarioSpec};
 use crate::sim::{SimDuration, SimRng, SimTime, TimerQueue};
 use crate::snapshot::{NodeView, PodView, Snapshot};
+use crate::store::WatchId;
 use crate::trace::{Stage, Trace, TraceStep};
 
 /// How a cluster starts: its seed, its nodes and its users.
@@ -46,10 +50,18 @@ pub struct ApplyResult {
 
 impl ApplyResult {
     fn ok(message: String, warnings: Vec<String>) -> ApplyResult {
-        ApplyResult { ok: true, message, warnings }
+        ApplyResult {
+            ok: true,
+            message,
+            warnings,
+        }
     }
     fn err(message: String) -> ApplyResult {
-        ApplyResult { ok: false, message, warnings: Vec::new() }
+        ApplyResult {
+            ok: false,
+            message,
+            warnings: Vec::new(),
+        }
     }
 }
 
@@ -58,7 +70,19 @@ impl ApplyResult {
 enum Task {
     /// The scenario's timed action with this index.
     Action(usize),
+    /// Events are waiting on a component's watch.
+    Deliver(WatchId),
+    /// A component's timer.
+    Timer {
+        /// Index into the component list.
+        component: usize,
+        /// The token it asked for.
+        token: u64,
+    },
 }
+
+/// How long a store change takes to reach a watching component (the watch cache fan-out).
+pub const WATCH_LATENCY: SimDuration = SimDuration::millis(1);
 
 /// What one `step` did.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +106,9 @@ pub struct Cluster {
     scenario: ScenarioSpec,
     timers: TimerQueue<Task>,
     trace: Trace,
+    components: Vec<Box<dyn Component>>,
+    watch_owner: BTreeMap<WatchId, usize>,
+    delivery_scheduled: BTreeSet<WatchId>,
 }
 
 /// The namespaces every cluster starts with.
@@ -107,6 +134,9 @@ impl Cluster {
             scenario: config.scenario.clone(),
             timers: TimerQueue::default(),
             trace: Trace::default(),
+            components: Vec::new(),
+            watch_owner: BTreeMap::new(),
+            delivery_scheduled: BTreeSet::new(),
         };
         for ns in SYSTEM_NAMESPACES {
             cluster.bootstrap_namespace(ns);
@@ -114,13 +144,19 @@ impl Cluster {
         for obj in crate::apiserver::bootstrap::objects() {
             let _ = cluster.api.bootstrap(obj, SimTime::ZERO, &mut cluster.rng);
         }
-        let nodes = if config.nodes.is_empty() { config.pool.nodes() } else { config.nodes };
+        let nodes = if config.nodes.is_empty() {
+            config.pool.nodes()
+        } else {
+            config.nodes
+        };
         for mut node in nodes {
             let status = node.status.get_or_insert_with(Default::default);
             if status.conditions.as_ref().is_none_or(|c| c.is_empty()) {
                 status.conditions = Some(healthy_conditions(SimTime::ZERO));
             }
-            let _ = cluster.api.bootstrap(Object::Node(node), SimTime::ZERO, &mut cluster.rng);
+            let _ = cluster
+                .api
+                .bootstrap(Object::Node(node), SimTime::ZERO, &mut cluster.rng);
         }
         for (i, action) in config.scenario.actions.iter().enumerate() {
             if let Ok(at) = scenario::parse_duration(&action.at) {
@@ -144,7 +180,11 @@ impl Cluster {
                 Ok(docs) => {
                     let mut rest = Vec::new();
                     for doc in docs {
-                        let api_version = doc.value.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+                        let api_version = doc
+                            .value
+                            .get("apiVersion")
+                            .and_then(Value::as_str)
+                            .unwrap_or("");
                         let kind = doc.value.get("kind").and_then(Value::as_str).unwrap_or("");
                         if api_version == scenario::API_VERSION && kind == scenario::KIND {
                             match scenario_spec(&doc.value) {
@@ -157,7 +197,9 @@ impl Cluster {
                             match intake::decode(&doc, source) {
                                 Ok(Object::Node(n)) => nodes.push(n),
                                 Ok(_) => {}
-                                Err(e) => early.push(ApplyResult::err(e.kubectl_message("creating"))),
+                                Err(e) => {
+                                    early.push(ApplyResult::err(e.kubectl_message("creating")))
+                                }
                             }
                         } else {
                             rest.push(doc);
@@ -182,47 +224,91 @@ impl Cluster {
                 pool.pods = n;
             }
         }
-        let config = ClusterConfig { seed: spec.seed.unwrap_or(1), pool, nodes, scenario: spec };
+        let config = ClusterConfig {
+            seed: spec.seed.unwrap_or(1),
+            pool,
+            nodes,
+            scenario: spec,
+        };
         let mut cluster = Cluster::new(config);
-        let mut results = early;
-        let user = cluster.scenario_user(None);
+        // One `kubectl apply -f a -f b …`: successes as they happen, every error at the end.
+        let mut errors = early;
+        let mut results = Vec::new();
+        let user = cluster.scenario_user_checked(None);
         for (source, docs) in per_file {
-            match docs {
-                Err(e) => results.push(ApplyResult::err(e)),
-                Ok(docs) => results.extend(cluster.apply_documents(&docs, &source, &user)),
+            match (docs, &user) {
+                (Err(e), _) => errors.push(ApplyResult::err(e)),
+                (Ok(docs), Err(unauthorized)) => {
+                    // kubectl gives up at the first 401: one line for the whole invocation.
+                    if !docs.is_empty() && !errors.contains(unauthorized) {
+                        errors.push(unauthorized.clone());
+                    }
+                }
+                (Ok(docs), Ok(user)) => {
+                    for r in cluster.apply_documents(&docs, &source, user) {
+                        if r.ok {
+                            results.push(r);
+                        } else {
+                            errors.push(r);
+                        }
+                    }
+                }
             }
         }
+        results.extend(errors);
         (cluster, results)
     }
 
-    fn scenario_user(&self, name: Option<&str>) -> UserInfo {
+    /// The credential kubectl presents for a scenario user: kubeadm's admin certificate by
+    /// default, the user's bearer token when the scenario gives one, a client certificate for a
+    /// user without one, and no credentials at all for a user the scenario does not define.
+    fn credential(&self, name: Option<&str>) -> Credential {
         let name = name.or(self.scenario.as_user.as_deref());
         match name {
-            None | Some("kubernetes-admin") => UserInfo::admin(),
-            Some(n) => {
-                let groups: Vec<&str> = self
-                    .scenario
-                    .users
-                    .iter()
-                    .find(|u| u.name == n)
-                    .map(|u| u.groups.iter().map(String::as_str).collect())
-                    .unwrap_or_default();
-                UserInfo::new(n, &groups)
-            }
+            None | Some("kubernetes-admin") => Credential::ClientCertificate(UserInfo::admin()),
+            Some(n) => match self.scenario.users.iter().find(|u| u.name == n) {
+                Some(u) => match &u.token {
+                    Some(token) => Credential::Token(token.clone()),
+                    None => {
+                        let groups: Vec<&str> = u.groups.iter().map(String::as_str).collect();
+                        Credential::ClientCertificate(UserInfo::new(n, &groups))
+                    }
+                },
+                None => Credential::Anonymous,
+            },
         }
+    }
+
+    /// Authenticates a scenario user, or gives kubectl's 401 line.
+    fn scenario_user_checked(&self, name: Option<&str>) -> Result<UserInfo, ApplyResult> {
+        self.authn
+            .authenticate(&self.credential(name))
+            .map_err(|e| ApplyResult::err(e.kubectl_message("", "")))
+    }
+
+    fn scenario_user(&self, name: Option<&str>) -> UserInfo {
+        self.scenario_user_checked(name)
+            .unwrap_or_else(|_| UserInfo::new("system:anonymous", &["system:unauthenticated"]))
     }
 
     fn bootstrap_namespace(&mut self, name: &str) {
         let ns = Namespace {
             metadata: ObjectMeta {
                 name: Some(name.into()),
-                labels: Some([("kubernetes.io/metadata.name".to_string(), name.to_string())].into()),
+                labels: Some(
+                    [("kubernetes.io/metadata.name".to_string(), name.to_string())].into(),
+                ),
                 ..Default::default()
             },
-            status: Some(NamespaceStatus { phase: Some("Active".into()), ..Default::default() }),
+            status: Some(NamespaceStatus {
+                phase: Some("Active".into()),
+                ..Default::default()
+            }),
             ..Default::default()
         };
-        let _ = self.api.bootstrap(Object::Namespace(ns), self.now, &mut self.rng);
+        let _ = self
+            .api
+            .bootstrap(Object::Namespace(ns), self.now, &mut self.rng);
         self.populate_namespace(name);
     }
 
@@ -230,10 +316,16 @@ impl Cluster {
     /// ServiceAccount and the `kube-root-ca.crt` ConfigMap.
     fn populate_namespace(&mut self, name: &str) {
         let sa = ServiceAccount {
-            metadata: ObjectMeta { name: Some("default".into()), namespace: Some(name.into()), ..Default::default() },
+            metadata: ObjectMeta {
+                name: Some("default".into()),
+                namespace: Some(name.into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
-        let _ = self.api.bootstrap(Object::ServiceAccount(sa), self.now, &mut self.rng);
+        let _ = self
+            .api
+            .bootstrap(Object::ServiceAccount(sa), self.now, &mut self.rng);
         let ca = ConfigMap {
             metadata: ObjectMeta {
                 name: Some("kube-root-ca.crt".into()),
@@ -246,7 +338,9 @@ impl Cluster {
             data: Some([("ca.crt".to_string(), "-----BEGIN CERTIFICATE-----\n(simulated cluster CA)\n-----END CERTIFICATE-----\n".to_string())].into()),
             ..Default::default()
         };
-        let _ = self.api.bootstrap(Object::ConfigMap(ca), self.now, &mut self.rng);
+        let _ = self
+            .api
+            .bootstrap(Object::ConfigMap(ca), self.now, &mut self.rng);
     }
 
     /// The current virtual time.
@@ -271,8 +365,10 @@ impl Cluster {
 
     /// `kubectl apply -f <source>` of a manifest text as the scenario's user.
     pub fn apply(&mut self, text: &str, source: &str) -> Vec<ApplyResult> {
-        let user = self.scenario_user(None);
-        self.apply_as(text, source, &user)
+        match self.scenario_user_checked(None) {
+            Ok(user) => self.apply_as(text, source, &user),
+            Err(unauthorized) => vec![unauthorized],
+        }
     }
 
     /// `kubectl apply -f <source>` as a given user.
@@ -285,7 +381,12 @@ impl Cluster {
 
     /// Applies parsed documents in order. Successes are reported in order; errors come after
     /// them, as kubectl prints its aggregated errors last.
-    pub fn apply_documents(&mut self, docs: &[Document], source: &str, user: &UserInfo) -> Vec<ApplyResult> {
+    pub fn apply_documents(
+        &mut self,
+        docs: &[Document],
+        source: &str,
+        user: &UserInfo,
+    ) -> Vec<ApplyResult> {
         let mut ok = Vec::new();
         let mut errors = Vec::new();
         for doc in docs {
@@ -299,16 +400,28 @@ impl Cluster {
     }
 
     fn trace_kubectl(&mut self, object: String, detail: String) {
-        self.trace.push(TraceStep { time: self.now, component: "kubectl".into(), stage: Stage::Kubectl, object, detail });
+        self.trace.push(TraceStep {
+            time: self.now,
+            component: "kubectl".into(),
+            stage: Stage::Kubectl,
+            object,
+            detail,
+        });
     }
 
     fn record(&mut self, outcome: &Outcome) {
         for step in &outcome.trace {
             self.trace.push(step.clone());
         }
+        self.schedule_deliveries();
     }
 
-    fn apply_document(&mut self, doc: &Document, source: &str, user: &UserInfo) -> Result<ApplyResult, ApplyResult> {
+    fn apply_document(
+        &mut self,
+        doc: &Document,
+        source: &str,
+        user: &UserInfo,
+    ) -> Result<ApplyResult, ApplyResult> {
         // kubectl fills in the namespace of its context before computing anything.
         let mut manifest = doc.value.clone();
         let obj = match intake::decode(doc, source) {
@@ -319,7 +432,11 @@ impl Cluster {
         let info = obj.info();
         let name = obj.meta().name.clone().unwrap_or_default();
         let namespace = if info.namespaced {
-            let ns = obj.meta().namespace.clone().unwrap_or_else(|| "default".into());
+            let ns = obj
+                .meta()
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "default".into());
             if let Some(meta) = manifest.get_mut("metadata").and_then(Value::as_object_mut) {
                 meta.insert("namespace".into(), Value::String(ns.clone()));
             }
@@ -327,14 +444,28 @@ impl Cluster {
         } else {
             String::new()
         };
-        let shown = format!("{}/{}", info.kubectl_resource(), if name.is_empty() { "" } else { &name });
-        self.trace_kubectl(shown.clone(), format!("apply -f {source}: {} {}", info.kind, name));
+        let shown = format!(
+            "{}/{}",
+            info.kubectl_resource(),
+            if name.is_empty() { "" } else { &name }
+        );
+        self.trace_kubectl(
+            shown.clone(),
+            format!("apply -f {source}: {} {}", info.kind, name),
+        );
         let annotated = kapply::with_last_applied(&manifest);
-        let existing = if name.is_empty() { None } else { self.api.get(info.kind, &namespace, &name) };
+        let existing = if name.is_empty() {
+            None
+        } else {
+            self.api.get(info.kind, &namespace, &name)
+        };
         match existing {
             None => {
-                let obj = Object::from_json(info.kind, annotated).map_err(|e| ApplyResult::err(format!("error: {e}")))?;
-                let outcome = self.api.create(user, obj, self.now, &mut self.rng, "kubectl");
+                let obj = Object::from_json(info.kind, annotated)
+                    .map_err(|e| ApplyResult::err(format!("error: {e}")))?;
+                let outcome = self
+                    .api
+                    .create(user, obj, self.now, &mut self.rng, "kubectl");
                 self.record(&outcome);
                 match outcome.result {
                     Ok(stored) => {
@@ -342,7 +473,11 @@ impl Cluster {
                         let stored_name = stored.meta().name.clone().unwrap_or_default();
                         Ok(ApplyResult::ok(
                             format!("{}/{} created", info.kubectl_resource(), stored_name),
-                            outcome.warnings.iter().map(|w| format!("Warning: {w}")).collect(),
+                            outcome
+                                .warnings
+                                .iter()
+                                .map(|w| format!("Warning: {w}"))
+                                .collect(),
                         ))
                     }
                     Err(e) => Err(ApplyResult::err(e.kubectl_message("creating", source))),
@@ -351,20 +486,33 @@ impl Cluster {
             Some(live) => {
                 let live_json = live.to_json();
                 let original = kapply::last_applied(&live_json);
-                let Some(patch) = kapply::three_way_patch(original.as_ref(), &annotated, &live_json) else {
+                let Some(patch) =
+                    kapply::three_way_patch(original.as_ref(), &annotated, &live_json)
+                else {
                     return Ok(ApplyResult::ok(format!("{shown} unchanged"), Vec::new()));
                 };
                 let merged = kapply::apply_patch(&live_json, &patch);
-                let obj = Object::from_json(info.kind, merged).map_err(|e| ApplyResult::err(format!("error: {e}")))?;
-                let outcome = self.api.update(user, Verb::Patch, obj, self.now, &mut self.rng, "kubectl");
+                let obj = Object::from_json(info.kind, merged)
+                    .map_err(|e| ApplyResult::err(format!("error: {e}")))?;
+                let outcome =
+                    self.api
+                        .update(user, Verb::Patch, obj, self.now, &mut self.rng, "kubectl");
                 self.record(&outcome);
                 match outcome.result {
                     Ok(_) => Ok(ApplyResult::ok(
                         format!("{shown} configured"),
-                        outcome.warnings.iter().map(|w| format!("Warning: {w}")).collect(),
+                        outcome
+                            .warnings
+                            .iter()
+                            .map(|w| format!("Warning: {w}"))
+                            .collect(),
                     )),
-                    Err(e) if e.reason == Reason::Invalid => Err(ApplyResult::err(e.kubectl_message("patching", source))),
-                    Err(e) => Err(ApplyResult::err(patch_error(&e, &patch, info, &namespace, &name, source))),
+                    Err(e) if e.reason == Reason::Invalid => {
+                        Err(ApplyResult::err(e.kubectl_message("patching", source)))
+                    }
+                    Err(e) => Err(ApplyResult::err(patch_error(
+                        &e, &patch, info, &namespace, &name, source,
+                    ))),
                 }
             }
         }
@@ -386,14 +534,30 @@ impl Cluster {
     }
 
     /// `kubectl delete` as a given user.
-    pub fn delete_as(&mut self, resource: &str, namespace: &str, name: &str, user: &UserInfo) -> ApplyResult {
+    pub fn delete_as(
+        &mut self,
+        resource: &str,
+        namespace: &str,
+        name: &str,
+        user: &UserInfo,
+    ) -> ApplyResult {
         let Some(info) = kind_for_resource(resource) else {
-            return ApplyResult::err(format!("error: the server doesn't have a resource type \"{resource}\""));
+            return ApplyResult::err(format!(
+                "error: the server doesn't have a resource type \"{resource}\""
+            ));
         };
-        let outcome = self.api.delete(user, info, namespace, name, None, self.now, "kubectl");
+        let target = Target {
+            info,
+            namespace,
+            name,
+        };
+        let outcome = self.api.delete(user, target, None, self.now, "kubectl");
         self.record(&outcome);
         match outcome.result {
-            Ok(_) => ApplyResult::ok(format!("{} \"{name}\" deleted", info.kubectl_resource()), Vec::new()),
+            Ok(_) => ApplyResult::ok(
+                format!("{} \"{name}\" deleted", info.kubectl_resource()),
+                Vec::new(),
+            ),
             Err(e) => ApplyResult::err(e.kubectl_message("", "")),
         }
     }
@@ -412,9 +576,28 @@ impl Cluster {
         let mut results = Vec::new();
         match task {
             Task::Action(i) => results.extend(self.run_action(i)),
+            Task::Deliver(id) => {
+                self.delivery_scheduled.remove(&id);
+                let events = self.api.store.poll(id);
+                if let Some(&index) = self.watch_owner.get(&id) {
+                    self.run_component(index, |c, ctx| {
+                        for event in &events {
+                            c.on_watch(event, ctx);
+                        }
+                    });
+                }
+            }
+            Task::Timer { component, token } => {
+                self.run_component(component, |c, ctx| c.on_timer(token, ctx))
+            }
         }
+        self.schedule_deliveries();
         let steps = self.trace.since(first).cloned().collect();
-        Some(StepReport { time: self.now, steps, results })
+        Some(StepReport {
+            time: self.now,
+            steps,
+            results,
+        })
     }
 
     /// Runs every item due up to `now + d`, then leaves the clock at `now + d`.
@@ -443,7 +626,10 @@ impl Cluster {
         let Some(action) = self.scenario.actions.get(index).cloned() else {
             return Vec::new();
         };
-        let user = self.scenario_user(action.as_user.as_deref());
+        let user = match self.scenario_user_checked(action.as_user.as_deref()) {
+            Ok(u) => u,
+            Err(unauthorized) => return vec![unauthorized],
+        };
         let namespace = action.namespace.clone().unwrap_or_else(|| "default".into());
         if let Some(text) = &action.apply {
             return self.apply_as(text, "-", &user);
@@ -456,31 +642,205 @@ impl Cluster {
             let unschedulable = action.cordon.is_some();
             return vec![self.set_unschedulable(node, unschedulable, &user)];
         }
+        if let Some(target) = &action.scale {
+            let (resource, name) = target.split_once('/').unwrap_or((target.as_str(), ""));
+            return vec![self.scale(
+                resource,
+                &namespace,
+                name,
+                action.replicas.unwrap_or(0),
+                &user,
+            )];
+        }
+        if action.fail_node.is_some() || action.recover_node.is_some() {
+            return vec![ApplyResult::err(
+                "podflow: failNode/recoverNode need the kubelet and the node lifecycle controller, which this build does not simulate yet".into(),
+            )];
+        }
         Vec::new()
     }
 
+    /// `kubectl scale <resource>/<name> --replicas=N`: `deployment.apps/web scaled`.
+    pub fn scale(
+        &mut self,
+        resource: &str,
+        namespace: &str,
+        name: &str,
+        replicas: i32,
+        user: &UserInfo,
+    ) -> ApplyResult {
+        let Some(info) =
+            kind_for_resource(resource).filter(|i| matches!(i.kind, "Deployment" | "ReplicaSet"))
+        else {
+            return ApplyResult::err(format!(
+                "error: no scaler has been implemented for {{\"\" \"{resource}\"}}"
+            ));
+        };
+        let Some(live) = self.api.get(info.kind, namespace, name) else {
+            return ApplyResult::err(format!(
+                "Error from server (NotFound): {}.{} \"{name}\" not found",
+                info.resource, info.group
+            ));
+        };
+        let mut obj = (*live).clone();
+        match &mut obj {
+            Object::Deployment(d) => {
+                d.spec.get_or_insert_with(Default::default).replicas = Some(replicas)
+            }
+            Object::ReplicaSet(r) => {
+                r.spec.get_or_insert_with(Default::default).replicas = Some(replicas)
+            }
+            _ => {}
+        }
+        let outcome = self
+            .api
+            .update(user, Verb::Patch, obj, self.now, &mut self.rng, "kubectl");
+        self.record(&outcome);
+        match outcome.result {
+            Ok(_) => ApplyResult::ok(
+                format!("{}/{name} scaled", info.kubectl_resource()),
+                Vec::new(),
+            ),
+            Err(e) => ApplyResult::err(e.kubectl_message("", "")),
+        }
+    }
+
     /// `kubectl cordon|uncordon <node>`.
-    pub fn set_unschedulable(&mut self, node: &str, unschedulable: bool, user: &UserInfo) -> ApplyResult {
+    pub fn set_unschedulable(
+        &mut self,
+        node: &str,
+        unschedulable: bool,
+        user: &UserInfo,
+    ) -> ApplyResult {
         let Some(live) = self.api.get("Node", "", node) else {
-            return ApplyResult::err(format!("Error from server (NotFound): nodes \"{node}\" not found"));
+            return ApplyResult::err(format!(
+                "Error from server (NotFound): nodes \"{node}\" not found"
+            ));
         };
         let mut obj = (*live).clone();
         if let Object::Node(n) = &mut obj {
             let spec = n.spec.get_or_insert_with(Default::default);
             if spec.unschedulable.unwrap_or(false) == unschedulable {
-                let verb = if unschedulable { "cordoned" } else { "uncordoned" };
+                let verb = if unschedulable {
+                    "cordoned"
+                } else {
+                    "uncordoned"
+                };
                 return ApplyResult::ok(format!("node/{node} already {verb}"), Vec::new());
             }
             spec.unschedulable = if unschedulable { Some(true) } else { None };
         }
-        let outcome = self.api.update(user, Verb::Patch, obj, self.now, &mut self.rng, "kubectl");
+        let outcome = self
+            .api
+            .update(user, Verb::Patch, obj, self.now, &mut self.rng, "kubectl");
         self.record(&outcome);
         match outcome.result {
             Ok(_) => ApplyResult::ok(
-                format!("node/{node} {}", if unschedulable { "cordoned" } else { "uncordoned" }),
+                format!(
+                    "node/{node} {}",
+                    if unschedulable {
+                        "cordoned"
+                    } else {
+                        "uncordoned"
+                    }
+                ),
                 Vec::new(),
             ),
             Err(e) => ApplyResult::err(e.kubectl_message("", "")),
+        }
+    }
+
+    /// Writes an Event a recorder produced, through the API server as `user` (the recording
+    /// component's identity); see [`Ctx::event`].
+    pub fn write_event(
+        &mut self,
+        write: EventWrite,
+        user: &UserInfo,
+        writer: &str,
+    ) -> Result<Arc<Object>, ApiError> {
+        let mut ctx = Ctx::new(
+            self.now,
+            &mut self.rng,
+            &mut self.api,
+            &mut self.trace,
+            writer,
+            user,
+        );
+        let result = ctx
+            .event(Some(write))
+            .unwrap_or_else(|| Err(ApiError::new(Reason::InternalError, "no event")));
+        self.schedule_deliveries();
+        result
+    }
+
+    /// Starts a component: it lists and watches what it asks for (current objects arrive first,
+    /// as ADDED events) and from then on is driven by deliveries and its timers.
+    pub fn add_component(&mut self, component: Box<dyn Component>) {
+        let index = self.components.len();
+        for filter in component.watches() {
+            if let Ok(id) = self.api.store.watch(filter, Some(0)) {
+                self.watch_owner.insert(id, index);
+            }
+        }
+        self.components.push(component);
+        self.schedule_deliveries();
+    }
+
+    /// Schedules one delivery for every watch that has events waiting.
+    fn schedule_deliveries(&mut self) {
+        for id in self.api.store.take_ready_watches() {
+            if self.watch_owner.contains_key(&id) && self.delivery_scheduled.insert(id) {
+                self.timers
+                    .push(self.now.plus(WATCH_LATENCY), Task::Deliver(id));
+            }
+        }
+    }
+
+    /// Runs one component handler with a fresh context, then schedules what it asked for.
+    fn run_component(&mut self, index: usize, work: impl FnOnce(&mut dyn Component, &mut Ctx<'_>)) {
+        let Some(component) = self.components.get_mut(index) else {
+            return;
+        };
+        let name = component.name().to_string();
+        let user = component.user().clone();
+        let mut ctx = Ctx::new(
+            self.now,
+            &mut self.rng,
+            &mut self.api,
+            &mut self.trace,
+            &name,
+            &user,
+        );
+        work(component.as_mut(), &mut ctx);
+        for (delay, token) in ctx.into_timers() {
+            self.timers.push(
+                self.now.plus(delay),
+                Task::Timer {
+                    component: index,
+                    token,
+                },
+            );
+        }
+    }
+
+    /// The Events written (created or updated) after store revision `cursor`, oldest first, and
+    /// the cursor to ask from next time. A cursor older than the store's change log gives every
+    /// current Event.
+    pub fn events_since(&self, cursor: i64) -> (Vec<Arc<Object>>, i64) {
+        let store = &self.api.store;
+        let latest = store.revision();
+        match store.changes_since(cursor) {
+            Ok(changes) => {
+                let events = changes
+                    .filter(|c| {
+                        c.key.starts_with("/registry/events/")
+                            && c.type_ != crate::store::WatchEventType::Deleted
+                    })
+                    .map(|c| Arc::clone(&c.object))
+                    .collect();
+                (events, latest)
+            }
+            Err(_) => (self.objects(&["Event"]), latest),
         }
     }
 
@@ -504,7 +864,13 @@ impl Cluster {
                 _ => None,
             })
             .collect();
-        Snapshot { time: self.now, seed: self.seed, revision: self.api.store.revision(), nodes, pods }
+        Snapshot {
+            time: self.now,
+            seed: self.seed,
+            revision: self.api.store.revision(),
+            nodes,
+            pods,
+        }
     }
 
     /// Every stored object of the given kinds (all when empty), in key order.
@@ -521,12 +887,18 @@ impl Cluster {
 
 impl Default for Cluster {
     fn default() -> Self {
-        Cluster::new(ClusterConfig { seed: 1, ..Default::default() })
+        Cluster::new(ClusterConfig {
+            seed: 1,
+            ..Default::default()
+        })
     }
 }
 
 fn scenario_spec(doc: &Value) -> Result<ScenarioSpec, String> {
-    let spec = doc.get("spec").cloned().unwrap_or(Value::Object(Default::default()));
+    let spec = doc
+        .get("spec")
+        .cloned()
+        .unwrap_or(Value::Object(Default::default()));
     serde_json::from_value(spec).map_err(|e| format!("Scenario.spec: {e}"))
 }
 
@@ -540,7 +912,11 @@ fn patch_error(
     name: &str,
     source: &str,
 ) -> String {
-    let gv = if info.group.is_empty() { format!("/{}", info.version) } else { format!("{}/{}", info.group, info.version) };
+    let gv = if info.group.is_empty() {
+        format!("/{}", info.version)
+    } else {
+        format!("{}/{}", info.group, info.version)
+    };
     format!(
         "Error from server ({}): error when applying patch:\n{}\nto:\nResource: \"{gv}, Resource={}\", GroupVersionKind: \"{gv}, Kind={}\"\nName: \"{name}\", Namespace: \"{namespace}\"\nfor: \"{source}\": error when patching \"{source}\": {}",
         e.reason.as_str(),

@@ -10,6 +10,8 @@
 //!   store, the timer queue and the flow trace. The CLI and the playground only call it
 //!   ([`Cluster::load`], [`Cluster::apply`], [`Cluster::step`], [`Cluster::run_for`]) and render
 //!   its [`Snapshot`]s.
+//! * [`component`] is how the scheduler, kubelets and controllers live in the cluster: a
+//!   `Component` learns of changes only from store watches and acts only through the API server.
 //! * [`intake`] is kubectl's side: manifest text (YAML, flow-style YAML, JSON, `List`s) into
 //!   documents, then strictly decoded into typed `k8s-openapi` objects with kubectl's and the API
 //!   server's error texts.
@@ -32,6 +34,7 @@
 
 pub mod apiserver;
 pub mod cluster;
+pub mod component;
 pub mod events;
 pub mod intake;
 pub mod kubectl;

@@ -60,14 +60,24 @@ impl PodView {
             .as_ref()
             .map(|t| human_duration(now.since(SimTime::from_k8s_time(t))))
             .unwrap_or_else(|| "<unknown>".into());
-        let gates = pod.spec.as_ref().and_then(|s| s.readiness_gates.as_ref()).filter(|g| !g.is_empty());
+        let gates = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.readiness_gates.as_ref())
+            .filter(|g| !g.is_empty());
         let readiness_gates = match gates {
             None => none(),
             Some(g) => {
-                let conditions = status.and_then(|s| s.conditions.clone()).unwrap_or_default();
+                let conditions = status
+                    .and_then(|s| s.conditions.clone())
+                    .unwrap_or_default();
                 let ready = g
                     .iter()
-                    .filter(|gate| conditions.iter().any(|c| c.type_ == gate.condition_type && c.status == "True"))
+                    .filter(|gate| {
+                        conditions
+                            .iter()
+                            .any(|c| c.type_ == gate.condition_type && c.status == "True")
+                    })
                     .count();
                 format!("{ready}/{}", g.len())
             }
@@ -79,8 +89,16 @@ impl PodView {
             status: cols.status,
             restarts: cols.restarts,
             age,
-            ip: status.and_then(|s| s.pod_ip.clone()).filter(|s| !s.is_empty()).unwrap_or_else(none),
-            node: pod.spec.as_ref().and_then(|s| s.node_name.clone()).filter(|s| !s.is_empty()).unwrap_or_else(none),
+            ip: status
+                .and_then(|s| s.pod_ip.clone())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(none),
+            node: pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.node_name.clone())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(none),
             nominated_node: status
                 .and_then(|s| s.nominated_node_name.clone())
                 .filter(|s| !s.is_empty())

@@ -99,7 +99,11 @@ impl Default for Trace {
 impl Trace {
     /// A trace keeping at most `capacity` most recent steps.
     pub fn with_capacity(capacity: usize) -> Trace {
-        Trace { steps: VecDeque::new(), first_seq: 0, capacity: capacity.max(1) }
+        Trace {
+            steps: VecDeque::new(),
+            first_seq: 0,
+            capacity: capacity.max(1),
+        }
     }
 
     /// Appends a step, dropping the oldest past the capacity.

@@ -1,6 +1,7 @@
 //! Helpers shared by the cross-crate tests: a loopback static file server for the built `dist/`
 //! and a minimal W3C WebDriver client for chromedriver (blocking, std only, loopback only).
 
+pub mod manifests;
 pub mod static_server;
 pub mod webdriver;
 

@@ -50,6 +50,7 @@ pub struct Outcome {
 }
 
 /// The simulated kube-apiserver in front of the store.
+#[derive(Default)]
 pub struct ApiServer {
     /// The etcd behind it.
     pub store: Store,
@@ -59,14 +60,21 @@ pub struct ApiServer {
 
 impl std::fmt::Debug for ApiServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApiServer").field("store", &self.store).finish_non_exhaustive()
+        f.debug_struct("ApiServer")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
     }
 }
 
-impl Default for ApiServer {
-    fn default() -> Self {
-        ApiServer { store: Store::default(), chain: Chain::default() }
-    }
+/// One object named by kind, namespace and name (namespace ignored for cluster-scoped kinds).
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// The kind.
+    pub info: &'static KindInfo,
+    /// The namespace.
+    pub namespace: &'a str,
+    /// The name.
+    pub name: &'a str,
 }
 
 /// Builds trace steps for one request.
@@ -83,7 +91,11 @@ impl Tracer {
         } else {
             format!("{}/{name}", info.kind)
         };
-        Tracer { now, object, steps: Vec::new() }
+        Tracer {
+            now,
+            object,
+            steps: Vec::new(),
+        }
     }
 
     fn step(&mut self, stage: Stage, detail: impl Into<String>) {
@@ -96,8 +108,45 @@ impl Tracer {
         });
     }
 
-    fn fail(self, error: ApiError, warnings: Vec<String>) -> Outcome {
-        Outcome { result: Err(error), warnings, trace: self.steps }
+    fn fail(&mut self, error: ApiError, warnings: Vec<String>) -> Outcome {
+        Outcome {
+            result: Err(error),
+            warnings,
+            trace: std::mem::take(&mut self.steps),
+        }
+    }
+
+    /// The outcome of the storage write that ends a create or an update.
+    fn stored(
+        &mut self,
+        result: Result<Arc<Object>, crate::store::StoreError>,
+        done: &str,
+        key: &str,
+        info: &KindInfo,
+        name: &str,
+        warnings: Vec<String>,
+    ) -> Outcome {
+        match result {
+            Ok(stored) => {
+                self.step(
+                    Stage::Storage,
+                    format!(
+                        "{done} {key} at revision {}",
+                        stored.meta().resource_version.as_deref().unwrap_or("")
+                    ),
+                );
+                Outcome {
+                    result: Ok(stored),
+                    warnings,
+                    trace: std::mem::take(&mut self.steps),
+                }
+            }
+            Err(e) => {
+                let e = e.to_api_error(&resource_name(info), name);
+                self.step(Stage::Storage, format!("refused: {}", e.message));
+                self.fail(e, warnings)
+            }
+        }
     }
 }
 
@@ -124,11 +173,18 @@ impl ApiServer {
     fn authorize(&self, attrs: &Attributes, t: &mut Tracer) -> Result<(), ApiError> {
         t.step(
             Stage::Authentication,
-            format!("authenticated as {} (groups: {})", attrs.user.name, attrs.user.groups.join(", ")),
+            format!(
+                "authenticated as {} (groups: {})",
+                attrs.user.name,
+                attrs.user.groups.join(", ")
+            ),
         );
         match authz::authorize(attrs, &self.lookup()) {
             Ok(decision) => {
-                t.step(Stage::Authorization, format!("RBAC: allowed: {}", decision.reason));
+                t.step(
+                    Stage::Authorization,
+                    format!("RBAC: allowed: {}", decision.reason),
+                );
                 Ok(())
             }
             Err(e) => {
@@ -139,10 +195,26 @@ impl ApiServer {
     }
 
     /// `POST`: creates an object (the namespace must already be set for namespaced kinds).
-    pub fn create(&mut self, user: &UserInfo, mut obj: Object, now: SimTime, rng: &mut SimRng, writer: &str) -> Outcome {
+    pub fn create(
+        &mut self,
+        user: &UserInfo,
+        mut obj: Object,
+        now: SimTime,
+        rng: &mut SimRng,
+        writer: &str,
+    ) -> Outcome {
         let info = obj.info();
-        let namespace = if info.namespaced { obj.meta().namespace.clone().unwrap_or_default() } else { String::new() };
-        let shown_name = obj.meta().name.clone().or_else(|| obj.meta().generate_name.clone()).unwrap_or_default();
+        let namespace = if info.namespaced {
+            obj.meta().namespace.clone().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let shown_name = obj
+            .meta()
+            .name
+            .clone()
+            .or_else(|| obj.meta().generate_name.clone())
+            .unwrap_or_default();
         let mut t = Tracer::new(now, info, &namespace, &shown_name);
         let attrs = Attributes {
             user: user.clone(),
@@ -152,7 +224,12 @@ impl ApiServer {
             namespace: namespace.clone(),
             name: shown_name.clone(),
         };
-        if let Err(e) = self.authorize(&attrs, &mut t) {
+        // A create is a POST to the collection: RBAC sees no name.
+        let authz_attrs = Attributes {
+            name: String::new(),
+            ..attrs.clone()
+        };
+        if let Err(e) = self.authorize(&authz_attrs, &mut t) {
             return t.fail(e, Vec::new());
         }
         if let Err(e) = defaults::set_defaults(&mut obj) {
@@ -162,57 +239,58 @@ impl ApiServer {
         t.step(Stage::Defaulting, "scheme defaults applied");
         let lookup_store = &self.store;
         let lookup = StoreLookup(lookup_store);
-        let mut ctx = RequestContext { now, rng, lookup: &lookup };
-        let report = match self.chain.admit(&attrs, &mut obj, None, &mut ctx) {
-            Ok(r) => r,
-            Err(rejection) => {
-                trace_admission(&mut t, &rejection.report);
-                return t.fail(rejection.error, rejection.report.warnings);
-            }
+        let mut ctx = RequestContext {
+            now,
+            rng,
+            lookup: &lookup,
         };
-        trace_admission(&mut t, &report);
+        let report = match admit(&self.chain, &mut t, &attrs, &mut obj, None, &mut ctx) {
+            Ok(r) => r,
+            Err(outcome) => return *outcome,
+        };
         if obj.meta().name.as_deref().unwrap_or("").is_empty() {
             if let Some(base) = obj.meta().generate_name.clone().filter(|b| !b.is_empty()) {
                 let name = prepare::generate_name(&base, ctx.rng);
-                t.step(Stage::Prepare, format!("generated name {name} from generateName {base}"));
+                t.step(
+                    Stage::Prepare,
+                    format!("generated name {name} from generateName {base}"),
+                );
                 obj.meta_mut().name = Some(name);
             }
         }
         for change in prepare::prepare_for_create(&mut obj, &mut ctx) {
             t.step(Stage::Prepare, change);
         }
+        if let Object::Job(job) = &mut obj {
+            // The Job strategy generates the selector and the controller-uid labels.
+            let uid = job.metadata.uid.clone().unwrap_or_default();
+            validation::workloads::generate_job_selector(job, &uid);
+            t.step(
+                Stage::Prepare,
+                "generated spec.selector batch.kubernetes.io/controller-uid",
+            );
+        }
         let name = obj.meta().name.clone().unwrap_or_default();
         let errors = validation::validate_create(&obj);
-        if !errors.is_empty() {
-            let e = ApiError::invalid(&info.qualified_kind(), &name, errors);
-            t.step(Stage::Validation, format!("invalid: {}", e.message));
-            return t.fail(e, report.warnings);
-        }
-        t.step(Stage::Validation, "valid");
-        let report = match self.chain.validate(&attrs, &obj, None, &ctx, report) {
+        let report = match validate(
+            &self.chain,
+            &mut t,
+            &attrs,
+            &obj,
+            None,
+            &ctx,
+            report,
+            errors,
+        ) {
             Ok(r) => r,
-            Err(rejection) => {
-                trace_admission_from(&mut t, &rejection.report, crate::apiserver::admission::Phase::Validating);
-                return t.fail(rejection.error, rejection.report.warnings);
-            }
+            Err(outcome) => return *outcome,
         };
-        trace_admission_from(&mut t, &report, crate::apiserver::admission::Phase::Validating);
         let key = info.key(Some(&namespace), &name);
-        match self.store.create(&key, obj, writer) {
-            Ok(stored) => {
-                t.step(
-                    Stage::Storage,
-                    format!("created {key} at revision {}", stored.meta().resource_version.as_deref().unwrap_or("")),
-                );
-                self.write_quota_usage(&report.quota_usage, &mut t);
-                Outcome { result: Ok(stored), warnings: report.warnings, trace: t.steps }
-            }
-            Err(e) => {
-                let e = e.to_api_error(&resource_name(info), &name);
-                t.step(Stage::Storage, format!("refused: {}", e.message));
-                t.fail(e, report.warnings)
-            }
+        let result = self.store.create(&key, obj, writer);
+        if result.is_ok() {
+            self.write_quota_usage(&report.quota_usage, &mut t);
         }
+        t.stored(result, "created", &key, info, &name, report.warnings)
     }
 
     /// `PUT`/`PATCH` of a whole object (`verb` says which for RBAC): the stored object's
@@ -227,7 +305,11 @@ impl ApiServer {
         writer: &str,
     ) -> Outcome {
         let info = obj.info();
-        let namespace = if info.namespaced { obj.meta().namespace.clone().unwrap_or_default() } else { String::new() };
+        let namespace = if info.namespaced {
+            obj.meta().namespace.clone().unwrap_or_default()
+        } else {
+            String::new()
+        };
         let name = obj.meta().name.clone().unwrap_or_default();
         let mut t = Tracer::new(now, info, &namespace, &name);
         let attrs = Attributes {
@@ -251,46 +333,184 @@ impl ApiServer {
         t.step(Stage::Defaulting, "scheme defaults applied");
         keep_identity(&mut obj, &old);
         let lookup = StoreLookup(&self.store);
-        let mut ctx = RequestContext { now, rng, lookup: &lookup };
-        let report = match self.chain.admit(&attrs, &mut obj, Some(&old), &mut ctx) {
-            Ok(r) => r,
-            Err(rejection) => {
-                trace_admission(&mut t, &rejection.report);
-                return t.fail(rejection.error, rejection.report.warnings);
-            }
+        let mut ctx = RequestContext {
+            now,
+            rng,
+            lookup: &lookup,
         };
-        trace_admission(&mut t, &report);
+        let report = match admit(&self.chain, &mut t, &attrs, &mut obj, Some(&old), &mut ctx) {
+            Ok(r) => r,
+            Err(outcome) => return *outcome,
+        };
         let errors = validation::validate_update(&obj, &old);
-        if !errors.is_empty() {
-            let e = ApiError::invalid(&info.qualified_kind(), &name, errors);
-            t.step(Stage::Validation, format!("invalid: {}", e.message));
-            return t.fail(e, report.warnings);
-        }
-        t.step(Stage::Validation, "valid");
-        let report = match self.chain.validate(&attrs, &obj, Some(&old), &ctx, report) {
+        let report = match validate(
+            &self.chain,
+            &mut t,
+            &attrs,
+            &obj,
+            Some(&old),
+            &ctx,
+            report,
+            errors,
+        ) {
             Ok(r) => r,
-            Err(rejection) => {
-                trace_admission_from(&mut t, &rejection.report, crate::apiserver::admission::Phase::Validating);
-                return t.fail(rejection.error, rejection.report.warnings);
-            }
+            Err(outcome) => return *outcome,
         };
-        trace_admission_from(&mut t, &report, crate::apiserver::admission::Phase::Validating);
         bump_generation(&mut obj, &old);
         let expected = obj.meta().resource_version.clone();
-        match self.store.update(&key, obj, expected.as_deref(), writer) {
+        let result = self.store.update(&key, obj, expected.as_deref(), writer);
+        if result.is_ok() {
+            self.write_quota_usage(&report.quota_usage, &mut t);
+        }
+        t.stored(result, "updated", &key, info, &name, report.warnings)
+    }
+
+    /// `PUT …/status`: replaces only the status of the stored object (optimistic concurrency on
+    /// the given resourceVersion, if any).
+    pub fn update_status(
+        &mut self,
+        user: &UserInfo,
+        obj: Object,
+        now: SimTime,
+        writer: &str,
+    ) -> Outcome {
+        let info = obj.info();
+        let namespace = if info.namespaced {
+            obj.meta().namespace.clone().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let name = obj.meta().name.clone().unwrap_or_default();
+        let mut t = Tracer::new(now, info, &namespace, &name);
+        let attrs = Attributes {
+            user: user.clone(),
+            verb: Verb::Update,
+            kind: info,
+            subresource: Some("status".into()),
+            namespace: namespace.clone(),
+            name: name.clone(),
+        };
+        if let Err(e) = self.authorize(&attrs, &mut t) {
+            return t.fail(e, Vec::new());
+        }
+        let key = info.key(Some(&namespace), &name);
+        let Some(old) = self.store.get(&key).cloned() else {
+            return t.fail(ApiError::not_found(&resource_name(info), &name), Vec::new());
+        };
+        let expected = obj.meta().resource_version.clone();
+        let mut merged = (*old).clone();
+        copy_status(&mut merged, obj);
+        match self.store.update(&key, merged, expected.as_deref(), writer) {
             Ok(stored) => {
                 t.step(
                     Stage::Storage,
-                    format!("updated {key} at revision {}", stored.meta().resource_version.as_deref().unwrap_or("")),
+                    format!(
+                        "updated {key} status at revision {}",
+                        stored.meta().resource_version.as_deref().unwrap_or("")
+                    ),
                 );
-                self.write_quota_usage(&report.quota_usage, &mut t);
-                Outcome { result: Ok(stored), warnings: report.warnings, trace: t.steps }
+                Outcome {
+                    result: Ok(stored),
+                    warnings: Vec::new(),
+                    trace: t.steps,
+                }
             }
-            Err(e) => {
-                let e = e.to_api_error(&resource_name(info), &name);
-                t.step(Stage::Storage, format!("refused: {}", e.message));
-                t.fail(e, report.warnings)
+            Err(e) => t.fail(e.to_api_error(&resource_name(info), &name), Vec::new()),
+        }
+    }
+
+    /// `POST …/pods/<name>/binding`: sets `spec.nodeName` and the PodScheduled=True condition,
+    /// as the pod registry's binding storage does.
+    pub fn bind(
+        &mut self,
+        user: &UserInfo,
+        namespace: &str,
+        pod: &str,
+        node: &str,
+        now: SimTime,
+        writer: &str,
+    ) -> Outcome {
+        let Some(info) = kind_info("Pod") else {
+            return Outcome {
+                result: Err(ApiError::new(Reason::InternalError, "no pods")),
+                warnings: Vec::new(),
+                trace: Vec::new(),
+            };
+        };
+        let mut t = Tracer::new(now, info, namespace, pod);
+        let attrs = Attributes {
+            user: user.clone(),
+            verb: Verb::Create,
+            kind: info,
+            subresource: Some("binding".into()),
+            namespace: namespace.to_string(),
+            name: pod.to_string(),
+        };
+        if let Err(e) = self.authorize(&attrs, &mut t) {
+            return t.fail(e, Vec::new());
+        }
+        let key = info.key(Some(namespace), pod);
+        let Some(old) = self.store.get(&key).cloned() else {
+            return t.fail(ApiError::not_found("pods", pod), Vec::new());
+        };
+        let Object::Pod(mut p) = (*old).clone() else {
+            return t.fail(ApiError::not_found("pods", pod), Vec::new());
+        };
+        if p.metadata.deletion_timestamp.is_some() {
+            return t.fail(
+                ApiError::conflict(
+                    "pods/binding",
+                    pod,
+                    &format!("pod {pod} is being deleted, cannot be assigned to a host"),
+                ),
+                Vec::new(),
+            );
+        }
+        if let Some(current) = p
+            .spec
+            .as_ref()
+            .and_then(|s| s.node_name.clone())
+            .filter(|n| !n.is_empty())
+        {
+            return t.fail(
+                ApiError::conflict(
+                    "pods/binding",
+                    pod,
+                    &format!("pod {pod} is already assigned to node \"{current}\""),
+                ),
+                Vec::new(),
+            );
+        }
+        p.spec.get_or_insert_with(Default::default).node_name = Some(node.to_string());
+        let status = p.status.get_or_insert_with(Default::default);
+        let conditions = status.conditions.get_or_insert_with(Vec::new);
+        conditions.retain(|c| c.type_ != "PodScheduled");
+        conditions.push(k8s_openapi::api::core::v1::PodCondition {
+            type_: "PodScheduled".into(),
+            status: "True".into(),
+            last_transition_time: Some(now.to_k8s_time()),
+            ..Default::default()
+        });
+        match self.store.update(&key, Object::Pod(p), None, writer) {
+            Ok(stored) => {
+                t.step(
+                    Stage::Binding,
+                    format!("bound to {node}: spec.nodeName set, PodScheduled=True"),
+                );
+                t.step(
+                    Stage::Storage,
+                    format!(
+                        "updated {key} at revision {}",
+                        stored.meta().resource_version.as_deref().unwrap_or("")
+                    ),
+                );
+                Outcome {
+                    result: Ok(stored),
+                    warnings: Vec::new(),
+                    trace: t.steps,
+                }
             }
+            Err(e) => t.fail(e.to_api_error("pods", pod), Vec::new()),
         }
     }
 
@@ -299,13 +519,16 @@ impl ApiServer {
     pub fn delete(
         &mut self,
         user: &UserInfo,
-        info: &'static KindInfo,
-        namespace: &str,
-        name: &str,
+        target: Target<'_>,
         grace_seconds: Option<i64>,
         now: SimTime,
         writer: &str,
     ) -> Outcome {
+        let Target {
+            info,
+            namespace,
+            name,
+        } = target;
         let namespace = if info.namespaced { namespace } else { "" };
         let mut t = Tracer::new(now, info, namespace, name);
         let attrs = Attributes {
@@ -325,27 +548,55 @@ impl ApiServer {
         };
         if info.kind == "Namespace" && matches!(name, "default" | "kube-system" | "kube-public") {
             let e = ApiError::forbidden("namespaces", name, "this namespace may not be deleted");
-            t.step(Stage::MutatingAdmission, format!("NamespaceLifecycle: {}", e.message));
+            t.step(
+                Stage::MutatingAdmission,
+                format!("NamespaceLifecycle: {}", e.message),
+            );
             return t.fail(e, Vec::new());
         }
         if let Object::Pod(pod) = &*old {
             let grace = grace_seconds
-                .or_else(|| pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds))
+                .or_else(|| {
+                    pod.spec
+                        .as_ref()
+                        .and_then(|s| s.termination_grace_period_seconds)
+                })
                 .unwrap_or(30);
-            let bound = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()).is_some_and(|n| !n.is_empty());
-            let terminal = matches!(pod.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Succeeded" | "Failed"));
+            let bound = pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.node_name.as_deref())
+                .is_some_and(|n| !n.is_empty());
+            let terminal = matches!(
+                pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+                Some("Succeeded" | "Failed")
+            );
             if bound && !terminal && grace > 0 {
                 if pod.metadata.deletion_timestamp.is_some() {
-                    return Outcome { result: Ok(old), warnings: Vec::new(), trace: t.steps };
+                    return Outcome {
+                        result: Ok(old),
+                        warnings: Vec::new(),
+                        trace: t.steps,
+                    };
                 }
                 let mut marked = (*old).clone();
                 let meta = marked.meta_mut();
-                meta.deletion_timestamp = Some(now.plus(crate::sim::SimDuration::secs(grace as u64)).to_k8s_time());
+                meta.deletion_timestamp = Some(
+                    now.plus(crate::sim::SimDuration::secs(grace as u64))
+                        .to_k8s_time(),
+                );
                 meta.deletion_grace_period_seconds = Some(grace);
                 return match self.store.update(&key, marked, None, writer) {
                     Ok(stored) => {
-                        t.step(Stage::Storage, format!("marked {key} for graceful deletion ({grace}s)"));
-                        Outcome { result: Ok(stored), warnings: Vec::new(), trace: t.steps }
+                        t.step(
+                            Stage::Storage,
+                            format!("marked {key} for graceful deletion ({grace}s)"),
+                        );
+                        Outcome {
+                            result: Ok(stored),
+                            warnings: Vec::new(),
+                            trace: t.steps,
+                        }
                     }
                     Err(e) => t.fail(e.to_api_error(&resource_name(info), name), Vec::new()),
                 };
@@ -354,7 +605,11 @@ impl ApiServer {
         match self.store.delete(&key, None, writer) {
             Ok(gone) => {
                 t.step(Stage::Storage, format!("deleted {key}"));
-                Outcome { result: Ok(gone), warnings: Vec::new(), trace: t.steps }
+                Outcome {
+                    result: Ok(gone),
+                    warnings: Vec::new(),
+                    trace: t.steps,
+                }
             }
             Err(e) => t.fail(e.to_api_error(&resource_name(info), name), Vec::new()),
         }
@@ -362,11 +617,20 @@ impl ApiServer {
 
     /// Writes a system object directly (bootstrap objects a fresh cluster already has): no
     /// admission, but defaults, identity and validation as for any create.
-    pub fn bootstrap(&mut self, mut obj: Object, now: SimTime, rng: &mut SimRng) -> Result<Arc<Object>, ApiError> {
+    pub fn bootstrap(
+        &mut self,
+        mut obj: Object,
+        now: SimTime,
+        rng: &mut SimRng,
+    ) -> Result<Arc<Object>, ApiError> {
         defaults::set_defaults(&mut obj)?;
         let info = obj.info();
         let lookup = StoreLookup(&self.store);
-        let mut ctx = RequestContext { now, rng, lookup: &lookup };
+        let mut ctx = RequestContext {
+            now,
+            rng,
+            lookup: &lookup,
+        };
         prepare::prepare_for_create(&mut obj, &mut ctx);
         let namespace = obj.meta().namespace.clone().unwrap_or_default();
         let name = obj.meta().name.clone().unwrap_or_default();
@@ -376,11 +640,17 @@ impl ApiServer {
             .map_err(|e| e.to_api_error(&resource_name(info), &name))
     }
 
-    fn write_quota_usage(&mut self, usages: &[crate::apiserver::admission::QuotaUsage], t: &mut Tracer) {
+    fn write_quota_usage(
+        &mut self,
+        usages: &[crate::apiserver::admission::QuotaUsage],
+        t: &mut Tracer,
+    ) {
         for usage in usages {
-            let key = kind_info("ResourceQuota").map(|i| i.key(Some(&usage.namespace), &usage.name));
+            let key =
+                kind_info("ResourceQuota").map(|i| i.key(Some(&usage.namespace), &usage.name));
             let Some(key) = key else { continue };
-            let Some(Object::ResourceQuota(quota)) = self.store.get(&key).map(|o| (**o).clone()) else {
+            let Some(Object::ResourceQuota(quota)) = self.store.get(&key).map(|o| (**o).clone())
+            else {
                 continue;
             };
             let mut quota = quota;
@@ -390,11 +660,23 @@ impl ApiServer {
                 usage
                     .used
                     .iter()
-                    .map(|(k, v)| (k.clone(), k8s_openapi::apimachinery::pkg::api::resource::Quantity(v.to_string())))
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            k8s_openapi::apimachinery::pkg::api::resource::Quantity(v.to_string()),
+                        )
+                    })
                     .collect(),
             );
-            if self.store.update(&key, Object::ResourceQuota(quota), None, "kube-apiserver").is_ok() {
-                t.step(Stage::Storage, format!("ResourceQuota {} status.used updated", usage.name));
+            if self
+                .store
+                .update(&key, Object::ResourceQuota(quota), None, "kube-apiserver")
+                .is_ok()
+            {
+                t.step(
+                    Stage::Storage,
+                    format!("ResourceQuota {} status.used updated", usage.name),
+                );
             }
         }
     }
@@ -428,6 +710,23 @@ fn keep_identity(obj: &mut Object, old: &Object) {
     }
 }
 
+/// Puts `from`'s status into `into` (same kind), leaving everything else as stored.
+fn copy_status(into: &mut Object, from: Object) {
+    match (into, from) {
+        (Object::Pod(n), Object::Pod(o)) => n.status = o.status,
+        (Object::Node(n), Object::Node(o)) => n.status = o.status,
+        (Object::Deployment(n), Object::Deployment(o)) => n.status = o.status,
+        (Object::ReplicaSet(n), Object::ReplicaSet(o)) => n.status = o.status,
+        (Object::DaemonSet(n), Object::DaemonSet(o)) => n.status = o.status,
+        (Object::Job(n), Object::Job(o)) => n.status = o.status,
+        (Object::Namespace(n), Object::Namespace(o)) => n.status = o.status,
+        (Object::Service(n), Object::Service(o)) => n.status = o.status,
+        (Object::ResourceQuota(n), Object::ResourceQuota(o)) => n.status = o.status,
+        (Object::PersistentVolumeClaim(n), Object::PersistentVolumeClaim(o)) => n.status = o.status,
+        _ => {}
+    }
+}
+
 /// Workloads bump `metadata.generation` when their spec changes.
 fn bump_generation(obj: &mut Object, old: &Object) {
     let changed = match (&*obj, old) {
@@ -444,11 +743,69 @@ fn bump_generation(obj: &mut Object, old: &Object) {
     }
 }
 
+/// Mutating admission, traced; a refusal becomes the request's outcome.
+fn admit(
+    chain: &Chain,
+    t: &mut Tracer,
+    attrs: &Attributes,
+    obj: &mut Object,
+    old: Option<&Object>,
+    ctx: &mut RequestContext<'_>,
+) -> Result<crate::apiserver::admission::Report, Box<Outcome>> {
+    match chain.admit(attrs, obj, old, ctx) {
+        Ok(report) => {
+            trace_admission(t, &report);
+            Ok(report)
+        }
+        Err(rejection) => {
+            trace_admission(t, &rejection.report);
+            Err(Box::new(t.fail(rejection.error, rejection.report.warnings)))
+        }
+    }
+}
+
+/// Field validation (its errors are given), then validating admission, traced; a refusal
+/// becomes the request's outcome.
+#[allow(clippy::too_many_arguments)]
+fn validate(
+    chain: &Chain,
+    t: &mut Tracer,
+    attrs: &Attributes,
+    obj: &Object,
+    old: Option<&Object>,
+    ctx: &RequestContext<'_>,
+    report: crate::apiserver::admission::Report,
+    errors: Vec<crate::apiserver::FieldError>,
+) -> Result<crate::apiserver::admission::Report, Box<Outcome>> {
+    use crate::apiserver::admission::Phase;
+    if !errors.is_empty() {
+        let name = obj.meta().name.clone().unwrap_or_default();
+        let e = ApiError::invalid(&obj.info().qualified_kind(), &name, errors);
+        t.step(Stage::Validation, format!("invalid: {}", e.message));
+        return Err(Box::new(t.fail(e, report.warnings)));
+    }
+    t.step(Stage::Validation, "valid");
+    match chain.validate(attrs, obj, old, ctx, report) {
+        Ok(report) => {
+            trace_admission_from(t, &report, Phase::Validating);
+            Ok(report)
+        }
+        Err(rejection) => {
+            trace_admission_from(t, &rejection.report, Phase::Validating);
+            Err(Box::new(t.fail(rejection.error, rejection.report.warnings)))
+        }
+    }
+}
+
 fn trace_admission(t: &mut Tracer, report: &crate::apiserver::admission::Report) {
     trace_admission_from(t, report, crate::apiserver::admission::Phase::Mutating);
 }
 
-fn trace_admission_from(t: &mut Tracer, report: &crate::apiserver::admission::Report, phase: crate::apiserver::admission::Phase) {
+fn trace_admission_from(
+    t: &mut Tracer,
+    report: &crate::apiserver::admission::Report,
+    phase: crate::apiserver::admission::Phase,
+) {
     use crate::apiserver::admission::Phase;
     for step in report.steps.iter().filter(|s| s.phase == phase) {
         let stage = match step.phase {
@@ -460,7 +817,10 @@ fn trace_admission_from(t: &mut Tracer, report: &crate::apiserver::admission::Re
         } else if step.changes.is_empty() {
             t.step(stage, format!("{}: no changes", step.plugin));
         } else {
-            t.step(stage, format!("{}: {}", step.plugin, step.changes.join("; ")));
+            t.step(
+                stage,
+                format!("{}: {}", step.plugin, step.changes.join("; ")),
+            );
         }
         for w in &step.warnings {
             t.step(stage, format!("{}: warning: {w}", step.plugin));

@@ -12,8 +12,14 @@ pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration
 /// The merge key of a list field in the Kubernetes API types (`patchMergeKey`), if any.
 fn merge_key(field: &str) -> Option<&'static str> {
     Some(match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "volumes" | "env" | "imagePullSecrets"
-        | "resourceClaims" | "schedulingGates" => "name",
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "volumes"
+        | "env"
+        | "imagePullSecrets"
+        | "resourceClaims"
+        | "schedulingGates" => "name",
         "ports" => "containerPort",
         "volumeMounts" => "mountPath",
         "volumeDevices" => "devicePath",
@@ -30,7 +36,9 @@ fn merge_key(field: &str) -> Option<&'static str> {
 pub fn with_last_applied(manifest: &Value) -> Value {
     let mut original = manifest.clone();
     if let Some(meta) = original.get_mut("metadata").and_then(Value::as_object_mut) {
-        let annotations = meta.entry("annotations").or_insert_with(|| Value::Object(Map::new()));
+        let annotations = meta
+            .entry("annotations")
+            .or_insert_with(|| Value::Object(Map::new()));
         if let Some(a) = annotations.as_object_mut() {
             a.remove(LAST_APPLIED);
         }
@@ -38,7 +46,9 @@ pub fn with_last_applied(manifest: &Value) -> Value {
     let text = format!("{}\n", sorted(&original));
     let mut out = manifest.clone();
     if let Some(meta) = out.get_mut("metadata").and_then(Value::as_object_mut) {
-        let annotations = meta.entry("annotations").or_insert_with(|| Value::Object(Map::new()));
+        let annotations = meta
+            .entry("annotations")
+            .or_insert_with(|| Value::Object(Map::new()));
         if let Some(a) = annotations.as_object_mut() {
             a.insert(LAST_APPLIED.to_string(), Value::String(text));
         }
@@ -65,7 +75,11 @@ fn sorted(v: &Value) -> String {
 
 /// The last applied manifest recorded on a live object, if any.
 pub fn last_applied(live: &Value) -> Option<Value> {
-    let text = live.get("metadata")?.get("annotations")?.get(LAST_APPLIED)?.as_str()?;
+    let text = live
+        .get("metadata")?
+        .get("annotations")?
+        .get(LAST_APPLIED)?
+        .as_str()?;
     serde_json::from_str(text).ok()
 }
 
@@ -104,12 +118,13 @@ fn diff_changes(live: &Value, modified: &Value, field: &str) -> Option<Value> {
         (Value::Array(l), Value::Array(m)) => {
             let key = merge_key(field);
             let changed = match key {
-                Some(key) if m.iter().all(|e| e.get(key).is_some()) => m.iter().any(|me| {
-                    match l.iter().find(|le| le.get(key) == me.get(key)) {
-                        None => true,
-                        Some(le) => diff_changes(le, me, "").is_some(),
-                    }
-                }),
+                Some(key) if m.iter().all(|e| e.get(key).is_some()) => {
+                    m.iter()
+                        .any(|me| match l.iter().find(|le| le.get(key) == me.get(key)) {
+                            None => true,
+                            Some(le) => diff_changes(le, me, "").is_some(),
+                        })
+                }
                 _ => l != m,
             };
             changed.then(|| modified.clone())
@@ -195,9 +210,9 @@ fn merge(live: &Value, patch: &Value, field: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
-    use serde_json::json;
 
     fn pod(image: &str) -> Value {
         json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "nginx", "namespace": "default"},
@@ -235,7 +250,10 @@ mod tests {
         let patch = three_way_patch(last_applied(&live).as_ref(), &modified, &live).unwrap();
         let merged = apply_patch(&live, &patch);
         assert_eq!(merged["spec"]["containers"][0]["image"], "nginx:1.16.1");
-        assert_eq!(merged["spec"]["containers"][0]["imagePullPolicy"], "IfNotPresent");
+        assert_eq!(
+            merged["spec"]["containers"][0]["imagePullPolicy"],
+            "IfNotPresent"
+        );
     }
 
     #[test]

@@ -31,9 +31,20 @@ pub fn pods(pods: &[PodView], all_namespaces: bool, wide: bool) -> Option<String
         if all_namespaces {
             row.push(p.namespace.clone());
         }
-        row.extend([p.name.clone(), p.ready.clone(), p.status.clone(), p.restarts.clone(), p.age.clone()]);
+        row.extend([
+            p.name.clone(),
+            p.ready.clone(),
+            p.status.clone(),
+            p.restarts.clone(),
+            p.age.clone(),
+        ]);
         if wide {
-            row.extend([p.ip.clone(), p.node.clone(), p.nominated_node.clone(), p.readiness_gates.clone()]);
+            row.extend([
+                p.ip.clone(),
+                p.node.clone(),
+                p.nominated_node.clone(),
+                p.readiness_gates.clone(),
+            ]);
         }
         t.push(row);
     }
@@ -67,19 +78,33 @@ pub fn nodes(nodes: &[Arc<Object>], now: SimTime) -> Option<String> {
     for o in nodes {
         if let Object::Node(n) = &**o {
             let view = NodeView::from_node(n);
-            t.push(vec![view.name, view.status, node_roles(n), age(n.metadata.creation_timestamp.as_ref(), now), view.version]);
+            t.push(vec![
+                view.name,
+                view.status,
+                node_roles(n),
+                age(n.metadata.creation_timestamp.as_ref(), now),
+                view.version,
+            ]);
         }
     }
     (!t.rows.is_empty()).then(|| t.render())
 }
 
 fn age(t: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>, now: SimTime) -> String {
-    t.map(|t| human_duration(now.since(SimTime::from_k8s_time(t)))).unwrap_or_else(|| "<unknown>".into())
+    t.map(|t| human_duration(now.since(SimTime::from_k8s_time(t))))
+        .unwrap_or_else(|| "<unknown>".into())
 }
 
 /// `kubectl get deployments -A`.
 pub fn deployments(objects: &[Arc<Object>], now: SimTime) -> Option<String> {
-    let mut t = Table::new(&["NAMESPACE", "NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]);
+    let mut t = Table::new(&[
+        "NAMESPACE",
+        "NAME",
+        "READY",
+        "UP-TO-DATE",
+        "AVAILABLE",
+        "AGE",
+    ]);
     for o in objects {
         if let Object::Deployment(d) = &**o {
             let desired = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(0);
@@ -106,7 +131,11 @@ pub fn replica_sets(objects: &[Arc<Object>], now: SimTime) -> Option<String> {
             t.push(vec![
                 r.metadata.namespace.clone().unwrap_or_default(),
                 r.metadata.name.clone().unwrap_or_default(),
-                r.spec.as_ref().and_then(|s| s.replicas).unwrap_or(0).to_string(),
+                r.spec
+                    .as_ref()
+                    .and_then(|s| s.replicas)
+                    .unwrap_or(0)
+                    .to_string(),
                 status.replicas.to_string(),
                 status.ready_replicas.unwrap_or(0).to_string(),
                 age(r.metadata.creation_timestamp.as_ref(), now),
@@ -118,15 +147,21 @@ pub fn replica_sets(objects: &[Arc<Object>], now: SimTime) -> Option<String> {
 
 /// When an event last happened: series, then lastTimestamp, then eventTime.
 pub fn event_last_seen(e: &Event) -> Option<SimTime> {
-    if let Some(t) = e.series.as_ref().and_then(|s| s.last_observed_time.as_ref()) {
-        return Some(SimTime((t.0.as_millisecond() - crate::sim::clock::EPOCH_UNIX_SECONDS * 1000).max(0) as u64));
+    if let Some(t) = e
+        .series
+        .as_ref()
+        .and_then(|s| s.last_observed_time.as_ref())
+    {
+        return Some(SimTime(
+            (t.0.as_millisecond() - crate::sim::clock::EPOCH_UNIX_SECONDS * 1000).max(0) as u64,
+        ));
     }
     if let Some(t) = &e.last_timestamp {
         return Some(SimTime::from_k8s_time(t));
     }
-    e.event_time
-        .as_ref()
-        .map(|t| SimTime((t.0.as_millisecond() - crate::sim::clock::EPOCH_UNIX_SECONDS * 1000).max(0) as u64))
+    e.event_time.as_ref().map(|t| {
+        SimTime((t.0.as_millisecond() - crate::sim::clock::EPOCH_UNIX_SECONDS * 1000).max(0) as u64)
+    })
 }
 
 /// `kubectl get events -A --sort-by=.lastTimestamp`.
@@ -142,16 +177,29 @@ pub fn events(objects: &[Arc<Object>], now: SimTime) -> Option<String> {
         return None;
     }
     events.sort_by_key(|e| e.last_timestamp.as_ref().map(SimTime::from_k8s_time));
-    let mut t = Table::new(&["NAMESPACE", "LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
+    let mut t = Table::new(&[
+        "NAMESPACE",
+        "LAST SEEN",
+        "TYPE",
+        "REASON",
+        "OBJECT",
+        "MESSAGE",
+    ]);
     for e in events {
         let object = format!(
             "{}/{}",
-            e.involved_object.kind.clone().unwrap_or_default().to_ascii_lowercase(),
+            e.involved_object
+                .kind
+                .clone()
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
             e.involved_object.name.clone().unwrap_or_default()
         );
         t.push(vec![
             e.metadata.namespace.clone().unwrap_or_default(),
-            event_last_seen(e).map(|t| human_duration(now.since(t))).unwrap_or_else(|| "<unknown>".into()),
+            event_last_seen(e)
+                .map(|t| human_duration(now.since(t)))
+                .unwrap_or_else(|| "<unknown>".into()),
             e.type_.clone().unwrap_or_default(),
             e.reason.clone().unwrap_or_default(),
             object,

@@ -29,12 +29,17 @@ fn is_sidecar(pod: &Pod, name: &str) -> bool {
 pub fn pod_columns(pod: &Pod, now: SimTime) -> PodColumns {
     let spec = pod.spec.clone().unwrap_or_default();
     let status = pod.status.clone().unwrap_or_default();
-    let init_statuses: Vec<ContainerStatus> = status.init_container_statuses.clone().unwrap_or_default();
+    let init_statuses: Vec<ContainerStatus> =
+        status.init_container_statuses.clone().unwrap_or_default();
     let statuses: Vec<ContainerStatus> = status.container_statuses.clone().unwrap_or_default();
     let sidecars = spec
         .init_containers
         .as_ref()
-        .map(|ics| ics.iter().filter(|c| c.restart_policy.as_deref() == Some("Always")).count())
+        .map(|ics| {
+            ics.iter()
+                .filter(|c| c.restart_policy.as_deref() == Some("Always"))
+                .count()
+        })
         .unwrap_or(0);
     let total = spec.containers.len() + sidecars;
     let mut ready = 0;
@@ -42,7 +47,12 @@ pub fn pod_columns(pod: &Pod, now: SimTime) -> PodColumns {
     let mut last_restart: Option<SimTime> = None;
     let mut note_restart = |cs: &ContainerStatus, restarts: &mut i32| {
         *restarts += cs.restart_count;
-        if let Some(t) = cs.last_state.as_ref().and_then(|s| s.terminated.as_ref()).and_then(|t| t.finished_at.as_ref()) {
+        if let Some(t) = cs
+            .last_state
+            .as_ref()
+            .and_then(|s| s.terminated.as_ref())
+            .and_then(|t| t.finished_at.as_ref())
+        {
             let t = SimTime::from_k8s_time(t);
             if last_restart.is_none_or(|l| t > l) {
                 last_restart = Some(t);
@@ -55,7 +65,10 @@ pub fn pod_columns(pod: &Pod, now: SimTime) -> PodColumns {
         reason = r;
     }
     let conditions = status.conditions.clone().unwrap_or_default();
-    if conditions.iter().any(|c| c.type_ == "PodScheduled" && c.reason.as_deref() == Some("SchedulingGated")) {
+    if conditions
+        .iter()
+        .any(|c| c.type_ == "PodScheduled" && c.reason.as_deref() == Some("SchedulingGated"))
+    {
         reason = "SchedulingGated".into();
     }
 
@@ -79,10 +92,17 @@ pub fn pod_columns(pod: &Pod, now: SimTime) -> PodColumns {
         if let Some(t) = &state.terminated {
             reason = match t.reason.as_deref().filter(|r| !r.is_empty()) {
                 Some(r) => format!("Init:{r}"),
-                None if t.signal.unwrap_or(0) != 0 => format!("Init:Signal:{}", t.signal.unwrap_or(0)),
+                None if t.signal.unwrap_or(0) != 0 => {
+                    format!("Init:Signal:{}", t.signal.unwrap_or(0))
+                }
                 None => format!("Init:ExitCode:{}", t.exit_code),
             };
-        } else if let Some(r) = state.waiting.as_ref().and_then(|w| w.reason.clone()).filter(|r| !r.is_empty() && r != "PodInitializing") {
+        } else if let Some(r) = state
+            .waiting
+            .as_ref()
+            .and_then(|w| w.reason.clone())
+            .filter(|r| !r.is_empty() && r != "PodInitializing")
+        {
             reason = format!("Init:{r}");
         } else {
             reason = format!("Init:{i}/{init_count}");
@@ -91,7 +111,9 @@ pub fn pod_columns(pod: &Pod, now: SimTime) -> PodColumns {
         break;
     }
 
-    let initialized = conditions.iter().any(|c| c.type_ == "Initialized" && c.status == "True");
+    let initialized = conditions
+        .iter()
+        .any(|c| c.type_ == "Initialized" && c.status == "True");
     if !initializing || initialized {
         restarts = 0;
         for cs in &init_statuses {
@@ -103,12 +125,19 @@ pub fn pod_columns(pod: &Pod, now: SimTime) -> PodColumns {
         for cs in statuses.iter().rev() {
             note_restart(cs, &mut restarts);
             let state = cs.state.clone().unwrap_or_default();
-            if let Some(r) = state.waiting.as_ref().and_then(|w| w.reason.clone()).filter(|r| !r.is_empty()) {
+            if let Some(r) = state
+                .waiting
+                .as_ref()
+                .and_then(|w| w.reason.clone())
+                .filter(|r| !r.is_empty())
+            {
                 reason = r;
             } else if let Some(t) = &state.terminated {
                 reason = match t.reason.as_deref().filter(|r| !r.is_empty()) {
                     Some(r) => r.to_string(),
-                    None if t.signal.unwrap_or(0) != 0 => format!("Signal:{}", t.signal.unwrap_or(0)),
+                    None if t.signal.unwrap_or(0) != 0 => {
+                        format!("Signal:{}", t.signal.unwrap_or(0))
+                    }
                     None => format!("ExitCode:{}", t.exit_code),
                 };
             } else if state.running.is_some() && cs.ready {
@@ -117,8 +146,14 @@ pub fn pod_columns(pod: &Pod, now: SimTime) -> PodColumns {
             }
         }
         if reason == "Completed" && has_running {
-            let pod_ready = conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True");
-            reason = if pod_ready { "Running".into() } else { "NotReady".into() };
+            let pod_ready = conditions
+                .iter()
+                .any(|c| c.type_ == "Ready" && c.status == "True");
+            reason = if pod_ready {
+                "Running".into()
+            } else {
+                "NotReady".into()
+            };
         }
     }
 
@@ -134,15 +169,19 @@ pub fn pod_columns(pod: &Pod, now: SimTime) -> PodColumns {
         Some(t) if restarts > 0 => format!("{restarts} ({} ago)", human_duration(now.since(t))),
         _ => restarts.to_string(),
     };
-    PodColumns { ready: format!("{ready}/{total}"), status: reason, restarts }
+    PodColumns {
+        ready: format!("{ready}/{total}"),
+        status: reason,
+        restarts,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
-    use serde_json::json;
 
     fn pod(v: serde_json::Value) -> Pod {
         serde_json::from_value(v).unwrap()
@@ -150,26 +189,36 @@ mod tests {
 
     #[test]
     fn a_new_pod_is_pending_with_nothing_ready() {
-        let p = pod(json!({"metadata": {"name": "nginx"}, "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}, "status": {"phase": "Pending"}}));
+        let p = pod(
+            json!({"metadata": {"name": "nginx"}, "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}, "status": {"phase": "Pending"}}),
+        );
         assert_eq!(
             pod_columns(&p, SimTime::ZERO),
-            PodColumns { ready: "0/1".into(), status: "Pending".into(), restarts: "0".into() }
+            PodColumns {
+                ready: "0/1".into(),
+                status: "Pending".into(),
+                restarts: "0".into()
+            }
         );
     }
 
     #[test]
     fn a_gated_pod_shows_scheduling_gated() {
-        let p = pod(json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "pause"}]},
-            "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "SchedulingGated"}]}}));
+        let p = pod(
+            json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "pause"}]},
+            "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "SchedulingGated"}]}}),
+        );
         assert_eq!(pod_columns(&p, SimTime::ZERO).status, "SchedulingGated");
     }
 
     #[test]
     fn a_crash_looping_container_shows_restarts_with_their_age() {
-        let p = pod(json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+        let p = pod(
+            json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}]},
             "status": {"phase": "Running", "containerStatuses": [{"name": "c", "image": "busybox", "imageID": "", "ready": false, "restartCount": 5,
                 "state": {"waiting": {"reason": "CrashLoopBackOff"}},
-                "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": "2025-04-23T00:01:00Z"}}}]}}));
+                "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": "2025-04-23T00:01:00Z"}}}]}}),
+        );
         let cols = pod_columns(&p, SimTime(87_000));
         assert_eq!(cols.status, "CrashLoopBackOff");
         assert_eq!(cols.restarts, "5 (27s ago)");
@@ -187,14 +236,22 @@ mod tests {
         let mut v = base;
         v["status"] = json!({"phase": "Pending", "initContainerStatuses": [
             {"name": "a", "image": "busybox", "imageID": "", "ready": false, "restartCount": 2, "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]});
-        assert_eq!(pod_columns(&pod(v), SimTime::ZERO).status, "Init:CrashLoopBackOff");
+        assert_eq!(
+            pod_columns(&pod(v), SimTime::ZERO).status,
+            "Init:CrashLoopBackOff"
+        );
     }
 
     #[test]
     fn a_deleted_running_pod_is_terminating() {
-        let p = pod(json!({"metadata": {"name": "p", "deletionTimestamp": "2025-04-23T00:00:30Z"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]},
-            "status": {"phase": "Running", "containerStatuses": [{"name": "c", "image": "nginx", "imageID": "", "ready": true, "restartCount": 0, "state": {"running": {}}}]}}));
+        let p = pod(
+            json!({"metadata": {"name": "p", "deletionTimestamp": "2025-04-23T00:00:30Z"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+            "status": {"phase": "Running", "containerStatuses": [{"name": "c", "image": "nginx", "imageID": "", "ready": true, "restartCount": 0, "state": {"running": {}}}]}}),
+        );
         let cols = pod_columns(&p, SimTime::ZERO);
-        assert_eq!((cols.ready.as_str(), cols.status.as_str()), ("1/1", "Terminating"));
+        assert_eq!(
+            (cols.ready.as_str(), cols.status.as_str()),
+            ("1/1", "Terminating")
+        );
     }
 }

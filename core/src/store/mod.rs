@@ -593,6 +593,12 @@ impl Store {
         Ok(self.watchers.add(filter, replay))
     }
 
+    /// The watchers that received events since the last call, in id order: the simulation
+    /// schedules a delivery for each instead of polling every watcher after every write.
+    pub fn take_ready_watches(&mut self) -> Vec<WatchId> {
+        self.watchers.take_ready()
+    }
+
     /// Takes every event waiting for watch `id`, in revision order (empty for unknown ids).
     pub fn poll(&mut self, id: WatchId) -> Vec<WatchEvent> {
         self.watchers.poll(id)

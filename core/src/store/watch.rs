@@ -149,6 +149,8 @@ pub(crate) struct Watchers {
     prefix_lens: BTreeMap<usize, usize>,
     /// Watchers with a node filter, by node name.
     by_node: BTreeMap<String, BTreeSet<WatchId>>,
+    /// Watchers that received events since the last `take_ready`.
+    ready: BTreeSet<WatchId>,
 }
 
 impl Watchers {
@@ -167,6 +169,9 @@ impl Watchers {
         let open = replay.len() <= self.max_pending;
         if open {
             self.index(id, &filter);
+        }
+        if !replay.is_empty() {
+            self.ready.insert(id);
         }
         self.watchers.insert(
             id,
@@ -319,6 +324,12 @@ impl Watchers {
             return;
         }
         w.pending.push_back(event);
+        self.ready.insert(id);
+    }
+
+    /// The watchers that received events since the last call, in id order.
+    pub(crate) fn take_ready(&mut self) -> Vec<WatchId> {
+        std::mem::take(&mut self.ready).into_iter().collect()
     }
 }
 

@@ -1,0 +1,175 @@
+//! Components — the scheduler, kubelets, controllers — as plain structs with two entry points,
+//! *a watch event arrived* and *a timer fired*, and a context that is their only way to act: an
+//! API client carrying their identity, timers, the seeded RNG and the flow trace. Nothing reaches
+//! into another component's state; everything goes through the API server and its store.
+
+use std::sync::Arc;
+
+use crate::apiserver::server::{ApiServer, Outcome, Target};
+use crate::apiserver::{ApiError, Lookup, UserInfo, Verb};
+use crate::events::EventWrite;
+use crate::object::Object;
+use crate::sim::{SimDuration, SimRng, SimTime};
+use crate::store::{WatchEvent, WatchFilter};
+use crate::trace::{Stage, Trace, TraceStep};
+
+/// A control-plane or node component driven by the simulation.
+pub trait Component: std::fmt::Debug {
+    /// The name trace steps and store history carry, e.g. `kube-scheduler`, `kubelet/node-1`.
+    fn name(&self) -> &str;
+    /// The identity its requests authenticate as.
+    fn user(&self) -> &UserInfo;
+    /// What it lists and watches, from the moment it starts.
+    fn watches(&self) -> Vec<WatchFilter>;
+    /// A watch event arrived (events of one delivery come in revision order).
+    fn on_watch(&mut self, event: &WatchEvent, ctx: &mut Ctx<'_>);
+    /// A timer it set with [`Ctx::after`] fired.
+    fn on_timer(&mut self, token: u64, ctx: &mut Ctx<'_>);
+}
+
+/// What a component may use while handling one event or timer.
+pub struct Ctx<'a> {
+    /// The current virtual time.
+    pub now: SimTime,
+    /// The one seeded RNG.
+    pub rng: &'a mut SimRng,
+    api: &'a mut ApiServer,
+    trace: &'a mut Trace,
+    name: &'a str,
+    user: &'a UserInfo,
+    timers: Vec<(SimDuration, u64)>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context for the component `name` acting as `user`.
+    pub fn new(
+        now: SimTime,
+        rng: &'a mut SimRng,
+        api: &'a mut ApiServer,
+        trace: &'a mut Trace,
+        name: &'a str,
+        user: &'a UserInfo,
+    ) -> Ctx<'a> {
+        Ctx {
+            now,
+            rng,
+            api,
+            trace,
+            name,
+            user,
+            timers: Vec::new(),
+        }
+    }
+
+    /// The timers the component asked for, as (delay, token).
+    pub fn into_timers(self) -> Vec<(SimDuration, u64)> {
+        self.timers
+    }
+
+    /// Asks for [`Component::on_timer`] with `token` after `delay`.
+    pub fn after(&mut self, delay: SimDuration, token: u64) {
+        self.timers.push((delay, token));
+    }
+
+    /// Records a flow step by this component.
+    pub fn trace(&mut self, stage: Stage, object: impl Into<String>, detail: impl Into<String>) {
+        self.trace.push(TraceStep {
+            time: self.now,
+            component: self.name.to_string(),
+            stage,
+            object: object.into(),
+            detail: detail.into(),
+        });
+    }
+
+    fn record(&mut self, outcome: Outcome) -> Result<Arc<Object>, ApiError> {
+        for mut step in outcome.trace {
+            step.time = self.now;
+            self.trace.push(step);
+        }
+        outcome.result
+    }
+
+    /// Reads a stored object (an informer cache lookup).
+    pub fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<Arc<Object>> {
+        self.api.lookup().get(kind, namespace, name)
+    }
+
+    /// Lists stored objects of a kind (in one namespace or all).
+    pub fn list(&self, kind: &str, namespace: Option<&str>) -> Vec<Arc<Object>> {
+        self.api.lookup().list(kind, namespace)
+    }
+
+    /// `POST`s an object through the whole pipeline.
+    pub fn create(&mut self, obj: Object) -> Result<Arc<Object>, ApiError> {
+        let outcome = self
+            .api
+            .create(self.user, obj, self.now, self.rng, self.name);
+        self.record(outcome)
+    }
+
+    /// `PUT`s an object (optimistic concurrency on its resourceVersion).
+    pub fn update(&mut self, obj: Object) -> Result<Arc<Object>, ApiError> {
+        let outcome = self
+            .api
+            .update(self.user, Verb::Update, obj, self.now, self.rng, self.name);
+        self.record(outcome)
+    }
+
+    /// `PUT`s an object's `status` subresource.
+    pub fn update_status(&mut self, obj: Object) -> Result<Arc<Object>, ApiError> {
+        let outcome = self.api.update_status(self.user, obj, self.now, self.name);
+        self.record(outcome)
+    }
+
+    /// `POST`s a Binding: assigns a pod to a node.
+    pub fn bind(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        node: &str,
+    ) -> Result<Arc<Object>, ApiError> {
+        let outcome = self
+            .api
+            .bind(self.user, namespace, pod, node, self.now, self.name);
+        self.record(outcome)
+    }
+
+    /// `DELETE`s an object, gracefully for running pods unless `grace_seconds` is `Some(0)`.
+    pub fn delete(
+        &mut self,
+        target: Target<'_>,
+        grace_seconds: Option<i64>,
+    ) -> Result<Arc<Object>, ApiError> {
+        let outcome = self
+            .api
+            .delete(self.user, target, grace_seconds, self.now, self.name);
+        self.record(outcome)
+    }
+
+    /// Writes an Event from this component's recorder (`None`, the spam filter's verdict, writes
+    /// nothing): a new Event is created, a repeat updates the stored one, falling back to a
+    /// create when it has gone.
+    pub fn event(&mut self, write: Option<EventWrite>) -> Option<Result<Arc<Object>, ApiError>> {
+        let write = write?;
+        let (event, update) = match write {
+            EventWrite::Create(e) => (e, false),
+            EventWrite::Update(e) => (e, true),
+        };
+        let namespace = event.metadata.namespace.clone().unwrap_or_default();
+        let name = event.metadata.name.clone().unwrap_or_default();
+        let live = if update {
+            self.get("Event", &namespace, &name)
+        } else {
+            None
+        };
+        Some(match live {
+            Some(live) => {
+                let mut event = event;
+                event.metadata.resource_version = live.meta().resource_version.clone();
+                self.update(Object::Event(event))
+            }
+            None => self.create(Object::Event(event)),
+        })
+    }
+}
