@@ -19,6 +19,8 @@ use crate::kubectl::apply as kapply;
 use crate::nodes::{healthy_conditions, NodePool};
 use crate::object::{kind_for_resource, Object};
 use crate::scenario::{self, ScenarioSpec};
+use crate::scheduler::component::KubeScheduler;
+use crate::scheduler::registry::Profile;
 use crate::sim::{SimDuration, SimRng, SimTime, TimerQueue};
 use crate::snapshot::{NodeView, PodView, Snapshot};
 use crate::store::WatchId;
@@ -35,6 +37,8 @@ pub struct ClusterConfig {
     pub nodes: Vec<Node>,
     /// The scenario document's spec (users, actions).
     pub scenario: ScenarioSpec,
+    /// Start no control-plane components (for tests of the component framework itself).
+    pub bare: bool,
 }
 
 /// What `kubectl apply` printed for one object (or one file that failed as a whole).
@@ -158,6 +162,12 @@ impl Cluster {
                 .api
                 .bootstrap(Object::Node(node), SimTime::ZERO, &mut cluster.rng);
         }
+        if !config.bare {
+            cluster.add_component(Box::new(KubeScheduler::new(
+                Profile::default_scheduler(),
+                SimTime::ZERO,
+            )));
+        }
         for (i, action) in config.scenario.actions.iter().enumerate() {
             if let Ok(at) = scenario::parse_duration(&action.at) {
                 cluster.timers.push(SimTime::ZERO.plus(at), Task::Action(i));
@@ -229,6 +239,7 @@ impl Cluster {
             pool,
             nodes,
             scenario: spec,
+            bare: false,
         };
         let mut cluster = Cluster::new(config);
         // One `kubectl apply -f a -f b …`: successes as they happen, every error at the end.

@@ -8,7 +8,16 @@ use podflow_core::object::Object;
 use podflow_core::sim::{SimDuration, SimTime};
 use podflow_core::store::{WatchEvent, WatchEventType, WatchFilter};
 use podflow_core::trace::Stage;
-use podflow_core::Cluster;
+use podflow_core::{Cluster, ClusterConfig};
+
+/// A cluster with no control-plane components: the toys below are the only ones.
+fn bare() -> Cluster {
+    Cluster::new(ClusterConfig {
+        seed: 1,
+        bare: true,
+        ..Default::default()
+    })
+}
 
 /// A toy binder: puts every new unbound pod on node-1 (the real scheduler comes later).
 #[derive(Debug)]
@@ -86,7 +95,7 @@ impl Component for ToyKubelet {
 
 #[test]
 fn a_pod_travels_from_apply_through_a_watcher_to_its_node() {
-    let mut cluster = Cluster::default();
+    let mut cluster = bare();
     cluster.add_component(Box::new(ToyBinder {
         user: authn::kube_scheduler(),
         recorder: EventRecorder::new("default-scheduler", ""),
@@ -182,7 +191,7 @@ impl Component for BindOnce {
 
 #[test]
 fn binding_an_already_bound_pod_is_a_conflict() {
-    let mut cluster = Cluster::default();
+    let mut cluster = bare();
     cluster.apply("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  nodeName: node-2\n  containers: [{name: c, image: nginx}]\n", "p.yaml");
     let seen = std::rc::Rc::new(std::cell::RefCell::new(None));
     cluster.add_component(Box::new(BindOnce(authn::kube_scheduler(), seen.clone())));

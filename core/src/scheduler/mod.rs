@@ -9,6 +9,7 @@
 //! * [`cycle`]: `schedule_one` and `FitError`; [`decision`]: what the UI shows per attempt.
 //! * [`queue`]: activeQ, backoffQ and the unschedulable pool over virtual time.
 
+pub mod component;
 pub mod cycle;
 pub mod decision;
 pub mod framework;

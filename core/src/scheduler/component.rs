@@ -1,0 +1,384 @@
+//! kube-scheduler as a component: it learns of pods and nodes only through store watches, keeps
+//! its scheduling queue, runs one scheduling cycle per pod, binds through the API server's
+//! `binding` subresource and reports `Scheduled` / `FailedScheduling` events and the PodScheduled
+//! condition exactly as `schedule_one.go` does.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Node, PersistentVolumeClaim, Pod, PodCondition};
+
+use crate::apiserver::authn;
+use crate::apiserver::server::Target;
+use crate::apiserver::UserInfo;
+use crate::component::{Component, Ctx};
+use crate::events::{object_reference, EventType, SeriesEventRecorder};
+use crate::object::{kind_info, Object};
+use crate::scheduler::cycle::{schedule_one, FitError};
+use crate::scheduler::decision::Decision;
+use crate::scheduler::framework::{pod_key, ClusterSnapshot};
+use crate::scheduler::queue::{ClusterEvent, SchedulingQueue};
+use crate::scheduler::registry::Profile;
+use crate::sim::{SimDuration, SimTime};
+use crate::store::{WatchEvent, WatchEventType, WatchFilter};
+use crate::trace::Stage;
+
+/// The scheduler's name in `spec.schedulerName`, events and traces.
+pub const SCHEDULER_NAME: &str = "default-scheduler";
+/// FailedScheduling messages are cut to this many bytes (`" ..."` appended), as upstream.
+const MAX_MESSAGE: usize = 1024;
+/// How long one scheduling cycle takes in virtual time.
+const CYCLE: SimDuration = SimDuration::millis(1);
+/// How many decision records are kept (the latest per pod).
+const MAX_DECISIONS: usize = 1024;
+
+const TOKEN_CYCLE: u64 = 1;
+const TOKEN_MAINTAIN: u64 = 2;
+
+/// The default scheduler.
+#[derive(Debug)]
+pub struct KubeScheduler {
+    user: UserInfo,
+    profile: Profile,
+    queue: SchedulingQueue,
+    nodes: BTreeMap<String, Node>,
+    assigned: BTreeMap<String, Pod>,
+    pvcs: BTreeMap<String, PersistentVolumeClaim>,
+    next_start_index: usize,
+    recorder: SeriesEventRecorder,
+    decisions: BTreeMap<String, Decision>,
+    cycle_due: Option<SimTime>,
+    maintain_due: Option<SimTime>,
+}
+
+impl KubeScheduler {
+    /// A scheduler with the default profile, started at `now`.
+    pub fn new(profile: Profile, now: SimTime) -> KubeScheduler {
+        KubeScheduler {
+            user: authn::kube_scheduler(),
+            profile,
+            queue: SchedulingQueue::new(),
+            nodes: BTreeMap::new(),
+            assigned: BTreeMap::new(),
+            pvcs: BTreeMap::new(),
+            next_start_index: 0,
+            recorder: SeriesEventRecorder::new(SCHEDULER_NAME, "control-plane", now),
+            decisions: BTreeMap::new(),
+            cycle_due: None,
+            maintain_due: None,
+        }
+    }
+
+    /// The latest scheduling decision recorded for a pod (`namespace/name`).
+    pub fn decision(&self, pod: &str) -> Option<&Decision> {
+        self.decisions.get(pod)
+    }
+
+    fn arm_cycle(&mut self, ctx: &mut Ctx<'_>, at: SimTime) {
+        if self.cycle_due.is_some_and(|due| due <= at) {
+            return;
+        }
+        self.cycle_due = Some(at);
+        ctx.after(at.since(ctx.now), TOKEN_CYCLE);
+    }
+
+    fn arm_maintenance(&mut self, ctx: &mut Ctx<'_>) {
+        let at = self.recorder.next_maintenance();
+        if self.maintain_due.is_none_or(|due| due > at) {
+            self.maintain_due = Some(at);
+            ctx.after(at.since(ctx.now), TOKEN_MAINTAIN);
+        }
+    }
+
+    fn on_pod(&mut self, event: &WatchEvent, pod: &Pod, ctx: &mut Ctx<'_>) {
+        let key = pod_key(pod);
+        let bound = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.node_name.as_deref())
+            .is_some_and(|n| !n.is_empty());
+        let ours = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.scheduler_name.as_deref())
+            .unwrap_or(SCHEDULER_NAME)
+            == SCHEDULER_NAME;
+        match event.type_ {
+            WatchEventType::Deleted => {
+                self.queue.delete(&key);
+                if self.assigned.remove(&key).is_some() {
+                    self.queue.on_event(ClusterEvent::PodDelete, ctx.now);
+                }
+            }
+            _ if bound => {
+                self.queue.delete(&key);
+                let new = self.assigned.insert(key, pod.clone()).is_none();
+                let change = if new {
+                    ClusterEvent::PodAdd
+                } else {
+                    ClusterEvent::PodUpdate
+                };
+                self.queue.on_event(change, ctx.now);
+            }
+            _ if !ours || pod.metadata.deletion_timestamp.is_some() => {}
+            WatchEventType::Added => self.queue.add(&self.profile, pod.clone(), ctx.now),
+            WatchEventType::Modified => self.queue.update(&self.profile, pod.clone(), ctx.now),
+        }
+    }
+
+    fn schedule_next(&mut self, ctx: &mut Ctx<'_>) {
+        self.queue.flush(ctx.now);
+        let Some(queued) = self.queue.pop(&self.profile, ctx.now) else {
+            if let Some(at) = self.queue.next_wakeup() {
+                self.arm_cycle(ctx, at.max(ctx.now));
+            }
+            return;
+        };
+        let pod = queued.pod.clone();
+        let key = pod_key(&pod);
+        let nodes: Vec<Node> = self.nodes.values().cloned().collect();
+        let pods: Vec<Pod> = self.assigned.values().cloned().collect();
+        let mut snapshot = ClusterSnapshot::new(nodes, &pods);
+        snapshot.pvcs = self.pvcs.clone();
+        let object = format!("Pod/{key}");
+        match schedule_one(
+            &pod,
+            &snapshot,
+            &self.profile,
+            &mut self.next_start_index,
+            ctx.rng,
+        ) {
+            Ok(result) => {
+                ctx.trace(
+                    Stage::Scheduling,
+                    &object,
+                    format!(
+                        "{} of {} nodes evaluated, {} feasible; selected {}",
+                        result.evaluated_nodes,
+                        snapshot.nodes.len(),
+                        result.feasible_nodes,
+                        result.suggested_host
+                    ),
+                );
+                self.keep_decision(&key, result.decision.clone());
+                self.bind(&pod, &result.suggested_host, ctx);
+            }
+            Err(fit) => {
+                ctx.trace(Stage::Scheduling, &object, format!("unschedulable: {fit}"));
+                let plugins = fit.diagnosis.unschedulable_plugins.clone();
+                self.keep_decision(&key, (*fit.decision).clone());
+                self.fail(&pod, &fit, ctx);
+                self.queue.add_unschedulable(queued, plugins, ctx.now);
+            }
+        }
+        self.arm_cycle(ctx, ctx.now.plus(CYCLE));
+    }
+
+    fn keep_decision(&mut self, key: &str, decision: Decision) {
+        if self.decisions.len() >= MAX_DECISIONS && !self.decisions.contains_key(key) {
+            if let Some(first) = self.decisions.keys().next().cloned() {
+                self.decisions.remove(&first);
+            }
+        }
+        self.decisions.insert(key.to_string(), decision);
+    }
+
+    fn bind(&mut self, pod: &Pod, node: &str, ctx: &mut Ctx<'_>) {
+        let ns = pod.metadata.namespace.clone().unwrap_or_default();
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        match ctx.bind(&ns, &name, node) {
+            Ok(bound) => {
+                if let Object::Pod(p) = &*bound {
+                    self.assigned.insert(pod_key(p), p.clone());
+                }
+                let write = self.recorder.record(
+                    ctx.now,
+                    object_reference(&bound),
+                    None,
+                    EventType::Normal,
+                    "Scheduled",
+                    "Binding",
+                    &format!("Successfully assigned {ns}/{name} to {node}"),
+                );
+                ctx.event(write);
+                self.arm_maintenance(ctx);
+            }
+            Err(e) => {
+                ctx.trace(
+                    Stage::Binding,
+                    format!("Pod/{ns}/{name}"),
+                    format!("binding rejected: {}", e.message),
+                );
+            }
+        }
+    }
+
+    fn fail(&mut self, pod: &Pod, fit: &FitError, ctx: &mut Ctx<'_>) {
+        let ns = pod.metadata.namespace.clone().unwrap_or_default();
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let mut message = fit.to_string();
+        if message.len() > MAX_MESSAGE {
+            let mut cut = MAX_MESSAGE - 4;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+            message.push_str(" ...");
+        }
+        let Some(live) = ctx.get("Pod", &ns, &name) else {
+            return;
+        };
+        let reason = if fit.internal.is_some() {
+            "SchedulerError"
+        } else {
+            "Unschedulable"
+        };
+        let write = self.recorder.record(
+            ctx.now,
+            object_reference(&live),
+            None,
+            EventType::Warning,
+            "FailedScheduling",
+            "Scheduling",
+            &message,
+        );
+        ctx.event(write);
+        self.arm_maintenance(ctx);
+        if let Object::Pod(mut p) = (*live).clone() {
+            let status = p.status.get_or_insert_with(Default::default);
+            let conditions = status.conditions.get_or_insert_with(Vec::new);
+            let unchanged = conditions.iter().any(|c| {
+                c.type_ == "PodScheduled"
+                    && c.status == "False"
+                    && c.reason.as_deref() == Some(reason)
+                    && c.message.as_deref() == Some(message.as_str())
+            });
+            if !unchanged {
+                conditions.retain(|c| c.type_ != "PodScheduled");
+                conditions.push(PodCondition {
+                    type_: "PodScheduled".into(),
+                    status: "False".into(),
+                    reason: Some(reason.into()),
+                    message: Some(message.clone()),
+                    last_transition_time: Some(ctx.now.to_k8s_time()),
+                    ..Default::default()
+                });
+            }
+            if let Some(preemption) = &fit.preemption {
+                status.nominated_node_name = Some(preemption.nominated_node.clone());
+            }
+            if !unchanged || fit.preemption.is_some() {
+                let _ = ctx.update_status(Object::Pod(p));
+            }
+        }
+        if let Some(preemption) = &fit.preemption {
+            for victim in &preemption.victims {
+                let vns = victim.metadata.namespace.clone().unwrap_or_default();
+                let vname = victim.metadata.name.clone().unwrap_or_default();
+                let Some(info) = kind_info("Pod") else {
+                    continue;
+                };
+                if let Some(live_victim) = ctx.get("Pod", &vns, &vname) {
+                    let write = self.recorder.record(
+                        ctx.now,
+                        object_reference(&live_victim),
+                        Some(object_reference(&live)),
+                        EventType::Normal,
+                        "Preempted",
+                        "Preempting",
+                        &format!(
+                            "Preempted by pod {}",
+                            live.meta().uid.clone().unwrap_or_default()
+                        ),
+                    );
+                    ctx.event(write);
+                }
+                let _ = ctx.delete(
+                    Target {
+                        info,
+                        namespace: &vns,
+                        name: &vname,
+                    },
+                    None,
+                );
+            }
+        }
+    }
+}
+
+impl Component for KubeScheduler {
+    fn name(&self) -> &str {
+        "kube-scheduler"
+    }
+
+    fn user(&self) -> &UserInfo {
+        &self.user
+    }
+
+    fn watches(&self) -> Vec<WatchFilter> {
+        vec![
+            WatchFilter::prefix("/registry/minions/"),
+            WatchFilter::prefix("/registry/pods/"),
+            WatchFilter::prefix("/registry/persistentvolumeclaims/"),
+        ]
+    }
+
+    fn on_watch(&mut self, event: &WatchEvent, ctx: &mut Ctx<'_>) {
+        match &*event.object {
+            Object::Node(node) => {
+                let name = node.metadata.name.clone().unwrap_or_default();
+                match event.type_ {
+                    WatchEventType::Deleted => {
+                        self.nodes.remove(&name);
+                    }
+                    WatchEventType::Added => {
+                        self.nodes.insert(name, node.clone());
+                        self.queue.on_event(ClusterEvent::NodeAdd, ctx.now);
+                    }
+                    WatchEventType::Modified => {
+                        self.nodes.insert(name, node.clone());
+                        self.queue.on_event(ClusterEvent::NodeUpdate, ctx.now);
+                    }
+                }
+            }
+            Object::Pod(pod) => self.on_pod(event, pod, ctx),
+            Object::PersistentVolumeClaim(pvc) => {
+                let key = format!(
+                    "{}/{}",
+                    pvc.metadata.namespace.clone().unwrap_or_default(),
+                    pvc.metadata.name.clone().unwrap_or_default()
+                );
+                if event.type_ == WatchEventType::Deleted {
+                    self.pvcs.remove(&key);
+                } else {
+                    self.pvcs.insert(key, pvc.clone());
+                }
+                self.queue.on_event(ClusterEvent::VolumeChange, ctx.now);
+            }
+            _ => {}
+        }
+        self.arm_cycle(ctx, ctx.now);
+    }
+
+    fn on_timer(&mut self, token: u64, ctx: &mut Ctx<'_>) {
+        match token {
+            TOKEN_CYCLE => {
+                if self.cycle_due.is_some_and(|due| due <= ctx.now) {
+                    self.cycle_due = None;
+                }
+                self.schedule_next(ctx);
+            }
+            TOKEN_MAINTAIN => {
+                self.maintain_due = None;
+                let writes = self.recorder.maintain(ctx.now);
+                let wrote = !writes.is_empty();
+                for write in writes {
+                    ctx.event(Some(write));
+                }
+                if wrote {
+                    self.arm_maintenance(ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+}
