@@ -99,6 +99,10 @@ impl Tracer {
     }
 
     fn step(&mut self, stage: Stage, detail: impl Into<String>) {
+        // Event writes are bookkeeping: only their storage step is worth a line in the flow.
+        if self.object.starts_with("Event/") && stage != Stage::Storage {
+            return;
+        }
         self.steps.push(TraceStep {
             time: self.now,
             component: COMPONENT.to_string(),
@@ -181,14 +185,11 @@ impl ApiServer {
         );
         match authz::authorize(attrs, &self.lookup()) {
             Ok(decision) => {
-                t.step(
-                    Stage::Authorization,
-                    format!("RBAC: allowed: {}", decision.reason),
-                );
+                t.step(Stage::Authorization, decision.reason);
                 Ok(())
             }
             Err(e) => {
-                t.step(Stage::Authorization, format!("RBAC: denied: {}", e.message));
+                t.step(Stage::Authorization, format!("denied: {}", e.message));
                 Err(e)
             }
         }
