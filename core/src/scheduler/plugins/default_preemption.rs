@@ -250,7 +250,8 @@ mod tests {
 
     #[test]
     fn the_node_choice_follows_upstream_tie_breakers_in_order() {
-        let cases: Vec<(&str, Vec<(String, Vec<Pod>)>, &str)> = vec![
+        type Candidates = Vec<(String, Vec<Pod>)>;
+        let cases: Vec<(&str, Candidates, &str)> = vec![
             (
                 "a node needing no victims wins outright",
                 vec![cand("a", vec![victim("x", 1, 0)]), cand("b", vec![])],
