@@ -510,6 +510,59 @@ pub fn select_host(nodes: &[&NodeInfo], totals: &[i64], rng: &mut SimRng) -> Str
         .unwrap_or_default()
 }
 
+/// Runs Reserve, Permit, PreBind and Bind for the chosen node (upstream `schedulingCycle`'s
+/// tail and `bindingCycle`): the `Binding` to write to `pods/<name>/binding`, or the status that
+/// stopped it (Reserve is undone on any later failure; a Permit `Wait` is returned as is, with
+/// the plugin's timeout in milliseconds left to the caller).
+pub fn run_binding_cycle(
+    profile: &Profile,
+    state: &mut CycleState,
+    pod: &Pod,
+    node: &str,
+) -> Result<k8s_openapi::api::core::v1::Binding, Status> {
+    let unreserve = |state: &mut CycleState| {
+        for pl in profile.reserve.iter().rev() {
+            pl.unreserve(state, pod, node);
+        }
+    };
+    for pl in &profile.reserve {
+        let s = pl.reserve(state, pod, node).with_plugin(pl.name());
+        if !s.is_success() {
+            unreserve(state);
+            return Err(s);
+        }
+    }
+    for pl in &profile.permit {
+        let (s, _timeout) = pl.permit(state, pod, node);
+        let s = s.with_plugin(pl.name());
+        if !s.is_success() {
+            if s.code != Code::Wait {
+                unreserve(state);
+            }
+            return Err(s);
+        }
+    }
+    for pl in &profile.pre_bind {
+        let s = pl.pre_bind(state, pod, node).with_plugin(pl.name());
+        if !s.is_success() {
+            unreserve(state);
+            return Err(s);
+        }
+    }
+    for pl in &profile.bind {
+        match pl.bind(state, pod, node) {
+            Ok(b) => return Ok(b),
+            Err(s) if s.is_skip() => continue,
+            Err(s) => {
+                unreserve(state);
+                return Err(s.with_plugin(pl.name()));
+            }
+        }
+    }
+    unreserve(state);
+    Err(Status::error("no bind plugin bound the pod"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -807,6 +860,29 @@ mod tests {
         let picks: std::collections::BTreeSet<String> = (0..40).map(pick).collect();
         assert!(picks.len() > 1, "ties should spread: {picks:?}");
         assert_eq!(pick(3), pick(3));
+    }
+
+    #[test]
+    fn the_binding_cycle_returns_the_binding_for_the_chosen_node() {
+        let r = run(vec![node("a", "1", "1Gi")], &[], &pod("p", "", "")).unwrap();
+        let b = run_binding_cycle(
+            &Profile::default(),
+            &mut CycleState::default(),
+            &pod("p", "", ""),
+            &r.suggested_host,
+        )
+        .unwrap();
+        assert_eq!(b.target.name.as_deref(), Some("a"));
+        let mut cfg = crate::scheduler::registry::ProfileConfig::default();
+        cfg.disabled.insert("DefaultBinder".into());
+        let s = run_binding_cycle(
+            &Profile::new(&cfg),
+            &mut CycleState::default(),
+            &pod("p", "", ""),
+            "a",
+        )
+        .unwrap_err();
+        assert_eq!(s.code, Code::Error);
     }
 
     #[test]
