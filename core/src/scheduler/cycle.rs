@@ -309,7 +309,7 @@ pub fn schedule_one(
         }
         if let Some(r) = result {
             narrowing_plugins.push(pl.name());
-            narrowed = Some(match narrowed {
+            let merged = match narrowed.take() {
                 None => r,
                 Some(prev) => PreFilterResult {
                     node_names: prev
@@ -318,22 +318,17 @@ pub fn schedule_one(
                         .cloned()
                         .collect(),
                 },
-            });
-        }
-    }
-    let nodes: Vec<&NodeInfo> = match &narrowed {
-        None => snapshot.nodes.iter().collect(),
-        Some(r) => {
-            narrowing_plugins.sort_unstable();
-            let msg = if narrowing_plugins.len() == 1 {
-                format!("node(s) didn't satisfy plugin {}", narrowing_plugins[0])
-            } else {
-                format!(
-                    "node(s) didn't satisfy plugin(s) [{}] simultaneously",
-                    narrowing_plugins.join(" ")
-                )
             };
-            if r.node_names.is_empty() {
+            if merged.node_names.is_empty() {
+                // Upstream stops at the first plugin that empties the intersection.
+                let msg = if narrowing_plugins.len() == 1 {
+                    format!("node(s) didn't satisfy plugin {}", narrowing_plugins[0])
+                } else {
+                    format!(
+                        "node(s) didn't satisfy plugin(s) [{}] simultaneously",
+                        narrowing_plugins.join(" ")
+                    )
+                };
                 let s = Status::unresolvable(msg);
                 diagnosis.pre_filter_msg = s.message();
                 diagnosis.node_to_status.absent = s;
@@ -341,9 +336,17 @@ pub fn schedule_one(
                     pod, profile, &state, snapshot, diagnosis, decision, rng,
                 ));
             }
+            narrowed = Some(merged);
+        }
+    }
+    let nodes: Vec<&NodeInfo> = match &narrowed {
+        None => snapshot.nodes.iter().collect(),
+        Some(r) => {
+            let mut sorted = narrowing_plugins.clone();
+            sorted.sort_unstable();
             diagnosis.node_to_status.absent = Status::unresolvable(format!(
                 "node(s) didn't satisfy plugin(s) [{}]",
-                narrowing_plugins.join(" ")
+                sorted.join(" ")
             ));
             snapshot
                 .nodes
@@ -508,6 +511,59 @@ pub fn select_host(nodes: &[&NodeInfo], totals: &[i64], rng: &mut SimRng) -> Str
         .get(best)
         .map(|n| n.name().to_string())
         .unwrap_or_default()
+}
+
+/// Runs Reserve, Permit, PreBind and Bind for the chosen node (upstream `schedulingCycle`'s
+/// tail and `bindingCycle`): the `Binding` to write to `pods/<name>/binding`, or the status that
+/// stopped it (Reserve is undone on any later failure; a Permit `Wait` is returned as is, with
+/// the plugin's timeout in milliseconds left to the caller).
+pub fn run_binding_cycle(
+    profile: &Profile,
+    state: &mut CycleState,
+    pod: &Pod,
+    node: &str,
+) -> Result<k8s_openapi::api::core::v1::Binding, Status> {
+    let unreserve = |state: &mut CycleState| {
+        for pl in profile.reserve.iter().rev() {
+            pl.unreserve(state, pod, node);
+        }
+    };
+    for pl in &profile.reserve {
+        let s = pl.reserve(state, pod, node).with_plugin(pl.name());
+        if !s.is_success() {
+            unreserve(state);
+            return Err(s);
+        }
+    }
+    for pl in &profile.permit {
+        let (s, _timeout) = pl.permit(state, pod, node);
+        let s = s.with_plugin(pl.name());
+        if !s.is_success() {
+            if s.code != Code::Wait {
+                unreserve(state);
+            }
+            return Err(s);
+        }
+    }
+    for pl in &profile.pre_bind {
+        let s = pl.pre_bind(state, pod, node).with_plugin(pl.name());
+        if !s.is_success() {
+            unreserve(state);
+            return Err(s);
+        }
+    }
+    for pl in &profile.bind {
+        match pl.bind(state, pod, node) {
+            Ok(b) => return Ok(b),
+            Err(s) if s.is_skip() => continue,
+            Err(s) => {
+                unreserve(state);
+                return Err(s.with_plugin(pl.name()));
+            }
+        }
+    }
+    unreserve(state);
+    Err(Status::error("no bind plugin bound the pod"))
 }
 
 #[cfg(test)]
@@ -807,6 +863,70 @@ mod tests {
         let picks: std::collections::BTreeSet<String> = (0..40).map(pick).collect();
         assert!(picks.len() > 1, "ties should spread: {picks:?}");
         assert_eq!(pick(3), pick(3));
+    }
+
+    #[test]
+    fn the_binding_cycle_returns_the_binding_for_the_chosen_node() {
+        let r = run(vec![node("a", "1", "1Gi")], &[], &pod("p", "", "")).unwrap();
+        let b = run_binding_cycle(
+            &Profile::default(),
+            &mut CycleState::default(),
+            &pod("p", "", ""),
+            &r.suggested_host,
+        )
+        .unwrap();
+        assert_eq!(b.target.name.as_deref(), Some("a"));
+        let mut cfg = crate::scheduler::registry::ProfileConfig::default();
+        cfg.disabled.insert("DefaultBinder".into());
+        let s = run_binding_cycle(
+            &Profile::new(&cfg),
+            &mut CycleState::default(),
+            &pod("p", "", ""),
+            "a",
+        )
+        .unwrap_err();
+        assert_eq!(s.code, Code::Error);
+    }
+
+    #[test]
+    fn nodes_left_out_by_a_pre_filter_result_count_as_unresolvable() {
+        use k8s_openapi::api::core::v1::{
+            Affinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm,
+        };
+        let nodes = vec![
+            node("a", "1", "1Gi"),
+            node("b", "1", "1Gi"),
+            node("c", "1", "1Gi"),
+        ];
+        let busy = [on(pod("x", "900m", ""), "b")];
+        let pinned = |names: &[&str]| {
+            let mut p = pod("p", "500m", "");
+            p.spec.as_mut().unwrap().affinity = Some(Affinity {
+                node_affinity: Some(k8s_openapi::api::core::v1::NodeAffinity {
+                    required_during_scheduling_ignored_during_execution: Some(NodeSelector {
+                        node_selector_terms: vec![NodeSelectorTerm {
+                            match_expressions: None,
+                            match_fields: Some(vec![NodeSelectorRequirement {
+                                key: "metadata.name".into(),
+                                operator: "In".into(),
+                                values: Some(names.iter().map(|n| n.to_string()).collect()),
+                            }]),
+                        }],
+                    }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+            p
+        };
+        assert_eq!(
+            message(nodes.clone(), &busy, &pinned(&["b"])),
+            "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling."
+        );
+        assert_eq!(
+            run(nodes, &busy, &pinned(&["c"])).unwrap().suggested_host,
+            "c"
+        );
     }
 
     #[test]

@@ -223,3 +223,107 @@ impl PostFilterPlugin for DefaultPreemption {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::cycle::schedule_one;
+    use crate::scheduler::framework::ClusterSnapshot;
+    use crate::scheduler::registry::Profile;
+    use crate::scheduler::testutil::{node, on, pod, with_priority};
+    use k8s_openapi::api::core::v1::PodStatus;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn victim(name: &str, priority: i32, started_s: u64) -> Pod {
+        let mut p = with_priority(pod(name, "", ""), priority);
+        p.status = Some(PodStatus {
+            start_time: Some(SimTime(started_s * 1000).to_k8s_time()),
+            ..Default::default()
+        });
+        p
+    }
+
+    fn cand(node: &str, victims: Vec<Pod>) -> (String, Vec<Pod>) {
+        (node.to_string(), victims)
+    }
+
+    #[test]
+    fn the_node_choice_follows_upstream_tie_breakers_in_order() {
+        type Candidates = Vec<(String, Vec<Pod>)>;
+        let cases: Vec<(&str, Candidates, &str)> = vec![
+            (
+                "a node needing no victims wins outright",
+                vec![cand("a", vec![victim("x", 1, 0)]), cand("b", vec![])],
+                "b",
+            ),
+            (
+                "the lowest highest-priority victim",
+                vec![
+                    cand("a", vec![victim("x", 5, 0)]),
+                    cand("b", vec![victim("y", 3, 0), victim("z", 3, 0)]),
+                ],
+                "b",
+            ),
+            (
+                "then the lowest priority sum",
+                vec![
+                    cand("a", vec![victim("x", 5, 0), victim("y", 4, 0)]),
+                    cand("b", vec![victim("z", 5, 0), victim("w", 1, 0)]),
+                ],
+                "b",
+            ),
+            (
+                "each victim adds MaxInt32 + 1 to the sum, so fewer victims weigh less",
+                vec![
+                    cand("a", vec![victim("x", 5, 0), victim("y", 0, 0)]),
+                    cand("b", vec![victim("z", 5, 0)]),
+                ],
+                "b",
+            ),
+            (
+                "then the latest-started highest-priority victims",
+                vec![
+                    cand("a", vec![victim("x", 5, 10)]),
+                    cand("b", vec![victim("y", 5, 20)]),
+                ],
+                "b",
+            ),
+            (
+                "then the first candidate",
+                vec![
+                    cand("a", vec![victim("x", 5, 10)]),
+                    cand("b", vec![victim("y", 5, 10)]),
+                ],
+                "a",
+            ),
+        ];
+        for (what, cands, want) in cases {
+            let i = pick_one_node_for_preemption(&cands).unwrap();
+            assert_eq!(cands[i].0, want, "{what}");
+        }
+        assert_eq!(pick_one_node_for_preemption(&[]), None);
+    }
+
+    #[test]
+    fn only_as_many_victims_as_needed_are_evicted_lowest_priority_first() {
+        // Node a (2 cpu) holds three 600m pods of priority 1, 2 and 3; a 1-cpu pod of priority 10
+        // needs two of them gone: the two least important (1 and 2) go, 3 is reprieved.
+        let existing = vec![
+            with_priority(on(pod("p1", "600m", ""), "a"), 1),
+            with_priority(on(pod("p2", "600m", ""), "a"), 2),
+            with_priority(on(pod("p3", "600m", ""), "a"), 3),
+        ];
+        let snap = ClusterSnapshot::new(vec![node("a", "2", "4Gi")], &existing);
+        let p = with_priority(pod("p", "1", ""), 10);
+        let err =
+            schedule_one(&p, &snap, &Profile::default(), &mut 0, &mut SimRng::new(1)).unwrap_err();
+        let pre = err.preemption.unwrap();
+        let names: Vec<&str> = pre
+            .victims
+            .iter()
+            .filter_map(|v| v.metadata.name.as_deref())
+            .collect();
+        assert_eq!(names, vec!["p2", "p1"]);
+    }
+}

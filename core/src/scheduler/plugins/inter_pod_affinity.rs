@@ -349,9 +349,15 @@ impl PreScorePlugin for InterPodAffinity {
         let pref = preferred_affinity(pod);
         let pref_anti = preferred_anti_affinity(pod);
         let mut s = PreScoreState::default();
+        // Without preferred terms of its own, only existing pods with affinity can score it
+        // (upstream walks `HavePodsWithAffinityList` then).
+        let only_with_affinity = pref.is_empty() && pref_anti.is_empty();
         for node in &snapshot.nodes {
             for existing in &node.pods {
                 let e = &existing.pod;
+                if only_with_affinity && affinity(e).is_none() {
+                    continue;
+                }
                 for (w, t) in &pref {
                     s.process(t, *w, e, node, 1);
                 }

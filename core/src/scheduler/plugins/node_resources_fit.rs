@@ -29,8 +29,8 @@ pub struct InsufficientResource {
     pub resource: String,
     /// The reason text, e.g. `Insufficient cpu`.
     pub reason: String,
-    /// Whether even an empty node could not hold the request (no preemption can help).
-    pub unresolvable: bool,
+    /// Whether even an empty node could not hold the request (informational in v1.33).
+    pub exceeds_allocatable: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -60,7 +60,7 @@ pub fn fits_request(req: &Resource, node: &NodeInfo) -> Vec<InsufficientResource
             } else {
                 format!("Insufficient {resource}")
             },
-            unresolvable,
+            exceeds_allocatable: unresolvable,
         })
     };
     let alloc = &node.allocatable;
@@ -113,12 +113,9 @@ impl FilterPlugin for NodeResourcesFit {
         if lacking.is_empty() {
             return Status::success();
         }
-        let code = if lacking.iter().any(|r| r.unresolvable) {
-            Code::UnschedulableAndUnresolvable
-        } else {
-            Code::Unschedulable
-        };
-        Status::new(code, lacking.into_iter().map(|r| r.reason))
+        // v1.33 keeps every reason under `Unschedulable`, even when the node could never hold the
+        // request; `UnschedulableAndUnresolvable` for that case arrived in v1.34 (k/k #131345).
+        Status::new(Code::Unschedulable, lacking.into_iter().map(|r| r.reason))
     }
 }
 
@@ -188,14 +185,11 @@ mod tests {
             ),
             (
                 with_request(pod("gpu", "", ""), "nvidia.com/gpu", "2"),
-                Some((
-                    Code::UnschedulableAndUnresolvable,
-                    "Insufficient nvidia.com/gpu",
-                )),
+                Some((Code::Unschedulable, "Insufficient nvidia.com/gpu")),
             ),
             (
                 pod("huge", "3", ""),
-                Some((Code::UnschedulableAndUnresolvable, "Insufficient cpu")),
+                Some((Code::Unschedulable, "Insufficient cpu")),
             ),
             (pod("besteffort", "", ""), None),
         ];
