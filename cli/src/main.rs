@@ -40,13 +40,8 @@ fn main() -> ExitCode {
             s
         } else {
             match std::fs::read(path) {
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(s) => s,
-                    Err(_) => {
-                        eprintln!("error: error parsing {path}: invalid UTF-8");
-                        return ExitCode::FAILURE;
-                    }
-                },
+                // kubectl reads invalid UTF-8 as U+FFFD and lets the parser judge the text.
+                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     eprintln!("error: the path \"{path}\" does not exist");
                     return ExitCode::FAILURE;
