@@ -144,6 +144,18 @@ impl Session<'_> {
         Ok(out)
     }
 
+    /// Clicks the first element matching a CSS selector.
+    pub fn click(&self, css: &str) -> Result<(), String> {
+        let el = self.cmd(
+            "POST",
+            "/element",
+            Some(&json!({ "using": "css selector", "value": css })),
+        )?;
+        let id = el[ELEMENT_KEY].as_str().unwrap_or_default().to_string();
+        self.cmd("POST", &format!("/element/{id}/click"), Some(&json!({})))
+            .map(|_| ())
+    }
+
     /// Polls until some element matches `css`, or fails after `timeout`.
     pub fn wait_for(&self, css: &str, timeout: Duration) -> Result<(), String> {
         let deadline = Instant::now() + timeout;

@@ -8,7 +8,7 @@ use podflow_tests::{static_server, webdriver::ChromeDriver, workspace_root};
 
 #[test]
 #[ignore = "needs dist/ (trunk build) and chromedriver: run by `cargo xtask test`"]
-fn the_built_app_renders_three_nodes_without_console_errors() {
+fn the_built_app_renders_three_nodes_applies_a_pod_and_schedules_it_without_console_errors() {
     let root = workspace_root();
     let dist = root.join("dist");
     assert!(
@@ -40,6 +40,25 @@ fn the_built_app_renders_three_nodes_without_console_errors() {
     let shots = root.join("target/screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     std::fs::write(shots.join("home.png"), session.screenshot_png().unwrap()).unwrap();
+
+    // Apply the docs' simple pod as kubectl would, then let the scheduler place it.
+    session.click("button.apply").unwrap();
+    session
+        .wait_for(".pending-lane .pod", Duration::from_secs(5))
+        .expect("the pod waits to be scheduled");
+    assert_eq!(
+        session.texts(".kubectl-output").unwrap(),
+        ["pod/nginx created"]
+    );
+    session.click("button.run").unwrap();
+    session
+        .wait_for(".node .node-pods .pod", Duration::from_secs(5))
+        .expect("the pod is on a node");
+    assert_eq!(
+        session.texts(".node .node-pods .pod-name").unwrap(),
+        ["nginx"]
+    );
+    std::fs::write(shots.join("applied.png"), session.screenshot_png().unwrap()).unwrap();
 
     let errors: Vec<_> = session
         .console_log()

@@ -3,21 +3,45 @@
 //! A Yew (csr) app that asks `podflow_core::Cluster` for snapshots and renders them. The web crate
 //! holds no Kubernetes logic: every status, message and table comes from the core.
 //!
-//! * [`App`] is the page: header, the cluster view.
+//! * [`App`] is the page: header, the manifest editor with kubectl's output, the cluster view.
 //! * [`components`] holds one small component per file.
 
 pub mod components;
 
-use podflow_core::Cluster;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use podflow_core::sim::SimDuration;
+use podflow_core::{ApplyResult, Cluster};
 use yew::prelude::*;
 
 use components::cluster_view::ClusterView;
+use components::editor::Editor;
+
+/// The manifest the editor starts with: the Kubernetes docs' simple pod.
+pub const DEFAULT_MANIFEST: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx\nspec:\n  containers:\n  - name: nginx\n    image: nginx:1.14.2\n    ports:\n    - containerPort: 80\n";
 
 /// The whole playground page.
 #[function_component(App)]
 pub fn app() -> Html {
-    let cluster = use_memo((), |_| Cluster::default());
-    let snapshot = cluster.snapshot();
+    let cluster = use_mut_ref(Cluster::default);
+    let output = use_state(Vec::<ApplyResult>::new);
+    let version = use_state(|| 0u64);
+    let on_apply = {
+        let (cluster, output, version) = (cluster.clone(), output.clone(), version.clone());
+        Callback::from(move |text: String| {
+            output.set(cluster.borrow_mut().apply(&text, "manifest.yaml"));
+            version.set(*version + 1);
+        })
+    };
+    let on_run = {
+        let (cluster, version) = (cluster.clone(), version.clone());
+        Callback::from(move |_: MouseEvent| {
+            run_for(&cluster, SimDuration::secs(10));
+            version.set(*version + 1);
+        })
+    };
+    let snapshot = cluster.borrow().snapshot();
     html! {
         <div class="app">
             <header class="app-header">
@@ -28,8 +52,17 @@ pub fn app() -> Html {
                 </p>
             </header>
             <main>
-                <ClusterView nodes={snapshot.nodes.clone()} />
+                <Editor initial={DEFAULT_MANIFEST} on_apply={on_apply} output={(*output).clone()} />
+                <div class="controls">
+                    <button class="run" onclick={on_run}>{ "Run 10s" }</button>
+                    <span class="clock">{ format!("t = {}", snapshot.time) }</span>
+                </div>
+                <ClusterView nodes={snapshot.nodes.clone()} pods={snapshot.pods.clone()} />
             </main>
         </div>
     }
+}
+
+fn run_for(cluster: &Rc<RefCell<Cluster>>, d: SimDuration) {
+    cluster.borrow_mut().run_for(d);
 }

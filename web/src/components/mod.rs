@@ -1,4 +1,6 @@
 //! The playground's components, one per file.
 
 pub mod cluster_view;
+pub mod editor;
 pub mod node_card;
+pub mod pod_chip;

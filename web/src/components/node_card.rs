@@ -1,6 +1,7 @@
-//! One node drawn as a card: name, kubectl STATUS, kubelet version, allocatable resources.
+//! One node drawn as a card: name, kubectl STATUS, kubelet version, allocatable resources and
+//! the pods bound to it.
 
-use podflow_core::NodeView;
+use podflow_core::{NodeView, PodView};
 use yew::prelude::*;
 
 /// Properties of [`NodeCard`].
@@ -8,6 +9,9 @@ use yew::prelude::*;
 pub struct NodeCardProps {
     /// The node to draw.
     pub node: NodeView,
+    /// The pods bound to it.
+    #[prop_or_default]
+    pub pods: Vec<PodView>,
 }
 
 /// A node card.
@@ -26,6 +30,9 @@ pub fn node_card(props: &NodeCardProps) -> Html {
                 <dt>{ "pods" }</dt><dd>{ &n.pods }</dd>
                 <dt>{ "version" }</dt><dd>{ &n.version }</dd>
             </dl>
+            <div class="node-pods">
+                { for props.pods.iter().map(|p| html! { <super::pod_chip::PodChip key={format!("{}/{}", p.namespace, p.name)} pod={p.clone()} /> }) }
+            </div>
         </article>
     }
 }
