@@ -118,7 +118,7 @@ pub fn replica_sets(objects: &[Arc<Object>], now: SimTime) -> Option<String> {
 
 /// When an event last happened: series, then lastTimestamp, then eventTime.
 pub fn event_last_seen(e: &Event) -> Option<SimTime> {
-    if let Some(t) = e.series.as_ref().map(|s| &s.last_observed_time) {
+    if let Some(t) = e.series.as_ref().and_then(|s| s.last_observed_time.as_ref()) {
         return Some(SimTime((t.0.as_millisecond() - crate::sim::clock::EPOCH_UNIX_SECONDS * 1000).max(0) as u64));
     }
     if let Some(t) = &e.last_timestamp {

@@ -1,0 +1,5 @@
+//! The kubelet's pure building blocks: back-off, timing, image pulls, probes and pod status, each
+//! a state machine or a function the kubelet component drives with virtual time.
+
+pub mod backoff;
+pub mod timing;
