@@ -2,3 +2,5 @@
 //! per-container filesystem and a resumable shell for the commands the Kubernetes docs run.
 
 pub mod catalog;
+pub mod fs;
+pub mod shell;
