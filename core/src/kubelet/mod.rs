@@ -2,4 +2,5 @@
 //! a state machine or a function the kubelet component drives with virtual time.
 
 pub mod backoff;
+pub mod probes;
 pub mod timing;
