@@ -2,5 +2,6 @@
 //! a state machine or a function the kubelet component drives with virtual time.
 
 pub mod backoff;
+pub mod images;
 pub mod probes;
 pub mod timing;
