@@ -4,4 +4,5 @@
 pub mod backoff;
 pub mod images;
 pub mod probes;
+pub mod status;
 pub mod timing;
