@@ -1129,4 +1129,39 @@ mod tests {
         assert_eq!(p, "3.1415926535897932384");
         assert_eq!(pi_digits(1000).len(), 1001);
     }
+
+    #[test]
+    fn no_reference_from_a_stranger_panics() {
+        const PIECES: &[&str] = &[
+            "nginx",
+            "N",
+            ":",
+            "@",
+            "/",
+            ".",
+            "-",
+            "_",
+            "__",
+            "sha256",
+            "localhost",
+            "5000",
+            "é",
+            "0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31",
+            "latest",
+            " ",
+            "",
+        ];
+        let c = Catalog::default();
+        let mut rng = crate::sim::SimRng::new(5);
+        for _ in 0..2000 {
+            let n = rng.below(8) as usize;
+            let r: String = (0..n)
+                .map(|_| PIECES[rng.below(PIECES.len() as u64) as usize])
+                .collect();
+            if let Ok(r) = parse_reference(&r) {
+                let _ = c.resolve(&r);
+            }
+            let _ = program(&[r.clone(), "--vm".into(), r.clone(), "--vm-bytes".into(), r]);
+        }
+    }
 }

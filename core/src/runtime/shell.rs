@@ -914,12 +914,24 @@ fn run_builtin(argv: &[String], stdin: &str, fs: &mut Fs, ctx: &mut Ctx, now: Si
                 return Outcome::err(1, "printf: usage: printf FORMAT [ARGUMENT]...\n".into());
             };
             let mut rest = args[1..].iter();
-            let mut out = fmt.replace("%%", "\u{0}");
-            while let Some(at) = out.find("%s").or_else(|| out.find("%d")) {
-                let v = rest.next().cloned().unwrap_or_default();
-                out.replace_range(at..at + 2, &v);
+            let mut out = String::new();
+            let mut chars = fmt.chars().peekable();
+            while let Some(c) = chars.next() {
+                if c != '%' {
+                    out.push(c);
+                    continue;
+                }
+                match chars.next() {
+                    Some('%') => out.push('%'),
+                    Some('s' | 'd') => out.push_str(rest.next().map(String::as_str).unwrap_or("")),
+                    Some(o) => {
+                        out.push('%');
+                        out.push(o);
+                    }
+                    None => out.push('%'),
+                }
             }
-            let (out, _) = echo_escapes(&out.replace('\u{0}', "%"));
+            let (out, _) = echo_escapes(&out);
             Outcome::ok(out)
         }
         "printenv" | "env" => {
@@ -1189,12 +1201,15 @@ fn run_builtin(argv: &[String], stdin: &str, fs: &mut Fs, ctx: &mut Ctx, now: Si
                 [a, b, ..] => (*a, *b),
                 _ => return Outcome::err(1, "seq: missing operand\n".into()),
             };
-            let b = b.min(a.saturating_add(10_000));
             let mut out = String::new();
             let mut i = a;
-            while i <= b {
+            for _ in 0..10_000 {
+                if i > b {
+                    break;
+                }
                 out.push_str(&format!("{i}\n"));
-                i += 1;
+                let Some(next) = i.checked_add(1) else { break };
+                i = next;
             }
             Outcome::ok(out)
         }
@@ -1508,6 +1523,7 @@ impl Process {
             ctx: &mut self.ctx,
             now,
             depth: 0,
+            fuel: (STEP_BUDGET * 4) as u64,
         };
         for _ in 0..STEP_BUDGET {
             let Some(op) = script.ops.get(pc_v).cloned() else {
@@ -1596,6 +1612,8 @@ struct Exec<'a> {
     ctx: &'a mut Ctx,
     now: SimTime,
     depth: usize,
+    /// Operations left for this step, shared with nested `$(…)`.
+    fuel: u64,
 }
 
 impl Exec<'_> {
@@ -1643,7 +1661,7 @@ impl Exec<'_> {
     }
 
     fn substitute(&mut self, script: &str) -> String {
-        if self.depth >= MAX_DEPTH {
+        if self.depth >= MAX_DEPTH || self.fuel == 0 {
             return String::new();
         }
         let Ok(s) = compile(script) else {
@@ -1654,10 +1672,13 @@ impl Exec<'_> {
             ctx: self.ctx,
             now: self.now,
             depth: self.depth + 1,
+            fuel: self.fuel,
         };
         let saved = sub.ctx.status;
         let (_, out) = sub.run_to_end(&s, EXEC_BUDGET / 4);
         sub.ctx.status = saved;
+        let left = sub.fuel;
+        self.fuel = left;
         out
     }
 
@@ -1667,6 +1688,9 @@ impl Exec<'_> {
         let mut loops = vec![Vec::new(); script.slots];
         let mut out = String::new();
         for _ in 0..budget {
+            if self.fuel == 0 {
+                break;
+            }
             let Some(op) = script.ops.get(pc).cloned() else {
                 return (Some(self.ctx.status), out);
             };
@@ -1704,6 +1728,7 @@ impl Exec<'_> {
     }
 
     fn op(&mut self, op: &Op, pc: &mut usize, loops: &mut [Vec<String>]) -> Step {
+        self.fuel = self.fuel.saturating_sub(1);
         match op {
             Op::Jump(t) => {
                 *pc = *t;
@@ -1943,6 +1968,7 @@ pub fn exec(argv: &[String], fs: &mut Fs, env: &[(String, String)], now: SimTime
         ctx: &mut ctx,
         now,
         depth: 0,
+        fuel: (EXEC_BUDGET * 2) as u64,
     };
     let mut pc = 0;
     let mut loops = vec![Vec::new(); script.slots];
@@ -2215,6 +2241,110 @@ mod tests {
             (Some(0), "done\n", SimDuration::secs(5))
         );
         let r = exec(&v(&["sh", "-c", "tail -f /dev/null"]), &mut fs, &[], s(0));
+        assert_eq!(r.code, None);
+    }
+
+    #[test]
+    fn no_script_from_a_stranger_panics_or_runs_away() {
+        const PIECES: &[&str] = &[
+            "echo",
+            " ",
+            "$",
+            "$(",
+            ")",
+            "`",
+            "'",
+            "\"",
+            "\\",
+            ";",
+            "&&",
+            "||",
+            "|",
+            "&",
+            ">",
+            ">>",
+            "2>&1",
+            "<",
+            "while",
+            "do",
+            "done",
+            "if",
+            "then",
+            "else",
+            "fi",
+            "for",
+            "in",
+            "{",
+            "}",
+            "true",
+            "false",
+            "sleep",
+            "1",
+            "0.5",
+            "infinity",
+            "exit",
+            "printf",
+            "%s",
+            "%",
+            "seq",
+            "9223372036854775807",
+            "cat",
+            "/tmp/x",
+            "rm",
+            "-rf",
+            "/",
+            "mkdir",
+            "-p",
+            "touch",
+            "ls",
+            "[",
+            "]",
+            "-f",
+            "!",
+            "${",
+            "HOSTNAME",
+            "é",
+            "\n",
+            "#",
+            "tail",
+            "-f",
+            "x=1",
+            "$x",
+            "wget",
+            "http://a",
+            "cd",
+            "..",
+            "test",
+            "-eq",
+            "printenv",
+            "env",
+        ];
+        let mut rng = crate::sim::SimRng::new(99);
+        for _ in 0..400 {
+            let n = 1 + rng.below(24) as usize;
+            let script: String = (0..n)
+                .map(|_| PIECES[rng.below(PIECES.len() as u64) as usize])
+                .collect::<Vec<_>>()
+                .join(if rng.below(2) == 0 { " " } else { "" });
+            let argv = v(&["sh", "-c", &script]);
+            let mut p = Process::start(&argv, &base_env("fuzz"), Fs::new()).unwrap();
+            let mut t = s(0);
+            for _ in 0..20 {
+                match p.step(t) {
+                    ProcessState::Running { wake_at: Some(w) } => t = w.max(t.plus(SimDuration(1))),
+                    _ => break,
+                }
+            }
+            let _ = exec(&argv, &mut Fs::new(), &[], s(0));
+        }
+    }
+
+    #[test]
+    fn nested_substitutions_share_one_budget() {
+        let bomb = "while true; do echo $(while true; do echo $(while true; do echo $(while true; do :; done); done); done); done";
+        let mut p = Process::start(&v(&["sh", "-c", bomb]), &[], Fs::new()).unwrap();
+        assert!(matches!(p.step(s(0)), ProcessState::Running { .. }));
+        let r = exec(&v(&["sh", "-c", bomb]), &mut Fs::new(), &[], s(0));
         assert_eq!(r.code, None);
     }
 }
