@@ -334,7 +334,7 @@ fn any_regular_started(spec: &PodSpec, regular: &[ContainerStatus]) -> bool {
     spec.containers.iter().any(|c| {
         find(regular, &c.name).is_some_and(|s| {
             let state = st(s);
-            state.running.is_some() || state.terminated.is_some() || last_terminated(s).is_some()
+            state.running.is_some() || state.terminated.is_some()
         })
     })
 }
