@@ -1003,6 +1003,50 @@ pub fn container_argv(
     argv
 }
 
+/// The variables the kubelet injects for the default `kubernetes` Service (docker-links style),
+/// in the order a container sees them.
+pub fn kubernetes_service_env(cluster_ip: &str) -> Vec<(String, String)> {
+    let url = format!("tcp://{cluster_ip}:443");
+    [
+        ("KUBERNETES_SERVICE_PORT_HTTPS", "443".to_string()),
+        ("KUBERNETES_SERVICE_PORT", "443".to_string()),
+        ("KUBERNETES_PORT_443_TCP", url.clone()),
+        ("KUBERNETES_PORT_443_TCP_PROTO", "tcp".to_string()),
+        ("KUBERNETES_PORT_443_TCP_ADDR", cluster_ip.to_string()),
+        ("KUBERNETES_SERVICE_HOST", cluster_ip.to_string()),
+        ("KUBERNETES_PORT", url),
+        ("KUBERNETES_PORT_443_TCP_PORT", "443".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// A container's environment as containerd assembles it: `PATH`, `HOSTNAME` (the pod name),
+/// the image's `ENV`, the container's `env` (already resolved), the Service variables, then
+/// `HOME`. Later entries with the same name replace earlier ones in place.
+pub fn container_env(
+    hostname: &str,
+    image: &ImageInfo,
+    env: &[(String, String)],
+    services: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = vec![
+        ("PATH".into(), DEFAULT_PATH.into()),
+        ("HOSTNAME".into(), hostname.into()),
+    ];
+    for (k, v) in image.env.iter().chain(env).chain(services) {
+        match out.iter_mut().find(|(name, _)| name == k) {
+            Some(slot) => slot.1 = v.clone(),
+            None => out.push((k.clone(), v.clone())),
+        }
+    }
+    if !out.iter().any(|(k, _)| k == "HOME") {
+        out.push(("HOME".into(), "/root".into()));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1163,5 +1207,34 @@ mod tests {
             }
             let _ = program(&[r.clone(), "--vm".into(), r.clone(), "--vm-bytes".into(), r]);
         }
+    }
+
+    #[test]
+    fn commands_demo_prints_hostname_and_kubernetes_port() {
+        use crate::runtime::fs::Fs;
+        use crate::runtime::shell::{Process, ProcessState};
+        let c = Catalog::default();
+        let Resolution::Found(debian) = c.resolve(&parse_reference("debian").unwrap()) else {
+            panic!("debian does not resolve")
+        };
+        let argv = container_argv(
+            &debian,
+            Some(&v(&["printenv"])),
+            Some(&v(&["HOSTNAME", "KUBERNETES_PORT"])),
+        );
+        let env = container_env(
+            "command-demo",
+            &debian,
+            &[],
+            &kubernetes_service_env("10.96.0.1"),
+        );
+        let mut p = Process::start(&argv, &env, Fs::new()).unwrap();
+        assert_eq!(
+            p.step(crate::sim::SimTime(5)),
+            ProcessState::Exited {
+                code: 0,
+                output: "command-demo\ntcp://10.96.0.1:443".into()
+            }
+        );
     }
 }

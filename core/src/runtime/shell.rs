@@ -2347,4 +2347,54 @@ mod tests {
         let r = exec(&v(&["sh", "-c", bomb]), &mut Fs::new(), &[], s(0));
         assert_eq!(r.code, None);
     }
+
+    #[test]
+    fn the_dapi_envars_loop_prints_a_blank_line_then_the_fields_every_ten_seconds() {
+        let script = "while true; do echo -en '\\n'; printenv MY_NODE_NAME MY_POD_NAME MY_POD_NAMESPACE; printenv MY_POD_IP MY_POD_SERVICE_ACCOUNT; sleep 10; done;";
+        let mut env = base_env("dapi-envars-fieldref");
+        for (k, val) in [
+            ("MY_NODE_NAME", "node-1"),
+            ("MY_POD_NAME", "dapi-envars-fieldref"),
+            ("MY_POD_NAMESPACE", "default"),
+            ("MY_POD_IP", "10.244.1.5"),
+            ("MY_POD_SERVICE_ACCOUNT", "default"),
+        ] {
+            env.push((k.into(), val.into()));
+        }
+        let mut p = Process::start(&v(&["sh", "-c", script]), &env, Fs::new()).unwrap();
+        assert_eq!(
+            p.step(s(0)),
+            ProcessState::Running {
+                wake_at: Some(s(10))
+            }
+        );
+        assert_eq!(
+            p.step(s(10)),
+            ProcessState::Running {
+                wake_at: Some(s(20))
+            }
+        );
+        let lines: Vec<(u64, &str)> = p
+            .logs()
+            .iter()
+            .map(|l| (l.at.0 / 1000, l.text.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                (0, ""),
+                (0, "node-1"),
+                (0, "dapi-envars-fieldref"),
+                (0, "default"),
+                (0, "10.244.1.5"),
+                (0, "default"),
+                (10, ""),
+                (10, "node-1"),
+                (10, "dapi-envars-fieldref"),
+                (10, "default"),
+                (10, "10.244.1.5"),
+                (10, "default"),
+            ]
+        );
+    }
 }
