@@ -6,6 +6,7 @@
 use k8s_openapi::api::core::v1::{
     Container, ContainerState, ContainerStateRunning, ContainerStateTerminated,
     ContainerStateWaiting, ContainerStatus, HostIP, Pod, PodCondition, PodIP, PodSpec, PodStatus,
+    VolumeMountStatus,
 };
 
 use crate::sim::SimTime;
@@ -36,6 +37,50 @@ impl Termination {
             "Completed"
         } else {
             "Error"
+        }
+    }
+
+    /// A normal exit with `exit_code` (reason from [`Termination::reason_for`]).
+    pub fn exited(
+        exit_code: i32,
+        started_at: SimTime,
+        finished_at: SimTime,
+        container_id: Option<String>,
+    ) -> Termination {
+        Termination {
+            exit_code,
+            signal: None,
+            reason: Termination::reason_for(exit_code).to_string(),
+            message: None,
+            started_at: Some(started_at),
+            finished_at,
+            container_id,
+        }
+    }
+
+    /// The cgroup OOM killer's end: exit code 137, reason `OOMKilled`.
+    pub fn oom_killed(
+        started_at: SimTime,
+        finished_at: SimTime,
+        container_id: Option<String>,
+    ) -> Termination {
+        Termination {
+            reason: "OOMKilled".to_string(),
+            ..Termination::exited(137, started_at, finished_at, container_id)
+        }
+    }
+
+    /// A start failure (`StartError`, exit code 128) with the runtime's message.
+    pub fn start_error(message: &str, at: SimTime, container_id: Option<String>) -> Termination {
+        Termination {
+            exit_code: 128,
+            signal: None,
+            reason: "StartError".to_string(),
+            message: Some(message.to_string()),
+            // Real status shows the Unix epoch here; the sim leaves it unset.
+            started_at: None,
+            finished_at: at,
+            container_id,
         }
     }
 }
@@ -181,6 +226,22 @@ pub fn container_status(
         last_state: Some(ContainerState {
             terminated: m.last.as_ref().map(terminated),
             ..Default::default()
+        }),
+        // Created containers report their mounts (RecursiveReadOnlyMounts, on since 1.31).
+        volume_mounts: m.container_id.as_ref().and_then(|_| {
+            container.volume_mounts.as_ref().map(|vms| {
+                vms.iter()
+                    .map(|vm| VolumeMountStatus {
+                        mount_path: vm.mount_path.clone(),
+                        name: vm.name.clone(),
+                        read_only: vm.read_only.filter(|r| *r),
+                        recursive_read_only: vm
+                            .read_only
+                            .filter(|r| *r)
+                            .map(|_| "Disabled".to_string()),
+                    })
+                    .collect()
+            })
         }),
         ..Default::default()
     }
@@ -847,5 +908,37 @@ mod tests {
         assert_eq!(conds(&st)[2], "Ready True");
         let st = pod_status(&p, &[running("log", false)], &[], &facts(), s(9));
         assert_eq!(st.phase.as_deref(), Some("Pending"));
+    }
+
+    #[test]
+    fn created_containers_report_their_mounts_and_oom_kills_read_as_such() {
+        let p = pod(
+            json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "polinux/stress",
+            "volumeMounts": [{"name": "kube-api-access-x", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": true}]}]}}),
+        );
+        let c = ContainerModel {
+            state: RunState::Waiting {
+                reason: Some("CrashLoopBackOff".into()),
+                message: None,
+            },
+            last: Some(Termination::oom_killed(
+                s(3),
+                s(4),
+                Some("containerd://abc".into()),
+            )),
+            container_id: Some("containerd://abc".into()),
+            restart_count: 1,
+            ..ContainerModel::new("c")
+        };
+        let st = pod_status(&p, &[], &[c], &facts(), s(5));
+        let cs = &st.container_statuses.unwrap()[0];
+        let last = cs.last_state.clone().unwrap().terminated.unwrap();
+        assert_eq!(
+            (last.exit_code, last.reason.as_deref()),
+            (137, Some("OOMKilled"))
+        );
+        let vm = &cs.volume_mounts.as_ref().unwrap()[0];
+        assert_eq!(vm.recursive_read_only.as_deref(), Some("Disabled"));
+        assert_eq!(vm.read_only, Some(true));
     }
 }
