@@ -1501,10 +1501,13 @@ impl Process {
         if *blocked {
             return ProcessState::Running { wake_at: None };
         }
+        // A late step resumes at the moment the sleep ended, so sleep chains stay exact.
+        let mut now = now;
         if let Some(t) = *sleeping_until {
             if now < t {
                 return ProcessState::Running { wake_at: Some(t) };
             }
+            now = t;
             *sleeping_until = None;
         }
         let mut script = std::mem::replace(
@@ -2079,7 +2082,7 @@ mod tests {
             }
         );
         assert_eq!(
-            p.step(s(30)),
+            p.step(s(33)), // stepped late, it resumes at 30 s: the next sleep still ends at 630 s
             ProcessState::Running {
                 wake_at: Some(s(630))
             }
