@@ -10,6 +10,9 @@ use crate::kubelet::timing::go_duration;
 use crate::runtime::shell::{exec, Process};
 use crate::sim::{SimDuration, SimTime};
 
+/// The most output an exec probe keeps (`maxReadLength` in `pkg/probe/exec`): 10 KiB.
+pub const MAX_EXEC_OUTPUT: usize = 10 * 1024;
+
 /// Which probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ProbeKind {
@@ -185,7 +188,15 @@ pub fn run_handler(
                 return ProbeOutcome::Failure(String::new());
             };
             let env = p.env().to_vec();
-            let r = exec(command, p.fs_mut(), &env, now);
+            let mut r = exec(command, p.fs_mut(), &env, now);
+            // The exec prober reads at most 10 KiB of output (`maxReadLength`).
+            if r.output.len() > MAX_EXEC_OUTPUT {
+                let mut cut = MAX_EXEC_OUTPUT;
+                while !r.output.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                r.output.truncate(cut);
+            }
             match r.code {
                 _ if r.elapsed > timeout => {
                     ProbeOutcome::Failure(format!("command {:?} timed out", command.join(" ")))

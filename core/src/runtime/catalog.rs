@@ -368,7 +368,7 @@ pub fn parse_size(s: &str) -> Option<u64> {
 pub const COMMANDS: &[&str] = &[
     "echo", "printenv", "env", "sleep", "exit", "true", "false", "touch", "rm", "cat", "test", "[",
     "ls", "mkdir", "wget", "date", "hostname", "pwd", "cd", "export", "id", "whoami", "tail",
-    "head", "cp", "mv", "uname", "nslookup", "curl", ":", "printf", "seq", "yes",
+    "head", "cp", "mv", "uname", "nslookup", ":", "printf", "seq",
 ];
 
 /// What `argv` runs, from its program's base name (a server, a shell, an applet); `None` when
