@@ -28,6 +28,10 @@
 //!   arithmetic.
 //! * [`nodes`] builds the default node pool as real `v1` Node objects; [`scenario`] is the
 //!   document for what Kubernetes has no object for (seed, users, timed actions).
+//! * [`kubelet`] holds the kubelet's pure parts: restart and pull back-off, the timing table,
+//!   the node image cache and pull events, probe workers, and pod phase and conditions.
+//! * [`runtime`] is the simulated containerd: an image catalog, per-container filesystems and a
+//!   resumable shell that runs the docs' commands in virtual time.
 //! * [`sim`] is the deterministic world underneath: [`sim::SimTime`], the timer queue and
 //!   [`sim::SimRng`], the only source of randomness.
 //! * [`snapshot`] turns objects into ready-to-render views (kubectl's STATUS, READY, AGE).
@@ -38,9 +42,11 @@ pub mod component;
 pub mod events;
 pub mod intake;
 pub mod kubectl;
+pub mod kubelet;
 pub mod nodes;
 pub mod object;
 pub mod quantity;
+pub mod runtime;
 pub mod scenario;
 pub mod scheduler;
 pub mod sim;

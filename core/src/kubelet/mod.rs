@@ -1,0 +1,8 @@
+//! The kubelet's pure building blocks: back-off, timing, image pulls, probes and pod status, each
+//! a state machine or a function the kubelet component drives with virtual time.
+
+pub mod backoff;
+pub mod images;
+pub mod probes;
+pub mod status;
+pub mod timing;
