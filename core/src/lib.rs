@@ -26,6 +26,10 @@
 //! * [`object`] lists every API kind the simulated API server serves, as real `k8s-openapi`
 //!   types, with their resource names and etcd key prefixes; [`quantity`] does exact resource
 //!   arithmetic.
+//! * [`scheduler`] is kube-scheduler as a pure library: the framework's extension points, the
+//!   default plugins with upstream order and weights, `schedule_one` with sampling, scoring,
+//!   preemption and the exact FailedScheduling text, the scheduling queue and a per-attempt
+//!   decision record for the UI.
 //! * [`nodes`] builds the default node pool as real `v1` Node objects; [`scenario`] is the
 //!   document for what Kubernetes has no object for (seed, users, timed actions).
 //! * [`kubelet`] holds the kubelet's pure parts: restart and pull back-off, the timing table,

@@ -930,6 +930,88 @@ mod tests {
     }
 
     #[test]
+    fn the_decision_shows_each_filter_verdict_up_to_the_first_rejection() {
+        let nodes = vec![
+            node("a", "4", "8Gi"),
+            with_taint(node("g", "4", "8Gi"), "dedicated", "gpu", "NoSchedule"),
+        ];
+        let r = run(nodes, &[], &pod("p", "1", "")).unwrap();
+        let d = &r.decision;
+        assert_eq!(
+            (
+                d.total_nodes,
+                d.nodes_to_find,
+                d.evaluated_nodes,
+                d.feasible_nodes
+            ),
+            (2, 2, 2, 1)
+        );
+        assert_eq!(d.chosen.as_deref(), Some("a"));
+        let g = d.nodes.iter().find(|n| n.node == "g").unwrap();
+        let seen: Vec<(&str, bool)> = g.filters.iter().map(|v| (v.plugin, v.passed())).collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("NodeUnschedulable", true),
+                ("NodeName", true),
+                ("TaintToleration", false)
+            ]
+        );
+        assert_eq!(
+            g.filters[2].reason,
+            "node(s) had untolerated taint {dedicated: gpu}"
+        );
+        assert!(!g.feasible());
+        let pre: Vec<&str> = d.pre_filter.iter().map(|v| v.plugin).collect();
+        assert_eq!(pre.len(), 7);
+        assert!(pre.contains(&"NodeResourcesFit"));
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_decision_twice() {
+        let nodes: Vec<Node> = (0..120)
+            .map(|i| {
+                with_label(
+                    node(&format!("n{i:03}"), "4", "8Gi"),
+                    "topology.kubernetes.io/zone",
+                    &format!("z{}", i % 3),
+                )
+            })
+            .collect();
+        let existing: Vec<Pod> = (0..60)
+            .map(|i| {
+                on(
+                    pod(&format!("e{i}"), "500m", "1Gi"),
+                    &format!("n{:03}", i * 2),
+                )
+            })
+            .collect();
+        let snap = ClusterSnapshot::new(nodes, &existing);
+        let attempt = || {
+            let mut next = 17;
+            let mut rng = SimRng::new(42);
+            let a = schedule_one(
+                &pod("p", "1", "1Gi"),
+                &snap,
+                &Profile::default(),
+                &mut next,
+                &mut rng,
+            )
+            .unwrap();
+            let b = schedule_one(
+                &pod("q", "1", "1Gi"),
+                &snap,
+                &Profile::default(),
+                &mut next,
+                &mut rng,
+            )
+            .unwrap();
+            (a, b, next)
+        };
+        assert_eq!(attempt(), attempt());
+    }
+
+    #[test]
     fn preemption_evicts_the_lower_priority_pod() {
         let nodes = vec![node("a", "1", "4Gi"), node("b", "1", "4Gi")];
         let existing = vec![

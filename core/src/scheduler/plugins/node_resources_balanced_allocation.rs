@@ -68,8 +68,8 @@ impl ScorePlugin for NodeResourcesBalancedAllocation {
     fn score(&self, _state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
         let p = pod_requests(pod, false);
         let requested = [
-            node.requested.milli_cpu + p.milli_cpu,
-            node.requested.memory + p.memory,
+            node.requested.milli_cpu.saturating_add(p.milli_cpu),
+            node.requested.memory.saturating_add(p.memory),
         ];
         let alloc = [node.allocatable.milli_cpu, node.allocatable.memory];
         Ok(balanced_score(&requested, &alloc))

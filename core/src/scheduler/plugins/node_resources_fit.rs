@@ -76,7 +76,7 @@ pub fn fits_request(req: &Resource, node: &NodeInfo) -> Vec<InsufficientResource
         return out;
     }
     let check = |want: i64, have: i64, used: i64| -> Option<bool> {
-        (want > 0 && want > have - used).then_some(want > have)
+        (want > 0 && want > have.saturating_sub(used)).then_some(want > have)
     };
     if let Some(u) = check(req.milli_cpu, alloc.milli_cpu, used.milli_cpu) {
         push("cpu", u);
@@ -124,7 +124,9 @@ pub fn least_requested_score(requested: i64, capacity: i64) -> i64 {
     if capacity == 0 || requested > capacity {
         return 0;
     }
-    (capacity - requested) * MAX_NODE_SCORE / capacity
+    // i128: allocatable memory in bytes times 100 can exceed i64.
+    ((i128::from(capacity) - i128::from(requested)) * i128::from(MAX_NODE_SCORE)
+        / i128::from(capacity)) as i64
 }
 
 /// The LeastAllocated score of a node for a pod: cpu and memory, weight 1 each, using the node's
@@ -138,7 +140,7 @@ pub fn least_allocated(pod: &Pod, node: &NodeInfo) -> i64 {
         if alloc == 0 {
             continue;
         }
-        let requested = node.non_zero_requested.get(name) + p;
+        let requested = node.non_zero_requested.get(name).saturating_add(p);
         total += least_requested_score(requested, alloc);
         weights += 1;
     }
@@ -260,5 +262,6 @@ mod tests {
         assert_eq!(least_allocated(&pod("q", "", ""), &n), 95);
         assert_eq!(least_requested_score(5, 4), 0);
         assert_eq!(least_requested_score(1, 0), 0);
+        assert_eq!(least_requested_score(0, i64::MAX), 100);
     }
 }
