@@ -25,6 +25,14 @@ pub trait Component: std::fmt::Debug {
     fn on_watch(&mut self, event: &WatchEvent, ctx: &mut Ctx<'_>);
     /// A timer it set with [`Ctx::after`] fired.
     fn on_timer(&mut self, token: u64, ctx: &mut Ctx<'_>);
+    /// The node a node agent (a kubelet) runs on; `None` for control-plane components. While
+    /// that node is failed, the agent gets no watch events and no timers (its process is gone).
+    fn node(&self) -> Option<&str> {
+        None
+    }
+    /// The agent's node recovered: the process starts again, relists what it watches and
+    /// re-arms its timers (e.g. the node Lease heartbeat). Pending watch events follow.
+    fn on_restart(&mut self, _ctx: &mut Ctx<'_>) {}
 }
 
 /// What a component may use while handling one event or timer.
