@@ -20,7 +20,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("serve") => setup::ensure(setup::Needs::SERVE).and_then(|env| run::serve(&env)),
-        Some("test") => setup::ensure(setup::Needs::TEST).and_then(|env| run::test(&env)),
+        Some("test") => setup::ensure_in_background(setup::Needs::TEST)
+            .and_then(|(env, installs)| run::test(&env, &installs)),
         Some("size") => setup::ensure(setup::Needs::SERVE)
             .and_then(|env| size::build_and_report(&env).map(|_| true)),
         Some("setup") => setup::ensure(setup::Needs::TEST).map(|_| true),

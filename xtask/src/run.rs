@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use crate::setup::Env;
+use crate::setup::{Env, Installs};
 
 /// `trunk serve` on 127.0.0.1:8080 (see Trunk.toml).
 pub fn serve(env: &Env) -> Result<bool, String> {
@@ -93,7 +93,7 @@ fn parse_test_result(line: &str) -> Option<(u64, u64)> {
 }
 
 /// Every check and test, in order; true when all passed.
-pub fn test(env: &Env) -> Result<bool, String> {
+pub fn test(env: &Env, installs: &Installs) -> Result<bool, String> {
     let mut tally = Tally::default();
     let banner = |s: &str| println!("\n==> {s}");
 
@@ -121,13 +121,15 @@ pub fn test(env: &Env) -> Result<bool, String> {
         .is_ok_and(|s| s.success());
     tally.check("cargo clippy", ok);
 
-    let suites: [(&str, Vec<&str>); 3] = [
+    let suites: [(&str, bool, Vec<&str>); 3] = [
         (
             "native tests: cargo test --workspace",
+            false,
             vec!["test", "--workspace"],
         ),
         (
             "core on wasm32 (node): cargo test -p podflow-core --target wasm32-unknown-unknown",
+            true,
             vec![
                 "test",
                 "-p",
@@ -138,6 +140,7 @@ pub fn test(env: &Env) -> Result<bool, String> {
         ),
         (
             "web in headless Chromium: cargo test -p podflow-web --target wasm32-unknown-unknown",
+            true,
             vec![
                 "test",
                 "-p",
@@ -147,8 +150,12 @@ pub fn test(env: &Env) -> Result<bool, String> {
             ],
         ),
     ];
-    for (name, args) in suites {
+    for (name, wasm, args) in suites {
         banner(name);
+        if wasm {
+            // wasm-bindgen-test-runner comes with wasm-bindgen-cli.
+            installs.wait("wasm-bindgen")?;
+        }
         let mut cmd = env.command("cargo");
         cmd.args(&args);
         let (ok, p, f) = run_counting(cmd)?;
@@ -163,6 +170,8 @@ pub fn test(env: &Env) -> Result<bool, String> {
     }
 
     banner("release build: trunk build --release=true");
+    installs.wait("wasm-bindgen")?;
+    installs.wait("trunk")?;
     let built = trunk_build(env);
     if let Err(e) = &built {
         eprintln!("{e}");

@@ -43,8 +43,63 @@ impl Env {
     }
 }
 
+/// The crates.io tools, pinned: (binary, crate, install arguments after `cargo install`).
+fn cargo_tools(root: &Path) -> Result<Vec<CargoTool>, String> {
+    let wbg = wasm_bindgen_version(root)?;
+    Ok(vec![
+        // wasm-bindgen-cli first: the wasm test suites need it before the release build needs
+        // Trunk. Without --locked: its lock file wants crates newer than the registry mirror
+        // has. No default features: its TLS stack only serves downloads we never make.
+        CargoTool {
+            bin: "wasm-bindgen",
+            krate: "wasm-bindgen-cli",
+            version: wbg.clone(),
+            args: vec![
+                "install".into(),
+                "--no-default-features".into(),
+                "wasm-bindgen-cli".into(),
+                "--version".into(),
+                format!("={wbg}"),
+            ],
+        },
+        // Trunk runs offline (Trunk.toml), so neither its TLS stack nor its update check is
+        // needed: both are default features.
+        CargoTool {
+            bin: "trunk",
+            krate: "trunk",
+            version: TRUNK_VERSION.into(),
+            args: vec![
+                "install".into(),
+                "--locked".into(),
+                "--no-default-features".into(),
+                "trunk".into(),
+                "--version".into(),
+                TRUNK_VERSION.into(),
+            ],
+        },
+    ])
+}
+
+/// A tool installed with `cargo install`.
+struct CargoTool {
+    bin: &'static str,
+    krate: &'static str,
+    version: String,
+    args: Vec<String>,
+}
+
 /// Installs whatever is missing and returns the environment to run tools in.
 pub fn ensure(needs: Needs) -> Result<Env, String> {
+    let (env, installs) = ensure_in_background(needs)?;
+    installs.wait("wasm-bindgen")?;
+    installs.wait("trunk")?;
+    Ok(env)
+}
+
+/// Like [`ensure`], but the slow `cargo install`s (minutes each on a fresh machine) run one
+/// after the other in a background thread, so the native checks can run meanwhile; wait for a
+/// tool with [`Installs::wait`] before using it.
+pub fn ensure_in_background(needs: Needs) -> Result<(Env, Installs), String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .ok_or("xtask has no parent folder")?
@@ -59,30 +114,119 @@ pub fn ensure(needs: Needs) -> Result<Env, String> {
     let env = Env { root, path };
 
     ensure_wasm_target(&env)?;
-    ensure_cargo_tool(
-        &env,
-        "trunk",
-        "trunk",
-        TRUNK_VERSION,
-        &["install", "--locked", "trunk", "--version", TRUNK_VERSION],
-    )?;
-    let wbg = wasm_bindgen_version(&env.root)?;
-    // Without --locked: its lock file wants crates newer than the registry mirror has.
-    let wbg_req = format!("={wbg}");
-    ensure_cargo_tool(
-        &env,
-        "wasm-bindgen",
-        "wasm-bindgen-cli",
-        &wbg,
-        &["install", "wasm-bindgen-cli", "--version", &wbg_req],
-    )?;
     ensure_binaryen(&env, &binaryen_bin)?;
     if needs.browser {
         ensure_chromium(&env)?;
     }
     // Trunk builds offline (`cargo build --offline`), so every crate must already be fetched.
     step(&env, "cargo", &["fetch", "--quiet"])?;
-    Ok(env)
+
+    let missing: Vec<CargoTool> = cargo_tools(&env.root)?
+        .into_iter()
+        .filter(|t| {
+            let want = format!("{} {}", t.bin, t.version);
+            version_of(&env, t.bin).is_none_or(|v| v.trim() != want)
+        })
+        .collect();
+    let logs = env.root.join("target/xtask");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut pending = Vec::new();
+    if !missing.is_empty() {
+        std::fs::create_dir_all(&logs).map_err(|e| format!("{}: {e}", logs.display()))?;
+        pending = missing.iter().map(|t| t.bin).collect();
+        let path = env.path.clone();
+        let root = env.root.clone();
+        std::thread::spawn(move || {
+            for tool in missing {
+                let result = install(&root, &path, &logs, &tool);
+                if tx.send((tool.bin, result)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    Ok((
+        env,
+        Installs {
+            pending,
+            rx,
+            done: Default::default(),
+        },
+    ))
+}
+
+/// `cargo install`s running in the background.
+pub struct Installs {
+    pending: Vec<&'static str>,
+    rx: std::sync::mpsc::Receiver<(&'static str, Result<(), String>)>,
+    done: std::cell::RefCell<Vec<(&'static str, Result<(), String>)>>,
+}
+
+impl Installs {
+    /// Blocks until the tool `bin` is installed (at once when it already was).
+    pub fn wait(&self, bin: &str) -> Result<(), String> {
+        if !self.pending.contains(&bin) {
+            return Ok(());
+        }
+        loop {
+            if let Some((_, r)) = self.done.borrow().iter().find(|(b, _)| *b == bin) {
+                return r.clone();
+            }
+            let got = self
+                .rx
+                .recv()
+                .map_err(|_| format!("the background install of {bin} stopped"))?;
+            self.done.borrow_mut().push(got);
+        }
+    }
+}
+
+/// One `cargo install`, its output in `target/xtask/install-<crate>.log` (the tail is shown
+/// when it fails). A fast release profile (no LTO, opt-level 1, parallel codegen): these are
+/// build tools, and a fresh machine should not spend a quarter of an hour optimising them.
+fn install(root: &Path, path: &OsString, logs: &Path, tool: &CargoTool) -> Result<(), String> {
+    let log_path = logs.join(format!("install-{}.log", tool.krate));
+    eprintln!(
+        "xtask: installing {} {} from crates.io in the background (log: {})",
+        tool.krate,
+        tool.version,
+        log_path.display()
+    );
+    let log =
+        std::fs::File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
+    let err = log.try_clone().map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let status = Command::new("cargo")
+        .current_dir(root)
+        .env("PATH", path)
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+        .env_remove("CARGO_TARGET_DIR")
+        .args(&tool.args)
+        .stdout(log)
+        .stderr(err)
+        .status()
+        .map_err(|e| format!("cannot run cargo install: {e}"))?;
+    if status.success() {
+        eprintln!(
+            "xtask: installed {} {} in {} s",
+            tool.krate,
+            tool.version,
+            started.elapsed().as_secs()
+        );
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let tail: Vec<&str> = text.lines().rev().take(30).collect();
+    for line in tail.iter().rev() {
+        eprintln!("{line}");
+    }
+    Err(format!(
+        "`cargo {}` failed ({status}); log: {}",
+        tool.args.join(" "),
+        log_path.display()
+    ))
 }
 
 fn home_cargo_bin() -> PathBuf {
@@ -133,23 +277,6 @@ fn ensure_wasm_target(env: &Env) -> Result<(), String> {
     }
     eprintln!("xtask: installing the wasm32-unknown-unknown target");
     step(env, "rustup", &["target", "add", "wasm32-unknown-unknown"])
-}
-
-fn ensure_cargo_tool(
-    env: &Env,
-    bin: &str,
-    krate: &str,
-    version: &str,
-    install: &[&str],
-) -> Result<(), String> {
-    let want = format!("{bin} {version}");
-    if version_of(env, bin).is_some_and(|v| v.trim() == want) {
-        return Ok(());
-    }
-    eprintln!(
-        "xtask: installing {krate} {version} from crates.io (several minutes on a fresh machine)"
-    );
-    step(env, "cargo", install)
 }
 
 /// The exact `wasm-bindgen` version in Cargo.lock: the CLI must match it.
