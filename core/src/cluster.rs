@@ -163,10 +163,15 @@ impl Cluster {
                 .bootstrap(Object::Node(node), SimTime::ZERO, &mut cluster.rng);
         }
         if !config.bare {
-            cluster.add_component(Box::new(KubeScheduler::new(
-                Profile::default_scheduler(),
-                SimTime::ZERO,
-            )));
+            // A configuration that does not validate was refused when the scenario was read.
+            let profile = config
+                .scenario
+                .scheduler
+                .as_ref()
+                .and_then(|s| s.profile_config().ok())
+                .map(|c| Profile::new(&c))
+                .unwrap_or_else(Profile::default_scheduler);
+            cluster.add_component(Box::new(KubeScheduler::new(profile, SimTime::ZERO)));
         }
         for (i, action) in config.scenario.actions.iter().enumerate() {
             if let Ok(at) = scenario::parse_duration(&action.at) {
@@ -367,6 +372,19 @@ impl Cluster {
     /// The API server (and through it the store), for reading.
     pub fn api(&self) -> &ApiServer {
         &self.api
+    }
+
+    /// The scheduler's record of its latest attempt to schedule a pod: per node, each filter's
+    /// verdict and each score plugin's raw, normalized and weighted score.
+    pub fn scheduling_decision(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Option<&crate::scheduler::decision::Decision> {
+        let key = format!("{namespace}/{name}");
+        self.components
+            .iter()
+            .find_map(|c| c.scheduling_decision(&key))
     }
 
     /// The flow trace so far.
@@ -910,7 +928,14 @@ fn scenario_spec(doc: &Value) -> Result<ScenarioSpec, String> {
         .get("spec")
         .cloned()
         .unwrap_or(Value::Object(Default::default()));
-    serde_json::from_value(spec).map_err(|e| format!("Scenario.spec: {e}"))
+    let spec: ScenarioSpec =
+        serde_json::from_value(spec).map_err(|e| format!("Scenario.spec: {e}"))?;
+    if let Some(scheduler) = &spec.scheduler {
+        scheduler
+            .profile_config()
+            .map_err(|e| format!("Scenario.spec.scheduler.{e}"))?;
+    }
+    Ok(spec)
 }
 
 /// kubectl apply's error for a refused patch (other than Invalid, which kubectl rebuilds from

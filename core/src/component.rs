@@ -9,6 +9,7 @@ use crate::apiserver::server::{ApiServer, Outcome, Target};
 use crate::apiserver::{ApiError, Lookup, UserInfo, Verb};
 use crate::events::EventWrite;
 use crate::object::Object;
+use crate::scheduler::decision::Decision;
 use crate::sim::{SimDuration, SimRng, SimTime};
 use crate::store::{WatchEvent, WatchFilter};
 use crate::trace::{Stage, Trace, TraceStep};
@@ -33,6 +34,11 @@ pub trait Component: std::fmt::Debug {
     /// The agent's node recovered: the process starts again, relists what it watches and
     /// re-arms its timers (e.g. the node Lease heartbeat). Pending watch events follow.
     fn on_restart(&mut self, _ctx: &mut Ctx<'_>) {}
+    /// The scheduler's record of its latest attempt to schedule the pod `namespace/name`, for
+    /// the UI; other components keep none.
+    fn scheduling_decision(&self, _pod: &str) -> Option<&Decision> {
+        None
+    }
 }
 
 /// What a component may use while handling one event or timer.

@@ -16,6 +16,10 @@
 //!   - { at: 1m, failNode: node-2 }
 //!   - { at: 2m, delete: pod/nginx, namespace: default }
 //!   - { at: 3m, scale: deployment/web, replicas: 5 }
+//!   scheduler:                      # as a KubeSchedulerConfiguration
+//!     percentageOfNodesToScore: 50
+//!     profiles:
+//!     - plugins: { score: { enabled: [{ name: NodeResourcesBalancedAllocation, weight: 5 }] } }
 //!   - at: 4m
 //!     as: jane
 //!     apply: |
@@ -26,6 +30,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::scheduler::config::SchedulerSpec;
 use crate::sim::SimDuration;
 
 /// `apiVersion` of the scenario document.
@@ -53,6 +58,10 @@ pub struct ScenarioSpec {
     /// Timed actions, run in order of `at`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<ActionSpec>,
+    /// The scheduler's profile, shaped like a `KubeSchedulerConfiguration` (default: the
+    /// default-scheduler profile with upstream weights).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler: Option<SchedulerSpec>,
 }
 
 /// The default node pool's shape.

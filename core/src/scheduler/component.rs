@@ -359,6 +359,10 @@ impl Component for KubeScheduler {
         self.arm_cycle(ctx, ctx.now);
     }
 
+    fn scheduling_decision(&self, pod: &str) -> Option<&Decision> {
+        self.decision(pod)
+    }
+
     fn on_timer(&mut self, token: u64, ctx: &mut Ctx<'_>) {
         match token {
             TOKEN_CYCLE => {

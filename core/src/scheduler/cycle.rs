@@ -479,6 +479,7 @@ fn prioritize(
                     plugin: pl.name(),
                     raw: raw[i],
                     normalized: v,
+                    weight: wp.weight,
                     weighted,
                 });
             }

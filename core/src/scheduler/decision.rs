@@ -1,13 +1,16 @@
 //! A record of one scheduling attempt for the UI: every evaluated node's filter verdicts, every
 //! score plugin's raw, normalized and weighted score, the totals and the chosen node.
 
+use serde::Serialize;
+
+use crate::kubectl::table::Table;
 use crate::scheduler::framework::Code;
 
 /// How many nodes a decision records in detail; later nodes are only counted.
 pub const MAX_RECORDED_NODES: usize = 100;
 
 /// One plugin's verdict at PreFilter or Filter.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PluginVerdict {
     /// The plugin's name.
     pub plugin: &'static str,
@@ -25,7 +28,7 @@ impl PluginVerdict {
 }
 
 /// One score plugin's contribution to a node's total.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct PluginScore {
     /// The plugin's name.
     pub plugin: &'static str,
@@ -33,12 +36,14 @@ pub struct PluginScore {
     pub raw: i64,
     /// The score after NormalizeScore (0..=100).
     pub normalized: i64,
+    /// The plugin's weight in the profile.
+    pub weight: i64,
     /// `normalized × weight`.
     pub weighted: i64,
 }
 
 /// What happened to one node in the attempt.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct NodeDecision {
     /// The node's name.
     pub node: String,
@@ -58,7 +63,7 @@ impl NodeDecision {
 }
 
 /// The record of one attempt to schedule one pod.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Decision {
     /// `namespace/name` of the pod.
     pub pod: String,
@@ -99,5 +104,62 @@ impl Decision {
     /// The recorded details of node `node`, if it was recorded.
     pub fn node_mut(&mut self, node: &str) -> Option<&mut NodeDecision> {
         self.nodes.iter_mut().find(|n| n.node == node)
+    }
+
+    /// The attempt as text: a summary line, then one row per recorded node with its filter
+    /// verdict (`passed`, or the rejecting plugin and its reason), each score plugin's
+    /// `raw→normalized×weight` and the total, the chosen node marked `*`.
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "Scheduling attempt for {}: {} node(s), {} evaluated, {} feasible (search stops at {}); ",
+            self.pod, self.total_nodes, self.evaluated_nodes, self.feasible_nodes, self.nodes_to_find
+        );
+        match &self.chosen {
+            Some(node) => out.push_str(&format!("chosen: {node}\n")),
+            None => out.push_str("no node chosen\n"),
+        }
+        for v in self.pre_filter.iter().filter(|v| !v.passed()) {
+            out.push_str(&format!("PreFilter {}: {}\n", v.plugin, v.reason));
+        }
+        if let Some(p) = &self.post_filter {
+            out.push_str(&format!("PostFilter: {p}\n"));
+        }
+        let mut plugins: Vec<&'static str> = Vec::new();
+        for n in &self.nodes {
+            for s in &n.scores {
+                if !plugins.contains(&s.plugin) {
+                    plugins.push(s.plugin);
+                }
+            }
+        }
+        let mut headers = vec!["NODE", "FILTERS"];
+        headers.extend(plugins.iter().copied());
+        headers.push("TOTAL");
+        let mut table = Table::new(&headers);
+        for n in &self.nodes {
+            let chosen = self.chosen.as_deref() == Some(n.node.as_str());
+            let mut row = vec![format!("{}{}", n.node, if chosen { " *" } else { "" })];
+            row.push(match n.filters.iter().find(|v| !v.passed()) {
+                Some(v) => format!("{}: {}", v.plugin, v.reason),
+                None if n.filters.is_empty() => "-".into(),
+                None => "passed".into(),
+            });
+            for p in &plugins {
+                row.push(match n.scores.iter().find(|s| s.plugin == *p) {
+                    Some(s) => format!("{}\u{2192}{}\u{d7}{}", s.raw, s.normalized, s.weight),
+                    None => "-".into(),
+                });
+            }
+            row.push(n.total.map_or("-".into(), |t| t.to_string()));
+            table.push(row);
+        }
+        out.push_str(&table.render());
+        if self.unrecorded_nodes > 0 {
+            out.push_str(&format!(
+                "({} more node(s) evaluated, not recorded)\n",
+                self.unrecorded_nodes
+            ));
+        }
+        out
     }
 }

@@ -8,8 +8,11 @@
 //! * [`plugins`]: the plugins; [`registry`]: which run where, and `Profile`.
 //! * [`cycle`]: `schedule_one` and `FitError`; [`decision`]: what the UI shows per attempt.
 //! * [`queue`]: activeQ, backoffQ and the unschedulable pool over virtual time.
+//! * [`config`]: the scenario's `KubeSchedulerConfiguration`-shaped profile knob.
+//! * [`component`]: the scheduler living in the cluster, fed by watches, binding through the API.
 
 pub mod component;
+pub mod config;
 pub mod cycle;
 pub mod decision;
 pub mod framework;

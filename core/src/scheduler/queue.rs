@@ -174,9 +174,17 @@ impl SchedulingQueue {
             q.pod = pod;
         } else if let Some(q) = self.backoff.get_mut(&key) {
             q.pod = pod;
-        } else if let Some(mut q) = self.unschedulable.remove(&key) {
+        } else if let Some(q) = self.unschedulable.get_mut(&key) {
+            // Only a change beyond status and bookkeeping may make the pod schedulable
+            // (upstream `isPodUpdated`): the scheduler's own PodScheduled=False write must not
+            // retry it.
+            let updated = is_pod_updated(&q.pod, &pod);
             q.pod = pod;
-            self.requeue(q, now);
+            if updated {
+                if let Some(q) = self.unschedulable.remove(&key) {
+                    self.requeue(q, now);
+                }
+            }
         } else {
             self.add(profile, pod, now);
         }
@@ -314,6 +322,21 @@ impl SchedulingQueue {
             gated: self.gated.len(),
         }
     }
+}
+
+/// Upstream `isPodUpdated`: whether anything but status, resourceVersion, generation,
+/// managedFields and finalizers changed.
+fn is_pod_updated(old: &Pod, new: &Pod) -> bool {
+    let strip = |p: &Pod| {
+        let mut p = p.clone();
+        p.status = None;
+        p.metadata.resource_version = None;
+        p.metadata.generation = None;
+        p.metadata.managed_fields = None;
+        p.metadata.finalizers = None;
+        p
+    };
+    strip(old) != strip(new)
 }
 
 #[cfg(test)]

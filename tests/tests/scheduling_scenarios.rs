@@ -1,0 +1,287 @@
+//! The scheduler's golden scenarios, each built from real Node and Pod objects: taints and
+//! tolerations, nodeSelector, required and preferred node affinity, pod anti-affinity spreading
+//! replicas, topology spread over zones, host-port conflicts and a scheduler profile's weights.
+//! Expected placements and FailedScheduling texts follow from upstream's plugins and v1.33's
+//! message formats, worked out by hand in each test's comment.
+
+use podflow_core::object::Object;
+use podflow_core::sim::SimDuration;
+use podflow_core::Cluster;
+
+/// A Node as `kubectl get node -o yaml` would show it (capacity = allocatable).
+fn node(name: &str, cpu: &str, labels: &[(&str, &str)], taints: &str) -> String {
+    let mut l = format!("kubernetes.io/hostname: {name}");
+    for (k, v) in labels {
+        l.push_str(&format!(", {k}: {v}"));
+    }
+    format!(
+        "apiVersion: v1\nkind: Node\nmetadata:\n  name: {name}\n  labels: {{{l}}}\nspec:\n  taints: [{taints}]\nstatus:\n  capacity: {{cpu: \"{cpu}\", memory: 16Gi, pods: \"110\"}}\n  allocatable: {{cpu: \"{cpu}\", memory: 16Gi, pods: \"110\"}}\n---\n"
+    )
+}
+
+/// A pod running nginx; `extra` is appended to its spec (indented two spaces).
+fn pod(name: &str, labels: &str, cpu: &str, extra: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  labels: {{{labels}}}\nspec:\n  containers:\n  - name: nginx\n    image: nginx\n    resources: {{requests: {{cpu: \"{cpu}\"}}}}\n{extra}---\n"
+    )
+}
+
+fn run(text: String, d: SimDuration) -> Cluster {
+    let (mut cluster, results) = Cluster::load(&[("scenario.yaml".to_string(), text)]);
+    assert!(results.iter().all(|r| r.ok), "{results:?}");
+    cluster.run_for(d);
+    cluster
+}
+
+/// The node each pod is bound to (`<none>` when pending), by pod name.
+fn placement(cluster: &Cluster) -> Vec<(String, String)> {
+    let mut v: Vec<_> = cluster
+        .snapshot()
+        .pods
+        .iter()
+        .map(|p| (p.name.clone(), p.node.clone()))
+        .collect();
+    v.sort();
+    v
+}
+
+fn failed_scheduling(cluster: &Cluster, pod: &str) -> Vec<String> {
+    cluster
+        .objects(&["Event"])
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::Event(e)
+                if e.reason.as_deref() == Some("FailedScheduling")
+                    && e.involved_object.name.as_deref() == Some(pod) =>
+            {
+                e.message.clone()
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn pending(cluster: &Cluster) -> Vec<String> {
+    placement(cluster)
+        .into_iter()
+        .filter(|(_, n)| n == "<none>")
+        .map(|(p, _)| p)
+        .collect()
+}
+
+const GPU_TAINT: &str = "{key: dedicated, value: gpu, effect: NoSchedule}";
+
+#[test]
+fn taints_and_insufficient_cpu_give_the_sorted_histogram_and_the_preemption_suffix() {
+    // node-1 and node-2 carry a taint the pod does not tolerate (UnschedulableAndUnresolvable:
+    // preemption cannot help); node-3 has 1 CPU for a 2-CPU request (Unschedulable, and no
+    // lower-priority pod to evict). Reasons are counted and sorted as strings.
+    let text = node("node-1", "4", &[], GPU_TAINT)
+        + &node("node-2", "4", &[], GPU_TAINT)
+        + &node("node-3", "1", &[], "")
+        + &pod("big", "app: big", "2", "");
+    let cluster = run(text, SimDuration::secs(5));
+    assert_eq!(pending(&cluster), ["big"]);
+    let messages = failed_scheduling(&cluster, "big");
+    assert_eq!(
+        messages,
+        ["0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {dedicated: gpu}. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling."]
+    );
+    // The decision record says which plugin turned each node down.
+    let decision = cluster.scheduling_decision("default", "big").unwrap();
+    assert_eq!(decision.chosen, None);
+    assert_eq!((decision.evaluated_nodes, decision.feasible_nodes), (3, 0));
+    let table = decision.render();
+    assert!(
+        table.contains("node-1   TaintToleration: node(s) had untolerated taint {dedicated: gpu}"),
+        "{table}"
+    );
+    assert!(
+        table.contains("node-3   NodeResourcesFit: Insufficient cpu"),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_toleration_opens_the_tainted_nodes() {
+    let toleration =
+        "  tolerations:\n  - {key: dedicated, operator: Equal, value: gpu, effect: NoSchedule}\n";
+    let text = node("node-1", "4", &[], GPU_TAINT)
+        + &node("node-2", "4", &[], GPU_TAINT)
+        + &node("node-3", "1", &[], "")
+        + &pod("big", "app: big", "2", toleration);
+    let cluster = run(text, SimDuration::secs(5));
+    let node = &placement(&cluster)[0].1;
+    assert!(node == "node-1" || node == "node-2", "{node}");
+    assert!(failed_scheduling(&cluster, "big").is_empty());
+}
+
+#[test]
+fn a_node_selector_sends_every_replica_to_the_labelled_node() {
+    let selector = "  nodeSelector: {disktype: ssd}\n";
+    let text = node("node-1", "4", &[], "")
+        + &node("node-2", "4", &[("disktype", "ssd")], "")
+        + &node("node-3", "4", &[], "")
+        + &pod("a", "app: web", "100m", selector)
+        + &pod("b", "app: web", "100m", selector)
+        + &pod("c", "app: web", "100m", selector);
+    let cluster = run(text, SimDuration::secs(5));
+    assert_eq!(
+        placement(&cluster),
+        [
+            ("a".into(), "node-2".into()),
+            ("b".into(), "node-2".into()),
+            ("c".into(), "node-2".into())
+        ]
+    );
+}
+
+fn zones() -> String {
+    node(
+        "node-1",
+        "4",
+        &[("topology.kubernetes.io/zone", "zone-a")],
+        "",
+    ) + &node(
+        "node-2",
+        "4",
+        &[("topology.kubernetes.io/zone", "zone-b")],
+        "",
+    ) + &node(
+        "node-3",
+        "4",
+        &[("topology.kubernetes.io/zone", "zone-b")],
+        "",
+    )
+}
+
+#[test]
+fn required_node_affinity_keeps_pods_in_their_zone() {
+    let affinity = "  affinity:\n    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms:\n        - matchExpressions:\n          - {key: topology.kubernetes.io/zone, operator: In, values: [zone-b]}\n";
+    let mut text = zones();
+    for p in ["a", "b", "c", "d"] {
+        text += &pod(p, "app: web", "100m", affinity);
+    }
+    let cluster = run(text, SimDuration::secs(5));
+    for (pod, node) in placement(&cluster) {
+        assert!(node == "node-2" || node == "node-3", "{pod} on {node}");
+    }
+}
+
+const PREFER_ZONE_A: &str = "  affinity:\n    nodeAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n      - weight: 80\n        preference:\n          matchExpressions:\n          - {key: topology.kubernetes.io/zone, operator: In, values: [zone-a]}\n";
+
+#[test]
+fn preferred_node_affinity_outweighs_spreading_by_resources() {
+    // NodeAffinity's normalized 100 × weight 2 = 200 for node-1; a third pod of 1 CPU costs
+    // node-1 at most 25 points of LeastAllocated (× 1) and a little balance: node-1 wins.
+    let mut text = zones();
+    for p in ["a", "b", "c"] {
+        text += &pod(p, "app: web", "1", PREFER_ZONE_A);
+    }
+    let cluster = run(text, SimDuration::secs(5));
+    for (pod, node) in placement(&cluster) {
+        assert_eq!(node, "node-1", "{pod}");
+    }
+    let decision = cluster.scheduling_decision("default", "c").unwrap();
+    assert_eq!(decision.chosen.as_deref(), Some("node-1"));
+    let table = decision.render();
+    assert!(table.contains("NodeAffinity"), "{table}");
+    // node-1's NodeAffinity cell: raw 80 (the matching term's weight), normalized 100, weight 2.
+    let row = table.lines().find(|l| l.starts_with("node-1 *")).unwrap();
+    assert!(row.contains("80\u{2192}100\u{d7}2"), "{row}");
+}
+
+#[test]
+fn a_scheduler_profile_without_the_node_affinity_score_spreads_the_same_pods() {
+    // The same three pods, with NodeAffinity's score disabled in the scenario's profile: only
+    // the resource scores remain, and each 1-CPU pod goes to the least allocated node.
+    let mut text = zones()
+        + "apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nmetadata: {name: weights}\nspec:\n  scheduler:\n    profiles:\n    - plugins:\n        score:\n          disabled: [{name: NodeAffinity}]\n---\n";
+    for p in ["a", "b", "c"] {
+        text += &pod(p, "app: web", "1", PREFER_ZONE_A);
+    }
+    let cluster = run(text, SimDuration::secs(5));
+    let mut nodes: Vec<String> = placement(&cluster).into_iter().map(|(_, n)| n).collect();
+    nodes.sort();
+    assert_eq!(nodes, ["node-1", "node-2", "node-3"]);
+    let table = cluster
+        .scheduling_decision("default", "c")
+        .unwrap()
+        .render();
+    assert!(!table.contains("NodeAffinity"), "{table}");
+}
+
+#[test]
+fn a_bad_scheduler_profile_is_refused_when_the_scenario_is_read() {
+    let text = "apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nmetadata: {name: bad}\nspec:\n  scheduler:\n    percentageOfNodesToScore: 150\n".to_string();
+    let (_, results) = Cluster::load(&[("scenario.yaml".to_string(), text)]);
+    assert_eq!(
+        results.iter().map(|r| r.message.as_str()).collect::<Vec<_>>(),
+        ["error: error validating \"scenario.yaml\": error validating data: Scenario.spec.scheduler.percentageOfNodesToScore: Invalid value: 150: not in valid range [0-100]"]
+    );
+}
+
+#[test]
+fn required_pod_anti_affinity_spreads_replicas_and_refuses_a_fourth() {
+    let anti = "  affinity:\n    podAntiAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n      - labelSelector: {matchLabels: {app: web}}\n        topologyKey: kubernetes.io/hostname\n";
+    let mut text = node("node-1", "4", &[], "")
+        + &node("node-2", "4", &[], "")
+        + &node("node-3", "4", &[], "");
+    for p in ["a", "b", "c", "d"] {
+        text += &pod(p, "app: web", "100m", anti);
+    }
+    let cluster = run(text, SimDuration::secs(5));
+    let left = pending(&cluster);
+    assert_eq!(left.len(), 1, "{:?}", placement(&cluster));
+    let mut nodes: Vec<String> = placement(&cluster)
+        .into_iter()
+        .map(|(_, n)| n)
+        .filter(|n| n != "<none>")
+        .collect();
+    nodes.sort();
+    assert_eq!(nodes, ["node-1", "node-2", "node-3"]);
+    // The incoming pod's own anti-affinity is checked before the existing pods' (Unschedulable:
+    // preemption is tried, but every pod has the same priority).
+    let messages = failed_scheduling(&cluster, &left[0]);
+    assert_eq!(
+        messages.first().map(String::as_str),
+        Some("0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.")
+    );
+}
+
+#[test]
+fn topology_spread_over_zones_keeps_the_skew_at_one() {
+    // zone-a has one node, zone-b two: with maxSkew 1 over zones, four pods split 2/2, so
+    // node-1 alone takes two.
+    let spread = "  topologySpreadConstraints:\n  - maxSkew: 1\n    topologyKey: topology.kubernetes.io/zone\n    whenUnsatisfiable: DoNotSchedule\n    labelSelector: {matchLabels: {app: spread}}\n";
+    let mut text = zones();
+    for p in ["a", "b", "c", "d"] {
+        text += &pod(p, "app: spread", "100m", spread);
+    }
+    let cluster = run(text, SimDuration::secs(5));
+    let on_node_1 = placement(&cluster)
+        .iter()
+        .filter(|(_, n)| n == "node-1")
+        .count();
+    assert_eq!(on_node_1, 2, "{:?}", placement(&cluster));
+    assert!(pending(&cluster).is_empty());
+}
+
+#[test]
+fn a_host_port_fits_once_per_node() {
+    let mut text = node("node-1", "4", &[], "")
+        + &node("node-2", "4", &[], "")
+        + &node("node-3", "4", &[], "");
+    for p in ["a", "b", "c", "d"] {
+        text += &format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {p}\nspec:\n  containers:\n  - name: nginx\n    image: nginx\n    ports:\n    - {{containerPort: 80, hostPort: 8080}}\n---\n"
+        );
+    }
+    let cluster = run(text, SimDuration::secs(5));
+    let left = pending(&cluster);
+    assert_eq!(left.len(), 1, "{:?}", placement(&cluster));
+    assert_eq!(
+        failed_scheduling(&cluster, &left[0]).first().map(String::as_str),
+        Some("0/3 nodes are available: 3 node(s) didn't have free ports for the requested pod ports. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.")
+    );
+}
