@@ -43,6 +43,8 @@ pub struct KubeScheduler {
     nodes: BTreeMap<String, Node>,
     assigned: BTreeMap<String, Pod>,
     pvcs: BTreeMap<String, PersistentVolumeClaim>,
+    /// Unbound pods with a `status.nominatedNodeName`, by pod key.
+    nominated: BTreeMap<String, Pod>,
     next_start_index: usize,
     recorder: SeriesEventRecorder,
     decisions: BTreeMap<String, Decision>,
@@ -60,6 +62,7 @@ impl KubeScheduler {
             nodes: BTreeMap::new(),
             assigned: BTreeMap::new(),
             pvcs: BTreeMap::new(),
+            nominated: BTreeMap::new(),
             next_start_index: 0,
             recorder: SeriesEventRecorder::new(SCHEDULER_NAME, "control-plane", now),
             decisions: BTreeMap::new(),
@@ -102,6 +105,16 @@ impl KubeScheduler {
             .and_then(|s| s.scheduler_name.as_deref())
             .unwrap_or(SCHEDULER_NAME)
             == SCHEDULER_NAME;
+        let nominated = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.nominated_node_name.as_deref())
+            .is_some_and(|n| !n.is_empty());
+        if nominated && !bound && event.type_ != WatchEventType::Deleted {
+            self.nominated.insert(key.clone(), pod.clone());
+        } else {
+            self.nominated.remove(&key);
+        }
         match event.type_ {
             WatchEventType::Deleted => {
                 self.queue.delete(&key);
@@ -139,6 +152,15 @@ impl KubeScheduler {
         let pods: Vec<Pod> = self.assigned.values().cloned().collect();
         let mut snapshot = ClusterSnapshot::new(nodes, &pods);
         snapshot.pvcs = self.pvcs.clone();
+        for p in self.nominated.values() {
+            if let Some(node) = p
+                .status
+                .as_ref()
+                .and_then(|s| s.nominated_node_name.clone())
+            {
+                snapshot.nominated.entry(node).or_default().push(p.clone());
+            }
+        }
         let object = format!("Pod/{key}");
         match schedule_one(
             &pod,

@@ -12,8 +12,8 @@ use k8s_openapi::api::core::v1::Pod;
 
 use crate::scheduler::decision::{Decision, PluginScore, PluginVerdict};
 use crate::scheduler::framework::{
-    pod_key, ClusterSnapshot, Code, CycleState, NodeInfo, PreFilterResult, Status, MAX_NODE_SCORE,
-    MIN_NODE_SCORE,
+    pod_key, pod_priority, ClusterSnapshot, Code, CycleState, NodeInfo, PreFilterResult, Status,
+    MAX_NODE_SCORE, MIN_NODE_SCORE,
 };
 use crate::scheduler::plugins::default_preemption::Preemption;
 use crate::scheduler::registry::Profile;
@@ -174,6 +174,57 @@ pub struct PostFilterContext<'a> {
     pub snapshot: &'a ClusterSnapshot,
     /// Why each node was rejected.
     pub statuses: &'a NodeToStatus,
+}
+
+/// Runs the filters with the pods nominated to this node that are at least as important as `pod`
+/// counted as if they were running there, then (when any were added and the pod fits) once more
+/// without them (upstream `RunFilterPluginsWithNominatedPods`): a pod must fit both ways, so it
+/// never takes the room a preemptor freed, nor relies on a nominated pod that may go elsewhere.
+pub fn run_filter_plugins_with_nominated_pods(
+    profile: &Profile,
+    state: &CycleState,
+    pod: &Pod,
+    node: &NodeInfo,
+    snapshot: &ClusterSnapshot,
+    mut verdicts: Option<&mut Vec<PluginVerdict>>,
+) -> Status {
+    let priority = pod_priority(pod);
+    let uid = pod.metadata.uid.as_deref();
+    let nominated: Vec<&Pod> = snapshot
+        .nominated
+        .get(node.name())
+        .map(|pods| {
+            pods.iter()
+                .filter(|p| pod_priority(p) >= priority && p.metadata.uid.as_deref() != uid)
+                .collect()
+        })
+        .unwrap_or_default();
+    if nominated.is_empty() {
+        return run_filter_plugins(profile, state, pod, node, verdicts);
+    }
+    let mut with_state = state.clone();
+    let mut with_node = node.clone();
+    for other in &nominated {
+        with_node.add_pod((*other).clone());
+        for pl in &profile.pre_filter {
+            pl.add_pod(&mut with_state, pod, other, &with_node);
+        }
+    }
+    let mut first = Vec::new();
+    let s = run_filter_plugins(
+        profile,
+        &with_state,
+        pod,
+        &with_node,
+        verdicts.as_ref().map(|_| &mut first),
+    );
+    if !s.is_success() {
+        if let Some(v) = verdicts.as_deref_mut() {
+            v.extend(first);
+        }
+        return s;
+    }
+    run_filter_plugins(profile, state, pod, node, verdicts)
 }
 
 /// Runs the profile's filters on one node; the first rejection wins and is tagged with its plugin
@@ -374,7 +425,14 @@ pub fn schedule_one(
         processed += 1;
         let slot = decision.record_node(node.name());
         let mut verdicts = Vec::new();
-        let s = run_filter_plugins(profile, &state, pod, node, slot.map(|_| &mut verdicts));
+        let s = run_filter_plugins_with_nominated_pods(
+            profile,
+            &state,
+            pod,
+            node,
+            snapshot,
+            slot.map(|_| &mut verdicts),
+        );
         if let Some(i) = slot {
             decision.nodes[i].filters = verdicts;
         }
@@ -1029,5 +1087,40 @@ mod tests {
         assert_eq!(pre.nominated_node, "b");
         assert_eq!(pre.victims.len(), 1);
         assert_eq!(pre.victims[0].metadata.name.as_deref(), Some("batch"));
+    }
+
+    #[test]
+    fn room_freed_for_a_nominated_pod_is_not_taken_by_a_less_important_one() {
+        let nodes = vec![node("a", "1", "4Gi")];
+        let mut preemptor = with_priority(pod("preemptor", "800m", ""), 100);
+        preemptor.metadata.uid = Some("uid-preemptor".into());
+        let mut snap = ClusterSnapshot::new(nodes, &[]);
+        snap.nominated.insert("a".into(), vec![preemptor.clone()]);
+        let mut p = with_priority(pod("p", "500m", ""), 0);
+        p.metadata.uid = Some("uid-p".into());
+        let err =
+            schedule_one(&p, &snap, &Profile::default(), &mut 0, &mut SimRng::new(1)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."
+        );
+        // A more important pod does not count the nominated one; nor does the preemptor itself.
+        let urgent = with_priority(pod("urgent", "500m", ""), 1000);
+        assert!(schedule_one(
+            &urgent,
+            &snap,
+            &Profile::default(),
+            &mut 0,
+            &mut SimRng::new(1)
+        )
+        .is_ok());
+        assert!(schedule_one(
+            &preemptor,
+            &snap,
+            &Profile::default(),
+            &mut 0,
+            &mut SimRng::new(1)
+        )
+        .is_ok());
     }
 }

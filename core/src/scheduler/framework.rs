@@ -546,6 +546,8 @@ pub struct ClusterSnapshot {
     pub pvcs: BTreeMap<String, PersistentVolumeClaim>,
     /// Binding mode of each StorageClass by name (absent classes count as `Immediate`).
     pub storage_classes: BTreeMap<String, VolumeBindingMode>,
+    /// Pods waiting for a node preemption freed for them, by `status.nominatedNodeName`.
+    pub nominated: BTreeMap<String, Vec<Pod>>,
 }
 
 impl ClusterSnapshot {
@@ -581,6 +583,7 @@ impl ClusterSnapshot {
             nodes: infos,
             pvcs: BTreeMap::new(),
             storage_classes: BTreeMap::new(),
+            nominated: BTreeMap::new(),
         }
     }
 
