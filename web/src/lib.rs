@@ -3,7 +3,8 @@
 //! A Yew (csr) app that asks `podflow_core::Cluster` for snapshots and renders them. The web crate
 //! holds no Kubernetes logic: every status, message and table comes from the core.
 //!
-//! * [`App`] is the page: header, the manifest editor with kubectl's output, the cluster view.
+//! * [`App`] is the page: header, the manifest editor with kubectl's output, the cluster view,
+//!   and the selected pod's panel with the scheduler's decision table.
 //! * [`components`] holds one small component per file.
 
 pub mod components;
@@ -17,6 +18,8 @@ use yew::prelude::*;
 
 use components::cluster_view::ClusterView;
 use components::editor::Editor;
+use components::pod_chip::SelectPod;
+use components::pod_panel::PodPanel;
 
 /// The manifest the editor starts with: the Kubernetes docs' simple pod.
 pub const DEFAULT_MANIFEST: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx\nspec:\n  containers:\n  - name: nginx\n    image: nginx:1.14.2\n    ports:\n    - containerPort: 80\n";
@@ -41,7 +44,23 @@ pub fn app() -> Html {
             version.set(*version + 1);
         })
     };
+    let selected = use_state(|| None::<(String, String)>);
+    let select = {
+        let selected = selected.clone();
+        SelectPod(Callback::from(move |key: (String, String)| {
+            selected.set(Some(key))
+        }))
+    };
     let snapshot = cluster.borrow().snapshot();
+    let panel = (*selected).as_ref().and_then(|(ns, name)| {
+        let pod = snapshot
+            .pods
+            .iter()
+            .find(|p| &p.namespace == ns && &p.name == name)?
+            .clone();
+        let decision = cluster.borrow().scheduling_decision(ns, name).cloned();
+        Some(html! { <PodPanel {pod} {decision} /> })
+    });
     html! {
         <div class="app">
             <header class="app-header">
@@ -57,7 +76,10 @@ pub fn app() -> Html {
                     <button class="run" onclick={on_run}>{ "Run 10s" }</button>
                     <span class="clock">{ format!("t = {}", snapshot.time) }</span>
                 </div>
-                <ClusterView nodes={snapshot.nodes.clone()} pods={snapshot.pods.clone()} />
+                <ContextProvider<SelectPod> context={select}>
+                    <ClusterView nodes={snapshot.nodes.clone()} pods={snapshot.pods.clone()} />
+                </ContextProvider<SelectPod>>
+                { panel.unwrap_or_default() }
             </main>
         </div>
     }

@@ -105,3 +105,94 @@ async fn a_manifest_full_of_markup_is_shown_as_text() {
         out.text_content().unwrap()
     );
 }
+
+async fn apply_and_run(root: &web_sys::Element, manifest: &str) {
+    use wasm_bindgen::JsCast;
+    let area: web_sys::HtmlTextAreaElement = root
+        .query_selector("textarea.manifest")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    area.set_value(manifest);
+    for button in ["button.apply", "button.run"] {
+        let b: web_sys::HtmlElement = root
+            .query_selector(button)
+            .unwrap()
+            .unwrap()
+            .dyn_into()
+            .unwrap();
+        b.click();
+        yew::platform::time::sleep(Duration::ZERO).await;
+    }
+}
+
+async fn click(el: web_sys::Element) {
+    use wasm_bindgen::JsCast;
+    el.dyn_into::<web_sys::HtmlElement>().unwrap().click();
+    yew::platform::time::sleep(Duration::ZERO).await;
+}
+
+fn texts(root: &web_sys::Element, selector: &str) -> Vec<String> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().text_content().unwrap())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_pending_pod_shows_why_each_node_turned_it_down() {
+    let root = mount_app().await;
+    apply_and_run(
+        &root,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: picky\nspec:\n  nodeSelector: {disktype: ssd}\n  containers: [{name: c, image: nginx}]\n",
+    )
+    .await;
+    let chip = root.query_selector(".pending-lane .pod").unwrap().unwrap();
+    click(chip).await;
+    assert_eq!(texts(&root, ".pod-panel h2"), ["pod/picky · default"]);
+    assert_eq!(
+        texts(&root, ".decision-summary"),
+        ["3 node(s), 3 evaluated, 0 feasible (search stops at 3); no node chosen"]
+    );
+    assert_eq!(
+        texts(&root, ".decision-node td:first-child"),
+        ["node-1", "node-2", "node-3"]
+    );
+    assert_eq!(
+        texts(&root, ".decision-node .verdict"),
+        vec!["NodeAffinity: node(s) didn't match Pod's node affinity/selector"; 3]
+    );
+    assert_eq!(
+        texts(&root, ".decision-postfilter"),
+        ["PostFilter: preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_scheduled_pod_shows_the_scores_and_the_chosen_node() {
+    let root = mount_app().await;
+    apply_and_run(&root, podflow_web::DEFAULT_MANIFEST).await;
+    let chip = root.query_selector(".node .pod").unwrap().unwrap();
+    let node = chip
+        .closest(".node")
+        .unwrap()
+        .unwrap()
+        .get_attribute("data-node")
+        .unwrap();
+    click(chip).await;
+    let chosen = root
+        .query_selector(".decision-node.chosen")
+        .unwrap()
+        .unwrap();
+    assert_eq!(chosen.get_attribute("data-node").unwrap(), node);
+    assert_eq!(texts(&root, ".pod-panel-node"), [node]);
+    let headers = texts(&root, ".decision-table th");
+    assert_eq!(headers.first().map(String::as_str), Some("NODE"));
+    assert_eq!(headers.last().map(String::as_str), Some("TOTAL"));
+    assert!(
+        headers.iter().any(|h| h == "NodeResourcesFit"),
+        "{headers:?}"
+    );
+    assert_eq!(texts(&root, ".decision-node .verdict"), vec!["passed"; 3]);
+}

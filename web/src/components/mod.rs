@@ -1,6 +1,8 @@
 //! The playground's components, one per file.
 
 pub mod cluster_view;
+pub mod decision_table;
 pub mod editor;
 pub mod node_card;
 pub mod pod_chip;
+pub mod pod_panel;

@@ -26,12 +26,25 @@ pub fn status_class(status: &str) -> &'static str {
     }
 }
 
-/// A pod chip.
+/// Selecting a pod (`namespace`, `name`), provided by the app as a context.
+#[derive(Clone, PartialEq)]
+pub struct SelectPod(pub Callback<(String, String)>);
+
+/// A pod chip; clicking it selects the pod.
 #[function_component(PodChip)]
 pub fn pod_chip(props: &PodChipProps) -> Html {
     let p = &props.pod;
+    let select = use_context::<SelectPod>();
+    let onclick = {
+        let key = (p.namespace.clone(), p.name.clone());
+        Callback::from(move |_: MouseEvent| {
+            if let Some(SelectPod(cb)) = &select {
+                cb.emit(key.clone());
+            }
+        })
+    };
     html! {
-        <span class={classes!("pod", status_class(&p.status))} title={format!("{}/{} · {} · READY {}", p.namespace, p.name, p.status, p.ready)}>
+        <span class={classes!("pod", status_class(&p.status))} {onclick} role="button" tabindex="0" title={format!("{}/{} · {} · READY {}", p.namespace, p.name, p.status, p.ready)}>
             <span class="pod-name">{ &p.name }</span>
             <span class="pod-status">{ &p.status }</span>
         </span>
