@@ -158,6 +158,10 @@ impl ScenarioSpec {
                 .next()
                 .is_some_and(|last| last.contains(':'))
                 || r.digest.is_some();
+            let host = r.domain.split(':').next().unwrap_or(&r.domain).to_string();
+            if !catalog.registries.contains(&host) {
+                catalog.registries.push(host);
+            }
             added.push(ImageInfo {
                 repository: r.repository(),
                 tags: if tagged {

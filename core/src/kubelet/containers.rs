@@ -37,6 +37,8 @@ pub enum Stage {
     Starting {
         /// When the process starts.
         at: SimTime,
+        /// The new container's ID (`containerd://…`).
+        id: String,
         /// The image it runs.
         image: ImageInfo,
         /// Its resolved `env`/`envFrom`.

@@ -448,26 +448,11 @@ impl PodWorker {
                 env: vars,
             } if at <= now => {
                 let id = container_id(ctx.rng);
-                let full = self
-                    .container(init, i)
-                    .spec
-                    .image
-                    .as_deref()
-                    .and_then(|s| parse_reference(s).ok())
-                    .map(|r| r.full())
-                    .unwrap_or_default();
-                let repo = image.repository.clone();
                 let c = self.container(init, i);
-                if let Some(prev) = c.previous.take() {
-                    c.model.last = Some(prev);
-                    c.model.restart_count += 1;
-                }
-                c.model.container_id = Some(id);
-                c.model.image = full;
-                c.model.image_id = format!("{repo}@{}", image_digest(&repo));
                 let name = c.spec.name.clone();
                 c.stage = CStage::Starting {
                     at: now.plus(env.timings.sample(Step::ContainerStart, ctx.rng)),
+                    id,
                     image,
                     env: vars,
                 };
@@ -481,10 +466,11 @@ impl PodWorker {
             }
             CStage::Starting {
                 at,
+                id,
                 image,
                 env: vars,
             } if at <= now => {
-                self.start(init, i, image, vars, now, ctx, env);
+                self.start(init, i, id, image, vars, now, ctx, env);
                 true
             }
             CStage::Running { .. } => self.tick_running(init, i, now, ctx, env),
@@ -638,6 +624,7 @@ impl PodWorker {
         &mut self,
         init: bool,
         i: usize,
+        id: String,
         image: ImageInfo,
         vars: Vec<(String, String)>,
         now: SimTime,
@@ -645,6 +632,24 @@ impl PodWorker {
         env: &mut NodeEnv<'_>,
     ) {
         let ns = self.namespace();
+        let full = self
+            .container(init, i)
+            .spec
+            .image
+            .as_deref()
+            .and_then(|s| parse_reference(s).ok())
+            .map(|r| r.full())
+            .unwrap_or_default();
+        let repo = image.repository.clone();
+        // The runtime reports the new container (and the previous one's end) from here on.
+        let c = self.container(init, i);
+        if let Some(prev) = c.previous.take() {
+            c.model.last = Some(prev);
+            c.model.restart_count += 1;
+        }
+        c.model.container_id = Some(id);
+        c.model.image = full;
+        c.model.image_id = format!("{repo}@{}", image_digest(&repo));
         let hostname = self.name();
         let spec = self.container(init, i).spec.clone();
         let argv = container_argv(&image, spec.command.as_deref(), spec.args.as_deref());
