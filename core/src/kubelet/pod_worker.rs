@@ -20,7 +20,8 @@ use crate::kubelet::timing::{Step, Timings};
 use crate::kubelet::volumes::{self, MOUNT_RETRY_INITIAL_MS, MOUNT_RETRY_MAX_MS};
 use crate::quantity::Quantity;
 use crate::runtime::catalog::{
-    container_argv, container_env, kubernetes_service_env, parse_reference, Catalog, ImageInfo,
+    container_argv, container_env, kubernetes_service_env, parse_reference, program, Catalog,
+    ImageInfo, Program,
 };
 use crate::runtime::shell::{Process, ProcessState};
 use crate::sim::{SimDuration, SimTime};
@@ -652,7 +653,11 @@ impl PodWorker {
         c.model.image_id = format!("{repo}@{}", image_digest(&repo));
         let hostname = self.name();
         let spec = self.container(init, i).spec.clone();
-        let argv = container_argv(&image, spec.command.as_deref(), spec.args.as_deref());
+        let argv = exec_single_command(container_argv(
+            &image,
+            spec.command.as_deref(),
+            spec.args.as_deref(),
+        ));
         let full_env = container_env(
             &hostname,
             &image,
@@ -890,5 +895,52 @@ impl PodWorker {
         let inits: Vec<_> = self.inits.iter().map(|c| c.model.clone()).collect();
         let regular: Vec<_> = self.regular.iter().map(|c| c.model.clone()).collect();
         pod_status(live, &inits, &regular, &facts, now)
+    }
+}
+
+/// `sh -c "<one simple command>"`: the shell execs the command (busybox and dash do), so a server
+/// started this way (`/bin/sh -c "node server.js"`) is that server, not a script.
+pub fn exec_single_command(argv: Vec<String>) -> Vec<String> {
+    let Some(Program::Shell {
+        script: Some(script),
+        ..
+    }) = program(&argv)
+    else {
+        return argv;
+    };
+    let simple = !script.is_empty()
+        && script
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " ./-_=:,".contains(c));
+    if !simple {
+        return argv;
+    }
+    let words: Vec<String> = script.split_whitespace().map(str::to_string).collect();
+    match program(&words) {
+        Some(Program::Daemon(_)) => words,
+        _ => argv,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn v(xs: &[&str]) -> Vec<String> {
+        xs.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_shell_running_one_server_execs_it() {
+        assert_eq!(
+            exec_single_command(v(&["/bin/sh", "-c", "node server.js"])),
+            v(&["node", "server.js"])
+        );
+        let script = v(&["/bin/sh", "-c", "touch /tmp/healthy; sleep 30"]);
+        assert_eq!(exec_single_command(script.clone()), script);
+        let sleep = v(&["sh", "-c", "sleep 3600"]);
+        assert_eq!(exec_single_command(sleep.clone()), sleep);
     }
 }
