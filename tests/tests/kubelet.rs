@@ -825,3 +825,71 @@ fn the_scenario_image_catalog_and_timing_override_the_built_in_ones() {
     assert_eq!(conditions(&status)[2], "Ready True");
     assert!(run.with("web", "Unhealthy").is_empty());
 }
+
+/// What `kubectl get pod` shows (READY, STATUS) after a run of `secs`.
+fn get_pod(text: &str, secs: u64) -> Vec<(String, String, String)> {
+    let mut run = Run::new(text);
+    run.secs(secs);
+    run.cluster
+        .snapshot()
+        .pods
+        .iter()
+        .map(|p| (p.name.clone(), p.ready.clone(), p.status.clone()))
+        .collect()
+}
+
+#[test]
+fn the_docs_pod_manifests_reach_the_states_in_the_index() {
+    let Some(dir) = manifests::dir() else { return };
+    let t = |name: &str, ready: &str, status: &str| {
+        vec![(name.to_string(), ready.to_string(), status.to_string())]
+    };
+    let cases = [
+        ("pods__simple-pod.yaml", t("nginx", "1/1", "Running")),
+        ("pods__commands.yaml", t("command-demo", "0/1", "Completed")),
+        (
+            "pods__inject__envars.yaml",
+            t("envar-demo", "1/1", "Running"),
+        ),
+        (
+            "pods__inject__dapi-envars-pod.yaml",
+            t("dapi-envars-fieldref", "1/1", "Running"),
+        ),
+        (
+            "pods__security__security-context.yaml",
+            t("security-context-demo", "1/1", "Running"),
+        ),
+        ("pods__storage__redis.yaml", t("redis", "1/1", "Running")),
+        (
+            "pods__probe__tcp-liveness-readiness.yaml",
+            t("goproxy", "1/1", "Running"),
+        ),
+        (
+            "pods__pod-configmap-volume.yaml",
+            t("dapi-test-pod", "0/1", "ContainerCreating"),
+        ),
+        // Without egress the init container's wget fails and is restarted with back-off.
+        (
+            "pods__init-containers.yaml",
+            t("init-demo", "0/1", "Init:CrashLoopBackOff"),
+        ),
+    ];
+    for (file, want) in cases {
+        assert_eq!(get_pod(&manifests::read(&dir, file), 120), want, "{file}");
+    }
+}
+
+#[test]
+fn the_same_seed_replays_the_same_kubelet_timeline() {
+    let timeline = || {
+        let mut run = Run::new(&format!("{CRASH}---\n{NGINX}"));
+        run.secs(60);
+        run.events
+            .iter()
+            .map(|e| format!("{} {} {} {}", e.at, e.pod, e.reason, e.message))
+            .collect::<Vec<_>>()
+    };
+    let a = timeline();
+    assert!(a.len() > 10);
+    assert_eq!(a, timeline());
+}
