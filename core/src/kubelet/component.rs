@@ -187,9 +187,20 @@ impl Kubelet {
                 Some(n) => admit(&w.pod, n, &others),
                 None => Ok(()),
             };
+            let object = pod_object(&w.pod);
             match verdict {
-                Ok(()) => w.admitted(now, &self.timings, ctx),
-                Err(r) => w.reject(r),
+                Ok(()) => {
+                    ctx.trace(TraceStage::Kubelet, &object, "admitted; mounting volumes");
+                    w.admitted(now, &self.timings, ctx)
+                }
+                Err(r) => {
+                    ctx.trace(
+                        TraceStage::Kubelet,
+                        &object,
+                        format!("rejected: {}: {}", r.reason, r.message),
+                    );
+                    w.reject(r)
+                }
             }
         }
         if w.pod.metadata.deletion_timestamp.is_some() {
@@ -244,7 +255,19 @@ impl Kubelet {
             Some(Object::Pod(p)) => p.clone(),
             _ => w.pod.clone(),
         };
+        let object = pod_object(&live);
         for e in std::mem::take(&mut w.events) {
+            let stage = match e.reason.as_str() {
+                "Unhealthy" | "ProbeWarning" => TraceStage::Probe,
+                "Pulling" | "Pulled" | "Created" | "Started" | "Killing" | "BackOff" | "Failed"
+                | "InspectFailed" | "ErrImageNeverPull" => TraceStage::Runtime,
+                _ => TraceStage::Kubelet,
+            };
+            let detail = match &e.container {
+                Some(c) => format!("{c}: {} {}", e.reason, e.message.trim_end()),
+                None => format!("{} {}", e.reason, e.message.trim_end()),
+            };
+            ctx.trace(stage, &object, detail);
             let involved = match &e.container {
                 Some(c) => container_reference(&live, c),
                 None => object_reference(&Object::Pod(live.clone())),
@@ -274,6 +297,26 @@ impl Kubelet {
             return;
         }
         let phase = status.phase.clone().unwrap_or_default();
+        let summary: Vec<String> = status
+            .conditions
+            .iter()
+            .flatten()
+            .filter(|c| c.type_ != "PodScheduled")
+            .map(|c| format!("{}={}", c.type_, c.status))
+            .collect();
+        ctx.trace(
+            TraceStage::Kubelet,
+            format!("Pod/{ns}/{name}"),
+            format!(
+                "status manager: phase {phase}, {}{}",
+                summary.join(", "),
+                status
+                    .pod_ip
+                    .as_deref()
+                    .map(|ip| format!(", podIP {ip}"))
+                    .unwrap_or_default()
+            ),
+        );
         live.status = Some(status);
         match ctx.update_status(Object::Pod(live)) {
             Ok(stored) => {
@@ -355,4 +398,12 @@ impl Component for Kubelet {
             }
         }
     }
+}
+
+fn pod_object(pod: &Pod) -> String {
+    format!(
+        "Pod/{}/{}",
+        pod.metadata.namespace.as_deref().unwrap_or(""),
+        pod.metadata.name.as_deref().unwrap_or("")
+    )
 }
