@@ -893,3 +893,54 @@ fn the_same_seed_replays_the_same_kubelet_timeline() {
     assert!(a.len() > 10);
     assert_eq!(a, timeline());
 }
+
+#[test]
+fn tcp_readiness_gates_ready_and_a_failing_readiness_probe_never_restarts() {
+    let Some(dir) = manifests::dir() else { return };
+    let wrong_port = "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: unready\nspec:\n  containers:\n  - name: goproxy\n    image: registry.k8s.io/goproxy:0.1\n    readinessProbe:\n      tcpSocket:\n        port: 9999\n      periodSeconds: 5\n";
+    let text = format!(
+        "{}{wrong_port}",
+        manifests::read(&dir, "pods__probe__tcp-liveness-readiness.yaml")
+    );
+    let mut run = Run::new(&text);
+    run.secs(60);
+    let started = run.with("goproxy", "Started")[0].at;
+    let history = run.history("goproxy");
+    let ready_at = history
+        .iter()
+        .find(|(_, s)| conditions(s)[2] == "Ready True")
+        .map(|(t, _)| *t)
+        .expect("ready");
+    // The first probe after initialDelaySeconds (15 s) connects; probes tick every 10 s.
+    assert!(
+        ready_at >= started + 15_000 && ready_at < started + 25_000,
+        "started {started}, ready {ready_at}"
+    );
+    let (_, before) = history
+        .iter()
+        .rev()
+        .find(|(t, _)| *t < ready_at)
+        .expect("a status before");
+    assert_eq!(before.phase.as_deref(), Some("Running"));
+    assert_eq!(
+        conditions(before)[2],
+        "Ready False ContainersNotReady containers with unready status: [goproxy]"
+    );
+    let c = container(before, "goproxy");
+    assert!(!c.ready && c.started == Some(true));
+    assert!(run.with("goproxy", "Unhealthy").is_empty());
+
+    let ip = run.pod("unready").status.and_then(|s| s.pod_ip).unwrap_or_default();
+    let unhealthy = run.with("unready", "Unhealthy");
+    assert!(unhealthy.len() >= 3);
+    assert!(unhealthy.iter().all(|u| u.message
+        == format!("Readiness probe failed: dial tcp {ip}:9999: connect: connection refused")));
+    assert!(run.with("unready", "Killing").is_empty());
+    let status = run.pod("unready").status.unwrap_or_default();
+    assert_eq!(status.phase.as_deref(), Some("Running"));
+    assert_eq!(container(&status, "goproxy").restart_count, 0);
+    assert_eq!(
+        conditions(&status)[2],
+        "Ready False ContainersNotReady containers with unready status: [goproxy]"
+    );
+}
