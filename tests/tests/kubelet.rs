@@ -930,7 +930,11 @@ fn tcp_readiness_gates_ready_and_a_failing_readiness_probe_never_restarts() {
     assert!(!c.ready && c.started == Some(true));
     assert!(run.with("goproxy", "Unhealthy").is_empty());
 
-    let ip = run.pod("unready").status.and_then(|s| s.pod_ip).unwrap_or_default();
+    let ip = run
+        .pod("unready")
+        .status
+        .and_then(|s| s.pod_ip)
+        .unwrap_or_default();
     let unhealthy = run.with("unready", "Unhealthy");
     assert!(unhealthy.len() >= 3);
     assert!(unhealthy.iter().all(|u| u.message
@@ -943,4 +947,33 @@ fn tcp_readiness_gates_ready_and_a_failing_readiness_probe_never_restarts() {
         conditions(&status)[2],
         "Ready False ContainersNotReady containers with unready status: [goproxy]"
     );
+}
+
+#[test]
+fn a_pod_that_completes_stops_its_sidecar_and_succeeds() {
+    let mut run = Run::new(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: job-like\nspec:\n  restartPolicy: Never\n  initContainers:\n  - name: proxy\n    image: nginx:1.14.2\n    restartPolicy: Always\n  containers:\n  - name: task\n    image: busybox:1.36\n    command: [sh, -c, 'sleep 5']\n",
+    );
+    run.secs(30);
+    let killing = run.with("job-like", "Killing");
+    assert_eq!(killing.len(), 1);
+    assert_eq!(killing[0].message, "Stopping container proxy");
+    assert_eq!(killing[0].field, "spec.initContainers{proxy}");
+    let task_started = run
+        .with("job-like", "Started")
+        .into_iter()
+        .find(|e| e.field == "spec.containers{task}")
+        .map(|e| e.at)
+        .unwrap_or(0);
+    // The task runs 5 s; PLEG notices within a second.
+    assert!(killing[0].at >= task_started + 5_000 && killing[0].at <= task_started + 6_000);
+    let status = run.pod("job-like").status.unwrap_or_default();
+    assert_eq!(status.phase.as_deref(), Some("Succeeded"));
+    let proxy = container(&status, "proxy");
+    assert_eq!(proxy.restart_count, 0);
+    assert!(proxy
+        .state
+        .as_ref()
+        .and_then(|s| s.terminated.as_ref())
+        .is_some());
 }

@@ -111,6 +111,8 @@ pub struct PodWorker {
     pub events: Vec<Emitted>,
     /// Moments timers are already set for.
     pub armed: std::collections::BTreeSet<SimTime>,
+    /// The regular containers finished for good: sidecars are stopped, not restarted.
+    pub winding_down: bool,
 }
 
 fn ms(d: u64) -> SimDuration {
@@ -151,6 +153,7 @@ impl PodWorker {
             start_time: None,
             events: Vec::new(),
             armed: Default::default(),
+            winding_down: false,
         }
     }
 
@@ -255,38 +258,11 @@ impl PodWorker {
             } else {
                 &mut self.regular[i]
             };
-            let stage = std::mem::replace(&mut c.stage, CStage::Dead);
-            c.stage = match stage {
-                CStage::Running {
-                    mut process, since, ..
-                } => {
-                    events.push(c.spec.name.clone());
-                    if let Some(cmd) = c
-                        .spec
-                        .lifecycle
-                        .as_ref()
-                        .and_then(|l| l.pre_stop.as_ref())
-                        .and_then(|h| h.exec.as_ref())
-                        .and_then(|e| e.command.clone())
-                    {
-                        let env = process.env().to_vec();
-                        let _ = crate::runtime::shell::exec(&cmd, process.fs_mut(), &env, now);
-                    }
-                    let (at, code) = if process.handles_sigterm() {
-                        (now.plus(timings.sample(Step::ContainerStop, ctx.rng)), 0)
-                    } else {
-                        (now.plus(grace), 137)
-                    };
-                    CStage::Stopping {
-                        process,
-                        since,
-                        at,
-                        code,
-                    }
-                }
-                s @ CStage::Stopping { .. } => s,
-                _ => CStage::Dead,
-            };
+            if stop_container(c, now, grace, timings, ctx) {
+                events.push(c.spec.name.clone());
+            } else if !matches!(c.stage, CStage::Stopping { .. }) {
+                c.stage = CStage::Dead;
+            }
         }
         for name in events {
             self.emit(
@@ -379,6 +355,42 @@ impl PodWorker {
             if self.drive(false, i, now, ctx, env) {
                 return true;
             }
+        }
+        // With restartPolicy Never/OnFailure, once every regular container has finished for
+        // good the kubelet stops the sidecars (last first) so the pod can complete.
+        if !terminating
+            && !self.winding_down
+            && self.policy() != "Always"
+            && !self.regular.is_empty()
+            && self.regular.iter().all(|c| matches!(c.stage, CStage::Dead))
+            && self
+                .inits
+                .iter()
+                .any(|c| c.is_sidecar() && !matches!(c.stage, CStage::Dead))
+        {
+            self.winding_down = true;
+            let grace = SimDuration::secs(grace_seconds(&self.pod));
+            let mut stopped = Vec::new();
+            for i in (0..self.inits.len()).rev() {
+                let c = &mut self.inits[i];
+                if !c.is_sidecar() {
+                    continue;
+                }
+                if stop_container(c, now, grace, env.timings, ctx) {
+                    stopped.push(c.spec.name.clone());
+                } else if !c.alive() {
+                    c.stage = CStage::Dead;
+                }
+            }
+            for name in stopped {
+                self.emit(
+                    Some(&name),
+                    EventType::Normal,
+                    "Killing",
+                    format!("Stopping container {name}"),
+                );
+            }
+            return true;
         }
         false
     }
@@ -837,13 +849,14 @@ impl PodWorker {
     fn exited(&mut self, init: bool, i: usize, term: Termination, _now: SimTime) {
         let policy = self.policy();
         let terminating = matches!(self.stage, Stage::Terminating | Stage::Finished);
+        let winding_down = self.winding_down;
         let c = self.container(init, i);
         let code = term.exit_code;
         c.model.state = RunState::Terminated(term.clone());
         c.model.started = false;
         c.model.ready = c.init && !c.is_sidecar() && code == 0;
         c.previous = Some(term);
-        if terminating || !c.restarts(&policy, code) {
+        if terminating || (winding_down && c.is_sidecar()) || !c.restarts(&policy, code) {
             c.stage = CStage::Dead;
             return;
         }
@@ -895,6 +908,53 @@ impl PodWorker {
         let inits: Vec<_> = self.inits.iter().map(|c| c.model.clone()).collect();
         let regular: Vec<_> = self.regular.iter().map(|c| c.model.clone()).collect();
         pod_status(live, &inits, &regular, &facts, now)
+    }
+}
+
+/// Sends a running container SIGTERM: it stops after the runtime's stop delay when its program
+/// handles the signal (exit 0), otherwise it is SIGKILLed after `grace` (exit 137). Whether it
+/// was running.
+fn stop_container(
+    c: &mut ContainerRt,
+    now: SimTime,
+    grace: SimDuration,
+    timings: &Timings,
+    ctx: &mut Ctx<'_>,
+) -> bool {
+    let stage = std::mem::replace(&mut c.stage, CStage::Dead);
+    match stage {
+        CStage::Running {
+            mut process, since, ..
+        } => {
+            if let Some(cmd) = c
+                .spec
+                .lifecycle
+                .as_ref()
+                .and_then(|l| l.pre_stop.as_ref())
+                .and_then(|h| h.exec.as_ref())
+                .and_then(|e| e.command.clone())
+            {
+                let env = process.env().to_vec();
+                let _ = crate::runtime::shell::exec(&cmd, process.fs_mut(), &env, now);
+            }
+            let (at, code) = if process.handles_sigterm() {
+                (now.plus(timings.sample(Step::ContainerStop, ctx.rng)), 0)
+            } else {
+                (now.plus(grace), 137)
+            };
+            c.model.ready = false;
+            c.stage = CStage::Stopping {
+                process,
+                since,
+                at,
+                code,
+            };
+            true
+        }
+        other => {
+            c.stage = other;
+            false
+        }
     }
 }
 
