@@ -229,10 +229,12 @@ impl PodWorker {
 
     /// Whether the pod counts against the node's resources.
     pub fn holds_resources(&self) -> bool {
-        !matches!(
-            self.stage,
-            Stage::Admitting { .. } | Stage::Rejected(_) | Stage::Finished
-        )
+        let phase = self.pod.status.as_ref().and_then(|s| s.phase.as_deref());
+        !matches!(phase, Some("Succeeded" | "Failed"))
+            && !matches!(
+                self.stage,
+                Stage::Admitting { .. } | Stage::Rejected(_) | Stage::Finished
+            )
     }
 
     /// The pod was deleted (it has a `deletionTimestamp`): stop its containers — `Killing`
