@@ -407,3 +407,75 @@ fn pod_object(pod: &Pod) -> String {
         pod.metadata.name.as_deref().unwrap_or("")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apiserver::server::ApiServer;
+    use crate::nodes::NodePool;
+    use crate::sim::{SimDuration, SimRng};
+    use crate::trace::Trace;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn pod(name: &str, node: &str) -> Object {
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {"nodeName": node, "containers": [{"name": "c", "image": "nginx:1.14.2"}]}
+        }))
+        .unwrap_or_default();
+        Object::Pod(pod)
+    }
+
+    /// Runs `work` on the kubelet with a fresh context at `now`; the timers it asked for.
+    fn with_ctx(
+        k: &mut Kubelet,
+        api: &mut ApiServer,
+        rng: &mut SimRng,
+        now: SimTime,
+        work: impl FnOnce(&mut Kubelet, &mut Ctx<'_>),
+    ) -> Vec<(SimDuration, u64)> {
+        let mut trace = Trace::default();
+        let user = k.user().clone();
+        let name = k.name().to_string();
+        let mut ctx = Ctx::new(now, rng, api, &mut trace, &name, &user);
+        work(k, &mut ctx);
+        ctx.into_timers()
+    }
+
+    #[test]
+    fn a_restarted_kubelet_relists_its_pods_and_resyncs_them() {
+        let mut api = ApiServer::default();
+        let mut rng = SimRng::new(1);
+        for node in NodePool::default().nodes() {
+            let _ = api.bootstrap(Object::Node(node), SimTime::ZERO, &mut rng);
+        }
+        let _ = api.bootstrap(pod("mine", "node-1"), SimTime::ZERO, &mut rng);
+        let _ = api.bootstrap(pod("theirs", "node-2"), SimTime::ZERO, &mut rng);
+        let mut k = Kubelet::new("node-1", Catalog::default(), Timings::default());
+        assert_eq!(k.node(), Some("node-1"));
+        let now = SimTime(5_000);
+        let timers = with_ctx(&mut k, &mut api, &mut rng, now, |k, ctx| k.on_restart(ctx));
+        // Only its own pod: one worker, one timer for its admission.
+        assert_eq!(k.workers.len(), 1);
+        assert_eq!(timers.len(), 1);
+        let (delay, token) = timers[0];
+        let mut timers = with_ctx(&mut k, &mut api, &mut rng, now.plus(delay), |k, ctx| {
+            k.on_timer(token, ctx)
+        });
+        // Admitted: the status manager wrote Pending with the node's IP and a start time.
+        let Some(Object::Pod(p)) = api.get("Pod", "default", "mine").as_deref().cloned() else {
+            panic!("pod gone")
+        };
+        let status = p.status.unwrap_or_default();
+        assert_eq!(status.phase.as_deref(), Some("Pending"));
+        assert!(status.host_ip.is_some() && status.start_time.is_some());
+        // A second restart re-arms the known pod at once instead of adding another worker.
+        let later = now.plus(delay);
+        timers.extend(with_ctx(&mut k, &mut api, &mut rng, later, |k, ctx| {
+            k.on_restart(ctx)
+        }));
+        assert_eq!(k.workers.len(), 1);
+        assert!(timers.iter().any(|(d, _)| *d == SimDuration(0)));
+    }
+}
