@@ -16,6 +16,7 @@ use crate::component::{Component, Ctx};
 use crate::events::EventWrite;
 use crate::intake::{self, DecodeError, Document};
 use crate::kubectl::apply as kapply;
+use crate::kubelet::component::Kubelet;
 use crate::nodes::{healthy_conditions, NodePool};
 use crate::object::{kind_for_resource, Object};
 use crate::scenario::{self, ScenarioSpec};
@@ -153,6 +154,10 @@ impl Cluster {
         } else {
             config.nodes
         };
+        let node_names: Vec<String> = nodes
+            .iter()
+            .filter_map(|n| n.metadata.name.clone())
+            .collect();
         for mut node in nodes {
             let status = node.status.get_or_insert_with(Default::default);
             if status.conditions.as_ref().is_none_or(|c| c.is_empty()) {
@@ -172,6 +177,15 @@ impl Cluster {
                 .map(|c| Profile::new(&c))
                 .unwrap_or_else(Profile::default_scheduler);
             cluster.add_component(Box::new(KubeScheduler::new(profile, SimTime::ZERO)));
+            let catalog = config.scenario.catalog();
+            let timings = config.scenario.timings();
+            for node in &node_names {
+                cluster.add_component(Box::new(Kubelet::new(
+                    node,
+                    catalog.clone(),
+                    timings.clone(),
+                )));
+            }
         }
         for (i, action) in config.scenario.actions.iter().enumerate() {
             if let Ok(at) = scenario::parse_duration(&action.at) {

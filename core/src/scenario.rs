@@ -20,6 +20,11 @@
 //!     percentageOfNodesToScore: 50
 //!     profiles:
 //!     - plugins: { score: { enabled: [{ name: NodeResourcesBalancedAllocation, weight: 5 }] } }
+//!   imageCatalog:
+//!   - { image: registry.example.com/team/web:v2, size: 31457280, entrypoint: [nginx, -g, "daemon off;"] }
+//!   timing:
+//!     pullBytesPerSecond: 10000000
+//!     sandboxCreate: { base: 1s, jitter: 200ms }
 //!   - at: 4m
 //!     as: jane
 //!     apply: |
@@ -31,6 +36,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::scheduler::config::SchedulerSpec;
+use crate::kubelet::timing::{Delay, Step, Timings};
+use crate::runtime::catalog::{parse_reference, Catalog, ImageInfo};
 use crate::sim::SimDuration;
 
 /// `apiVersion` of the scenario document.
@@ -62,6 +69,167 @@ pub struct ScenarioSpec {
     /// default-scheduler profile with upstream weights).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduler: Option<SchedulerSpec>,
+    /// Images added to the kubelets' catalog, or replacing built-in entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_catalog: Vec<ImageSpec>,
+    /// Overrides of the kubelets' timing table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<TimingSpec>,
+}
+
+/// One image catalog entry. What the container does follows from the program its argv runs
+/// (`nginx`, `redis-server`, `agnhost netexec`, `sh -c …`, `sleep`, `stress`, …), so an image
+/// listens on the ports of the server its entrypoint starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ImageSpec {
+    /// The reference, e.g. `registry.example.com/team/app:v2` (no tag: any tag).
+    pub image: String,
+    /// Size in bytes (default: the catalog's default size, 50 MB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// The image's `ENTRYPOINT`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entrypoint: Vec<String>,
+    /// The image's `CMD`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cmd: Vec<String>,
+    /// The image's `ENV`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub env: std::collections::BTreeMap<String, String>,
+}
+
+/// A delay as `base` plus up to `jitter` (Go durations: `600ms`, `1.5s`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DelaySpec {
+    /// The fixed part.
+    pub base: String,
+    /// The largest random extra (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter: Option<String>,
+}
+
+/// Overrides of the kubelet timing table; absent steps keep their defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TimingSpec {
+    /// Image download bandwidth per node, bytes per second (default 40000000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_bytes_per_second: Option<u64>,
+    /// The pod worker noticing and admitting a pod.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admit: Option<DelaySpec>,
+    /// `RunPodSandbox`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox_create: Option<DelaySpec>,
+    /// Mounting volumes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_mount: Option<DelaySpec>,
+    /// Resolving an image already present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_inspect: Option<DelaySpec>,
+    /// Registry round trips before a pull's first byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_overhead: Option<DelaySpec>,
+    /// `CreateContainer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_create: Option<DelaySpec>,
+    /// `StartContainer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_start: Option<DelaySpec>,
+    /// A probe's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe_latency: Option<DelaySpec>,
+    /// A process exiting after SIGTERM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_stop: Option<DelaySpec>,
+    /// PLEG noticing a container's exit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pleg_relist: Option<DelaySpec>,
+    /// The status manager's write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_update: Option<DelaySpec>,
+}
+
+impl ScenarioSpec {
+    /// The built-in image catalog with this scenario's entries first (they win).
+    pub fn catalog(&self) -> Catalog {
+        let mut catalog = Catalog::default();
+        let mut added = Vec::new();
+        for entry in &self.image_catalog {
+            let Ok(r) = parse_reference(&entry.image) else {
+                continue;
+            };
+            let tagged = entry
+                .image
+                .rsplit('/')
+                .next()
+                .is_some_and(|last| last.contains(':'))
+                || r.digest.is_some();
+            let host = r.domain.split(':').next().unwrap_or(&r.domain).to_string();
+            if !catalog.registries.contains(&host) {
+                catalog.registries.push(host);
+            }
+            added.push(ImageInfo {
+                repository: r.repository(),
+                tags: if tagged {
+                    r.tag.iter().cloned().collect()
+                } else {
+                    Vec::new()
+                },
+                size: entry.size.unwrap_or(catalog.default_size),
+                entrypoint: entry.entrypoint.clone(),
+                cmd: entry.cmd.clone(),
+                env: entry
+                    .env
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            });
+        }
+        added.append(&mut catalog.images);
+        catalog.images = added;
+        catalog
+    }
+
+    /// The default timing table with this scenario's overrides (unparsable durations are
+    /// ignored).
+    pub fn timings(&self) -> Timings {
+        let mut t = Timings::default();
+        let Some(spec) = &self.timing else {
+            return t;
+        };
+        if let Some(bps) = spec.pull_bytes_per_second {
+            t.pull_bytes_per_sec = bps.max(1);
+        }
+        let steps = [
+            (Step::Admit, &spec.admit),
+            (Step::SandboxCreate, &spec.sandbox_create),
+            (Step::VolumeMount, &spec.volume_mount),
+            (Step::ImageInspect, &spec.image_inspect),
+            (Step::PullOverhead, &spec.pull_overhead),
+            (Step::ContainerCreate, &spec.container_create),
+            (Step::ContainerStart, &spec.container_start),
+            (Step::ProbeLatency, &spec.probe_latency),
+            (Step::ContainerStop, &spec.container_stop),
+            (Step::PlegRelist, &spec.pleg_relist),
+            (Step::StatusUpdate, &spec.status_update),
+        ];
+        for (step, delay) in steps {
+            let Some(d) = delay else { continue };
+            let Ok(base) = parse_duration(&d.base) else {
+                continue;
+            };
+            let jitter = d
+                .jitter
+                .as_deref()
+                .and_then(|j| parse_duration(j).ok())
+                .unwrap_or(SimDuration(0));
+            t.set(step, Delay { base, jitter });
+        }
+        t
+    }
 }
 
 /// The default node pool's shape.

@@ -354,7 +354,8 @@ fn a_repeated_event_is_one_event_object_whose_count_grows() {
             .as_deref(),
         Some("2025-04-23T00:00:05Z")
     );
-    let is_pulling = |e: &std::sync::Arc<Object>| matches!(&**e, Object::Event(ev) if ev.reason.as_deref() == Some("Pulling"));
+    // The hand-recorded events (on the pod, no fieldPath), not the node's real kubelet's.
+    let is_pulling = |e: &std::sync::Arc<Object>| matches!(&**e, Object::Event(ev) if ev.reason.as_deref() == Some("Pulling") && ev.involved_object.field_path.is_none());
     let (written, _) = cluster.events_since(cursor);
     let written: Vec<_> = written.into_iter().filter(is_pulling).collect();
     assert_eq!(written.len(), 2, "a create and an update");

@@ -1,0 +1,481 @@
+//! The kubelet of one node as a component: it watches the pods bound to its node, runs a
+//! [`PodWorker`] per pod on timers, records the workers' events as the `kubelet` source of its
+//! node, writes each pod's status through the API server when the visible status changes (the
+//! status manager), and deletes a gracefully deleted pod once its containers have stopped.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Node, Pod};
+
+use crate::apiserver::authn;
+use crate::apiserver::server::Target;
+use crate::apiserver::UserInfo;
+use crate::component::{Component, Ctx};
+use crate::events::{container_reference, object_reference, EventRecorder};
+use crate::kubelet::admission::admit;
+use crate::kubelet::backoff::Backoff;
+use crate::kubelet::images::ImageManager;
+use crate::kubelet::pod_worker::{NodeEnv, PodWorker, Stage};
+use crate::kubelet::sandbox::IpAllocator;
+use crate::kubelet::timing::{Step, Timings};
+use crate::object::{kind_info, Object};
+use crate::runtime::catalog::Catalog;
+use crate::sim::SimTime;
+use crate::store::{WatchEvent, WatchEventType, WatchFilter};
+use crate::trace::Stage as TraceStage;
+
+/// The kubelet on one node.
+#[derive(Debug)]
+pub struct Kubelet {
+    node: String,
+    name: String,
+    user: UserInfo,
+    recorder: EventRecorder,
+    catalog: Catalog,
+    timings: Timings,
+    images: ImageManager,
+    crash: Backoff,
+    ips: Option<IpAllocator>,
+    workers: BTreeMap<String, PodWorker>,
+    tokens: BTreeMap<u64, String>,
+    token_of: BTreeMap<String, u64>,
+    next_token: u64,
+}
+
+impl Kubelet {
+    /// The kubelet of `node`, with the image catalog and timing table it uses.
+    pub fn new(node: &str, catalog: Catalog, timings: Timings) -> Kubelet {
+        Kubelet {
+            node: node.to_string(),
+            name: format!("kubelet/{node}"),
+            user: authn::node(node),
+            recorder: EventRecorder::new("kubelet", node),
+            catalog,
+            timings,
+            images: ImageManager::new(),
+            crash: Backoff::default(),
+            ips: None,
+            workers: BTreeMap::new(),
+            tokens: BTreeMap::new(),
+            token_of: BTreeMap::new(),
+            next_token: 1,
+        }
+    }
+
+    /// The node it runs on.
+    pub fn node_name(&self) -> &str {
+        &self.node
+    }
+
+    /// The images present on its node, with sizes.
+    pub fn images(&self) -> Vec<(String, u64)> {
+        self.images.images()
+    }
+
+    fn node_object(&self, ctx: &Ctx<'_>) -> Option<Node> {
+        match ctx.get("Node", "", &self.node).as_deref() {
+            Some(Object::Node(n)) => Some(n.clone()),
+            _ => None,
+        }
+    }
+
+    fn host_ip(node: Option<&Node>) -> Option<String> {
+        node.and_then(|n| n.status.as_ref())
+            .and_then(|s| s.addresses.as_ref())
+            .and_then(|a| a.iter().find(|a| a.type_ == "InternalIP"))
+            .map(|a| a.address.clone())
+    }
+
+    fn token(&mut self, uid: &str) -> u64 {
+        if let Some(t) = self.token_of.get(uid) {
+            return *t;
+        }
+        let t = self.next_token;
+        self.next_token += 1;
+        self.tokens.insert(t, uid.to_string());
+        self.token_of.insert(uid.to_string(), t);
+        t
+    }
+
+    fn arm(&mut self, uid: &str, at: SimTime, ctx: &mut Ctx<'_>) {
+        let token = self.token(uid);
+        let Some(w) = self.workers.get_mut(uid) else {
+            return;
+        };
+        if w.armed.insert(at) {
+            ctx.after(at.since(ctx.now), token);
+        }
+    }
+
+    fn forget(&mut self, uid: &str) {
+        if let Some(w) = self.workers.remove(uid) {
+            if let (Some(ip), Some(ips)) = (&w.pod_ip, self.ips.as_mut()) {
+                ips.release(ip);
+            }
+        }
+        if let Some(t) = self.token_of.remove(uid) {
+            self.tokens.remove(&t);
+        }
+    }
+
+    fn on_pod(&mut self, type_: WatchEventType, pod: &Pod, ctx: &mut Ctx<'_>) {
+        let uid = pod.metadata.uid.clone().unwrap_or_default();
+        if type_ == WatchEventType::Deleted {
+            self.forget(&uid);
+            return;
+        }
+        match self.workers.get_mut(&uid) {
+            Some(w) => {
+                w.pod = pod.clone();
+                if pod.metadata.deletion_timestamp.is_some()
+                    && !matches!(w.stage, Stage::Terminating | Stage::Finished)
+                {
+                    self.sync(&uid, ctx);
+                }
+            }
+            None => {
+                let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
+                if matches!(phase, Some("Succeeded" | "Failed")) {
+                    return;
+                }
+                if pod.metadata.deletion_timestamp.is_some() {
+                    // Never started here: nothing to stop.
+                    self.delete_pod(pod, ctx);
+                    return;
+                }
+                let at = ctx.now.plus(self.timings.sample(Step::Admit, ctx.rng));
+                self.workers
+                    .insert(uid.clone(), PodWorker::new(pod.clone(), at));
+                self.arm(&uid, at, ctx);
+            }
+        }
+    }
+
+    fn delete_pod(&mut self, pod: &Pod, ctx: &mut Ctx<'_>) {
+        let Some(info) = kind_info("Pod") else {
+            return;
+        };
+        let ns = pod.metadata.namespace.clone().unwrap_or_default();
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let _ = ctx.delete(
+            Target {
+                info,
+                namespace: &ns,
+                name: &name,
+            },
+            Some(0),
+        );
+    }
+
+    /// Runs the pod's worker for everything due now, then records, writes and re-arms.
+    fn sync(&mut self, uid: &str, ctx: &mut Ctx<'_>) {
+        let Some(mut w) = self.workers.remove(uid) else {
+            return;
+        };
+        let now = ctx.now;
+        w.armed.retain(|t| *t > now);
+        let node = self.node_object(ctx);
+        let host_ip = Kubelet::host_ip(node.as_ref());
+        if w.admission_due(now) {
+            let others: Vec<&Pod> = self
+                .workers
+                .values()
+                .filter(|o| o.holds_resources())
+                .map(|o| &o.pod)
+                .collect();
+            let verdict = match &node {
+                Some(n) => admit(&w.pod, n, &others),
+                None => Ok(()),
+            };
+            let object = pod_object(&w.pod);
+            match verdict {
+                Ok(()) => {
+                    ctx.trace(TraceStage::Kubelet, &object, "admitted; mounting volumes");
+                    w.admitted(now, &self.timings, ctx)
+                }
+                Err(r) => {
+                    ctx.trace(
+                        TraceStage::Kubelet,
+                        &object,
+                        format!("rejected: {}: {}", r.reason, r.message),
+                    );
+                    w.reject(r)
+                }
+            }
+        }
+        if w.pod.metadata.deletion_timestamp.is_some() {
+            w.terminate(now, &self.timings, ctx);
+        }
+        if self.ips.is_none() {
+            let cidr = node
+                .as_ref()
+                .and_then(|n| n.spec.as_ref())
+                .and_then(|s| s.pod_cidr.clone())
+                .unwrap_or_default();
+            self.ips = Some(IpAllocator::new(&cidr));
+        }
+        let mut ips = self.ips.take().unwrap_or_default();
+        {
+            let mut env = NodeEnv {
+                host_ip: host_ip.as_deref(),
+                images: &mut self.images,
+                catalog: &self.catalog,
+                timings: &self.timings,
+                crash: &mut self.crash,
+                ips: &mut ips,
+            };
+            w.step(now, ctx, &mut env);
+        }
+        self.ips = Some(ips);
+        self.record(&mut w, ctx);
+        let finished = w.stage == Stage::Finished;
+        self.write_status(&mut w, host_ip.as_deref(), ctx);
+        if finished {
+            let pod = w.pod.clone();
+            self.workers.insert(uid.to_string(), w);
+            self.delete_pod(&pod, ctx);
+            return;
+        }
+        let next = w.next_wake(now);
+        self.workers.insert(uid.to_string(), w);
+        if let Some(at) = next {
+            self.arm(uid, at, ctx);
+        }
+    }
+
+    fn record(&mut self, w: &mut PodWorker, ctx: &mut Ctx<'_>) {
+        let live = match ctx
+            .get(
+                "Pod",
+                w.pod.metadata.namespace.as_deref().unwrap_or(""),
+                w.pod.metadata.name.as_deref().unwrap_or(""),
+            )
+            .as_deref()
+        {
+            Some(Object::Pod(p)) => p.clone(),
+            _ => w.pod.clone(),
+        };
+        let object = pod_object(&live);
+        for e in std::mem::take(&mut w.events) {
+            let stage = match e.reason.as_str() {
+                "Unhealthy" | "ProbeWarning" => TraceStage::Probe,
+                "Pulling" | "Pulled" | "Created" | "Started" | "Killing" | "BackOff" | "Failed"
+                | "InspectFailed" | "ErrImageNeverPull" => TraceStage::Runtime,
+                _ => TraceStage::Kubelet,
+            };
+            let detail = match &e.container {
+                Some(c) => format!("{c}: {} {}", e.reason, e.message.trim_end()),
+                None => format!("{} {}", e.reason, e.message.trim_end()),
+            };
+            ctx.trace(stage, &object, detail);
+            let involved = match &e.container {
+                Some(c) => container_reference(&live, c),
+                None => object_reference(&Object::Pod(live.clone())),
+            };
+            let write = self
+                .recorder
+                .record(ctx.now, involved, e.type_, &e.reason, &e.message);
+            ctx.event(write);
+        }
+    }
+
+    /// The status manager: one write when the generated status differs from the stored one.
+    fn write_status(&mut self, w: &mut PodWorker, host_ip: Option<&str>, ctx: &mut Ctx<'_>) {
+        let ns = w.pod.metadata.namespace.clone().unwrap_or_default();
+        let name = w.pod.metadata.name.clone().unwrap_or_default();
+        let Some(Object::Pod(mut live)) = ctx.get("Pod", &ns, &name).map(|o| (*o).clone()) else {
+            return;
+        };
+        if live.metadata.uid != w.pod.metadata.uid {
+            return;
+        }
+        if matches!(w.stage, Stage::Admitting { .. }) {
+            return;
+        }
+        let status = w.status(&live, host_ip, ctx.now);
+        if live.status.as_ref() == Some(&status) {
+            return;
+        }
+        let phase = status.phase.clone().unwrap_or_default();
+        let summary: Vec<String> = status
+            .conditions
+            .iter()
+            .flatten()
+            .filter(|c| c.type_ != "PodScheduled")
+            .map(|c| format!("{}={}", c.type_, c.status))
+            .collect();
+        ctx.trace(
+            TraceStage::Kubelet,
+            format!("Pod/{ns}/{name}"),
+            format!(
+                "status manager: phase {phase}, {}{}",
+                summary.join(", "),
+                status
+                    .pod_ip
+                    .as_deref()
+                    .map(|ip| format!(", podIP {ip}"))
+                    .unwrap_or_default()
+            ),
+        );
+        live.status = Some(status);
+        match ctx.update_status(Object::Pod(live)) {
+            Ok(stored) => {
+                if let Object::Pod(p) = &*stored {
+                    w.pod = p.clone();
+                }
+            }
+            Err(e) => ctx.trace(
+                TraceStage::Kubelet,
+                format!("Pod/{ns}/{name}"),
+                format!("status update failed ({phase}): {}", e.message),
+            ),
+        }
+    }
+}
+
+impl Component for Kubelet {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn user(&self) -> &UserInfo {
+        &self.user
+    }
+
+    fn watches(&self) -> Vec<WatchFilter> {
+        vec![WatchFilter::pods_on_node(self.node.clone())]
+    }
+
+    fn on_watch(&mut self, event: &WatchEvent, ctx: &mut Ctx<'_>) {
+        if let Object::Pod(pod) = &*event.object {
+            self.on_pod(event.type_, pod, ctx);
+        }
+    }
+
+    fn on_timer(&mut self, token: u64, ctx: &mut Ctx<'_>) {
+        if let Some(uid) = self.tokens.get(&token).cloned() {
+            self.sync(&uid, ctx);
+        }
+    }
+
+    fn node(&self) -> Option<&str> {
+        Some(&self.node)
+    }
+
+    fn on_restart(&mut self, ctx: &mut Ctx<'_>) {
+        let listed: BTreeMap<String, Pod> = ctx
+            .list("Pod", None)
+            .iter()
+            .filter_map(|o| match &**o {
+                Object::Pod(p)
+                    if p.spec.as_ref().and_then(|s| s.node_name.as_deref())
+                        == Some(self.node.as_str()) =>
+                {
+                    Some((p.metadata.uid.clone().unwrap_or_default(), p.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        let gone: Vec<String> = self
+            .workers
+            .keys()
+            .filter(|uid| !listed.contains_key(*uid))
+            .cloned()
+            .collect();
+        for uid in gone {
+            self.forget(&uid);
+        }
+        for w in self.workers.values_mut() {
+            w.armed.clear();
+        }
+        for (uid, pod) in listed {
+            if let Some(w) = self.workers.get_mut(&uid) {
+                w.pod = pod;
+                let now = ctx.now;
+                self.arm(&uid, now, ctx);
+            } else {
+                self.on_pod(WatchEventType::Added, &pod, ctx);
+            }
+        }
+    }
+}
+
+fn pod_object(pod: &Pod) -> String {
+    format!(
+        "Pod/{}/{}",
+        pod.metadata.namespace.as_deref().unwrap_or(""),
+        pod.metadata.name.as_deref().unwrap_or("")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apiserver::server::ApiServer;
+    use crate::nodes::NodePool;
+    use crate::sim::{SimDuration, SimRng};
+    use crate::trace::Trace;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn pod(name: &str, node: &str) -> Object {
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {"nodeName": node, "containers": [{"name": "c", "image": "nginx:1.14.2"}]}
+        }))
+        .unwrap_or_default();
+        Object::Pod(pod)
+    }
+
+    /// Runs `work` on the kubelet with a fresh context at `now`; the timers it asked for.
+    fn with_ctx(
+        k: &mut Kubelet,
+        api: &mut ApiServer,
+        rng: &mut SimRng,
+        now: SimTime,
+        work: impl FnOnce(&mut Kubelet, &mut Ctx<'_>),
+    ) -> Vec<(SimDuration, u64)> {
+        let mut trace = Trace::default();
+        let user = k.user().clone();
+        let name = k.name().to_string();
+        let mut ctx = Ctx::new(now, rng, api, &mut trace, &name, &user);
+        work(k, &mut ctx);
+        ctx.into_timers()
+    }
+
+    #[test]
+    fn a_restarted_kubelet_relists_its_pods_and_resyncs_them() {
+        let mut api = ApiServer::default();
+        let mut rng = SimRng::new(1);
+        for node in NodePool::default().nodes() {
+            let _ = api.bootstrap(Object::Node(node), SimTime::ZERO, &mut rng);
+        }
+        let _ = api.bootstrap(pod("mine", "node-1"), SimTime::ZERO, &mut rng);
+        let _ = api.bootstrap(pod("theirs", "node-2"), SimTime::ZERO, &mut rng);
+        let mut k = Kubelet::new("node-1", Catalog::default(), Timings::default());
+        assert_eq!(k.node(), Some("node-1"));
+        let now = SimTime(5_000);
+        let timers = with_ctx(&mut k, &mut api, &mut rng, now, |k, ctx| k.on_restart(ctx));
+        // Only its own pod: one worker, one timer for its admission.
+        assert_eq!(k.workers.len(), 1);
+        assert_eq!(timers.len(), 1);
+        let (delay, token) = timers[0];
+        let mut timers = with_ctx(&mut k, &mut api, &mut rng, now.plus(delay), |k, ctx| {
+            k.on_timer(token, ctx)
+        });
+        // Admitted: the status manager wrote Pending with the node's IP and a start time.
+        let Some(Object::Pod(p)) = api.get("Pod", "default", "mine").as_deref().cloned() else {
+            panic!("pod gone")
+        };
+        let status = p.status.unwrap_or_default();
+        assert_eq!(status.phase.as_deref(), Some("Pending"));
+        assert!(status.host_ip.is_some() && status.start_time.is_some());
+        // A second restart re-arms the known pod at once instead of adding another worker.
+        let later = now.plus(delay);
+        timers.extend(with_ctx(&mut k, &mut api, &mut rng, later, |k, ctx| {
+            k.on_restart(ctx)
+        }));
+        assert_eq!(k.workers.len(), 1);
+        assert!(timers.iter().any(|(d, _)| *d == SimDuration(0)));
+    }
+}

@@ -1,0 +1,201 @@
+//! One container as the kubelet tracks it: its stage in the runtime (pulling, creating,
+//! starting, running with its process, stopping, exited), the status model it reports, its probe
+//! workers, and the restart-policy rule that decides what happens when it exits.
+
+use k8s_openapi::api::core::v1::Container;
+
+use crate::kubelet::images::PullTicket;
+use crate::kubelet::probes::{ProbeKind, ProbeSpec, ProbeWorker};
+use crate::kubelet::status::{ContainerModel, Termination};
+use crate::runtime::catalog::ImageInfo;
+use crate::runtime::shell::Process;
+use crate::sim::SimTime;
+
+/// Where a container is in the runtime.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stage {
+    /// No container now; the next one may be started from `at` (after a back-off or a resync).
+    Idle {
+        /// When the kubelet tries next.
+        at: SimTime,
+    },
+    /// Its image is being pulled.
+    Pulling {
+        /// The pull.
+        ticket: PullTicket,
+    },
+    /// `CreateContainer` is running; done at `at`.
+    Creating {
+        /// When the container exists.
+        at: SimTime,
+        /// The image it runs.
+        image: ImageInfo,
+        /// Its resolved `env`/`envFrom`.
+        env: Vec<(String, String)>,
+    },
+    /// `StartContainer` is running; done at `at`.
+    Starting {
+        /// When the process starts.
+        at: SimTime,
+        /// The new container's ID (`containerd://…`).
+        id: String,
+        /// The image it runs.
+        image: ImageInfo,
+        /// Its resolved `env`/`envFrom`.
+        env: Vec<(String, String)>,
+    },
+    /// The process runs.
+    Running {
+        /// The main process.
+        process: Box<Process>,
+        /// When it started.
+        since: SimTime,
+        /// When the process has something to do next.
+        wake: Option<SimTime>,
+        /// When the cgroup OOM killer ends it (memory above the limit).
+        oom_at: Option<SimTime>,
+    },
+    /// The kubelet is stopping it; the process ends at `at` with `code` (0 after a handled
+    /// SIGTERM, 137 after the grace period's SIGKILL).
+    Stopping {
+        /// The main process.
+        process: Box<Process>,
+        /// When it started.
+        since: SimTime,
+        /// When it ends.
+        at: SimTime,
+        /// Its exit code.
+        code: i32,
+    },
+    /// It exited; PLEG notices at `noticed_at`.
+    Exited {
+        /// How it ended.
+        term: Termination,
+        /// When the kubelet learns of it.
+        noticed_at: SimTime,
+    },
+    /// It will not run again.
+    Dead,
+}
+
+/// A container of a pod on this node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerRt {
+    /// Its spec.
+    pub spec: Container,
+    /// Whether it is an init container (sidecars included).
+    pub init: bool,
+    /// What the status reports.
+    pub model: ContainerModel,
+    /// Where it is.
+    pub stage: Stage,
+    /// Its probe workers (made at its first start).
+    pub probes: Vec<ProbeWorker>,
+    /// When its last image pull failed.
+    pub pull_failed_at: Option<SimTime>,
+    /// The previous container's end, once a container of it has run.
+    pub previous: Option<Termination>,
+    /// Whether a restart must pass the crash-loop back-off first.
+    pub restart_pending: bool,
+}
+
+impl ContainerRt {
+    /// A container not created yet, to be tried from `at`.
+    pub fn new(spec: &Container, init: bool, at: SimTime) -> ContainerRt {
+        ContainerRt {
+            model: ContainerModel::new(&spec.name),
+            spec: spec.clone(),
+            init,
+            stage: Stage::Idle { at },
+            probes: Vec::new(),
+            pull_failed_at: None,
+            previous: None,
+            restart_pending: false,
+        }
+    }
+
+    /// A sidecar: an init container with `restartPolicy: Always`.
+    pub fn is_sidecar(&self) -> bool {
+        self.init && self.spec.restart_policy.as_deref() == Some("Always")
+    }
+
+    /// Whether a regular init container has completed (exited 0).
+    pub fn completed(&self) -> bool {
+        self.init && !self.is_sidecar() && self.model.ready
+    }
+
+    /// Whether it holds the pod's sync (a pull, create or start in progress).
+    pub fn busy(&self) -> bool {
+        matches!(
+            self.stage,
+            Stage::Pulling { .. } | Stage::Creating { .. } | Stage::Starting { .. }
+        )
+    }
+
+    /// Whether its process is alive (running or being stopped).
+    pub fn alive(&self) -> bool {
+        matches!(self.stage, Stage::Running { .. } | Stage::Stopping { .. })
+    }
+
+    /// Whether a container that exited with `code` is started again, for the pod's
+    /// `restartPolicy` (sidecars always; regular init containers only after failures).
+    pub fn restarts(&self, pod_policy: &str, code: i32) -> bool {
+        if self.is_sidecar() {
+            return true;
+        }
+        if self.init {
+            return code != 0 && pod_policy != "Never";
+        }
+        match pod_policy {
+            "Never" => false,
+            "OnFailure" => code != 0,
+            _ => true,
+        }
+    }
+
+    /// Makes (or resets, for a new container) its probe workers at `now`.
+    pub fn arm_probes(&mut self, now: SimTime) {
+        if !self.probes.is_empty() {
+            for w in &mut self.probes {
+                w.container_restarted();
+            }
+            return;
+        }
+        let c = &self.spec;
+        let probes = [
+            (ProbeKind::Startup, c.startup_probe.as_ref()),
+            (ProbeKind::Liveness, c.liveness_probe.as_ref()),
+            (ProbeKind::Readiness, c.readiness_probe.as_ref()),
+        ];
+        for (kind, probe) in probes {
+            if let Some(spec) = probe.and_then(|p| ProbeSpec::from_k8s(p, c).ok()) {
+                self.probes.push(ProbeWorker::new(kind, spec, &c.name, now));
+            }
+        }
+    }
+
+    /// Whether it has a probe of `kind`.
+    pub fn has_probe(&self, kind: ProbeKind) -> bool {
+        self.probes.iter().any(|w| w.kind == kind)
+    }
+
+    /// The earliest moment after `now` it has something to do.
+    pub fn next_wake(&self, now: SimTime) -> Option<SimTime> {
+        let mut times = Vec::new();
+        match &self.stage {
+            Stage::Idle { at } => times.push(*at),
+            Stage::Pulling { ticket } => times.push(ticket.done_at),
+            Stage::Creating { at, .. }
+            | Stage::Starting { at, .. }
+            | Stage::Stopping { at, .. } => times.push(*at),
+            Stage::Exited { noticed_at, .. } => times.push(*noticed_at),
+            Stage::Running { wake, oom_at, .. } => {
+                times.extend(wake.iter().copied());
+                times.extend(oom_at.iter().copied());
+                times.extend(self.probes.iter().map(|w| w.next_at()));
+            }
+            Stage::Dead => {}
+        }
+        times.into_iter().filter(|t| *t > now).min()
+    }
+}
