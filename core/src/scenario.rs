@@ -16,6 +16,12 @@
 //!   - { at: 1m, failNode: node-2 }
 //!   - { at: 2m, delete: pod/nginx, namespace: default }
 //!   - { at: 3m, scale: deployment/web, replicas: 5 }
+//!   - at: 4m
+//!     as: jane
+//!     apply: |
+//!       apiVersion: v1
+//!       kind: Pod
+//!       ...
 //!   scheduler:                      # as a KubeSchedulerConfiguration
 //!     percentageOfNodesToScore: 50
 //!     profiles:
@@ -25,19 +31,13 @@
 //!   timing:
 //!     pullBytesPerSecond: 10000000
 //!     sandboxCreate: { base: 1s, jitter: 200ms }
-//!   - at: 4m
-//!     as: jane
-//!     apply: |
-//!       apiVersion: v1
-//!       kind: Pod
-//!       ...
 //! ```
 
 use serde::{Deserialize, Serialize};
 
-use crate::scheduler::config::SchedulerSpec;
 use crate::kubelet::timing::{Delay, Step, Timings};
 use crate::runtime::catalog::{parse_reference, Catalog, ImageInfo};
+use crate::scheduler::config::SchedulerSpec;
 use crate::sim::SimDuration;
 
 /// `apiVersion` of the scenario document.
