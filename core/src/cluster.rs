@@ -13,9 +13,13 @@ use crate::apiserver::authn::{Authenticator, Credential};
 use crate::apiserver::server::{ApiServer, Outcome, Target};
 use crate::apiserver::{ApiError, Reason, UserInfo, Verb};
 use crate::component::{Component, Ctx};
+use crate::controllers::namespace::NamespaceController;
+use crate::controllers::node_lifecycle::NodeLifecycleController;
+use crate::controllers::taint_eviction::TaintEvictionController;
 use crate::events::EventWrite;
 use crate::intake::{self, DecodeError, Document};
 use crate::kubectl::apply as kapply;
+use crate::kubelet::heartbeat::{self, NodeHeartbeat};
 use crate::nodes::{healthy_conditions, NodePool};
 use crate::object::{kind_for_resource, Object};
 use crate::scenario::{self, ScenarioSpec};
@@ -113,6 +117,7 @@ pub struct Cluster {
     components: Vec<Box<dyn Component>>,
     watch_owner: BTreeMap<WatchId, usize>,
     delivery_scheduled: BTreeSet<WatchId>,
+    failed_nodes: BTreeSet<String>,
 }
 
 /// The namespaces every cluster starts with.
@@ -141,6 +146,7 @@ impl Cluster {
             components: Vec::new(),
             watch_owner: BTreeMap::new(),
             delivery_scheduled: BTreeSet::new(),
+            failed_nodes: BTreeSet::new(),
         };
         for ns in SYSTEM_NAMESPACES {
             cluster.bootstrap_namespace(ns);
@@ -167,6 +173,7 @@ impl Cluster {
                 Profile::default_scheduler(),
                 SimTime::ZERO,
             )));
+            cluster.start_node_agents_and_controllers();
         }
         for (i, action) in config.scenario.actions.iter().enumerate() {
             if let Ok(at) = scenario::parse_duration(&action.at) {
@@ -589,8 +596,17 @@ impl Cluster {
             Task::Action(i) => results.extend(self.run_action(i)),
             Task::Deliver(id) => {
                 self.delivery_scheduled.remove(&id);
+                let owner = self.watch_owner.get(&id).copied();
+                // A stopped node agent's events wait in its watch until the node recovers.
+                if owner.is_some_and(|i| self.is_stopped(i)) {
+                    return Some(StepReport {
+                        time: self.now,
+                        steps: Vec::new(),
+                        results,
+                    });
+                }
                 let events = self.api.store.poll(id);
-                if let Some(&index) = self.watch_owner.get(&id) {
+                if let Some(index) = owner {
                     self.run_component(index, |c, ctx| {
                         for event in &events {
                             c.on_watch(event, ctx);
@@ -598,6 +614,8 @@ impl Cluster {
                     });
                 }
             }
+            // A stopped node agent's timers are gone with its process.
+            Task::Timer { component, .. } if self.is_stopped(component) => {}
             Task::Timer { component, token } => {
                 self.run_component(component, |c, ctx| c.on_timer(token, ctx))
             }
@@ -663,10 +681,11 @@ impl Cluster {
                 &user,
             )];
         }
-        if action.fail_node.is_some() || action.recover_node.is_some() {
-            return vec![ApplyResult::err(
-                "podflow: failNode/recoverNode need the kubelet and the node lifecycle controller, which this build does not simulate yet".into(),
-            )];
+        if let Some(node) = &action.fail_node {
+            return vec![self.fail_node(node)];
+        }
+        if let Some(node) = &action.recover_node {
+            return vec![self.recover_node(node)];
         }
         Vec::new()
     }
@@ -782,6 +801,93 @@ impl Cluster {
             .unwrap_or_else(|| Err(ApiError::new(Reason::InternalError, "no event")));
         self.schedule_deliveries();
         result
+    }
+
+    /// The node agents (one heartbeat per node, with its Lease as the running kubelet holds it)
+    /// and the kube-controller-manager loops this engine runs.
+    fn start_node_agents_and_controllers(&mut self) {
+        use crate::apiserver::Lookup;
+        let nodes = self.api.lookup().list("Node", None);
+        for lease in heartbeat::leases(&nodes, self.now) {
+            let _ = self
+                .api
+                .bootstrap(Object::Lease(lease), self.now, &mut self.rng);
+        }
+        for node in &nodes {
+            if let Some(name) = node.meta().name.as_deref() {
+                self.add_component(Box::new(NodeHeartbeat::new(name, self.now)));
+            }
+        }
+        self.add_component(Box::new(NodeLifecycleController::new(self.now)));
+        self.add_component(Box::new(TaintEvictionController::new()));
+        self.add_component(Box::new(NamespaceController::new()));
+    }
+
+    /// Whether component `index` is a node agent on a failed node.
+    fn is_stopped(&self, index: usize) -> bool {
+        self.components
+            .get(index)
+            .and_then(|c| c.node())
+            .is_some_and(|n| self.failed_nodes.contains(n))
+    }
+
+    /// The nodes that are failed now.
+    pub fn failed_nodes(&self) -> &BTreeSet<String> {
+        &self.failed_nodes
+    }
+
+    /// Fails a node: every agent on it (its kubelet) stops — no watch deliveries, its timers
+    /// dropped — so it stops renewing its Lease and the node lifecycle controller takes over.
+    pub fn fail_node(&mut self, node: &str) -> ApplyResult {
+        if self.api.get("Node", "", node).is_none() {
+            return ApplyResult::err(format!(
+                "Error from server (NotFound): nodes \"{node}\" not found"
+            ));
+        }
+        if !self.failed_nodes.insert(node.to_string()) {
+            return ApplyResult::ok(format!("node/{node} already failed"), Vec::new());
+        }
+        self.trace_node(node, "node failed: its kubelet stopped");
+        ApplyResult::ok(format!("node/{node} failed"), Vec::new())
+    }
+
+    /// Recovers a failed node: its agents restart ([`Component::on_restart`]), then receive
+    /// the watch events that waited for them.
+    pub fn recover_node(&mut self, node: &str) -> ApplyResult {
+        if !self.failed_nodes.remove(node) {
+            return ApplyResult::ok(format!("node/{node} is not failed"), Vec::new());
+        }
+        self.trace_node(node, "node recovered: its kubelet starts again");
+        let agents: Vec<usize> = (0..self.components.len())
+            .filter(|&i| self.components[i].node() == Some(node))
+            .collect();
+        for &index in &agents {
+            self.run_component(index, |c, ctx| c.on_restart(ctx));
+        }
+        let waiting: Vec<WatchId> = self
+            .watch_owner
+            .iter()
+            .filter(|(_, owner)| agents.contains(owner))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in waiting {
+            if self.api.store.pending(id) > 0 && self.delivery_scheduled.insert(id) {
+                self.timers
+                    .push(self.now.plus(WATCH_LATENCY), Task::Deliver(id));
+            }
+        }
+        self.schedule_deliveries();
+        ApplyResult::ok(format!("node/{node} recovered"), Vec::new())
+    }
+
+    fn trace_node(&mut self, node: &str, detail: &str) {
+        self.trace.push(TraceStep {
+            time: self.now,
+            component: format!("kubelet/{node}"),
+            stage: Stage::Kubelet,
+            object: format!("Node/{node}"),
+            detail: detail.into(),
+        });
     }
 
     /// Starts a component: it lists and watches what it asks for (current objects arrive first,

@@ -1,0 +1,475 @@
+//! The node lifecycle controller (k/k `pkg/controller/nodelifecycle`, event source
+//! `node-controller`): every 5 s (`--node-monitor-period`) it checks each node's Lease and
+//! Ready heartbeat; when neither moved for 50 s (`--node-monitor-grace-period`, v1.32+) it sets
+//! the node's conditions to `Unknown` / `NodeStatusUnknown` / `Kubelet stopped posting node
+//! status.`, records `NodeNotReady` and marks the node's pods not ready. It keeps the condition
+//! taints in step: `node.kubernetes.io/unreachable` / `not-ready` / pressure and `unschedulable`
+//! `NoSchedule` taints on every node change, and the `NoExecute` taints from the monitor pass
+//! (through the tainting queue, 100 ms later), removed again when the node is Ready.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Node, NodeCondition, Pod, Taint};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+
+use crate::apiserver::{authn, UserInfo};
+use crate::component::{Component, Ctx};
+use crate::events::{object_reference, EventRecorder, EventType};
+use crate::kubelet::heartbeat::LEASE_NAMESPACE;
+use crate::object::Object;
+use crate::sim::{SimDuration, SimTime};
+use crate::store::{WatchEvent, WatchEventType, WatchFilter};
+use crate::trace::Stage;
+
+/// `--node-monitor-period`.
+pub const MONITOR_PERIOD: SimDuration = SimDuration::secs(5);
+/// `--node-monitor-grace-period` (50 s since v1.32).
+pub const GRACE_PERIOD: SimDuration = SimDuration::secs(50);
+/// How often the NoExecute tainting queue is worked (`NodeEvictionPeriod`).
+pub const EVICTION_PERIOD: SimDuration = SimDuration::millis(100);
+/// The taint of a node whose Ready condition is Unknown.
+pub const UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+/// The taint of a node whose Ready condition is False.
+pub const NOT_READY: &str = "node.kubernetes.io/not-ready";
+/// The taint of a cordoned node.
+pub const UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
+
+const REASON_UNKNOWN: &str = "NodeStatusUnknown";
+const MESSAGE_UNKNOWN: &str = "Kubelet stopped posting node status.";
+const TOKEN_MONITOR: u64 = 1;
+const TOKEN_TAINT: u64 = 2;
+
+/// What the controller remembers of a node between passes (upstream `nodeHealthData`).
+#[derive(Debug, Clone)]
+struct Health {
+    probe: SimTime,
+    heartbeat: Option<Time>,
+    lease_renew: Option<k8s_openapi::jiff::Timestamp>,
+}
+
+/// The node lifecycle controller.
+#[derive(Debug)]
+pub struct NodeLifecycleController {
+    user: UserInfo,
+    recorder: EventRecorder,
+    health: BTreeMap<String, Health>,
+    to_taint: BTreeMap<String, &'static str>,
+    monitor_due: Option<SimTime>,
+    taint_due: Option<SimTime>,
+}
+
+impl NodeLifecycleController {
+    /// The controller, started at `now`.
+    pub fn new(_now: SimTime) -> NodeLifecycleController {
+        NodeLifecycleController {
+            user: authn::controller("node-controller"),
+            recorder: EventRecorder::new("node-controller", ""),
+            health: BTreeMap::new(),
+            to_taint: BTreeMap::new(),
+            monitor_due: None,
+            taint_due: None,
+        }
+    }
+
+    fn arm_monitor(&mut self, ctx: &mut Ctx<'_>) {
+        if self.monitor_due.is_some_and(|due| due > ctx.now) {
+            return;
+        }
+        // Passes fall on multiples of the period.
+        let period = MONITOR_PERIOD.as_millis();
+        let next = (ctx.now.0 / period + 1) * period;
+        self.monitor_due = Some(SimTime(next));
+        ctx.after(SimTime(next).since(ctx.now), TOKEN_MONITOR);
+    }
+
+    /// `monitorNodeHealth`: one pass over every node.
+    fn monitor(&mut self, ctx: &mut Ctx<'_>) {
+        let nodes: Vec<Node> = ctx
+            .list("Node", None)
+            .iter()
+            .filter_map(|o| match &**o {
+                Object::Node(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect();
+        self.health
+            .retain(|name, _| nodes.iter().any(|n| n.metadata.name.as_ref() == Some(name)));
+        for node in nodes {
+            self.monitor_node(node, ctx);
+        }
+    }
+
+    fn monitor_node(&mut self, mut node: Node, ctx: &mut Ctx<'_>) {
+        let name = node.metadata.name.clone().unwrap_or_default();
+        let Some(observed) = condition(&node, "Ready").cloned() else {
+            return;
+        };
+        let lease_renew = match ctx.get("Lease", LEASE_NAMESPACE, &name).as_deref() {
+            Some(Object::Lease(l)) => l
+                .spec
+                .as_ref()
+                .and_then(|s| s.renew_time.as_ref())
+                .map(|t| t.0),
+            _ => None,
+        };
+        let now = ctx.now;
+        let health = self.health.entry(name.clone()).or_insert_with(|| Health {
+            probe: now,
+            heartbeat: observed.last_heartbeat_time.clone(),
+            lease_renew: lease_renew,
+        });
+        if health.heartbeat != observed.last_heartbeat_time {
+            health.heartbeat = observed.last_heartbeat_time.clone();
+            health.probe = now;
+        }
+        if lease_renew.is_some() && health.lease_renew < lease_renew {
+            health.lease_renew = lease_renew;
+            health.probe = now;
+        }
+        let mut current = observed.clone();
+        if ctx.now > health.probe.plus(GRACE_PERIOD) {
+            let mut changed = false;
+            let stamp = ctx.now.to_k8s_time();
+            for c in node
+                .status
+                .get_or_insert_with(Default::default)
+                .conditions
+                .get_or_insert_with(Vec::new)
+                .iter_mut()
+                .filter(|c| {
+                    matches!(
+                        c.type_.as_str(),
+                        "Ready" | "MemoryPressure" | "DiskPressure" | "PIDPressure"
+                    )
+                })
+            {
+                if c.status != "Unknown" {
+                    c.status = "Unknown".into();
+                    c.reason = Some(REASON_UNKNOWN.into());
+                    c.message = Some(MESSAGE_UNKNOWN.into());
+                    c.last_transition_time = Some(stamp.clone());
+                    changed = true;
+                }
+            }
+            if changed {
+                match ctx.update_status(Object::Node(node.clone())) {
+                    Ok(stored) => {
+                        if let Some(c) = condition_of(&stored, "Ready") {
+                            current = c;
+                        }
+                        if let Object::Node(n) = &*stored {
+                            node = n.clone();
+                        }
+                    }
+                    Err(_) => return,
+                }
+            }
+        }
+        self.taint_by_observed(&node, &observed, ctx);
+        if current.status != "True" && observed.status == "True" {
+            self.record(
+                ctx,
+                object_reference(&Object::Node(node.clone())),
+                EventType::Normal,
+                "NodeNotReady",
+                &format!("Node {name} status is now: NodeNotReady"),
+            );
+            self.mark_pods_not_ready(&name, ctx);
+        }
+    }
+
+    /// `processTaintBaseEviction` with the Ready condition observed at the start of the pass.
+    fn taint_by_observed(&mut self, node: &Node, observed: &NodeCondition, ctx: &mut Ctx<'_>) {
+        let name = node.metadata.name.clone().unwrap_or_default();
+        let wanted = match observed.status.as_str() {
+            "False" => NOT_READY,
+            "Unknown" => UNREACHABLE,
+            _ => {
+                self.to_taint.remove(&name);
+                let stale: Vec<Taint> = taints(node)
+                    .into_iter()
+                    .filter(|t| {
+                        t.effect == "NoExecute" && (t.key == UNREACHABLE || t.key == NOT_READY)
+                    })
+                    .collect();
+                if !stale.is_empty() {
+                    self.swap_taints(&name, Vec::new(), &stale, ctx);
+                }
+                return;
+            }
+        };
+        let present = taints(node)
+            .iter()
+            .any(|t| t.effect == "NoExecute" && t.key == wanted);
+        if present {
+            return;
+        }
+        self.to_taint.insert(name, wanted);
+        if self.taint_due.is_none_or(|due| due <= ctx.now) {
+            self.taint_due = Some(ctx.now.plus(EVICTION_PERIOD));
+            ctx.after(EVICTION_PERIOD, TOKEN_TAINT);
+        }
+    }
+
+    /// `doNoExecuteTaintingPass`: the queued nodes get their NoExecute taint, the other one of
+    /// the pair swapped out.
+    fn no_execute_pass(&mut self, ctx: &mut Ctx<'_>) {
+        for (name, key) in std::mem::take(&mut self.to_taint) {
+            let Some(Object::Node(node)) = ctx.get("Node", "", &name).as_deref().cloned() else {
+                continue;
+            };
+            let Some(ready) = condition(&node, "Ready") else {
+                continue;
+            };
+            let still = match key {
+                UNREACHABLE => ready.status == "Unknown",
+                _ => ready.status == "False",
+            };
+            if !still {
+                continue;
+            }
+            let other = if key == UNREACHABLE {
+                NOT_READY
+            } else {
+                UNREACHABLE
+            };
+            let remove: Vec<Taint> = taints(&node)
+                .into_iter()
+                .filter(|t| t.effect == "NoExecute" && t.key == other)
+                .collect();
+            self.swap_taints(&name, vec![taint(key, "NoExecute")], &remove, ctx);
+        }
+    }
+
+    /// `doNoScheduleTaintingPass`: NoSchedule taints follow the node's conditions and
+    /// `spec.unschedulable`.
+    fn no_schedule_pass(&mut self, node: &Node, ctx: &mut Ctx<'_>) {
+        let mut wanted: Vec<&str> = Vec::new();
+        for c in node
+            .status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref())
+            .into_iter()
+            .flatten()
+        {
+            let key = match (c.type_.as_str(), c.status.as_str()) {
+                ("Ready", "False") => NOT_READY,
+                ("Ready", "Unknown") => UNREACHABLE,
+                ("MemoryPressure", "True") => "node.kubernetes.io/memory-pressure",
+                ("DiskPressure", "True") => "node.kubernetes.io/disk-pressure",
+                ("NetworkUnavailable", "True") => "node.kubernetes.io/network-unavailable",
+                ("PIDPressure", "True") => "node.kubernetes.io/pid-pressure",
+                _ => continue,
+            };
+            wanted.push(key);
+        }
+        if node
+            .spec
+            .as_ref()
+            .and_then(|s| s.unschedulable)
+            .unwrap_or(false)
+        {
+            wanted.push(UNSCHEDULABLE);
+        }
+        let existing: Vec<Taint> = taints(node)
+            .into_iter()
+            .filter(|t| t.effect == "NoSchedule" && is_controller_key(&t.key))
+            .collect();
+        let add: Vec<Taint> = wanted
+            .iter()
+            .filter(|k| !existing.iter().any(|t| t.key == **k))
+            .map(|k| taint(k, "NoSchedule"))
+            .collect();
+        let remove: Vec<Taint> = existing
+            .into_iter()
+            .filter(|t| !wanted.contains(&t.key.as_str()))
+            .collect();
+        if add.is_empty() && remove.is_empty() {
+            return;
+        }
+        let name = node.metadata.name.clone().unwrap_or_default();
+        self.swap_taints(&name, add, &remove, ctx);
+    }
+
+    /// `SwapNodeControllerTaint`: adds taints (stamped `timeAdded`) and removes others.
+    fn swap_taints(&mut self, name: &str, add: Vec<Taint>, remove: &[Taint], ctx: &mut Ctx<'_>) {
+        let Some(Object::Node(mut node)) = ctx.get("Node", "", name).as_deref().cloned() else {
+            return;
+        };
+        let stamp = ctx.now.to_k8s_time();
+        let spec = node.spec.get_or_insert_with(Default::default);
+        let mut list = spec.taints.take().unwrap_or_default();
+        list.retain(|t| {
+            !remove
+                .iter()
+                .any(|r| r.key == t.key && r.effect == t.effect)
+        });
+        for mut t in add {
+            if list.iter().any(|x| x.key == t.key && x.effect == t.effect) {
+                continue;
+            }
+            t.time_added = Some(stamp.clone());
+            list.push(t);
+        }
+        spec.taints = if list.is_empty() { None } else { Some(list) };
+        let detail = format!(
+            "taints now [{}]",
+            spec.taints
+                .iter()
+                .flatten()
+                .map(|t| format!("{}:{}", t.key, t.effect))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if ctx.update(Object::Node(node)).is_ok() {
+            ctx.trace(Stage::Controller, format!("Node/{name}"), detail);
+        }
+    }
+
+    /// `MarkPodsNotReady`: every pod on the node with a Ready condition gets Ready=False and a
+    /// `NodeNotReady` Warning.
+    fn mark_pods_not_ready(&mut self, node: &str, ctx: &mut Ctx<'_>) {
+        let pods: Vec<Pod> = ctx
+            .list("Pod", None)
+            .iter()
+            .filter_map(|o| match &**o {
+                Object::Pod(p)
+                    if p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node) =>
+                {
+                    Some(p.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        for mut pod in pods {
+            let Some(ready) = pod
+                .status
+                .as_mut()
+                .and_then(|s| s.conditions.as_mut())
+                .and_then(|cs| cs.iter_mut().find(|c| c.type_ == "Ready"))
+            else {
+                continue;
+            };
+            if ready.status == "False" {
+                continue;
+            }
+            ready.status = "False".into();
+            ready.last_transition_time = Some(ctx.now.to_k8s_time());
+            if let Ok(stored) = ctx.update_status(Object::Pod(pod)) {
+                self.record(
+                    ctx,
+                    object_reference(&stored),
+                    EventType::Warning,
+                    "NodeNotReady",
+                    "Node is not ready",
+                );
+            }
+        }
+    }
+
+    fn record(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        involved: k8s_openapi::api::core::v1::ObjectReference,
+        type_: EventType,
+        reason: &str,
+        message: &str,
+    ) {
+        let write = self
+            .recorder
+            .record(ctx.now, involved, type_, reason, message);
+        ctx.event(write);
+    }
+}
+
+fn condition<'a>(node: &'a Node, type_: &str) -> Option<&'a NodeCondition> {
+    node.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.type_ == type_))
+}
+
+fn condition_of(obj: &Object, type_: &str) -> Option<NodeCondition> {
+    match obj {
+        Object::Node(n) => condition(n, type_).cloned(),
+        _ => None,
+    }
+}
+
+fn taints(node: &Node) -> Vec<Taint> {
+    node.spec
+        .as_ref()
+        .and_then(|s| s.taints.clone())
+        .unwrap_or_default()
+}
+
+fn taint(key: &str, effect: &str) -> Taint {
+    Taint {
+        key: key.into(),
+        effect: effect.into(),
+        ..Default::default()
+    }
+}
+
+/// Whether a NoSchedule taint key is one the controller manages.
+fn is_controller_key(key: &str) -> bool {
+    matches!(
+        key,
+        NOT_READY
+            | UNREACHABLE
+            | UNSCHEDULABLE
+            | "node.kubernetes.io/memory-pressure"
+            | "node.kubernetes.io/disk-pressure"
+            | "node.kubernetes.io/network-unavailable"
+            | "node.kubernetes.io/pid-pressure"
+    )
+}
+
+impl Component for NodeLifecycleController {
+    fn name(&self) -> &str {
+        "node-lifecycle-controller"
+    }
+
+    fn user(&self) -> &UserInfo {
+        &self.user
+    }
+
+    fn watches(&self) -> Vec<WatchFilter> {
+        vec![WatchFilter::prefix("/registry/minions/")]
+    }
+
+    fn on_watch(&mut self, event: &WatchEvent, ctx: &mut Ctx<'_>) {
+        self.arm_monitor(ctx);
+        if event.type_ == WatchEventType::Deleted {
+            return;
+        }
+        if let Object::Node(node) = &*event.object {
+            // Work from the latest stored node: a delivery may carry several versions.
+            let latest = match ctx.get("Node", "", node.metadata.name.as_deref().unwrap_or("")) {
+                Some(o) => match &*o {
+                    Object::Node(n) => n.clone(),
+                    _ => return,
+                },
+                None => return,
+            };
+            if latest.metadata.resource_version == node.metadata.resource_version {
+                self.no_schedule_pass(&latest, ctx);
+            }
+        }
+    }
+
+    fn on_timer(&mut self, token: u64, ctx: &mut Ctx<'_>) {
+        match token {
+            TOKEN_MONITOR if self.monitor_due == Some(ctx.now) => {
+                self.monitor_due = None;
+                self.monitor(ctx);
+                self.arm_monitor(ctx);
+            }
+            TOKEN_TAINT if self.taint_due == Some(ctx.now) => {
+                self.taint_due = None;
+                self.no_execute_pass(ctx);
+            }
+            _ => {}
+        }
+    }
+}
