@@ -116,7 +116,7 @@ impl NodeLifecycleController {
         let health = self.health.entry(name.clone()).or_insert_with(|| Health {
             probe: now,
             heartbeat: observed.last_heartbeat_time.clone(),
-            lease_renew: lease_renew,
+            lease_renew,
         });
         if health.heartbeat != observed.last_heartbeat_time {
             health.heartbeat = observed.last_heartbeat_time.clone();
