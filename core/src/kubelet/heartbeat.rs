@@ -95,12 +95,15 @@ impl NodeHeartbeat {
     }
 
     fn arm(&mut self, ctx: &mut Ctx<'_>) {
-        let at = ctx.now.plus(RENEW_INTERVAL);
+        self.arm_at(ctx, ctx.now.plus(RENEW_INTERVAL));
+    }
+
+    fn arm_at(&mut self, ctx: &mut Ctx<'_>, at: SimTime) {
         if self.tick_due.is_some_and(|due| due <= at && due > ctx.now) {
             return;
         }
         self.tick_due = Some(at);
-        ctx.after(RENEW_INTERVAL, TOKEN_TICK);
+        ctx.after(at.since(ctx.now), TOKEN_TICK);
     }
 
     /// Renews the Lease (creating it when it is missing), as the lease controller's `sync`.
@@ -220,9 +223,12 @@ impl Component for NodeHeartbeat {
     fn on_watch(&mut self, event: &WatchEvent, ctx: &mut Ctx<'_>) {
         let ours = event.object.meta().name.as_deref() == Some(self.node.as_str());
         if ours && !self.started {
-            // The kubelet was already running when the simulation began: keep beating.
+            // The kubelet was already running when the simulation began (its Lease renewed at
+            // t=0): keep beating on the same 10 s rhythm.
             self.started = true;
-            self.arm(ctx);
+            let period = RENEW_INTERVAL.as_millis();
+            let next = SimTime((ctx.now.0 / period + 1) * period);
+            self.arm_at(ctx, next);
         }
     }
 
