@@ -346,3 +346,34 @@ impl Component for TaintEvictionController {
         self.evict(&key, ctx);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn toleration(seconds: Option<i64>) -> Toleration {
+        Toleration {
+            key: Some("node.kubernetes.io/unreachable".into()),
+            operator: Some("Exists".into()),
+            effect: Some("NoExecute".into()),
+            toleration_seconds: seconds,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_shortest_limited_toleration_decides_and_unlimited_ones_wait_forever() {
+        let (forever, long, short) = (
+            toleration(None),
+            toleration(Some(300)),
+            toleration(Some(10)),
+        );
+        assert_eq!(min_toleration_seconds(&[&long, &short]), Some(10));
+        assert_eq!(min_toleration_seconds(&[&forever, &long]), Some(300));
+        assert_eq!(min_toleration_seconds(&[&forever]), None);
+        assert_eq!(min_toleration_seconds(&[&toleration(Some(-5))]), Some(0));
+        assert_eq!(min_toleration_seconds(&[]), Some(0));
+    }
+}

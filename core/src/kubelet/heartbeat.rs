@@ -271,3 +271,58 @@ pub fn leases(nodes: &[Arc<Object>], now: SimTime) -> Vec<Lease> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn unknown_at(t: SimTime) -> Vec<NodeCondition> {
+        healthy_conditions(SimTime::ZERO)
+            .into_iter()
+            .map(|mut c| {
+                c.status = "Unknown".into();
+                c.reason = Some("NodeStatusUnknown".into());
+                c.last_transition_time = Some(t.to_k8s_time());
+                c
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_kubelet_back_from_unknown_flips_every_condition_and_says_so_in_setter_order() {
+        let now = SimTime(180_000);
+        let (conditions, flipped) = next_conditions(&unknown_at(SimTime(105_000)), now);
+        assert_eq!(
+            flipped,
+            [
+                "NodeHasSufficientMemory",
+                "NodeHasNoDiskPressure",
+                "NodeHasSufficientPID",
+                "NodeReady"
+            ]
+        );
+        let ready = &conditions[3];
+        assert_eq!(
+            (
+                ready.type_.as_str(),
+                ready.status.as_str(),
+                ready.reason.as_deref()
+            ),
+            ("Ready", "True", Some("KubeletReady"))
+        );
+        assert_eq!(ready.last_transition_time, Some(now.to_k8s_time()));
+    }
+
+    #[test]
+    fn a_routine_report_keeps_transition_times_and_refreshes_heartbeats() {
+        let now = SimTime(300_000);
+        let (conditions, flipped) = next_conditions(&healthy_conditions(SimTime::ZERO), now);
+        assert!(flipped.is_empty());
+        for c in &conditions {
+            assert_eq!(c.last_transition_time, Some(SimTime::ZERO.to_k8s_time()));
+            assert_eq!(c.last_heartbeat_time, Some(now.to_k8s_time()));
+        }
+    }
+}
