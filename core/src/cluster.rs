@@ -681,6 +681,9 @@ impl Cluster {
                 &user,
             )];
         }
+        if let Some(node) = &action.drain {
+            return self.drain(node, &user);
+        }
         if let Some(node) = &action.fail_node {
             return vec![self.fail_node(node)];
         }
@@ -778,6 +781,152 @@ impl Cluster {
             ),
             Err(e) => ApplyResult::err(e.kubectl_message("", "")),
         }
+    }
+
+    /// `kubectl drain <node> --ignore-daemonsets --delete-emptydir-data --force`: cordons the
+    /// node, then evicts every pod on it that no DaemonSet manages (the Eviction API: the
+    /// `DisruptionTarget` condition, then a graceful delete). One result per line kubectl
+    /// prints; the `Warning:` line rides on the first eviction. kubectl waits for each pod to
+    /// be gone before printing `pod/<name> evicted`; here the lines come at once.
+    pub fn drain(&mut self, node: &str, user: &UserInfo) -> Vec<ApplyResult> {
+        let cordon = self.set_unschedulable(node, true, user);
+        if !cordon.ok {
+            return vec![cordon];
+        }
+        let mut out = vec![cordon];
+        let pods: Vec<k8s_openapi::api::core::v1::Pod> = self
+            .objects(&["Pod"])
+            .iter()
+            .filter_map(|o| match &**o {
+                Object::Pod(p)
+                    if p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node) =>
+                {
+                    Some(p.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        let mut warnings: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        let mut evict = Vec::new();
+        for pod in pods {
+            let shown = format!(
+                "{}/{}",
+                pod.metadata.namespace.as_deref().unwrap_or(""),
+                pod.metadata.name.as_deref().unwrap_or("")
+            );
+            let controller = pod
+                .metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .find(|o| o.controller == Some(true))
+                .map(|o| o.kind.clone());
+            if controller.as_deref() == Some("DaemonSet") {
+                warnings
+                    .entry("ignoring DaemonSet-managed Pods")
+                    .or_default()
+                    .push(shown);
+                continue;
+            }
+            let finished = matches!(
+                pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+                Some("Succeeded" | "Failed")
+            );
+            let empty_dir = pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.volumes.as_ref())
+                .is_some_and(|vs| vs.iter().any(|v| v.empty_dir.is_some()));
+            if empty_dir && !finished {
+                warnings
+                    .entry("deleting Pods with local storage")
+                    .or_default()
+                    .push(shown.clone());
+            }
+            if controller.is_none() && !finished {
+                warnings
+                    .entry("deleting Pods that declare no controller")
+                    .or_default()
+                    .push(shown.clone());
+            }
+            evict.push((pod, shown));
+        }
+        let mut warning: Vec<String> = Vec::new();
+        if !warnings.is_empty() {
+            warning.push(
+                warnings
+                    .iter()
+                    .map(|(m, pods)| format!("{m}: {}", pods.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+        }
+        let mut evicted = Vec::new();
+        for (pod, shown) in evict {
+            out.push(ApplyResult::ok(
+                format!("evicting pod {shown}"),
+                std::mem::take(&mut warning),
+            ));
+            match self.evict(pod, user) {
+                Ok(name) => {
+                    evicted.push(ApplyResult::ok(format!("pod/{name} evicted"), Vec::new()))
+                }
+                Err(e) => evicted.push(ApplyResult::err(format!(
+                    "error when evicting pods/\"{}\" -n \"{}\": {e}",
+                    shown.split('/').nth(1).unwrap_or(""),
+                    shown.split('/').next().unwrap_or("")
+                ))),
+            }
+        }
+        out.extend(evicted);
+        out.push(ApplyResult::ok(format!("node/{node} drained"), warning));
+        out
+    }
+
+    /// The Eviction API on one pod: `DisruptionTarget=True` (`EvictionByEvictionAPI`), then a
+    /// graceful delete.
+    fn evict(
+        &mut self,
+        mut pod: k8s_openapi::api::core::v1::Pod,
+        user: &UserInfo,
+    ) -> Result<String, String> {
+        let namespace = pod.metadata.namespace.clone().unwrap_or_default();
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let conditions = pod
+            .status
+            .get_or_insert_with(Default::default)
+            .conditions
+            .get_or_insert_with(Vec::new);
+        if !conditions
+            .iter()
+            .any(|c| c.type_ == "DisruptionTarget" && c.status == "True")
+        {
+            conditions.retain(|c| c.type_ != "DisruptionTarget");
+            conditions.push(k8s_openapi::api::core::v1::PodCondition {
+                type_: "DisruptionTarget".into(),
+                status: "True".into(),
+                reason: Some("EvictionByEvictionAPI".into()),
+                message: Some("Eviction API: evicting".into()),
+                last_transition_time: Some(self.now.to_k8s_time()),
+                ..Default::default()
+            });
+            let outcome = self
+                .api
+                .update_status(user, Object::Pod(pod), self.now, "kubectl");
+            self.record(&outcome);
+            outcome.result.map_err(|e| e.message)?;
+        }
+        let Some(info) = crate::object::kind_info("Pod") else {
+            return Err("no Pod kind".into());
+        };
+        let target = Target {
+            info,
+            namespace: &namespace,
+            name: &name,
+        };
+        let outcome = self.api.delete(user, target, None, self.now, "kubectl");
+        self.record(&outcome);
+        outcome.result.map(|_| name).map_err(|e| e.message)
     }
 
     /// Writes an Event a recorder produced, through the API server as `user` (the recording

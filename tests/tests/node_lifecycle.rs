@@ -611,3 +611,51 @@ fn a_deleted_namespace_terminates_loses_its_content_and_then_disappears() {
         .get("ConfigMap", "busy", "kube-root-ca.crt")
         .is_none());
 }
+
+const DRAIN_PODS: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: solo\nspec:\n  nodeName: node-1\n  containers: [{name: c, image: nginx}]\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web-x7k2p\n  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web, uid: 5d3c1e42-8d7a-4c39-9b5e-0f6a2c8e1b11, controller: true}]\nspec:\n  nodeName: node-1\n  containers: [{name: c, image: nginx}]\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: agent-q9z4m\n  ownerReferences: [{apiVersion: apps/v1, kind: DaemonSet, name: agent, uid: 0b7c2f7e-1d55-4f7e-a3c1-6c9d2e4f8a21, controller: true}]\nspec:\n  nodeName: node-1\n  containers: [{name: c, image: nginx}]\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: elsewhere\nspec:\n  nodeName: node-2\n  containers: [{name: c, image: nginx}]\n";
+
+#[test]
+fn draining_a_node_cordons_it_and_evicts_all_but_daemon_set_pods() {
+    let scenario = scenario("  - {at: 5s, drain: node-1}\n");
+    let (mut cluster, lines) = load(&[("pods.yaml", DRAIN_PODS), ("scenario.yaml", &scenario)]);
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    let results: Vec<(String, Vec<String>)> = cluster
+        .run_for(SimDuration::secs(6))
+        .into_iter()
+        .flat_map(|r| r.results)
+        .map(|r| (r.message, r.warnings))
+        .collect();
+    let line = |m: &str| (m.to_string(), Vec::<String>::new());
+    assert_eq!(
+        results,
+        [
+            line("node/node-1 cordoned"),
+            (
+                "evicting pod default/solo".to_string(),
+                vec!["deleting Pods that declare no controller: default/solo; ignoring DaemonSet-managed Pods: default/agent-q9z4m".to_string()]
+            ),
+            line("evicting pod default/web-x7k2p"),
+            line("pod/solo evicted"),
+            line("pod/web-x7k2p evicted"),
+            line("node/node-1 drained"),
+        ]
+    );
+    assert_eq!(status(&cluster, "node-1"), "Ready,SchedulingDisabled");
+    let deleting = |name: &str| {
+        pod(&cluster, name)
+            .and_then(|p| p.metadata.deletion_timestamp)
+            .map(|t| secs(&t))
+    };
+    assert_eq!(deleting("solo"), Some(35));
+    assert_eq!(deleting("web-x7k2p"), Some(35));
+    assert_eq!(deleting("agent-q9z4m"), None);
+    assert_eq!(deleting("elsewhere"), None);
+    let reason = pod(&cluster, "solo")
+        .and_then(|p| p.status)
+        .and_then(|s| s.conditions)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|c| c.type_ == "DisruptionTarget")
+        .and_then(|c| c.reason);
+    assert_eq!(reason.as_deref(), Some("EvictionByEvictionAPI"));
+}
