@@ -967,7 +967,7 @@ impl Cluster {
                 self.add_component(Box::new(NodeHeartbeat::new(name, self.now)));
             }
         }
-        self.add_component(Box::new(NodeLifecycleController::new(self.now)));
+        self.add_component(Box::new(NodeLifecycleController::new()));
         self.add_component(Box::new(TaintEvictionController::new()));
         self.add_component(Box::new(NamespaceController::new()));
     }

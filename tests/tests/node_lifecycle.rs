@@ -112,6 +112,23 @@ fn taints(node: &Node) -> Vec<String> {
         .collect()
 }
 
+/// The second (of virtual time) a node's Lease was last renewed.
+fn lease_renewed(cluster: &Cluster, node: &str) -> u64 {
+    match cluster
+        .api()
+        .get("Lease", "kube-node-lease", node)
+        .as_deref()
+    {
+        Some(Object::Lease(l)) => l
+            .spec
+            .as_ref()
+            .and_then(|s| s.renew_time.as_ref())
+            .map(|t| (t.0.as_millisecond() / 1000 - 1_745_366_400) as u64)
+            .unwrap_or(0),
+        other => panic!("lease {node}: {other:?}"),
+    }
+}
+
 fn status(cluster: &Cluster, node: &str) -> String {
     cluster
         .snapshot()
@@ -280,6 +297,12 @@ fn a_failed_node_goes_not_ready_is_tainted_and_its_pods_are_evicted_after_their_
         status(c, "node-2") == "NotReady"
     });
     assert_eq!(not_ready, SimTime(105_000));
+    assert_eq!(
+        lease_renewed(&cluster, "node-2"),
+        50,
+        "no renewal since the failure"
+    );
+    assert_eq!(lease_renewed(&cluster, "node-1"), 100);
     let unknown = |t: &str| {
         (
             t.to_string(),
@@ -483,8 +506,10 @@ fn a_recovered_node_is_ready_again_untainted_and_pending_evictions_are_cancelled
             ),
         ]
     );
-    // The Lease is renewed again from the restart on.
+    // The Lease is renewed again from the restart on, every 10 s.
+    assert_eq!(lease_renewed(&cluster, "node-2"), 180);
     cluster.run_for(SimDuration::secs(300));
+    assert_eq!(lease_renewed(&cluster, "node-2"), 480);
     assert_eq!(
         pod(&cluster, "nginx").and_then(|p| p.metadata.deletion_timestamp),
         None

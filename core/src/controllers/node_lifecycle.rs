@@ -59,8 +59,8 @@ pub struct NodeLifecycleController {
 }
 
 impl NodeLifecycleController {
-    /// The controller, started at `now`.
-    pub fn new(_now: SimTime) -> NodeLifecycleController {
+    /// The controller (its first monitor pass comes at the next multiple of the period).
+    pub fn new() -> NodeLifecycleController {
         NodeLifecycleController {
             user: authn::controller("node-controller"),
             recorder: EventRecorder::new("node-controller", ""),
@@ -167,9 +167,17 @@ impl NodeLifecycleController {
         }
         self.taint_by_observed(&node, &observed, ctx);
         if current.status != "True" && observed.status == "True" {
+            // `RecordNodeStatusChange` builds its reference by hand: no resourceVersion.
+            let reference = k8s_openapi::api::core::v1::ObjectReference {
+                api_version: Some("v1".into()),
+                kind: Some("Node".into()),
+                name: Some(name.clone()),
+                uid: node.metadata.uid.clone(),
+                ..Default::default()
+            };
             self.record(
                 ctx,
-                object_reference(&Object::Node(node.clone())),
+                reference,
                 EventType::Normal,
                 "NodeNotReady",
                 &format!("Node {name} status is now: NodeNotReady"),
@@ -423,6 +431,12 @@ fn is_controller_key(key: &str) -> bool {
             | "node.kubernetes.io/network-unavailable"
             | "node.kubernetes.io/pid-pressure"
     )
+}
+
+impl Default for NodeLifecycleController {
+    fn default() -> Self {
+        NodeLifecycleController::new()
+    }
 }
 
 impl Component for NodeLifecycleController {
