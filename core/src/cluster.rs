@@ -1,6 +1,7 @@
 //! `Cluster`: the one owner of the simulated world — virtual clock, seeded RNG, the API server
 //! with its store, the timer queue and the flow trace — and the entry points the CLI and the
-//! playground call: `load`, `apply`, `delete`, `step`, `run_for`, `run_until_quiet`, `snapshot`.
+//! playground call: `load`, `apply`, `delete`, `step`, `run_for`, `run_until_quiet`, `snapshot`,
+//! and the node operations `set_unschedulable` (cordon), `drain`, `fail_node`, `recover_node`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

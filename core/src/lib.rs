@@ -36,7 +36,9 @@
 //! * [`nodes`] builds the default node pool as real `v1` Node objects; [`scenario`] is the
 //!   document for what Kubernetes has no object for (seed, users, timed actions).
 //! * [`kubelet`] holds the kubelet's pure parts: restart and pull back-off, the timing table,
-//!   the node image cache and pull events, probe workers, and pod phase and conditions.
+//!   the node image cache and pull events, probe workers, and pod phase and conditions; and its
+//!   node heartbeats (the node Lease and node status), a component per node that a failed node
+//!   stops ([`Cluster::fail_node`]) and a recovered one restarts ([`Cluster::recover_node`]).
 //! * [`runtime`] is the simulated containerd: an image catalog, per-container filesystems and a
 //!   resumable shell that runs the docs' commands in virtual time.
 //! * [`sim`] is the deterministic world underneath: [`sim::SimTime`], the timer queue and
