@@ -684,3 +684,51 @@ fn draining_a_node_cordons_it_and_evicts_all_but_daemon_set_pods() {
         .and_then(|c| c.reason);
     assert_eq!(reason.as_deref(), Some("EvictionByEvictionAPI"));
 }
+
+#[test]
+fn two_failed_nodes_are_tainted_one_per_ten_seconds_by_the_zone_rate_limiter() {
+    let mut cluster =
+        failing_cluster("  - {at: 1m, failNode: node-2}\n  - {at: 1m, failNode: node-3}\n");
+    cluster.run_for(SimDuration::secs(130));
+    assert_eq!(status(&cluster, "node-2"), "NotReady");
+    assert_eq!(status(&cluster, "node-3"), "NotReady");
+    assert_eq!(
+        taints(&node(&cluster, "node-2")),
+        [
+            "node.kubernetes.io/unreachable:NoSchedule@105000",
+            "node.kubernetes.io/unreachable:NoExecute@110000"
+        ]
+    );
+    // --node-eviction-rate 0.1: the zone's next token comes 10 s later.
+    assert_eq!(
+        taints(&node(&cluster, "node-3")),
+        [
+            "node.kubernetes.io/unreachable:NoSchedule@105000",
+            "node.kubernetes.io/unreachable:NoExecute@120000"
+        ]
+    );
+}
+
+#[test]
+fn when_every_node_fails_the_controller_stops_tainting_for_eviction() {
+    let mut cluster = failing_cluster(
+        "  - {at: 1m, failNode: node-1}\n  - {at: 1m, failNode: node-2}\n  - {at: 1m, failNode: node-3}\n",
+    );
+    cluster.run_for(SimDuration::secs(600));
+    for n in ["node-1", "node-2", "node-3"] {
+        assert_eq!(status(&cluster, n), "NotReady");
+        assert_eq!(
+            taints(&node(&cluster, n)),
+            ["node.kubernetes.io/unreachable:NoSchedule@105000"],
+            "{n}: no NoExecute taint in master disruption mode"
+        );
+    }
+    assert_eq!(
+        pod(&cluster, "nginx").and_then(|p| p.metadata.deletion_timestamp),
+        None,
+        "nothing is evicted"
+    );
+    assert!(cluster.trace().steps().any(|s| s
+        .detail
+        .starts_with("all nodes are not Ready: entering master disruption mode")));
+}

@@ -47,13 +47,42 @@ struct Health {
     lease_renew: Option<k8s_openapi::jiff::Timestamp>,
 }
 
+/// A zone's health (`ZoneState`): `Initial` until its first pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ZoneState {
+    Initial,
+    Normal,
+    PartialDisruption,
+    FullDisruption,
+}
+
+/// A zone's NoExecute tainting queue limiter: a token bucket of burst 1 refilled every
+/// `interval` (`--node-eviction-rate` 0.1/s: one node every 10 s), or never (`None`). A swap
+/// starts a full bucket.
+#[derive(Debug, Clone)]
+struct Zone {
+    state: ZoneState,
+    interval: Option<SimDuration>,
+    last_take: Option<SimTime>,
+}
+
+/// `--node-eviction-rate` as the interval between two taintings in a zone.
+const EVICTION_INTERVAL: SimDuration = SimDuration::secs(10);
+/// `--secondary-node-eviction-rate` (0.01/s) for partially disrupted large zones.
+const SECONDARY_EVICTION_INTERVAL: SimDuration = SimDuration::secs(100);
+/// `--large-cluster-size-threshold`.
+const LARGE_CLUSTER_THRESHOLD: usize = 50;
+/// `--unhealthy-zone-threshold`.
+const UNHEALTHY_ZONE_THRESHOLD: f64 = 0.55;
+
 /// The node lifecycle controller.
 #[derive(Debug)]
 pub struct NodeLifecycleController {
     user: UserInfo,
     recorder: EventRecorder,
     health: BTreeMap<String, Health>,
-    to_taint: BTreeMap<String, &'static str>,
+    to_taint: Vec<(String, &'static str)>,
+    zones: BTreeMap<String, Zone>,
     monitor_due: Option<SimTime>,
     taint_due: Option<SimTime>,
 }
@@ -65,7 +94,8 @@ impl NodeLifecycleController {
             user: authn::controller("node-controller"),
             recorder: EventRecorder::new("node-controller", ""),
             health: BTreeMap::new(),
-            to_taint: BTreeMap::new(),
+            to_taint: Vec::new(),
+            zones: BTreeMap::new(),
             monitor_due: None,
             taint_due: None,
         }
@@ -97,6 +127,130 @@ impl NodeLifecycleController {
         for node in nodes {
             self.monitor_node(node, ctx);
         }
+        self.handle_disruption(ctx);
+    }
+
+    /// `handleDisruption`: zone states from the nodes' current Ready conditions; when every
+    /// zone is fully disrupted (no Ready node at all) the controller enters "master disruption
+    /// mode": NoExecute taints are removed and tainting stops until some node is Ready again.
+    fn handle_disruption(&mut self, ctx: &mut Ctx<'_>) {
+        let nodes: Vec<Node> = ctx
+            .list("Node", None)
+            .iter()
+            .filter_map(|o| match &**o {
+                Object::Node(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        for node in &nodes {
+            let entry = counts.entry(zone_key(node)).or_default();
+            match condition(node, "Ready") {
+                Some(c) if c.status == "True" => entry.0 += 1,
+                Some(_) => entry.1 += 1,
+                None => {}
+            }
+        }
+        let new_states: BTreeMap<String, ZoneState> = counts
+            .iter()
+            .map(|(zone, &(ready, not_ready))| {
+                let state = if ready == 0 && not_ready > 0 {
+                    ZoneState::FullDisruption
+                } else if not_ready > 2
+                    && not_ready as f64 / (ready + not_ready) as f64 >= UNHEALTHY_ZONE_THRESHOLD
+                {
+                    ZoneState::PartialDisruption
+                } else {
+                    ZoneState::Normal
+                };
+                (zone.clone(), state)
+            })
+            .collect();
+        let all_are = new_states.values().all(|s| *s == ZoneState::FullDisruption);
+        for zone in new_states.keys() {
+            self.zones.entry(zone.clone()).or_insert(Zone {
+                state: ZoneState::Initial,
+                interval: Some(EVICTION_INTERVAL),
+                last_take: None,
+            });
+        }
+        self.zones.retain(|zone, _| new_states.contains_key(zone));
+        let all_were = self
+            .zones
+            .values()
+            .all(|z| z.state == ZoneState::FullDisruption);
+        if all_are && all_were {
+            return;
+        }
+        if all_are {
+            ctx.trace(
+                Stage::Controller,
+                "Node/*",
+                "all nodes are not Ready: entering master disruption mode, evictions stop",
+            );
+            for node in &nodes {
+                self.mark_reachable(node, ctx);
+            }
+            for zone in self.zones.values_mut() {
+                zone.interval = None;
+                zone.last_take = None;
+                zone.state = ZoneState::FullDisruption;
+            }
+            return;
+        }
+        if all_were {
+            ctx.trace(
+                Stage::Controller,
+                "Node/*",
+                "some nodes are Ready: exiting master disruption mode",
+            );
+            for health in self.health.values_mut() {
+                health.probe = ctx.now;
+            }
+        }
+        for (name, zone) in self.zones.iter_mut() {
+            let state = new_states.get(name).copied().unwrap_or(ZoneState::Normal);
+            if zone.state == state && !all_were {
+                continue;
+            }
+            let size = counts.get(name).map(|(r, n)| r + n).unwrap_or(0);
+            zone.interval = match state {
+                ZoneState::PartialDisruption if size > LARGE_CLUSTER_THRESHOLD => {
+                    Some(SECONDARY_EVICTION_INTERVAL)
+                }
+                ZoneState::PartialDisruption => None,
+                _ => Some(EVICTION_INTERVAL),
+            };
+            zone.last_take = None;
+            zone.state = state;
+        }
+        if !self.to_taint.is_empty() {
+            self.arm_taint_pass(ctx, ctx.now);
+        }
+    }
+
+    /// `markNodeAsReachable`: the NoExecute condition taints go and the node leaves the queue.
+    fn mark_reachable(&mut self, node: &Node, ctx: &mut Ctx<'_>) {
+        let name = node.metadata.name.clone().unwrap_or_default();
+        self.to_taint.retain(|(n, _)| *n != name);
+        let stale: Vec<Taint> = taints(node)
+            .into_iter()
+            .filter(|t| t.effect == "NoExecute" && (t.key == UNREACHABLE || t.key == NOT_READY))
+            .collect();
+        if !stale.is_empty() {
+            self.swap_taints(&name, Vec::new(), &stale, ctx);
+        }
+    }
+
+    /// Arms the tainting pass at the first 100 ms tick after `after`.
+    fn arm_taint_pass(&mut self, ctx: &mut Ctx<'_>, after: SimTime) {
+        let period = EVICTION_PERIOD.as_millis();
+        let at = SimTime((after.0 / period + 1) * period);
+        if self.taint_due.is_some_and(|due| due > ctx.now && due <= at) {
+            return;
+        }
+        self.taint_due = Some(at);
+        ctx.after(at.since(ctx.now), TOKEN_TAINT);
     }
 
     fn monitor_node(&mut self, mut node: Node, ctx: &mut Ctx<'_>) {
@@ -193,16 +347,7 @@ impl NodeLifecycleController {
             "False" => NOT_READY,
             "Unknown" => UNREACHABLE,
             _ => {
-                self.to_taint.remove(&name);
-                let stale: Vec<Taint> = taints(node)
-                    .into_iter()
-                    .filter(|t| {
-                        t.effect == "NoExecute" && (t.key == UNREACHABLE || t.key == NOT_READY)
-                    })
-                    .collect();
-                if !stale.is_empty() {
-                    self.swap_taints(&name, Vec::new(), &stale, ctx);
-                }
+                self.mark_reachable(node, ctx);
                 return;
             }
         };
@@ -212,20 +357,51 @@ impl NodeLifecycleController {
         if present {
             return;
         }
-        self.to_taint.insert(name, wanted);
-        if self.taint_due.is_none_or(|due| due <= ctx.now) {
-            self.taint_due = Some(ctx.now.plus(EVICTION_PERIOD));
-            ctx.after(EVICTION_PERIOD, TOKEN_TAINT);
+        match self.to_taint.iter_mut().find(|(n, _)| *n == name) {
+            Some(queued) => queued.1 = wanted,
+            None => self.to_taint.push((name, wanted)),
         }
+        self.arm_taint_pass(ctx, ctx.now);
     }
 
     /// `doNoExecuteTaintingPass`: the queued nodes get their NoExecute taint, the other one of
     /// the pair swapped out.
     fn no_execute_pass(&mut self, ctx: &mut Ctx<'_>) {
+        let mut waiting = Vec::new();
+        let mut next: Option<SimTime> = None;
+        let mut blocked: Vec<String> = Vec::new();
         for (name, key) in std::mem::take(&mut self.to_taint) {
             let Some(Object::Node(node)) = ctx.get("Node", "", &name).as_deref().cloned() else {
                 continue;
             };
+            // The zone's rate limiter: one node per token; a zone out of tokens waits.
+            let zone_name = zone_key(&node);
+            let Some(zone) = self.zones.get_mut(&zone_name) else {
+                waiting.push((name, key));
+                continue;
+            };
+            if blocked.contains(&zone_name) {
+                waiting.push((name, key));
+                continue;
+            }
+            match zone.interval {
+                None => {
+                    blocked.push(zone_name);
+                    waiting.push((name, key));
+                    continue;
+                }
+                Some(interval) => {
+                    if let Some(at) = zone.last_take.map(|t| t.plus(interval)) {
+                        if ctx.now < at {
+                            next = Some(next.map_or(at, |n| n.min(at)));
+                            blocked.push(zone_name);
+                            waiting.push((name, key));
+                            continue;
+                        }
+                    }
+                    zone.last_take = Some(ctx.now);
+                }
+            }
             let Some(ready) = condition(&node, "Ready") else {
                 continue;
             };
@@ -246,6 +422,11 @@ impl NodeLifecycleController {
                 .filter(|t| t.effect == "NoExecute" && t.key == other)
                 .collect();
             self.swap_taints(&name, vec![taint(key, "NoExecute")], &remove, ctx);
+        }
+        self.to_taint = waiting;
+        if let Some(at) = next {
+            // The first tick at or after the token comes back.
+            self.arm_taint_pass(ctx, SimTime(at.0.saturating_sub(1)));
         }
     }
 
@@ -401,6 +582,31 @@ fn condition_of(obj: &Object, type_: &str) -> Option<NodeCondition> {
     match obj {
         Object::Node(n) => condition(n, type_).cloned(),
         _ => None,
+    }
+}
+
+/// `GetZoneKey`: region and zone labels, empty for nodes without them.
+fn zone_key(node: &Node) -> String {
+    let labels = node.metadata.labels.clone().unwrap_or_default();
+    let get = |a: &str, b: &str| {
+        labels
+            .get(a)
+            .or_else(|| labels.get(b))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let region = get(
+        "topology.kubernetes.io/region",
+        "failure-domain.beta.kubernetes.io/region",
+    );
+    let zone = get(
+        "topology.kubernetes.io/zone",
+        "failure-domain.beta.kubernetes.io/zone",
+    );
+    if region.is_empty() && zone.is_empty() {
+        String::new()
+    } else {
+        format!("{region}:\x00:{zone}")
     }
 }
 
