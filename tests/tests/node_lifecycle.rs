@@ -732,3 +732,74 @@ fn when_every_node_fails_the_controller_stops_tainting_for_eviction() {
         .detail
         .starts_with("all nodes are not Ready: entering master disruption mode")));
 }
+
+/// A node agent that logs what reaches it: timers every second, pod events, restarts.
+#[derive(Debug)]
+struct Recorder {
+    user: UserInfo,
+    seen: std::rc::Rc<std::cell::RefCell<Vec<(u64, String)>>>,
+}
+
+impl Component for Recorder {
+    fn name(&self) -> &str {
+        "kubelet/node-3"
+    }
+    fn user(&self) -> &UserInfo {
+        &self.user
+    }
+    fn watches(&self) -> Vec<WatchFilter> {
+        vec![WatchFilter::pods_on_node("node-3")]
+    }
+    fn on_watch(&mut self, event: &WatchEvent, ctx: &mut Ctx<'_>) {
+        let name = event.object.meta().name.clone().unwrap_or_default();
+        if self.seen.borrow().is_empty() {
+            ctx.after(SimDuration::secs(1), 1);
+        }
+        self.seen
+            .borrow_mut()
+            .push((ctx.now.0, format!("{:?} {name}", event.type_)));
+    }
+    fn on_timer(&mut self, token: u64, ctx: &mut Ctx<'_>) {
+        self.seen
+            .borrow_mut()
+            .push((ctx.now.0, format!("timer {token}")));
+        ctx.after(SimDuration::secs(1), token + 1);
+    }
+    fn node(&self) -> Option<&str> {
+        Some("node-3")
+    }
+    fn on_restart(&mut self, ctx: &mut Ctx<'_>) {
+        self.seen.borrow_mut().push((ctx.now.0, "restart".into()));
+        ctx.after(SimDuration::secs(1), 100);
+    }
+}
+
+#[test]
+fn a_failed_node_agent_gets_no_timers_or_events_until_it_restarts_then_the_waiting_events() {
+    let scenario = scenario("  - {at: 1500ms, failNode: node-3}\n  - at: 2s\n    apply: |\n      apiVersion: v1\n      kind: Pod\n      metadata: {name: late}\n      spec:\n        nodeName: node-3\n        containers: [{name: c, image: nginx}]\n  - {at: 4s, recoverNode: node-3}\n");
+    let (mut cluster, _) = load(&[("scenario.yaml", &scenario)]);
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    cluster.add_component(Box::new(Recorder {
+        user: authn::node("node-3"),
+        seen: seen.clone(),
+    }));
+    // Start its timer chain through a first event: a pod on node-3 at t=0.
+    cluster.apply(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: early}\nspec:\n  nodeName: node-3\n  containers: [{name: c, image: nginx}]\n",
+        "early.yaml",
+    );
+    cluster.run_for(SimDuration::secs(6));
+    let t = |ms: u64, what: &str| (ms, what.to_string());
+    assert_eq!(
+        *seen.borrow(),
+        [
+            t(1, "Added early"),
+            t(1_001, "timer 1"),
+            // timer 2 (2.001 s) died with the process; the pod added at 2 s waited.
+            t(4_000, "restart"),
+            t(4_001, "Added late"),
+            t(5_000, "timer 100"),
+            t(6_000, "timer 101"),
+        ]
+    );
+}
