@@ -532,17 +532,38 @@ fn failing_an_unknown_node_is_not_found() {
 
 #[test]
 fn a_cordoned_node_shows_scheduling_disabled_and_gets_the_unschedulable_taint() {
-    let scenario = scenario("  - {at: 10s, cordon: node-1}\n  - {at: 20s, uncordon: node-1}\n");
+    let scenario = scenario("  - {at: 5s, cordon: node-1}\n  - {at: 25s, uncordon: node-1}\n");
     let (mut cluster, _) = load(&[("scenario.yaml", &scenario)]);
-    cluster.run_for(SimDuration::secs(11));
+    cluster.run_for(SimDuration::secs(6));
     assert_eq!(status(&cluster, "node-1"), "Ready,SchedulingDisabled");
     assert_eq!(
         taints(&node(&cluster, "node-1")),
-        ["node.kubernetes.io/unschedulable:NoSchedule@10000"]
+        ["node.kubernetes.io/unschedulable:NoSchedule@5000"]
     );
-    cluster.run_for(SimDuration::secs(10));
+    cluster.run_for(SimDuration::secs(25));
     assert_eq!(status(&cluster, "node-1"), "Ready");
     assert_eq!(taints(&node(&cluster, "node-1")), Vec::<String>::new());
+    // The kubelet tells of it at its next status sync (every 10 s).
+    let t = |s: &str| s.to_string();
+    assert_eq!(
+        events(&cluster),
+        [
+            (
+                10,
+                t("kubelet"),
+                t("node/node-1"),
+                t("NodeNotSchedulable"),
+                t("Node node-1 status is now: NodeNotSchedulable")
+            ),
+            (
+                30,
+                t("kubelet"),
+                t("node/node-1"),
+                t("NodeSchedulable"),
+                t("Node node-1 status is now: NodeSchedulable")
+            ),
+        ]
+    );
 }
 
 const NAMESPACES: &str = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: dev\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: dev\ndata: {a: b}\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: busy\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: busy\nspec:\n  nodeName: node-1\n  containers: [{name: web, image: nginx}]\n";

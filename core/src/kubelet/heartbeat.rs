@@ -4,7 +4,8 @@
 //! Ready) posted when it changed or every 5 min (`nodeStatusReportFrequency`). A restart after a
 //! node failure records `Starting` / `Starting kubelet.`, `NodeAllocatableEnforced` and one
 //! `Node <node> status is now: <Event>` per condition that flips back, as the kubelet's status
-//! setters do.
+//! setters do; a cordon or uncordon is told at the next status sync with `NodeNotSchedulable` /
+//! `NodeSchedulable`.
 
 use std::sync::Arc;
 
@@ -50,6 +51,7 @@ pub struct NodeHeartbeat {
     user: UserInfo,
     recorder: EventRecorder,
     last_report: SimTime,
+    last_unschedulable: bool,
     started: bool,
     tick_due: Option<SimTime>,
 }
@@ -64,6 +66,7 @@ impl NodeHeartbeat {
             user: authn::node(node),
             recorder: EventRecorder::new("kubelet", node),
             last_report: now,
+            last_unschedulable: false,
             started: false,
             tick_due: None,
         }
@@ -143,11 +146,33 @@ impl NodeHeartbeat {
             .as_ref()
             .and_then(|s| s.conditions.clone())
             .unwrap_or_default();
-        let (conditions, flipped) = next_conditions(&current, ctx.now);
+        let (conditions, mut flipped) = next_conditions(&current, ctx.now);
+        // `recordNodeSchedulableEvent`, the last status setter: cordon and uncordon.
+        let unschedulable = node
+            .spec
+            .as_ref()
+            .and_then(|s| s.unschedulable)
+            .unwrap_or(false);
+        let schedulable_event = (unschedulable != self.last_unschedulable).then(|| {
+            self.last_unschedulable = unschedulable;
+            if unschedulable {
+                "NodeNotSchedulable"
+            } else {
+                "NodeSchedulable"
+            }
+        });
         let due = ctx.now.since(self.last_report) >= STATUS_REPORT_FREQUENCY;
         if flipped.is_empty() && !due {
+            if let Some(event) = schedulable_event {
+                self.node_event(
+                    ctx,
+                    event,
+                    &format!("Node {} status is now: {event}", self.node),
+                );
+            }
             return;
         }
+        flipped.extend(schedulable_event);
         let mut updated = node.clone();
         updated
             .status
@@ -223,6 +248,13 @@ impl Component for NodeHeartbeat {
     fn on_watch(&mut self, event: &WatchEvent, ctx: &mut Ctx<'_>) {
         let ours = event.object.meta().name.as_deref() == Some(self.node.as_str());
         if ours && !self.started {
+            if let Object::Node(n) = &*event.object {
+                self.last_unschedulable = n
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.unschedulable)
+                    .unwrap_or(false);
+            }
             // The kubelet was already running when the simulation began (its Lease renewed at
             // t=0): keep beating on the same 10 s rhythm.
             self.started = true;
@@ -247,6 +279,8 @@ impl Component for NodeHeartbeat {
     }
 
     fn on_restart(&mut self, ctx: &mut Ctx<'_>) {
+        // A new process: it has not seen its node schedulable or not yet.
+        self.last_unschedulable = false;
         self.started = true;
         self.tick_due = None;
         self.node_event(ctx, "Starting", "Starting kubelet.");
