@@ -322,6 +322,15 @@ fn a_failed_node_goes_not_ready_is_tainted_and_its_pods_are_evicted_after_their_
         ]
     );
     assert_eq!(status(&cluster, "node-1"), "Ready");
+    assert_eq!(
+        podflow_core::kubectl::get::nodes(&cluster.objects(&["Node"]), cluster.now()).as_deref(),
+        Some(
+            "NAME     STATUS     ROLES    AGE    VERSION\n\
+             node-1   Ready      <none>   105s   v1.33.1\n\
+             node-2   NotReady   <none>   105s   v1.33.1\n\
+             node-3   Ready      <none>   105s   v1.33.1\n"
+        )
+    );
     // NoSchedule follows the condition at once; NoExecute comes from the next monitor pass
     // through the 100 ms tainting queue.
     cluster.run_for(SimDuration::millis(110_200 - 105_000));
