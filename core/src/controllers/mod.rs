@@ -4,3 +4,4 @@
 pub mod namespace;
 pub mod node_lifecycle;
 pub mod taint_eviction;
+pub mod zone_state;

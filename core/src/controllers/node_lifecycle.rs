@@ -5,7 +5,9 @@
 //! status.`, records `NodeNotReady` and marks the node's pods not ready. It keeps the condition
 //! taints in step: `node.kubernetes.io/unreachable` / `not-ready` / pressure and `unschedulable`
 //! `NoSchedule` taints on every node change, and the `NoExecute` taints from the monitor pass
-//! (through the tainting queue, 100 ms later), removed again when the node is Ready.
+//! (through the tainting queue, 100 ms later, paced per zone — see [`super::zone_state`]),
+//! removed again when the node is Ready. When no node at all is Ready it enters "master
+//! disruption mode": NoExecute taints are removed and nothing is evicted until a node is back.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +16,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use crate::apiserver::{authn, UserInfo};
 use crate::component::{Component, Ctx};
+use crate::controllers::zone_state::{zone_key, Zone, ZoneState};
 use crate::events::{object_reference, EventRecorder, EventType};
 use crate::kubelet::heartbeat::LEASE_NAMESPACE;
 use crate::object::Object;
@@ -46,34 +49,6 @@ struct Health {
     heartbeat: Option<Time>,
     lease_renew: Option<k8s_openapi::jiff::Timestamp>,
 }
-
-/// A zone's health (`ZoneState`): `Initial` until its first pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ZoneState {
-    Initial,
-    Normal,
-    PartialDisruption,
-    FullDisruption,
-}
-
-/// A zone's NoExecute tainting queue limiter: a token bucket of burst 1 refilled every
-/// `interval` (`--node-eviction-rate` 0.1/s: one node every 10 s), or never (`None`). A swap
-/// starts a full bucket.
-#[derive(Debug, Clone)]
-struct Zone {
-    state: ZoneState,
-    interval: Option<SimDuration>,
-    last_take: Option<SimTime>,
-}
-
-/// `--node-eviction-rate` as the interval between two taintings in a zone.
-const EVICTION_INTERVAL: SimDuration = SimDuration::secs(10);
-/// `--secondary-node-eviction-rate` (0.01/s) for partially disrupted large zones.
-const SECONDARY_EVICTION_INTERVAL: SimDuration = SimDuration::secs(100);
-/// `--large-cluster-size-threshold`.
-const LARGE_CLUSTER_THRESHOLD: usize = 50;
-/// `--unhealthy-zone-threshold`.
-const UNHEALTHY_ZONE_THRESHOLD: f64 = 0.55;
 
 /// The node lifecycle controller.
 #[derive(Debug)]
@@ -153,26 +128,11 @@ impl NodeLifecycleController {
         }
         let new_states: BTreeMap<String, ZoneState> = counts
             .iter()
-            .map(|(zone, &(ready, not_ready))| {
-                let state = if ready == 0 && not_ready > 0 {
-                    ZoneState::FullDisruption
-                } else if not_ready > 2
-                    && not_ready as f64 / (ready + not_ready) as f64 >= UNHEALTHY_ZONE_THRESHOLD
-                {
-                    ZoneState::PartialDisruption
-                } else {
-                    ZoneState::Normal
-                };
-                (zone.clone(), state)
-            })
+            .map(|(zone, &(ready, not_ready))| (zone.clone(), ZoneState::compute(ready, not_ready)))
             .collect();
         let all_are = new_states.values().all(|s| *s == ZoneState::FullDisruption);
         for zone in new_states.keys() {
-            self.zones.entry(zone.clone()).or_insert(Zone {
-                state: ZoneState::Initial,
-                interval: Some(EVICTION_INTERVAL),
-                last_take: None,
-            });
+            self.zones.entry(zone.clone()).or_default();
         }
         self.zones.retain(|zone, _| new_states.contains_key(zone));
         let all_were = self
@@ -192,9 +152,7 @@ impl NodeLifecycleController {
                 self.mark_reachable(node, ctx);
             }
             for zone in self.zones.values_mut() {
-                zone.interval = None;
-                zone.last_take = None;
-                zone.state = ZoneState::FullDisruption;
+                zone.stop();
             }
             return;
         }
@@ -214,15 +172,7 @@ impl NodeLifecycleController {
                 continue;
             }
             let size = counts.get(name).map(|(r, n)| r + n).unwrap_or(0);
-            zone.interval = match state {
-                ZoneState::PartialDisruption if size > LARGE_CLUSTER_THRESHOLD => {
-                    Some(SECONDARY_EVICTION_INTERVAL)
-                }
-                ZoneState::PartialDisruption => None,
-                _ => Some(EVICTION_INTERVAL),
-            };
-            zone.last_take = None;
-            zone.state = state;
+            zone.swap_limiter(state, size);
         }
         if !self.to_taint.is_empty() {
             self.arm_taint_pass(ctx, ctx.now);
@@ -384,23 +334,13 @@ impl NodeLifecycleController {
                 waiting.push((name, key));
                 continue;
             }
-            match zone.interval {
-                None => {
-                    blocked.push(zone_name);
-                    waiting.push((name, key));
-                    continue;
+            if let Err(again) = zone.try_accept(ctx.now) {
+                if let Some(at) = again {
+                    next = Some(next.map_or(at, |n| n.min(at)));
                 }
-                Some(interval) => {
-                    if let Some(at) = zone.last_take.map(|t| t.plus(interval)) {
-                        if ctx.now < at {
-                            next = Some(next.map_or(at, |n| n.min(at)));
-                            blocked.push(zone_name);
-                            waiting.push((name, key));
-                            continue;
-                        }
-                    }
-                    zone.last_take = Some(ctx.now);
-                }
+                blocked.push(zone_name);
+                waiting.push((name, key));
+                continue;
             }
             let Some(ready) = condition(&node, "Ready") else {
                 continue;
@@ -582,31 +522,6 @@ fn condition_of(obj: &Object, type_: &str) -> Option<NodeCondition> {
     match obj {
         Object::Node(n) => condition(n, type_).cloned(),
         _ => None,
-    }
-}
-
-/// `GetZoneKey`: region and zone labels, empty for nodes without them.
-fn zone_key(node: &Node) -> String {
-    let labels = node.metadata.labels.clone().unwrap_or_default();
-    let get = |a: &str, b: &str| {
-        labels
-            .get(a)
-            .or_else(|| labels.get(b))
-            .cloned()
-            .unwrap_or_default()
-    };
-    let region = get(
-        "topology.kubernetes.io/region",
-        "failure-domain.beta.kubernetes.io/region",
-    );
-    let zone = get(
-        "topology.kubernetes.io/zone",
-        "failure-domain.beta.kubernetes.io/zone",
-    );
-    if region.is_empty() && zone.is_empty() {
-        String::new()
-    } else {
-        format!("{region}:\x00:{zone}")
     }
 }
 
