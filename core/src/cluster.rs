@@ -1,6 +1,7 @@
 //! `Cluster`: the one owner of the simulated world — virtual clock, seeded RNG, the API server
 //! with its store, the timer queue and the flow trace — and the entry points the CLI and the
-//! playground call: `load`, `apply`, `delete`, `step`, `run_for`, `run_until_quiet`, `snapshot`.
+//! playground call: `load`, `apply`, `delete`, `step`, `run_for`, `run_until_quiet`, `snapshot`,
+//! and the node operations `set_unschedulable` (cordon), `drain`, `fail_node`, `recover_node`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -13,10 +14,14 @@ use crate::apiserver::authn::{Authenticator, Credential};
 use crate::apiserver::server::{ApiServer, Outcome, Target};
 use crate::apiserver::{ApiError, Reason, UserInfo, Verb};
 use crate::component::{Component, Ctx};
+use crate::controllers::namespace::NamespaceController;
+use crate::controllers::node_lifecycle::NodeLifecycleController;
+use crate::controllers::taint_eviction::TaintEvictionController;
 use crate::events::EventWrite;
 use crate::intake::{self, DecodeError, Document};
 use crate::kubectl::apply as kapply;
 use crate::kubelet::component::Kubelet;
+use crate::kubelet::heartbeat::{self, NodeHeartbeat};
 use crate::nodes::{healthy_conditions, NodePool};
 use crate::object::{kind_for_resource, Object};
 use crate::scenario::{self, ScenarioSpec};
@@ -114,6 +119,7 @@ pub struct Cluster {
     components: Vec<Box<dyn Component>>,
     watch_owner: BTreeMap<WatchId, usize>,
     delivery_scheduled: BTreeSet<WatchId>,
+    failed_nodes: BTreeSet<String>,
 }
 
 /// The namespaces every cluster starts with.
@@ -142,6 +148,7 @@ impl Cluster {
             components: Vec::new(),
             watch_owner: BTreeMap::new(),
             delivery_scheduled: BTreeSet::new(),
+            failed_nodes: BTreeSet::new(),
         };
         for ns in SYSTEM_NAMESPACES {
             cluster.bootstrap_namespace(ns);
@@ -186,6 +193,7 @@ impl Cluster {
                     timings.clone(),
                 )));
             }
+            cluster.start_node_agents_and_controllers();
         }
         for (i, action) in config.scenario.actions.iter().enumerate() {
             if let Ok(at) = scenario::parse_duration(&action.at) {
@@ -621,8 +629,17 @@ impl Cluster {
             Task::Action(i) => results.extend(self.run_action(i)),
             Task::Deliver(id) => {
                 self.delivery_scheduled.remove(&id);
+                let owner = self.watch_owner.get(&id).copied();
+                // A stopped node agent's events wait in its watch until the node recovers.
+                if owner.is_some_and(|i| self.is_stopped(i)) {
+                    return Some(StepReport {
+                        time: self.now,
+                        steps: Vec::new(),
+                        results,
+                    });
+                }
                 let events = self.api.store.poll(id);
-                if let Some(&index) = self.watch_owner.get(&id) {
+                if let Some(index) = owner {
                     self.run_component(index, |c, ctx| {
                         for event in &events {
                             c.on_watch(event, ctx);
@@ -630,6 +647,8 @@ impl Cluster {
                     });
                 }
             }
+            // A stopped node agent's timers are gone with its process.
+            Task::Timer { component, .. } if self.is_stopped(component) => {}
             Task::Timer { component, token } => {
                 self.run_component(component, |c, ctx| c.on_timer(token, ctx))
             }
@@ -695,10 +714,14 @@ impl Cluster {
                 &user,
             )];
         }
-        if action.fail_node.is_some() || action.recover_node.is_some() {
-            return vec![ApplyResult::err(
-                "podflow: failNode/recoverNode need the kubelet and the node lifecycle controller, which this build does not simulate yet".into(),
-            )];
+        if let Some(node) = &action.drain {
+            return self.drain(node, &user);
+        }
+        if let Some(node) = &action.fail_node {
+            return vec![self.fail_node(node)];
+        }
+        if let Some(node) = &action.recover_node {
+            return vec![self.recover_node(node)];
         }
         Vec::new()
     }
@@ -793,6 +816,152 @@ impl Cluster {
         }
     }
 
+    /// `kubectl drain <node> --ignore-daemonsets --delete-emptydir-data --force`: cordons the
+    /// node, then evicts every pod on it that no DaemonSet manages (the Eviction API: the
+    /// `DisruptionTarget` condition, then a graceful delete). One result per line kubectl
+    /// prints; the `Warning:` line rides on the first eviction. kubectl waits for each pod to
+    /// be gone before printing `pod/<name> evicted`; here the lines come at once.
+    pub fn drain(&mut self, node: &str, user: &UserInfo) -> Vec<ApplyResult> {
+        let cordon = self.set_unschedulable(node, true, user);
+        if !cordon.ok {
+            return vec![cordon];
+        }
+        let mut out = vec![cordon];
+        let pods: Vec<k8s_openapi::api::core::v1::Pod> = self
+            .objects(&["Pod"])
+            .iter()
+            .filter_map(|o| match &**o {
+                Object::Pod(p)
+                    if p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node) =>
+                {
+                    Some(p.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        let mut warnings: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        let mut evict = Vec::new();
+        for pod in pods {
+            let shown = format!(
+                "{}/{}",
+                pod.metadata.namespace.as_deref().unwrap_or(""),
+                pod.metadata.name.as_deref().unwrap_or("")
+            );
+            let controller = pod
+                .metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .find(|o| o.controller == Some(true))
+                .map(|o| o.kind.clone());
+            if controller.as_deref() == Some("DaemonSet") {
+                warnings
+                    .entry("ignoring DaemonSet-managed Pods")
+                    .or_default()
+                    .push(shown);
+                continue;
+            }
+            let finished = matches!(
+                pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+                Some("Succeeded" | "Failed")
+            );
+            let empty_dir = pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.volumes.as_ref())
+                .is_some_and(|vs| vs.iter().any(|v| v.empty_dir.is_some()));
+            if empty_dir && !finished {
+                warnings
+                    .entry("deleting Pods with local storage")
+                    .or_default()
+                    .push(shown.clone());
+            }
+            if controller.is_none() && !finished {
+                warnings
+                    .entry("deleting Pods that declare no controller")
+                    .or_default()
+                    .push(shown.clone());
+            }
+            evict.push((pod, shown));
+        }
+        let mut warning: Vec<String> = Vec::new();
+        if !warnings.is_empty() {
+            warning.push(
+                warnings
+                    .iter()
+                    .map(|(m, pods)| format!("{m}: {}", pods.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+        }
+        let mut evicted = Vec::new();
+        for (pod, shown) in evict {
+            out.push(ApplyResult::ok(
+                format!("evicting pod {shown}"),
+                std::mem::take(&mut warning),
+            ));
+            match self.evict(pod, user) {
+                Ok(name) => {
+                    evicted.push(ApplyResult::ok(format!("pod/{name} evicted"), Vec::new()))
+                }
+                Err(e) => evicted.push(ApplyResult::err(format!(
+                    "error when evicting pods/\"{}\" -n \"{}\": {e}",
+                    shown.split('/').nth(1).unwrap_or(""),
+                    shown.split('/').next().unwrap_or("")
+                ))),
+            }
+        }
+        out.extend(evicted);
+        out.push(ApplyResult::ok(format!("node/{node} drained"), warning));
+        out
+    }
+
+    /// The Eviction API on one pod: `DisruptionTarget=True` (`EvictionByEvictionAPI`), then a
+    /// graceful delete.
+    fn evict(
+        &mut self,
+        mut pod: k8s_openapi::api::core::v1::Pod,
+        user: &UserInfo,
+    ) -> Result<String, String> {
+        let namespace = pod.metadata.namespace.clone().unwrap_or_default();
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let conditions = pod
+            .status
+            .get_or_insert_with(Default::default)
+            .conditions
+            .get_or_insert_with(Vec::new);
+        if !conditions
+            .iter()
+            .any(|c| c.type_ == "DisruptionTarget" && c.status == "True")
+        {
+            conditions.retain(|c| c.type_ != "DisruptionTarget");
+            conditions.push(k8s_openapi::api::core::v1::PodCondition {
+                type_: "DisruptionTarget".into(),
+                status: "True".into(),
+                reason: Some("EvictionByEvictionAPI".into()),
+                message: Some("Eviction API: evicting".into()),
+                last_transition_time: Some(self.now.to_k8s_time()),
+                ..Default::default()
+            });
+            let outcome = self
+                .api
+                .update_status(user, Object::Pod(pod), self.now, "kubectl");
+            self.record(&outcome);
+            outcome.result.map_err(|e| e.message)?;
+        }
+        let Some(info) = crate::object::kind_info("Pod") else {
+            return Err("no Pod kind".into());
+        };
+        let target = Target {
+            info,
+            namespace: &namespace,
+            name: &name,
+        };
+        let outcome = self.api.delete(user, target, None, self.now, "kubectl");
+        self.record(&outcome);
+        outcome.result.map(|_| name).map_err(|e| e.message)
+    }
+
     /// Writes an Event a recorder produced, through the API server as `user` (the recording
     /// component's identity); see [`Ctx::event`].
     pub fn write_event(
@@ -814,6 +983,93 @@ impl Cluster {
             .unwrap_or_else(|| Err(ApiError::new(Reason::InternalError, "no event")));
         self.schedule_deliveries();
         result
+    }
+
+    /// The node agents (one heartbeat per node, with its Lease as the running kubelet holds it)
+    /// and the kube-controller-manager loops this engine runs.
+    fn start_node_agents_and_controllers(&mut self) {
+        use crate::apiserver::Lookup;
+        let nodes = self.api.lookup().list("Node", None);
+        for lease in heartbeat::leases(&nodes, self.now) {
+            let _ = self
+                .api
+                .bootstrap(Object::Lease(lease), self.now, &mut self.rng);
+        }
+        for node in &nodes {
+            if let Some(name) = node.meta().name.as_deref() {
+                self.add_component(Box::new(NodeHeartbeat::new(name, self.now)));
+            }
+        }
+        self.add_component(Box::new(NodeLifecycleController::new()));
+        self.add_component(Box::new(TaintEvictionController::new()));
+        self.add_component(Box::new(NamespaceController::new()));
+    }
+
+    /// Whether component `index` is a node agent on a failed node.
+    fn is_stopped(&self, index: usize) -> bool {
+        self.components
+            .get(index)
+            .and_then(|c| c.node())
+            .is_some_and(|n| self.failed_nodes.contains(n))
+    }
+
+    /// The nodes that are failed now.
+    pub fn failed_nodes(&self) -> &BTreeSet<String> {
+        &self.failed_nodes
+    }
+
+    /// Fails a node: every agent on it (its kubelet) stops — no watch deliveries, its timers
+    /// dropped — so it stops renewing its Lease and the node lifecycle controller takes over.
+    pub fn fail_node(&mut self, node: &str) -> ApplyResult {
+        if self.api.get("Node", "", node).is_none() {
+            return ApplyResult::err(format!(
+                "Error from server (NotFound): nodes \"{node}\" not found"
+            ));
+        }
+        if !self.failed_nodes.insert(node.to_string()) {
+            return ApplyResult::ok(format!("node/{node} already failed"), Vec::new());
+        }
+        self.trace_node(node, "node failed: its kubelet stopped");
+        ApplyResult::ok(format!("node/{node} failed"), Vec::new())
+    }
+
+    /// Recovers a failed node: its agents restart ([`Component::on_restart`]), then receive
+    /// the watch events that waited for them.
+    pub fn recover_node(&mut self, node: &str) -> ApplyResult {
+        if !self.failed_nodes.remove(node) {
+            return ApplyResult::ok(format!("node/{node} is not failed"), Vec::new());
+        }
+        self.trace_node(node, "node recovered: its kubelet starts again");
+        let agents: Vec<usize> = (0..self.components.len())
+            .filter(|&i| self.components[i].node() == Some(node))
+            .collect();
+        for &index in &agents {
+            self.run_component(index, |c, ctx| c.on_restart(ctx));
+        }
+        let waiting: Vec<WatchId> = self
+            .watch_owner
+            .iter()
+            .filter(|(_, owner)| agents.contains(owner))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in waiting {
+            if self.api.store.pending(id) > 0 && self.delivery_scheduled.insert(id) {
+                self.timers
+                    .push(self.now.plus(WATCH_LATENCY), Task::Deliver(id));
+            }
+        }
+        self.schedule_deliveries();
+        ApplyResult::ok(format!("node/{node} recovered"), Vec::new())
+    }
+
+    fn trace_node(&mut self, node: &str, detail: &str) {
+        self.trace.push(TraceStep {
+            time: self.now,
+            component: format!("kubelet/{node}"),
+            stage: Stage::Kubelet,
+            object: format!("Node/{node}"),
+            detail: detail.into(),
+        });
     }
 
     /// Starts a component: it lists and watches what it asks for (current objects arrive first,

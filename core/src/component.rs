@@ -149,6 +149,18 @@ impl<'a> Ctx<'a> {
         self.record(outcome)
     }
 
+    /// `PUT`s a namespace's `finalize` subresource with the given `spec.finalizers`.
+    pub fn finalize_namespace(
+        &mut self,
+        name: &str,
+        finalizers: Vec<String>,
+    ) -> Result<Arc<Object>, ApiError> {
+        let outcome = self
+            .api
+            .finalize_namespace(self.user, name, finalizers, self.now, self.name);
+        self.record(outcome)
+    }
+
     /// `DELETE`s an object, gracefully for running pods unless `grace_seconds` is `Some(0)`.
     pub fn delete(
         &mut self,

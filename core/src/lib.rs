@@ -30,10 +30,15 @@
 //!   default plugins with upstream order and weights, `schedule_one` with sampling, scoring,
 //!   preemption and the exact FailedScheduling text, the scheduling queue and a per-attempt
 //!   decision record for the UI.
+//! * [`controllers`] holds kube-controller-manager's loops as components: the node lifecycle
+//!   controller (NodeStatusUnknown, unreachable taints), taint-based eviction and the namespace
+//!   controller.
 //! * [`nodes`] builds the default node pool as real `v1` Node objects; [`scenario`] is the
 //!   document for what Kubernetes has no object for (seed, users, timed actions).
 //! * [`kubelet`] holds the kubelet's pure parts: restart and pull back-off, the timing table,
-//!   the node image cache and pull events, probe workers, and pod phase and conditions.
+//!   the node image cache and pull events, probe workers, and pod phase and conditions; and its
+//!   node heartbeats (the node Lease and node status), a component per node that a failed node
+//!   stops ([`Cluster::fail_node`]) and a recovered one restarts ([`Cluster::recover_node`]).
 //! * [`runtime`] is the simulated containerd: an image catalog, per-container filesystems and a
 //!   resumable shell that runs the docs' commands in virtual time.
 //! * [`sim`] is the deterministic world underneath: [`sim::SimTime`], the timer queue and
@@ -43,6 +48,7 @@
 pub mod apiserver;
 pub mod cluster;
 pub mod component;
+pub mod controllers;
 pub mod events;
 pub mod intake;
 pub mod kubectl;

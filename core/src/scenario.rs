@@ -265,7 +265,7 @@ pub struct UserSpec {
 }
 
 /// One timed action. Exactly one of the verbs (`apply`, `delete`, `cordon`, `uncordon`,
-/// `failNode`, `recoverNode`, `scale`) is set.
+/// `drain`, `failNode`, `recoverNode`, `scale`) is set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ActionSpec {
@@ -283,6 +283,10 @@ pub struct ActionSpec {
     /// A node to uncordon.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncordon: Option<String>,
+    /// A node to drain, as `kubectl drain <node> --ignore-daemonsets --delete-emptydir-data
+    /// --force`: cordoned, then every pod not managed by a DaemonSet evicted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drain: Option<String>,
     /// A node whose kubelet stops (the node becomes unreachable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fail_node: Option<String>,

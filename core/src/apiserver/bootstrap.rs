@@ -318,6 +318,15 @@ fn controller_roles() -> Vec<(&'static str, Vec<PolicyRule>)> {
             ],
         ),
         (
+            "taint-eviction-controller",
+            vec![
+                // Upstream patches pods/status; this engine's status writes are updates.
+                rule(&[""], &["pods/status"], &["patch", "update"]),
+                rule(&[""], &["pods"], &["delete", "get", "list"]),
+                events(),
+            ],
+        ),
+        (
             "endpointslice-controller",
             vec![
                 rule(&[""], &["services", "pods", "nodes"], READ),

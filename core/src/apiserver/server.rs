@@ -103,6 +103,10 @@ impl Tracer {
         if self.object.starts_with("Event/") && stage != Stage::Storage {
             return;
         }
+        // Node Lease renewals (every 10 s per node) would drown the flow: not traced at all.
+        if self.object.starts_with("Lease/kube-node-lease/") {
+            return;
+        }
         self.steps.push(TraceStep {
             time: self.now,
             component: COMPONENT.to_string(),
@@ -420,6 +424,56 @@ impl ApiServer {
         }
     }
 
+    /// `PUT /api/v1/namespaces/<name>/finalize`: replaces the namespace's `spec.finalizers`
+    /// (the only way to change them), as the namespace controller does once it is empty.
+    pub fn finalize_namespace(
+        &mut self,
+        user: &UserInfo,
+        name: &str,
+        finalizers: Vec<String>,
+        now: SimTime,
+        writer: &str,
+    ) -> Outcome {
+        let Some(info) = crate::object::kind_info("Namespace") else {
+            return Outcome {
+                result: Err(ApiError::new(Reason::InternalError, "no Namespace kind")),
+                warnings: Vec::new(),
+                trace: Vec::new(),
+            };
+        };
+        let mut t = Tracer::new(now, info, "", name);
+        let attrs = Attributes {
+            user: user.clone(),
+            verb: Verb::Update,
+            kind: info,
+            subresource: Some("finalize".into()),
+            namespace: String::new(),
+            name: name.to_string(),
+        };
+        if let Err(e) = self.authorize(&attrs, &mut t) {
+            return t.fail(e, Vec::new());
+        }
+        let key = info.key(None, name);
+        let Some(old) = self.store.get(&key).cloned() else {
+            return t.fail(ApiError::not_found(&resource_name(info), name), Vec::new());
+        };
+        let mut updated = (*old).clone();
+        if let Object::Namespace(ns) = &mut updated {
+            ns.spec.get_or_insert_with(Default::default).finalizers = Some(finalizers);
+        }
+        match self.store.update(&key, updated, None, writer) {
+            Ok(stored) => {
+                t.step(Stage::Storage, format!("finalized {key}"));
+                Outcome {
+                    result: Ok(stored),
+                    warnings: Vec::new(),
+                    trace: t.steps,
+                }
+            }
+            Err(e) => t.fail(e.to_api_error(&resource_name(info), name), Vec::new()),
+        }
+    }
+
     /// `POST …/pods/<name>/binding`: sets `spec.nodeName` and the PodScheduled=True condition,
     /// as the pod registry's binding storage does.
     pub fn bind(
@@ -554,6 +608,45 @@ impl ApiServer {
                 format!("NamespaceLifecycle: {}", e.message),
             );
             return t.fail(e, Vec::new());
+        }
+        if let Object::Namespace(ns) = &*old {
+            let finalizers = ns
+                .spec
+                .as_ref()
+                .and_then(|s| s.finalizers.as_ref())
+                .is_some_and(|f| !f.is_empty());
+            if finalizers {
+                // The namespace registry: a namespace with finalizers is only marked
+                // Terminating; the namespace controller empties it and finalizes it.
+                if ns.metadata.deletion_timestamp.is_some() {
+                    return Outcome {
+                        result: Ok(old),
+                        warnings: Vec::new(),
+                        trace: t.steps,
+                    };
+                }
+                let mut marked = (*old).clone();
+                if let Object::Namespace(n) = &mut marked {
+                    n.metadata.deletion_timestamp = Some(now.to_k8s_time());
+                    n.metadata.deletion_grace_period_seconds = Some(0);
+                    n.status.get_or_insert_with(Default::default).phase =
+                        Some("Terminating".into());
+                }
+                return match self.store.update(&key, marked, None, writer) {
+                    Ok(stored) => {
+                        t.step(
+                            Stage::Storage,
+                            format!("marked {key} Terminating (finalizers: kubernetes)"),
+                        );
+                        Outcome {
+                            result: Ok(stored),
+                            warnings: Vec::new(),
+                            trace: t.steps,
+                        }
+                    }
+                    Err(e) => t.fail(e.to_api_error(&resource_name(info), name), Vec::new()),
+                };
+            }
         }
         if let Object::Pod(pod) = &*old {
             let grace = grace_seconds
