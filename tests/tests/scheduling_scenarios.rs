@@ -285,3 +285,118 @@ fn a_host_port_fits_once_per_node() {
         Some("0/3 nodes are available: 3 node(s) didn't have free ports for the requested pod ports. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.")
     );
 }
+
+fn event_messages(cluster: &Cluster, reason: &str) -> Vec<(String, String)> {
+    cluster
+        .objects(&["Event"])
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::Event(e) if e.reason.as_deref() == Some(reason) => Some((
+                e.involved_object.name.clone().unwrap_or_default(),
+                e.message.clone().unwrap_or_default(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_higher_priority_pod_preempts_a_running_one_and_takes_its_node() {
+    // Two 1-CPU nodes, each running an 800m pod of priority 0. `vip` (priority 1000, 800m) fits
+    // nowhere: DefaultPreemption picks one node, evicts its pod (DisruptionTarget, graceful
+    // delete, `Preempted`), nominates the node; once the kubelet has removed the victim, `vip`
+    // is bound there.
+    let text = node("node-1", "1", &[], "")
+        + &node("node-2", "1", &[], "")
+        + "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: high\nvalue: 1000\n---\n"
+        + &pod("low-a", "tier: batch", "800m", "")
+        + &pod("low-b", "tier: batch", "800m", "");
+    let mut cluster = run(text, SimDuration::secs(10));
+    assert!(cluster
+        .snapshot()
+        .pods
+        .iter()
+        .all(|p| p.status == "Running"));
+    let results = cluster.apply(
+        &pod("vip", "tier: web", "800m", "  priorityClassName: high\n"),
+        "vip.yaml",
+    );
+    assert_eq!(results[0].message, "pod/vip created");
+    // The scheduler sees `vip` 1 ms after it is stored; the victim is marked and deleted at once.
+    cluster.run_for(SimDuration::millis(5));
+    let marked: Vec<_> = ["low-a", "low-b"]
+        .iter()
+        .filter_map(
+            |n| match cluster.api().get("Pod", "default", n).as_deref() {
+                Some(Object::Pod(p)) if p.metadata.deletion_timestamp.is_some() => Some(p.clone()),
+                _ => None,
+            },
+        )
+        .collect();
+    assert_eq!(marked.len(), 1);
+    let condition = marked[0]
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|c| c.iter().find(|c| c.type_ == "DisruptionTarget"))
+        .cloned()
+        .expect("DisruptionTarget");
+    assert_eq!(
+        (
+            condition.status.as_str(),
+            condition.reason.as_deref(),
+            condition.message.as_deref()
+        ),
+        (
+            "True",
+            Some("PreemptionByScheduler"),
+            Some("default-scheduler: preempting to accommodate a higher priority pod")
+        )
+    );
+    let vip = match cluster.api().get("Pod", "default", "vip").as_deref() {
+        Some(Object::Pod(p)) => p.clone(),
+        _ => panic!("vip is gone"),
+    };
+    let uid = vip.metadata.uid.clone().unwrap();
+    let nominated = vip
+        .status
+        .as_ref()
+        .and_then(|s| s.nominated_node_name.clone())
+        .expect("nominatedNodeName");
+    let victim = marked[0].metadata.name.clone().unwrap();
+    assert_eq!(
+        marked[0].spec.as_ref().and_then(|s| s.node_name.clone()),
+        Some(nominated.clone())
+    );
+    assert_eq!(
+        event_messages(&cluster, "Preempted"),
+        [(
+            victim.to_string(),
+            format!("Preempted by pod {uid} on node {nominated}")
+        )]
+    );
+    assert_eq!(
+        failed_scheduling(&cluster, "vip"),
+        ["0/2 nodes are available: 2 Insufficient cpu."]
+    );
+    cluster.run_for(SimDuration::secs(30));
+    assert!(cluster.api().get("Pod", "default", &victim).is_none());
+    assert_eq!(
+        event_messages(&cluster, "Scheduled")
+            .into_iter()
+            .filter(|(p, _)| p == "vip")
+            .map(|(_, m)| m)
+            .collect::<Vec<_>>(),
+        [format!("Successfully assigned default/vip to {nominated}")]
+    );
+    let vip = cluster
+        .snapshot()
+        .pods
+        .into_iter()
+        .find(|p| p.name == "vip")
+        .unwrap();
+    assert_eq!(
+        (vip.node.as_str(), vip.status.as_str()),
+        (nominated.as_str(), "Running")
+    );
+}

@@ -249,6 +249,64 @@ impl KubeScheduler {
         let Some(live) = ctx.get("Pod", &ns, &name) else {
             return;
         };
+        // DefaultPreemption's PostFilter has already evicted the victims when the failure is
+        // handled: each gets the DisruptionTarget condition, is deleted gracefully, and a
+        // `Preempted` event names the preemptor's UID and the node.
+        if let Some(preemption) = &fit.preemption {
+            for victim in &preemption.victims {
+                let vns = victim.metadata.namespace.clone().unwrap_or_default();
+                let vname = victim.metadata.name.clone().unwrap_or_default();
+                let Some(info) = kind_info("Pod") else {
+                    continue;
+                };
+                let Some(live_victim) = ctx.get("Pod", &vns, &vname) else {
+                    continue;
+                };
+                if let Object::Pod(mut v) = (*live_victim).clone() {
+                    let status = v.status.get_or_insert_with(Default::default);
+                    let conditions = status.conditions.get_or_insert_with(Vec::new);
+                    if !conditions
+                        .iter()
+                        .any(|c| c.type_ == "DisruptionTarget" && c.status == "True")
+                    {
+                        conditions.retain(|c| c.type_ != "DisruptionTarget");
+                        conditions.push(PodCondition {
+                            type_: "DisruptionTarget".into(),
+                            status: "True".into(),
+                            reason: Some("PreemptionByScheduler".into()),
+                            message: Some(format!(
+                                "{SCHEDULER_NAME}: preempting to accommodate a higher priority pod"
+                            )),
+                            last_transition_time: Some(ctx.now.to_k8s_time()),
+                            ..Default::default()
+                        });
+                        let _ = ctx.update_status(Object::Pod(v));
+                    }
+                }
+                let _ = ctx.delete(
+                    Target {
+                        info,
+                        namespace: &vns,
+                        name: &vname,
+                    },
+                    None,
+                );
+                let write = self.recorder.record(
+                    ctx.now,
+                    object_reference(&live_victim),
+                    Some(object_reference(&live)),
+                    EventType::Normal,
+                    "Preempted",
+                    "Preempting",
+                    &format!(
+                        "Preempted by pod {} on node {}",
+                        live.meta().uid.clone().unwrap_or_default(),
+                        preemption.nominated_node
+                    ),
+                );
+                ctx.event(write);
+            }
+        }
         let reason = if fit.internal.is_some() {
             "SchedulerError"
         } else {
@@ -290,38 +348,6 @@ impl KubeScheduler {
             }
             if !unchanged || fit.preemption.is_some() {
                 let _ = ctx.update_status(Object::Pod(p));
-            }
-        }
-        if let Some(preemption) = &fit.preemption {
-            for victim in &preemption.victims {
-                let vns = victim.metadata.namespace.clone().unwrap_or_default();
-                let vname = victim.metadata.name.clone().unwrap_or_default();
-                let Some(info) = kind_info("Pod") else {
-                    continue;
-                };
-                if let Some(live_victim) = ctx.get("Pod", &vns, &vname) {
-                    let write = self.recorder.record(
-                        ctx.now,
-                        object_reference(&live_victim),
-                        Some(object_reference(&live)),
-                        EventType::Normal,
-                        "Preempted",
-                        "Preempting",
-                        &format!(
-                            "Preempted by pod {}",
-                            live.meta().uid.clone().unwrap_or_default()
-                        ),
-                    );
-                    ctx.event(write);
-                }
-                let _ = ctx.delete(
-                    Target {
-                        info,
-                        namespace: &vns,
-                        name: &vname,
-                    },
-                    None,
-                );
             }
         }
     }
