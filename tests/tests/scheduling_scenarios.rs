@@ -400,3 +400,50 @@ fn a_higher_priority_pod_preempts_a_running_one_and_takes_its_node() {
         (nominated.as_str(), "Running")
     );
 }
+
+#[test]
+fn the_kubelet_reports_pulled_images_and_image_locality_scores_them() {
+    // The kubelet lists its images in the node status at its next 10 s status sync, by digest
+    // and by tag as containerd names them; ImageLocality then favours that node for a pod
+    // naming the image the same way.
+    let image = "docker.io/library/nginx:1.14.2";
+    let first = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: first\nspec:\n  containers:\n  - name: nginx\n    image: {image}\n"
+    );
+    let mut cluster = run(first, SimDuration::secs(15));
+    let node = placement(&cluster)[0].1.clone();
+    let listed: Vec<Vec<String>> = match cluster.api().get("Node", "", &node).as_deref() {
+        Some(Object::Node(n)) => n
+            .status
+            .as_ref()
+            .and_then(|s| s.images.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| i.names.unwrap_or_default())
+            .collect(),
+        _ => Vec::new(),
+    };
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0][1], image);
+    assert!(listed[0][0].starts_with("docker.io/library/nginx@sha256:"));
+    cluster.apply(
+        &format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: second\nspec:\n  containers:\n  - name: nginx\n    image: {image}\n"
+        ),
+        "second.yaml",
+    );
+    cluster.run_for(SimDuration::secs(1));
+    let decision = cluster.scheduling_decision("default", "second").unwrap();
+    for n in &decision.nodes {
+        let locality = n
+            .scores
+            .iter()
+            .find(|s| s.plugin == "ImageLocality")
+            .unwrap();
+        if n.node == node {
+            assert!(locality.raw > 0, "{n:?}");
+        } else {
+            assert_eq!(locality.raw, 0, "{n:?}");
+        }
+    }
+}

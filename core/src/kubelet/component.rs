@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::{ContainerImage, Node, Pod};
 
 use crate::apiserver::authn;
 use crate::apiserver::server::Target;
@@ -16,11 +16,11 @@ use crate::kubelet::admission::admit;
 use crate::kubelet::backoff::Backoff;
 use crate::kubelet::images::ImageManager;
 use crate::kubelet::pod_worker::{NodeEnv, PodWorker, Stage};
-use crate::kubelet::sandbox::IpAllocator;
+use crate::kubelet::sandbox::{image_digest, IpAllocator};
 use crate::kubelet::timing::{Step, Timings};
 use crate::object::{kind_info, Object};
-use crate::runtime::catalog::Catalog;
-use crate::sim::SimTime;
+use crate::runtime::catalog::{parse_reference, Catalog};
+use crate::sim::{SimDuration, SimTime};
 use crate::store::{WatchEvent, WatchEventType, WatchFilter};
 use crate::trace::Stage as TraceStage;
 
@@ -40,7 +40,18 @@ pub struct Kubelet {
     tokens: BTreeMap<u64, String>,
     token_of: BTreeMap<String, u64>,
     next_token: u64,
+    /// The image list last written to the node's `status.images`.
+    posted_images: Vec<(String, u64)>,
+    /// Whether a node status sync for a changed image list is pending.
+    image_sync_armed: bool,
 }
+
+/// The timer token of the node status sync that reports the image list.
+const IMAGE_SYNC: u64 = u64::MAX;
+/// `nodeStatusUpdateFrequency`: the kubelet computes its node status every 10 s.
+const NODE_STATUS_UPDATE: SimDuration = SimDuration::secs(10);
+/// `nodeStatusMaxImages`: at most 50 images are reported, the largest first.
+const NODE_STATUS_MAX_IMAGES: usize = 50;
 
 impl Kubelet {
     /// The kubelet of `node`, with the image catalog and timing table it uses.
@@ -59,6 +70,53 @@ impl Kubelet {
             tokens: BTreeMap::new(),
             token_of: BTreeMap::new(),
             next_token: 1,
+            posted_images: Vec::new(),
+            image_sync_armed: false,
+        }
+    }
+
+    /// When the images on the node changed, the next node status sync (on the 10 s grid)
+    /// reports them.
+    fn arm_image_sync(&mut self, ctx: &mut Ctx<'_>) {
+        if self.image_sync_armed || self.images.images() == self.posted_images {
+            return;
+        }
+        let period = NODE_STATUS_UPDATE.0;
+        let next = (ctx.now.0 / period + 1) * period;
+        self.image_sync_armed = true;
+        ctx.after(SimTime(next).since(ctx.now), IMAGE_SYNC);
+    }
+
+    /// Writes `status.images` as containerd reports them: each image by digest and by tag,
+    /// largest first, at most 50 (upstream `nodeStatusMaxImages`).
+    fn sync_images(&mut self, ctx: &mut Ctx<'_>) {
+        self.image_sync_armed = false;
+        let images = self.images.images();
+        let Some(mut node) = self.node_object(ctx) else {
+            return;
+        };
+        let mut listed: Vec<ContainerImage> = images
+            .iter()
+            .map(|(reference, size)| {
+                let repo = parse_reference(reference)
+                    .map(|r| r.repository())
+                    .unwrap_or_else(|_| reference.clone());
+                ContainerImage {
+                    names: Some(vec![
+                        format!("{repo}@{}", image_digest(&repo)),
+                        reference.clone(),
+                    ]),
+                    size_bytes: i64::try_from(*size).ok(),
+                }
+            })
+            .collect();
+        listed.sort_by(|a, b| b.size_bytes.cmp(&a.size_bytes));
+        listed.truncate(NODE_STATUS_MAX_IMAGES);
+        node.status.get_or_insert_with(Default::default).images = Some(listed);
+        if ctx.update_status(Object::Node(node)).is_ok() {
+            self.posted_images = images;
+        } else {
+            self.arm_image_sync(ctx);
         }
     }
 
@@ -350,12 +408,18 @@ impl Component for Kubelet {
         if let Object::Pod(pod) = &*event.object {
             self.on_pod(event.type_, pod, ctx);
         }
+        self.arm_image_sync(ctx);
     }
 
     fn on_timer(&mut self, token: u64, ctx: &mut Ctx<'_>) {
+        if token == IMAGE_SYNC {
+            self.sync_images(ctx);
+            return;
+        }
         if let Some(uid) = self.tokens.get(&token).cloned() {
             self.sync(&uid, ctx);
         }
+        self.arm_image_sync(ctx);
     }
 
     fn node(&self) -> Option<&str> {
@@ -388,6 +452,9 @@ impl Component for Kubelet {
         for w in self.workers.values_mut() {
             w.armed.clear();
         }
+        // The image sync timer died with the process.
+        self.image_sync_armed = false;
+        self.arm_image_sync(ctx);
         for (uid, pod) in listed {
             if let Some(w) = self.workers.get_mut(&uid) {
                 w.pod = pod;
