@@ -110,7 +110,7 @@ impl Kubelet {
                 }
             })
             .collect();
-        listed.sort_by(|a, b| b.size_bytes.cmp(&a.size_bytes));
+        listed.sort_by_key(|i| std::cmp::Reverse(i.size_bytes));
         listed.truncate(NODE_STATUS_MAX_IMAGES);
         node.status.get_or_insert_with(Default::default).images = Some(listed);
         if ctx.update_status(Object::Node(node)).is_ok() {
