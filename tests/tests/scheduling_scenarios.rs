@@ -447,3 +447,83 @@ fn the_kubelet_reports_pulled_images_and_image_locality_scores_them() {
         }
     }
 }
+
+/// A Node with its own memory and extra labels/taints (for the table below).
+fn sized_node(name: &str, cpu: &str, memory: &str, taints: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Node\nmetadata:\n  name: {name}\n  labels: {{kubernetes.io/hostname: {name}}}\nspec:\n  taints: [{taints}]\nstatus:\n  capacity: {{cpu: \"{cpu}\", memory: {memory}, pods: \"110\"}}\n  allocatable: {{cpu: \"{cpu}\", memory: {memory}, pods: \"110\"}}\n---\n"
+    )
+}
+
+const CONTROL_PLANE_TAINT: &str =
+    "{key: node-role.kubernetes.io/control-plane, effect: NoSchedule}";
+
+#[test]
+fn every_verified_failed_scheduling_example_in_its_v1_33_form() {
+    // The reference's verified real-world messages (from <= 1.29 clusters, so with one period
+    // fewer at the end here), each reproduced from a cluster shaped like the one that printed it.
+    let cases: Vec<(&str, String, String, &str)> = vec![
+        (
+            "one node short of cpu",
+            sized_node("node-1", "1", "4Gi", ""),
+            pod("p", "app: p", "2", ""),
+            "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
+        ),
+        (
+            "a lone control plane",
+            sized_node("cp", "4", "8Gi", CONTROL_PLANE_TAINT),
+            pod("p", "app: p", "100m", ""),
+            "0/1 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
+        ),
+        (
+            "a gpu nobody has and a control plane",
+            sized_node("worker", "4", "8Gi", "") + &sized_node("cp", "4", "8Gi", CONTROL_PLANE_TAINT),
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: cuda\n    image: nginx\n    resources: {limits: {nvidia.com/gpu: 1}}\n".to_string(),
+            "0/2 nodes are available: 1 Insufficient nvidia.com/gpu, 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }. preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.",
+        ),
+        (
+            "a node can give several fit reasons",
+            sized_node("n1", "1", "4Gi", "")
+                + &sized_node("n2", "1", "16Gi", "")
+                + &sized_node("n3", "1", "16Gi", "")
+                + &sized_node("n4", "4", "4Gi", ""),
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n    resources: {requests: {cpu: \"2\", memory: 8Gi}}\n".to_string(),
+            "0/4 nodes are available: 2 Insufficient memory, 3 Insufficient cpu. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.",
+        ),
+        (
+            "a missing claim fails in PreFilter (v1.33: preemption cannot help)",
+            sized_node("node-1", "4", "8Gi", "")
+                + &sized_node("node-2", "4", "8Gi", "")
+                + &sized_node("node-3", "4", "8Gi", ""),
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  volumes: [{name: data, persistentVolumeClaim: {claimName: rc-definitely-missing-pvc}}]\n  containers:\n  - name: c\n    image: nginx\n".to_string(),
+            "0/3 nodes are available: persistentvolumeclaim \"rc-definitely-missing-pvc\" not found. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+        ),
+        (
+            "a taint and a selector, digits sorted first",
+            sized_node("node-1", "4", "8Gi", "{key: test-unschedulable, value: \"true\", effect: NoSchedule}")
+                + &sized_node("node-2", "4", "8Gi", "")
+                + &sized_node("node-3", "4", "8Gi", ""),
+            pod("p", "app: p", "100m", "  nodeSelector: {disktype: ssd}\n"),
+            "0/3 nodes are available: 1 node(s) had untolerated taint {test-unschedulable: true}, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+        ),
+    ];
+    for (what, nodes, pod_text, expected) in cases {
+        let cluster = run(nodes + &pod_text, SimDuration::secs(5));
+        assert_eq!(
+            failed_scheduling(&cluster, "p").first().map(String::as_str),
+            Some(expected),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn a_cluster_without_nodes_has_none_available() {
+    let text = "apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nmetadata: {name: empty}\nspec:\n  nodes: {count: 0}\n---\n".to_string()
+        + &pod("p", "app: p", "100m", "");
+    let cluster = run(text, SimDuration::secs(5));
+    assert_eq!(
+        failed_scheduling(&cluster, "p"),
+        ["no nodes available to schedule pods"]
+    );
+}
