@@ -527,3 +527,149 @@ fn a_cluster_without_nodes_has_none_available() {
         ["no nodes available to schedule pods"]
     );
 }
+
+/// `(NAME, READY, STATUS)` of every pod, and each pod's FailedScheduling messages, after a docs
+/// manifest ran for 2 minutes on the default three nodes (namespaces it needs created first).
+fn docs_outcome(file: &str, namespaces: &[&str]) -> (Vec<(String, String, String)>, Vec<String>) {
+    let dir = podflow_tests::manifests::dir().expect("../shared/manifests");
+    let mut files: Vec<(String, String)> = namespaces
+        .iter()
+        .map(|ns| {
+            (
+                format!("{ns}.yaml"),
+                format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n"),
+            )
+        })
+        .collect();
+    files.push((file.to_string(), podflow_tests::manifests::read(&dir, file)));
+    let (mut cluster, results) = Cluster::load(&files);
+    assert!(results.iter().all(|r| r.ok), "{file}: {results:?}");
+    cluster.run_for(SimDuration::secs(120));
+    let pods = cluster
+        .snapshot()
+        .pods
+        .iter()
+        .map(|p| (p.name.clone(), p.ready.clone(), p.status.clone()))
+        .collect();
+    let failed = cluster
+        .objects(&["Event"])
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::Event(e) if e.reason.as_deref() == Some("FailedScheduling") => {
+                e.message.clone()
+            }
+            _ => None,
+        })
+        .collect();
+    (pods, failed)
+}
+
+#[test]
+fn the_docs_scheduling_manifests_behave_as_the_index_says() {
+    if podflow_tests::manifests::dir().is_none() {
+        return;
+    }
+    let one = |name: &str, ready: &str, status: &str| {
+        vec![(name.to_string(), ready.to_string(), status.to_string())]
+    };
+    let no_zone = "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
+    let no_label = "0/3 nodes are available: 3 node(s) didn't match pod topology spread constraints (missing required label). preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
+    let cases: Vec<(&str, &[&str], Vec<(String, String, String)>, Vec<&str>)> = vec![
+        (
+            "pods__pod-nginx-preferred-affinity.yaml",
+            &[],
+            one("nginx", "1/1", "Running"),
+            vec![],
+        ),
+        (
+            "pods__pod-with-node-affinity-1.yaml",
+            &[],
+            one("with-node-affinity-1", "0/1", "Pending"),
+            vec![no_zone],
+        ),
+        (
+            "pods__pod-with-affinity-anti-affinity.yaml",
+            &[],
+            one("with-affinity-anti-affinity", "1/1", "Running"),
+            vec![],
+        ),
+        (
+            "pods__pod-with-toleration.yaml",
+            &[],
+            one("nginx", "1/1", "Running"),
+            vec![],
+        ),
+        (
+            "pods__pod-with-scheduling-gates.yaml",
+            &[],
+            one("test-pod", "0/1", "SchedulingGated"),
+            vec![],
+        ),
+        (
+            "pods__pod-without-scheduling-gates.yaml",
+            &[],
+            one("test-pod", "1/1", "Running"),
+            vec![],
+        ),
+        // nodeName names a node that does not exist: the scheduler never sees it and no
+        // kubelet picks it up.
+        (
+            "pods__pod-nginx-specific-node.yaml",
+            &[],
+            vec![("nginx".into(), "0/1".into(), "Pending".into())],
+            vec![],
+        ),
+        (
+            "pods__resource__cpu-request-limit.yaml",
+            &["cpu-example"],
+            one("cpu-demo", "1/1", "Running"),
+            vec![],
+        ),
+        (
+            "pods__resource__cpu-request-limit-2.yaml",
+            &["cpu-example"],
+            one("cpu-demo-2", "0/1", "Pending"),
+            vec!["0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."],
+        ),
+        (
+            "pods__resource__memory-request-limit.yaml",
+            &["mem-example"],
+            one("memory-demo", "1/1", "Running"),
+            vec![],
+        ),
+        (
+            "pods__resource__extended-resource-pod.yaml",
+            &[],
+            one("extended-resource-demo", "0/1", "Pending"),
+            vec!["0/3 nodes are available: 3 Insufficient example.com/dongle. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."],
+        ),
+        (
+            "pods__storage__pv-pod.yaml",
+            &[],
+            one("task-pv-pod", "0/1", "Pending"),
+            vec!["0/3 nodes are available: persistentvolumeclaim \"task-pv-claim\" not found. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."],
+        ),
+        (
+            "pods__topology-spread-constraints__one-constraint.yaml",
+            &[],
+            one("mypod", "0/1", "Pending"),
+            vec![no_label],
+        ),
+        (
+            "pods__topology-spread-constraints__one-constraint-with-nodeaffinity.yaml",
+            &[],
+            one("mypod", "0/1", "Pending"),
+            vec![no_label],
+        ),
+    ];
+    let mut mismatches = Vec::new();
+    for (file, namespaces, pods, failed) in cases {
+        let (got_pods, got_failed) = docs_outcome(file, namespaces);
+        let mut got_failed = got_failed;
+        got_failed.dedup();
+        if got_pods != pods || got_failed != failed {
+            mismatches.push(format!("{file}: {got_pods:?} {got_failed:?}"));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
