@@ -531,6 +531,9 @@ fn a_cluster_without_nodes_has_none_available() {
 /// A pod as `kubectl get pods` shows it: NAME, READY, STATUS.
 type PodRow = (String, String, String);
 
+/// A docs manifest, the namespaces it needs, its pods and its FailedScheduling texts.
+type DocsCase<'a> = (&'a str, &'a [&'a str], Vec<PodRow>, Vec<&'a str>);
+
 /// `(NAME, READY, STATUS)` of every pod, and each pod's FailedScheduling messages, after a docs
 /// manifest ran for 2 minutes on the default three nodes (namespaces it needs created first).
 fn docs_outcome(file: &str, namespaces: &[&str]) -> (Vec<PodRow>, Vec<String>) {
@@ -577,7 +580,7 @@ fn the_docs_scheduling_manifests_behave_as_the_index_says() {
     };
     let no_zone = "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
     let no_label = "0/3 nodes are available: 3 node(s) didn't match pod topology spread constraints (missing required label). preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
-    let cases: Vec<(&str, &[&str], Vec<PodRow>, Vec<&str>)> = vec![
+    let cases: Vec<DocsCase> = vec![
         (
             "pods__pod-nginx-preferred-affinity.yaml",
             &[],
