@@ -580,7 +580,7 @@ fn the_docs_scheduling_manifests_behave_as_the_index_says() {
     };
     let no_zone = "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
     let no_label = "0/3 nodes are available: 3 node(s) didn't match pod topology spread constraints (missing required label). preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
-    let cases: Vec<DocsCase> = vec![
+    let cases: Vec<DocsCase<'_>> = vec![
         (
             "pods__pod-nginx-preferred-affinity.yaml",
             &[],
