@@ -167,6 +167,7 @@ impl Cluster {
                 Profile::default_scheduler(),
                 SimTime::ZERO,
             )));
+            cluster.add_controllers();
         }
         for (i, action) in config.scenario.actions.iter().enumerate() {
             if let Ok(at) = scenario::parse_duration(&action.at) {
@@ -174,6 +175,17 @@ impl Cluster {
             }
         }
         cluster
+    }
+
+    /// Starts kube-controller-manager's controllers.
+    fn add_controllers(&mut self) {
+        use crate::controllers;
+        self.add_component(Box::new(
+            controllers::deployment::DeploymentController::new(),
+        ));
+        self.add_component(Box::new(
+            controllers::replicaset::ReplicaSetController::new(),
+        ));
     }
 
     /// Builds a cluster from scenario files — real Kubernetes objects plus at most one

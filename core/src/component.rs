@@ -124,6 +124,15 @@ impl<'a> Ctx<'a> {
         self.record(outcome)
     }
 
+    /// `PATCH`es an object (sent whole; RBAC sees the `patch` verb), as controllers adopt and
+    /// release pods.
+    pub fn patch(&mut self, obj: Object) -> Result<Arc<Object>, ApiError> {
+        let outcome = self
+            .api
+            .update(self.user, Verb::Patch, obj, self.now, self.rng, self.name);
+        self.record(outcome)
+    }
+
     /// `PUT`s an object's `status` subresource.
     pub fn update_status(&mut self, obj: Object) -> Result<Arc<Object>, ApiError> {
         let outcome = self.api.update_status(self.user, obj, self.now, self.name);

@@ -716,7 +716,12 @@ fn copy_status(into: &mut Object, from: Object) {
     match (into, from) {
         (Object::Pod(n), Object::Pod(o)) => n.status = o.status,
         (Object::Node(n), Object::Node(o)) => n.status = o.status,
-        (Object::Deployment(n), Object::Deployment(o)) => n.status = o.status,
+        (Object::Deployment(n), Object::Deployment(o)) => {
+            // The Deployment status strategy keeps only spec and labels: the deployment
+            // controller writes its revision annotation with the status.
+            n.status = o.status;
+            n.metadata.annotations = o.metadata.annotations;
+        }
         (Object::ReplicaSet(n), Object::ReplicaSet(o)) => n.status = o.status,
         (Object::DaemonSet(n), Object::DaemonSet(o)) => n.status = o.status,
         (Object::Job(n), Object::Job(o)) => n.status = o.status,

@@ -1,0 +1,1106 @@
+//! The Deployment controller (`pkg/controller/deployment`): one ReplicaSet per pod template,
+//! named `<deployment>-<pod-template-hash>`, revision annotations, RollingUpdate within
+//! maxSurge/maxUnavailable, Recreate, scaling, `ScalingReplicaSet` events, old ReplicaSets
+//! pruned to revisionHistoryLimit, and the Available/Progressing conditions and status counts.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{
+    Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet, ReplicaSetSpec,
+};
+use k8s_openapi::api::core::v1::PodTemplateSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use crate::apiserver::authn;
+use crate::apiserver::server::Target;
+use crate::apiserver::UserInfo;
+use crate::component::{Component, Ctx};
+use crate::controllers::podutil::{controller_of, controller_ref, created, key_of};
+use crate::controllers::template_hash::compute_hash;
+use crate::controllers::workqueue::WorkQueue;
+use crate::events::{object_reference, EventRecorder, EventType};
+use crate::object::{kind_info, Object};
+use crate::scheduler::selectors::label_selector_matches;
+use crate::sim::SimTime;
+use crate::store::{WatchEvent, WatchFilter};
+
+/// The controller's name (event source, service account).
+pub const NAME: &str = "deployment-controller";
+/// The label and selector key that ties a ReplicaSet's pods to its template.
+pub const HASH_LABEL: &str = "pod-template-hash";
+/// `deployment.kubernetes.io/revision`.
+pub const REVISION: &str = "deployment.kubernetes.io/revision";
+/// `deployment.kubernetes.io/revision-history`.
+pub const REVISION_HISTORY: &str = "deployment.kubernetes.io/revision-history";
+/// `deployment.kubernetes.io/desired-replicas`.
+pub const DESIRED_REPLICAS: &str = "deployment.kubernetes.io/desired-replicas";
+/// `deployment.kubernetes.io/max-replicas`.
+pub const MAX_REPLICAS: &str = "deployment.kubernetes.io/max-replicas";
+/// Annotations never copied from a Deployment to its ReplicaSets (`skipCopyAnnotation`).
+const SKIP_COPY: [&str; 5] = [
+    "kubectl.kubernetes.io/last-applied-configuration",
+    REVISION,
+    REVISION_HISTORY,
+    DESIRED_REPLICAS,
+    MAX_REPLICAS,
+];
+
+/// The Deployment controller.
+#[derive(Debug)]
+pub struct DeploymentController {
+    user: UserInfo,
+    recorder: EventRecorder,
+    queue: WorkQueue,
+}
+
+impl Default for DeploymentController {
+    fn default() -> Self {
+        DeploymentController::new()
+    }
+}
+
+fn replicas(d: &Deployment) -> i32 {
+    d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1)
+}
+
+fn rs_replicas(rs: &ReplicaSet) -> i32 {
+    rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(0)
+}
+
+fn rs_status(rs: &ReplicaSet) -> (i32, i32, i32) {
+    let s = rs.status.clone().unwrap_or_default();
+    (
+        s.replicas,
+        s.ready_replicas.unwrap_or(0),
+        s.available_replicas.unwrap_or(0),
+    )
+}
+
+fn is_rolling(d: &Deployment) -> bool {
+    d.spec
+        .as_ref()
+        .and_then(|s| s.strategy.as_ref())
+        .and_then(|s| s.type_.as_deref())
+        .unwrap_or("RollingUpdate")
+        == "RollingUpdate"
+}
+
+/// `intstr.GetScaledValueFromIntOrPercent`: percentages of `total`, rounded up or down.
+pub fn scaled_value(v: Option<&IntOrString>, total: i32, round_up: bool) -> i32 {
+    match v {
+        None => 0,
+        Some(IntOrString::Int(n)) => *n,
+        Some(IntOrString::String(s)) => {
+            let Some(p) = s.strip_suffix('%').and_then(|p| p.parse::<i64>().ok()) else {
+                return s.parse().unwrap_or(0);
+            };
+            let product = p * i64::from(total);
+            let value = if round_up {
+                (product + 99).div_euclid(100)
+            } else {
+                product.div_euclid(100)
+            };
+            value as i32
+        }
+    }
+}
+
+/// `ResolveFenceposts`: (maxSurge rounded up, maxUnavailable rounded down), never both zero.
+pub fn fenceposts(d: &Deployment) -> (i32, i32) {
+    let desired = replicas(d);
+    let ru = d
+        .spec
+        .as_ref()
+        .and_then(|s| s.strategy.as_ref())
+        .and_then(|s| s.rolling_update.as_ref());
+    let surge = scaled_value(ru.and_then(|r| r.max_surge.as_ref()), desired, true);
+    let unavailable = scaled_value(ru.and_then(|r| r.max_unavailable.as_ref()), desired, false);
+    if surge == 0 && unavailable == 0 {
+        (0, 1)
+    } else {
+        (surge, unavailable)
+    }
+}
+
+fn max_surge(d: &Deployment) -> i32 {
+    if is_rolling(d) {
+        fenceposts(d).0
+    } else {
+        0
+    }
+}
+
+fn max_unavailable(d: &Deployment) -> i32 {
+    if !is_rolling(d) || replicas(d) == 0 {
+        return 0;
+    }
+    fenceposts(d).1.min(replicas(d))
+}
+
+fn revision(rs: &ReplicaSet) -> i64 {
+    rs.metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(REVISION))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The template with the `pod-template-hash` label removed (`EqualIgnoreHash`).
+fn without_hash(t: &PodTemplateSpec) -> PodTemplateSpec {
+    let mut t = t.clone();
+    if let Some(labels) = t.metadata.as_mut().and_then(|m| m.labels.as_mut()) {
+        labels.remove(HASH_LABEL);
+    }
+    t
+}
+
+fn condition<'a>(status: &'a DeploymentStatus, type_: &str) -> Option<&'a DeploymentCondition> {
+    status
+        .conditions
+        .iter()
+        .flatten()
+        .find(|c| c.type_ == type_)
+}
+
+fn new_condition(
+    type_: &str,
+    status: &str,
+    reason: &str,
+    message: String,
+    now: SimTime,
+) -> DeploymentCondition {
+    DeploymentCondition {
+        type_: type_.into(),
+        status: status.into(),
+        reason: Some(reason.into()),
+        message: Some(message),
+        last_update_time: Some(now.to_k8s_time()),
+        last_transition_time: Some(now.to_k8s_time()),
+    }
+}
+
+/// `SetDeploymentCondition`: no change for the same status and reason; the transition time kept
+/// for the same status; the condition moved to the end.
+fn set_condition(status: &mut DeploymentStatus, mut cond: DeploymentCondition) {
+    if let Some(current) = condition(status, &cond.type_) {
+        if current.status == cond.status && current.reason == cond.reason {
+            return;
+        }
+        if current.status == cond.status {
+            cond.last_transition_time = current.last_transition_time.clone();
+        }
+    }
+    let conditions = status.conditions.get_or_insert_with(Vec::new);
+    conditions.retain(|c| c.type_ != cond.type_);
+    conditions.push(cond);
+}
+
+fn remove_condition(status: &mut DeploymentStatus, type_: &str) {
+    if let Some(c) = status.conditions.as_mut() {
+        c.retain(|c| c.type_ != type_);
+    }
+}
+
+/// The ReplicaSets of one sync: the new one (if any) and the old ones, oldest first.
+struct Sets {
+    new: Option<ReplicaSet>,
+    old: Vec<ReplicaSet>,
+}
+
+impl Sets {
+    fn all(&self) -> Vec<ReplicaSet> {
+        let mut all = self.old.clone();
+        all.extend(self.new.clone());
+        all
+    }
+}
+
+fn sum(sets: &[ReplicaSet], f: impl Fn(&ReplicaSet) -> i32) -> i32 {
+    sets.iter().map(f).sum()
+}
+
+impl DeploymentController {
+    /// A controller running as `system:serviceaccount:kube-system:deployment-controller`.
+    pub fn new() -> DeploymentController {
+        DeploymentController {
+            user: authn::controller(NAME),
+            recorder: EventRecorder::new(NAME, ""),
+            queue: WorkQueue::default(),
+        }
+    }
+
+    fn event(&mut self, d: &Deployment, message: String, ctx: &mut Ctx<'_>) {
+        let write = self.recorder.record(
+            ctx.now,
+            object_reference(&Object::Deployment(d.clone())),
+            EventType::Normal,
+            "ScalingReplicaSet",
+            &message,
+        );
+        ctx.event(write);
+    }
+
+    fn sync(&mut self, namespace: &str, name: &str, ctx: &mut Ctx<'_>) {
+        let Some(live) = ctx.get("Deployment", namespace, name) else {
+            return;
+        };
+        let Object::Deployment(d) = &*live else {
+            return;
+        };
+        if d.metadata.deletion_timestamp.is_some() {
+            return;
+        }
+        let mut d = d.clone();
+        let rs_list = self.claim_replica_sets(&d, ctx);
+        if d.spec.as_ref().and_then(|s| s.paused) == Some(true) {
+            let sets = self.sets(&mut d, &rs_list, false, ctx);
+            self.sync_status(&d, &sets, ctx);
+            return;
+        }
+        if self.is_scaling_event(&mut d, &rs_list, ctx) {
+            let sets = self.sets(&mut d, &rs_list, false, ctx);
+            self.scale(&d, &sets, ctx);
+            let sets = self.refresh(&sets, ctx);
+            self.sync_status(&d, &sets, ctx);
+            return;
+        }
+        if is_rolling(&d) {
+            self.rollout_rolling(&mut d, &rs_list, ctx);
+        } else {
+            self.rollout_recreate(&mut d, &rs_list, ctx);
+        }
+    }
+
+    /// `getReplicaSetsForDeployment`: owned ReplicaSets, plus matching orphans adopted.
+    fn claim_replica_sets(&mut self, d: &Deployment, ctx: &mut Ctx<'_>) -> Vec<ReplicaSet> {
+        let (ns, _) = key_of(&d.metadata);
+        let uid = d.metadata.uid.clone().unwrap_or_default();
+        let selector = d
+            .spec
+            .as_ref()
+            .map(|s| s.selector.clone())
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for o in ctx.list("ReplicaSet", Some(&ns)) {
+            let Object::ReplicaSet(rs) = &*o else {
+                continue;
+            };
+            let labels = rs.metadata.labels.as_ref();
+            match controller_of(&rs.metadata) {
+                Some(r) if r.uid == uid => out.push(rs.clone()),
+                Some(_) => {}
+                None if rs.metadata.deletion_timestamp.is_none()
+                    && label_selector_matches(&selector, labels) =>
+                {
+                    let mut adopted = rs.clone();
+                    adopted
+                        .metadata
+                        .owner_references
+                        .get_or_insert_with(Vec::new)
+                        .push(controller_ref(&Object::Deployment(d.clone())));
+                    if let Ok(stored) = ctx.patch(Object::ReplicaSet(adopted)) {
+                        if let Object::ReplicaSet(rs) = &*stored {
+                            out.push(rs.clone());
+                        }
+                    }
+                }
+                None => {}
+            }
+        }
+        out.sort_by(|a, b| {
+            (created(&a.metadata), &a.metadata.name).cmp(&(created(&b.metadata), &b.metadata.name))
+        });
+        out
+    }
+
+    /// Re-reads the ReplicaSets of `sets` from the store (after scaling them).
+    fn refresh(&self, sets: &Sets, ctx: &Ctx<'_>) -> Sets {
+        let get = |rs: &ReplicaSet| {
+            let (ns, name) = key_of(&rs.metadata);
+            match ctx.get("ReplicaSet", &ns, &name).as_deref() {
+                Some(Object::ReplicaSet(r)) => Some(r.clone()),
+                _ => None,
+            }
+        };
+        Sets {
+            new: sets.new.as_ref().and_then(get),
+            old: sets.old.iter().filter_map(get).collect(),
+        }
+    }
+
+    /// `getAllReplicaSetsAndSyncRevision`: splits new from old and brings the new one's
+    /// revision up to date, creating it when asked to.
+    fn sets(
+        &mut self,
+        d: &mut Deployment,
+        rs_list: &[ReplicaSet],
+        create: bool,
+        ctx: &mut Ctx<'_>,
+    ) -> Sets {
+        let template = d
+            .spec
+            .as_ref()
+            .map(|s| s.template.clone())
+            .unwrap_or_default();
+        let wanted = without_hash(&template);
+        let found = rs_list.iter().position(|rs| {
+            rs.spec
+                .as_ref()
+                .and_then(|s| s.template.as_ref())
+                .is_some_and(|t| without_hash(t) == wanted)
+        });
+        let old: Vec<ReplicaSet> = rs_list
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != found)
+            .map(|(_, rs)| rs.clone())
+            .collect();
+        let max_old = old.iter().map(revision).max().unwrap_or(0);
+        let new_revision = (max_old + 1).to_string();
+        let new = match found {
+            Some(i) => self.sync_existing(d, &rs_list[i], &new_revision, ctx),
+            None if create => self.create_new(d, &old, &new_revision, ctx),
+            None => None,
+        };
+        Sets { new, old }
+    }
+
+    fn sync_existing(
+        &mut self,
+        d: &mut Deployment,
+        rs: &ReplicaSet,
+        new_revision: &str,
+        ctx: &mut Ctx<'_>,
+    ) -> Option<ReplicaSet> {
+        let mut copy = rs.clone();
+        let updated = set_new_rs_annotations(d, &mut copy, new_revision, true);
+        let min_ready = d.spec.as_ref().and_then(|s| s.min_ready_seconds);
+        let spec = copy.spec.get_or_insert_with(Default::default);
+        if updated || spec.min_ready_seconds != min_ready {
+            spec.min_ready_seconds = min_ready;
+            return match ctx.update(Object::ReplicaSet(copy)) {
+                Ok(stored) => match &*stored {
+                    Object::ReplicaSet(r) => Some(r.clone()),
+                    _ => None,
+                },
+                Err(_) => Some(rs.clone()),
+            };
+        }
+        let rev = copy
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(REVISION))
+            .cloned()
+            .unwrap_or_default();
+        let mut needs_update = set_deployment_revision(d, &rev);
+        let status = d.status.get_or_insert_with(Default::default);
+        if condition(status, "Progressing").is_none() {
+            let name = copy.metadata.name.clone().unwrap_or_default();
+            set_condition(
+                status,
+                new_condition(
+                    "Progressing",
+                    "True",
+                    "FoundNewReplicaSet",
+                    format!("Found new replica set \"{name}\""),
+                    ctx.now,
+                ),
+            );
+            needs_update = true;
+        }
+        if needs_update {
+            self.write_status(d, ctx);
+        }
+        Some(copy)
+    }
+
+    fn create_new(
+        &mut self,
+        d: &mut Deployment,
+        old: &[ReplicaSet],
+        new_revision: &str,
+        ctx: &mut Ctx<'_>,
+    ) -> Option<ReplicaSet> {
+        let spec = d.spec.clone().unwrap_or_default();
+        let collision = d.status.as_ref().and_then(|s| s.collision_count);
+        let hash = compute_hash(&spec.template, collision);
+        let mut template = spec.template.clone();
+        template
+            .metadata
+            .get_or_insert_with(Default::default)
+            .labels
+            .get_or_insert_with(Default::default)
+            .insert(HASH_LABEL.into(), hash.clone());
+        let mut selector = spec.selector.clone();
+        selector
+            .match_labels
+            .get_or_insert_with(Default::default)
+            .insert(HASH_LABEL.into(), hash.clone());
+        let (ns, name) = key_of(&d.metadata);
+        let mut rs = ReplicaSet {
+            metadata: ObjectMeta {
+                name: Some(format!("{name}-{hash}")),
+                namespace: Some(ns),
+                owner_references: Some(vec![controller_ref(&Object::Deployment(d.clone()))]),
+                labels: template.metadata.as_ref().and_then(|m| m.labels.clone()),
+                ..Default::default()
+            },
+            spec: Some(ReplicaSetSpec {
+                replicas: Some(0),
+                min_ready_seconds: spec.min_ready_seconds,
+                selector,
+                template: Some(template),
+            }),
+            status: None,
+        };
+        let mut all = old.to_vec();
+        all.push(rs.clone());
+        let count = new_rs_replicas(d, &all, &rs);
+        if let Some(s) = rs.spec.as_mut() {
+            s.replicas = Some(count);
+        }
+        set_new_rs_annotations(d, &mut rs, new_revision, false);
+        let created = match ctx.create(Object::ReplicaSet(rs)) {
+            Ok(stored) => match &*stored {
+                Object::ReplicaSet(r) => r.clone(),
+                _ => return None,
+            },
+            Err(e) if e.reason == crate::apiserver::Reason::AlreadyExists => {
+                // A hash collision: count it so the next sync picks another name.
+                let status = d.status.get_or_insert_with(Default::default);
+                status.collision_count = Some(status.collision_count.unwrap_or(0) + 1);
+                self.write_status(d, ctx);
+                return None;
+            }
+            Err(_) => return None,
+        };
+        let rs_name = created.metadata.name.clone().unwrap_or_default();
+        if count > 0 {
+            self.event(
+                d,
+                format!("Scaled up replica set {rs_name} from 0 to {count}"),
+                ctx,
+            );
+        }
+        set_deployment_revision(d, new_revision);
+        let status = d.status.get_or_insert_with(Default::default);
+        set_condition(
+            status,
+            new_condition(
+                "Progressing",
+                "True",
+                "NewReplicaSetCreated",
+                format!("Created new replica set \"{rs_name}\""),
+                ctx.now,
+            ),
+        );
+        self.write_status(d, ctx);
+        Some(created)
+    }
+
+    /// Writes the Deployment's status (and its revision annotation, which the status strategy
+    /// lets through), keeping `d` current.
+    fn write_status(&mut self, d: &mut Deployment, ctx: &mut Ctx<'_>) {
+        if let Ok(stored) = ctx.update_status(Object::Deployment(d.clone())) {
+            if let Object::Deployment(s) = &*stored {
+                *d = s.clone();
+            }
+        }
+    }
+
+    /// `scaleReplicaSetAndRecordEvent`: the new size and the replicas annotations, and a
+    /// `ScalingReplicaSet` event when the size changed.
+    fn scale_rs(
+        &mut self,
+        d: &Deployment,
+        rs: &ReplicaSet,
+        to: i32,
+        ctx: &mut Ctx<'_>,
+    ) -> Option<ReplicaSet> {
+        let from = rs_replicas(rs);
+        let desired = replicas(d);
+        let max = desired + max_surge(d);
+        let mut copy = rs.clone();
+        let annotations_changed = set_replicas_annotations(&mut copy, desired, max);
+        if from == to && !annotations_changed {
+            return Some(rs.clone());
+        }
+        copy.spec.get_or_insert_with(Default::default).replicas = Some(to);
+        let stored = ctx.update(Object::ReplicaSet(copy)).ok()?;
+        let Object::ReplicaSet(updated) = &*stored else {
+            return None;
+        };
+        if from != to {
+            let direction = if from < to { "up" } else { "down" };
+            let name = updated.metadata.name.clone().unwrap_or_default();
+            self.event(
+                d,
+                format!("Scaled {direction} replica set {name} from {from} to {to}"),
+                ctx,
+            );
+        }
+        Some(updated.clone())
+    }
+
+    /// `isScalingEvent`: an active ReplicaSet's desired-replicas annotation differs from the
+    /// Deployment's replicas.
+    fn is_scaling_event(
+        &mut self,
+        d: &mut Deployment,
+        rs_list: &[ReplicaSet],
+        ctx: &mut Ctx<'_>,
+    ) -> bool {
+        let sets = self.sets(d, rs_list, false, ctx);
+        let want = replicas(d);
+        sets.all()
+            .iter()
+            .filter(|rs| rs_replicas(rs) > 0)
+            .any(|rs| {
+                rs.metadata
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get(DESIRED_REPLICAS))
+                    .and_then(|v| v.parse::<i32>().ok())
+                    .is_some_and(|desired| desired != want)
+            })
+    }
+
+    /// `scale`: the one active ReplicaSet follows the Deployment's size; with several active
+    /// ones the rollout itself brings them to size.
+    fn scale(&mut self, d: &Deployment, sets: &Sets, ctx: &mut Ctx<'_>) {
+        let all = sets.all();
+        let active: Vec<&ReplicaSet> = all.iter().filter(|rs| rs_replicas(rs) > 0).collect();
+        let target = match active.as_slice() {
+            [one] => Some((*one).clone()),
+            [] => sets.new.clone().or_else(|| sets.old.last().cloned()),
+            _ => None,
+        };
+        if let Some(rs) = target {
+            if rs_replicas(&rs) != replicas(d) {
+                self.scale_rs(d, &rs, replicas(d), ctx);
+            }
+            return;
+        }
+        // Several active ReplicaSets: proportional scaling (`getProportion`), largest first.
+        let desired = replicas(d);
+        let allowed = desired + max_surge(d);
+        let current = sum(&all, rs_replicas);
+        let to_add = allowed - current;
+        if to_add == 0 {
+            return;
+        }
+        let mut ordered: Vec<ReplicaSet> = active.into_iter().cloned().collect();
+        ordered.sort_by(|a, b| {
+            let key = |r: &ReplicaSet| (std::cmp::Reverse(rs_replicas(r)), created(&r.metadata));
+            key(a).cmp(&key(b))
+        });
+        let mut added = 0;
+        let mut sizes: BTreeMap<String, i32> = BTreeMap::new();
+        for rs in &ordered {
+            let name = rs.metadata.name.clone().unwrap_or_default();
+            let annotated = rs
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(MAX_REPLICAS))
+                .and_then(|v| v.parse::<i32>().ok())
+                .unwrap_or(0);
+            let share = if annotated == 0 {
+                0
+            } else {
+                let fraction =
+                    f64::from(rs_replicas(rs)) * f64::from(allowed) / f64::from(annotated);
+                let proportion = fraction.round() as i32 - rs_replicas(rs);
+                let left = to_add - added;
+                if to_add > 0 {
+                    proportion.min(left)
+                } else {
+                    proportion.max(left)
+                }
+            };
+            added += share;
+            sizes.insert(name, rs_replicas(rs) + share);
+        }
+        if let Some(first) = ordered.first() {
+            let name = first.metadata.name.clone().unwrap_or_default();
+            if let Some(size) = sizes.get_mut(&name) {
+                *size += to_add - added;
+                *size = (*size).max(0);
+            }
+        }
+        for rs in ordered {
+            let name = rs.metadata.name.clone().unwrap_or_default();
+            let to = sizes.get(&name).copied().unwrap_or(rs_replicas(&rs));
+            self.scale_rs(d, &rs, to, ctx);
+        }
+    }
+
+    fn rollout_rolling(&mut self, d: &mut Deployment, rs_list: &[ReplicaSet], ctx: &mut Ctx<'_>) {
+        let mut sets = self.sets(d, rs_list, true, ctx);
+        let Some(new) = sets.new.clone() else {
+            self.sync_rollout_status(d, &sets, ctx);
+            return;
+        };
+        // reconcileNewReplicaSet
+        let want = replicas(d);
+        let current = rs_replicas(&new);
+        let target = if current > want {
+            want
+        } else {
+            new_rs_replicas(d, &sets.all(), &new)
+        };
+        if target != current {
+            self.scale_rs(d, &new, target, ctx);
+            let sets = self.refresh(&sets, ctx);
+            self.sync_rollout_status(d, &sets, ctx);
+            return;
+        }
+        // reconcileOldReplicaSets
+        if self.reconcile_old(d, &mut sets, ctx) {
+            let sets = self.refresh(&sets, ctx);
+            self.sync_rollout_status(d, &sets, ctx);
+            return;
+        }
+        if is_complete(d, &d.status.clone().unwrap_or_default()) {
+            self.cleanup(d, &sets, ctx);
+        }
+        self.sync_rollout_status(d, &sets, ctx);
+    }
+
+    fn reconcile_old(&mut self, d: &Deployment, sets: &mut Sets, ctx: &mut Ctx<'_>) -> bool {
+        let Some(new) = sets.new.clone() else {
+            return false;
+        };
+        let old_count = sum(&sets.old, rs_replicas);
+        if old_count == 0 {
+            return false;
+        }
+        let all_count = sum(&sets.all(), rs_replicas);
+        let min_available = replicas(d) - max_unavailable(d);
+        let new_unavailable = rs_replicas(&new) - rs_status(&new).2;
+        let max_scaled_down = all_count - min_available - new_unavailable;
+        if max_scaled_down <= 0 {
+            return false;
+        }
+        // cleanupUnhealthyReplicas
+        let mut cleaned = 0;
+        for rs in sets.old.iter_mut() {
+            if cleaned >= max_scaled_down {
+                break;
+            }
+            let (size, available) = (rs_replicas(rs), rs_status(rs).2);
+            if size == 0 || size == available {
+                continue;
+            }
+            let down = (max_scaled_down - cleaned).min(size - available);
+            if let Some(updated) = self.scale_rs(d, rs, size - down, ctx) {
+                *rs = updated;
+            }
+            cleaned += down;
+        }
+        // scaleDownOldReplicaSetsForRollingUpdate
+        let available: i32 = sum(&sets.all(), |rs| rs_status(rs).2);
+        let mut scaled = 0;
+        if available > min_available {
+            let total = available - min_available;
+            for rs in sets.old.iter_mut() {
+                if scaled >= total {
+                    break;
+                }
+                let size = rs_replicas(rs);
+                if size == 0 {
+                    continue;
+                }
+                let down = size.min(total - scaled);
+                if let Some(updated) = self.scale_rs(d, rs, size - down, ctx) {
+                    *rs = updated;
+                }
+                scaled += down;
+            }
+        }
+        cleaned + scaled > 0
+    }
+
+    fn rollout_recreate(&mut self, d: &mut Deployment, rs_list: &[ReplicaSet], ctx: &mut Ctx<'_>) {
+        let sets = self.sets(d, rs_list, false, ctx);
+        let mut scaled_down = false;
+        for rs in sets.old.iter().filter(|rs| rs_replicas(rs) > 0) {
+            self.scale_rs(d, rs, 0, ctx);
+            scaled_down = true;
+        }
+        if scaled_down {
+            let sets = self.refresh(&sets, ctx);
+            self.sync_rollout_status(d, &sets, ctx);
+            return;
+        }
+        // oldPodsRunning: wait until no old pod is left.
+        let old_uids: Vec<String> = sets
+            .old
+            .iter()
+            .filter_map(|rs| rs.metadata.uid.clone())
+            .collect();
+        let (ns, _) = key_of(&d.metadata);
+        let old_running = ctx.list("Pod", Some(&ns)).iter().any(|o| match &**o {
+            Object::Pod(p) => {
+                controller_of(&p.metadata).is_some_and(|r| old_uids.contains(&r.uid))
+                    && !matches!(
+                        crate::controllers::podutil::phase(p),
+                        "Succeeded" | "Failed"
+                    )
+            }
+            _ => false,
+        });
+        if old_running {
+            self.sync_rollout_status(d, &sets, ctx);
+            return;
+        }
+        let sets = if sets.new.is_none() {
+            self.sets(d, rs_list, true, ctx)
+        } else {
+            sets
+        };
+        if let Some(new) = &sets.new {
+            if rs_replicas(new) != replicas(d) {
+                self.scale_rs(d, new, replicas(d), ctx);
+                let sets = self.refresh(&sets, ctx);
+                self.sync_rollout_status(d, &sets, ctx);
+                return;
+            }
+        }
+        if is_complete(d, &d.status.clone().unwrap_or_default()) {
+            self.cleanup(d, &sets, ctx);
+        }
+        self.sync_rollout_status(d, &sets, ctx);
+    }
+
+    /// `cleanupDeployment`: deletes the oldest drained ReplicaSets beyond revisionHistoryLimit.
+    fn cleanup(&mut self, d: &Deployment, sets: &Sets, ctx: &mut Ctx<'_>) {
+        let limit = d
+            .spec
+            .as_ref()
+            .and_then(|s| s.revision_history_limit)
+            .unwrap_or(10)
+            .max(0) as usize;
+        let mut cleanable: Vec<&ReplicaSet> = sets
+            .old
+            .iter()
+            .filter(|rs| rs.metadata.deletion_timestamp.is_none())
+            .collect();
+        if cleanable.len() <= limit {
+            return;
+        }
+        let diff = cleanable.len() - limit;
+        cleanable.sort_by_key(|rs| (revision(rs), created(&rs.metadata)));
+        let Some(info) = kind_info("ReplicaSet") else {
+            return;
+        };
+        for rs in cleanable.into_iter().take(diff) {
+            if rs.status.as_ref().is_some_and(|s| s.replicas != 0)
+                || rs_replicas(rs) != 0
+                || rs.metadata.generation > rs.status.as_ref().and_then(|s| s.observed_generation)
+            {
+                continue;
+            }
+            let (ns, name) = key_of(&rs.metadata);
+            let _ = ctx.delete(
+                Target {
+                    info,
+                    namespace: &ns,
+                    name: &name,
+                },
+                None,
+            );
+        }
+    }
+
+    /// `calculateStatus`: counts summed over the ReplicaSets and the Available condition.
+    fn calculate_status(&self, d: &Deployment, sets: &Sets, now: SimTime) -> DeploymentStatus {
+        let all = sets.all();
+        let available = sum(&all, |rs| rs_status(rs).2);
+        let total = sum(&all, rs_replicas);
+        let old = d.status.clone().unwrap_or_default();
+        let mut status = DeploymentStatus {
+            observed_generation: d.metadata.generation,
+            replicas: Some(sum(&all, |rs| rs_status(rs).0)),
+            updated_replicas: Some(sets.new.as_ref().map(|rs| rs_status(rs).0).unwrap_or(0)),
+            ready_replicas: Some(sum(&all, |rs| rs_status(rs).1)),
+            available_replicas: Some(available),
+            unavailable_replicas: Some((total - available).max(0)),
+            collision_count: old.collision_count,
+            conditions: old.conditions.clone(),
+            terminating_replicas: None,
+        };
+        if available >= replicas(d) - max_unavailable(d) {
+            set_condition(
+                &mut status,
+                new_condition(
+                    "Available",
+                    "True",
+                    "MinimumReplicasAvailable",
+                    "Deployment has minimum availability.".into(),
+                    now,
+                ),
+            );
+        } else {
+            set_condition(
+                &mut status,
+                new_condition(
+                    "Available",
+                    "False",
+                    "MinimumReplicasUnavailable",
+                    "Deployment does not have minimum availability.".into(),
+                    now,
+                ),
+            );
+        }
+        status
+    }
+
+    /// `syncDeploymentStatus`: writes the counts when they changed.
+    fn sync_status(&mut self, d: &Deployment, sets: &Sets, ctx: &mut Ctx<'_>) {
+        let status = self.calculate_status(d, sets, ctx.now);
+        if d.status.as_ref() == Some(&status) {
+            return;
+        }
+        let mut d = d.clone();
+        d.status = Some(status);
+        self.write_status(&mut d, ctx);
+    }
+
+    /// `syncRolloutStatus`: counts, Available, and Progressing (complete, progressing).
+    fn sync_rollout_status(&mut self, d: &mut Deployment, sets: &Sets, ctx: &mut Ctx<'_>) {
+        let mut status = self.calculate_status(d, sets, ctx.now);
+        let has_deadline = d
+            .spec
+            .as_ref()
+            .and_then(|s| s.progress_deadline_seconds)
+            .is_some_and(|s| s != i32::MAX);
+        if !has_deadline {
+            remove_condition(&mut status, "Progressing");
+        }
+        let current = condition(&status, "Progressing").cloned();
+        let complete_already = status.replicas == status.updated_replicas
+            && current
+                .as_ref()
+                .is_some_and(|c| c.reason.as_deref() == Some("NewReplicaSetAvailable"));
+        let old = d.status.clone().unwrap_or_default();
+        if has_deadline && !complete_already {
+            let new_name = sets.new.as_ref().and_then(|rs| rs.metadata.name.clone());
+            if is_complete(d, &status) {
+                let message = match &new_name {
+                    Some(n) => format!("ReplicaSet \"{n}\" has successfully progressed."),
+                    None => "Deployment has successfully progressed.".into(),
+                };
+                set_condition(
+                    &mut status,
+                    new_condition(
+                        "Progressing",
+                        "True",
+                        "NewReplicaSetAvailable",
+                        message,
+                        ctx.now,
+                    ),
+                );
+            } else if is_progressing(&old, &status) {
+                let name = d.metadata.name.clone().unwrap_or_default();
+                let message = match &new_name {
+                    Some(n) => format!("ReplicaSet \"{n}\" is progressing."),
+                    None => format!("Deployment \"{name}\" is progressing."),
+                };
+                let mut cond =
+                    new_condition("Progressing", "True", "ReplicaSetUpdated", message, ctx.now);
+                if let Some(c) = &current {
+                    if c.status == "True" {
+                        cond.last_transition_time = c.last_transition_time.clone();
+                    }
+                    remove_condition(&mut status, "Progressing");
+                }
+                set_condition(&mut status, cond);
+            }
+        }
+        if d.status.as_ref() == Some(&status) {
+            return;
+        }
+        d.status = Some(status);
+        self.write_status(d, ctx);
+    }
+}
+
+/// `DeploymentComplete`: every replica updated and available, the latest generation observed.
+fn is_complete(d: &Deployment, s: &DeploymentStatus) -> bool {
+    let want = replicas(d);
+    s.updated_replicas.unwrap_or(0) == want
+        && s.replicas.unwrap_or(0) == want
+        && s.available_replicas.unwrap_or(0) == want
+        && s.observed_generation >= d.metadata.generation
+}
+
+/// `DeploymentProgressing`: more updated, fewer old, more ready or more available replicas.
+fn is_progressing(old: &DeploymentStatus, new: &DeploymentStatus) -> bool {
+    let g = |v: Option<i32>| v.unwrap_or(0);
+    let old_old = g(old.replicas) - g(old.updated_replicas);
+    let new_old = g(new.replicas) - g(new.updated_replicas);
+    g(new.updated_replicas) > g(old.updated_replicas)
+        || new_old < old_old
+        || g(new.ready_replicas) > g(old.ready_replicas)
+        || g(new.available_replicas) > g(old.available_replicas)
+}
+
+/// `NewRSNewReplicas`: how big the new ReplicaSet may be now.
+fn new_rs_replicas(d: &Deployment, all: &[ReplicaSet], new: &ReplicaSet) -> i32 {
+    let want = replicas(d);
+    if !is_rolling(d) {
+        return want;
+    }
+    let current = sum(all, rs_replicas);
+    let max_total = want + fenceposts(d).0;
+    if current >= max_total {
+        return rs_replicas(new);
+    }
+    let up = (max_total - current).min(want - rs_replicas(new));
+    rs_replicas(new) + up
+}
+
+/// `SetDeploymentRevision`: the Deployment's revision annotation; whether it changed.
+fn set_deployment_revision(d: &mut Deployment, revision: &str) -> bool {
+    let annotations = d.metadata.annotations.get_or_insert_with(Default::default);
+    if annotations.get(REVISION).map(String::as_str) == Some(revision) {
+        return false;
+    }
+    annotations.insert(REVISION.into(), revision.into());
+    true
+}
+
+/// `SetReplicasAnnotations`: desired-replicas and max-replicas; whether they changed.
+fn set_replicas_annotations(rs: &mut ReplicaSet, desired: i32, max: i32) -> bool {
+    let annotations = rs.metadata.annotations.get_or_insert_with(Default::default);
+    let mut changed = false;
+    for (k, v) in [(DESIRED_REPLICAS, desired), (MAX_REPLICAS, max)] {
+        let v = v.to_string();
+        if annotations.get(k) != Some(&v) {
+            annotations.insert(k.into(), v);
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// `SetNewReplicaSetAnnotations`: the Deployment's annotations copied, the revision (and the
+/// revision history when a template comes back), and for a new ReplicaSet the replicas
+/// annotations; whether anything changed.
+fn set_new_rs_annotations(
+    d: &Deployment,
+    rs: &mut ReplicaSet,
+    new_revision: &str,
+    exists: bool,
+) -> bool {
+    let mut changed = false;
+    let annotations = rs.metadata.annotations.get_or_insert_with(Default::default);
+    for (k, v) in d.metadata.annotations.iter().flatten() {
+        if SKIP_COPY.contains(&k.as_str()) || annotations.get(k) == Some(v) {
+            continue;
+        }
+        annotations.insert(k.clone(), v.clone());
+        changed = true;
+    }
+    let old_revision = annotations.get(REVISION).cloned();
+    let old_number: i64 = old_revision
+        .as_deref()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0);
+    let new_number: i64 = new_revision.parse().unwrap_or(0);
+    if old_number < new_number {
+        annotations.insert(REVISION.into(), new_revision.into());
+        changed = true;
+    }
+    if changed {
+        if let Some(old) = old_revision.filter(|r| !r.is_empty()) {
+            if old_number < new_number {
+                let history = match annotations.get(REVISION_HISTORY) {
+                    Some(h) if !h.is_empty() => format!("{h},{old}"),
+                    _ => old,
+                };
+                annotations.insert(REVISION_HISTORY.into(), history);
+            }
+        }
+    }
+    if !exists {
+        let desired = replicas(d);
+        if set_replicas_annotations(rs, desired, desired + max_surge(d)) {
+            changed = true;
+        }
+    }
+    changed
+}
+
+impl Component for DeploymentController {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn user(&self) -> &UserInfo {
+        &self.user
+    }
+
+    fn watches(&self) -> Vec<WatchFilter> {
+        vec![
+            WatchFilter::prefix("/registry/deployments/"),
+            WatchFilter::prefix("/registry/replicasets/"),
+            WatchFilter::prefix("/registry/pods/"),
+        ]
+    }
+
+    fn on_watch(&mut self, event: &WatchEvent, ctx: &mut Ctx<'_>) {
+        match &*event.object {
+            Object::Deployment(d) => {
+                let key = key_of(&d.metadata);
+                self.queue.add(key, ctx);
+            }
+            Object::ReplicaSet(rs) => {
+                let (ns, _) = key_of(&rs.metadata);
+                match controller_of(&rs.metadata) {
+                    Some(r) if r.kind == "Deployment" => self.queue.add((ns, r.name.clone()), ctx),
+                    Some(_) => {}
+                    None => {
+                        for o in ctx.list("Deployment", Some(&ns)) {
+                            if let Object::Deployment(d) = &*o {
+                                let sel = d.spec.as_ref().map(|s| &s.selector);
+                                if sel.is_some_and(|s| {
+                                    label_selector_matches(s, rs.metadata.labels.as_ref())
+                                }) {
+                                    let key = key_of(&d.metadata);
+                                    self.queue.add(key, ctx);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Object::Pod(pod) if event.type_ == crate::store::WatchEventType::Deleted => {
+                // Recreate waits for old pods to be gone.
+                let (ns, _) = key_of(&pod.metadata);
+                let Some(r) = controller_of(&pod.metadata).filter(|r| r.kind == "ReplicaSet")
+                else {
+                    return;
+                };
+                if let Some(Object::ReplicaSet(rs)) = ctx.get("ReplicaSet", &ns, &r.name).as_deref()
+                {
+                    if let Some(owner) = controller_of(&rs.metadata) {
+                        let name = owner.name.clone();
+                        self.queue.add((ns, name), ctx);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, _token: u64, ctx: &mut Ctx<'_>) {
+        for (ns, name) in self.queue.take_due(ctx) {
+            self.sync(&ns, &name, ctx);
+        }
+    }
+}

@@ -1,0 +1,684 @@
+//! kube-controller-manager's workload controllers in the flow: a Deployment's ReplicaSet and
+//! pods with their v1.33 events, scaling with upstream's victim order, pods replaced, a rolling
+//! update within maxSurge/maxUnavailable, and cascading deletion. Pods are made Running and
+//! Ready by a stand-in kubelet that writes pod status through the API server as a kubelet would.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use k8s_openapi::api::core::v1::{Pod, PodCondition, PodStatus};
+use podflow_core::apiserver::authn;
+use podflow_core::apiserver::server::Target;
+use podflow_core::apiserver::UserInfo;
+use podflow_core::component::{Component, Ctx};
+use podflow_core::object::{kind_info, Object};
+use podflow_core::sim::SimDuration;
+use podflow_core::store::{WatchEvent, WatchFilter};
+use podflow_core::Cluster;
+use podflow_tests::manifests;
+
+/// What the stand-in kubelets do, shared with the test.
+#[derive(Debug, Default)]
+struct Behaviour {
+    /// How long after binding a pod becomes Running and Ready.
+    ready_after: SimDuration,
+    /// New pods become Running but not Ready while this is set.
+    hold_ready: bool,
+}
+
+/// A minimal kubelet for one node: bound pods become Running with an IP and, unless held,
+/// Ready; pods being deleted are removed at once (containers stop instantly).
+#[derive(Debug)]
+struct StandInKubelet {
+    name: String,
+    node: String,
+    user: UserInfo,
+    index: u8,
+    behaviour: Rc<RefCell<Behaviour>>,
+    pending: BTreeMap<u64, (String, String)>,
+    next_token: u64,
+    next_ip: u8,
+}
+
+impl StandInKubelet {
+    fn mark(&mut self, ns: &str, name: &str, ctx: &mut Ctx<'_>) {
+        let Some(live) = ctx.get("Pod", ns, name) else {
+            return;
+        };
+        let Object::Pod(mut pod) = (*live).clone() else {
+            return;
+        };
+        if pod.metadata.deletion_timestamp.is_some() {
+            return;
+        }
+        let ready = !self.behaviour.borrow().hold_ready;
+        self.next_ip += 1;
+        let now = Some(ctx.now.to_k8s_time());
+        let cond = |t: &str, ok: bool| PodCondition {
+            type_: t.into(),
+            status: if ok { "True" } else { "False" }.into(),
+            last_transition_time: now.clone(),
+            ..Default::default()
+        };
+        let status = pod.status.get_or_insert_with(PodStatus::default);
+        status.phase = Some("Running".into());
+        status.pod_ip = Some(format!("10.244.{}.{}", self.index, self.next_ip));
+        status.start_time = now.clone();
+        let mut conditions = vec![cond("Initialized", true), cond("Ready", ready)];
+        conditions.push(cond("ContainersReady", ready));
+        conditions.extend(
+            status
+                .conditions
+                .iter()
+                .flatten()
+                .filter(|c| c.type_ == "PodScheduled")
+                .cloned(),
+        );
+        status.conditions = Some(conditions);
+        let _ = ctx.update_status(Object::Pod(pod));
+    }
+}
+
+impl Component for StandInKubelet {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn user(&self) -> &UserInfo {
+        &self.user
+    }
+    fn watches(&self) -> Vec<WatchFilter> {
+        vec![WatchFilter::pods_on_node(self.node.clone())]
+    }
+    fn on_watch(&mut self, event: &WatchEvent, ctx: &mut Ctx<'_>) {
+        let Object::Pod(pod) = &*event.object else {
+            return;
+        };
+        let ns = pod.metadata.namespace.clone().unwrap_or_default();
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        if pod.metadata.deletion_timestamp.is_some() {
+            if let Some(info) = kind_info("Pod") {
+                let target = Target {
+                    info,
+                    namespace: &ns,
+                    name: &name,
+                };
+                let _ = ctx.delete(target, Some(0));
+            }
+            return;
+        }
+        let running = pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
+        let on_node = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(&self.node);
+        if on_node && !running && !self.pending.values().any(|p| p.1 == name) {
+            self.next_token += 1;
+            self.pending.insert(self.next_token, (ns, name));
+            let delay = self.behaviour.borrow().ready_after;
+            ctx.after(delay, self.next_token);
+        }
+    }
+    fn on_timer(&mut self, token: u64, ctx: &mut Ctx<'_>) {
+        if let Some((ns, name)) = self.pending.remove(&token) {
+            self.mark(&ns, &name, ctx);
+        }
+    }
+}
+
+fn with_kubelets(cluster: &mut Cluster) -> Rc<RefCell<Behaviour>> {
+    let behaviour = Rc::new(RefCell::new(Behaviour {
+        ready_after: SimDuration::secs(2),
+        hold_ready: false,
+    }));
+    for i in 1..=3u8 {
+        let node = format!("node-{i}");
+        cluster.add_component(Box::new(StandInKubelet {
+            name: format!("kubelet/{node}"),
+            user: authn::node(&node),
+            node,
+            index: i,
+            behaviour: Rc::clone(&behaviour),
+            pending: BTreeMap::new(),
+            next_token: 0,
+            next_ip: 0,
+        }));
+    }
+    behaviour
+}
+
+fn nginx_deployment() -> Option<(String, String)> {
+    let dir = manifests::dir()?;
+    let file = "controllers__nginx-deployment.yaml";
+    Some((file.to_string(), manifests::read(&dir, file)))
+}
+
+/// A cluster with the stand-in kubelets, the docs' nginx Deployment applied at t=0.
+fn deployed() -> Option<(Cluster, Rc<RefCell<Behaviour>>)> {
+    let (file, text) = nginx_deployment()?;
+    let mut cluster = Cluster::default();
+    let behaviour = with_kubelets(&mut cluster);
+    let results = cluster.apply(&text, &file);
+    assert_eq!(
+        results[0].message,
+        "deployment.apps/nginx-deployment created"
+    );
+    Some((cluster, behaviour))
+}
+
+/// `(source, reason, message)` of every Event written after `cursor`, in write order.
+fn events_after(cluster: &Cluster, cursor: i64) -> Vec<(String, String, String)> {
+    let (mut events, _) = cluster.events_since(cursor);
+    let rv = |o: &Object| -> i64 {
+        o.meta()
+            .resource_version
+            .as_deref()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    events.sort_by_key(|o| rv(o));
+    events
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::Event(e) => Some((
+                e.reason.clone().unwrap_or_default(),
+                e.message.clone().unwrap_or_default(),
+                e.source
+                    .as_ref()
+                    .and_then(|s| s.component.clone())
+                    .or_else(|| e.reporting_component.clone())
+                    .unwrap_or_default(),
+            )),
+            _ => None,
+        })
+        .map(|(r, m, s)| (s, r, m))
+        .collect()
+}
+
+fn controller_events(cluster: &Cluster, cursor: i64) -> Vec<(String, String)> {
+    events_after(cluster, cursor)
+        .into_iter()
+        .filter(|(s, _, _)| s.ends_with("-controller"))
+        .map(|(_, r, m)| (r, m))
+        .collect()
+}
+
+fn replica_sets(cluster: &Cluster) -> Vec<k8s_openapi::api::apps::v1::ReplicaSet> {
+    cluster
+        .objects(&["ReplicaSet"])
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::ReplicaSet(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn pods(cluster: &Cluster) -> Vec<Pod> {
+    cluster
+        .objects(&["Pod"])
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::Pod(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn deployment(cluster: &Cluster, name: &str) -> k8s_openapi::api::apps::v1::Deployment {
+    match cluster.api().get("Deployment", "default", name).as_deref() {
+        Some(Object::Deployment(d)) => d.clone(),
+        other => panic!("no deployment {name}: {other:?}"),
+    }
+}
+
+fn name(p: &Pod) -> String {
+    p.metadata.name.clone().unwrap_or_default()
+}
+
+fn revision(cluster: &Cluster) -> i64 {
+    cluster.api().store.revision()
+}
+
+fn rs_name_of(cluster: &Cluster, image: &str) -> String {
+    replica_sets(cluster)
+        .into_iter()
+        .find(|r| {
+            r.spec
+                .as_ref()
+                .and_then(|s| s.template.as_ref())
+                .and_then(|t| t.spec.as_ref())
+                .is_some_and(|s| s.containers[0].image.as_deref() == Some(image))
+        })
+        .and_then(|r| r.metadata.name)
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_deployment_of_three_replicas_rolls_out_with_the_upstream_event_chain() {
+    let Some((mut cluster, _)) = deployed() else {
+        return;
+    };
+    cluster.run_for(SimDuration::secs(10));
+    let sets = replica_sets(&cluster);
+    assert_eq!(sets.len(), 1);
+    let rs = &sets[0];
+    let rs_name = rs.metadata.name.clone().unwrap();
+    let hash = rs_name.strip_prefix("nginx-deployment-").unwrap();
+    assert!(
+        (6..=10).contains(&hash.len()) && hash.chars().all(|c| "bcdf456789".contains(c)),
+        "{rs_name}"
+    );
+    let labels = rs.spec.as_ref().unwrap().template.as_ref().unwrap();
+    assert_eq!(
+        labels.metadata.as_ref().unwrap().labels.as_ref().unwrap()["pod-template-hash"],
+        hash
+    );
+    let annotations = rs.metadata.annotations.clone().unwrap();
+    assert_eq!(annotations["deployment.kubernetes.io/revision"], "1");
+    assert_eq!(
+        annotations["deployment.kubernetes.io/desired-replicas"],
+        "3"
+    );
+    assert_eq!(annotations["deployment.kubernetes.io/max-replicas"], "4");
+    let owner = &rs.metadata.owner_references.as_ref().unwrap()[0];
+    assert_eq!(
+        (
+            owner.kind.as_str(),
+            owner.name.as_str(),
+            owner.controller,
+            owner.block_owner_deletion
+        ),
+        ("Deployment", "nginx-deployment", Some(true), Some(true))
+    );
+
+    let pods = pods(&cluster);
+    assert_eq!(pods.len(), 3);
+    let mut expected = vec![(
+        "ScalingReplicaSet".to_string(),
+        format!("Scaled up replica set {rs_name} from 0 to 3"),
+    )];
+    for p in &pods {
+        assert!(name(p).starts_with(&format!("{rs_name}-")));
+        assert_eq!(name(p).len(), rs_name.len() + 6);
+        let r = &p.metadata.owner_references.as_ref().unwrap()[0];
+        assert_eq!(
+            (r.kind.as_str(), r.name.as_str()),
+            ("ReplicaSet", rs_name.as_str())
+        );
+    }
+    let created: Vec<(String, String)> = controller_events(&cluster, 0);
+    for (_, m) in created.iter().skip(1) {
+        expected.push(("SuccessfulCreate".into(), m.clone()));
+    }
+    assert_eq!(created, expected);
+    let mut created_names: Vec<String> = created[1..]
+        .iter()
+        .map(|(_, m)| m.strip_prefix("Created pod: ").unwrap().to_string())
+        .collect();
+    created_names.sort();
+    let mut pod_names: Vec<String> = pods.iter().map(name).collect();
+    pod_names.sort();
+    assert_eq!(created_names, pod_names);
+    let scheduled = events_after(&cluster, 0)
+        .into_iter()
+        .filter(|(_, r, _)| r == "Scheduled")
+        .count();
+    assert_eq!(scheduled, 3);
+
+    let d = deployment(&cluster, "nginx-deployment");
+    assert_eq!(
+        d.metadata.annotations.as_ref().unwrap()["deployment.kubernetes.io/revision"],
+        "1"
+    );
+    let status = d.status.unwrap();
+    assert_eq!(
+        (
+            status.replicas,
+            status.updated_replicas,
+            status.ready_replicas,
+            status.available_replicas,
+            status.observed_generation
+        ),
+        (Some(3), Some(3), Some(3), Some(3), Some(1))
+    );
+    let conditions: Vec<(String, String, String, String)> = status
+        .conditions
+        .unwrap()
+        .into_iter()
+        .map(|c| {
+            (
+                c.type_,
+                c.status,
+                c.reason.unwrap_or_default(),
+                c.message.unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        conditions,
+        [
+            (
+                "Available".into(),
+                "True".into(),
+                "MinimumReplicasAvailable".into(),
+                "Deployment has minimum availability.".into()
+            ),
+            (
+                "Progressing".into(),
+                "True".into(),
+                "NewReplicaSetAvailable".into(),
+                format!("ReplicaSet \"{rs_name}\" has successfully progressed.")
+            ),
+        ]
+    );
+    let now = cluster.now();
+    let deployments =
+        podflow_core::kubectl::get::deployments(&cluster.objects(&["Deployment"]), now);
+    assert_eq!(
+        deployments.unwrap(),
+        "NAMESPACE   NAME               READY   UP-TO-DATE   AVAILABLE   AGE\n\
+         default     nginx-deployment   3/3     3            3           10s\n"
+    );
+    let sets_table =
+        podflow_core::kubectl::get::replica_sets(&cluster.objects(&["ReplicaSet"]), now);
+    assert_eq!(
+        sets_table.unwrap(),
+        format!(
+            "NAMESPACE   NAME                          DESIRED   CURRENT   READY   AGE\n\
+             default     {rs_name:<28}  3         3         3       10s\n"
+        )
+    );
+}
+
+#[test]
+fn the_deployment_status_follows_readiness_at_virtual_times() {
+    let Some((mut cluster, behaviour)) = deployed() else {
+        return;
+    };
+    behaviour.borrow_mut().ready_after = SimDuration::secs(5);
+    cluster.run_for(SimDuration::secs(3));
+    let status = deployment(&cluster, "nginx-deployment").status.unwrap();
+    assert_eq!(
+        (status.replicas, status.available_replicas),
+        (Some(3), Some(0))
+    );
+    let available = status
+        .conditions
+        .unwrap()
+        .into_iter()
+        .find(|c| c.type_ == "Available")
+        .unwrap();
+    assert_eq!(
+        (available.status.as_str(), available.reason.as_deref()),
+        ("False", Some("MinimumReplicasUnavailable"))
+    );
+    assert_eq!(
+        available.message.as_deref(),
+        Some("Deployment does not have minimum availability.")
+    );
+    cluster.run_for(SimDuration::secs(5));
+    let status = deployment(&cluster, "nginx-deployment").status.unwrap();
+    assert_eq!(status.available_replicas, Some(3));
+}
+
+#[test]
+fn scaling_three_to_five_to_two_creates_then_deletes_the_right_pods() {
+    let Some((mut cluster, behaviour)) = deployed() else {
+        return;
+    };
+    cluster.run_for(SimDuration::secs(10));
+    let rs_name = replica_sets(&cluster)[0].metadata.name.clone().unwrap();
+    let first: Vec<String> = pods(&cluster).iter().map(name).collect();
+
+    // The two new pods stay not ready: they are the first victims.
+    behaviour.borrow_mut().hold_ready = true;
+    let cursor = revision(&cluster);
+    let user = UserInfo::admin();
+    let r = cluster.scale("deployments", "default", "nginx-deployment", 5, &user);
+    assert_eq!(r.message, "deployment.apps/nginx-deployment scaled");
+    cluster.run_for(SimDuration::secs(10));
+    let events = controller_events(&cluster, cursor);
+    assert_eq!(
+        events[0],
+        (
+            "ScalingReplicaSet".into(),
+            format!("Scaled up replica set {rs_name} from 3 to 5")
+        )
+    );
+    assert_eq!(events.len(), 3, "{events:?}");
+    let added: Vec<String> = events[1..]
+        .iter()
+        .map(|(r, m)| {
+            assert_eq!(r, "SuccessfulCreate");
+            m.strip_prefix("Created pod: ").unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(pods(&cluster).len(), 5);
+    let rs = &replica_sets(&cluster)[0];
+    let st = rs.status.clone().unwrap();
+    assert_eq!(
+        (st.replicas, st.ready_replicas, st.available_replicas),
+        (5, Some(3), Some(3))
+    );
+    assert_eq!(
+        rs.metadata.annotations.as_ref().unwrap()["deployment.kubernetes.io/desired-replicas"],
+        "5"
+    );
+
+    // Where each pod runs, before the scale-down.
+    let node_of: BTreeMap<String, String> = pods(&cluster)
+        .iter()
+        .map(|p| (name(p), p.spec.clone().unwrap().node_name.unwrap()))
+        .collect();
+    let cursor = revision(&cluster);
+    cluster.scale("deployments", "default", "nginx-deployment", 2, &user);
+    cluster.run_for(SimDuration::secs(5));
+    let events = controller_events(&cluster, cursor);
+    assert_eq!(
+        events[0],
+        (
+            "ScalingReplicaSet".into(),
+            format!("Scaled down replica set {rs_name} from 5 to 2")
+        )
+    );
+    let deleted: Vec<String> = events[1..]
+        .iter()
+        .map(|(r, m)| {
+            assert_eq!(r, "SuccessfulDelete");
+            m.strip_prefix("Deleted pod: ").unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(deleted.len(), 3);
+    // Not ready before ready; among the ready pods (all ready at the same moment, spread over
+    // three nodes) the one with the lowest UID goes first.
+    let mut not_ready = deleted[..2].to_vec();
+    not_ready.sort();
+    let mut added_sorted = added.clone();
+    added_sorted.sort();
+    assert_eq!(not_ready, added_sorted);
+    // Then the ready pod sharing its node with the most pods of the Deployment ("doubled
+    // up"), ties in list (name) order: the pods were created and became ready together.
+    let rank = |n: &String| node_of.values().filter(|v| **v == node_of[n]).count();
+    let mut ready = first.clone();
+    ready.sort();
+    let third = ready
+        .iter()
+        .max_by(|a, b| rank(a).cmp(&rank(b)).then(b.cmp(a)))
+        .unwrap();
+    assert_eq!(&deleted[2], third, "{node_of:?}");
+    let remaining: Vec<String> = pods(&cluster).iter().map(name).collect();
+    assert_eq!(remaining.len(), 2);
+    let rs = &replica_sets(&cluster)[0];
+    assert_eq!(rs.status.clone().unwrap().replicas, 2);
+    let d = deployment(&cluster, "nginx-deployment").status.unwrap();
+    assert_eq!((d.replicas, d.available_replicas), (Some(2), Some(2)));
+}
+
+#[test]
+fn a_deleted_pod_of_a_replica_set_is_replaced() {
+    let Some((mut cluster, _)) = deployed() else {
+        return;
+    };
+    cluster.run_for(SimDuration::secs(10));
+    let rs_name = replica_sets(&cluster)[0].metadata.name.clone().unwrap();
+    let victim = name(&pods(&cluster)[0]);
+    let cursor = revision(&cluster);
+    let r = cluster.delete("pods", "default", &victim);
+    assert_eq!(r.message, format!("pod \"{victim}\" deleted"));
+    cluster.run_for(SimDuration::secs(5));
+    let events = controller_events(&cluster, cursor);
+    assert_eq!(events.len(), 1, "{events:?}");
+    let replacement = events[0]
+        .1
+        .strip_prefix("Created pod: ")
+        .unwrap()
+        .to_string();
+    assert_eq!(events[0].0, "SuccessfulCreate");
+    assert!(replacement.starts_with(&format!("{rs_name}-")) && replacement != victim);
+    let names: Vec<String> = pods(&cluster).iter().map(name).collect();
+    assert_eq!(names.len(), 3);
+    assert!(names.contains(&replacement) && !names.contains(&victim));
+    let st = replica_sets(&cluster)[0].status.clone().unwrap();
+    assert_eq!((st.replicas, st.ready_replicas), (3, Some(3)));
+}
+
+#[test]
+fn a_rolling_update_surges_one_pod_at_a_time_as_pods_become_ready() {
+    let Some((mut cluster, _)) = deployed() else {
+        return;
+    };
+    let Some((file, text)) = nginx_deployment() else {
+        return;
+    };
+    cluster.run_for(SimDuration::secs(10));
+    let old = rs_name_of(&cluster, "nginx:1.14.2");
+    let cursor = revision(&cluster);
+    let start = cluster.now();
+    let updated = text.replace("nginx:1.14.2", "nginx:1.16.1");
+    let r = cluster.apply(&updated, &file);
+    assert_eq!(r[0].message, "deployment.apps/nginx-deployment configured");
+    // Timeline of ScalingReplicaSet events with their virtual times.
+    let mut timeline = Vec::new();
+    let mut last = cursor;
+    while cluster.now() < start.plus(SimDuration::secs(20)) {
+        cluster.run_for(SimDuration::millis(100));
+        for (_, r, m) in events_after(&cluster, last) {
+            if r == "ScalingReplicaSet" {
+                timeline.push((cluster.now().since(start).as_millis(), m));
+            }
+        }
+        last = revision(&cluster);
+    }
+    let new = rs_name_of(&cluster, "nginx:1.16.1");
+    assert_ne!(new, old);
+    let messages: Vec<String> = timeline.iter().map(|(_, m)| m.clone()).collect();
+    assert_eq!(
+        messages,
+        [
+            format!("Scaled up replica set {new} from 0 to 1"),
+            format!("Scaled down replica set {old} from 3 to 2"),
+            format!("Scaled up replica set {new} from 1 to 2"),
+            format!("Scaled down replica set {old} from 2 to 1"),
+            format!("Scaled up replica set {new} from 2 to 3"),
+            format!("Scaled down replica set {old} from 1 to 0"),
+        ]
+    );
+    // maxSurge 1, maxUnavailable 0: each step waits for the new pod to be Ready (2 s).
+    let times: Vec<u64> = timeline.iter().map(|(t, _)| *t / 1000).collect();
+    assert_eq!(times, [0, 2, 2, 4, 4, 6], "{timeline:?}");
+    let d = deployment(&cluster, "nginx-deployment");
+    assert_eq!(
+        d.metadata.annotations.as_ref().unwrap()["deployment.kubernetes.io/revision"],
+        "2"
+    );
+    let status = d.status.unwrap();
+    assert_eq!(
+        (
+            status.replicas,
+            status.updated_replicas,
+            status.available_replicas
+        ),
+        (Some(3), Some(3), Some(3))
+    );
+    let progressing = status
+        .conditions
+        .unwrap()
+        .into_iter()
+        .find(|c| c.type_ == "Progressing")
+        .unwrap();
+    assert_eq!(
+        progressing.message.as_deref(),
+        Some(format!("ReplicaSet \"{new}\" has successfully progressed.").as_str())
+    );
+    let pods = pods(&cluster);
+    assert_eq!(pods.len(), 3);
+    assert!(pods.iter().all(|p| name(p).starts_with(&new)));
+    let old_rs = replica_sets(&cluster)
+        .into_iter()
+        .find(|r| r.metadata.name.as_deref() == Some(old.as_str()))
+        .unwrap();
+    assert_eq!(old_rs.spec.unwrap().replicas, Some(0));
+    assert_eq!(
+        old_rs.metadata.annotations.unwrap()["deployment.kubernetes.io/revision"],
+        "1"
+    );
+}
+
+#[test]
+fn rolling_back_reuses_the_old_replica_set_with_a_new_revision() {
+    let Some((mut cluster, _)) = deployed() else {
+        return;
+    };
+    let Some((file, text)) = nginx_deployment() else {
+        return;
+    };
+    cluster.run_for(SimDuration::secs(10));
+    let first = rs_name_of(&cluster, "nginx:1.14.2");
+    cluster.apply(&text.replace("nginx:1.14.2", "nginx:1.16.1"), &file);
+    cluster.run_for(SimDuration::secs(20));
+    // `kubectl rollout undo` puts revision 1's template back into the Deployment.
+    cluster.apply(&text, &file);
+    cluster.run_for(SimDuration::secs(20));
+    assert_eq!(replica_sets(&cluster).len(), 2);
+    let rs = replica_sets(&cluster)
+        .into_iter()
+        .find(|r| r.metadata.name.as_deref() == Some(first.as_str()))
+        .unwrap();
+    let a = rs.metadata.annotations.unwrap();
+    assert_eq!(a["deployment.kubernetes.io/revision"], "3");
+    assert_eq!(a["deployment.kubernetes.io/revision-history"], "1");
+    assert_eq!(rs.spec.unwrap().replicas, Some(3));
+    assert!(pods(&cluster).iter().all(|p| name(p).starts_with(&first)));
+}
+
+#[test]
+fn a_replica_set_adopts_a_matching_orphan_pod() {
+    let Some(dir) = manifests::dir() else { return };
+    let mut cluster = Cluster::default();
+    with_kubelets(&mut cluster);
+    let pod = manifests::read(&dir, "pods__pod-rs.yaml");
+    let rs = manifests::read(&dir, "controllers__frontend.yaml");
+    cluster.apply(&pod, "pod-rs.yaml");
+    cluster.run_for(SimDuration::secs(5));
+    cluster.apply(&rs, "frontend.yaml");
+    cluster.run_for(SimDuration::secs(5));
+    let pods = pods(&cluster);
+    let owned: Vec<&Pod> = pods
+        .iter()
+        .filter(|p| {
+            p.metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|r| r.name == "frontend")
+        })
+        .collect();
+    assert_eq!(
+        pods.len(),
+        3,
+        "{:?}",
+        pods.iter().map(name).collect::<Vec<_>>()
+    );
+    assert_eq!(owned.len(), 3);
+    let events = controller_events(&cluster, 0);
+    assert!(events.iter().all(|(r, _)| r == "SuccessfulCreate"));
+    assert_eq!(events.len(), 1, "{events:?}");
+}
