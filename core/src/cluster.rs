@@ -10,7 +10,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
 use crate::apiserver::authn::{Authenticator, Credential};
-use crate::apiserver::server::{ApiServer, Outcome, Target};
+use crate::apiserver::server::{ApiServer, Outcome, Propagation, Target};
 use crate::apiserver::{ApiError, Reason, UserInfo, Verb};
 use crate::component::{Component, Ctx};
 use crate::events::EventWrite;
@@ -185,6 +185,9 @@ impl Cluster {
         ));
         self.add_component(Box::new(
             controllers::replicaset::ReplicaSetController::new(),
+        ));
+        self.add_component(Box::new(
+            controllers::garbage_collector::GarbageCollector::new(),
         ));
     }
 
@@ -564,6 +567,19 @@ impl Cluster {
         name: &str,
         user: &UserInfo,
     ) -> ApplyResult {
+        self.delete_cascade(resource, namespace, name, None, user)
+    }
+
+    /// `kubectl delete --cascade=background|foreground|orphan` as a given user (`None`: the
+    /// server's default, background).
+    pub fn delete_cascade(
+        &mut self,
+        resource: &str,
+        namespace: &str,
+        name: &str,
+        cascade: Option<Propagation>,
+        user: &UserInfo,
+    ) -> ApplyResult {
         let Some(info) = kind_for_resource(resource) else {
             return ApplyResult::err(format!(
                 "error: the server doesn't have a resource type \"{resource}\""
@@ -574,7 +590,9 @@ impl Cluster {
             namespace,
             name,
         };
-        let outcome = self.api.delete(user, target, None, self.now, "kubectl");
+        let outcome = self
+            .api
+            .delete_with_propagation(user, target, None, cascade, self.now, "kubectl");
         self.record(&outcome);
         match outcome.result {
             Ok(_) => ApplyResult::ok(

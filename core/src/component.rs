@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::apiserver::server::{ApiServer, Outcome, Target};
+use crate::apiserver::server::{ApiServer, Outcome, Propagation, Target};
 use crate::apiserver::{ApiError, Lookup, UserInfo, Verb};
 use crate::events::EventWrite;
 use crate::object::Object;
@@ -161,6 +161,23 @@ impl<'a> Ctx<'a> {
         let outcome = self
             .api
             .delete(self.user, target, grace_seconds, self.now, self.name);
+        self.record(outcome)
+    }
+
+    /// `DELETE`s an object with a `propagationPolicy` (the garbage collector's deletes).
+    pub fn delete_propagating(
+        &mut self,
+        target: Target<'_>,
+        propagation: Propagation,
+    ) -> Result<Arc<Object>, ApiError> {
+        let outcome = self.api.delete_with_propagation(
+            self.user,
+            target,
+            None,
+            Some(propagation),
+            self.now,
+            self.name,
+        );
         self.record(outcome)
     }
 

@@ -9,12 +9,12 @@ use std::rc::Rc;
 
 use k8s_openapi::api::core::v1::{Pod, PodCondition, PodStatus};
 use podflow_core::apiserver::authn;
-use podflow_core::apiserver::server::Target;
+use podflow_core::apiserver::server::{Propagation, Target};
 use podflow_core::apiserver::UserInfo;
 use podflow_core::component::{Component, Ctx};
 use podflow_core::object::{kind_info, Object};
 use podflow_core::sim::SimDuration;
-use podflow_core::store::{WatchEvent, WatchFilter};
+use podflow_core::store::{WatchEvent, WatchEventType, WatchFilter};
 use podflow_core::Cluster;
 use podflow_tests::manifests;
 
@@ -681,4 +681,156 @@ fn a_replica_set_adopts_a_matching_orphan_pod() {
     let events = controller_events(&cluster, 0);
     assert!(events.iter().all(|(r, _)| r == "SuccessfulCreate"));
     assert_eq!(events.len(), 1, "{events:?}");
+}
+
+#[test]
+fn scaling_during_a_rollout_is_proportional() {
+    let Some((mut cluster, behaviour)) = deployed() else {
+        return;
+    };
+    let Some((file, text)) = nginx_deployment() else {
+        return;
+    };
+    cluster.run_for(SimDuration::secs(10));
+    let old = rs_name_of(&cluster, "nginx:1.14.2");
+    behaviour.borrow_mut().hold_ready = true;
+    cluster.apply(&text.replace("nginx:1.14.2", "nginx:1.16.1"), &file);
+    cluster.run_for(SimDuration::secs(5));
+    let new = rs_name_of(&cluster, "nginx:1.16.1");
+    let cursor = revision(&cluster);
+    cluster.scale(
+        "deployments",
+        "default",
+        "nginx-deployment",
+        6,
+        &UserInfo::admin(),
+    );
+    cluster.run_for(SimDuration::secs(1));
+    // allowed 6 + 2 (25% surge of 6, rounded up) = 8 over the 4 replicas: old 3×8/4, new 1×8/4.
+    let scaling: Vec<String> = controller_events(&cluster, cursor)
+        .into_iter()
+        .filter(|(r, _)| r == "ScalingReplicaSet")
+        .map(|(_, m)| m)
+        .collect();
+    // Then the rollout goes on within the new bounds: 8 pods, at least 5 available (25% of 6
+    // rounded down may be unavailable); the 3 new old pods are not ready yet, so one goes.
+    assert_eq!(
+        scaling,
+        [
+            format!("Scaled up replica set {old} from 3 to 6"),
+            format!("Scaled up replica set {new} from 1 to 2"),
+            format!("Scaled down replica set {old} from 6 to 5"),
+            format!("Scaled up replica set {new} from 2 to 3"),
+        ]
+    );
+}
+
+fn cascade(cluster: &mut Cluster, policy: Option<Propagation>) -> String {
+    let r = cluster.delete_cascade(
+        "deployments",
+        "default",
+        "nginx-deployment",
+        policy,
+        &UserInfo::admin(),
+    );
+    r.message
+}
+
+#[test]
+fn deleting_a_deployment_in_the_background_deletes_its_replica_set_and_pods() {
+    let Some((mut cluster, _)) = deployed() else {
+        return;
+    };
+    cluster.run_for(SimDuration::secs(10));
+    assert_eq!(
+        cascade(&mut cluster, None),
+        "deployment.apps \"nginx-deployment\" deleted"
+    );
+    // The Deployment is gone at once; the garbage collector follows the ownerReferences.
+    assert!(cluster
+        .api()
+        .get("Deployment", "default", "nginx-deployment")
+        .is_none());
+    assert_eq!(replica_sets(&cluster).len(), 1);
+    cluster.run_for(SimDuration::millis(10));
+    assert!(replica_sets(&cluster).is_empty());
+    cluster.run_for(SimDuration::secs(1));
+    assert!(pods(&cluster).is_empty());
+    // No controller recreated anything.
+    cluster.run_for(SimDuration::secs(10));
+    assert!(pods(&cluster).is_empty() && replica_sets(&cluster).is_empty());
+}
+
+#[test]
+fn deleting_a_deployment_in_the_foreground_keeps_it_until_its_pods_are_gone() {
+    let Some((mut cluster, _)) = deployed() else {
+        return;
+    };
+    cluster.run_for(SimDuration::secs(10));
+    cascade(&mut cluster, Some(Propagation::Foreground));
+    let d = deployment(&cluster, "nginx-deployment");
+    assert!(d.metadata.deletion_timestamp.is_some());
+    assert_eq!(
+        d.metadata.finalizers,
+        Some(vec!["foregroundDeletion".to_string()])
+    );
+    let cursor = revision(&cluster);
+    cluster.run_for(SimDuration::secs(1));
+    // What the store saw: the ReplicaSet marked with the same finalizer, its pods deleted,
+    // then the ReplicaSet, and the Deployment last.
+    let store = &cluster.api().store;
+    let mut seen = Vec::new();
+    for c in store.changes_since(cursor).unwrap() {
+        let kind = c.object.info().kind;
+        let fg = |o: &Object| {
+            o.meta()
+                .finalizers
+                .iter()
+                .flatten()
+                .any(|f| f == "foregroundDeletion")
+        };
+        let marked = fg(&c.object) && !c.old.as_deref().is_some_and(fg);
+        let step = match c.type_ {
+            WatchEventType::Deleted => format!("deleted {kind}"),
+            WatchEventType::Modified if kind == "ReplicaSet" && marked => {
+                "marked ReplicaSet".to_string()
+            }
+            _ => continue,
+        };
+        if seen.last() != Some(&step) {
+            seen.push(step);
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "marked ReplicaSet",
+            "deleted Pod",
+            "deleted ReplicaSet",
+            "deleted Deployment"
+        ]
+    );
+    assert!(pods(&cluster).is_empty() && replica_sets(&cluster).is_empty());
+}
+
+#[test]
+fn deleting_a_deployment_with_orphan_keeps_its_replica_set_without_an_owner() {
+    let Some((mut cluster, _)) = deployed() else {
+        return;
+    };
+    cluster.run_for(SimDuration::secs(10));
+    cascade(&mut cluster, Some(Propagation::Orphan));
+    cluster.run_for(SimDuration::secs(2));
+    assert!(cluster
+        .api()
+        .get("Deployment", "default", "nginx-deployment")
+        .is_none());
+    let sets = replica_sets(&cluster);
+    assert_eq!(sets.len(), 1);
+    assert!(sets[0]
+        .metadata
+        .owner_references
+        .as_ref()
+        .is_none_or(|r| r.is_empty()));
+    assert_eq!(pods(&cluster).len(), 3);
 }

@@ -3,8 +3,6 @@
 //! maxSurge/maxUnavailable, Recreate, scaling, `ScalingReplicaSet` events, old ReplicaSets
 //! pruned to revisionHistoryLimit, and the Available/Progressing conditions and status counts.
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet, ReplicaSetSpec,
 };
@@ -511,9 +509,24 @@ impl DeploymentController {
         }
     }
 
-    /// `scaleReplicaSetAndRecordEvent`: the new size and the replicas annotations, and a
-    /// `ScalingReplicaSet` event when the size changed.
+    /// `scaleReplicaSetAndRecordEvent`: nothing when the size is already right, else
+    /// [`Self::scale_to`].
     fn scale_rs(
+        &mut self,
+        d: &Deployment,
+        rs: &ReplicaSet,
+        to: i32,
+        ctx: &mut Ctx<'_>,
+    ) -> Option<ReplicaSet> {
+        if rs_replicas(rs) == to {
+            return Some(rs.clone());
+        }
+        self.scale_to(d, rs, to, ctx)
+    }
+
+    /// `scaleReplicaSet`: the new size and the replicas annotations, and a `ScalingReplicaSet`
+    /// event when the size changed.
+    fn scale_to(
         &mut self,
         d: &Deployment,
         rs: &ReplicaSet,
@@ -584,57 +597,89 @@ impl DeploymentController {
             }
             return;
         }
-        // Several active ReplicaSets: proportional scaling (`getProportion`), largest first.
-        let desired = replicas(d);
-        let allowed = desired + max_surge(d);
-        let current = sum(&all, rs_replicas);
-        let to_add = allowed - current;
-        if to_add == 0 {
-            return;
-        }
-        let mut ordered: Vec<ReplicaSet> = active.into_iter().cloned().collect();
-        ordered.sort_by(|a, b| {
-            let key = |r: &ReplicaSet| (std::cmp::Reverse(rs_replicas(r)), created(&r.metadata));
-            key(a).cmp(&key(b))
-        });
-        let mut added = 0;
-        let mut sizes: BTreeMap<String, i32> = BTreeMap::new();
-        for rs in &ordered {
-            let name = rs.metadata.name.clone().unwrap_or_default();
-            let annotated = rs
+        // The new ReplicaSet is saturated (`IsSaturated`): old ones go to zero.
+        if let Some(new) = &sets.new {
+            let available = rs_status(new).2;
+            let desired_annotation = new
                 .metadata
                 .annotations
                 .as_ref()
-                .and_then(|a| a.get(MAX_REPLICAS))
-                .and_then(|v| v.parse::<i32>().ok())
-                .unwrap_or(0);
-            let share = if annotated == 0 {
+                .and_then(|a| a.get(DESIRED_REPLICAS))
+                .and_then(|v| v.parse::<i32>().ok());
+            if rs_replicas(new) == replicas(d)
+                && desired_annotation == Some(replicas(d))
+                && available == replicas(d)
+            {
+                for rs in sets.old.iter().filter(|rs| rs_replicas(rs) > 0) {
+                    self.scale_rs(d, rs, 0, ctx);
+                }
+                return;
+            }
+        }
+        if !is_rolling(d) {
+            return;
+        }
+        // Proportional scaling: the difference shared by size (`GetProportion`), leftovers to
+        // the first; larger (then newer) first when growing, larger (then older) first when
+        // shrinking.
+        let desired = replicas(d);
+        let allowed = if desired > 0 {
+            desired + max_surge(d)
+        } else {
+            0
+        };
+        let mut ordered: Vec<ReplicaSet> = active.into_iter().cloned().collect();
+        let current = sum(&ordered, rs_replicas);
+        let to_add = allowed - current;
+        ordered.sort_by(|a, b| {
+            let by_size = rs_replicas(b).cmp(&rs_replicas(a));
+            let by_age = (created(&a.metadata), &a.metadata.name)
+                .cmp(&(created(&b.metadata), &b.metadata.name));
+            by_size.then(if to_add > 0 { by_age.reverse() } else { by_age })
+        });
+        let status_replicas = d.status.as_ref().and_then(|s| s.replicas).unwrap_or(0);
+        let mut added = 0;
+        let mut sizes: Vec<i32> = Vec::new();
+        for rs in &ordered {
+            let size = rs_replicas(rs);
+            let share = if size == 0 || to_add == 0 || to_add == added {
                 0
             } else {
-                let fraction =
-                    f64::from(rs_replicas(rs)) * f64::from(allowed) / f64::from(annotated);
-                let proportion = fraction.round() as i32 - rs_replicas(rs);
+                let fraction = if desired == 0 {
+                    -size
+                } else {
+                    let before = rs
+                        .metadata
+                        .annotations
+                        .as_ref()
+                        .and_then(|a| a.get(MAX_REPLICAS))
+                        .and_then(|v| v.parse::<i32>().ok())
+                        .filter(|n| *n != 0)
+                        .unwrap_or(status_replicas);
+                    if before == 0 {
+                        0
+                    } else {
+                        let exact = f64::from(size) * f64::from(allowed) / f64::from(before);
+                        exact.round() as i32 - size
+                    }
+                };
                 let left = to_add - added;
                 if to_add > 0 {
-                    proportion.min(left)
+                    fraction.min(left)
                 } else {
-                    proportion.max(left)
+                    fraction.max(left)
                 }
             };
             added += share;
-            sizes.insert(name, rs_replicas(rs) + share);
+            sizes.push(size + share);
         }
-        if let Some(first) = ordered.first() {
-            let name = first.metadata.name.clone().unwrap_or_default();
-            if let Some(size) = sizes.get_mut(&name) {
-                *size += to_add - added;
-                *size = (*size).max(0);
+        if let Some(first) = sizes.first_mut() {
+            if to_add != 0 {
+                *first = (*first + to_add - added).max(0);
             }
         }
-        for rs in ordered {
-            let name = rs.metadata.name.clone().unwrap_or_default();
-            let to = sizes.get(&name).copied().unwrap_or(rs_replicas(&rs));
-            self.scale_rs(d, &rs, to, ctx);
+        for (rs, to) in ordered.iter().zip(sizes) {
+            self.scale_to(d, rs, to, ctx);
         }
     }
 
