@@ -189,6 +189,9 @@ impl Cluster {
         self.add_component(Box::new(
             controllers::garbage_collector::GarbageCollector::new(),
         ));
+        self.add_component(Box::new(
+            controllers::endpointslice::EndpointSliceController::new(),
+        ));
     }
 
     /// Builds a cluster from scenario files — real Kubernetes objects plus at most one

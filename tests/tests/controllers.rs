@@ -21,7 +21,9 @@ use podflow_tests::manifests;
 /// What the stand-in kubelets do, shared with the test.
 #[derive(Debug, Default)]
 struct Behaviour {
-    /// How long after binding a pod becomes Running and Ready.
+    /// How long after binding a pod becomes Running with an IP.
+    running_after: SimDuration,
+    /// How long after binding a pod becomes Ready.
     ready_after: SimDuration,
     /// New pods become Running but not Ready while this is set.
     hold_ready: bool,
@@ -36,13 +38,13 @@ struct StandInKubelet {
     user: UserInfo,
     index: u8,
     behaviour: Rc<RefCell<Behaviour>>,
-    pending: BTreeMap<u64, (String, String)>,
+    pending: BTreeMap<u64, (String, String, bool)>,
     next_token: u64,
     next_ip: u8,
 }
 
 impl StandInKubelet {
-    fn mark(&mut self, ns: &str, name: &str, ctx: &mut Ctx<'_>) {
+    fn mark(&mut self, ns: &str, name: &str, ready: bool, ctx: &mut Ctx<'_>) {
         let Some(live) = ctx.get("Pod", ns, name) else {
             return;
         };
@@ -52,19 +54,20 @@ impl StandInKubelet {
         if pod.metadata.deletion_timestamp.is_some() {
             return;
         }
-        let ready = !self.behaviour.borrow().hold_ready;
-        self.next_ip += 1;
         let now = Some(ctx.now.to_k8s_time());
+        let status = pod.status.get_or_insert_with(PodStatus::default);
+        if status.pod_ip.is_none() {
+            self.next_ip += 1;
+            status.pod_ip = Some(format!("10.244.{}.{}", self.index, self.next_ip));
+            status.start_time = now.clone();
+        }
         let cond = |t: &str, ok: bool| PodCondition {
             type_: t.into(),
             status: if ok { "True" } else { "False" }.into(),
             last_transition_time: now.clone(),
             ..Default::default()
         };
-        let status = pod.status.get_or_insert_with(PodStatus::default);
         status.phase = Some("Running".into());
-        status.pod_ip = Some(format!("10.244.{}.{}", self.index, self.next_ip));
-        status.start_time = now.clone();
         let mut conditions = vec![cond("Initialized", true), cond("Ready", ready)];
         conditions.push(cond("ContainersReady", ready));
         conditions.extend(
@@ -110,21 +113,31 @@ impl Component for StandInKubelet {
         let running = pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
         let on_node = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(&self.node);
         if on_node && !running && !self.pending.values().any(|p| p.1 == name) {
+            let (running_after, ready_after, hold) = {
+                let b = self.behaviour.borrow();
+                (b.running_after, b.ready_after, b.hold_ready)
+            };
             self.next_token += 1;
-            self.pending.insert(self.next_token, (ns, name));
-            let delay = self.behaviour.borrow().ready_after;
-            ctx.after(delay, self.next_token);
+            self.pending
+                .insert(self.next_token, (ns.clone(), name.clone(), false));
+            ctx.after(running_after, self.next_token);
+            if !hold {
+                self.next_token += 1;
+                self.pending.insert(self.next_token, (ns, name, true));
+                ctx.after(ready_after, self.next_token);
+            }
         }
     }
     fn on_timer(&mut self, token: u64, ctx: &mut Ctx<'_>) {
-        if let Some((ns, name)) = self.pending.remove(&token) {
-            self.mark(&ns, &name, ctx);
+        if let Some((ns, name, ready)) = self.pending.remove(&token) {
+            self.mark(&ns, &name, ready, ctx);
         }
     }
 }
 
 fn with_kubelets(cluster: &mut Cluster) -> Rc<RefCell<Behaviour>> {
     let behaviour = Rc::new(RefCell::new(Behaviour {
+        running_after: SimDuration::secs(2),
         ready_after: SimDuration::secs(2),
         hold_ready: false,
     }));
@@ -833,4 +846,138 @@ fn deleting_a_deployment_with_orphan_keeps_its_replica_set_without_an_owner() {
         .as_ref()
         .is_none_or(|r| r.is_empty()));
     assert_eq!(pods(&cluster).len(), 3);
+}
+
+const NGINX_SERVICE: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: nginx
+spec:
+  selector:
+    app.kubernetes.io/name: nginx
+  ports:
+  - protocol: TCP
+    port: 80
+    targetPort: 80
+";
+
+fn slices(cluster: &Cluster) -> Vec<k8s_openapi::api::discovery::v1::EndpointSlice> {
+    cluster
+        .objects(&["EndpointSlice"])
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::EndpointSlice(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `(pod, address, ready, serving, terminating)` of the one slice's endpoints.
+fn endpoints(cluster: &Cluster) -> Vec<(String, String, bool, bool, bool)> {
+    let all = slices(cluster);
+    assert_eq!(all.len(), 1);
+    all[0]
+        .endpoints
+        .iter()
+        .map(|e| {
+            let c = e.conditions.clone().unwrap();
+            (
+                e.target_ref.clone().unwrap().name.unwrap(),
+                e.addresses[0].clone(),
+                c.ready.unwrap(),
+                c.serving.unwrap(),
+                c.terminating.unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn service_endpoints_follow_pod_readiness() {
+    let Some((file, text)) = nginx_deployment() else {
+        return;
+    };
+    let mut cluster = Cluster::default();
+    let behaviour = with_kubelets(&mut cluster);
+    {
+        let mut b = behaviour.borrow_mut();
+        b.running_after = SimDuration::secs(1);
+        b.ready_after = SimDuration::secs(5);
+    }
+    let r = cluster.apply(NGINX_SERVICE, "service.yaml");
+    assert_eq!(r[0].message, "service/nginx created");
+    let Some(Object::Service(svc)) = cluster
+        .api()
+        .get("Service", "default", "nginx")
+        .as_deref()
+        .cloned()
+    else {
+        panic!("no service");
+    };
+    let spec = svc.spec.unwrap();
+    let ip = spec.cluster_ip.clone().unwrap();
+    assert!(ip.starts_with("10.") && ip != "10.96.0.1", "{ip}");
+    assert_eq!(spec.cluster_ips, Some(vec![ip]));
+    assert_eq!(spec.ip_families, Some(vec!["IPv4".to_string()]));
+    assert_eq!(spec.ip_family_policy.as_deref(), Some("SingleStack"));
+
+    // No pods yet: one empty slice named after the Service.
+    cluster.run_for(SimDuration::millis(10));
+    let s = &slices(&cluster)[0];
+    let slice_name = s.metadata.name.clone().unwrap();
+    assert!(
+        slice_name.starts_with("nginx-") && slice_name.len() == "nginx-".len() + 5,
+        "{slice_name}"
+    );
+    let labels = s.metadata.labels.clone().unwrap();
+    assert_eq!(labels["kubernetes.io/service-name"], "nginx");
+    assert_eq!(
+        labels["endpointslice.kubernetes.io/managed-by"],
+        "endpointslice-controller.k8s.io"
+    );
+    assert_eq!(s.address_type, "IPv4");
+    assert!(s.endpoints.is_empty());
+    let owner = &s.metadata.owner_references.clone().unwrap()[0];
+    assert_eq!(
+        (owner.kind.as_str(), owner.name.as_str()),
+        ("Service", "nginx")
+    );
+
+    cluster.apply(&text, &file);
+    // Scheduled but without an IP: not listed.
+    cluster.run_for(SimDuration::millis(500));
+    assert!(endpoints(&cluster).is_empty());
+    // Running with an IP, not Ready.
+    cluster.run_for(SimDuration::secs(1));
+    let eps = endpoints(&cluster);
+    assert_eq!(eps.len(), 3);
+    assert!(
+        eps.iter()
+            .all(|e| e.1.starts_with("10.244.") && !e.2 && !e.3 && !e.4),
+        "{eps:?}"
+    );
+    let s = &slices(&cluster)[0];
+    let ports = s.ports.clone().unwrap();
+    assert_eq!(
+        (
+            ports[0].name.as_deref(),
+            ports[0].port,
+            ports[0].protocol.as_deref()
+        ),
+        (Some(""), Some(80), Some("TCP"))
+    );
+    // Ready 5 s after binding.
+    cluster.run_for(SimDuration::secs(4));
+    let eps = endpoints(&cluster);
+    assert!(eps.iter().all(|e| e.2 && e.3 && !e.4), "{eps:?}");
+    let mut names: Vec<String> = eps.iter().map(|e| e.0.clone()).collect();
+    names.sort();
+    let mut expected: Vec<String> = pods(&cluster).iter().map(name).collect();
+    expected.sort();
+    assert_eq!(names, expected);
+
+    // Deleting the Service takes its slice with it (the garbage collector).
+    cluster.delete("services", "default", "nginx");
+    cluster.run_for(SimDuration::millis(10));
+    assert!(slices(&cluster).is_empty());
 }

@@ -1,6 +1,7 @@
 //! kube-controller-manager's controllers, each a [`crate::component::Component`].
 
 pub mod deployment;
+pub mod endpointslice;
 pub mod garbage_collector;
 pub mod podutil;
 pub mod replicaset;
