@@ -192,6 +192,7 @@ impl Cluster {
         self.add_component(Box::new(
             controllers::endpointslice::EndpointSliceController::new(),
         ));
+        self.add_component(Box::new(controllers::daemonset::DaemonSetController::new()));
     }
 
     /// Builds a cluster from scenario files — real Kubernetes objects plus at most one

@@ -981,3 +981,87 @@ fn service_endpoints_follow_pod_readiness() {
     cluster.run_for(SimDuration::millis(10));
     assert!(slices(&cluster).is_empty());
 }
+
+#[test]
+fn a_daemon_set_runs_one_pod_per_node_and_skips_a_tainted_control_plane() {
+    let Some(dir) = manifests::dir() else { return };
+    let file = "controllers__daemonset.yaml";
+    let text = manifests::read(&dir, file);
+    let mut nodes = podflow_core::nodes::NodePool::default().nodes();
+    nodes[0].spec.get_or_insert_with(Default::default).taints =
+        Some(vec![k8s_openapi::api::core::v1::Taint {
+            key: "node-role.kubernetes.io/control-plane".into(),
+            effect: "NoSchedule".into(),
+            ..Default::default()
+        }]);
+    let mut cluster = Cluster::new(podflow_core::ClusterConfig {
+        seed: 1,
+        nodes,
+        ..Default::default()
+    });
+    with_kubelets(&mut cluster);
+    let r = cluster.apply(&text, file);
+    assert_eq!(r[0].message, "daemonset.apps/fluentd-elasticsearch created");
+    cluster.run_for(SimDuration::secs(5));
+    let pods = pods(&cluster);
+    let mut placed: Vec<String> = pods
+        .iter()
+        .map(|p| p.spec.clone().unwrap().node_name.unwrap_or_default())
+        .collect();
+    placed.sort();
+    assert_eq!(placed, ["node-2", "node-3"]);
+    for p in &pods {
+        assert!(name(p).starts_with("fluentd-elasticsearch-"));
+        let term = &p
+            .spec
+            .clone()
+            .unwrap()
+            .affinity
+            .unwrap()
+            .node_affinity
+            .unwrap()
+            .required_during_scheduling_ignored_during_execution
+            .unwrap()
+            .node_selector_terms[0];
+        let field = &term.match_fields.clone().unwrap()[0];
+        assert_eq!(
+            (field.key.as_str(), field.operator.as_str()),
+            ("metadata.name", "In")
+        );
+        assert_eq!(
+            field.values,
+            Some(vec![p.spec.clone().unwrap().node_name.unwrap()])
+        );
+    }
+    let created: Vec<String> = controller_events(&cluster, 0)
+        .into_iter()
+        .map(|(r, m)| format!("{r} {m}"))
+        .collect();
+    let mut expected: Vec<String> = pods
+        .iter()
+        .map(|p| format!("SuccessfulCreate Created pod: {}", name(p)))
+        .collect();
+    expected.sort();
+    let mut got = created.clone();
+    got.sort();
+    assert_eq!(got, expected);
+    let Some(Object::DaemonSet(ds)) = cluster
+        .api()
+        .get("DaemonSet", "kube-system", "fluentd-elasticsearch")
+        .as_deref()
+        .cloned()
+    else {
+        panic!("no daemonset");
+    };
+    let st = ds.status.unwrap();
+    assert_eq!(
+        (
+            st.desired_number_scheduled,
+            st.current_number_scheduled,
+            st.number_ready,
+            st.number_available,
+            st.number_misscheduled
+        ),
+        (2, 2, 2, Some(2), 0)
+    );
+}

@@ -1,5 +1,6 @@
 //! kube-controller-manager's controllers, each a [`crate::component::Component`].
 
+pub mod daemonset;
 pub mod deployment;
 pub mod endpointslice;
 pub mod garbage_collector;
