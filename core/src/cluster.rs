@@ -179,20 +179,17 @@ impl Cluster {
 
     /// Starts kube-controller-manager's controllers.
     fn add_controllers(&mut self) {
-        use crate::controllers;
-        self.add_component(Box::new(
-            controllers::deployment::DeploymentController::new(),
-        ));
-        self.add_component(Box::new(
-            controllers::replicaset::ReplicaSetController::new(),
-        ));
-        self.add_component(Box::new(
-            controllers::garbage_collector::GarbageCollector::new(),
-        ));
-        self.add_component(Box::new(
-            controllers::endpointslice::EndpointSliceController::new(),
-        ));
-        self.add_component(Box::new(controllers::daemonset::DaemonSetController::new()));
+        use crate::controllers::{
+            daemonset::DaemonSetController, deployment::DeploymentController,
+            endpointslice::EndpointSliceController, garbage_collector::GarbageCollector,
+            job::JobController, replicaset::ReplicaSetController,
+        };
+        self.add_component(Box::new(DeploymentController::new()));
+        self.add_component(Box::new(ReplicaSetController::new()));
+        self.add_component(Box::new(GarbageCollector::new()));
+        self.add_component(Box::new(EndpointSliceController::new()));
+        self.add_component(Box::new(DaemonSetController::new()));
+        self.add_component(Box::new(JobController::new()));
     }
 
     /// Builds a cluster from scenario files — real Kubernetes objects plus at most one

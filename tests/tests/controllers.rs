@@ -27,6 +27,16 @@ struct Behaviour {
     ready_after: SimDuration,
     /// New pods become Running but not Ready while this is set.
     hold_ready: bool,
+    /// Pods finish (phase `Succeeded` or `Failed`) this long after binding.
+    finish: Option<(SimDuration, &'static str)>,
+}
+
+/// What a stand-in kubelet's timer does to a pod.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Step {
+    Running,
+    Ready,
+    Finish(&'static str),
 }
 
 /// A minimal kubelet for one node: bound pods become Running with an IP and, unless held,
@@ -38,13 +48,14 @@ struct StandInKubelet {
     user: UserInfo,
     index: u8,
     behaviour: Rc<RefCell<Behaviour>>,
-    pending: BTreeMap<u64, (String, String, bool)>,
+    pending: BTreeMap<u64, (String, String, Step)>,
     next_token: u64,
     next_ip: u8,
 }
 
 impl StandInKubelet {
-    fn mark(&mut self, ns: &str, name: &str, ready: bool, ctx: &mut Ctx<'_>) {
+    fn mark(&mut self, ns: &str, name: &str, step: Step, ctx: &mut Ctx<'_>) {
+        let ready = step == Step::Ready;
         let Some(live) = ctx.get("Pod", ns, name) else {
             return;
         };
@@ -67,7 +78,13 @@ impl StandInKubelet {
             last_transition_time: now.clone(),
             ..Default::default()
         };
-        status.phase = Some("Running".into());
+        status.phase = Some(
+            match step {
+                Step::Finish(phase) => phase,
+                _ => "Running",
+            }
+            .into(),
+        );
         let mut conditions = vec![cond("Initialized", true), cond("Ready", ready)];
         conditions.push(cond("ContainersReady", ready));
         conditions.extend(
@@ -110,27 +127,31 @@ impl Component for StandInKubelet {
             }
             return;
         }
-        let running = pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
+        let started = pod.status.as_ref().and_then(|s| s.phase.as_deref()) != Some("Pending");
         let on_node = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(&self.node);
-        if on_node && !running && !self.pending.values().any(|p| p.1 == name) {
-            let (running_after, ready_after, hold) = {
+        if on_node && !started && !self.pending.values().any(|p| p.1 == name) {
+            let (running_after, ready_after, hold, finish) = {
                 let b = self.behaviour.borrow();
-                (b.running_after, b.ready_after, b.hold_ready)
+                (b.running_after, b.ready_after, b.hold_ready, b.finish)
             };
-            self.next_token += 1;
-            self.pending
-                .insert(self.next_token, (ns.clone(), name.clone(), false));
-            ctx.after(running_after, self.next_token);
+            let mut steps = vec![(running_after, Step::Running)];
             if !hold {
+                steps.push((ready_after, Step::Ready));
+            }
+            if let Some((after, phase)) = finish {
+                steps.push((after, Step::Finish(phase)));
+            }
+            for (after, step) in steps {
                 self.next_token += 1;
-                self.pending.insert(self.next_token, (ns, name, true));
-                ctx.after(ready_after, self.next_token);
+                self.pending
+                    .insert(self.next_token, (ns.clone(), name.clone(), step));
+                ctx.after(after, self.next_token);
             }
         }
     }
     fn on_timer(&mut self, token: u64, ctx: &mut Ctx<'_>) {
-        if let Some((ns, name, ready)) = self.pending.remove(&token) {
-            self.mark(&ns, &name, ready, ctx);
+        if let Some((ns, name, step)) = self.pending.remove(&token) {
+            self.mark(&ns, &name, step, ctx);
         }
     }
 }
@@ -140,6 +161,7 @@ fn with_kubelets(cluster: &mut Cluster) -> Rc<RefCell<Behaviour>> {
         running_after: SimDuration::secs(2),
         ready_after: SimDuration::secs(2),
         hold_ready: false,
+        finish: None,
     }));
     for i in 1..=3u8 {
         let node = format!("node-{i}");
@@ -1064,4 +1086,125 @@ fn a_daemon_set_runs_one_pod_per_node_and_skips_a_tainted_control_plane() {
         ),
         (2, 2, 2, Some(2), 0)
     );
+}
+
+fn job_status(cluster: &Cluster) -> k8s_openapi::api::batch::v1::JobStatus {
+    match cluster.api().get("Job", "default", "pi").as_deref() {
+        Some(Object::Job(j)) => j.status.clone().unwrap_or_default(),
+        other => panic!("no job: {other:?}"),
+    }
+}
+
+fn job_conditions(cluster: &Cluster) -> Vec<(String, String, String)> {
+    job_status(cluster)
+        .conditions
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| {
+            (
+                c.type_,
+                c.reason.unwrap_or_default(),
+                c.message.unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_job_runs_its_pod_to_completion() {
+    let Some(dir) = manifests::dir() else { return };
+    let file = "controllers__job.yaml";
+    let mut cluster = Cluster::default();
+    let behaviour = with_kubelets(&mut cluster);
+    behaviour.borrow_mut().finish = Some((SimDuration::secs(8), "Succeeded"));
+    let r = cluster.apply(&manifests::read(&dir, file), file);
+    assert_eq!(r[0].message, "job.batch/pi created");
+    cluster.run_for(SimDuration::secs(5));
+    let pods = pods(&cluster);
+    assert_eq!(pods.len(), 1);
+    let pod = name(&pods[0]);
+    assert!(pod.starts_with("pi-") && pod.len() == 8, "{pod}");
+    assert_eq!(
+        pods[0].metadata.finalizers,
+        Some(vec!["batch.kubernetes.io/job-tracking".to_string()])
+    );
+    let st = job_status(&cluster);
+    assert_eq!(
+        (st.active, st.ready, st.succeeded),
+        (Some(1), Some(1), None)
+    );
+    assert!(st.start_time.is_some() && st.completion_time.is_none());
+    cluster.run_for(SimDuration::secs(5));
+    let st = job_status(&cluster);
+    assert_eq!((st.active, st.succeeded), (None, Some(1)));
+    assert!(st.completion_time.is_some());
+    let done = (
+        "CompletionsReached".to_string(),
+        "Reached expected number of succeeded pods".to_string(),
+    );
+    assert_eq!(
+        job_conditions(&cluster),
+        [
+            ("SuccessCriteriaMet".into(), done.0.clone(), done.1.clone()),
+            ("Complete".into(), done.0.clone(), done.1.clone()),
+        ]
+    );
+    assert_eq!(
+        controller_events(&cluster, 0),
+        [
+            (
+                "SuccessfulCreate".to_string(),
+                format!("Created pod: {pod}")
+            ),
+            ("Completed".to_string(), "Job completed".to_string()),
+        ]
+    );
+    // The finished pod is counted and released, and stays (Completed).
+    let p = &self::pods(&cluster)[0];
+    assert!(p.metadata.finalizers.as_ref().is_none_or(|f| f.is_empty()));
+}
+
+#[test]
+fn a_failing_job_backs_off_and_fails_past_its_backoff_limit() {
+    let Some(dir) = manifests::dir() else { return };
+    let file = "controllers__job.yaml";
+    let mut cluster = Cluster::default();
+    let behaviour = with_kubelets(&mut cluster);
+    behaviour.borrow_mut().finish = Some((SimDuration::secs(3), "Failed"));
+    let text = manifests::read(&dir, file).replace("backoffLimit: 4", "backoffLimit: 2");
+    cluster.apply(&text, file);
+    cluster.run_for(SimDuration::mins(3));
+    // Pods at 0 s, then 10 s and 20 s after each failure (3 s after its creation).
+    let mut created: Vec<u64> = pods(&cluster)
+        .iter()
+        .map(|p| {
+            let t = p.metadata.creation_timestamp.clone().unwrap();
+            podflow_core::sim::SimTime::from_k8s_time(&t).0 / 1000
+        })
+        .collect();
+    created.sort();
+    assert_eq!(created, [0, 13, 36]);
+    let st = job_status(&cluster);
+    assert_eq!((st.failed, st.succeeded, st.active), (Some(3), None, None));
+    let message = "Job has reached the specified backoff limit".to_string();
+    assert_eq!(
+        job_conditions(&cluster),
+        [
+            (
+                "FailureTarget".into(),
+                "BackoffLimitExceeded".into(),
+                message.clone()
+            ),
+            (
+                "Failed".into(),
+                "BackoffLimitExceeded".into(),
+                message.clone()
+            ),
+        ]
+    );
+    let warnings: Vec<(String, String)> = controller_events(&cluster, 0)
+        .into_iter()
+        .filter(|(r, _)| r == "BackoffLimitExceeded")
+        .collect();
+    assert_eq!(warnings, [("BackoffLimitExceeded".to_string(), message)]);
 }

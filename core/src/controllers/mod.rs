@@ -4,6 +4,7 @@ pub mod daemonset;
 pub mod deployment;
 pub mod endpointslice;
 pub mod garbage_collector;
+pub mod job;
 pub mod podutil;
 pub mod replicaset;
 pub mod template_hash;
