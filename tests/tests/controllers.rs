@@ -1208,3 +1208,67 @@ fn a_failing_job_backs_off_and_fails_past_its_backoff_limit() {
         .collect();
     assert_eq!(warnings, [("BackoffLimitExceeded".to_string(), message)]);
 }
+
+#[test]
+fn a_replica_set_over_quota_reports_failed_create_and_replica_failure() {
+    let Some(dir) = manifests::dir() else { return };
+    let mut cluster = Cluster::default();
+    with_kubelets(&mut cluster);
+    let quota = "apiVersion: v1
+kind: ResourceQuota
+metadata:
+  name: pod-quota
+spec:
+  hard:
+    pods: \"2\"
+";
+    let r = cluster.apply(quota, "quota.yaml");
+    assert_eq!(r[0].message, "resourcequota/pod-quota created");
+    cluster.run_for(SimDuration::secs(1));
+    cluster.apply(
+        &manifests::read(&dir, "controllers__frontend.yaml"),
+        "frontend.yaml",
+    );
+    cluster.run_for(SimDuration::secs(5));
+    assert_eq!(pods(&cluster).len(), 2);
+    let events = controller_events(&cluster, 0);
+    let failed: Vec<&String> = events
+        .iter()
+        .filter(|(r, _)| r == "FailedCreate")
+        .map(|(_, m)| m)
+        .collect();
+    assert!(!failed.is_empty());
+    // Retried with the rate limiter (5 ms doubling): each retry names a new pod, so after
+    // ten distinct messages the recorder writes them as one combined Event.
+    for m in &failed {
+        let m = m
+            .strip_prefix("(combined from similar events): ")
+            .unwrap_or(m);
+        assert!(
+            m.starts_with("Error creating: pods \"frontend-")
+                && m.ends_with("\" is forbidden: exceeded quota: pod-quota, requested: pods=1, used: pods=2, limited: pods=2"),
+            "{m}"
+        );
+    }
+    assert!(failed.len() >= 10, "{failed:?}");
+    assert!(failed
+        .iter()
+        .any(|m| m.starts_with("(combined from similar events): ")));
+    let rs = &replica_sets(&cluster)[0];
+    let st = rs.status.clone().unwrap();
+    assert_eq!(st.replicas, 2);
+    let cond = &st.conditions.unwrap()[0];
+    assert_eq!(
+        (
+            cond.type_.as_str(),
+            cond.status.as_str(),
+            cond.reason.as_deref()
+        ),
+        ("ReplicaFailure", "True", Some("FailedCreate"))
+    );
+    assert!(cond
+        .message
+        .as_deref()
+        .unwrap_or("")
+        .contains("exceeded quota: pod-quota"));
+}

@@ -1149,3 +1149,111 @@ impl Component for DeploymentController {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use k8s_openapi::api::apps::v1::{DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment};
+
+    fn deployment(replicas: i32, surge: IntOrString, unavailable: IntOrString) -> Deployment {
+        Deployment {
+            spec: Some(DeploymentSpec {
+                replicas: Some(replicas),
+                strategy: Some(DeploymentStrategy {
+                    type_: Some("RollingUpdate".into()),
+                    rolling_update: Some(RollingUpdateDeployment {
+                        max_surge: Some(surge),
+                        max_unavailable: Some(unavailable),
+                    }),
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn pct(s: &str) -> IntOrString {
+        IntOrString::String(s.into())
+    }
+
+    #[test]
+    fn percentages_round_surge_up_and_unavailable_down() {
+        assert_eq!(fenceposts(&deployment(3, pct("25%"), pct("25%"))), (1, 0));
+        assert_eq!(fenceposts(&deployment(10, pct("25%"), pct("25%"))), (3, 2));
+        assert_eq!(fenceposts(&deployment(4, pct("50%"), pct("50%"))), (2, 2));
+        assert_eq!(
+            fenceposts(&deployment(5, IntOrString::Int(2), IntOrString::Int(1))),
+            (2, 1)
+        );
+    }
+
+    #[test]
+    fn zero_surge_and_zero_unavailable_allow_one_unavailable() {
+        assert_eq!(
+            fenceposts(&deployment(3, IntOrString::Int(0), IntOrString::Int(0))),
+            (0, 1)
+        );
+        assert_eq!(fenceposts(&deployment(1, pct("0%"), pct("10%"))), (0, 1));
+    }
+
+    #[test]
+    fn max_unavailable_is_capped_by_replicas_and_zero_for_recreate() {
+        assert_eq!(
+            max_unavailable(&deployment(2, IntOrString::Int(1), IntOrString::Int(5))),
+            2
+        );
+        let mut recreate = deployment(3, pct("25%"), pct("25%"));
+        if let Some(s) = recreate.spec.as_mut() {
+            s.strategy = Some(DeploymentStrategy {
+                type_: Some("Recreate".into()),
+                rolling_update: None,
+            });
+        }
+        assert_eq!((max_unavailable(&recreate), max_surge(&recreate)), (0, 0));
+    }
+
+    #[test]
+    fn a_condition_keeps_its_transition_time_while_its_status_holds() {
+        let mut status = DeploymentStatus::default();
+        let t0 = SimTime::ZERO;
+        let t1 = SimTime(5_000);
+        set_condition(
+            &mut status,
+            new_condition(
+                "Progressing",
+                "True",
+                "NewReplicaSetCreated",
+                "a".into(),
+                t0,
+            ),
+        );
+        set_condition(
+            &mut status,
+            new_condition(
+                "Available",
+                "False",
+                "MinimumReplicasUnavailable",
+                "b".into(),
+                t0,
+            ),
+        );
+        set_condition(
+            &mut status,
+            new_condition(
+                "Progressing",
+                "True",
+                "NewReplicaSetAvailable",
+                "c".into(),
+                t1,
+            ),
+        );
+        let conditions = status.conditions.unwrap();
+        let types: Vec<&str> = conditions.iter().map(|c| c.type_.as_str()).collect();
+        assert_eq!(types, ["Available", "Progressing"]);
+        assert_eq!(conditions[1].last_transition_time, Some(t0.to_k8s_time()));
+        assert_eq!(conditions[1].last_update_time, Some(t1.to_k8s_time()));
+    }
+}

@@ -4,6 +4,7 @@
 //! and releases pods by selector, and writes the ReplicaSet's status.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{ReplicaSet, ReplicaSetCondition, ReplicaSetStatus};
 use k8s_openapi::api::core::v1::Pod;
@@ -27,6 +28,10 @@ pub const BURST_REPLICAS: usize = 500;
 const SLOW_START_INITIAL_BATCH: usize = 1;
 /// The controller's name (event source, service account).
 pub const NAME: &str = "replicaset-controller";
+/// The rate limiter's first retry delay, in milliseconds.
+const RETRY_BASE_MS: u64 = 5;
+/// The rate limiter's longest retry delay, in milliseconds.
+const RETRY_MAX_MS: u64 = 1_000_000;
 
 /// The ReplicaSet controller.
 #[derive(Debug)]
@@ -34,6 +39,7 @@ pub struct ReplicaSetController {
     user: UserInfo,
     recorder: EventRecorder,
     queue: WorkQueue,
+    failures: BTreeMap<(String, String), u32>,
 }
 
 impl Default for ReplicaSetController {
@@ -49,6 +55,7 @@ impl ReplicaSetController {
             user: authn::controller(NAME),
             recorder: EventRecorder::new(NAME, ""),
             queue: WorkQueue::default(),
+            failures: BTreeMap::new(),
         }
     }
 
@@ -105,6 +112,19 @@ impl ReplicaSetController {
                     updated = s.clone();
                 }
             }
+        }
+        // A failed sync is retried with the work queue's rate limiter: 5 ms doubling, at most
+        // 1000 s (`DefaultControllerRateLimiter`).
+        let key = (namespace.to_string(), name.to_string());
+        if error.is_some() {
+            let n = self.failures.entry(key.clone()).or_insert(0);
+            let delay = RETRY_BASE_MS
+                .saturating_mul(1u64 << (*n).min(20))
+                .min(RETRY_MAX_MS);
+            *n += 1;
+            self.queue.add_after(key, SimDuration::millis(delay), ctx);
+        } else {
+            self.failures.remove(&key);
         }
         let min_ready = spec_min_ready(&updated);
         let st = updated.status.clone().unwrap_or_default();
@@ -571,5 +591,93 @@ impl Component for ReplicaSetController {
         for (ns, name) in self.queue.take_due(ctx) {
             self.sync(&ns, &name, ctx);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use k8s_openapi::api::core::v1::{PodCondition, PodSpec, PodStatus};
+
+    fn pod(name: &str, node: &str, phase: &str, ready_at: Option<u64>) -> Pod {
+        Pod {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                uid: Some(format!("uid-{name}")),
+                creation_timestamp: Some(SimTime::ZERO.to_k8s_time()),
+                ..Default::default()
+            },
+            spec: Some(PodSpec {
+                node_name: (!node.is_empty()).then(|| node.to_string()),
+                ..Default::default()
+            }),
+            status: Some(PodStatus {
+                phase: Some(phase.into()),
+                conditions: ready_at.map(|s| {
+                    vec![PodCondition {
+                        type_: "Ready".into(),
+                        status: "True".into(),
+                        last_transition_time: Some(SimTime(s * 1000).to_k8s_time()),
+                        ..Default::default()
+                    }]
+                }),
+                ..Default::default()
+            }),
+        }
+    }
+
+    fn names(pods: &[Pod]) -> Vec<String> {
+        pods.iter()
+            .map(|p| p.metadata.name.clone().unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn unassigned_pending_and_not_ready_pods_go_first() {
+        let now = SimTime(600_000);
+        let pods = vec![
+            pod("running-ready", "node-1", "Running", Some(10)),
+            pod("running-not-ready", "node-2", "Running", None),
+            pod("pending", "node-3", "Pending", None),
+            pod("unassigned", "", "Pending", None),
+        ];
+        let victims = pods_to_delete(&pods, &pods, 3, now);
+        assert_eq!(
+            names(&victims),
+            ["unassigned", "pending", "running-not-ready"]
+        );
+    }
+
+    #[test]
+    fn doubled_up_pods_then_recently_ready_pods_go_first() {
+        let now = SimTime(3_600_000);
+        let pods = vec![
+            pod("alone-old", "node-1", "Running", Some(10)),
+            pod("shared-a", "node-2", "Running", Some(10)),
+            pod("shared-b", "node-2", "Running", Some(10)),
+            pod("alone-new", "node-3", "Running", Some(3_590)),
+        ];
+        // Two pods share node-2: one of them first (lower UID), then the pod ready for 10 s
+        // rather than the one ready for an hour.
+        let victims = pods_to_delete(&pods, &pods, 2, now);
+        assert_eq!(names(&victims), ["shared-a", "shared-b"]);
+        let singles = vec![pods[0].clone(), pods[3].clone()];
+        let victims = pods_to_delete(&singles, &singles, 1, now);
+        assert_eq!(names(&victims), ["alone-new"]);
+    }
+
+    #[test]
+    fn ready_times_in_the_same_power_of_two_bucket_tie_on_uid() {
+        let now = SimTime(100_000);
+        // Ready for 60 s and 40 s: log2 of the nanoseconds is 35 for both.
+        let pods = vec![
+            pod("b", "node-1", "Running", Some(40)),
+            pod("a", "node-2", "Running", Some(60)),
+        ];
+        let victims = pods_to_delete(&pods, &pods, 1, now);
+        assert_eq!(names(&victims), ["a"]);
     }
 }
