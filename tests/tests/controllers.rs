@@ -1272,3 +1272,69 @@ spec:
         .unwrap_or("")
         .contains("exceeded quota: pod-quota"));
 }
+
+#[test]
+fn a_recreate_deployment_scales_the_old_replica_set_to_zero_before_the_new_one_starts() {
+    let Some((file, text)) = nginx_deployment() else {
+        return;
+    };
+    let recreate = text.replace(
+        "  replicas: 3\n",
+        "  replicas: 3\n  strategy:\n    type: Recreate\n",
+    );
+    assert_ne!(recreate, text);
+    let mut cluster = Cluster::default();
+    with_kubelets(&mut cluster);
+    cluster.apply(&recreate, &file);
+    cluster.run_for(SimDuration::secs(10));
+    let old = rs_name_of(&cluster, "nginx:1.14.2");
+    let cursor = revision(&cluster);
+    cluster.apply(&recreate.replace("nginx:1.14.2", "nginx:1.16.1"), &file);
+    cluster.run_for(SimDuration::secs(10));
+    let new = rs_name_of(&cluster, "nginx:1.16.1");
+    let scaling: Vec<String> = controller_events(&cluster, cursor)
+        .into_iter()
+        .filter(|(r, _)| r == "ScalingReplicaSet")
+        .map(|(_, m)| m)
+        .collect();
+    assert_eq!(
+        scaling,
+        [
+            format!("Scaled down replica set {old} from 3 to 0"),
+            format!("Scaled up replica set {new} from 0 to 3"),
+        ]
+    );
+    // The new pods were created only once every old pod was gone.
+    let store = &cluster.api().store;
+    let mut old_left = 3;
+    for c in store.changes_since(cursor).unwrap() {
+        let name = c.object.meta().name.clone().unwrap_or_default();
+        if c.object.info().kind != "Pod" {
+            continue;
+        }
+        match c.type_ {
+            WatchEventType::Deleted if name.starts_with(&old) => old_left -= 1,
+            WatchEventType::Added if name.starts_with(&new) => assert_eq!(old_left, 0, "{name}"),
+            _ => {}
+        }
+    }
+    assert_eq!(old_left, 0);
+    assert_eq!(pods(&cluster).len(), 3);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_controller_event_log() {
+    let run = || {
+        let (mut cluster, _) = deployed()?;
+        let (file, text) = nginx_deployment()?;
+        cluster.run_for(SimDuration::secs(10));
+        cluster.apply(&text.replace("nginx:1.14.2", "nginx:1.16.1"), &file);
+        cluster.run_for(SimDuration::secs(20));
+        Some(events_after(&cluster, 0))
+    };
+    let (Some(a), Some(b)) = (run(), run()) else {
+        return;
+    };
+    assert!(a.len() > 20, "{}", a.len());
+    assert_eq!(a, b);
+}
