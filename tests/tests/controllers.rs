@@ -1338,3 +1338,29 @@ fn the_same_seed_gives_the_same_controller_event_log() {
     assert!(a.len() > 20, "{}", a.len());
     assert_eq!(a, b);
 }
+
+#[test]
+fn min_ready_seconds_delays_availability() {
+    let Some(dir) = manifests::dir() else { return };
+    let file = "application__simple_deployment.yaml";
+    let mut cluster = Cluster::default();
+    with_kubelets(&mut cluster);
+    let r = cluster.apply(&manifests::read(&dir, file), file);
+    assert_eq!(r[0].message, "deployment.apps/nginx-deployment created");
+    let available = |cluster: &Cluster| {
+        let d = deployment(cluster, "nginx-deployment").status.unwrap();
+        let rs = replica_sets(cluster)[0].status.clone().unwrap();
+        (
+            rs.ready_replicas,
+            rs.available_replicas,
+            d.available_replicas,
+        )
+    };
+    // Ready at 2 s (the stand-in kubelet), available only more than 5 s later.
+    cluster.run_for(SimDuration::millis(6_900));
+    assert_eq!(available(&cluster), (Some(1), None, Some(0)));
+    cluster.run_for(SimDuration::millis(300));
+    assert_eq!(available(&cluster), (Some(1), Some(1), Some(1)));
+    let rs = &replica_sets(&cluster)[0];
+    assert_eq!(rs.spec.as_ref().unwrap().min_ready_seconds, Some(5));
+}
