@@ -1364,3 +1364,66 @@ fn min_ready_seconds_delays_availability() {
     let rs = &replica_sets(&cluster)[0];
     assert_eq!(rs.spec.as_ref().unwrap().min_ready_seconds, Some(5));
 }
+
+#[test]
+fn a_stuck_rollout_exceeds_its_progress_deadline() {
+    let Some((mut cluster, behaviour)) = deployed() else {
+        return;
+    };
+    let Some((file, text)) = nginx_deployment() else {
+        return;
+    };
+    cluster.run_for(SimDuration::secs(10));
+    // The new pods never become ready.
+    behaviour.borrow_mut().hold_ready = true;
+    cluster.apply(&text.replace("nginx:1.14.2", "nginx:1.16.1"), &file);
+    let new = {
+        cluster.run_for(SimDuration::secs(1));
+        rs_name_of(&cluster, "nginx:1.16.1")
+    };
+    let progressing = |cluster: &Cluster| {
+        let c = deployment(cluster, "nginx-deployment")
+            .status
+            .unwrap()
+            .conditions
+            .unwrap()
+            .into_iter()
+            .find(|c| c.type_ == "Progressing")
+            .unwrap();
+        (
+            c.status,
+            c.reason.unwrap_or_default(),
+            c.message.unwrap_or_default(),
+        )
+    };
+    assert_eq!(
+        progressing(&cluster),
+        (
+            "True".into(),
+            "ReplicaSetUpdated".into(),
+            format!("ReplicaSet \"{new}\" is progressing.")
+        )
+    );
+    // progressDeadlineSeconds defaults to 600: checked a second after the deadline passes.
+    cluster.run_for(SimDuration::secs(595));
+    assert_eq!(progressing(&cluster).0, "True");
+    cluster.run_for(SimDuration::secs(10));
+    assert_eq!(
+        progressing(&cluster),
+        (
+            "False".into(),
+            "ProgressDeadlineExceeded".into(),
+            format!("ReplicaSet \"{new}\" has timed out progressing.")
+        )
+    );
+    // Still available: the old pods kept serving (maxUnavailable 0).
+    let available = deployment(&cluster, "nginx-deployment")
+        .status
+        .unwrap()
+        .conditions
+        .unwrap()
+        .into_iter()
+        .find(|c| c.type_ == "Available")
+        .unwrap();
+    assert_eq!(available.status, "True");
+}

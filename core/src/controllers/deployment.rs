@@ -20,7 +20,7 @@ use crate::controllers::workqueue::WorkQueue;
 use crate::events::{object_reference, EventRecorder, EventType};
 use crate::object::{kind_info, Object};
 use crate::scheduler::selectors::label_selector_matches;
-use crate::sim::SimTime;
+use crate::sim::{SimDuration, SimTime};
 use crate::store::{WatchEvent, WatchFilter};
 
 /// The controller's name (event source, service account).
@@ -964,13 +964,89 @@ impl DeploymentController {
                     remove_condition(&mut status, "Progressing");
                 }
                 set_condition(&mut status, cond);
+            } else if timed_out(d, &status, ctx.now) {
+                let name = d.metadata.name.clone().unwrap_or_default();
+                let message = match &new_name {
+                    Some(n) => format!("ReplicaSet \"{n}\" has timed out progressing."),
+                    None => format!("Deployment \"{name}\" has timed out progressing."),
+                };
+                set_condition(
+                    &mut status,
+                    new_condition(
+                        "Progressing",
+                        "False",
+                        "ProgressDeadlineExceeded",
+                        message,
+                        ctx.now,
+                    ),
+                );
             }
         }
         if d.status.as_ref() == Some(&status) {
+            self.requeue_stuck(d, &status, ctx);
             return;
         }
         d.status = Some(status);
         self.write_status(d, ctx);
+    }
+
+    /// `requeueStuckDeployment`: a rollout still progressing is checked again a second after
+    /// its deadline would pass.
+    fn requeue_stuck(&mut self, d: &Deployment, status: &DeploymentStatus, ctx: &mut Ctx<'_>) {
+        let Some(deadline) = progress_deadline(d) else {
+            return;
+        };
+        let Some(cond) = condition(status, "Progressing") else {
+            return;
+        };
+        let reason = cond.reason.as_deref().unwrap_or("");
+        if is_complete(d, status)
+            || reason == "NewReplicaSetAvailable"
+            || reason == "ProgressDeadlineExceeded"
+        {
+            return;
+        }
+        let from = cond
+            .last_update_time
+            .as_ref()
+            .map(SimTime::from_k8s_time)
+            .unwrap_or(ctx.now);
+        let after = from.plus(deadline).since(ctx.now);
+        let key = key_of(&d.metadata);
+        let delay = if after < SimDuration::secs(1) {
+            SimDuration::millis(5)
+        } else {
+            SimDuration::millis(after.as_millis() + 1000)
+        };
+        self.queue.add_after(key, delay, ctx);
+    }
+}
+
+/// `spec.progressDeadlineSeconds` as a span (`None` when unset or the "no deadline" maximum).
+fn progress_deadline(d: &Deployment) -> Option<SimDuration> {
+    d.spec
+        .as_ref()
+        .and_then(|s| s.progress_deadline_seconds)
+        .filter(|s| *s != i32::MAX && *s >= 0)
+        .map(|s| SimDuration::secs(s as u64))
+}
+
+/// `DeploymentTimedOut`: the Progressing condition has not been updated within the deadline.
+fn timed_out(d: &Deployment, status: &DeploymentStatus, now: SimTime) -> bool {
+    let Some(deadline) = progress_deadline(d) else {
+        return false;
+    };
+    let Some(cond) = condition(status, "Progressing") else {
+        return false;
+    };
+    match cond.reason.as_deref() {
+        Some("NewReplicaSetAvailable") => false,
+        Some("ProgressDeadlineExceeded") => true,
+        _ => cond
+            .last_update_time
+            .as_ref()
+            .map(SimTime::from_k8s_time)
+            .is_some_and(|from| from.plus(deadline) < now),
     }
 }
 
