@@ -2,6 +2,7 @@
 
 pub mod daemonset;
 pub mod deployment;
+pub mod deployment_util;
 pub mod endpointslice;
 pub mod garbage_collector;
 pub mod job;
