@@ -114,6 +114,9 @@ impl Component for StandInKubelet {
         let Object::Pod(pod) = &*event.object else {
             return;
         };
+        if event.type_ == WatchEventType::Deleted {
+            return;
+        }
         let ns = pod.metadata.namespace.clone().unwrap_or_default();
         let name = pod.metadata.name.clone().unwrap_or_default();
         if pod.metadata.deletion_timestamp.is_some() {

@@ -89,7 +89,10 @@ impl DeploymentController {
             self.sync_status(&d, &sets, ctx);
             return;
         }
-        if self.is_scaling_event(&mut d, &rs_list, ctx) {
+        let scaling = self.is_scaling_event(&mut d, &rs_list, ctx);
+        // Read the ReplicaSets again: syncing the new one's revision may have written it.
+        let rs_list = self.claim_replica_sets(&d, ctx);
+        if scaling {
             let sets = self.sets(&mut d, &rs_list, false, ctx);
             self.scale(&d, &sets, ctx);
             let sets = self.refresh(&sets, ctx);
