@@ -11,7 +11,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
 use crate::apiserver::authn::{Authenticator, Credential};
-use crate::apiserver::server::{ApiServer, Outcome, Target};
+use crate::apiserver::server::{ApiServer, Outcome, Propagation, Target};
 use crate::apiserver::{ApiError, Reason, UserInfo, Verb};
 use crate::component::{Component, Ctx};
 use crate::controllers::namespace::NamespaceController;
@@ -45,6 +45,9 @@ pub struct ClusterConfig {
     pub scenario: ScenarioSpec,
     /// Start no control-plane components (for tests of the component framework itself).
     pub bare: bool,
+    /// Start the kubelets' node heartbeats but not their pod workers: for tests that write pod
+    /// status themselves, as a stand-in kubelet, to drive controllers step by step.
+    pub without_pod_workers: bool,
 }
 
 /// What `kubectl apply` printed for one object (or one file that failed as a whole).
@@ -186,7 +189,7 @@ impl Cluster {
             cluster.add_component(Box::new(KubeScheduler::new(profile, SimTime::ZERO)));
             let catalog = config.scenario.catalog();
             let timings = config.scenario.timings();
-            for node in &node_names {
+            for node in node_names.iter().filter(|_| !config.without_pod_workers) {
                 cluster.add_component(Box::new(Kubelet::new(
                     node,
                     catalog.clone(),
@@ -194,6 +197,7 @@ impl Cluster {
                 )));
             }
             cluster.start_node_agents_and_controllers();
+            cluster.add_controllers();
         }
         for (i, action) in config.scenario.actions.iter().enumerate() {
             if let Ok(at) = scenario::parse_duration(&action.at) {
@@ -201,6 +205,21 @@ impl Cluster {
             }
         }
         cluster
+    }
+
+    /// Starts kube-controller-manager's controllers.
+    fn add_controllers(&mut self) {
+        use crate::controllers::{
+            daemonset::DaemonSetController, deployment::DeploymentController,
+            endpointslice::EndpointSliceController, garbage_collector::GarbageCollector,
+            job::JobController, replicaset::ReplicaSetController,
+        };
+        self.add_component(Box::new(DeploymentController::new()));
+        self.add_component(Box::new(ReplicaSetController::new()));
+        self.add_component(Box::new(GarbageCollector::new()));
+        self.add_component(Box::new(EndpointSliceController::new()));
+        self.add_component(Box::new(DaemonSetController::new()));
+        self.add_component(Box::new(JobController::new()));
     }
 
     /// Builds a cluster from scenario files — real Kubernetes objects plus at most one
@@ -267,6 +286,7 @@ impl Cluster {
             nodes,
             scenario: spec,
             bare: false,
+            without_pod_workers: false,
         };
         let mut cluster = Cluster::new(config);
         // One `kubectl apply -f a -f b …`: successes as they happen, every error at the end.
@@ -592,6 +612,19 @@ impl Cluster {
         name: &str,
         user: &UserInfo,
     ) -> ApplyResult {
+        self.delete_cascade(resource, namespace, name, None, user)
+    }
+
+    /// `kubectl delete --cascade=background|foreground|orphan` as a given user (`None`: the
+    /// server's default, background).
+    pub fn delete_cascade(
+        &mut self,
+        resource: &str,
+        namespace: &str,
+        name: &str,
+        cascade: Option<Propagation>,
+        user: &UserInfo,
+    ) -> ApplyResult {
         let Some(info) = kind_for_resource(resource) else {
             return ApplyResult::err(format!(
                 "error: the server doesn't have a resource type \"{resource}\""
@@ -602,7 +635,9 @@ impl Cluster {
             namespace,
             name,
         };
-        let outcome = self.api.delete(user, target, None, self.now, "kubectl");
+        let outcome = self
+            .api
+            .delete_with_propagation(user, target, None, cascade, self.now, "kubectl");
         self.record(&outcome);
         match outcome.result {
             Ok(_) => ApplyResult::ok(

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::apiserver::server::{ApiServer, Outcome, Target};
+use crate::apiserver::server::{ApiServer, Outcome, Propagation, Target};
 use crate::apiserver::{ApiError, Lookup, UserInfo, Verb};
 use crate::events::EventWrite;
 use crate::object::Object;
@@ -130,6 +130,15 @@ impl<'a> Ctx<'a> {
         self.record(outcome)
     }
 
+    /// `PATCH`es an object (sent whole; RBAC sees the `patch` verb), as controllers adopt and
+    /// release pods.
+    pub fn patch(&mut self, obj: Object) -> Result<Arc<Object>, ApiError> {
+        let outcome = self
+            .api
+            .update(self.user, Verb::Patch, obj, self.now, self.rng, self.name);
+        self.record(outcome)
+    }
+
     /// `PUT`s an object's `status` subresource.
     pub fn update_status(&mut self, obj: Object) -> Result<Arc<Object>, ApiError> {
         let outcome = self.api.update_status(self.user, obj, self.now, self.name);
@@ -170,6 +179,23 @@ impl<'a> Ctx<'a> {
         let outcome = self
             .api
             .delete(self.user, target, grace_seconds, self.now, self.name);
+        self.record(outcome)
+    }
+
+    /// `DELETE`s an object with a `propagationPolicy` (the garbage collector's deletes).
+    pub fn delete_propagating(
+        &mut self,
+        target: Target<'_>,
+        propagation: Propagation,
+    ) -> Result<Arc<Object>, ApiError> {
+        let outcome = self.api.delete_with_propagation(
+            self.user,
+            target,
+            None,
+            Some(propagation),
+            self.now,
+            self.name,
+        );
         self.record(outcome)
     }
 

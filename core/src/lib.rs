@@ -30,9 +30,10 @@
 //!   default plugins with upstream order and weights, `schedule_one` with sampling, scoring,
 //!   preemption and the exact FailedScheduling text, the scheduling queue and a per-attempt
 //!   decision record for the UI.
-//! * [`controllers`] holds kube-controller-manager's loops as components: the node lifecycle
-//!   controller (NodeStatusUnknown, unreachable taints), taint-based eviction and the namespace
-//!   controller.
+//! * [`controllers`] is kube-controller-manager: the ReplicaSet, Deployment, DaemonSet, Job,
+//!   EndpointSlice and garbage-collector reconcile loops, the node lifecycle controller
+//!   (NodeStatusUnknown, unreachable taints), taint-based eviction and the namespace controller,
+//!   each a component fed by watches and writing through the API server as its own identity.
 //! * [`nodes`] builds the default node pool as real `v1` Node objects; [`scenario`] is the
 //!   document for what Kubernetes has no object for (seed, users, timed actions).
 //! * [`kubelet`] holds the kubelet's pure parts: restart and pull back-off, the timing table,

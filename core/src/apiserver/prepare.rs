@@ -140,7 +140,12 @@ pub fn prepare_for_create(obj: &mut Object, ctx: &mut RequestContext<'_>) -> Vec
             j.metadata.generation = Some(1);
         }
         Object::ResourceQuota(q) => q.status = None,
-        Object::Service(s) => s.status = None,
+        Object::Service(s) => {
+            s.status = None;
+            if let Some(ip) = allocate_cluster_ip(s, ctx) {
+                changes.push(format!("allocated clusterIP {ip}"));
+            }
+        }
         Object::Namespace(ns) => {
             ns.status = Some(NamespaceStatus {
                 phase: Some("Active".into()),
@@ -171,6 +176,58 @@ pub fn prepare_for_create(obj: &mut Object, ctx: &mut RequestContext<'_>) -> Vec
         ctx.now.to_k8s_time().0.strftime("%Y-%m-%dT%H:%M:%SZ")
     ));
     changes
+}
+
+/// The Service CIDR of a kubeadm cluster, `10.96.0.0/12`, as (first address, size).
+const SERVICE_CIDR: (u32, u32) = (0x0a60_0000, 1 << 20);
+/// The lower band of the Service CIDR kept for static IPs (`calculateRangeOffset`: size/16,
+/// clamped to 16..=256); dynamic allocation picks above it.
+const STATIC_BAND: u32 = 256;
+
+fn ipv4(n: u32) -> String {
+    let b = n.to_be_bytes();
+    format!("{}.{}.{}.{}", b[0], b[1], b[2], b[3])
+}
+
+/// What the Service REST storage does on create: a random free `clusterIP` from the dynamic
+/// band of the Service CIDR (unless one was asked for, or the Service is headless or an
+/// ExternalName), `clusterIPs`, `ipFamilies: [IPv4]`, `ipFamilyPolicy: SingleStack`. Returns
+/// the allocated address.
+pub fn allocate_cluster_ip(
+    svc: &mut k8s_openapi::api::core::v1::Service,
+    ctx: &mut RequestContext<'_>,
+) -> Option<String> {
+    let spec = svc.spec.as_mut()?;
+    if spec.type_.as_deref() == Some("ExternalName") {
+        return None;
+    }
+    spec.ip_families.get_or_insert_with(|| vec!["IPv4".into()]);
+    spec.ip_family_policy
+        .get_or_insert_with(|| "SingleStack".into());
+    let asked = spec.cluster_ip.clone().filter(|ip| !ip.is_empty());
+    if let Some(ip) = asked {
+        spec.cluster_ips.get_or_insert_with(|| vec![ip.clone()]);
+        return None;
+    }
+    let used: Vec<String> = ctx
+        .lookup
+        .list("Service", None)
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::Service(s) => s.spec.as_ref().and_then(|s| s.cluster_ip.clone()),
+            _ => None,
+        })
+        .collect();
+    let (base, size) = SERVICE_CIDR;
+    // Usable addresses exclude the network and broadcast addresses.
+    let span = size - 2 - STATIC_BAND;
+    let start = ctx.rng.below(u64::from(span)) as u32;
+    let ip = (0..span)
+        .map(|i| ipv4(base + 1 + STATIC_BAND + (start + i) % span))
+        .find(|ip| !used.contains(ip))?;
+    spec.cluster_ip = Some(ip.clone());
+    spec.cluster_ips = Some(vec![ip.clone()]);
+    Some(ip)
 }
 
 #[cfg(test)]

@@ -363,9 +363,24 @@ impl ApiServer {
         };
         bump_generation(&mut obj, &old);
         let expected = obj.meta().resource_version.clone();
+        let finished = should_delete_during_update(&obj);
         let result = self.store.update(&key, obj, expected.as_deref(), writer);
         if result.is_ok() {
             self.write_quota_usage(&report.quota_usage, &mut t);
+        }
+        if result.is_ok() && finished {
+            // The last finalizer is gone from an object being deleted: it is deleted now.
+            return match self.store.delete(&key, None, writer) {
+                Ok(gone) => {
+                    t.step(Stage::Storage, format!("deleted {key}: no finalizers left"));
+                    Outcome {
+                        result: Ok(gone),
+                        warnings: report.warnings,
+                        trace: t.steps,
+                    }
+                }
+                Err(e) => t.fail(e.to_api_error(&resource_name(info), &name), Vec::new()),
+            };
         }
         t.stored(result, "updated", &key, info, &name, report.warnings)
     }
@@ -579,6 +594,21 @@ impl ApiServer {
         now: SimTime,
         writer: &str,
     ) -> Outcome {
+        self.delete_with_propagation(user, target, grace_seconds, None, now, writer)
+    }
+
+    /// `DELETE` with `propagationPolicy`: `Foreground` and `Orphan` add the
+    /// `foregroundDeletion` / `orphan` finalizer and only mark the object (the garbage collector
+    /// finishes the job); an object with finalizers is only marked, whatever the policy.
+    pub fn delete_with_propagation(
+        &mut self,
+        user: &UserInfo,
+        target: Target<'_>,
+        grace_seconds: Option<i64>,
+        propagation: Option<Propagation>,
+        now: SimTime,
+        writer: &str,
+    ) -> Outcome {
         let Target {
             info,
             namespace,
@@ -647,6 +677,55 @@ impl ApiServer {
                     Err(e) => t.fail(e.to_api_error(&resource_name(info), name), Vec::new()),
                 };
             }
+        }
+        let finalizer = match propagation {
+            Some(Propagation::Foreground) => Some(FOREGROUND_FINALIZER),
+            Some(Propagation::Orphan) => Some(ORPHAN_FINALIZER),
+            _ => None,
+        };
+        let has_finalizers = old
+            .meta()
+            .finalizers
+            .as_ref()
+            .is_some_and(|f| !f.is_empty());
+        if (finalizer.is_some() || has_finalizers) && !matches!(&*old, Object::Pod(_)) {
+            let mut marked = (*old).clone();
+            let meta = marked.meta_mut();
+            let first = meta.deletion_timestamp.is_none();
+            if first {
+                meta.deletion_timestamp = Some(now.to_k8s_time());
+                meta.deletion_grace_period_seconds = Some(0);
+            }
+            let mut added = false;
+            if let Some(f) = finalizer {
+                let list = meta.finalizers.get_or_insert_with(Vec::new);
+                if !list.iter().any(|x| x == f) {
+                    list.push(f.to_string());
+                    added = true;
+                }
+            }
+            if !first && !added {
+                return Outcome {
+                    result: Ok(old),
+                    warnings: Vec::new(),
+                    trace: t.steps,
+                };
+            }
+            let finalizers = meta.finalizers.clone().unwrap_or_default().join(", ");
+            return match self.store.update(&key, marked, None, writer) {
+                Ok(stored) => {
+                    t.step(
+                        Stage::Storage,
+                        format!("marked {key} for deletion; waiting on finalizers: {finalizers}"),
+                    );
+                    Outcome {
+                        result: Ok(stored),
+                        warnings: Vec::new(),
+                        trace: t.steps,
+                    }
+                }
+                Err(e) => t.fail(e.to_api_error(&resource_name(info), name), Vec::new()),
+            };
         }
         if let Object::Pod(pod) = &*old {
             let grace = grace_seconds
@@ -776,6 +855,34 @@ impl ApiServer {
     }
 }
 
+/// `DeletePropagationForeground`'s finalizer.
+pub const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
+/// `DeletePropagationOrphan`'s finalizer.
+pub const ORPHAN_FINALIZER: &str = "orphan";
+
+/// `DeleteOptions.propagationPolicy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Propagation {
+    /// Dependents are deleted by the garbage collector after the owner is gone.
+    Background,
+    /// The owner stays (with `foregroundDeletion`) until its blocking dependents are gone.
+    Foreground,
+    /// Dependents lose their ownerReferences and stay.
+    Orphan,
+}
+
+/// `ShouldDeleteDuringUpdate`: an object being deleted whose last finalizer was removed (pods
+/// only once their grace period is zero).
+fn should_delete_during_update(obj: &Object) -> bool {
+    let meta = obj.meta();
+    let no_finalizers = meta.finalizers.as_ref().is_none_or(|f| f.is_empty());
+    let grace_done = match obj {
+        Object::Pod(_) => meta.deletion_grace_period_seconds == Some(0),
+        _ => true,
+    };
+    meta.deletion_timestamp.is_some() && no_finalizers && grace_done
+}
+
 /// Copies what an update may not change from the stored object: uid, creation time, generation,
 /// status (status has its own subresource) and the resourceVersion when none was given.
 fn keep_identity(obj: &mut Object, old: &Object) {
@@ -809,7 +916,12 @@ fn copy_status(into: &mut Object, from: Object) {
     match (into, from) {
         (Object::Pod(n), Object::Pod(o)) => n.status = o.status,
         (Object::Node(n), Object::Node(o)) => n.status = o.status,
-        (Object::Deployment(n), Object::Deployment(o)) => n.status = o.status,
+        (Object::Deployment(n), Object::Deployment(o)) => {
+            // The Deployment status strategy keeps only spec and labels: the deployment
+            // controller writes its revision annotation with the status.
+            n.status = o.status;
+            n.metadata.annotations = o.metadata.annotations;
+        }
         (Object::ReplicaSet(n), Object::ReplicaSet(o)) => n.status = o.status,
         (Object::DaemonSet(n), Object::DaemonSet(o)) => n.status = o.status,
         (Object::Job(n), Object::Job(o)) => n.status = o.status,
