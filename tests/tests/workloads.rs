@@ -1,0 +1,183 @@
+//! The docs' workload manifests with the whole cluster running — scheduler, real kubelets and
+//! kube-controller-manager — on the default three nodes: each ends as INDEX.tsv says, and the
+//! Deployment's rollout shows the full event chain from `ScalingReplicaSet` to `Started`.
+
+use podflow_core::object::Object;
+use podflow_core::sim::SimDuration;
+use podflow_core::Cluster;
+use podflow_tests::manifests;
+
+fn run(file: &str, secs: u64) -> Option<Cluster> {
+    let dir = manifests::dir()?;
+    let (mut cluster, results) = Cluster::load(&[(file.to_string(), manifests::read(&dir, file))]);
+    assert!(results.iter().all(|r| r.ok), "{file}: {results:?}");
+    cluster.run_for(SimDuration::secs(secs));
+    Some(cluster)
+}
+
+/// (READY, STATUS) of every pod whose name starts with `prefix`.
+fn pods(cluster: &Cluster, prefix: &str) -> Vec<(String, String)> {
+    cluster
+        .snapshot()
+        .pods
+        .iter()
+        .filter(|p| p.name.starts_with(prefix))
+        .map(|p| (p.ready.clone(), p.status.clone()))
+        .collect()
+}
+
+/// `(creation time in ns, reason, object name)` of every Event, oldest first: an Event's name
+/// ends in the hexadecimal nanoseconds of its creation, as client-go names them.
+fn events(cluster: &Cluster) -> Vec<(u64, String, String)> {
+    let mut v: Vec<_> = cluster
+        .objects(&["Event"])
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::Event(e) => Some((
+                e.metadata
+                    .name
+                    .as_deref()
+                    .and_then(|n| n.rsplit_once('.'))
+                    .and_then(|(_, hex)| u64::from_str_radix(hex, 16).ok())
+                    .unwrap_or_default(),
+                e.reason.clone().unwrap_or_default(),
+                e.involved_object.name.clone().unwrap_or_default(),
+            )),
+            _ => None,
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_nginx_deployment_rolls_out_to_three_running_pods_with_the_full_event_chain() {
+    let Some(cluster) = run("controllers__nginx-deployment.yaml", 60) else {
+        return;
+    };
+    let running = pods(&cluster, "nginx-deployment-");
+    assert_eq!(running, vec![("1/1".to_string(), "Running".to_string()); 3]);
+    let table = podflow_core::kubectl::get::deployments(
+        &cluster.objects(&["Deployment", "ReplicaSet"]),
+        cluster.now(),
+    )
+    .unwrap();
+    let row: Vec<&str> = table.lines().nth(1).unwrap().split_whitespace().collect();
+    // NAMESPACE NAME READY UP-TO-DATE AVAILABLE AGE
+    assert_eq!(&row[..5], ["default", "nginx-deployment", "3/3", "3", "3"]);
+    // Per pod: created by the ReplicaSet, scheduled, then the kubelet's chain.
+    let all = events(&cluster);
+    let reasons: Vec<&str> = all.iter().map(|(_, r, _)| r.as_str()).collect();
+    assert_eq!(reasons[0], "ScalingReplicaSet");
+    assert_eq!(
+        reasons.iter().filter(|r| **r == "SuccessfulCreate").count(),
+        3
+    );
+    let pod_names: Vec<String> = cluster
+        .snapshot()
+        .pods
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    for pod in &pod_names {
+        let chain: Vec<&str> = all
+            .iter()
+            .filter(|(_, _, o)| o == pod)
+            .map(|(_, r, _)| r.as_str())
+            .collect();
+        let pulled = if chain.contains(&"Pulling") {
+            vec!["Scheduled", "Pulling", "Pulled", "Created", "Started"]
+        } else {
+            vec!["Scheduled", "Pulled", "Created", "Started"]
+        };
+        assert_eq!(chain, pulled, "{pod}");
+    }
+}
+
+#[test]
+fn the_frontend_replica_set_runs_three_pods() {
+    let Some(cluster) = run("controllers__frontend.yaml", 60) else {
+        return;
+    };
+    assert_eq!(
+        pods(&cluster, "frontend-"),
+        vec![("1/1".to_string(), "Running".to_string()); 3]
+    );
+    let created: Vec<String> = cluster
+        .objects(&["Event"])
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::Event(e) if e.reason.as_deref() == Some("SuccessfulCreate") => {
+                e.message.clone()
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(created.len(), 3);
+    assert!(
+        created
+            .iter()
+            .all(|m| m.starts_with("Created pod: frontend-")
+                && m.len() == "Created pod: frontend-xxxxx".len()),
+        "{created:?}"
+    );
+}
+
+#[test]
+fn the_pi_job_completes() {
+    let Some(cluster) = run("controllers__job.yaml", 300) else {
+        return;
+    };
+    assert_eq!(
+        pods(&cluster, "pi-"),
+        [("0/1".to_string(), "Completed".to_string())]
+    );
+    let job = cluster.api().get("Job", "default", "pi").unwrap();
+    let Object::Job(job) = &*job else { panic!() };
+    let status = job.status.clone().unwrap();
+    assert_eq!(status.succeeded, Some(1));
+    let complete = status
+        .conditions
+        .unwrap_or_default()
+        .into_iter()
+        .any(|c| c.type_ == "Complete" && c.status == "True");
+    assert!(complete);
+}
+
+#[test]
+fn the_daemon_set_runs_one_pod_per_node() {
+    let Some(cluster) = run("controllers__daemonset.yaml", 120) else {
+        return;
+    };
+    let snap = cluster.snapshot();
+    let mut nodes: Vec<String> = snap
+        .pods
+        .iter()
+        .filter(|p| p.name.starts_with("fluentd-elasticsearch-"))
+        .map(|p| p.node.clone())
+        .collect();
+    nodes.sort();
+    assert_eq!(nodes, ["node-1", "node-2", "node-3"]);
+}
+
+#[test]
+fn the_application_deployments_reach_their_replica_counts() {
+    for (file, prefix, want) in [
+        ("application__deployment.yaml", "nginx-deployment-", 2),
+        (
+            "application__simple_deployment.yaml",
+            "nginx-deployment-",
+            1,
+        ),
+        ("application__nginx-app.yaml", "my-nginx-", 3),
+    ] {
+        let Some(cluster) = run(file, 60) else {
+            return;
+        };
+        assert_eq!(
+            pods(&cluster, prefix),
+            vec![("1/1".to_string(), "Running".to_string()); want],
+            "{file}"
+        );
+    }
+}
