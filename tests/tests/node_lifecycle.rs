@@ -676,15 +676,31 @@ fn a_deleted_namespace_terminates_loses_its_content_and_then_disappears() {
         .is_none());
 }
 
-const DRAIN_PODS: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: solo\nspec:\n  nodeName: node-1\n  containers: [{name: c, image: nginx}]\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web-x7k2p\n  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web, uid: 5d3c1e42-8d7a-4c39-9b5e-0f6a2c8e1b11, controller: true}]\nspec:\n  nodeName: node-1\n  containers: [{name: c, image: nginx}]\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: agent-q9z4m\n  ownerReferences: [{apiVersion: apps/v1, kind: DaemonSet, name: agent, uid: 0b7c2f7e-1d55-4f7e-a3c1-6c9d2e4f8a21, controller: true}]\nspec:\n  nodeName: node-1\n  containers: [{name: c, image: nginx}]\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: elsewhere\nspec:\n  nodeName: node-2\n  containers: [{name: c, image: nginx}]\n";
+/// A bare pod and a ReplicaSet's pod on node-1, a DaemonSet's pod on every node, a bare pod on
+/// node-2: real owners, since the garbage collector removes pods whose owner does not exist.
+const DRAIN_PODS: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: solo\nspec:\n  nodeName: node-1\n  containers: [{name: c, image: nginx}]\n---\napiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      nodeSelector: {kubernetes.io/hostname: node-1}\n      containers: [{name: c, image: nginx}]\n---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n    spec:\n      containers: [{name: c, image: nginx}]\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: elsewhere\nspec:\n  nodeName: node-2\n  containers: [{name: c, image: nginx}]\n";
+
+/// The name of the pod on `node` whose name starts with `prefix`.
+fn pod_on(cluster: &Cluster, prefix: &str, node: &str) -> String {
+    cluster
+        .snapshot()
+        .pods
+        .iter()
+        .find(|p| p.name.starts_with(prefix) && p.node == node)
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| panic!("no {prefix}* pod on {node}"))
+}
 
 #[test]
 fn draining_a_node_cordons_it_and_evicts_all_but_daemon_set_pods() {
     let scenario = scenario("  - {at: 5s, drain: node-1}\n");
     let (mut cluster, lines) = load(&[("pods.yaml", DRAIN_PODS), ("scenario.yaml", &scenario)]);
-    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    cluster.run_for(SimDuration::millis(4_900));
+    let web = pod_on(&cluster, "web-", "node-1");
+    let agent = pod_on(&cluster, "agent-", "node-1");
     let results: Vec<(String, Vec<String>)> = cluster
-        .run_for(SimDuration::secs(5))
+        .run_for(SimDuration::millis(100))
         .into_iter()
         .flat_map(|r| r.results)
         .map(|r| (r.message, r.warnings))
@@ -696,11 +712,11 @@ fn draining_a_node_cordons_it_and_evicts_all_but_daemon_set_pods() {
             line("node/node-1 cordoned"),
             (
                 "evicting pod default/solo".to_string(),
-                vec!["deleting Pods that declare no controller: default/solo; ignoring DaemonSet-managed Pods: default/agent-q9z4m".to_string()]
+                vec![format!("deleting Pods that declare no controller: default/solo; ignoring DaemonSet-managed Pods: default/{agent}")]
             ),
-            line("evicting pod default/web-x7k2p"),
+            line(&format!("evicting pod default/{web}")),
             line("pod/solo evicted"),
-            line("pod/web-x7k2p evicted"),
+            line(&format!("pod/{web} evicted")),
             line("node/node-1 drained"),
         ]
     );
@@ -711,8 +727,8 @@ fn draining_a_node_cordons_it_and_evicts_all_but_daemon_set_pods() {
             .map(|t| secs(&t))
     };
     assert_eq!(deleting("solo"), Some(35));
-    assert_eq!(deleting("web-x7k2p"), Some(35));
-    assert_eq!(deleting("agent-q9z4m"), None);
+    assert_eq!(deleting(&web), Some(35));
+    assert_eq!(deleting(&agent), None);
     assert_eq!(deleting("elsewhere"), None);
     let reason = pod(&cluster, "solo")
         .and_then(|p| p.status)
@@ -723,11 +739,20 @@ fn draining_a_node_cordons_it_and_evicts_all_but_daemon_set_pods() {
         .and_then(|c| c.reason);
     assert_eq!(reason.as_deref(), Some("EvictionByEvictionAPI"));
     // node-1's kubelet stops nginx at once (it exits on SIGTERM) and the pods are gone long
-    // before their 30 s grace period ends.
+    // before their 30 s grace period ends; the ReplicaSet's replacement cannot go back to the
+    // cordoned node it selects, so it stays Pending.
     cluster.run_for(SimDuration::secs(5));
     assert!(pod(&cluster, "solo").is_none());
-    assert!(pod(&cluster, "web-x7k2p").is_none());
-    assert!(pod(&cluster, "agent-q9z4m").is_some());
+    assert!(pod(&cluster, &web).is_none());
+    assert!(pod(&cluster, &agent).is_some());
+    let replacement: Vec<(String, String)> = cluster
+        .snapshot()
+        .pods
+        .iter()
+        .filter(|p| p.name.starts_with("web-"))
+        .map(|p| (p.node.clone(), p.status.clone()))
+        .collect();
+    assert_eq!(replacement, [("<none>".to_string(), "Pending".to_string())]);
 }
 
 #[test]

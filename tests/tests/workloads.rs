@@ -181,3 +181,123 @@ fn the_application_deployments_reach_their_replica_counts() {
         );
     }
 }
+
+/// Applies `second` over the objects of `first` after `secs` seconds, as a second
+/// `kubectl apply -f`.
+fn apply_over(first: &str, second: &str, secs: u64) -> Option<(Cluster, Vec<String>)> {
+    let dir = manifests::dir()?;
+    let mut cluster = run(first, secs)?;
+    let lines = cluster
+        .apply(&manifests::read(&dir, second), second)
+        .into_iter()
+        .map(|r| r.message)
+        .collect();
+    Some((cluster, lines))
+}
+
+#[test]
+fn the_docs_rolling_update_replaces_the_pods_with_scaling_events() {
+    let Some((mut cluster, lines)) = apply_over(
+        "application__deployment.yaml",
+        "application__deployment-update.yaml",
+        60,
+    ) else {
+        return;
+    };
+    assert_eq!(lines, ["deployment.apps/nginx-deployment configured"]);
+    cluster.run_for(SimDuration::secs(120));
+    let scaled: Vec<String> = events(&cluster)
+        .into_iter()
+        .filter(|(_, r, _)| r == "ScalingReplicaSet")
+        .map(|(_, _, o)| o)
+        .collect();
+    // 0→2 of the first RS, then the new RS up and the old one down, step by step.
+    assert!(scaled.len() >= 3, "{scaled:?}");
+    let images: Vec<String> = cluster
+        .objects(&["Pod"])
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::Pod(p) => p.spec.as_ref().map(|s| s.containers[0].image.clone().unwrap_or_default()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(images, vec!["nginx:1.16.1".to_string(); 2]);
+    assert_eq!(
+        pods(&cluster, "nginx-deployment-"),
+        vec![("1/1".to_string(), "Running".to_string()); 2]
+    );
+}
+
+#[test]
+fn the_docs_scale_manifest_over_the_deployment_is_refused_for_its_selector() {
+    let Some((_, lines)) = apply_over(
+        "application__deployment.yaml",
+        "application__deployment-scale.yaml",
+        5,
+    ) else {
+        return;
+    };
+    assert_eq!(lines.len(), 1);
+    assert!(
+        lines[0].starts_with("The Deployment \"nginx-deployment\" is invalid: spec.selector: Invalid value: ")
+            && lines[0].ends_with(": field is immutable"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn a_failed_node_loses_its_pod_after_the_toleration_and_the_replica_set_replaces_it() {
+    let Some(dir) = manifests::dir() else {
+        return;
+    };
+    let scenario = "apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nmetadata: {name: fail}\nspec:\n  actions:\n  - {at: 1m, failNode: node-2}\n";
+    let (mut cluster, results) = Cluster::load(&[
+        (
+            "deploy.yaml".to_string(),
+            manifests::read(&dir, "controllers__nginx-deployment.yaml"),
+        ),
+        ("scenario.yaml".to_string(), scenario.to_string()),
+    ]);
+    assert!(results.iter().all(|r| r.ok), "{results:?}");
+    cluster.run_for(SimDuration::secs(59));
+    let on_node_2: Vec<String> = cluster
+        .snapshot()
+        .pods
+        .iter()
+        .filter(|p| p.node == "node-2")
+        .map(|p| p.name.clone())
+        .collect();
+    assert!(!on_node_2.is_empty(), "the spread put a pod on node-2");
+    // NotReady after the 50 s grace (105 s), NoExecute taint, eviction 300 s later (~410 s).
+    cluster.run_for(SimDuration::secs(330));
+    for p in cluster.snapshot().pods.iter().filter(|p| p.node == "node-2") {
+        assert_eq!(p.status, "Running", "{} not yet evicted at 389 s", p.name);
+    }
+    cluster.run_for(SimDuration::secs(60));
+    let snap = cluster.snapshot();
+    for name in &on_node_2 {
+        let p = snap.pods.iter().find(|p| &p.name == name).expect("kept while Terminating");
+        assert_eq!(p.status, "Terminating", "{name}");
+    }
+    let running: Vec<&str> = snap
+        .pods
+        .iter()
+        .filter(|p| p.status == "Running")
+        .map(|p| p.node.as_str())
+        .collect();
+    assert_eq!(running.len(), 3, "{:?}", snap.pods);
+    assert!(running.iter().all(|n| *n != "node-2"));
+    let evictions: Vec<String> = cluster
+        .objects(&["Event"])
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::Event(e) if e.reason.as_deref() == Some("TaintManagerEviction") => e.message.clone(),
+            _ => None,
+        })
+        .collect();
+    let want: Vec<String> = on_node_2
+        .iter()
+        .map(|n| format!("Marking for deletion Pod default/{n}"))
+        .collect();
+    assert_eq!(evictions, want);
+}

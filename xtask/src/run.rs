@@ -125,13 +125,14 @@ pub fn test(env: &Env, installs: &Installs) -> Result<bool, String> {
         (
             "native tests: cargo test --workspace",
             false,
-            vec!["test", "--workspace"],
+            vec!["test", "--workspace", "--no-fail-fast"],
         ),
         (
             "core on wasm32 (node): cargo test -p podflow-core --target wasm32-unknown-unknown",
             true,
             vec![
                 "test",
+                "--no-fail-fast",
                 "-p",
                 "podflow-core",
                 "--target",

@@ -54,6 +54,8 @@ fn cargo_tools(root: &Path) -> Result<Vec<CargoTool>, String> {
             bin: "wasm-bindgen",
             krate: "wasm-bindgen-cli",
             version: wbg.clone(),
+            // It rewrites every test binary: worth a little optimisation.
+            opt_level: "1",
             args: vec![
                 "install".into(),
                 "--no-default-features".into(),
@@ -68,6 +70,8 @@ fn cargo_tools(root: &Path) -> Result<Vec<CargoTool>, String> {
             bin: "trunk",
             krate: "trunk",
             version: TRUNK_VERSION.into(),
+            // It mostly runs other tools: unoptimised is fast enough and compiles far sooner.
+            opt_level: "0",
             args: vec![
                 "install".into(),
                 "--locked".into(),
@@ -85,6 +89,7 @@ struct CargoTool {
     bin: &'static str,
     krate: &'static str,
     version: String,
+    opt_level: &'static str,
     args: Vec<String>,
 }
 
@@ -182,8 +187,9 @@ impl Installs {
 }
 
 /// One `cargo install`, its output in `target/xtask/install-<crate>.log` (the tail is shown
-/// when it fails). A fast release profile (no LTO, opt-level 1, parallel codegen): these are
-/// build tools, and a fresh machine should not spend a quarter of an hour optimising them.
+/// when it fails). A fast release profile (no LTO, parallel codegen, little or no optimisation):
+/// these are build tools, and a fresh machine should not spend a quarter of an hour optimising
+/// them.
 fn install(root: &Path, path: &OsString, logs: &Path, tool: &CargoTool) -> Result<(), String> {
     let log_path = logs.join(format!("install-{}.log", tool.krate));
     eprintln!(
@@ -201,7 +207,7 @@ fn install(root: &Path, path: &OsString, logs: &Path, tool: &CargoTool) -> Resul
         .env("PATH", path)
         .env("CARGO_PROFILE_RELEASE_LTO", "false")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", tool.opt_level)
         .env_remove("CARGO_TARGET_DIR")
         .args(&tool.args)
         .stdout(log)
