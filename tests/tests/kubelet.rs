@@ -977,3 +977,99 @@ fn a_pod_that_completes_stops_its_sidecar_and_succeeds() {
         .and_then(|s| s.terminated.as_ref())
         .is_some());
 }
+
+const POST_START_FILE: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: lifecycle-demo\nspec:\n  containers:\n  - name: lifecycle-demo-container\n    image: nginx\n    lifecycle:\n      postStart:\n        exec:\n          command: [\"/bin/sh\", \"-c\", \"echo Hello from the postStart handler > /usr/share/message\"]\n    readinessProbe:\n      exec:\n        command: [cat, /usr/share/message]\n      periodSeconds: 2\n";
+
+#[test]
+fn a_post_start_hook_writes_a_file_that_an_exec_readiness_probe_reads() {
+    let mut run = Run::new(POST_START_FILE);
+    run.secs(20);
+    let pod = "lifecycle-demo";
+    assert_eq!(
+        reasons(&run.of(pod)),
+        ["Scheduled", "Pulling", "Pulled", "Created", "Started"]
+    );
+    let status = run.pod(pod).status.unwrap_or_default();
+    assert_eq!(status.phase.as_deref(), Some("Running"));
+    assert!(container(&status, "lifecycle-demo-container").ready);
+    assert_eq!(conditions(&status)[2], "Ready True");
+}
+
+#[test]
+fn the_next_container_waits_for_a_sleep_post_start_hook() {
+    let mut run = Run::new(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: slow-hook\nspec:\n  containers:\n  - name: first\n    image: busybox:1.36\n    command: [sleep, '3600']\n    lifecycle:\n      postStart:\n        sleep:\n          seconds: 5\n  - name: second\n    image: busybox:1.36\n    command: [sleep, '3600']\n",
+    );
+    run.secs(20);
+    let started = run.with("slow-hook", "Started");
+    assert_eq!(started.len(), 2);
+    let pulled = run.with("slow-hook", "Pulled");
+    // `second` is only looked at once `first`'s hook has returned, 5 s after it started.
+    assert!(
+        pulled[1].at >= started[0].at + 5_000 && pulled[1].at < started[0].at + 5_100,
+        "first started {}, second's image checked {}",
+        started[0].at,
+        pulled[1].at
+    );
+    assert!(run.with("slow-hook", "FailedPostStartHook").is_empty());
+}
+
+#[test]
+fn a_failing_exec_post_start_hook_kills_the_container_which_restarts_with_back_off() {
+    let mut run = Run::new(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  terminationGracePeriodSeconds: 2\n  containers:\n  - name: c\n    image: busybox:1.36\n    command: [sleep, '3600']\n    lifecycle:\n      postStart:\n        exec:\n          command: [sh, -c, exit 1]\n",
+    );
+    run.secs(120);
+    let uid = run.pod("p").metadata.uid.unwrap_or_default();
+    let failed = run.with("p", "FailedPostStartHook");
+    assert!(!failed.is_empty());
+    assert_eq!(failed[0].type_, "Warning");
+    assert_eq!(failed[0].field, "spec.containers{c}");
+    assert_eq!(
+        failed[0].message,
+        format!(
+            "Exec lifecycle hook ([sh -c exit 1]) for Container \"c\" in Pod \"p_default({uid})\" failed - error: command 'sh -c exit 1' exited with 1: , message: \"\""
+        )
+    );
+    let started = run.with("p", "Started");
+    // The hook's exec round trip is the probe latency (2–10 ms).
+    assert!(failed[0].at > started[0].at && failed[0].at <= started[0].at + 10);
+    let killing = run.with("p", "Killing");
+    assert_eq!(killing[0].message, "FailedPostStartHook");
+    assert_eq!(killing[0].type_, "Normal");
+    assert_eq!(killing[0].at, failed[0].at);
+    let evs = run.of("p");
+    let order: Vec<&str> = evs.iter().map(|e| e.reason.as_str()).collect();
+    let i = order
+        .iter()
+        .position(|r| *r == "FailedPostStartHook")
+        .unwrap_or_default();
+    assert_eq!(order[i + 1], "Killing");
+    assert!(started.len() >= 2, "{order:?}");
+    assert!(!run.with("p", "BackOff").is_empty(), "{order:?}");
+    let c = run.pod("p").status.unwrap_or_default();
+    assert!(container(&c, "c").restart_count >= 1);
+}
+
+#[test]
+fn an_http_post_start_hook_to_a_closed_port_fails_with_connection_refused() {
+    let mut run = Run::new(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-hook\nspec:\n  containers:\n  - name: app\n    image: busybox:1.36\n    command: [sleep, '3600']\n    lifecycle:\n      postStart:\n        httpGet:\n          path: /started\n          port: 8080\n",
+    );
+    run.secs(15);
+    let pod = run.pod("web-hook");
+    let uid = pod.metadata.uid.clone().unwrap_or_default();
+    let ip = pod.status.and_then(|s| s.pod_ip).unwrap_or_default();
+    assert!(!ip.is_empty());
+    let failed = run.with("web-hook", "FailedPostStartHook");
+    assert_eq!(
+        failed[0].message,
+        format!(
+            "HTTP lifecycle hook (/started) for Container \"app\" in Pod \"web-hook_default({uid})\" failed - error: Get \"http://{ip}:8080/started\": dial tcp {ip}:8080: connect: connection refused"
+        )
+    );
+    assert_eq!(
+        run.with("web-hook", "Killing")[0].message,
+        "FailedPostStartHook"
+    );
+}

@@ -97,6 +97,18 @@ pub struct ContainerRt {
     pub previous: Option<Termination>,
     /// Whether a restart must pass the crash-loop back-off first.
     pub restart_pending: bool,
+    /// The container's `postStart` hook in progress: the pod worker is blocked on it until it
+    /// returns.
+    pub post_start: Option<PostStart>,
+}
+
+/// A `postStart` handler the kubelet is waiting on (`startContainer` step 4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostStart {
+    /// When the handler returns.
+    pub done_at: SimTime,
+    /// The `FailedPostStartHook` message when it failed.
+    pub failure: Option<String>,
 }
 
 impl ContainerRt {
@@ -111,6 +123,7 @@ impl ContainerRt {
             pull_failed_at: None,
             previous: None,
             restart_pending: false,
+            post_start: None,
         }
     }
 
@@ -124,12 +137,14 @@ impl ContainerRt {
         self.init && !self.is_sidecar() && self.model.ready
     }
 
-    /// Whether it holds the pod's sync (a pull, create or start in progress).
+    /// Whether it holds the pod's sync (a pull, create or start in progress, or a `postStart`
+    /// hook not yet returned).
     pub fn busy(&self) -> bool {
-        matches!(
-            self.stage,
-            Stage::Pulling { .. } | Stage::Creating { .. } | Stage::Starting { .. }
-        )
+        self.post_start.is_some()
+            || matches!(
+                self.stage,
+                Stage::Pulling { .. } | Stage::Creating { .. } | Stage::Starting { .. }
+            )
     }
 
     /// Whether its process is alive (running or being stopped).
@@ -192,6 +207,7 @@ impl ContainerRt {
             Stage::Running { wake, oom_at, .. } => {
                 times.extend(wake.iter().copied());
                 times.extend(oom_at.iter().copied());
+                times.extend(self.post_start.iter().map(|h| h.done_at));
                 times.extend(self.probes.iter().map(|w| w.next_at()));
             }
             Stage::Dead => {}

@@ -10,8 +10,11 @@ use k8s_openapi::api::core::v1::Pod;
 use crate::component::Ctx;
 use crate::events::EventType;
 use crate::kubelet::admission::Rejection;
-use crate::kubelet::backoff::{container_key, crash_loop_event, crash_loop_message, Backoff};
+use crate::kubelet::backoff::{
+    container_key, crash_loop_event, crash_loop_message, format_pod, Backoff,
+};
 use crate::kubelet::containers::{ContainerRt, Stage as CStage};
+use crate::kubelet::hooks::run_post_start;
 use crate::kubelet::images::{Ensure, ImageEvent, ImageManager, PullPolicy};
 use crate::kubelet::probes::{run_handler, ContainerView, ProbeKind, ProbeResult};
 use crate::kubelet::sandbox::{container_id, image_digest, IpAllocator};
@@ -721,6 +724,7 @@ impl PodWorker {
                     "Started",
                     format!("Started container {}", spec.name),
                 );
+                self.post_start(init, i, now, ctx, env);
             }
             Err(message) => {
                 let term = Termination::start_error(&message, now, c.model.container_id.clone());
@@ -735,6 +739,37 @@ impl PodWorker {
                     format!("Error: {message}"),
                 );
             }
+        }
+    }
+
+    /// `startContainer` step 4: the container's `postStart` handler runs; the pod worker is
+    /// blocked on it until it returns (see [`ContainerRt::busy`]).
+    fn post_start(
+        &mut self,
+        init: bool,
+        i: usize,
+        now: SimTime,
+        ctx: &mut Ctx<'_>,
+        env: &mut NodeEnv<'_>,
+    ) {
+        let pod = format_pod(&self.name(), &self.namespace(), &self.uid());
+        let pod_ip = self.pod_ip.clone().unwrap_or_default();
+        let c = self.container(init, i);
+        let Some(handler) = c.spec.lifecycle.as_ref().and_then(|l| l.post_start.clone()) else {
+            return;
+        };
+        let spec = c.spec.clone();
+        if let CStage::Running { process, .. } = &mut c.stage {
+            c.post_start = Some(run_post_start(
+                &handler,
+                &spec,
+                &pod,
+                &pod_ip,
+                process,
+                now,
+                env.timings,
+                ctx.rng,
+            ));
         }
     }
 
@@ -784,11 +819,21 @@ impl PodWorker {
                 ProcessState::Running { wake_at } => *wake = wake_at,
             }
         }
+        let mut kill = None;
+        if c.post_start.as_ref().is_some_and(|h| h.done_at <= now) {
+            if let Some(message) = c.post_start.take().and_then(|h| h.failure) {
+                // `FailedPostStartHook`, then `killContainer(…, "FailedPostStartHook", …)`.
+                emitted.push((EventType::Warning, "FailedPostStartHook", message));
+                kill = Some("FailedPostStartHook".to_string());
+            }
+        }
+        // While the hook runs, `SyncPod` has not returned: the status the prober reads does not
+        // have the new container yet, so its probes wait.
+        let hooked = c.post_start.is_some() || kill.is_some();
         let has_startup = c.probes.iter().any(|w| w.kind == ProbeKind::Startup);
         let has_readiness = c.probes.iter().any(|w| w.kind == ProbeKind::Readiness);
-        let mut kill = None;
         for w in c.probes.iter_mut() {
-            if w.next_at() > now {
+            if hooked || w.next_at() > now {
                 continue;
             }
             let view = ContainerView {
@@ -853,6 +898,7 @@ impl PodWorker {
         let terminating = matches!(self.stage, Stage::Terminating | Stage::Finished);
         let winding_down = self.winding_down;
         let c = self.container(init, i);
+        c.post_start = None;
         let code = term.exit_code;
         c.model.state = RunState::Terminated(term.clone());
         c.model.started = false;
