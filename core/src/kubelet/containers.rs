@@ -5,7 +5,7 @@
 use k8s_openapi::api::core::v1::Container;
 
 use crate::kubelet::images::PullTicket;
-use crate::kubelet::probes::{ProbeKind, ProbeSpec, ProbeWorker};
+use crate::kubelet::probes::{ProbeKind, ProbeSpec, ProbeTick, ProbeWorker};
 use crate::kubelet::status::{ContainerModel, Termination};
 use crate::runtime::catalog::ImageInfo;
 use crate::runtime::shell::Process;
@@ -100,6 +100,9 @@ pub struct ContainerRt {
     /// The container's `postStart` hook in progress: the pod worker is blocked on it until it
     /// returns.
     pub post_start: Option<PostStart>,
+    /// Probe results on their way back (`probeLatency`): when each lands, the probe, and what
+    /// its tick did.
+    pub answers: Vec<(SimTime, ProbeKind, ProbeTick)>,
 }
 
 /// A `postStart` handler the kubelet is waiting on (`startContainer` step 4).
@@ -124,6 +127,7 @@ impl ContainerRt {
             previous: None,
             restart_pending: false,
             post_start: None,
+            answers: Vec::new(),
         }
     }
 
@@ -208,6 +212,7 @@ impl ContainerRt {
                 times.extend(wake.iter().copied());
                 times.extend(oom_at.iter().copied());
                 times.extend(self.post_start.iter().map(|h| h.done_at));
+                times.extend(self.answers.iter().map(|(at, _, _)| *at));
                 times.extend(self.probes.iter().map(|w| w.next_at()));
             }
             Stage::Dead => {}

@@ -27,7 +27,7 @@ use crate::runtime::catalog::{
     ImageInfo, Program,
 };
 use crate::runtime::shell::{Process, ProcessState};
-use crate::sim::{SimDuration, SimTime};
+use crate::sim::{SimDuration, SimRng, SimTime};
 
 /// How long the pod worker waits before syncing a pod again after a sync error (a container
 /// config error, an unusable image): the kubelet's `backOffPeriod`.
@@ -783,6 +783,7 @@ impl PodWorker {
         env: &mut NodeEnv<'_>,
     ) -> bool {
         let pod_ip = self.pod_ip.clone().unwrap_or_default();
+        let uid = self.uid();
         let grace = SimDuration::secs(grace_seconds(&self.pod));
         let stop_delay = env.timings.sample(Step::ContainerStop, ctx.rng);
         let pleg = env.timings.sample(Step::PlegRelist, ctx.rng);
@@ -846,11 +847,26 @@ impl PodWorker {
             let tick = w.step(now, view, || {
                 run_handler(&handler, timeout, &pod_ip, Some(process), now)
             });
+            // A probe that ran answers after its round trip (`probeLatency`); one that did not
+            // (no container to probe) takes effect at once.
+            let at = if tick.probed {
+                let mut rng = SimRng::new(latency_seed(&uid, &c.spec.name, w.kind, now));
+                now.plus(env.timings.sample(Step::ProbeLatency, &mut rng))
+            } else {
+                now
+            };
+            c.answers.push((at, w.kind, tick));
+        }
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut c.answers)
+            .into_iter()
+            .partition(|(at, _, _)| *at <= now);
+        c.answers = later;
+        for (_, kind, tick) in due {
             if let Some(e) = tick.event {
                 emitted.push((EventType::Warning, e.reason, e.message));
             }
             if let Some(r) = tick.changed {
-                match w.kind {
+                match kind {
                     ProbeKind::Startup => c.model.started = r == ProbeResult::Success,
                     ProbeKind::Readiness => c.model.ready = r == ProbeResult::Success,
                     ProbeKind::Liveness => {}
@@ -899,6 +915,7 @@ impl PodWorker {
         let winding_down = self.winding_down;
         let c = self.container(init, i);
         c.post_start = None;
+        c.answers.clear();
         let code = term.exit_code;
         c.model.state = RunState::Terminated(term.clone());
         c.model.started = false;
@@ -957,6 +974,28 @@ impl PodWorker {
         let regular: Vec<_> = self.regular.iter().map(|c| c.model.clone()).collect();
         pod_status(live, &inits, &regular, &facts, now)
     }
+}
+
+/// The seed of one probe answer's latency: its own stream (pod, container, probe, moment), so
+/// probing never shifts the cluster's other seeded delays.
+fn latency_seed(uid: &str, container: &str, kind: ProbeKind, now: SimTime) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let kind = match kind {
+        ProbeKind::Startup => 1u8,
+        ProbeKind::Liveness => 2,
+        ProbeKind::Readiness => 3,
+    };
+    let bytes = uid
+        .bytes()
+        .chain([0])
+        .chain(container.bytes())
+        .chain([0, kind])
+        .chain(now.0.to_le_bytes());
+    for b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
 
 /// Sends a running container SIGTERM: it stops after the runtime's stop delay when its program
@@ -1038,6 +1077,19 @@ mod tests {
 
     fn v(xs: &[&str]) -> Vec<String> {
         xs.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_probe_answer_takes_the_probe_latency_from_its_own_stream() {
+        let t = Timings::default();
+        let sample = |now: u64| {
+            let mut rng = SimRng::new(latency_seed("u1", "c", ProbeKind::Readiness, SimTime(now)));
+            t.sample(Step::ProbeLatency, &mut rng).as_millis()
+        };
+        assert_eq!(sample(1000), sample(1000));
+        assert!((0..50)
+            .map(|i| sample(i * 1000))
+            .all(|ms| (2..=10).contains(&ms)));
     }
 
     #[test]
