@@ -1040,11 +1040,19 @@ fn a_failing_exec_post_start_hook_kills_the_container_which_restarts_with_back_o
     assert!(!failed.is_empty());
     assert_eq!(failed[0].type_, "Warning");
     assert_eq!(failed[0].field, "spec.containers{c}");
+    // v1.26+ keeps the handler's message out of the event (kubernetes#119541); it is the
+    // container's `PostStartHookError` waiting message once the killed container has exited.
+    assert_eq!(failed[0].message, "PostStartHook failed");
+    let waiting_msg = run
+        .history("p")
+        .into_iter()
+        .find_map(|(_, s)| waiting(container(s, "c")).filter(|(r, _)| r == "PostStartHookError"))
+        .map(|(_, m)| m);
     assert_eq!(
-        failed[0].message,
-        format!(
+        waiting_msg,
+        Some(format!(
             "Exec lifecycle hook ([sh -c exit 1]) for Container \"c\" in Pod \"p_default({uid})\" failed - error: command 'sh -c exit 1' exited with 1: , message: \"\""
-        )
+        ))
     );
     let started = run.with("p", "Started");
     // The hook's exec round trip is the probe latency (2–10 ms).
@@ -1071,14 +1079,23 @@ fn an_http_post_start_hook_to_a_closed_port_fails_with_connection_refused() {
     let mut run = Run::new(
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-hook\nspec:\n  containers:\n  - name: app\n    image: busybox:1.36\n    command: [sleep, '3600']\n    lifecycle:\n      postStart:\n        httpGet:\n          path: /started\n          port: 8080\n",
     );
-    run.secs(15);
+    // `sleep` ignores SIGTERM: it exits after the 30 s grace period.
+    run.secs(45);
     let pod = run.pod("web-hook");
     let uid = pod.metadata.uid.clone().unwrap_or_default();
     let ip = pod.status.and_then(|s| s.pod_ip).unwrap_or_default();
     assert!(!ip.is_empty());
-    let failed = run.with("web-hook", "FailedPostStartHook");
     assert_eq!(
-        failed[0].message,
+        run.with("web-hook", "FailedPostStartHook")[0].message,
+        "PostStartHook failed"
+    );
+    let waiting_msg = run
+        .history("web-hook")
+        .into_iter()
+        .find_map(|(_, s)| waiting(container(s, "app")).filter(|(r, _)| r == "PostStartHookError"))
+        .map(|(_, m)| m);
+    assert_eq!(
+        waiting_msg.unwrap_or_default(),
         format!(
             "HTTP lifecycle hook (/started) for Container \"app\" in Pod \"web-hook_default({uid})\" failed - error: Get \"http://{ip}:8080/started\": dial tcp {ip}:8080: connect: connection refused"
         )

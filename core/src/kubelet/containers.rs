@@ -103,6 +103,9 @@ pub struct ContainerRt {
     /// Probe results on their way back (`probeLatency`): when each lands, the probe, and what
     /// its tick did.
     pub answers: Vec<(SimTime, ProbeKind, ProbeTick)>,
+    /// The handler's message of a failed `postStart` hook, reported as the `PostStartHookError`
+    /// waiting state once the killed container has exited (the kubelet's reason cache).
+    pub hook_error: Option<String>,
 }
 
 /// A `postStart` handler the kubelet is waiting on (`startContainer` step 4).
@@ -110,7 +113,7 @@ pub struct ContainerRt {
 pub struct PostStart {
     /// When the handler returns.
     pub done_at: SimTime,
-    /// The `FailedPostStartHook` message when it failed.
+    /// The handler's message when it failed (`handlerRunner.Run`).
     pub failure: Option<String>,
 }
 
@@ -128,6 +131,7 @@ impl ContainerRt {
             restart_pending: false,
             post_start: None,
             answers: Vec::new(),
+            hook_error: None,
         }
     }
 

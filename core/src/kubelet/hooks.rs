@@ -1,6 +1,8 @@
 //! Container lifecycle hooks as the kubelet runs them (`pkg/kubelet/lifecycle/handlers.go`):
 //! a `postStart` handler (exec, httpGet, sleep) run right after `Started container X`, how long
-//! the kubelet is blocked on it, and the `FailedPostStartHook` message when it fails.
+//! the kubelet is blocked on it, and the handler's message when it fails (since v1.26 the
+//! `FailedPostStartHook` event only says `PostStartHook failed`; the message is the container's
+//! `PostStartHookError` waiting message).
 
 use k8s_openapi::api::core::v1::{Container, LifecycleHandler};
 
@@ -13,8 +15,7 @@ use crate::sim::{SimDuration, SimRng, SimTime};
 
 /// Runs `handler`, the `postStart` hook of `container`, against its freshly started `process`
 /// at `now`. `pod` is `format.Pod` (`<name>_<namespace>(<uid>)`). The result says when the
-/// handler returns and, when it failed, the message of the `FailedPostStartHook` event
-/// (`handlerRunner.Run`'s text).
+/// handler returns and, when it failed, `handlerRunner.Run`'s message.
 #[allow(clippy::too_many_arguments)]
 pub fn run_post_start(
     handler: &LifecycleHandler,

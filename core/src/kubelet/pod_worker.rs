@@ -823,8 +823,15 @@ impl PodWorker {
         let mut kill = None;
         if c.post_start.as_ref().is_some_and(|h| h.done_at <= now) {
             if let Some(message) = c.post_start.take().and_then(|h| h.failure) {
-                // `FailedPostStartHook`, then `killContainer(…, "FailedPostStartHook", …)`.
-                emitted.push((EventType::Warning, "FailedPostStartHook", message));
+                // Since v1.26 the event leaves the handler's message out (it may hold secrets):
+                // `PostStartHook failed`, then `killContainer(…, "FailedPostStartHook", …)`. The
+                // message goes to the container's `PostStartHookError` waiting state.
+                emitted.push((
+                    EventType::Warning,
+                    "FailedPostStartHook",
+                    "PostStartHook failed".to_string(),
+                ));
+                c.hook_error = Some(message);
                 kill = Some("FailedPostStartHook".to_string());
             }
         }
@@ -922,11 +929,19 @@ impl PodWorker {
         c.model.ready = c.init && !c.is_sidecar() && code == 0;
         c.previous = Some(term);
         if terminating || (winding_down && c.is_sidecar()) || !c.restarts(&policy, code) {
+            c.hook_error = None;
             c.stage = CStage::Dead;
             return;
         }
         c.restart_pending = true;
         c.stage = CStage::Idle { at: _now };
+        if let Some(message) = c.hook_error.take() {
+            c.model.last = c.previous.clone();
+            c.model.state = RunState::Waiting {
+                reason: Some("PostStartHookError".into()),
+                message: Some(message),
+            };
+        }
     }
 
     /// The earliest moment after `now` something is due.
