@@ -5,7 +5,7 @@
 use k8s_openapi::api::core::v1::Container;
 
 use crate::kubelet::images::PullTicket;
-use crate::kubelet::probes::{ProbeKind, ProbeSpec, ProbeWorker};
+use crate::kubelet::probes::{ProbeKind, ProbeSpec, ProbeTick, ProbeWorker};
 use crate::kubelet::status::{ContainerModel, Termination};
 use crate::runtime::catalog::ImageInfo;
 use crate::runtime::shell::Process;
@@ -97,6 +97,24 @@ pub struct ContainerRt {
     pub previous: Option<Termination>,
     /// Whether a restart must pass the crash-loop back-off first.
     pub restart_pending: bool,
+    /// The container's `postStart` hook in progress: the pod worker is blocked on it until it
+    /// returns.
+    pub post_start: Option<PostStart>,
+    /// Probe results on their way back (`probeLatency`): when each lands, the probe, and what
+    /// its tick did.
+    pub answers: Vec<(SimTime, ProbeKind, ProbeTick)>,
+    /// The handler's message of a failed `postStart` hook, reported as the `PostStartHookError`
+    /// waiting state once the killed container has exited (the kubelet's reason cache).
+    pub hook_error: Option<String>,
+}
+
+/// A `postStart` handler the kubelet is waiting on (`startContainer` step 4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostStart {
+    /// When the handler returns.
+    pub done_at: SimTime,
+    /// The handler's message when it failed (`handlerRunner.Run`).
+    pub failure: Option<String>,
 }
 
 impl ContainerRt {
@@ -111,6 +129,9 @@ impl ContainerRt {
             pull_failed_at: None,
             previous: None,
             restart_pending: false,
+            post_start: None,
+            answers: Vec::new(),
+            hook_error: None,
         }
     }
 
@@ -124,12 +145,14 @@ impl ContainerRt {
         self.init && !self.is_sidecar() && self.model.ready
     }
 
-    /// Whether it holds the pod's sync (a pull, create or start in progress).
+    /// Whether it holds the pod's sync (a pull, create or start in progress, or a `postStart`
+    /// hook not yet returned).
     pub fn busy(&self) -> bool {
-        matches!(
-            self.stage,
-            Stage::Pulling { .. } | Stage::Creating { .. } | Stage::Starting { .. }
-        )
+        self.post_start.is_some()
+            || matches!(
+                self.stage,
+                Stage::Pulling { .. } | Stage::Creating { .. } | Stage::Starting { .. }
+            )
     }
 
     /// Whether its process is alive (running or being stopped).
@@ -192,6 +215,8 @@ impl ContainerRt {
             Stage::Running { wake, oom_at, .. } => {
                 times.extend(wake.iter().copied());
                 times.extend(oom_at.iter().copied());
+                times.extend(self.post_start.iter().map(|h| h.done_at));
+                times.extend(self.answers.iter().map(|(at, _, _)| *at));
                 times.extend(self.probes.iter().map(|w| w.next_at()));
             }
             Stage::Dead => {}

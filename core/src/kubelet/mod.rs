@@ -7,6 +7,7 @@ pub mod backoff;
 pub mod component;
 pub mod containers;
 pub mod heartbeat;
+pub mod hooks;
 pub mod images;
 pub mod pod_worker;
 pub mod probes;

@@ -10,8 +10,11 @@ use k8s_openapi::api::core::v1::Pod;
 use crate::component::Ctx;
 use crate::events::EventType;
 use crate::kubelet::admission::Rejection;
-use crate::kubelet::backoff::{container_key, crash_loop_event, crash_loop_message, Backoff};
+use crate::kubelet::backoff::{
+    container_key, crash_loop_event, crash_loop_message, format_pod, Backoff,
+};
 use crate::kubelet::containers::{ContainerRt, Stage as CStage};
+use crate::kubelet::hooks::run_post_start;
 use crate::kubelet::images::{Ensure, ImageEvent, ImageManager, PullPolicy};
 use crate::kubelet::probes::{run_handler, ContainerView, ProbeKind, ProbeResult};
 use crate::kubelet::sandbox::{container_id, image_digest, IpAllocator};
@@ -24,7 +27,7 @@ use crate::runtime::catalog::{
     ImageInfo, Program,
 };
 use crate::runtime::shell::{Process, ProcessState};
-use crate::sim::{SimDuration, SimTime};
+use crate::sim::{SimDuration, SimRng, SimTime};
 
 /// How long the pod worker waits before syncing a pod again after a sync error (a container
 /// config error, an unusable image): the kubelet's `backOffPeriod`.
@@ -721,6 +724,7 @@ impl PodWorker {
                     "Started",
                     format!("Started container {}", spec.name),
                 );
+                self.post_start(init, i, now, ctx, env);
             }
             Err(message) => {
                 let term = Termination::start_error(&message, now, c.model.container_id.clone());
@@ -738,6 +742,37 @@ impl PodWorker {
         }
     }
 
+    /// `startContainer` step 4: the container's `postStart` handler runs; the pod worker is
+    /// blocked on it until it returns (see [`ContainerRt::busy`]).
+    fn post_start(
+        &mut self,
+        init: bool,
+        i: usize,
+        now: SimTime,
+        ctx: &mut Ctx<'_>,
+        env: &mut NodeEnv<'_>,
+    ) {
+        let pod = format_pod(&self.name(), &self.namespace(), &self.uid());
+        let pod_ip = self.pod_ip.clone().unwrap_or_default();
+        let c = self.container(init, i);
+        let Some(handler) = c.spec.lifecycle.as_ref().and_then(|l| l.post_start.clone()) else {
+            return;
+        };
+        let spec = c.spec.clone();
+        if let CStage::Running { process, .. } = &mut c.stage {
+            c.post_start = Some(run_post_start(
+                &handler,
+                &spec,
+                &pod,
+                &pod_ip,
+                process,
+                now,
+                env.timings,
+                ctx.rng,
+            ));
+        }
+    }
+
     /// A running container: its process, the OOM killer, its probes.
     fn tick_running(
         &mut self,
@@ -748,6 +783,7 @@ impl PodWorker {
         env: &mut NodeEnv<'_>,
     ) -> bool {
         let pod_ip = self.pod_ip.clone().unwrap_or_default();
+        let uid = self.uid();
         let grace = SimDuration::secs(grace_seconds(&self.pod));
         let stop_delay = env.timings.sample(Step::ContainerStop, ctx.rng);
         let pleg = env.timings.sample(Step::PlegRelist, ctx.rng);
@@ -784,11 +820,28 @@ impl PodWorker {
                 ProcessState::Running { wake_at } => *wake = wake_at,
             }
         }
+        let mut kill = None;
+        if c.post_start.as_ref().is_some_and(|h| h.done_at <= now) {
+            if let Some(message) = c.post_start.take().and_then(|h| h.failure) {
+                // Since v1.26 the event leaves the handler's message out (it may hold secrets):
+                // `PostStartHook failed`, then `killContainer(…, "FailedPostStartHook", …)`. The
+                // message goes to the container's `PostStartHookError` waiting state.
+                emitted.push((
+                    EventType::Warning,
+                    "FailedPostStartHook",
+                    "PostStartHook failed".to_string(),
+                ));
+                c.hook_error = Some(message);
+                kill = Some("FailedPostStartHook".to_string());
+            }
+        }
+        // While the hook runs, `SyncPod` has not returned: the status the prober reads does not
+        // have the new container yet, so its probes wait.
+        let hooked = c.post_start.is_some() || kill.is_some();
         let has_startup = c.probes.iter().any(|w| w.kind == ProbeKind::Startup);
         let has_readiness = c.probes.iter().any(|w| w.kind == ProbeKind::Readiness);
-        let mut kill = None;
         for w in c.probes.iter_mut() {
-            if w.next_at() > now {
+            if hooked || w.next_at() > now {
                 continue;
             }
             let view = ContainerView {
@@ -801,11 +854,26 @@ impl PodWorker {
             let tick = w.step(now, view, || {
                 run_handler(&handler, timeout, &pod_ip, Some(process), now)
             });
+            // A probe that ran answers after its round trip (`probeLatency`); one that did not
+            // (no container to probe) takes effect at once.
+            let at = if tick.probed {
+                let mut rng = SimRng::new(latency_seed(&uid, &c.spec.name, w.kind, now));
+                now.plus(env.timings.sample(Step::ProbeLatency, &mut rng))
+            } else {
+                now
+            };
+            c.answers.push((at, w.kind, tick));
+        }
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut c.answers)
+            .into_iter()
+            .partition(|(at, _, _)| *at <= now);
+        c.answers = later;
+        for (_, kind, tick) in due {
             if let Some(e) = tick.event {
                 emitted.push((EventType::Warning, e.reason, e.message));
             }
             if let Some(r) = tick.changed {
-                match w.kind {
+                match kind {
                     ProbeKind::Startup => c.model.started = r == ProbeResult::Success,
                     ProbeKind::Readiness => c.model.ready = r == ProbeResult::Success,
                     ProbeKind::Liveness => {}
@@ -853,17 +921,27 @@ impl PodWorker {
         let terminating = matches!(self.stage, Stage::Terminating | Stage::Finished);
         let winding_down = self.winding_down;
         let c = self.container(init, i);
+        c.post_start = None;
+        c.answers.clear();
         let code = term.exit_code;
         c.model.state = RunState::Terminated(term.clone());
         c.model.started = false;
         c.model.ready = c.init && !c.is_sidecar() && code == 0;
         c.previous = Some(term);
         if terminating || (winding_down && c.is_sidecar()) || !c.restarts(&policy, code) {
+            c.hook_error = None;
             c.stage = CStage::Dead;
             return;
         }
         c.restart_pending = true;
         c.stage = CStage::Idle { at: _now };
+        if let Some(message) = c.hook_error.take() {
+            c.model.last = c.previous.clone();
+            c.model.state = RunState::Waiting {
+                reason: Some("PostStartHookError".into()),
+                message: Some(message),
+            };
+        }
     }
 
     /// The earliest moment after `now` something is due.
@@ -911,6 +989,28 @@ impl PodWorker {
         let regular: Vec<_> = self.regular.iter().map(|c| c.model.clone()).collect();
         pod_status(live, &inits, &regular, &facts, now)
     }
+}
+
+/// The seed of one probe answer's latency: its own stream (pod, container, probe, moment), so
+/// probing never shifts the cluster's other seeded delays.
+fn latency_seed(uid: &str, container: &str, kind: ProbeKind, now: SimTime) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let kind = match kind {
+        ProbeKind::Startup => 1u8,
+        ProbeKind::Liveness => 2,
+        ProbeKind::Readiness => 3,
+    };
+    let bytes = uid
+        .bytes()
+        .chain([0])
+        .chain(container.bytes())
+        .chain([0, kind])
+        .chain(now.0.to_le_bytes());
+    for b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
 
 /// Sends a running container SIGTERM: it stops after the runtime's stop delay when its program
@@ -992,6 +1092,19 @@ mod tests {
 
     fn v(xs: &[&str]) -> Vec<String> {
         xs.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_probe_answer_takes_the_probe_latency_from_its_own_stream() {
+        let t = Timings::default();
+        let sample = |now: u64| {
+            let mut rng = SimRng::new(latency_seed("u1", "c", ProbeKind::Readiness, SimTime(now)));
+            t.sample(Step::ProbeLatency, &mut rng).as_millis()
+        };
+        assert_eq!(sample(1000), sample(1000));
+        assert!((0..50)
+            .map(|i| sample(i * 1000))
+            .all(|ms| (2..=10).contains(&ms)));
     }
 
     #[test]

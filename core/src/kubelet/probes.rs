@@ -88,7 +88,7 @@ pub struct ProbeSpec {
     pub failure_threshold: u32,
 }
 
-fn resolve_port(port: &IntOrString, container: &Container) -> Result<u16, String> {
+pub(crate) fn resolve_port(port: &IntOrString, container: &Container) -> Result<u16, String> {
     match port {
         IntOrString::Int(n) => u16::try_from(*n).map_err(|_| format!("invalid port number: {n}")),
         IntOrString::String(name) => {

@@ -70,6 +70,7 @@ impl Default for Fs {
             "/usr/bin",
             "/usr/local",
             "/usr/local/bin",
+            "/usr/share",
             "/var",
             "/var/log",
             "/run",
