@@ -695,7 +695,7 @@ fn pod_on(cluster: &Cluster, prefix: &str, node: &str) -> String {
 fn draining_a_node_cordons_it_and_evicts_all_but_daemon_set_pods() {
     let scenario = scenario("  - {at: 5s, drain: node-1}\n");
     let (mut cluster, lines) = load(&[("pods.yaml", DRAIN_PODS), ("scenario.yaml", &scenario)]);
-    assert_eq!(lines.len(), 5, "{lines:?}");
+    assert_eq!(lines.len(), 4, "{lines:?}");
     cluster.run_for(SimDuration::millis(4_900));
     let web = pod_on(&cluster, "web-", "node-1");
     let agent = pod_on(&cluster, "agent-", "node-1");

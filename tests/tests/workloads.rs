@@ -217,7 +217,10 @@ fn the_docs_rolling_update_replaces_the_pods_with_scaling_events() {
         .objects(&["Pod"])
         .iter()
         .filter_map(|o| match &**o {
-            Object::Pod(p) => p.spec.as_ref().map(|s| s.containers[0].image.clone().unwrap_or_default()),
+            Object::Pod(p) => p
+                .spec
+                .as_ref()
+                .map(|s| s.containers[0].image.clone().unwrap_or_default()),
             _ => None,
         })
         .collect();
@@ -239,8 +242,9 @@ fn the_docs_scale_manifest_over_the_deployment_is_refused_for_its_selector() {
     };
     assert_eq!(lines.len(), 1);
     assert!(
-        lines[0].starts_with("The Deployment \"nginx-deployment\" is invalid: spec.selector: Invalid value: ")
-            && lines[0].ends_with(": field is immutable"),
+        lines[0].starts_with(
+            "The Deployment \"nginx-deployment\" is invalid: spec.selector: Invalid value: "
+        ) && lines[0].ends_with(": field is immutable"),
         "{lines:?}"
     );
 }
@@ -270,13 +274,22 @@ fn a_failed_node_loses_its_pod_after_the_toleration_and_the_replica_set_replaces
     assert!(!on_node_2.is_empty(), "the spread put a pod on node-2");
     // NotReady after the 50 s grace (105 s), NoExecute taint, eviction 300 s later (~410 s).
     cluster.run_for(SimDuration::secs(330));
-    for p in cluster.snapshot().pods.iter().filter(|p| p.node == "node-2") {
+    for p in cluster
+        .snapshot()
+        .pods
+        .iter()
+        .filter(|p| p.node == "node-2")
+    {
         assert_eq!(p.status, "Running", "{} not yet evicted at 389 s", p.name);
     }
     cluster.run_for(SimDuration::secs(60));
     let snap = cluster.snapshot();
     for name in &on_node_2 {
-        let p = snap.pods.iter().find(|p| &p.name == name).expect("kept while Terminating");
+        let p = snap
+            .pods
+            .iter()
+            .find(|p| &p.name == name)
+            .expect("kept while Terminating");
         assert_eq!(p.status, "Terminating", "{name}");
     }
     let running: Vec<&str> = snap
@@ -291,7 +304,9 @@ fn a_failed_node_loses_its_pod_after_the_toleration_and_the_replica_set_replaces
         .objects(&["Event"])
         .iter()
         .filter_map(|o| match &**o {
-            Object::Event(e) if e.reason.as_deref() == Some("TaintManagerEviction") => e.message.clone(),
+            Object::Event(e) if e.reason.as_deref() == Some("TaintManagerEviction") => {
+                e.message.clone()
+            }
             _ => None,
         })
         .collect();
