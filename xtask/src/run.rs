@@ -186,10 +186,11 @@ pub fn test(env: &Env, installs: &Installs) -> Result<bool, String> {
         }
         banner("end to end in headless Chromium: cargo test --workspace --test e2e -- --ignored");
         let mut cmd = env.command("cargo");
+        // `--workspace`, as in the native run, so features unify the same way and nothing is
+        // rebuilt (`-p podflow-tests` alone rebuilt serde, k8s-openapi and the core).
         cmd.args([
             "test",
-            "-p",
-            "podflow-tests",
+            "--workspace",
             "--test",
             "e2e",
             "--",
