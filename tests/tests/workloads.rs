@@ -316,3 +316,121 @@ fn a_failed_node_loses_its_pod_after_the_toleration_and_the_replica_set_replaces
         .collect();
     assert_eq!(evictions, want);
 }
+
+/// A pod's NAME, READY, STATUS and `status.qosClass`.
+type PodRow = (String, String, String, String);
+
+/// The rows of every pod after the files ran for `secs` at t=0.
+fn outcome(files: &[&str], extra: &str, secs: u64) -> Option<Vec<PodRow>> {
+    let dir = manifests::dir()?;
+    let mut inputs = vec![("extra.yaml".to_string(), extra.to_string())];
+    inputs.extend(
+        files
+            .iter()
+            .map(|f| (f.to_string(), manifests::read(&dir, f))),
+    );
+    let (mut cluster, results) = Cluster::load(&inputs);
+    assert!(results.iter().all(|r| r.ok), "{files:?}: {results:?}");
+    cluster.run_for(SimDuration::secs(secs));
+    let snap = cluster.snapshot();
+    Some(
+        snap.pods
+            .iter()
+            .map(|p| {
+                let qos = match cluster.api().get("Pod", &p.namespace, &p.name).as_deref() {
+                    Some(Object::Pod(pod)) => pod
+                        .status
+                        .as_ref()
+                        .and_then(|s| s.qos_class.clone())
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                (p.name.clone(), p.ready.clone(), p.status.clone(), qos)
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn the_remaining_docs_pod_manifests_end_as_the_index_says() {
+    let row = |name: &str, ready: &str, status: &str, qos: &str| {
+        (
+            name.to_string(),
+            ready.to_string(),
+            status.to_string(),
+            qos.to_string(),
+        )
+    };
+    let qos_ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: qos-example\n";
+    let cases: Vec<(Vec<&str>, &str, Vec<PodRow>)> = vec![
+        (
+            vec!["pods__init-containers@a2659dc.yaml"],
+            "",
+            vec![row("init-demo", "1/1", "Running", "BestEffort")],
+        ),
+        (
+            vec!["pods__probe__pod-with-tcp-socket-healthcheck.yaml"],
+            "",
+            vec![row(
+                "pod-with-tcp-socket-healthcheck",
+                "1/1",
+                "Running",
+                "BestEffort",
+            )],
+        ),
+        (
+            vec!["pods__qos__qos-pod.yaml"],
+            qos_ns,
+            vec![row("qos-demo", "1/1", "Running", "Guaranteed")],
+        ),
+        (
+            vec!["pods__qos__qos-pod-2.yaml"],
+            qos_ns,
+            vec![row("qos-demo-2", "1/1", "Running", "Burstable")],
+        ),
+        (
+            vec!["pods__qos__qos-pod-3.yaml"],
+            qos_ns,
+            vec![row("qos-demo-3", "1/1", "Running", "BestEffort")],
+        ),
+        (
+            vec!["pods__pod-rs.yaml"],
+            "",
+            vec![
+                row("pod1", "1/1", "Running", "BestEffort"),
+                row("pod2", "1/1", "Running", "BestEffort"),
+            ],
+        ),
+        (
+            vec!["application__shell-demo.yaml"],
+            "",
+            vec![row("shell-demo", "1/1", "Running", "BestEffort")],
+        ),
+        (
+            vec![
+                "admin__resource__memory-constraints.yaml",
+                "admin__resource__memory-constraints-pod.yaml",
+            ],
+            "",
+            vec![row("constraints-mem-demo", "1/1", "Running", "Burstable")],
+        ),
+        (
+            vec![
+                "admin__resource__quota-mem-cpu.yaml",
+                "admin__resource__quota-mem-cpu-pod.yaml",
+            ],
+            "",
+            vec![row("quota-mem-cpu-demo", "1/1", "Running", "Burstable")],
+        ),
+    ];
+    let mut mismatches = Vec::new();
+    for (files, extra, want) in cases {
+        let Some(got) = outcome(&files, extra, 120) else {
+            return;
+        };
+        if got != want {
+            mismatches.push(format!("{files:?}: {got:?}"));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}

@@ -869,6 +869,25 @@ fn test_expr(args: &[String], fs: &Fs, cwd: &str) -> Result<bool, String> {
     }
 }
 
+/// Whether `host` is a public internet name the cluster's egress reaches: a dotted name outside
+/// the cluster's own domains and the reserved test names (RFC 2606, RFC 6761).
+fn on_the_internet(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let reserved = [
+        ".svc",
+        ".cluster.local",
+        ".local",
+        ".internal",
+        ".invalid",
+        ".test",
+        ".example",
+        ".localhost",
+    ];
+    host.contains('.')
+        && host.parse::<std::net::Ipv4Addr>().is_err()
+        && !reserved.iter().any(|r| host.ends_with(r))
+}
+
 fn host_of(url: &str) -> String {
     let rest = url.split("://").nth(1).unwrap_or(url);
     let hostport = rest.split('/').next().unwrap_or(rest);
@@ -1143,7 +1162,41 @@ fn run_builtin(argv: &[String], stdin: &str, fs: &mut Fs, ctx: &mut Ctx, now: Si
             if name == "nslookup" {
                 return Outcome::err(1, format!(";; connection timed out; no servers could be reached\n\nnslookup: can't resolve '{host}'\n"));
             }
-            Outcome::err(1, format!("wget: bad address '{host}'\n"))
+            if !on_the_internet(&host) {
+                return Outcome::err(1, format!("wget: bad address '{host}'\n"));
+            }
+            // The cluster has egress (as the docs' examples assume): a public page is fetched.
+            // Its body is a stand-in; podflow does not reach the real internet.
+            let body = format!("<html><head><title>{host}</title></head><body><p>Fetched from {url} (a stand-in page: podflow simulates the internet).</p></body></html>\n");
+            let target = args
+                .iter()
+                .position(|a| a == "-O")
+                .and_then(|i| args.get(i + 1))
+                .cloned()
+                .unwrap_or_else(|| {
+                    let rest = url.split("://").nth(1).unwrap_or(&url);
+                    match rest
+                        .split_once('/')
+                        .map(|(_, p)| p.rsplit('/').next().unwrap_or(""))
+                    {
+                        Some(file) if !file.is_empty() => file.to_string(),
+                        _ => "index.html".to_string(),
+                    }
+                });
+            if target == "-" {
+                return Outcome::ok(body);
+            }
+            if let Err(e) = fs.write(&normalize(&ctx.cwd, &target), &body, false) {
+                return Outcome::err(1, format!("wget: can't open '{target}': {e}\n"));
+            }
+            let base = target.rsplit('/').next().unwrap_or(&target);
+            Outcome::err(
+                0,
+                format!(
+                    "Connecting to {host}\nsaving to '{target}'\n{base:<20} 100% |********************************| {:>5}  0:00:00 ETA\n'{target}' saved\n",
+                    body.len()
+                ),
+            )
         }
         "date" => Outcome::ok(format!("{}\n", busybox_date(now))),
         "hostname" => Outcome::ok(format!("{}\n", ctx.get("HOSTNAME").unwrap_or_default())),
@@ -2199,9 +2252,32 @@ mod tests {
     }
 
     #[test]
-    fn wget_has_no_egress_and_fails_like_busybox() {
+    fn wget_fetches_a_public_page_and_fails_for_names_it_cannot_resolve() {
+        let mut fs = Fs::new();
+        fs.mkdir("/work-dir", true).unwrap();
         let mut p = Process::start(
             &v(&["wget", "-O", "/work-dir/index.html", "http://info.cern.ch"]),
+            &[],
+            fs,
+        )
+        .unwrap();
+        let ProcessState::Exited { code, output } = p.step(s(1)) else {
+            panic!("wget is still running")
+        };
+        assert_eq!(code, 0, "{output}");
+        assert!(output.ends_with("'/work-dir/index.html' saved"), "{output}");
+        assert!(p
+            .fs()
+            .read("/work-dir/index.html")
+            .unwrap()
+            .contains("http://info.cern.ch"));
+        let mut p = Process::start(
+            &v(&[
+                "wget",
+                "-O",
+                "/tmp/x",
+                "http://my-svc.default.svc.cluster.local",
+            ]),
             &[],
             Fs::new(),
         )
@@ -2210,7 +2286,7 @@ mod tests {
             p.step(s(1)),
             ProcessState::Exited {
                 code: 1,
-                output: "wget: bad address 'info.cern.ch'".into()
+                output: "wget: bad address 'my-svc.default.svc.cluster.local'".into()
             }
         );
     }
