@@ -60,6 +60,21 @@ impl NodeDecision {
     pub fn feasible(&self) -> bool {
         self.filters.iter().all(PluginVerdict::passed)
     }
+
+    /// The filter verdict as one cell: the rejecting plugin and its reason, `passed`, or `-`
+    /// when no filter ran.
+    pub fn verdict(&self) -> String {
+        match self.filters.iter().find(|v| !v.passed()) {
+            Some(v) => format!("{}: {}", v.plugin, v.reason),
+            None if self.filters.is_empty() => "-".into(),
+            None => "passed".into(),
+        }
+    }
+
+    /// What the score plugin `plugin` gave this node, if it was scored.
+    pub fn score(&self, plugin: &str) -> Option<&PluginScore> {
+        self.scores.iter().find(|s| s.plugin == plugin)
+    }
 }
 
 /// The record of one attempt to schedule one pod.
@@ -106,32 +121,41 @@ impl Decision {
         self.nodes.iter_mut().find(|n| n.node == node)
     }
 
+    /// One line: how many nodes there were, were evaluated and were feasible, and the outcome.
+    pub fn summary(&self) -> String {
+        let outcome = match &self.chosen {
+            Some(node) => format!("chosen: {node}"),
+            None => "no node chosen".to_string(),
+        };
+        format!(
+            "{} node(s), {} evaluated, {} feasible (search stops at {}); {outcome}",
+            self.total_nodes, self.evaluated_nodes, self.feasible_nodes, self.nodes_to_find
+        )
+    }
+
+    /// The score plugins that scored any recorded node, in the order they ran.
+    pub fn score_plugins(&self) -> Vec<&'static str> {
+        let mut plugins: Vec<&'static str> = Vec::new();
+        for s in self.nodes.iter().flat_map(|n| &n.scores) {
+            if !plugins.contains(&s.plugin) {
+                plugins.push(s.plugin);
+            }
+        }
+        plugins
+    }
+
     /// The attempt as text: a summary line, then one row per recorded node with its filter
     /// verdict (`passed`, or the rejecting plugin and its reason), each score plugin's
     /// `raw→normalized×weight` and the total, the chosen node marked `*`.
     pub fn render(&self) -> String {
-        let mut out = format!(
-            "Scheduling attempt for {}: {} node(s), {} evaluated, {} feasible (search stops at {}); ",
-            self.pod, self.total_nodes, self.evaluated_nodes, self.feasible_nodes, self.nodes_to_find
-        );
-        match &self.chosen {
-            Some(node) => out.push_str(&format!("chosen: {node}\n")),
-            None => out.push_str("no node chosen\n"),
-        }
+        let mut out = format!("Scheduling attempt for {}: {}\n", self.pod, self.summary());
         for v in self.pre_filter.iter().filter(|v| !v.passed()) {
             out.push_str(&format!("PreFilter {}: {}\n", v.plugin, v.reason));
         }
         if let Some(p) = &self.post_filter {
             out.push_str(&format!("PostFilter: {p}\n"));
         }
-        let mut plugins: Vec<&'static str> = Vec::new();
-        for n in &self.nodes {
-            for s in &n.scores {
-                if !plugins.contains(&s.plugin) {
-                    plugins.push(s.plugin);
-                }
-            }
-        }
+        let plugins = self.score_plugins();
         let mut headers = vec!["NODE", "FILTERS"];
         headers.extend(plugins.iter().copied());
         headers.push("TOTAL");
@@ -139,13 +163,9 @@ impl Decision {
         for n in &self.nodes {
             let chosen = self.chosen.as_deref() == Some(n.node.as_str());
             let mut row = vec![format!("{}{}", n.node, if chosen { " *" } else { "" })];
-            row.push(match n.filters.iter().find(|v| !v.passed()) {
-                Some(v) => format!("{}: {}", v.plugin, v.reason),
-                None if n.filters.is_empty() => "-".into(),
-                None => "passed".into(),
-            });
+            row.push(n.verdict());
             for p in &plugins {
-                row.push(match n.scores.iter().find(|s| s.plugin == *p) {
+                row.push(match n.score(p) {
                     Some(s) => format!("{}\u{2192}{}\u{d7}{}", s.raw, s.normalized, s.weight),
                     None => "-".into(),
                 });

@@ -16,24 +16,8 @@ pub struct DecisionTableProps {
 #[function_component(DecisionTable)]
 pub fn decision_table(props: &DecisionTableProps) -> Html {
     let d = &props.decision;
-    let mut plugins: Vec<&'static str> = Vec::new();
-    for n in &d.nodes {
-        for s in &n.scores {
-            if !plugins.contains(&s.plugin) {
-                plugins.push(s.plugin);
-            }
-        }
-    }
-    let summary = format!(
-        "{} node(s), {} evaluated, {} feasible (search stops at {}); {}",
-        d.total_nodes,
-        d.evaluated_nodes,
-        d.feasible_nodes,
-        d.nodes_to_find,
-        d.chosen
-            .as_ref()
-            .map_or("no node chosen".to_string(), |n| format!("chosen: {n}"))
-    );
+    let plugins = d.score_plugins();
+    let summary = d.summary();
     html! {
         <div class="decision">
             <p class="decision-summary">{ summary }</p>
@@ -55,11 +39,7 @@ pub fn decision_table(props: &DecisionTableProps) -> Html {
                 <tbody>
                     { for d.nodes.iter().map(|n| {
                         let chosen = d.chosen.as_deref() == Some(n.node.as_str());
-                        let verdict = match n.filters.iter().find(|v| !v.passed()) {
-                            Some(v) => format!("{}: {}", v.plugin, v.reason),
-                            None if n.filters.is_empty() => "-".to_string(),
-                            None => "passed".to_string(),
-                        };
+                        let verdict = n.verdict();
                         let class = classes!(
                             "decision-node",
                             chosen.then_some("chosen"),
@@ -70,7 +50,7 @@ pub fn decision_table(props: &DecisionTableProps) -> Html {
                                 <td>{ &n.node }</td>
                                 <td class="verdict">{ verdict }</td>
                                 { for plugins.iter().map(|p| {
-                                    let cell = n.scores.iter().find(|s| s.plugin == *p).map_or(
+                                    let cell = n.score(p).map_or(
                                         "-".to_string(),
                                         |s| format!("{} \u{2192} {} \u{d7} {}", s.raw, s.normalized, s.weight),
                                     );
