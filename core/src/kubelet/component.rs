@@ -40,8 +40,8 @@ pub struct Kubelet {
     tokens: BTreeMap<u64, String>,
     token_of: BTreeMap<String, u64>,
     next_token: u64,
-    /// The image list last written to the node's `status.images`.
-    posted_images: Vec<(String, u64)>,
+    /// The image manager's generation last written to the node's `status.images`.
+    posted_images: u64,
     /// Whether a node status sync for a changed image list is pending.
     image_sync_armed: bool,
 }
@@ -70,7 +70,7 @@ impl Kubelet {
             tokens: BTreeMap::new(),
             token_of: BTreeMap::new(),
             next_token: 1,
-            posted_images: Vec::new(),
+            posted_images: 0,
             image_sync_armed: false,
         }
     }
@@ -78,7 +78,7 @@ impl Kubelet {
     /// When the images on the node changed, the next node status sync (on the 10 s grid)
     /// reports them.
     fn arm_image_sync(&mut self, ctx: &mut Ctx<'_>) {
-        if self.image_sync_armed || self.images.images() == self.posted_images {
+        if self.image_sync_armed || self.images.generation() == self.posted_images {
             return;
         }
         let period = NODE_STATUS_UPDATE.0;
@@ -91,6 +91,7 @@ impl Kubelet {
     /// largest first, at most 50 (upstream `nodeStatusMaxImages`).
     fn sync_images(&mut self, ctx: &mut Ctx<'_>) {
         self.image_sync_armed = false;
+        let generation = self.images.generation();
         let images = self.images.images();
         let Some(mut node) = self.node_object(ctx) else {
             return;
@@ -114,7 +115,7 @@ impl Kubelet {
         listed.truncate(NODE_STATUS_MAX_IMAGES);
         node.status.get_or_insert_with(Default::default).images = Some(listed);
         if ctx.update_status(Object::Node(node)).is_ok() {
-            self.posted_images = images;
+            self.posted_images = generation;
         } else {
             self.arm_image_sync(ctx);
         }

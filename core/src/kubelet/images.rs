@@ -131,6 +131,8 @@ fn waiting(mut events: Vec<ImageEvent>, reason: &'static str, message: String) -
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ImageManager {
     present: BTreeMap<String, ImageInfo>,
+    /// Bumped whenever `present` changes, so the node status sync can tell cheaply.
+    generation: u64,
     in_flight: BTreeMap<String, SimTime>,
     puller_free_at: SimTime,
     backoff: Backoff,
@@ -147,6 +149,7 @@ impl ImageManager {
         if let Ok(r) = parse_reference(image) {
             if let Resolution::Found(info) = catalog.resolve(&r) {
                 self.present.insert(r.full(), info);
+                self.generation += 1;
             }
         }
     }
@@ -154,6 +157,11 @@ impl ImageManager {
     /// Whether the node has `image`.
     pub fn has(&self, image: &str) -> bool {
         parse_reference(image).is_ok_and(|r| self.present.contains_key(&r.full()))
+    }
+
+    /// A counter that changes whenever the set of images present changes.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The normalized references present on the node, with sizes (`status.images`).
@@ -279,6 +287,7 @@ impl ImageManager {
                     info.size
                 );
                 self.present.insert(ticket.full, info.clone());
+                self.generation += 1;
                 Ensure::Ready {
                     events: vec![normal("Pulled", msg)],
                     image: info,
@@ -312,7 +321,9 @@ impl ImageManager {
     /// Removes an image (image GC or `crictl rmi`).
     pub fn remove(&mut self, image: &str) {
         if let Ok(r) = parse_reference(image) {
-            self.present.remove(&r.full());
+            if self.present.remove(&r.full()).is_some() {
+                self.generation += 1;
+            }
         }
     }
 }
