@@ -8,14 +8,19 @@ use podflow_core::object::Object;
 use podflow_core::sim::SimDuration;
 use podflow_core::Cluster;
 
-/// A Node as `kubectl get node -o yaml` would show it (capacity = allocatable).
+/// A Node with 16Gi as `kubectl get node -o yaml` would show it (capacity = allocatable).
 fn node(name: &str, cpu: &str, labels: &[(&str, &str)], taints: &str) -> String {
+    node_with(name, cpu, "16Gi", labels, taints)
+}
+
+/// A Node with its own memory, extra labels and taints (capacity = allocatable).
+fn node_with(name: &str, cpu: &str, memory: &str, labels: &[(&str, &str)], taints: &str) -> String {
     let mut l = format!("kubernetes.io/hostname: {name}");
     for (k, v) in labels {
         l.push_str(&format!(", {k}: {v}"));
     }
     format!(
-        "apiVersion: v1\nkind: Node\nmetadata:\n  name: {name}\n  labels: {{{l}}}\nspec:\n  taints: [{taints}]\nstatus:\n  capacity: {{cpu: \"{cpu}\", memory: 16Gi, pods: \"110\"}}\n  allocatable: {{cpu: \"{cpu}\", memory: 16Gi, pods: \"110\"}}\n---\n"
+        "apiVersion: v1\nkind: Node\nmetadata:\n  name: {name}\n  labels: {{{l}}}\nspec:\n  taints: [{taints}]\nstatus:\n  capacity: {{cpu: \"{cpu}\", memory: {memory}, pods: \"110\"}}\n  allocatable: {{cpu: \"{cpu}\", memory: {memory}, pods: \"110\"}}\n---\n"
     )
 }
 
@@ -448,11 +453,9 @@ fn the_kubelet_reports_pulled_images_and_image_locality_scores_them() {
     }
 }
 
-/// A Node with its own memory and extra labels/taints (for the table below).
+/// A Node with its own memory and no extra labels (for the table below).
 fn sized_node(name: &str, cpu: &str, memory: &str, taints: &str) -> String {
-    format!(
-        "apiVersion: v1\nkind: Node\nmetadata:\n  name: {name}\n  labels: {{kubernetes.io/hostname: {name}}}\nspec:\n  taints: [{taints}]\nstatus:\n  capacity: {{cpu: \"{cpu}\", memory: {memory}, pods: \"110\"}}\n  allocatable: {{cpu: \"{cpu}\", memory: {memory}, pods: \"110\"}}\n---\n"
-    )
+    node_with(name, cpu, memory, &[], taints)
 }
 
 const CONTROL_PLANE_TAINT: &str =
