@@ -105,6 +105,16 @@ macro_rules! objects {
                 }
             }
 
+            /// The namespace a request on this object addresses: its own for namespaced kinds,
+            /// empty for cluster-scoped ones.
+            pub fn request_namespace(&self) -> String {
+                if self.info().namespaced {
+                    self.meta().namespace.clone().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            }
+
             /// The object's metadata, mutably.
             pub fn meta_mut(&mut self) -> &mut ObjectMeta {
                 match self {

@@ -209,11 +209,7 @@ impl ApiServer {
         writer: &str,
     ) -> Outcome {
         let info = obj.info();
-        let namespace = if info.namespaced {
-            obj.meta().namespace.clone().unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let namespace = obj.request_namespace();
         let shown_name = obj
             .meta()
             .name
@@ -310,11 +306,7 @@ impl ApiServer {
         writer: &str,
     ) -> Outcome {
         let info = obj.info();
-        let namespace = if info.namespaced {
-            obj.meta().namespace.clone().unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let namespace = obj.request_namespace();
         let name = obj.meta().name.clone().unwrap_or_default();
         let mut t = Tracer::new(now, info, &namespace, &name);
         let attrs = Attributes {
@@ -395,11 +387,7 @@ impl ApiServer {
         writer: &str,
     ) -> Outcome {
         let info = obj.info();
-        let namespace = if info.namespaced {
-            obj.meta().namespace.clone().unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let namespace = obj.request_namespace();
         let name = obj.meta().name.clone().unwrap_or_default();
         let mut t = Tracer::new(now, info, &namespace, &name);
         let attrs = Attributes {
