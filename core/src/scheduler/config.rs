@@ -74,9 +74,10 @@ pub struct PluginSet {
 pub struct PluginRef {
     /// The plugin's registered name, e.g. `NodeResourcesFit`.
     pub name: String,
-    /// The score weight (score and multiPoint only).
+    /// The score weight (score and multiPoint only), an `int32` as upstream: 0 counts as 1,
+    /// and a negative weight subtracts the plugin's score, as kube-scheduler's framework does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub weight: Option<i64>,
+    pub weight: Option<i32>,
 }
 
 impl SchedulerSpec {
@@ -148,11 +149,8 @@ fn apply_set(
         }
         config.disabled.remove(&p.name);
         if let Some(w) = p.weight {
-            if w < 0 {
-                return Err(format!(
-                    "profiles[0].plugins.{point}.enabled[{i}].weight: Invalid value: {w}: must be a non-negative integer"
-                ));
-            }
+            // Upstream `getScoreWeights`: "a weight of zero is not permitted", it becomes 1.
+            let w = if w == 0 { 1 } else { i64::from(w) };
             config.weights.insert(p.name.clone(), w);
         } else if !whole_plugin {
             // Re-enabling a score plugin without a weight gives it weight 1, as upstream.
@@ -198,6 +196,12 @@ mod tests {
         .profile_config()
         .unwrap();
         assert_eq!(config.percentage_of_nodes_to_score, Some(30));
+        let zero = spec(serde_json::json!({
+            "profiles": [{ "plugins": { "score": { "enabled": [{ "name": "ImageLocality", "weight": 0 }] } } }]
+        }))
+        .profile_config()
+        .unwrap();
+        assert_eq!(zero.weights.get("ImageLocality"), Some(&1));
         assert_eq!(config.weights.get("ImageLocality"), Some(&0));
         assert_eq!(
             config.weights.get("NodeResourcesBalancedAllocation"),

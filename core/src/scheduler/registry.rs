@@ -162,7 +162,8 @@ impl Profile {
     }
 
     fn add_score(&mut self, plugin: Box<dyn ScorePlugin>, weight: i64) {
-        if weight > 0 {
+        // Weight 0 is how a profile disables a score plugin; negative weights subtract.
+        if weight != 0 {
             self.score.push(WeightedScorePlugin { plugin, weight });
         }
     }
