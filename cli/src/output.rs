@@ -32,21 +32,33 @@ fn tables(cluster: &Cluster) -> String {
         get::nodes(&cluster.objects(&["Node"]), now),
         "No resources found",
     );
-    let workloads = cluster.objects(&["Deployment", "ReplicaSet"]);
-    if !workloads.is_empty() {
-        let mut body = String::new();
-        if let Some(d) = get::deployments(&workloads, now) {
-            body.push_str(&d);
-        }
-        if let Some(r) = get::replica_sets(&workloads, now) {
-            if !body.is_empty() {
-                body.push('\n');
-            }
-            body.push_str(&r);
-        }
+    // `kubectl get` of several types prints each type that has objects, a blank line between,
+    // names as `deployment.apps/web`.
+    let kinds = [
+        ("deployments", "Deployment"),
+        ("replicasets", "ReplicaSet"),
+        ("daemonsets", "DaemonSet"),
+        ("jobs", "Job"),
+        ("services", "Service"),
+    ];
+    let present: Vec<(&str, &str)> = kinds
+        .into_iter()
+        .filter(|(_, kind)| !cluster.objects(&[kind]).is_empty())
+        .collect();
+    if !present.is_empty() {
+        let opts = get::GetOptions {
+            all_namespaces: true,
+            wide: false,
+            with_kind: present.len() > 1,
+        };
+        let body: Vec<String> = present
+            .iter()
+            .filter_map(|(_, kind)| get::table(kind, &cluster.objects(&[kind]), now, opts))
+            .collect();
+        let names: Vec<&str> = present.iter().map(|(r, _)| *r).collect();
         section(
-            "kubectl get deployments,replicasets -A",
-            Some(body),
+            &format!("kubectl get {} -A", names.join(",")),
+            Some(body.join("\n")),
             "No resources found",
         );
     }

@@ -145,6 +145,9 @@ pub fn prepare_for_create(obj: &mut Object, ctx: &mut RequestContext<'_>) -> Vec
             if let Some(ip) = allocate_cluster_ip(s, ctx) {
                 changes.push(format!("allocated clusterIP {ip}"));
             }
+            for port in allocate_node_ports(s, ctx) {
+                changes.push(format!("allocated nodePort {port}"));
+            }
         }
         Object::Namespace(ns) => {
             ns.status = Some(NamespaceStatus {
@@ -228,6 +231,62 @@ pub fn allocate_cluster_ip(
     spec.cluster_ip = Some(ip.clone());
     spec.cluster_ips = Some(vec![ip.clone()]);
     Some(ip)
+}
+
+/// The NodePort range, `30000-32767`, as (first port, size).
+const NODE_PORT_RANGE: (u32, u32) = (30000, 2768);
+/// Its lower band kept for static ports (`calculateRangeOffset`: size/32 clamped to 16..=128).
+const NODE_PORT_STATIC_BAND: u32 = 86;
+
+/// What the Service REST storage does for a `NodePort` Service, or a `LoadBalancer` one with
+/// `allocateLoadBalancerNodePorts` (the default): each port without a `nodePort` gets a random
+/// free one from the dynamic band of 30000-32767. Returns the allocated ports.
+pub fn allocate_node_ports(
+    svc: &mut k8s_openapi::api::core::v1::Service,
+    ctx: &mut RequestContext<'_>,
+) -> Vec<i32> {
+    let Some(spec) = svc.spec.as_mut() else {
+        return Vec::new();
+    };
+    let wants = match spec.type_.as_deref() {
+        Some("NodePort") => true,
+        Some("LoadBalancer") => spec.allocate_load_balancer_node_ports.unwrap_or(true),
+        _ => false,
+    };
+    if !wants {
+        return Vec::new();
+    }
+    let mut used: Vec<i32> = ctx
+        .lookup
+        .list("Service", None)
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::Service(s) => s.spec.as_ref().and_then(|s| s.ports.clone()),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|p| p.node_port)
+        .collect();
+    used.extend(spec.ports.iter().flatten().filter_map(|p| p.node_port));
+    let (base, size) = NODE_PORT_RANGE;
+    let span = size - NODE_PORT_STATIC_BAND;
+    let mut allocated = Vec::new();
+    for port in spec.ports.iter_mut().flatten() {
+        if port.node_port.is_some_and(|p| p != 0) {
+            continue;
+        }
+        let start = ctx.rng.below(u64::from(span)) as u32;
+        let Some(free) = (0..span)
+            .map(|i| (base + NODE_PORT_STATIC_BAND + (start + i) % span) as i32)
+            .find(|p| !used.contains(p))
+        else {
+            break;
+        };
+        used.push(free);
+        port.node_port = Some(free);
+        allocated.push(free);
+    }
+    allocated
 }
 
 #[cfg(test)]

@@ -208,3 +208,48 @@ pub fn events(objects: &[Arc<Object>], now: SimTime) -> Option<String> {
     }
     Some(t.render())
 }
+
+/// How `kubectl get` was asked to print.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GetOptions {
+    /// `-A`: a NAMESPACE column first (namespaced kinds only).
+    pub all_namespaces: bool,
+    /// `-o wide`: the priority-1 columns too.
+    pub wide: bool,
+    /// Several resource types were asked for (`kubectl get deploy,rs`): names print as
+    /// `deployment.apps/web`.
+    pub with_kind: bool,
+}
+
+/// `kubectl get <resource>` for the objects of one kind (already filtered and in kubectl's
+/// order: namespace, then name), with kind's printer from [`printers`](super::printers);
+/// `None` when there are none (kubectl then prints `No resources found …` on stderr).
+pub fn table(
+    kind: &str,
+    objects: &[Arc<Object>],
+    now: SimTime,
+    opts: GetOptions,
+) -> Option<String> {
+    let objects: Vec<&Arc<Object>> = objects.iter().filter(|o| o.info().kind == kind).collect();
+    let first = objects.first()?;
+    let namespaced = first.info().namespaced && opts.all_namespaces;
+    let mut headers: Vec<&str> = Vec::new();
+    if namespaced {
+        headers.push("NAMESPACE");
+    }
+    headers.extend(super::printers::columns(kind, opts.wide));
+    let mut t = Table::new(&headers);
+    for o in objects {
+        let mut cells = super::printers::cells(o, now, opts.wide);
+        if opts.with_kind && kind != "Event" {
+            if let Some(name) = cells.first_mut() {
+                *name = format!("{}/{name}", o.info().kubectl_resource());
+            }
+        }
+        if namespaced {
+            cells.insert(0, o.meta().namespace.clone().unwrap_or_default());
+        }
+        t.push(cells);
+    }
+    Some(t.render())
+}

@@ -5,6 +5,7 @@ pub mod age;
 pub mod apply;
 pub mod get;
 pub mod pods;
+pub mod printers;
 pub mod table;
 
 pub use age::human_duration;
