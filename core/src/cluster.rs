@@ -16,6 +16,8 @@ use crate::apiserver::{ApiError, Reason, UserInfo, Verb};
 use crate::component::{Component, Ctx};
 use crate::controllers::namespace::NamespaceController;
 use crate::controllers::node_lifecycle::NodeLifecycleController;
+use crate::controllers::pod_gc::PodGcController;
+use crate::controllers::resource_quota::ResourceQuotaController;
 use crate::controllers::taint_eviction::TaintEvictionController;
 use crate::events::EventWrite;
 use crate::intake::{self, DecodeError, Document};
@@ -31,6 +33,11 @@ use crate::sim::{SimDuration, SimRng, SimTime, TimerQueue};
 use crate::snapshot::{NodeView, PodView, Snapshot};
 use crate::store::WatchId;
 use crate::trace::{Stage, Trace, TraceStep};
+
+mod commands;
+mod logs;
+
+pub use logs::LogsOutput;
 
 /// How a cluster starts: its seed, its nodes and its users.
 #[derive(Debug, Clone, Default)]
@@ -220,6 +227,7 @@ impl Cluster {
         self.add_component(Box::new(EndpointSliceController::new()));
         self.add_component(Box::new(DaemonSetController::new()));
         self.add_component(Box::new(JobController::new()));
+        self.add_component(Box::new(ResourceQuotaController::new()));
     }
 
     /// Builds a cluster from scenario files — real Kubernetes objects plus at most one
@@ -1037,6 +1045,7 @@ impl Cluster {
         }
         self.add_component(Box::new(NodeLifecycleController::new()));
         self.add_component(Box::new(TaintEvictionController::new()));
+        self.add_component(Box::new(PodGcController::new()));
         self.add_component(Box::new(NamespaceController::new()));
     }
 

@@ -39,6 +39,12 @@ pub trait Component: std::fmt::Debug {
     fn scheduling_decision(&self, _pod: &str) -> Option<&Decision> {
         None
     }
+    /// A kubelet's log of container `container` of the pod with `uid` (the current or last
+    /// container, or the one before it with `previous`), as the container runtime keeps it;
+    /// other components keep none.
+    fn container_logs(&self, _uid: &str, _container: &str, _previous: bool) -> Option<Vec<String>> {
+        None
+    }
 }
 
 /// What a component may use while handling one event or timer.

@@ -65,5 +65,5 @@ pub mod snapshot;
 pub mod store;
 pub mod trace;
 
-pub use cluster::{ApplyResult, Cluster, ClusterConfig, StepReport};
+pub use cluster::{ApplyResult, Cluster, ClusterConfig, LogsOutput, StepReport};
 pub use snapshot::{NodeView, PodView, Snapshot};

@@ -318,6 +318,24 @@ fn controller_roles() -> Vec<(&'static str, Vec<PolicyRule>)> {
             ],
         ),
         (
+            "resourcequota-controller",
+            vec![
+                rule(&["*"], &["*"], &["list", "watch"]),
+                // Upstream updates resourcequotas/status.
+                rule(&[""], &["resourcequotas/status"], &["update"]),
+                events(),
+            ],
+        ),
+        (
+            "pod-garbage-collector",
+            vec![
+                rule(&[""], &["pods"], &["list", "watch", "delete"]),
+                rule(&[""], &["nodes"], &["get", "list", "watch"]),
+                // Upstream patches pods/status; this engine's status writes are updates.
+                rule(&[""], &["pods/status"], &["patch", "update"]),
+            ],
+        ),
+        (
             "taint-eviction-controller",
             vec![
                 // Upstream patches pods/status; this engine's status writes are updates.

@@ -427,6 +427,21 @@ impl Component for Kubelet {
         Some(&self.node)
     }
 
+    fn container_logs(&self, uid: &str, container: &str, previous: bool) -> Option<Vec<String>> {
+        let w = self.workers.get(uid)?;
+        let c = w
+            .regular
+            .iter()
+            .chain(w.inits.iter())
+            .find(|c| c.spec.name == container)?;
+        let lines = if previous {
+            &c.previous_logs[..]
+        } else {
+            c.current_logs()
+        };
+        Some(lines.iter().map(|l| l.text.clone()).collect())
+    }
+
     fn on_restart(&mut self, ctx: &mut Ctx<'_>) {
         let listed: BTreeMap<String, Pod> = ctx
             .list("Pod", None)

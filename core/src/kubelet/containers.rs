@@ -8,7 +8,7 @@ use crate::kubelet::images::PullTicket;
 use crate::kubelet::probes::{ProbeKind, ProbeSpec, ProbeTick, ProbeWorker};
 use crate::kubelet::status::{ContainerModel, Termination};
 use crate::runtime::catalog::ImageInfo;
-use crate::runtime::shell::Process;
+use crate::runtime::shell::{LogLine, Process};
 use crate::sim::SimTime;
 
 /// Where a container is in the runtime.
@@ -106,6 +106,11 @@ pub struct ContainerRt {
     /// The handler's message of a failed `postStart` hook, reported as the `PostStartHookError`
     /// waiting state once the killed container has exited (the kubelet's reason cache).
     pub hook_error: Option<String>,
+    /// The log of its latest container once that one has exited (a running one's log is read
+    /// from its process): what `kubectl logs` shows.
+    pub logs: Vec<LogLine>,
+    /// The log of the container before it: what `kubectl logs --previous` shows.
+    pub previous_logs: Vec<LogLine>,
 }
 
 /// A `postStart` handler the kubelet is waiting on (`startContainer` step 4).
@@ -132,7 +137,22 @@ impl ContainerRt {
             post_start: None,
             answers: Vec::new(),
             hook_error: None,
+            logs: Vec::new(),
+            previous_logs: Vec::new(),
         }
+    }
+
+    /// The log of its current (or last) container: live from the process while it runs.
+    pub fn current_logs(&self) -> &[LogLine] {
+        match &self.stage {
+            Stage::Running { process, .. } | Stage::Stopping { process, .. } => process.logs(),
+            _ => &self.logs,
+        }
+    }
+
+    /// A new container starts: the last one's log becomes the previous log.
+    pub fn rotate_logs(&mut self) {
+        self.previous_logs = std::mem::take(&mut self.logs);
     }
 
     /// A sidecar: an init container with `restartPolicy: Always`.

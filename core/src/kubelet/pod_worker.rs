@@ -499,6 +499,7 @@ impl PodWorker {
                 code,
             } if at <= now => {
                 process.kill(code);
+                self.container(init, i).logs = process.logs().to_vec();
                 let id = self.container(init, i).model.container_id.clone();
                 let term = Termination::exited(code, since, now, id);
                 self.exited(init, i, term, now);
@@ -697,6 +698,10 @@ impl PodWorker {
         match Process::start(&argv, &full_env, fs) {
             Ok(mut process) => {
                 let state = process.step(now);
+                c.rotate_logs();
+                if matches!(state, ProcessState::Exited { .. }) {
+                    c.logs = process.logs().to_vec();
+                }
                 c.model.state = RunState::Running { started_at: now };
                 c.arm_probes(now);
                 c.model.started = !c.has_probe(ProbeKind::Startup);
@@ -802,6 +807,7 @@ impl PodWorker {
         let id = c.model.container_id.clone();
         if oom_at.is_some_and(|t| t <= now) {
             process.kill(137);
+            c.logs = process.logs().to_vec();
             c.stage = CStage::Exited {
                 term: Termination::oom_killed(since, now, id),
                 noticed_at: now.plus(pleg),
@@ -811,6 +817,7 @@ impl PodWorker {
         if wake.is_some_and(|t| t <= now) {
             match process.step(now) {
                 ProcessState::Exited { code, .. } => {
+                    c.logs = process.logs().to_vec();
                     c.stage = CStage::Exited {
                         term: Termination::exited(code, since, now, id),
                         noticed_at: now.plus(pleg),

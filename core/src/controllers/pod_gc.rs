@@ -1,0 +1,262 @@
+//! The pod garbage collector (k/k `pkg/controller/podgc`, `pod-garbage-collector`): every 20 s
+//! it force-deletes pods bound to a node that no longer exists once the node has been missing
+//! for the 40 s quarantine (`gcOrphaned`: phase Failed and `DisruptionTarget=True`
+//! `DeletionByPodGC` / `PodGC: node no longer exists` first), terminating pods that were never
+//! scheduled (`gcUnscheduledTerminating`), terminating pods on a not-ready node carrying the
+//! `node.kubernetes.io/out-of-service` taint (`gcTerminating`), and the oldest finished pods
+//! above the 12,500 threshold (`gcTerminated`). It records no Events, as upstream.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Node, Pod, PodCondition};
+
+use crate::apiserver::server::Target;
+use crate::apiserver::{authn, UserInfo};
+use crate::component::{Component, Ctx};
+use crate::object::{kind_info, Object};
+use crate::sim::{SimDuration, SimTime};
+use crate::store::{WatchEvent, WatchFilter};
+use crate::trace::Stage;
+
+/// The controller's name: its service account.
+pub const CONTROLLER_NAME: &str = "pod-garbage-collector";
+/// `gcCheckPeriod`.
+const GC_PERIOD: SimDuration = SimDuration::secs(20);
+/// `quarantineTime`: how long a node must be missing before its pods are orphans.
+const QUARANTINE: SimDuration = SimDuration::secs(40);
+/// `--terminated-pod-gc-threshold`'s default.
+const TERMINATED_THRESHOLD: usize = 12_500;
+
+/// The pod garbage collector.
+#[derive(Debug)]
+pub struct PodGcController {
+    user: UserInfo,
+    /// Missing nodes and when they are out of quarantine (`nodeQueue.AddAfter`).
+    quarantine: BTreeMap<String, SimTime>,
+    armed: bool,
+}
+
+impl Default for PodGcController {
+    fn default() -> Self {
+        PodGcController::new()
+    }
+}
+
+impl PodGcController {
+    /// The controller; its first pass runs when it starts.
+    pub fn new() -> PodGcController {
+        PodGcController {
+            user: authn::controller(CONTROLLER_NAME),
+            quarantine: BTreeMap::new(),
+            armed: false,
+        }
+    }
+
+    /// One `gc` pass.
+    fn gc(&mut self, ctx: &mut Ctx<'_>) {
+        let pods: Vec<Pod> = ctx
+            .list("Pod", None)
+            .iter()
+            .filter_map(|o| match &**o {
+                Object::Pod(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect();
+        let nodes: BTreeMap<String, Node> = ctx
+            .list("Node", None)
+            .iter()
+            .filter_map(|o| match &**o {
+                Object::Node(n) => Some((n.metadata.name.clone().unwrap_or_default(), n.clone())),
+                _ => None,
+            })
+            .collect();
+        self.gc_terminated(&pods, ctx);
+        self.gc_terminating(&pods, &nodes, ctx);
+        self.gc_orphaned(&pods, &nodes, ctx);
+        self.gc_unscheduled_terminating(&pods, ctx);
+    }
+
+    /// `gcTerminated`: above the threshold, the oldest finished pods go.
+    fn gc_terminated(&mut self, pods: &[Pod], ctx: &mut Ctx<'_>) {
+        let mut finished: Vec<&Pod> = pods
+            .iter()
+            .filter(|p| {
+                matches!(
+                    p.status.as_ref().and_then(|s| s.phase.as_deref()),
+                    Some("Succeeded" | "Failed")
+                )
+            })
+            .collect();
+        let excess = finished.len().saturating_sub(TERMINATED_THRESHOLD);
+        if excess == 0 {
+            return;
+        }
+        finished.sort_by_key(|p| {
+            p.metadata
+                .creation_timestamp
+                .as_ref()
+                .map(SimTime::from_k8s_time)
+        });
+        for pod in finished.into_iter().take(excess) {
+            self.force_delete(pod, None, ctx);
+        }
+    }
+
+    /// `gcTerminating`: terminating pods on a not-ready node with the out-of-service taint.
+    fn gc_terminating(&mut self, pods: &[Pod], nodes: &BTreeMap<String, Node>, ctx: &mut Ctx<'_>) {
+        for pod in pods
+            .iter()
+            .filter(|p| p.metadata.deletion_timestamp.is_some())
+        {
+            let Some(node) = pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.node_name.as_ref())
+                .and_then(|n| nodes.get(n))
+            else {
+                continue;
+            };
+            let ready = node
+                .status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .and_then(|c| c.iter().find(|c| c.type_ == "Ready"))
+                .is_some_and(|c| c.status == "True");
+            let out_of_service = node
+                .spec
+                .as_ref()
+                .and_then(|s| s.taints.as_ref())
+                .is_some_and(|t| {
+                    t.iter().any(|t| {
+                        t.key == "node.kubernetes.io/out-of-service" && t.effect == "NoExecute"
+                    })
+                });
+            if !ready && out_of_service {
+                let condition = disruption("DeletionByPodGC", "PodGC: node no longer exists");
+                self.force_delete(pod, Some(condition), ctx);
+            }
+        }
+    }
+
+    /// `gcOrphaned`: pods on a node missing for the whole quarantine.
+    fn gc_orphaned(&mut self, pods: &[Pod], nodes: &BTreeMap<String, Node>, ctx: &mut Ctx<'_>) {
+        for pod in pods {
+            let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.as_ref()) else {
+                continue;
+            };
+            if !node.is_empty() && !nodes.contains_key(node) && !self.quarantine.contains_key(node)
+            {
+                self.quarantine
+                    .insert(node.clone(), ctx.now.plus(QUARANTINE));
+            }
+        }
+        let due: Vec<String> = self
+            .quarantine
+            .iter()
+            .filter(|(_, at)| **at <= ctx.now)
+            .map(|(n, _)| n.clone())
+            .collect();
+        for node in due {
+            self.quarantine.remove(&node);
+            // `discoverDeletedNodes`: a live GET, not the cache.
+            if ctx.get("Node", "", &node).is_some() {
+                continue;
+            }
+            for pod in pods
+                .iter()
+                .filter(|p| p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(&node))
+            {
+                let condition = disruption("DeletionByPodGC", "PodGC: node no longer exists");
+                self.force_delete(pod, Some(condition), ctx);
+            }
+        }
+    }
+
+    /// `gcUnscheduledTerminating`: terminating pods that no node will ever finish.
+    fn gc_unscheduled_terminating(&mut self, pods: &[Pod], ctx: &mut Ctx<'_>) {
+        for pod in pods.iter().filter(|p| {
+            p.metadata.deletion_timestamp.is_some()
+                && p.spec
+                    .as_ref()
+                    .and_then(|s| s.node_name.as_deref())
+                    .is_none_or(str::is_empty)
+        }) {
+            self.force_delete(pod, None, ctx);
+        }
+    }
+
+    /// `markFailedAndDeletePodWithCondition`: phase Failed (and the condition) unless finished,
+    /// then a delete with grace period 0.
+    fn force_delete(&mut self, pod: &Pod, condition: Option<PodCondition>, ctx: &mut Ctx<'_>) {
+        let namespace = pod.metadata.namespace.clone().unwrap_or_default();
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
+        if !matches!(phase, Some("Succeeded" | "Failed")) {
+            let mut pod = pod.clone();
+            let status = pod.status.get_or_insert_with(Default::default);
+            status.phase = Some("Failed".into());
+            if let Some(mut c) = condition {
+                c.last_transition_time = Some(ctx.now.to_k8s_time());
+                let conditions = status.conditions.get_or_insert_with(Vec::new);
+                conditions.retain(|x| x.type_ != c.type_);
+                conditions.push(c);
+            }
+            if ctx.update_status(Object::Pod(pod)).is_err() {
+                return;
+            }
+        }
+        ctx.trace(
+            Stage::Controller,
+            format!("Pod/{namespace}/{name}"),
+            "PodGC is force deleting Pod",
+        );
+        if let Some(info) = kind_info("Pod") {
+            let _ = ctx.delete(
+                Target {
+                    info,
+                    namespace: &namespace,
+                    name: &name,
+                },
+                Some(0),
+            );
+        }
+    }
+}
+
+fn disruption(reason: &str, message: &str) -> PodCondition {
+    PodCondition {
+        type_: "DisruptionTarget".into(),
+        status: "True".into(),
+        reason: Some(reason.into()),
+        message: Some(message.into()),
+        ..Default::default()
+    }
+}
+
+impl Component for PodGcController {
+    fn name(&self) -> &str {
+        CONTROLLER_NAME
+    }
+
+    fn user(&self) -> &UserInfo {
+        &self.user
+    }
+
+    fn watches(&self) -> Vec<WatchFilter> {
+        // Its informers: the pass reads them; a watch event only makes sure a pass is armed.
+        vec![WatchFilter::prefix("/registry/minions/")]
+    }
+
+    fn on_watch(&mut self, _event: &WatchEvent, ctx: &mut Ctx<'_>) {
+        if !self.armed {
+            self.armed = true;
+            self.gc(ctx);
+            ctx.after(GC_PERIOD, 0);
+        }
+    }
+
+    fn on_timer(&mut self, _token: u64, ctx: &mut Ctx<'_>) {
+        self.gc(ctx);
+        ctx.after(GC_PERIOD, 0);
+    }
+}
