@@ -36,6 +36,7 @@ use crate::trace::{Stage, Trace, TraceStep};
 
 mod commands;
 mod logs;
+mod partition;
 
 pub use logs::LogsOutput;
 
@@ -130,6 +131,7 @@ pub struct Cluster {
     watch_owner: BTreeMap<WatchId, usize>,
     delivery_scheduled: BTreeSet<WatchId>,
     failed_nodes: BTreeSet<String>,
+    partitioned_nodes: BTreeSet<String>,
 }
 
 /// The namespaces every cluster starts with.
@@ -158,6 +160,7 @@ impl Cluster {
             components: Vec::new(),
             watch_owner: BTreeMap::new(),
             delivery_scheduled: BTreeSet::new(),
+            partitioned_nodes: BTreeSet::new(),
             failed_nodes: BTreeSet::new(),
         };
         for ns in SYSTEM_NAMESPACES {
@@ -673,8 +676,9 @@ impl Cluster {
             Task::Deliver(id) => {
                 self.delivery_scheduled.remove(&id);
                 let owner = self.watch_owner.get(&id).copied();
-                // A stopped node agent's events wait in its watch until the node recovers.
-                if owner.is_some_and(|i| self.is_stopped(i)) {
+                // A stopped or cut-off node agent's events wait in its watch until the node
+                // recovers or the partition heals.
+                if owner.is_some_and(|i| self.is_stopped(i) || self.is_partitioned(i)) {
                     return Some(StepReport {
                         time: self.now,
                         steps: Vec::new(),
@@ -765,6 +769,12 @@ impl Cluster {
         }
         if let Some(node) = &action.recover_node {
             return vec![self.recover_node(node)];
+        }
+        if let Some(node) = &action.partition_node {
+            return vec![self.partition_node(node)];
+        }
+        if let Some(node) = &action.heal_node {
+            return vec![self.heal_node(node)];
         }
         Vec::new()
     }
@@ -1057,6 +1067,14 @@ impl Cluster {
             .is_some_and(|n| self.failed_nodes.contains(n))
     }
 
+    /// Whether component `index` is a node agent on a partitioned node.
+    fn is_partitioned(&self, index: usize) -> bool {
+        self.components
+            .get(index)
+            .and_then(|c| c.node())
+            .is_some_and(|n| self.partitioned_nodes.contains(n))
+    }
+
     /// The nodes that are failed now.
     pub fn failed_nodes(&self) -> &BTreeSet<String> {
         &self.failed_nodes
@@ -1146,6 +1164,9 @@ impl Cluster {
         };
         let name = component.name().to_string();
         let user = component.user().clone();
+        let offline = component
+            .node()
+            .is_some_and(|n| self.partitioned_nodes.contains(n));
         let mut ctx = Ctx::new(
             self.now,
             &mut self.rng,
@@ -1154,6 +1175,9 @@ impl Cluster {
             &name,
             &user,
         );
+        if offline {
+            ctx.go_offline();
+        }
         work(component.as_mut(), &mut ctx);
         for (delay, token) in ctx.into_timers() {
             self.timers.push(

@@ -58,6 +58,8 @@ pub struct Ctx<'a> {
     name: &'a str,
     user: &'a UserInfo,
     timers: Vec<(SimDuration, u64)>,
+    /// The component cannot reach the API server (its node is partitioned): every write fails.
+    offline: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -78,7 +80,22 @@ impl<'a> Ctx<'a> {
             name,
             user,
             timers: Vec::new(),
+            offline: false,
         }
+    }
+
+    /// Cuts the component off from the API server: every write fails as a request that never
+    /// got an answer (a network partition), reads still see its informer caches.
+    pub fn go_offline(&mut self) {
+        self.offline = true;
+    }
+
+    /// The error every write gets while offline.
+    fn unreachable(&self) -> Result<Arc<Object>, ApiError> {
+        Err(ApiError::new(
+            crate::apiserver::Reason::Timeout,
+            "dial tcp 10.0.0.1:6443: i/o timeout",
+        ))
     }
 
     /// The timers the component asked for, as (delay, token).
@@ -103,6 +120,10 @@ impl<'a> Ctx<'a> {
     }
 
     fn record(&mut self, outcome: Outcome) -> Result<Arc<Object>, ApiError> {
+        debug_assert!(
+            !self.offline,
+            "an offline component's write reached the API server"
+        );
         for mut step in outcome.trace {
             step.time = self.now;
             self.trace.push(step);
@@ -122,6 +143,9 @@ impl<'a> Ctx<'a> {
 
     /// `POST`s an object through the whole pipeline.
     pub fn create(&mut self, obj: Object) -> Result<Arc<Object>, ApiError> {
+        if self.offline {
+            return self.unreachable();
+        }
         let outcome = self
             .api
             .create(self.user, obj, self.now, self.rng, self.name);
@@ -130,6 +154,9 @@ impl<'a> Ctx<'a> {
 
     /// `PUT`s an object (optimistic concurrency on its resourceVersion).
     pub fn update(&mut self, obj: Object) -> Result<Arc<Object>, ApiError> {
+        if self.offline {
+            return self.unreachable();
+        }
         let outcome = self
             .api
             .update(self.user, Verb::Update, obj, self.now, self.rng, self.name);
@@ -139,6 +166,9 @@ impl<'a> Ctx<'a> {
     /// `PATCH`es an object (sent whole; RBAC sees the `patch` verb), as controllers adopt and
     /// release pods.
     pub fn patch(&mut self, obj: Object) -> Result<Arc<Object>, ApiError> {
+        if self.offline {
+            return self.unreachable();
+        }
         let outcome = self
             .api
             .update(self.user, Verb::Patch, obj, self.now, self.rng, self.name);
@@ -147,6 +177,9 @@ impl<'a> Ctx<'a> {
 
     /// `PUT`s an object's `status` subresource.
     pub fn update_status(&mut self, obj: Object) -> Result<Arc<Object>, ApiError> {
+        if self.offline {
+            return self.unreachable();
+        }
         let outcome = self.api.update_status(self.user, obj, self.now, self.name);
         self.record(outcome)
     }
@@ -158,6 +191,9 @@ impl<'a> Ctx<'a> {
         pod: &str,
         node: &str,
     ) -> Result<Arc<Object>, ApiError> {
+        if self.offline {
+            return self.unreachable();
+        }
         let outcome = self
             .api
             .bind(self.user, namespace, pod, node, self.now, self.name);
@@ -170,6 +206,9 @@ impl<'a> Ctx<'a> {
         name: &str,
         finalizers: Vec<String>,
     ) -> Result<Arc<Object>, ApiError> {
+        if self.offline {
+            return self.unreachable();
+        }
         let outcome = self
             .api
             .finalize_namespace(self.user, name, finalizers, self.now, self.name);
@@ -182,6 +221,9 @@ impl<'a> Ctx<'a> {
         target: Target<'_>,
         grace_seconds: Option<i64>,
     ) -> Result<Arc<Object>, ApiError> {
+        if self.offline {
+            return self.unreachable();
+        }
         let outcome = self
             .api
             .delete(self.user, target, grace_seconds, self.now, self.name);
@@ -194,6 +236,9 @@ impl<'a> Ctx<'a> {
         target: Target<'_>,
         propagation: Propagation,
     ) -> Result<Arc<Object>, ApiError> {
+        if self.offline {
+            return self.unreachable();
+        }
         let outcome = self.api.delete_with_propagation(
             self.user,
             target,

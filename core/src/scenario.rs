@@ -14,6 +14,8 @@
 //!   actions:
 //!   - { at: 30s, cordon: node-1 }
 //!   - { at: 1m, failNode: node-2 }
+//!   - { at: 1m, partitionNode: node-3 }
+//!   - { at: 9m, healNode: node-3 }
 //!   - { at: 2m, delete: pod/nginx, namespace: default }
 //!   - { at: 3m, scale: deployment/web, replicas: 5 }
 //!   - at: 4m
@@ -265,7 +267,7 @@ pub struct UserSpec {
 }
 
 /// One timed action. Exactly one of the verbs (`apply`, `delete`, `cordon`, `uncordon`,
-/// `drain`, `failNode`, `recoverNode`, `scale`) is set.
+/// `drain`, `failNode`, `recoverNode`, `partitionNode`, `healNode`, `scale`) is set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ActionSpec {
@@ -293,6 +295,13 @@ pub struct ActionSpec {
     /// A failed node whose kubelet comes back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recover_node: Option<String>,
+    /// A node cut off from the control plane: its kubelet and containers keep running but
+    /// nothing it sends arrives and nothing reaches it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_node: Option<String>,
+    /// A partitioned node whose network comes back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heal_node: Option<String>,
     /// `<resource>/<name>` to scale, e.g. `deployment/web`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale: Option<String>,

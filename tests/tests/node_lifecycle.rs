@@ -877,3 +877,78 @@ fn a_failed_node_agent_gets_no_timers_or_events_until_it_restarts_then_the_waiti
         ]
     );
 }
+
+#[test]
+fn a_partitioned_node_keeps_its_containers_its_evicted_pods_stay_terminating_until_it_heals() {
+    let deployment = "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: nginx\n        image: nginx:1.14.2\n";
+    let scenario =
+        scenario("  - { at: 30s, partitionNode: node-2 }\n  - { at: 8m, healNode: node-2 }\n");
+    let (mut cluster, lines) = load(&[("web.yaml", deployment), ("scenario.yaml", &scenario)]);
+    assert_eq!(lines, ["replicaset.apps/web created"]);
+    cluster.run_for(SimDuration::secs(30));
+    let on_node_2 = |c: &Cluster| -> Vec<(String, String)> {
+        c.snapshot()
+            .pods
+            .iter()
+            .filter(|p| p.node == "node-2")
+            .map(|p| (p.name.clone(), p.status.clone()))
+            .collect()
+    };
+    let victims = on_node_2(&cluster);
+    assert_eq!(victims.len(), 1, "{victims:?}");
+    let victim = victims[0].0.clone();
+    // The Lease stops: after the 50 s grace period the node is Unknown and tainted.
+    let unknown = first_time(
+        &mut cluster,
+        SimTime::ZERO.plus(SimDuration::secs(200)),
+        |c| status(c, "node-2") == "NotReady",
+    );
+    assert!(
+        (SimTime::ZERO.plus(SimDuration::secs(75))..=SimTime::ZERO.plus(SimDuration::secs(95)))
+            .contains(&unknown),
+        "NotReady at {unknown}"
+    );
+    // 300 s of tolerance later the taint manager deletes the pod; nobody confirms its end.
+    cluster.run_for(SimDuration::secs(400));
+    assert_eq!(
+        on_node_2(&cluster),
+        [(victim.clone(), "Terminating".to_string())]
+    );
+    assert!(events(&cluster)
+        .iter()
+        .any(|e| e.3 == "TaintManagerEviction"
+            && e.4 == format!("Marking for deletion Pod default/{victim}")));
+    // Its replacement runs elsewhere: three Running pods besides the Terminating one.
+    let running = cluster
+        .snapshot()
+        .pods
+        .iter()
+        .filter(|p| p.status == "Running" && p.node != "node-2")
+        .count();
+    assert_eq!(running, 3);
+    // The API server cannot reach the kubelet for the pod's log either.
+    assert!(cluster.partitioned_nodes().contains("node-2"));
+    let logs = cluster.logs("default", &victim, None, false);
+    assert!(
+        logs.stderr.starts_with("Error from server: Get \"https://")
+            && logs.stderr.ends_with(&format!(
+                ":10250/containerLogs/default/{victim}/nginx\": dial tcp {}:10250: i/o timeout\n",
+                node_ip(&cluster, "node-2")
+            )),
+        "{}",
+        logs.stderr
+    );
+    // Healed at 8 m: the kubelet hears of the deletion, stops the container, the pod goes.
+    cluster.run_for(SimDuration::secs(120));
+    assert!(on_node_2(&cluster).is_empty(), "{:?}", on_node_2(&cluster));
+    assert_eq!(status(&cluster, "node-2"), "Ready");
+}
+
+fn node_ip(cluster: &Cluster, name: &str) -> String {
+    node(cluster, name)
+        .status
+        .and_then(|s| s.addresses)
+        .and_then(|a| a.into_iter().find(|a| a.type_ == "InternalIP"))
+        .map(|a| a.address)
+        .unwrap_or_default()
+}

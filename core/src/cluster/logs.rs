@@ -77,12 +77,21 @@ impl Cluster {
         if let Err(e) = validate_container_log_status(p, &container, previous) {
             return LogsOutput::error(stderr, format!("Error from server (BadRequest): {e}"));
         }
-        if self.failed_nodes.contains(&node) {
+        // The API server proxies to the kubelet: a stopped one refuses, a cut-off one never
+        // answers.
+        let cause = if self.failed_nodes.contains(&node) {
+            Some("connect: connection refused")
+        } else if self.partitioned_nodes.contains(&node) {
+            Some("i/o timeout")
+        } else {
+            None
+        };
+        if let Some(cause) = cause {
             let ip = self.node_internal_ip(&node);
             return LogsOutput::error(
                 stderr,
                 format!(
-                    "Error from server: Get \"https://{ip}:10250/containerLogs/{namespace}/{pod}/{container}\": dial tcp {ip}:10250: connect: connection refused"
+                    "Error from server: Get \"https://{ip}:10250/containerLogs/{namespace}/{pod}/{container}\": dial tcp {ip}:10250: {cause}"
                 ),
             );
         }
