@@ -49,6 +49,7 @@
 pub mod apiserver;
 pub mod cluster;
 pub mod component;
+pub mod console;
 pub mod controllers;
 pub mod events;
 pub mod intake;

@@ -14,6 +14,52 @@ enum LabelEdit {
 }
 
 impl Cluster {
+    /// The identity `kubectl` runs as in this scenario (its `as` user, else the admin).
+    pub fn kubectl_user(&self) -> UserInfo {
+        self.scenario_user(None)
+    }
+
+    /// `kubectl create -f <source>`: every document is POSTed as is (no last-applied
+    /// annotation); one that exists already is kubectl's `AlreadyExists` error.
+    pub fn create_as(&mut self, text: &str, source: &str, user: &UserInfo) -> Vec<ApplyResult> {
+        let docs = match crate::intake::parse_manifest(text, source) {
+            Ok(d) => d,
+            Err(e) => return vec![ApplyResult::err(e.to_string())],
+        };
+        let (mut ok, mut errors) = (Vec::new(), Vec::new());
+        for doc in &docs {
+            let obj = match crate::intake::decode(doc, source) {
+                Ok(o) => o,
+                Err(crate::intake::DecodeError::Client(text)) => {
+                    errors.push(ApplyResult::err(text));
+                    continue;
+                }
+                Err(e) => {
+                    errors.push(ApplyResult::err(e.kubectl_message("creating")));
+                    continue;
+                }
+            };
+            let info = obj.info();
+            let outcome = self
+                .api
+                .create(user, obj, self.now, &mut self.rng, "kubectl");
+            self.record(&outcome);
+            match outcome.result {
+                Ok(stored) => {
+                    self.after_create(&stored);
+                    let name = stored.meta().name.clone().unwrap_or_default();
+                    ok.push(ApplyResult::ok(
+                        format!("{}/{name} created", info.kubectl_resource()),
+                        outcome.warnings.iter().map(|w| format!("Warning: {w}")).collect(),
+                    ));
+                }
+                Err(e) => errors.push(ApplyResult::err(e.kubectl_message("creating", source))),
+            }
+        }
+        ok.extend(errors);
+        ok
+    }
+
     /// `kubectl label <resource> <name> k=v… k-… [--overwrite]`: `node/node-2 labeled`,
     /// `… unlabeled` when only removing, `… not labeled` when nothing changes.
     pub fn label(
@@ -169,6 +215,12 @@ impl Cluster {
             _ => "tainted",
         };
         self.patch(obj, user, format!("node/{node} {verb}"))
+    }
+
+    /// PATCHes `obj` (a changed copy of a live object) as `user`, as a client-side kubectl
+    /// command ends (`rollout undo`, …); `line` is what kubectl prints on success.
+    pub fn patch_object(&mut self, obj: Object, user: &UserInfo, line: String) -> ApplyResult {
+        self.patch(obj, user, line)
     }
 
     /// PATCHes `obj` as `user` as kubectl does; `line` is what kubectl prints on success.

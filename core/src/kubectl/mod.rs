@@ -7,6 +7,7 @@ pub mod get;
 pub mod pods;
 pub mod printers;
 pub mod table;
+pub mod yaml;
 
 pub use age::human_duration;
 pub use table::Table;
