@@ -422,3 +422,162 @@ fn a_bare_type_describes_every_object_separated_by_a_blank_line() {
     assert_eq!(names.len(), 3);
     assert_eq!(all.matches("\n\n\nName:").count(), 2);
 }
+
+/// The docs' nginx Deployment a minute after apply, with its ReplicaSet and one node.
+fn deployment_after_a_minute(target: &str) -> Option<String> {
+    describe_after("controllers__nginx-deployment.yaml", 60, target)
+}
+
+#[test]
+fn a_rolled_out_deployment_lists_its_template_conditions_and_new_replica_set() {
+    let Some(out) = deployment_after_a_minute("deploy/nginx-deployment") else {
+        return;
+    };
+    assert_eq!(
+        out,
+        r#"Name:                   nginx-deployment
+Namespace:              default
+CreationTimestamp:      Wed, 23 Apr 2025 00:00:00 +0000
+Labels:                 app.kubernetes.io/name=nginx
+Annotations:            deployment.kubernetes.io/revision: 1
+Selector:               app.kubernetes.io/name=nginx
+Replicas:               3 desired | 3 updated | 3 total | 3 available | 0 unavailable
+StrategyType:           RollingUpdate
+MinReadySeconds:        0
+RollingUpdateStrategy:  25% max unavailable, 25% max surge
+Pod Template:
+  Labels:  app.kubernetes.io/name=nginx
+  Containers:
+   nginx:
+    Image:         nginx:1.14.2
+    Port:          80/TCP
+    Host Port:     0/TCP
+    Environment:   <none>
+    Mounts:        <none>
+  Volumes:         <none>
+  Node-Selectors:  <none>
+  Tolerations:     <none>
+Conditions:
+  Type           Status  Reason
+  ----           ------  ------
+  Available      True    MinimumReplicasAvailable
+  Progressing    True    NewReplicaSetAvailable
+OldReplicaSets:  <none>
+NewReplicaSet:   nginx-deployment-7897d4cbff (3/3 replicas created)
+Events:
+  Type    Reason             Age   From                   Message
+  ----    ------             ----  ----                   -------
+  Normal  ScalingReplicaSet  60s   deployment-controller  Scaled up replica set nginx-deployment-7897d4cbff from 0 to 3
+"#
+    );
+}
+
+#[test]
+fn its_replica_set_counts_pods_by_phase_and_is_controlled_by_the_deployment() {
+    let Some(out) = deployment_after_a_minute("rs/nginx-deployment-7897d4cbff") else {
+        return;
+    };
+    assert_eq!(
+        out,
+        r#"Name:           nginx-deployment-7897d4cbff
+Namespace:      default
+Selector:       app.kubernetes.io/name=nginx,pod-template-hash=7897d4cbff
+Labels:         app.kubernetes.io/name=nginx
+                pod-template-hash=7897d4cbff
+Annotations:    deployment.kubernetes.io/desired-replicas: 3
+                deployment.kubernetes.io/max-replicas: 4
+                deployment.kubernetes.io/revision: 1
+Controlled By:  Deployment/nginx-deployment
+Replicas:       3 current / 3 desired
+Pods Status:    3 Running / 0 Waiting / 0 Succeeded / 0 Failed
+Pod Template:
+  Labels:  app.kubernetes.io/name=nginx
+           pod-template-hash=7897d4cbff
+  Containers:
+   nginx:
+    Image:         nginx:1.14.2
+    Port:          80/TCP
+    Host Port:     0/TCP
+    Environment:   <none>
+    Mounts:        <none>
+  Volumes:         <none>
+  Node-Selectors:  <none>
+  Tolerations:     <none>
+Events:
+  Type    Reason            Age   From                   Message
+  ----    ------            ----  ----                   -------
+  Normal  SuccessfulCreate  60s   replicaset-controller  Created pod: nginx-deployment-7897d4cbff-nvnh4
+  Normal  SuccessfulCreate  60s   replicaset-controller  Created pod: nginx-deployment-7897d4cbff-52745
+  Normal  SuccessfulCreate  60s   replicaset-controller  Created pod: nginx-deployment-7897d4cbff-p2zc9
+"#
+    );
+}
+
+#[test]
+fn a_node_shows_its_lease_conditions_capacity_and_non_terminated_pods() {
+    let Some(out) = deployment_after_a_minute("node/node-1") else {
+        return;
+    };
+    assert_eq!(
+        out,
+        r#"Name:               node-1
+Roles:              <none>
+Labels:             kubernetes.io/arch=amd64
+                    kubernetes.io/hostname=node-1
+                    kubernetes.io/os=linux
+Annotations:        <none>
+CreationTimestamp:  Wed, 23 Apr 2025 00:00:00 +0000
+Taints:             <none>
+Unschedulable:      false
+Lease:
+  HolderIdentity:  node-1
+  AcquireTime:     <unset>
+  RenewTime:       Wed, 23 Apr 2025 00:01:00 +0000
+Conditions:
+  Type             Status  LastHeartbeatTime                 LastTransitionTime                Reason                       Message
+  ----             ------  -----------------                 ------------------                ------                       -------
+  MemoryPressure   False   Wed, 23 Apr 2025 00:00:00 +0000   Wed, 23 Apr 2025 00:00:00 +0000   KubeletHasSufficientMemory   kubelet has sufficient memory available
+  DiskPressure     False   Wed, 23 Apr 2025 00:00:00 +0000   Wed, 23 Apr 2025 00:00:00 +0000   KubeletHasNoDiskPressure     kubelet has no disk pressure
+  PIDPressure      False   Wed, 23 Apr 2025 00:00:00 +0000   Wed, 23 Apr 2025 00:00:00 +0000   KubeletHasSufficientPID      kubelet has sufficient PID available
+  Ready            True    Wed, 23 Apr 2025 00:00:00 +0000   Wed, 23 Apr 2025 00:00:00 +0000   KubeletReady                 kubelet is posting ready status
+Addresses:
+  InternalIP:  172.18.0.2
+  Hostname:    node-1
+Capacity:
+  cpu:                4
+  ephemeral-storage:  100Gi
+  memory:             16Gi
+  pods:               110
+Allocatable:
+  cpu:                4
+  ephemeral-storage:  100Gi
+  memory:             16Gi
+  pods:               110
+System Info:
+  Machine ID:                 
+  System UUID:                
+  Boot ID:                    
+  Kernel Version:             6.1.0-28-amd64
+  OS Image:                   Debian GNU/Linux 12 (bookworm)
+  Operating System:           linux
+  Architecture:               amd64
+  Container Runtime Version:  containerd://2.0.5
+  Kubelet Version:            v1.33.1
+  Kube-Proxy Version:         
+PodCIDR:                      10.244.1.0/24
+PodCIDRs:                     10.244.1.0/24
+Non-terminated Pods:          (1 in total)
+  Namespace                   Name                                 CPU Requests  CPU Limits  Memory Requests  Memory Limits  Age
+  ---------                   ----                                 ------------  ----------  ---------------  -------------  ---
+  default                     nginx-deployment-7897d4cbff-nvnh4    0 (0%)        0 (0%)      0 (0%)           0 (0%)         60s
+Allocated resources:
+  (Total limits may be over 100 percent, i.e., overcommitted.)
+  Resource           Requests  Limits
+  --------           --------  ------
+  cpu                0 (0%)    0 (0%)
+  memory             0 (0%)    0 (0%)
+  ephemeral-storage  0 (0%)    0 (0%)
+Events:              <none>
+"#
+    );
+}

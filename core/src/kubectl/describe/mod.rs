@@ -9,9 +9,12 @@ pub mod containers;
 pub mod env;
 pub mod events;
 pub mod format;
+pub mod node;
 pub mod pod;
 pub mod probe;
+pub mod template;
 pub mod volumes;
+pub mod workloads;
 pub mod writer;
 
 use std::fmt;
@@ -21,7 +24,9 @@ use crate::object::{kind_for_resource, KindInfo, Object};
 use crate::sim::SimTime;
 
 pub use events::{describe_events, search_events, EventQuery};
+pub use node::describe_node;
 pub use pod::describe_pod;
+pub use workloads::{describe_deployment, describe_replica_set};
 
 /// Why `kubectl describe` printed an error instead of a description.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,11 +71,17 @@ fn qualified_resource(info: &KindInfo) -> String {
     }
 }
 
-/// The Events kubectl lists for `object`: a pod's by name, namespace and UID (no kind).
+/// The Events kubectl lists for `object`: a pod's by name, namespace and UID (no kind), other
+/// objects' by kind too.
 fn events_for(lookup: &dyn Lookup, object: &Object) -> Vec<k8s_openapi::api::core::v1::Event> {
+    search_events(lookup, &event_query(object))
+}
+
+/// The field selector `searchEvents` builds from the object's reference.
+fn event_query(object: &Object) -> EventQuery {
     let meta = object.meta();
     let info = object.info();
-    let query = EventQuery {
+    EventQuery {
         name: meta.name.clone().unwrap_or_default(),
         namespace: if info.namespaced {
             meta.namespace.clone().unwrap_or_default()
@@ -83,8 +94,7 @@ fn events_for(lookup: &dyn Lookup, object: &Object) -> Vec<k8s_openapi::api::cor
             info.kind.to_string()
         },
         uid: meta.uid.clone().unwrap_or_default(),
-    };
-    search_events(lookup, &query)
+    }
 }
 
 /// One object's description.
@@ -93,8 +103,64 @@ fn describe_object(
     object: &Object,
     now: SimTime,
 ) -> Result<String, DescribeError> {
+    let namespace = object.meta().namespace.clone().unwrap_or_default();
     match object {
         Object::Pod(p) => Ok(describe_pod(p, &events_for(lookup, object), now)),
+        Object::Node(n) => {
+            let name = n.metadata.name.clone().unwrap_or_default();
+            let mut events = events_for(lookup, object);
+            // The kubelet uses the node's name as its UID: kubectl searches both.
+            events.extend(search_events(
+                lookup,
+                &EventQuery {
+                    uid: name.clone(),
+                    ..event_query(object)
+                },
+            ));
+            let lease = match lookup.get("Lease", "kube-node-lease", &name) {
+                Some(o) => match &*o {
+                    Object::Lease(l) => Some(l.clone()),
+                    _ => None,
+                },
+                None => None,
+            };
+            let ctx = node::NodeContext {
+                pods: node::node_pods(&lookup.list("Pod", None), &name),
+                lease,
+                events,
+            };
+            Ok(describe_node(n, &ctx, now))
+        }
+        Object::ReplicaSet(rs) => {
+            let pods = lookup.list("Pod", Some(&namespace));
+            let counts = workloads::pod_counts(
+                &pods,
+                rs.spec.as_ref().map(|s| &s.selector),
+                rs.metadata.uid.as_deref().unwrap_or(""),
+            );
+            Ok(describe_replica_set(
+                rs,
+                counts,
+                &events_for(lookup, object),
+                now,
+            ))
+        }
+        Object::Deployment(d) => {
+            let sets: Vec<_> = lookup
+                .list("ReplicaSet", Some(&namespace))
+                .iter()
+                .filter_map(|o| match &**o {
+                    Object::ReplicaSet(rs) => Some(rs.clone()),
+                    _ => None,
+                })
+                .collect();
+            Ok(describe_deployment(
+                d,
+                &sets,
+                &events_for(lookup, object),
+                now,
+            ))
+        }
         other => Err(DescribeError::Unsupported(other.info().kind.to_string())),
     }
 }
