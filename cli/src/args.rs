@@ -2,7 +2,8 @@
 
 /// The help text.
 pub const USAGE: &str = "Usage:
-  podflow run [--seed N] [--until DURATION] [--nodes N] [-o table|json|timeline] FILE...
+  podflow run [--seed N] [--until DURATION] [--nodes N] [-o table|json|timeline]
+              [--describe TYPE/NAME [-n NAMESPACE]] FILE...
 
 Applies every document of FILE... at t=0 as `kubectl apply -f` would, runs virtual time to
 --until (default 5m) and prints the cluster as kubectl shows it.
@@ -12,7 +13,9 @@ Options:
   --until DURATION  how long to run, as a Go duration: 30s, 5m, 1h30m (default 5m)
   --nodes N         size of the default node pool (default 3)
   -o, --output F    table (default), json (a v1 List of every object) or timeline
-  --describe R/NAME also print `kubectl describe` of one object, e.g. pod/nginx
+  --describe R/NAME also print `kubectl describe` of an object after the output, e.g.
+                    pod/nginx, node/node-1, deploy/web; a bare type (pods) describes all
+  -n, --namespace NS  the namespace --describe looks in (default: default)
 ";
 
 /// The output formats.
@@ -39,6 +42,8 @@ pub struct Run {
     pub output: Output,
     /// `--describe`.
     pub describe: Option<String>,
+    /// `-n`: the namespace `--describe` looks in.
+    pub namespace: String,
     /// The manifest files (`-` for standard input).
     pub files: Vec<String>,
 }
@@ -66,6 +71,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         nodes: None,
         output: Output::Table,
         describe: None,
+        namespace: "default".into(),
         files: Vec::new(),
     };
     while let Some(arg) = it.next() {
@@ -102,6 +108,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 }
             }
             "--describe" => run.describe = Some(value("--describe")?),
+            "-n" | "--namespace" => run.namespace = value("--namespace")?,
             "-f" | "--filename" => run.files.push(value("-f")?),
             f if f.starts_with('-') && f != "-" => return Err(format!("unknown flag: {f}")),
             _ => run.files.push(arg.clone()),
@@ -132,6 +139,26 @@ mod tests {
         assert_eq!(run.until, "30s");
         assert_eq!(run.output, Output::Json);
         assert_eq!(run.files, ["a.yaml", "b.yaml"]);
+    }
+
+    #[test]
+    fn describe_takes_a_target_and_an_optional_namespace() {
+        let Ok(Command::Run(run)) = parse(&args("run --describe pod/nginx x.yaml")) else {
+            panic!("not a run");
+        };
+        assert_eq!(run.describe.as_deref(), Some("pod/nginx"));
+        assert_eq!(run.namespace, "default");
+        let Ok(Command::Run(run)) =
+            parse(&args("run x.yaml --describe=pod/qos-demo -n qos-example"))
+        else {
+            panic!("not a run");
+        };
+        assert_eq!(run.describe.as_deref(), Some("pod/qos-demo"));
+        assert_eq!(run.namespace, "qos-example");
+        assert_eq!(
+            parse(&args("run x.yaml --describe")),
+            Err("flag needs an argument: --describe".into())
+        );
     }
 
     #[test]

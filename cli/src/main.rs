@@ -1,12 +1,14 @@
 //! `podflow`: run a scenario headless and print what kubectl would show.
 //!
 //! ```text
-//! podflow run [--seed N] [--until DURATION] [--nodes N] [-o table|json|timeline] FILE...
+//! podflow run [--seed N] [--until DURATION] [--nodes N] [-o table|json|timeline]
+//!             [--describe TYPE/NAME [-n NAMESPACE]] FILE...
 //! ```
 //!
 //! Every document of the files is applied at t=0 as `kubectl apply -f` would (its lines on
 //! stdout, its errors on stderr), virtual time runs to `--until` (default 5m), and the cluster is
-//! printed. The exit status is 1 when any document was refused, as kubectl's.
+//! printed, then `kubectl describe` of the `--describe` object. The exit status is 1 when any
+//! document was refused or the object to describe does not exist, as kubectl's.
 
 mod args;
 mod output;
@@ -101,10 +103,16 @@ fn main() -> ExitCode {
             }
         }
     }
-    print!(
-        "{}",
-        output::render(&cluster, run.output, run.describe.as_deref())
-    );
+    print!("{}", output::render(&cluster, run.output));
+    if let Some(target) = &run.describe {
+        match output::describe_section(&cluster, target, &run.namespace) {
+            Ok(text) => print!("{text}"),
+            Err(e) => {
+                eprintln!("{e}");
+                refused = true;
+            }
+        }
+    }
     if refused {
         ExitCode::FAILURE
     } else {

@@ -1,17 +1,36 @@
-//! What `podflow run` prints after the run: kubectl tables, a v1 List as JSON, or the timeline.
+//! What `podflow run` prints after the run: kubectl tables, a v1 List as JSON, or the timeline,
+//! and `kubectl describe` of an object when `--describe` asks for one.
 
+use podflow_core::kubectl::describe::{describe, DescribeError};
 use podflow_core::kubectl::get;
 use podflow_core::Cluster;
 
 use crate::args::Output;
 
 /// The whole output for the chosen format.
-pub fn render(cluster: &Cluster, output: Output, _describe: Option<&str>) -> String {
+pub fn render(cluster: &Cluster, output: Output) -> String {
     match output {
         Output::Table => tables(cluster),
         Output::Json => json(cluster),
         Output::Timeline => timeline(cluster),
     }
+}
+
+/// `kubectl describe TARGET` at the end of the run, under a `$ kubectl describe …` line like the
+/// tables; the error is kubectl's text for stderr.
+pub fn describe_section(
+    cluster: &Cluster,
+    target: &str,
+    namespace: &str,
+) -> Result<String, DescribeError> {
+    let lookup = cluster.api().lookup();
+    let text = describe(&lookup, target, namespace, cluster.now())?;
+    let ns = if namespace == "default" {
+        String::new()
+    } else {
+        format!(" -n {namespace}")
+    };
+    Ok(format!("\n$ kubectl describe {target}{ns}\n{text}"))
 }
 
 fn tables(cluster: &Cluster) -> String {

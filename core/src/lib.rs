@@ -16,7 +16,9 @@
 //!   documents, then strictly decoded into typed `k8s-openapi` objects with kubectl's and the API
 //!   server's error texts.
 //! * [`kubectl`] holds kubectl's client logic and output formats: `apply`'s three-way merge,
-//!   ages, tables, pod STATUS.
+//!   ages, the server-side table printers of every kind, pod STATUS, `describe`, `-o yaml`.
+//! * [`console`] is the playground's kubectl command line: one line in (`kubectl get pods -o
+//!   wide`, `rollout undo`, `logs`, …), kubectl's exact output out, acting on the [`Cluster`].
 //! * [`apiserver`] is the request pipeline: authentication, RBAC, scheme defaulting, mutating
 //!   admission, the registry strategy, validation, validating admission, then the store — each
 //!   stage recorded in the [`trace`].
@@ -31,8 +33,9 @@
 //!   preemption and the exact FailedScheduling text, the scheduling queue and a per-attempt
 //!   decision record for the UI.
 //! * [`controllers`] is kube-controller-manager: the ReplicaSet, Deployment, DaemonSet, Job,
-//!   EndpointSlice and garbage-collector reconcile loops, the node lifecycle controller
-//!   (NodeStatusUnknown, unreachable taints), taint-based eviction and the namespace controller,
+//!   EndpointSlice, ResourceQuota, pod-GC and garbage-collector reconcile loops, the node
+//!   lifecycle controller (NodeStatusUnknown, unreachable taints), taint-based eviction and the
+//!   namespace controller,
 //!   each a component fed by watches and writing through the API server as its own identity.
 //! * [`nodes`] builds the default node pool as real `v1` Node objects; [`scenario`] is the
 //!   document for what Kubernetes has no object for (seed, users, timed actions).

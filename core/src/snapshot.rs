@@ -89,8 +89,11 @@ impl PodView {
             status: cols.status,
             restarts: cols.restarts,
             age,
+            // printPod shows the first of status.podIPs, not status.podIP.
             ip: status
-                .and_then(|s| s.pod_ip.clone())
+                .and_then(|s| s.pod_ips.as_ref())
+                .and_then(|ips| ips.first())
+                .map(|ip| ip.ip.clone())
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(none),
             node: pod

@@ -50,7 +50,11 @@ impl Cluster {
                     let name = stored.meta().name.clone().unwrap_or_default();
                     ok.push(ApplyResult::ok(
                         format!("{}/{name} created", info.kubectl_resource()),
-                        outcome.warnings.iter().map(|w| format!("Warning: {w}")).collect(),
+                        outcome
+                            .warnings
+                            .iter()
+                            .map(|w| format!("Warning: {w}"))
+                            .collect(),
                     ));
                 }
                 Err(e) => errors.push(ApplyResult::err(e.kubectl_message("creating", source))),

@@ -142,7 +142,8 @@ pub fn parse(words: &[String]) -> Args {
                 if let Some((n, v)) = flag.split_once('=') {
                     args.flags.push((n.to_string(), Some(v.to_string())));
                 } else if VALUED.contains(&flag) && i + 1 < words.len() {
-                    args.flags.push((flag.to_string(), Some(words[i + 1].clone())));
+                    args.flags
+                        .push((flag.to_string(), Some(words[i + 1].clone())));
                     i += 1;
                 } else if w.starts_with("--") || flag.len() == 1 {
                     args.flags.push((flag.to_string(), None));
@@ -174,8 +175,8 @@ mod tests {
 
     #[test]
     fn words_and_flags_are_read_as_kubectl_reads_them() {
-        let words = split_words(r#"get pods -n kube-system -o wide --show-labels "a b" 'c d'"#)
-            .unwrap();
+        let words =
+            split_words(r#"get pods -n kube-system -o wide --show-labels "a b" 'c d'"#).unwrap();
         let a = parse(&words);
         assert_eq!(a.positional, ["get", "pods", "a b", "c d"]);
         assert_eq!(a.value(&["n", "namespace"]), Some("kube-system"));
@@ -185,7 +186,10 @@ mod tests {
         assert_eq!(a.value(&["n"]), Some("kube-system"));
         assert!(a.has(&["p"]));
         assert_eq!(a.value(&["tail"]), Some("5"));
-        assert_eq!(split_words("echo 'x").unwrap_err(), "unterminated quoted string");
+        assert_eq!(
+            split_words("echo 'x").unwrap_err(),
+            "unterminated quoted string"
+        );
         assert_eq!(
             a.unknown(&["n", "p"]),
             Some("error: unknown flag: --tail".to_string())

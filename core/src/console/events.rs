@@ -44,9 +44,8 @@ pub fn events(cluster: &Cluster, a: &Args) -> Output {
             .or_else(|| {
                 e.event_time.as_ref().map(|t| {
                     SimTime(
-                        (t.0.as_millisecond()
-                            - crate::sim::clock::EPOCH_UNIX_SECONDS * 1000)
-                            .max(0) as u64,
+                        (t.0.as_millisecond() - crate::sim::clock::EPOCH_UNIX_SECONDS * 1000).max(0)
+                            as u64,
                     )
                 })
             })
@@ -54,7 +53,7 @@ pub fn events(cluster: &Cluster, a: &Args) -> Output {
         let count = e
             .series
             .as_ref()
-            .map(|s| s.count)
+            .and_then(|s| s.count)
             .or(e.count)
             .unwrap_or(1);
         let seen = if count > 1 {

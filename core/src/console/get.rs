@@ -11,7 +11,14 @@ use crate::kubectl::yaml::to_yaml;
 use crate::object::{kind_for_resource, KindInfo, Object};
 
 /// What `kubectl get all` expands to, in kubectl's order.
-const ALL: &[&str] = &["pods", "services", "daemonsets", "deployments", "replicasets", "jobs"];
+const ALL: &[&str] = &[
+    "pods",
+    "services",
+    "daemonsets",
+    "deployments",
+    "replicasets",
+    "jobs",
+];
 
 /// `kubectl get TYPE[,TYPE…] [NAME…] | TYPE/NAME…`.
 pub fn get(cluster: &Cluster, a: &Args, rest: &[String]) -> Output {
@@ -71,9 +78,7 @@ pub fn get(cluster: &Cluster, a: &Args, rest: &[String]) -> Output {
     let mut tables: Vec<String> = Vec::new();
     for (info, names) in &requests {
         let in_scope = |o: &Arc<Object>| {
-            !info.namespaced
-                || all_namespaces
-                || o.meta().namespace.as_deref() == Some(ns.as_str())
+            !info.namespaced || all_namespaces || o.meta().namespace.as_deref() == Some(ns.as_str())
         };
         let mut objects: Vec<Arc<Object>> = cluster
             .objects(&[info.kind])
@@ -108,7 +113,8 @@ pub fn get(cluster: &Cluster, a: &Args, rest: &[String]) -> Output {
                 wide: output == "wide",
                 with_kind,
             };
-            let mut table = get::table(info.kind, &objects, cluster.now(), opts).unwrap_or_default();
+            let mut table =
+                get::table(info.kind, &objects, cluster.now(), opts).unwrap_or_default();
             if a.has(&["show-labels"]) {
                 table = with_labels(&table, &objects);
             }

@@ -76,7 +76,9 @@ impl Output {
 
 /// The namespace a command works in: `-n`, else `default`.
 fn namespace(a: &Args) -> String {
-    a.value(&["n", "namespace"]).unwrap_or("default").to_string()
+    a.value(&["n", "namespace"])
+        .unwrap_or("default")
+        .to_string()
 }
 
 /// `TYPE NAME` or `TYPE/NAME` from the positional arguments after the verb.
@@ -162,11 +164,9 @@ pub fn run(cluster: &mut Cluster, line: &str, stdin: &str) -> Output {
             }
         }
         "cordon" | "uncordon" => match rest.first() {
-            Some(node) => Output::results(&[cluster.set_unschedulable(
-                node,
-                verb == "cordon",
-                &user,
-            )]),
+            Some(node) => {
+                Output::results(&[cluster.set_unschedulable(node, verb == "cordon", &user)])
+            }
             None => Output::err(format!("error: USAGE: {verb} NODE [flags]")),
         },
         "drain" => match rest.first() {
@@ -204,6 +204,10 @@ pub fn run(cluster: &mut Cluster, line: &str, stdin: &str) -> Output {
             }
         }
         "rollout" => rollout::rollout(cluster, &a, rest, &user),
+        "set" => match rest.split_first() {
+            Some((sub, tail)) if sub == "image" => set_image(cluster, &ns, tail, &user),
+            _ => Output::err("error: this console supports \"kubectl set image\""),
+        },
         "logs" => {
             let Some(pod) = rest.first() else {
                 return Output::err("error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command");
@@ -241,6 +245,78 @@ fn split_target(rest: &[String]) -> (Result<(String, String), String>, Vec<Strin
             Vec::new(),
         ),
     }
+}
+
+/// `kubectl set image TYPE/NAME CONTAINER=IMAGE…`: `deployment.apps/web image updated`.
+fn set_image(
+    cluster: &mut Cluster,
+    ns: &str,
+    rest: &[String],
+    user: &crate::apiserver::UserInfo,
+) -> Output {
+    let (target, pairs) = split_target(rest);
+    let (t, name) = match target {
+        Ok(x) => x,
+        Err(e) => return Output::err(e),
+    };
+    let Some(info) = kind_for_resource(&t) else {
+        return Output::err(format!(
+            "error: the server doesn't have a resource type \"{t}\""
+        ));
+    };
+    let Some(live) = cluster.api().get(info.kind, ns, &name) else {
+        return Output::err(format!(
+            "Error from server (NotFound): {}{} \"{name}\" not found",
+            info.resource,
+            if info.group.is_empty() {
+                String::new()
+            } else {
+                format!(".{}", info.group)
+            }
+        ));
+    };
+    let mut obj = (*live).clone();
+    let spec = match &mut obj {
+        crate::object::Object::Deployment(d) => {
+            d.spec.as_mut().and_then(|s| s.template.spec.as_mut())
+        }
+        crate::object::Object::DaemonSet(d) => {
+            d.spec.as_mut().and_then(|s| s.template.spec.as_mut())
+        }
+        crate::object::Object::ReplicaSet(r) => r
+            .spec
+            .as_mut()
+            .and_then(|s| s.template.as_mut())
+            .and_then(|t| t.spec.as_mut()),
+        crate::object::Object::Pod(p) => p.spec.as_mut(),
+        _ => None,
+    };
+    let Some(spec) = spec else {
+        return Output::err(format!("error: {t}/{name} has no containers"));
+    };
+    for pair in &pairs {
+        let Some((container, image)) = pair.split_once('=') else {
+            return Output::err(format!("error: invalid image update {pair}"));
+        };
+        let mut found = false;
+        for c in spec
+            .containers
+            .iter_mut()
+            .chain(spec.init_containers.iter_mut().flatten())
+        {
+            if container == "*" || c.name == container {
+                c.image = Some(image.to_string());
+                found = true;
+            }
+        }
+        if !found {
+            return Output::err(format!(
+                "error: unable to find container named \"{container}\""
+            ));
+        }
+    }
+    let line = format!("{}/{name} image updated", info.kubectl_resource());
+    Output::results(&[cluster.patch_object(obj, user, line)])
 }
 
 /// `kubectl create namespace|deployment …`.

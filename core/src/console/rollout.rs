@@ -8,7 +8,6 @@ use super::args::Args;
 use super::{namespace, type_and_name, Output};
 use crate::apiserver::UserInfo;
 use crate::cluster::Cluster;
-use crate::kubectl::table::Table;
 use crate::object::{kind_for_resource, Object};
 
 const REVISION: &str = "deployment.kubernetes.io/revision";
@@ -52,7 +51,8 @@ pub fn rollout(cluster: &mut Cluster, a: &Args, rest: &[String], user: &UserInfo
         ("status", Object::Deployment(d)) => deployment_status(d),
         ("status", Object::DaemonSet(ds)) => {
             let status = ds.status.clone().unwrap_or_default();
-            let observed = ds.metadata.generation.unwrap_or(0) <= status.observed_generation.unwrap_or(0);
+            let observed =
+                ds.metadata.generation.unwrap_or(0) <= status.observed_generation.unwrap_or(0);
             let desired = status.desired_number_scheduled;
             let updated = status.updated_number_scheduled.unwrap_or(0);
             let available = status.number_available.unwrap_or(0);
@@ -89,12 +89,18 @@ pub fn rollout(cluster: &mut Cluster, a: &Args, rest: &[String], user: &UserInfo
                 })
                 .collect();
             revisions.sort();
-            let mut t = Table::new(&["REVISION", "CHANGE-CAUSE"]);
+            // `rollout history` writes through a tabwriter with 2 spaces of padding.
+            let width = revisions
+                .iter()
+                .map(|(r, _)| r.to_string().len())
+                .chain(std::iter::once("REVISION".len()))
+                .max()
+                .unwrap_or(8)
+                + 2;
+            let mut table = format!("{:<width$}CHANGE-CAUSE\n", "REVISION");
             for (r, cause) in revisions {
-                t.push(vec![r.to_string(), cause]);
+                table.push_str(&format!("{:<width$}{cause}\n", r.to_string()));
             }
-            // `rollout history` uses a tabwriter with 2 spaces of padding.
-            let table = t.render().replace("   ", "  ");
             Output::ok(format!("{}/{name} \n{table}\n", info.kubectl_resource()))
         }
         (sub @ ("status" | "undo" | "history"), _) => Output::err(format!(
@@ -119,11 +125,9 @@ fn deployment_status(d: &Deployment) -> Output {
     if d.metadata.generation.unwrap_or(0) > status.observed_generation.unwrap_or(0) {
         return Output::ok("Waiting for deployment spec update to be observed...\n".into());
     }
-    let timed_out = status
-        .conditions
-        .iter()
-        .flatten()
-        .any(|c| c.type_ == "Progressing" && c.reason.as_deref() == Some("ProgressDeadlineExceeded"));
+    let timed_out = status.conditions.iter().flatten().any(|c| {
+        c.type_ == "Progressing" && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
+    });
     if timed_out {
         return Output::err(format!(
             "error: deployment \"{name}\" exceeded its progress deadline"
@@ -193,8 +197,10 @@ fn undo(cluster: &mut Cluster, d: &Deployment, to: i64, user: &UserInfo) -> Outp
             }
         }
     } else {
-        let mut by_revision: Vec<(i64, &ReplicaSet)> =
-            sets.iter().filter_map(|rs| Some((revision(rs)?, rs))).collect();
+        let mut by_revision: Vec<(i64, &ReplicaSet)> = sets
+            .iter()
+            .filter_map(|rs| Some((revision(rs)?, rs)))
+            .collect();
         by_revision.sort_by_key(|(r, _)| std::cmp::Reverse(*r));
         match by_revision.get(1) {
             Some((_, rs)) => (*rs).clone(),
@@ -205,11 +211,19 @@ fn undo(cluster: &mut Cluster, d: &Deployment, to: i64, user: &UserInfo) -> Outp
             }
         }
     };
-    let mut template = target.spec.as_ref().and_then(|s| s.template.clone()).unwrap_or_default();
+    let mut template = target
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.clone())
+        .unwrap_or_default();
     if let Some(labels) = template.metadata.as_mut().and_then(|m| m.labels.as_mut()) {
         labels.remove("pod-template-hash");
     }
-    let current = d.spec.as_ref().map(|s| s.template.clone()).unwrap_or_default();
+    let current = d
+        .spec
+        .as_ref()
+        .map(|s| s.template.clone())
+        .unwrap_or_default();
     if template == current {
         return Output::ok(format!(
             "deployment.apps/{name} skipped rollback (current template already matches revision {to})\n"

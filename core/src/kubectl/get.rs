@@ -253,3 +253,74 @@ pub fn table(
     }
     Some(t.render())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use k8s_openapi::api::core::v1::Pod;
+
+    fn view(v: serde_json::Value, now: SimTime) -> PodView {
+        let pod: Pod = serde_json::from_value(v).unwrap();
+        PodView::from_pod(&pod, now)
+    }
+
+    fn views() -> Vec<PodView> {
+        let now = SimTime(3_723_000);
+        vec![
+            view(
+                serde_json::json!({
+                    "metadata": {"name": "nginx", "namespace": "default", "creationTimestamp": "2025-04-23T00:00:00Z"},
+                    "spec": {"nodeName": "node-1", "containers": [{"name": "nginx", "image": "nginx"}]},
+                    "status": {"phase": "Running", "podIP": "10.244.1.2", "podIPs": [{"ip": "10.244.1.2"}],
+                        "containerStatuses": [{"name": "nginx", "image": "nginx", "imageID": "", "ready": true, "restartCount": 0, "state": {"running": {}}}]}
+                }),
+                now,
+            ),
+            view(
+                serde_json::json!({
+                    "metadata": {"name": "qos-demo-pending-with-a-long-name", "namespace": "qos-example", "creationTimestamp": "2025-04-23T01:01:58Z"},
+                    "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+                    "status": {"phase": "Pending"}
+                }),
+                now,
+            ),
+        ]
+    }
+
+    #[test]
+    fn one_namespace_has_no_namespace_column() {
+        assert_eq!(
+            pods(&views()[..1], false, false).unwrap(),
+            "NAME    READY   STATUS    RESTARTS   AGE\n\
+             nginx   1/1     Running   0          62m\n"
+        );
+    }
+
+    #[test]
+    fn all_namespaces_wide_adds_the_namespace_and_none_cells() {
+        assert_eq!(
+            pods(&views(), true, true).unwrap(),
+            "NAMESPACE     NAME                                READY   STATUS    RESTARTS   AGE   IP           NODE     NOMINATED NODE   READINESS GATES\n\
+             default       nginx                               1/1     Running   0          62m   10.244.1.2   node-1   <none>           <none>\n\
+             qos-example   qos-demo-pending-with-a-long-name   0/1     Pending   0          5s    <none>       <none>   <none>           <none>\n"
+        );
+    }
+
+    #[test]
+    fn no_pods_is_no_table() {
+        assert_eq!(pods(&[], true, false), None);
+    }
+
+    #[test]
+    fn a_missing_creation_time_is_an_unknown_age() {
+        let v = view(
+            serde_json::json!({"metadata": {"name": "p"}, "spec": {"containers": []}}),
+            SimTime::ZERO,
+        );
+        assert_eq!(v.age, "<unknown>");
+        assert_eq!(v.ready, "0/0");
+    }
+}

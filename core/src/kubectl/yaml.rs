@@ -122,11 +122,14 @@ fn resolves_to_non_string(s: &str) -> bool {
     }
     let digits = s.trim_start_matches(['-', '+']);
     let numeric = !digits.is_empty()
-        && digits.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '.')
+        && digits
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c == '.')
         && (digits.parse::<f64>().is_ok()
-            || digits.strip_prefix("0x").is_some_and(|h| {
-                !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit())
-            })
+            || digits
+                .strip_prefix("0x")
+                .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
             || digits.strip_prefix("0b").is_some_and(|b| {
                 !b.is_empty() && b.chars().all(|c| c == '0' || c == '1' || c == '_')
             })

@@ -470,6 +470,12 @@ pub fn program(argv: &[String]) -> Option<Program> {
             cpu_millis: 0,
             startup_logs: vec![],
         }),
+        "echoserver" => Program::Daemon(Daemon {
+            listeners: vec![Listener::http(8080, &[], 200)],
+            memory_bytes: 8 * MI,
+            cpu_millis: 1,
+            startup_logs: vec![],
+        }),
         "hello-app" => Program::Daemon(Daemon {
             listeners: vec![Listener::http(8080, &[], 200)],
             memory_bytes: 3 * MI,
@@ -834,6 +840,13 @@ impl Default for Catalog {
                 7_796_392,
                 &[],
                 &["/bin/sh"],
+            ),
+            entry(
+                "registry.k8s.io/echoserver",
+                &[],
+                46_227_476,
+                &["echoserver"],
+                &[],
             ),
             entry(
                 "gcr.io/google-samples/hello-app",
