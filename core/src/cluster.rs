@@ -237,6 +237,14 @@ impl Cluster {
     /// `podflow.dev/v1alpha1` Scenario document — and applies every object at t=0 as
     /// `kubectl apply -f` would, file by file. Node objects become the cluster's nodes.
     pub fn load(files: &[(String, String)]) -> (Cluster, Vec<ApplyResult>) {
+        Cluster::load_seeded(files, None)
+    }
+
+    /// [`Cluster::load`] with the seed overridden (the playground's seed field).
+    pub fn load_seeded(
+        files: &[(String, String)],
+        seed: Option<u64>,
+    ) -> (Cluster, Vec<ApplyResult>) {
         let mut spec = ScenarioSpec::default();
         let mut nodes = Vec::new();
         let mut per_file: Vec<(String, Result<Vec<Document>, String>)> = Vec::new();
@@ -292,7 +300,7 @@ impl Cluster {
             }
         }
         let config = ClusterConfig {
-            seed: spec.seed.unwrap_or(1),
+            seed: seed.or(spec.seed).unwrap_or(1),
             pool,
             nodes,
             scenario: spec,

@@ -64,6 +64,7 @@ pub mod quantity;
 pub mod runtime;
 pub mod scenario;
 pub mod scheduler;
+pub mod session;
 pub mod sim;
 pub mod snapshot;
 pub mod store;

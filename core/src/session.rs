@@ -1,0 +1,284 @@
+//! A playground session: the scenario the user loaded, the seed, and everything they did later
+//! (applies and console commands, each at its virtual time). Because the simulation is
+//! deterministic, any past moment is rebuilt by replaying that log from the start — this is
+//! how the playground steps back, scrubs the timeline and reopens a shared link at its playhead.
+//! Acting at a past moment discards the log after it, like a debugger's time travel.
+
+use crate::cluster::{ApplyResult, Cluster};
+use crate::console::{self, Output};
+use crate::sim::{SimDuration, SimTime};
+
+/// Something the user did at a moment of virtual time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// `kubectl apply -f` of the editor's text.
+    Apply(String),
+    /// A console line, with the editor's text as its `-f -` input.
+    Console {
+        /// The command line.
+        line: String,
+        /// What `-f -` reads.
+        stdin: String,
+    },
+}
+
+/// The longest `settle` runs, in virtual time.
+const SETTLE_LIMIT: SimDuration = SimDuration::secs(3600);
+/// How long nothing must happen for the cluster to count as settled.
+const SETTLE_QUIET: SimDuration = SimDuration::secs(30);
+
+/// A session: base scenario, seed, action log and the cluster at the playhead.
+#[derive(Debug)]
+pub struct Session {
+    files: Vec<(String, String)>,
+    seed: Option<u64>,
+    log: Vec<(SimTime, Action)>,
+    cluster: Cluster,
+    load_results: Vec<ApplyResult>,
+    horizon: SimTime,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session::load(Vec::new(), None)
+    }
+}
+
+impl Session {
+    /// A session on scenario files (applied at t = 0, see [`Cluster::load`]); `seed` overrides
+    /// the scenario's.
+    pub fn load(files: Vec<(String, String)>, seed: Option<u64>) -> Session {
+        let (cluster, load_results) = Cluster::load_seeded(&files, seed);
+        Session {
+            files,
+            seed,
+            log: Vec::new(),
+            cluster,
+            load_results,
+            horizon: SimTime::ZERO,
+        }
+    }
+
+    /// The cluster at the playhead.
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    /// What loading the scenario printed (kubectl's lines for the t = 0 applies).
+    pub fn load_results(&self) -> &[ApplyResult] {
+        &self.load_results
+    }
+
+    /// The scenario files.
+    pub fn files(&self) -> &[(String, String)] {
+        &self.files
+    }
+
+    /// The user's actions after loading, with their times.
+    pub fn log(&self) -> &[(SimTime, Action)] {
+        &self.log
+    }
+
+    /// The seed in use.
+    pub fn seed(&self) -> u64 {
+        self.cluster.seed()
+    }
+
+    /// The playhead.
+    pub fn now(&self) -> SimTime {
+        self.cluster.now()
+    }
+
+    /// The furthest moment reached so far (the timeline's end).
+    pub fn horizon(&self) -> SimTime {
+        self.horizon.max(self.now())
+    }
+
+    /// Acting at a past moment forgets the future that followed it.
+    fn truncate_future(&mut self) {
+        let now = self.now();
+        self.log.retain(|(t, _)| *t <= now);
+        self.horizon = now;
+    }
+
+    /// `kubectl apply -f` of `text` at the playhead.
+    pub fn apply(&mut self, text: &str) -> Vec<ApplyResult> {
+        self.truncate_future();
+        self.log.push((self.now(), Action::Apply(text.to_string())));
+        self.cluster.apply(text, "manifest.yaml")
+    }
+
+    /// A console line at the playhead.
+    pub fn console(&mut self, line: &str, stdin: &str) -> Output {
+        self.truncate_future();
+        self.log.push((
+            self.now(),
+            Action::Console {
+                line: line.to_string(),
+                stdin: stdin.to_string(),
+            },
+        ));
+        console::run(&mut self.cluster, line, stdin)
+    }
+
+    /// Runs virtual time forward by `d`.
+    pub fn advance(&mut self, d: SimDuration) {
+        self.cluster.run_for(d);
+        self.horizon = self.horizon.max(self.now());
+    }
+
+    /// Runs to the next moment something visible happens (a flow step is traced); `false` when
+    /// nothing is due.
+    pub fn step_event(&mut self) -> bool {
+        let before = self.cluster.trace().next_seq();
+        while let Some(report) = self.cluster.step() {
+            self.horizon = self.horizon.max(self.now());
+            if !report.steps.is_empty() || self.cluster.trace().next_seq() > before {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Back to the moment of the previous visible step (the state right after it).
+    pub fn back(&mut self) {
+        let now = self.now();
+        let previous = self
+            .cluster
+            .trace()
+            .steps()
+            .map(|s| s.time)
+            .filter(|t| *t < now)
+            .max()
+            .unwrap_or(SimTime::ZERO);
+        self.seek(previous);
+    }
+
+    /// Rebuilds the cluster at `t` by replaying the scenario and the log up to it.
+    pub fn seek(&mut self, t: SimTime) {
+        let horizon = self.horizon();
+        let (mut cluster, results) = Cluster::load_seeded(&self.files, self.seed);
+        for (at, action) in &self.log {
+            if *at > t {
+                break;
+            }
+            if *at > cluster.now() {
+                cluster.run_for(at.since(cluster.now()));
+            }
+            match action {
+                Action::Apply(text) => {
+                    cluster.apply(text, "manifest.yaml");
+                }
+                Action::Console { line, stdin } => {
+                    console::run(&mut cluster, line, stdin);
+                }
+            }
+        }
+        if t > cluster.now() {
+            cluster.run_for(t.since(cluster.now()));
+        }
+        self.cluster = cluster;
+        self.load_results = results;
+        self.horizon = horizon;
+    }
+
+    /// Runs until nothing has happened for 30 s of virtual time (at most an hour).
+    pub fn settle(&mut self) {
+        let start = self.now();
+        loop {
+            let before = self.cluster.trace().next_seq();
+            self.advance(SETTLE_QUIET);
+            if self.cluster.trace().next_seq() == before
+                || self.now().since(start) >= SETTLE_LIMIT
+            {
+                return;
+            }
+        }
+    }
+
+    /// Back to t = 0 with no user actions (the scenario stays).
+    pub fn reset(&mut self) {
+        *self = Session::load(std::mem::take(&mut self.files), self.seed);
+    }
+
+    /// The same session under another seed, replayed to the same playhead.
+    pub fn set_seed(&mut self, seed: u64) {
+        let now = self.now();
+        self.seed = Some(seed);
+        self.seek(now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx\nspec:\n  containers:\n  - name: nginx\n    image: nginx:1.14.2\n";
+
+    fn status(s: &Session) -> Vec<(String, String)> {
+        s.cluster()
+            .snapshot()
+            .pods
+            .iter()
+            .map(|p| (p.name.clone(), p.status.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn seeking_back_replays_the_same_state_and_acting_in_the_past_forgets_the_future() {
+        let mut s = Session::default();
+        s.advance(SimDuration::secs(5));
+        let lines: Vec<String> = s.apply(POD).into_iter().map(|r| r.message).collect();
+        assert_eq!(lines, ["pod/nginx created"]);
+        s.advance(SimDuration::secs(30));
+        s.console("kubectl delete pod nginx", "");
+        let at_35 = s.cluster().snapshot();
+        s.advance(SimDuration::secs(40));
+        assert!(status(&s).is_empty());
+        // Back to 35 s: the pod is there again, Terminating, exactly as it was.
+        s.seek(SimTime::ZERO.plus(SimDuration::secs(35)));
+        assert_eq!(s.cluster().snapshot(), at_35);
+        assert_eq!(s.horizon(), SimTime::ZERO.plus(SimDuration::secs(75)));
+        // Before the apply there is no pod.
+        s.seek(SimTime::ZERO.plus(SimDuration::secs(4)));
+        assert!(status(&s).is_empty());
+        // Acting now drops the apply and the delete that came later.
+        s.console("kubectl create namespace team-a", "");
+        assert_eq!(s.log().len(), 1);
+        assert_eq!(s.horizon(), SimTime::ZERO.plus(SimDuration::secs(4)));
+    }
+
+    #[test]
+    fn stepping_moves_to_the_next_visible_step_and_back_returns_to_the_previous_one() {
+        let mut s = Session::default();
+        s.apply(POD);
+        let t0 = s.now();
+        assert!(s.step_event());
+        let t1 = s.now();
+        assert!(t1 > t0);
+        assert!(s.step_event());
+        s.back();
+        assert_eq!(s.now(), t1);
+    }
+
+    #[test]
+    fn settling_runs_until_the_pod_is_running_and_the_seed_changes_the_run() {
+        let mut s = Session::default();
+        s.apply(POD);
+        s.settle();
+        assert_eq!(status(&s), [("nginx".to_string(), "Running".to_string())]);
+        let node = s.cluster().snapshot().pods[0].node.clone();
+        let now = s.now();
+        let mut nodes = std::collections::BTreeSet::new();
+        for seed in 2..8 {
+            s.set_seed(seed);
+            assert_eq!(s.now(), now);
+            assert_eq!(s.seed(), seed);
+            nodes.insert(s.cluster().snapshot().pods[0].node.clone());
+        }
+        nodes.insert(node);
+        assert!(nodes.len() > 1, "the seed never changed the chosen node: {nodes:?}");
+    }
+}
