@@ -72,9 +72,8 @@ fn describe_prints_the_pod_after_the_tables() {
             "Containers:",
         ]
     );
-    assert!(description.ends_with(
-        "  Normal  Started    56s   kubelet            Started container nginx\n"
-    ));
+    assert!(description
+        .ends_with("  Normal  Started    56s   kubelet            Started container nginx\n"));
 }
 
 #[test]
@@ -111,6 +110,9 @@ fn an_unknown_type_is_the_servers_error() {
     ]);
     assert_eq!(
         (stderr.as_str(), code),
-        ("error: the server doesn't have a resource type \"gizmo\"\n", 1)
+        (
+            "error: the server doesn't have a resource type \"gizmo\"\n",
+            1
+        )
     );
 }

@@ -415,10 +415,7 @@ fn a_bare_type_describes_every_object_separated_by_a_blank_line() {
     let Some(all) = describe_after("controllers__frontend.yaml", 30, "pods") else {
         return;
     };
-    let names: Vec<&str> = all
-        .lines()
-        .filter(|l| l.starts_with("Name:"))
-        .collect();
+    let names: Vec<&str> = all.lines().filter(|l| l.starts_with("Name:")).collect();
     assert_eq!(names.len(), 3);
     assert_eq!(all.matches("\n\n\nName:").count(), 2);
 }

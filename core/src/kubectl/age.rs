@@ -142,9 +142,15 @@ mod tests {
     fn a_missing_timestamp_is_unknown_and_a_present_one_is_its_age() {
         assert_eq!(translate_timestamp_since(SimTime(5_000), None), "<unknown>");
         let t = SimTime(1_000).to_k8s_time().0;
-        assert_eq!(translate_timestamp_since(SimTime(128_000), Some(&t)), "2m7s");
+        assert_eq!(
+            translate_timestamp_since(SimTime(128_000), Some(&t)),
+            "2m7s"
+        );
         assert_eq!(translate_timestamp_since(SimTime(0), Some(&t)), "0s");
         let later = SimTime(30_000).to_k8s_time().0;
-        assert_eq!(translate_timestamp_since(SimTime(0), Some(&later)), "<invalid>");
+        assert_eq!(
+            translate_timestamp_since(SimTime(0), Some(&later)),
+            "<invalid>"
+        );
     }
 }

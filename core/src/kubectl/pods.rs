@@ -268,13 +268,19 @@ mod tests {
 
     /// A pod with one init container `init` (if `init` is given), one sidecar `side` (if
     /// `sidecar`), and app containers `a` and `b`, with the given status.
-    fn pod_with(init: bool, sidecar: bool, meta: serde_json::Value, status: serde_json::Value) -> Pod {
+    fn pod_with(
+        init: bool,
+        sidecar: bool,
+        meta: serde_json::Value,
+        status: serde_json::Value,
+    ) -> Pod {
         let mut init_containers = vec![];
         if init {
             init_containers.push(json!({"name": "init", "image": "busybox"}));
         }
         if sidecar {
-            init_containers.push(json!({"name": "side", "image": "busybox", "restartPolicy": "Always"}));
+            init_containers
+                .push(json!({"name": "side", "image": "busybox", "restartPolicy": "Always"}));
         }
         let mut meta = meta;
         meta["name"] = "p".into();
@@ -314,7 +320,12 @@ mod tests {
     }
 
     /// READY, STATUS and RESTARTS of a pod with two app containers at one minute.
-    fn cols(init: bool, sidecar: bool, meta: serde_json::Value, status: serde_json::Value) -> (String, String, String) {
+    fn cols(
+        init: bool,
+        sidecar: bool,
+        meta: serde_json::Value,
+        status: serde_json::Value,
+    ) -> (String, String, String) {
         let c = pod_columns(&pod_with(init, sidecar, meta, status), SimTime(60_000));
         (c.ready, c.status, c.restarts)
     }
@@ -323,123 +334,274 @@ mod tests {
         (ready.into(), status.into(), restarts.into())
     }
 
+    /// A case: its name, whether the pod has an init container and a sidecar, its metadata
+    /// and status, and the READY, STATUS and RESTARTS cells expected.
+    type Case = (
+        &'static str,
+        bool,
+        bool,
+        serde_json::Value,
+        serde_json::Value,
+        (String, String, String),
+    );
+
     #[test]
     fn every_status_print_pod_can_show() {
         let none = json!({});
         let scheduled = [cond("PodScheduled", "True")];
-        let cases: Vec<(&str, bool, bool, serde_json::Value, serde_json::Value, (String, String, String))> = vec![
-            ("unscheduled", false, false, none.clone(),
+        let cases: Vec<Case> = vec![
+            (
+                "unscheduled",
+                false,
+                false,
+                none.clone(),
                 json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable"}]}),
-                row("0/2", "Pending", "0")),
-            ("gated", false, false, none.clone(),
+                row("0/2", "Pending", "0"),
+            ),
+            (
+                "gated",
+                false,
+                false,
+                none.clone(),
                 json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "SchedulingGated"}]}),
-                row("0/2", "SchedulingGated", "0")),
-            ("creating", false, false, none.clone(),
+                row("0/2", "SchedulingGated", "0"),
+            ),
+            (
+                "creating",
+                false,
+                false,
+                none.clone(),
                 json!({"phase": "Pending", "conditions": scheduled, "containerStatuses": [
                     cs("a", false, 0, waiting("ContainerCreating")), cs("b", false, 0, waiting("ContainerCreating"))]}),
-                row("0/2", "ContainerCreating", "0")),
-            ("running", false, false, none.clone(),
+                row("0/2", "ContainerCreating", "0"),
+            ),
+            (
+                "running",
+                false,
+                false,
+                none.clone(),
                 json!({"phase": "Running", "containerStatuses": [cs("a", true, 0, running()), cs("b", true, 0, running())]}),
-                row("2/2", "Running", "0")),
-            ("running but one not ready", false, false, none.clone(),
+                row("2/2", "Running", "0"),
+            ),
+            (
+                "running but one not ready",
+                false,
+                false,
+                none.clone(),
                 json!({"phase": "Running", "containerStatuses": [cs("a", true, 0, running()), cs("b", false, 0, running())]}),
-                row("1/2", "Running", "0")),
-            ("completed", false, false, none.clone(),
+                row("1/2", "Running", "0"),
+            ),
+            (
+                "completed",
+                false,
+                false,
+                none.clone(),
                 json!({"phase": "Succeeded", "containerStatuses": [
                     cs("a", false, 0, terminated(0, 0, "Completed")), cs("b", false, 0, terminated(0, 0, "Completed"))]}),
-                row("0/2", "Completed", "0")),
-            ("one completed, one running and ready", false, false, none.clone(),
+                row("0/2", "Completed", "0"),
+            ),
+            (
+                "one completed, one running and ready",
+                false,
+                false,
+                none.clone(),
                 json!({"phase": "Running", "conditions": [cond("Ready", "True")], "containerStatuses": [
                     cs("a", false, 0, terminated(0, 0, "Completed")), cs("b", true, 0, running())]}),
-                row("1/2", "Running", "0")),
-            ("one completed, one running, pod not ready", false, false, none.clone(),
+                row("1/2", "Running", "0"),
+            ),
+            (
+                "one completed, one running, pod not ready",
+                false,
+                false,
+                none.clone(),
                 json!({"phase": "Running", "conditions": [cond("Ready", "False")], "containerStatuses": [
                     cs("a", false, 0, terminated(0, 0, "Completed")), cs("b", true, 0, running())]}),
-                row("1/2", "NotReady", "0")),
-            ("error", false, false, none.clone(),
+                row("1/2", "NotReady", "0"),
+            ),
+            (
+                "error",
+                false,
+                false,
+                none.clone(),
                 json!({"phase": "Failed", "containerStatuses": [
                     cs("a", false, 0, terminated(1, 0, "Error")), cs("b", false, 0, terminated(0, 0, "Completed"))]}),
-                row("0/2", "Error", "0")),
-            ("the first container's reason wins", false, false, none.clone(),
+                row("0/2", "Error", "0"),
+            ),
+            (
+                "the first container's reason wins",
+                false,
+                false,
+                none.clone(),
                 json!({"phase": "Running", "containerStatuses": [
                     cs("a", false, 0, waiting("ImagePullBackOff")), cs("b", false, 3, waiting("CrashLoopBackOff"))]}),
-                row("0/2", "ImagePullBackOff", "3")),
-            ("err image pull", false, false, none.clone(),
+                row("0/2", "ImagePullBackOff", "3"),
+            ),
+            (
+                "err image pull",
+                false,
+                false,
+                none.clone(),
                 json!({"phase": "Pending", "containerStatuses": [
                     cs("a", false, 0, waiting("ErrImagePull")), cs("b", true, 0, running())]}),
-                row("1/2", "ErrImagePull", "0")),
-            ("create container config error", false, false, none.clone(),
+                row("1/2", "ErrImagePull", "0"),
+            ),
+            (
+                "create container config error",
+                false,
+                false,
+                none.clone(),
                 json!({"phase": "Pending", "containerStatuses": [
                     cs("a", false, 0, waiting("CreateContainerConfigError")), cs("b", false, 0, waiting("ContainerCreating"))]}),
-                row("0/2", "CreateContainerConfigError", "0")),
-            ("oom killed", false, false, none.clone(),
+                row("0/2", "CreateContainerConfigError", "0"),
+            ),
+            (
+                "oom killed",
+                false,
+                false,
+                none.clone(),
                 json!({"phase": "Running", "containerStatuses": [
                     {"name": "a", "image": "x", "imageID": "", "ready": false, "restartCount": 4,
                      "state": terminated(137, 0, "OOMKilled"),
                      "lastState": terminated(137, 0, "OOMKilled")},
                     cs("b", true, 0, running())]}),
-                row("1/2", "OOMKilled", "4 (10s ago)")),
-            ("signal without a reason", false, false, none.clone(),
+                row("1/2", "OOMKilled", "4 (10s ago)"),
+            ),
+            (
+                "signal without a reason",
+                false,
+                false,
+                none.clone(),
                 json!({"phase": "Failed", "containerStatuses": [
                     cs("a", false, 0, terminated(137, 9, "")), cs("b", false, 0, terminated(0, 0, "Completed"))]}),
-                row("0/2", "Signal:9", "0")),
-            ("exit code without a reason", false, false, none.clone(),
+                row("0/2", "Signal:9", "0"),
+            ),
+            (
+                "exit code without a reason",
+                false,
+                false,
+                none.clone(),
                 json!({"phase": "Failed", "containerStatuses": [
                     cs("a", false, 0, terminated(2, 0, "")), cs("b", false, 0, terminated(0, 0, "Completed"))]}),
-                row("0/2", "ExitCode:2", "0")),
-            ("evicted", false, false, none.clone(),
+                row("0/2", "ExitCode:2", "0"),
+            ),
+            (
+                "evicted",
+                false,
+                false,
+                none.clone(),
                 json!({"phase": "Failed", "reason": "Evicted", "message": "The node was low on resource: memory."}),
-                row("0/2", "Evicted", "0")),
-            ("rejected by the kubelet", false, false, none.clone(),
+                row("0/2", "Evicted", "0"),
+            ),
+            (
+                "rejected by the kubelet",
+                false,
+                false,
+                none.clone(),
                 json!({"phase": "Failed", "reason": "OutOfcpu"}),
-                row("0/2", "OutOfcpu", "0")),
-            ("node lost while deleting", false, false, json!({"deletionTimestamp": "2025-04-23T00:01:30Z"}),
+                row("0/2", "OutOfcpu", "0"),
+            ),
+            (
+                "node lost while deleting",
+                false,
+                false,
+                json!({"deletionTimestamp": "2025-04-23T00:01:30Z"}),
                 json!({"phase": "Running", "reason": "NodeLost", "containerStatuses": [cs("a", true, 0, running()), cs("b", true, 0, running())]}),
-                row("2/2", "Unknown", "0")),
-            ("terminating", false, false, json!({"deletionTimestamp": "2025-04-23T00:01:30Z"}),
+                row("2/2", "Unknown", "0"),
+            ),
+            (
+                "terminating",
+                false,
+                false,
+                json!({"deletionTimestamp": "2025-04-23T00:01:30Z"}),
                 json!({"phase": "Running", "containerStatuses": [cs("a", true, 0, running()), cs("b", true, 0, running())]}),
-                row("2/2", "Terminating", "0")),
-            ("a deleted pod that already failed keeps its status", false, false, json!({"deletionTimestamp": "2025-04-23T00:01:30Z"}),
+                row("2/2", "Terminating", "0"),
+            ),
+            (
+                "a deleted pod that already failed keeps its status",
+                false,
+                false,
+                json!({"deletionTimestamp": "2025-04-23T00:01:30Z"}),
                 json!({"phase": "Failed", "containerStatuses": [
                     cs("a", false, 0, terminated(1, 0, "Error")), cs("b", false, 0, terminated(1, 0, "Error"))]}),
-                row("0/2", "Error", "0")),
-            ("waiting for its init container", true, false, none.clone(),
+                row("0/2", "Error", "0"),
+            ),
+            (
+                "waiting for its init container",
+                true,
+                false,
+                none.clone(),
                 json!({"phase": "Pending", "initContainerStatuses": [cs("init", false, 0, waiting("PodInitializing"))],
                     "containerStatuses": [cs("a", false, 0, waiting("PodInitializing")), cs("b", false, 0, waiting("PodInitializing"))]}),
-                row("0/2", "Init:0/1", "0")),
-            ("init container failed", true, false, none.clone(),
+                row("0/2", "Init:0/1", "0"),
+            ),
+            (
+                "init container failed",
+                true,
+                false,
+                none.clone(),
                 json!({"phase": "Pending", "initContainerStatuses": [cs("init", false, 1, terminated(1, 0, "Error"))]}),
-                row("0/2", "Init:Error", "1")),
-            ("init container killed by a signal", true, false, none.clone(),
+                row("0/2", "Init:Error", "1"),
+            ),
+            (
+                "init container killed by a signal",
+                true,
+                false,
+                none.clone(),
                 json!({"phase": "Pending", "initContainerStatuses": [cs("init", false, 0, terminated(137, 9, ""))]}),
-                row("0/2", "Init:Signal:9", "0")),
-            ("init container exit code", true, false, none.clone(),
+                row("0/2", "Init:Signal:9", "0"),
+            ),
+            (
+                "init container exit code",
+                true,
+                false,
+                none.clone(),
                 json!({"phase": "Pending", "initContainerStatuses": [cs("init", false, 0, terminated(3, 0, ""))]}),
-                row("0/2", "Init:ExitCode:3", "0")),
-            ("init container crash looping", true, false, none.clone(),
+                row("0/2", "Init:ExitCode:3", "0"),
+            ),
+            (
+                "init container crash looping",
+                true,
+                false,
+                none.clone(),
                 json!({"phase": "Pending", "initContainerStatuses": [
                     {"name": "init", "image": "x", "imageID": "", "ready": false, "restartCount": 3,
                      "state": waiting("CrashLoopBackOff"), "lastState": terminated(1, 0, "Error")}]}),
-                row("0/2", "Init:CrashLoopBackOff", "3 (10s ago)")),
-            ("init done, app containers initializing", true, false, none.clone(),
+                row("0/2", "Init:CrashLoopBackOff", "3 (10s ago)"),
+            ),
+            (
+                "init done, app containers initializing",
+                true,
+                false,
+                none.clone(),
                 json!({"phase": "Pending", "conditions": [cond("Initialized", "True")],
                     "initContainerStatuses": [cs("init", true, 0, terminated(0, 0, "Completed"))],
                     "containerStatuses": [cs("a", false, 0, waiting("PodInitializing")), cs("b", false, 0, waiting("PodInitializing"))]}),
-                row("0/2", "PodInitializing", "0")),
-            ("a started sidecar counts as ready and its restarts count", false, true, none.clone(),
+                row("0/2", "PodInitializing", "0"),
+            ),
+            (
+                "a started sidecar counts as ready and its restarts count",
+                false,
+                true,
+                none.clone(),
                 json!({"phase": "Running", "conditions": [cond("Initialized", "True")],
                     "initContainerStatuses": [
                         {"name": "side", "image": "x", "imageID": "", "ready": true, "started": true, "restartCount": 2,
                          "state": running(), "lastState": terminated(1, 0, "Error")}],
                     "containerStatuses": [cs("a", true, 0, running()), cs("b", true, 1, running())]}),
-                row("3/3", "Running", "3 (10s ago)")),
-            ("an init container's restarts stop counting once the pod is initialized", true, false, none.clone(),
+                row("3/3", "Running", "3 (10s ago)"),
+            ),
+            (
+                "an init container's restarts stop counting once the pod is initialized",
+                true,
+                false,
+                none.clone(),
                 json!({"phase": "Running", "conditions": [cond("Initialized", "True")],
                     "initContainerStatuses": [
                         {"name": "init", "image": "x", "imageID": "", "ready": true, "restartCount": 2,
                          "state": terminated(0, 0, "Completed"), "lastState": terminated(1, 0, "Error")}],
                     "containerStatuses": [cs("a", true, 0, running()), cs("b", true, 0, running())]}),
-                row("2/2", "Running", "0")),
+                row("2/2", "Running", "0"),
+            ),
         ];
         for (name, init, sidecar, meta, status, want) in cases {
             assert_eq!(cols(init, sidecar, meta, status), want, "{name}");
@@ -448,17 +610,24 @@ mod tests {
 
     #[test]
     fn readiness_gates_are_counted_in_the_wide_column() {
-        let p = pod(json!({"metadata": {"name": "p"}, "spec": {"readinessGates": [
+        let p = pod(
+            json!({"metadata": {"name": "p"}, "spec": {"readinessGates": [
                 {"conditionType": "www.example.com/feature-1"}, {"conditionType": "www.example.com/feature-2"}],
                 "containers": [{"name": "c", "image": "nginx"}]},
             "status": {"phase": "Running", "podIPs": [{"ip": "10.244.1.5"}], "conditions": [
                 {"type": "www.example.com/feature-1", "status": "True"},
                 {"type": "www.example.com/feature-2", "status": "False"},
                 {"type": "Ready", "status": "False"}],
-              "containerStatuses": [{"name": "c", "image": "nginx", "imageID": "", "ready": true, "restartCount": 0, "state": {"running": {}}}]}}));
+              "containerStatuses": [{"name": "c", "image": "nginx", "imageID": "", "ready": true, "restartCount": 0, "state": {"running": {}}}]}}),
+        );
         let view = crate::snapshot::PodView::from_pod(&p, SimTime::ZERO);
         assert_eq!(
-            (view.ready.as_str(), view.status.as_str(), view.readiness_gates.as_str(), view.ip.as_str()),
+            (
+                view.ready.as_str(),
+                view.status.as_str(),
+                view.readiness_gates.as_str(),
+                view.ip.as_str()
+            ),
             ("1/1", "Running", "1/2", "10.244.1.5")
         );
     }

@@ -81,7 +81,10 @@ mod tests {
     #[test]
     fn no_selector_or_an_empty_one_is_none_and_a_bad_operator_an_error() {
         assert_eq!(format_label_selector(None), "<none>");
-        assert_eq!(format_label_selector(Some(&sel(serde_json::json!({})))), "<none>");
+        assert_eq!(
+            format_label_selector(Some(&sel(serde_json::json!({})))),
+            "<none>"
+        );
         let bad = sel(serde_json::json!({"matchExpressions": [{"key": "a", "operator": "Near"}]}));
         assert_eq!(format_label_selector(Some(&bad)), "<error>");
     }

@@ -75,7 +75,10 @@ impl TabWriter {
     fn terminate_cell(&mut self) -> usize {
         let text = std::mem::take(&mut self.cell);
         let width = text.chars().count();
-        let line = self.lines.last_mut().expect("there is always a current line");
+        let line = self
+            .lines
+            .last_mut()
+            .expect("there is always a current line");
         line.push(Cell { text, width });
         line.len()
     }

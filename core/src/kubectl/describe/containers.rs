@@ -73,7 +73,10 @@ fn describe_basic_info(
     if let Some(s) = status {
         w.write(
             LEVEL_2,
-            &format!("Container ID:\t{}\n", s.container_id.as_deref().unwrap_or("")),
+            &format!(
+                "Container ID:\t{}\n",
+                s.container_id.as_deref().unwrap_or("")
+            ),
         );
     }
     w.write(
@@ -237,7 +240,12 @@ fn describe_container_volumes(w: &mut PrefixWriter, c: &Container) {
     w.write(LEVEL_2, &format!("Mounts:{none}\n"));
     mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
     for m in &mounts {
-        let mut flags = vec![if m.read_only == Some(true) { "ro" } else { "rw" }.to_string()];
+        let mut flags = vec![if m.read_only == Some(true) {
+            "ro"
+        } else {
+            "rw"
+        }
+        .to_string()];
         if let Some(sub) = m.sub_path.as_deref().filter(|s| !s.is_empty()) {
             flags.push(format!("path={}", go_quote(sub)));
         }
@@ -336,7 +344,10 @@ mod tests {
 
     #[test]
     fn a_template_container_has_no_state_and_says_none() {
-        let out = describe(serde_json::json!({"name": "nginx", "image": "nginx:1.14.2"}), None);
+        let out = describe(
+            serde_json::json!({"name": "nginx", "image": "nginx:1.14.2"}),
+            None,
+        );
         assert_eq!(
             out,
             "Containers:\n\

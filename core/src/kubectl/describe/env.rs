@@ -45,7 +45,8 @@ fn resource_value(fs: &ResourceFieldSelector, container: &Container) -> Option<S
     } else {
         return None;
     };
-    let known = matches!(name, "cpu" | "memory" | "ephemeral-storage") || name.starts_with("hugepages-");
+    let known =
+        matches!(name, "cpu" | "memory" | "ephemeral-storage") || name.starts_with("hugepages-");
     if !known {
         return None;
     }
@@ -94,10 +95,7 @@ pub fn describe_env_vars(w: &mut PrefixWriter, container: &Container, pod: Optio
             if value == "0" && (r.resource == "limits.cpu" || r.resource == "limits.memory") {
                 value = "node allocatable".into();
             }
-            w.write(
-                LEVEL_3,
-                &format!("{}:\t{value} ({})\n", e.name, r.resource),
-            );
+            w.write(LEVEL_3, &format!("{}:\t{value} ({})\n", e.name, r.resource));
         } else if let Some(s) = &from.secret_key_ref {
             w.write(
                 LEVEL_3,

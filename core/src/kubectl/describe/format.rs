@@ -179,7 +179,8 @@ pub fn taints_multiline(w: &mut PrefixWriter, title: &str, taints: &[Taint]) {
         return;
     }
     let mut sorted: Vec<&Taint> = taints.iter().collect();
-    sorted.sort_by(|a, b| format!("{},{}", a.effect, a.key).cmp(&format!("{},{}", b.effect, b.key)));
+    sorted
+        .sort_by(|a, b| format!("{},{}", a.effect, a.key).cmp(&format!("{},{}", b.effect, b.key)));
     for (i, t) in sorted.into_iter().enumerate() {
         if i != 0 {
             w.write(LEVEL_0, "\t");
@@ -213,7 +214,11 @@ mod tests {
     #[test]
     fn labels_are_sorted_one_per_line_and_none_when_empty() {
         let mut w = PrefixWriter::new();
-        labels_multiline(&mut w, "Labels", Some(&map(&[("tier", "web"), ("app", "x")])));
+        labels_multiline(
+            &mut w,
+            "Labels",
+            Some(&map(&[("tier", "web"), ("app", "x")])),
+        );
         labels_multiline(&mut w, "Node-Selectors", None);
         assert_eq!(
             w.finish(),

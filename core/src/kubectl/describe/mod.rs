@@ -49,7 +49,10 @@ impl fmt::Display for DescribeError {
                 write!(f, "error: the server doesn't have a resource type \"{r}\"")
             }
             DescribeError::NotFound(resource, name) => {
-                write!(f, "Error from server (NotFound): {resource} \"{name}\" not found")
+                write!(
+                    f,
+                    "Error from server (NotFound): {resource} \"{name}\" not found"
+                )
             }
             DescribeError::NoResources(ns) if ns.is_empty() => f.write_str("No resources found"),
             DescribeError::NoResources(ns) => write!(f, "No resources found in {ns} namespace."),

@@ -55,7 +55,11 @@ fn pod_resources(pod: &Pod, limits: bool) -> ResourceList {
     let spec = pod.spec.clone().unwrap_or_default();
     let of = |c: &Container| {
         let r = c.resources.clone().unwrap_or_default();
-        parse_list(if limits { r.limits.as_ref() } else { r.requests.as_ref() })
+        parse_list(if limits {
+            r.limits.as_ref()
+        } else {
+            r.requests.as_ref()
+        })
     };
     let mut total = ResourceList::new();
     for c in &spec.containers {
@@ -336,7 +340,10 @@ fn describe_node_resource(w: &mut PrefixWriter, node: &Node, pods: &[Pod], now: 
             ),
         );
     }
-    for (name, of) in allocatable.iter().filter(|(k, _)| k.starts_with("hugepages-")) {
+    for (name, of) in allocatable
+        .iter()
+        .filter(|(k, _)| k.starts_with("hugepages-"))
+    {
         w.write(
             LEVEL_1,
             &format!(

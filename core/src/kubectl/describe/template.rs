@@ -22,7 +22,11 @@ pub fn describe_pod_template(w: &mut PrefixWriter, template: Option<&PodTemplate
     if meta.annotations.as_ref().is_some_and(|a| !a.is_empty()) {
         annotations_multiline(w, "  Annotations", meta.annotations.as_ref());
     }
-    if let Some(sa) = spec.service_account_name.as_deref().filter(|s| !s.is_empty()) {
+    if let Some(sa) = spec
+        .service_account_name
+        .as_deref()
+        .filter(|s| !s.is_empty())
+    {
         w.write(LEVEL_1, &format!("Service Account:\t{sa}\n"));
     }
     let init = spec.init_containers.clone().unwrap_or_default();
@@ -36,7 +40,11 @@ pub fn describe_pod_template(w: &mut PrefixWriter, template: Option<&PodTemplate
         spec.topology_spread_constraints.as_deref().unwrap_or(&[]),
         "  ",
     );
-    if let Some(pc) = spec.priority_class_name.as_deref().filter(|s| !s.is_empty()) {
+    if let Some(pc) = spec
+        .priority_class_name
+        .as_deref()
+        .filter(|s| !s.is_empty())
+    {
         w.write(LEVEL_1, &format!("Priority Class Name:\t{pc}\n"));
     }
     labels_multiline(w, "  Node-Selectors", spec.node_selector.as_ref());

@@ -87,7 +87,10 @@ pub fn describe_replica_set(
     name_and_namespace(w, &rs.metadata);
     w.write(
         LEVEL_0,
-        &format!("Selector:\t{}\n", format_label_selector(Some(&spec.selector))),
+        &format!(
+            "Selector:\t{}\n",
+            format_label_selector(Some(&spec.selector))
+        ),
     );
     labels_multiline(w, "Labels", rs.metadata.labels.as_ref());
     annotations_multiline(w, "Annotations", rs.metadata.annotations.as_ref());
@@ -196,9 +199,11 @@ pub fn old_and_new_replica_sets<'a>(
     });
     let target = crate::controllers::deployment_util::without_hash(&spec.template);
     let new = owned.iter().copied().find(|rs| {
-        rs.spec.as_ref().and_then(|s| s.template.as_ref()).map(
-            crate::controllers::deployment_util::without_hash,
-        ) == Some(target.clone())
+        rs.spec
+            .as_ref()
+            .and_then(|s| s.template.as_ref())
+            .map(crate::controllers::deployment_util::without_hash)
+            == Some(target.clone())
     });
     let old = owned
         .into_iter()
@@ -256,7 +261,10 @@ pub fn describe_deployment(
     );
     w.write(
         LEVEL_0,
-        &format!("MinReadySeconds:\t{}\n", spec.min_ready_seconds.unwrap_or(0)),
+        &format!(
+            "MinReadySeconds:\t{}\n",
+            spec.min_ready_seconds.unwrap_or(0)
+        ),
     );
     if let Some(ru) = &strategy.rolling_update {
         w.write(
