@@ -334,18 +334,22 @@ mod tests {
         (ready.into(), status.into(), restarts.into())
     }
 
+    /// A case: its name, whether the pod has an init container and a sidecar, its metadata
+    /// and status, and the READY, STATUS and RESTARTS cells expected.
+    type Case = (
+        &'static str,
+        bool,
+        bool,
+        serde_json::Value,
+        serde_json::Value,
+        (String, String, String),
+    );
+
     #[test]
     fn every_status_print_pod_can_show() {
         let none = json!({});
         let scheduled = [cond("PodScheduled", "True")];
-        let cases: Vec<(
-            &str,
-            bool,
-            bool,
-            serde_json::Value,
-            serde_json::Value,
-            (String, String, String),
-        )> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "unscheduled",
                 false,

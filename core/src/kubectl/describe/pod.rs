@@ -252,3 +252,61 @@ pub fn describe_pod(pod: &Pod, events: &[Event], now: SimTime) -> String {
     describe_events(w, events, now);
     writer.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// No `Volumes:` heading ends the block, so the gates table aligns with the lines after it.
+    #[test]
+    fn a_terminating_gated_pod_shows_its_grace_period_gates_and_spread() {
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "web", "namespace": "prod", "deletionTimestamp": "2025-04-23T00:00:30Z",
+                "deletionGracePeriodSeconds": 30,
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-7c79c4bf97",
+                    "uid": "u", "controller": true}]},
+            "spec": {"priority": 1000, "priorityClassName": "high", "serviceAccountName": "default",
+                "readinessGates": [{"conditionType": "example.com/lb"}],
+                "containers": [{"name": "c", "image": "nginx"}],
+                "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "zone",
+                    "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {"matchLabels": {"app": "web"}}}]},
+            "status": {"phase": "Running", "nominatedNodeName": "node-2", "qosClass": "BestEffort"}
+        }))
+        .unwrap();
+        assert_eq!(
+            describe_pod(&pod, &[], SimTime(10_000)),
+            "Name:                      web\n\
+             Namespace:                 prod\n\
+             Priority:                  1000\n\
+             Priority Class Name:       high\n\
+             Service Account:           default\n\
+             Node:                      <none>\n\
+             Labels:                    <none>\n\
+             Annotations:               <none>\n\
+             Status:                    Terminating (lasts <invalid>)\n\
+             Termination Grace Period:  30s\n\
+             IP:                        \n\
+             IPs:                       <none>\n\
+             Controlled By:             ReplicaSet/web-7c79c4bf97\n\
+             NominatedNodeName:         node-2\n\
+             Containers:\n\
+             \x20 c:\n\
+             \x20   Image:        nginx\n\
+             \x20   Port:         <none>\n\
+             \x20   Host Port:    <none>\n\
+             \x20   Environment:  <none>\n\
+             \x20   Mounts:       <none>\n\
+             Readiness Gates:\n\
+             \x20 Type                        Status\n\
+             \x20 example.com/lb              <none> \n\
+             Volumes:                      <none>\n\
+             QoS Class:                    BestEffort\n\
+             Node-Selectors:               <none>\n\
+             Tolerations:                  <none>\n\
+             Topology Spread Constraints:  zone:DoNotSchedule when max skew 1 is exceeded for selector app=web\n\
+             Events:                       <none>\n"
+        );
+    }
+}
