@@ -56,29 +56,30 @@ fn main() -> ExitCode {
         };
         files.push((path.clone(), text));
     }
-    if let Some(seed) = run.seed {
-        files.insert(
-            0,
-            (
-                "--seed".into(),
-                format!(
-                    "apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nspec:\n  seed: {seed}\n"
-                ),
-            ),
-        );
-    }
     if let Some(n) = run.nodes {
-        let doc = format!("apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nspec:\n  seed: {}\n  nodes: {{count: {n}}}\n", run.seed.unwrap_or(1));
+        let doc = format!(
+            "apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nspec:\n  nodes: {{count: {n}}}\n"
+        );
         files.insert(0, ("--nodes".into(), doc));
     }
-    let (mut cluster, results) = Cluster::load(&files);
+    let (mut cluster, results) = Cluster::load_seeded(&files, run.seed);
+    // With `-o json` standard output is the List alone, so it stays machine-readable: kubectl's
+    // lines and the describe section go to standard error.
+    let json = matches!(run.output, args::Output::Json);
+    let say = |line: &str| {
+        if json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
     let mut refused = false;
     for r in &results {
         for w in &r.warnings {
             eprintln!("{w}");
         }
         if r.ok {
-            println!("{}", r.message);
+            say(&r.message);
         } else {
             refused = true;
             eprintln!("{}", r.message);
@@ -97,7 +98,7 @@ fn main() -> ExitCode {
     for report in cluster.run_for(until) {
         for r in report.results {
             if r.ok {
-                println!("{}", r.message);
+                say(&r.message);
             } else {
                 eprintln!("{}", r.message);
             }
@@ -106,6 +107,7 @@ fn main() -> ExitCode {
     print!("{}", output::render(&cluster, run.output));
     if let Some(target) = &run.describe {
         match output::describe_section(&cluster, target, &run.namespace) {
+            Ok(text) if json => eprint!("{text}"),
             Ok(text) => print!("{text}"),
             Err(e) => {
                 eprintln!("{e}");

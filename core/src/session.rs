@@ -188,8 +188,7 @@ impl Session {
         loop {
             let before = self.cluster.trace().next_seq();
             self.advance(SETTLE_QUIET);
-            if self.cluster.trace().next_seq() == before
-                || self.now().since(start) >= SETTLE_LIMIT
+            if self.cluster.trace().next_seq() == before || self.now().since(start) >= SETTLE_LIMIT
             {
                 return;
             }
@@ -279,6 +278,9 @@ mod tests {
             nodes.insert(s.cluster().snapshot().pods[0].node.clone());
         }
         nodes.insert(node);
-        assert!(nodes.len() > 1, "the seed never changed the chosen node: {nodes:?}");
+        assert!(
+            nodes.len() > 1,
+            "the seed never changed the chosen node: {nodes:?}"
+        );
     }
 }
