@@ -61,14 +61,14 @@ fn describe_prints_the_pod_after_the_tables() {
             "Namespace:        default",
             "Priority:         0",
             "Service Account:  default",
-            "Node:             node-1/172.18.0.2",
+            "Node:             node-2/172.18.0.3",
             "Start Time:       Wed, 23 Apr 2025 00:00:00 +0000",
             "Labels:           <none>",
             "Annotations:      <none>",
             "Status:           Running",
-            "IP:               10.244.1.2",
+            "IP:               10.244.2.2",
             "IPs:",
-            "  IP:  10.244.1.2",
+            "  IP:  10.244.2.2",
             "Containers:",
         ]
     );

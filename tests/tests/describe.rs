@@ -40,17 +40,17 @@ fn the_simple_nginx_pod_running_a_minute_after_apply() {
 Namespace:        default
 Priority:         0
 Service Account:  default
-Node:             node-1/172.18.0.2
+Node:             node-2/172.18.0.3
 Start Time:       Wed, 23 Apr 2025 00:00:00 +0000
 Labels:           <none>
 Annotations:      <none>
 Status:           Running
-IP:               10.244.1.2
+IP:               10.244.2.2
 IPs:
-  IP:  10.244.1.2
+  IP:  10.244.2.2
 Containers:
   nginx:
-    Container ID:   containerd://8a22ff052f7ba97c4ae8c2f9b8126f54c99dfb1e3e04a263c7bbeddb26358265
+    Container ID:   containerd://4abc83dd808d80728a406d616c8e9a4a60979fcb9f23328923eb5ecd241a5f8b
     Image:          nginx:1.14.2
     Image ID:       docker.io/library/nginx@sha256:f7b30ec5501512a65ab9f4c81d1678710d3e29751385bc2c8d4f81760ae029c7
     Port:           80/TCP
@@ -61,7 +61,7 @@ Containers:
     Restart Count:  0
     Environment:    <none>
     Mounts:
-      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-jtwq4 (ro)
+      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-dwfnv (ro)
 Conditions:
   Type                        Status
   PodReadyToStartContainers   True 
@@ -70,7 +70,7 @@ Conditions:
   ContainersReady             True 
   PodScheduled                True 
 Volumes:
-  kube-api-access-jtwq4:
+  kube-api-access-dwfnv:
     Type:                    Projected (a volume that contains injected data from multiple sources)
     TokenExpirationSeconds:  3607
     ConfigMapName:           kube-root-ca.crt
@@ -83,9 +83,9 @@ Tolerations:                 node.kubernetes.io/not-ready:NoExecute op=Exists fo
 Events:
   Type    Reason     Age   From               Message
   ----    ------     ----  ----               -------
-  Normal  Pulling    60s   kubelet            Pulling image "nginx:1.14.2"
-  Normal  Scheduled  59s   default-scheduler  Successfully assigned default/nginx to node-1
-  Normal  Pulled     56s   kubelet            Successfully pulled image "nginx:1.14.2" in 3.339s (3.339s including waiting). Image size: 109129446 bytes.
+  Normal  Scheduled  59s   default-scheduler  Successfully assigned default/nginx to node-2
+  Normal  Pulling    59s   kubelet            Pulling image "nginx:1.14.2"
+  Normal  Pulled     56s   kubelet            Successfully pulled image "nginx:1.14.2" in 3.401s (3.401s including waiting). Image size: 109129446 bytes.
   Normal  Created    56s   kubelet            Created container: nginx
   Normal  Started    56s   kubelet            Started container nginx
 "#
@@ -116,12 +116,12 @@ Containers:
     Host Port:    <none>
     Environment:  <none>
     Mounts:
-      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-jtwq4 (ro)
+      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-dwfnv (ro)
 Conditions:
   Type           Status
   PodScheduled   False 
 Volumes:
-  kube-api-access-jtwq4:
+  kube-api-access-dwfnv:
     Type:                    Projected (a volume that contains injected data from multiple sources)
     TokenExpirationSeconds:  3607
     ConfigMapName:           kube-root-ca.crt
@@ -151,17 +151,17 @@ fn a_liveness_probe_restarting_its_container_shows_the_last_state_and_repeated_e
 Namespace:        default
 Priority:         0
 Service Account:  default
-Node:             node-1/172.18.0.2
+Node:             node-2/172.18.0.3
 Start Time:       Wed, 23 Apr 2025 00:00:00 +0000
 Labels:           test=liveness
 Annotations:      <none>
 Status:           Running
-IP:               10.244.1.2
+IP:               10.244.2.2
 IPs:
-  IP:  10.244.1.2
+  IP:  10.244.2.2
 Containers:
   liveness:
-    Container ID:  containerd://d23fa9b61f82435d5b9b1432d2af56ee767b1e9c4711275a434f7f99156a1e02
+    Container ID:  containerd://45c12d306bff039f99149d0f06ce0ed18ff72fe7a752d47de336cd1d81e71fdb
     Image:         k8s.gcr.io/busybox
     Image ID:      k8s.gcr.io/busybox@sha256:c0248204de937ac4bcbf1f73774d1f85a5a298a522e6dd12de702c23b22b2113
     Port:          <none>
@@ -171,18 +171,18 @@ Containers:
       -c
       touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600
     State:          Running
-      Started:      Wed, 23 Apr 2025 00:02:40 +0000
+      Started:      Wed, 23 Apr 2025 00:02:41 +0000
     Last State:     Terminated
       Reason:       Error
       Exit Code:    137
-      Started:      Wed, 23 Apr 2025 00:01:16 +0000
+      Started:      Wed, 23 Apr 2025 00:01:15 +0000
       Finished:     Wed, 23 Apr 2025 00:02:30 +0000
     Ready:          True
     Restart Count:  2
     Liveness:       exec [cat /tmp/healthy] delay=5s timeout=1s period=5s #success=1 #failure=3
     Environment:    <none>
     Mounts:
-      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-jtwq4 (ro)
+      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-dwfnv (ro)
 Conditions:
   Type                        Status
   PodReadyToStartContainers   True 
@@ -191,7 +191,7 @@ Conditions:
   ContainersReady             True 
   PodScheduled                True 
 Volumes:
-  kube-api-access-jtwq4:
+  kube-api-access-dwfnv:
     Type:                    Projected (a volume that contains injected data from multiple sources)
     TokenExpirationSeconds:  3607
     ConfigMapName:           kube-root-ca.crt
@@ -204,15 +204,15 @@ Tolerations:                 node.kubernetes.io/not-ready:NoExecute op=Exists fo
 Events:
   Type     Reason     Age                  From               Message
   ----     ------     ----                 ----               -------
-  Normal   Scheduled  3m19s                default-scheduler  Successfully assigned default/liveness-exec to node-1
-  Normal   Pulled     3m19s                kubelet            Successfully pulled image "k8s.gcr.io/busybox" in 671ms (671ms including waiting). Image size: 2433303 bytes.
-  Normal   Pulled     2m5s                 kubelet            Successfully pulled image "k8s.gcr.io/busybox" in 684ms (684ms including waiting). Image size: 2433303 bytes.
+  Normal   Scheduled  3m19s                default-scheduler  Successfully assigned default/liveness-exec to node-2
+  Normal   Pulled     3m19s                kubelet            Successfully pulled image "k8s.gcr.io/busybox" in 733ms (733ms including waiting). Image size: 2433303 bytes.
+  Normal   Pulled     2m5s                 kubelet            Successfully pulled image "k8s.gcr.io/busybox" in 612ms (612ms including waiting). Image size: 2433303 bytes.
   Normal   Killing    80s (x2 over 2m35s)  kubelet            Container liveness failed liveness probe, will be restarted
-  Warning  BackOff    50s                  kubelet            Back-off restarting failed container liveness in pod liveness-exec_default(8ffcb3ab-e15e-4bf9-ab70-6e3f0b71e849)
-  Normal   Pulling    40s (x3 over 3m20s)  kubelet            Pulling image "k8s.gcr.io/busybox"
+  Warning  BackOff    50s                  kubelet            Back-off restarting failed container liveness in pod liveness-exec_default(44ecb20d-86dc-4b5d-bc75-7e5b40e1bfdc)
+  Normal   Pulling    40s (x3 over 3m19s)  kubelet            Pulling image "k8s.gcr.io/busybox"
   Normal   Created    40s (x3 over 3m19s)  kubelet            Created container: liveness
-  Normal   Started    40s (x3 over 3m19s)  kubelet            Started container liveness
-  Normal   Pulled     40s                  kubelet            Successfully pulled image "k8s.gcr.io/busybox" in 655ms (655ms including waiting). Image size: 2433303 bytes.
+  Normal   Pulled     40s                  kubelet            Successfully pulled image "k8s.gcr.io/busybox" in 654ms (654ms including waiting). Image size: 2433303 bytes.
+  Normal   Started    39s (x3 over 3m18s)  kubelet            Started container liveness
   Warning  Unhealthy  5s (x7 over 2m45s)   kubelet            Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory
 "#
     );
@@ -230,7 +230,7 @@ fn a_missing_config_map_leaves_the_pod_container_creating_with_failed_mount() {
 Namespace:        default
 Priority:         0
 Service Account:  default
-Node:             node-1/172.18.0.2
+Node:             node-2/172.18.0.3
 Start Time:       Wed, 23 Apr 2025 00:00:00 +0000
 Labels:           <none>
 Annotations:      <none>
@@ -255,7 +255,7 @@ Containers:
     Environment:    <none>
     Mounts:
       /etc/config from config-volume (rw)
-      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-jtwq4 (ro)
+      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-dwfnv (ro)
 Conditions:
   Type                        Status
   PodReadyToStartContainers   False 
@@ -268,7 +268,7 @@ Volumes:
     Type:      ConfigMap (a volume populated by a ConfigMap)
     Name:      special-config
     Optional:  false
-  kube-api-access-jtwq4:
+  kube-api-access-dwfnv:
     Type:                    Projected (a volume that contains injected data from multiple sources)
     TokenExpirationSeconds:  3607
     ConfigMapName:           kube-root-ca.crt
@@ -281,7 +281,7 @@ Tolerations:                 node.kubernetes.io/not-ready:NoExecute op=Exists fo
 Events:
   Type     Reason       Age                  From               Message
   ----     ------       ----                 ----               -------
-  Normal   Scheduled    2m29s                default-scheduler  Successfully assigned default/dapi-test-pod to node-1
+  Normal   Scheduled    2m29s                default-scheduler  Successfully assigned default/dapi-test-pod to node-2
   Warning  FailedMount  23s (x9 over 2m30s)  kubelet            MountVolume.SetUp failed for volume "config-volume" : configmap "special-config" not found
 "#
     );
@@ -289,12 +289,12 @@ Events:
 
 #[test]
 fn a_replica_set_pod_is_controlled_by_its_replica_set() {
-    let Some(out) = describe_after("controllers__frontend.yaml", 30, "pod/frontend-d68fp") else {
+    let Some(out) = describe_after("controllers__frontend.yaml", 30, "pod/frontend-42kc4") else {
         return;
     };
     assert_eq!(
-        block(&out, "Name:             frontend-d68fp", "Containers:"),
-        r#"Name:             frontend-d68fp
+        block(&out, "Name:             frontend-42kc4", "Containers:"),
+        r#"Name:             frontend-42kc4
 Namespace:        default
 Priority:         0
 Service Account:  default
@@ -341,7 +341,7 @@ fn an_initializing_pod_lists_its_init_containers_first() {
         block(&out, "Init Containers:", "Conditions:"),
         r#"Init Containers:
   install:
-    Container ID:  containerd://8a22ff052f7ba97c4ae8c2f9b8126f54c99dfb1e3e04a263c7bbeddb26358265
+    Container ID:  containerd://4abc83dd808d80728a406d616c8e9a4a60979fcb9f23328923eb5ecd241a5f8b
     Image:         busybox:1.28
     Image ID:      docker.io/library/busybox@sha256:7671a90e8d6f16288cc1f3e500eadf7f888c5693d4558fe2eea0d145e2ec0231
     Port:          <none>
@@ -354,13 +354,13 @@ fn an_initializing_pod_lists_its_init_containers_first() {
     State:          Terminated
       Reason:       Completed
       Exit Code:    0
-      Started:      Wed, 23 Apr 2025 00:00:01 +0000
-      Finished:     Wed, 23 Apr 2025 00:00:01 +0000
+      Started:      Wed, 23 Apr 2025 00:00:02 +0000
+      Finished:     Wed, 23 Apr 2025 00:00:02 +0000
     Ready:          True
     Restart Count:  0
     Environment:    <none>
     Mounts:
-      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-jtwq4 (ro)
+      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-dwfnv (ro)
       /work-dir from workdir (rw)
 Containers:
   nginx:
@@ -376,7 +376,7 @@ Containers:
     Environment:    <none>
     Mounts:
       /usr/share/nginx/html from workdir (rw)
-      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-jtwq4 (ro)
+      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-dwfnv (ro)
 "#
     );
 }
@@ -503,9 +503,9 @@ Pod Template:
 Events:
   Type    Reason            Age   From                   Message
   ----    ------            ----  ----                   -------
-  Normal  SuccessfulCreate  60s   replicaset-controller  Created pod: nginx-deployment-7897d4cbff-nvnh4
-  Normal  SuccessfulCreate  60s   replicaset-controller  Created pod: nginx-deployment-7897d4cbff-52745
-  Normal  SuccessfulCreate  60s   replicaset-controller  Created pod: nginx-deployment-7897d4cbff-p2zc9
+  Normal  SuccessfulCreate  60s   replicaset-controller  Created pod: nginx-deployment-7897d4cbff-45qff
+  Normal  SuccessfulCreate  60s   replicaset-controller  Created pod: nginx-deployment-7897d4cbff-78d68
+  Normal  SuccessfulCreate  60s   replicaset-controller  Created pod: nginx-deployment-7897d4cbff-kzpfc
 "#
     );
 }
@@ -566,7 +566,7 @@ PodCIDRs:                     10.244.1.0/24
 Non-terminated Pods:          (1 in total)
   Namespace                   Name                                 CPU Requests  CPU Limits  Memory Requests  Memory Limits  Age
   ---------                   ----                                 ------------  ----------  ---------------  -------------  ---
-  default                     nginx-deployment-7897d4cbff-nvnh4    0 (0%)        0 (0%)      0 (0%)           0 (0%)         60s
+  default                     nginx-deployment-7897d4cbff-78d68    0 (0%)        0 (0%)      0 (0%)           0 (0%)         60s
 Allocated resources:
   (Total limits may be over 100 percent, i.e., overcommitted.)
   Resource           Requests  Limits
