@@ -1,66 +1,197 @@
 //! # podflow-web: the playground
 //!
-//! A Yew (csr) app that asks `podflow_core::Cluster` for snapshots and renders them. The web crate
-//! holds no Kubernetes logic: every status, message and table comes from the core.
+//! A Yew (csr) app over a [`podflow_core::session::Session`]: the simulated cluster plus the log
+//! of what the user did, so any past moment can be rebuilt. The web crate holds no Kubernetes
+//! logic: every status, message and table comes from the core.
 //!
-//! * [`App`] is the page: header, the manifest editor with kubectl's output, the cluster view,
-//!   and the selected pod's panel with the scheduler's decision table.
+//! * [`App`] is the page: the time controls, the manifest editor with kubectl's output, the
+//!   cluster view, the selected pod's panel, the kubectl console and the event timeline.
+//! * [`view`] turns the cluster into the rows and texts the components draw.
 //! * [`components`] holds one small component per file.
 
 pub mod components;
+pub mod view;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use podflow_core::sim::SimDuration;
-use podflow_core::{ApplyResult, Cluster};
+use gloo_events::EventListener;
+use gloo_timers::callback::Interval;
+use podflow_core::session::Session;
+use podflow_core::sim::{SimDuration, SimTime};
+use podflow_core::ApplyResult;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use components::cluster_view::ClusterView;
+use components::console::{Console, ConsoleEntry};
 use components::editor::Editor;
 use components::pod_chip::SelectPod;
 use components::pod_panel::PodPanel;
+use components::timeline::Timeline;
+use components::toolbar::{Speed, TimeCommand, Toolbar};
 
 /// The manifest the editor starts with: the Kubernetes docs' simple pod.
 pub const DEFAULT_MANIFEST: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx\nspec:\n  containers:\n  - name: nginx\n    image: nginx:1.14.2\n    ports:\n    - containerPort: 80\n";
 
+/// Whether a manifest carries a podflow Scenario document (then Apply loads it afresh).
+pub fn has_scenario(text: &str) -> bool {
+    text.contains(podflow_core::scenario::API_VERSION)
+        && text.lines().any(|l| l.trim() == "kind: Scenario")
+}
+
 /// The whole playground page.
 #[function_component(App)]
 pub fn app() -> Html {
-    let cluster = use_mut_ref(Cluster::default);
+    let session: Rc<RefCell<Session>> = use_mut_ref(Session::default);
+    let force = use_force_update();
+    let text = use_state(|| DEFAULT_MANIFEST.to_string());
     let output = use_state(Vec::<ApplyResult>::new);
-    let version = use_state(|| 0u64);
-    let on_apply = {
-        let (cluster, output, version) = (cluster.clone(), output.clone(), version.clone());
-        Callback::from(move |text: String| {
-            output.set(cluster.borrow_mut().apply(&text, "manifest.yaml"));
-            version.set(*version + 1);
-        })
-    };
-    let on_run = {
-        let (cluster, version) = (cluster.clone(), version.clone());
-        Callback::from(move |_: MouseEvent| {
-            run_for(&cluster, SimDuration::secs(10));
-            version.set(*version + 1);
-        })
-    };
+    let entries = use_state(Vec::<ConsoleEntry>::new);
+    let playing = use_state(|| false);
+    let speed = use_state(|| Speed::X10);
     let selected = use_state(|| None::<(String, String)>);
+
+    // Playing: every 100 ms of wall time, virtual time moves by the speed's step.
+    {
+        let (session, force) = (session.clone(), force.clone());
+        use_effect_with((*playing, *speed), move |(playing, speed)| {
+            let interval = playing.then(|| {
+                let step = SimDuration(speed.tick_ms());
+                Interval::new(100, move || {
+                    session.borrow_mut().advance(step);
+                    force.force_update();
+                })
+            });
+            move || drop(interval)
+        });
+    }
+
+    let on_command = {
+        let (session, force, playing, speed, output, selected) = (
+            session.clone(),
+            force.clone(),
+            playing.clone(),
+            speed.clone(),
+            output.clone(),
+            selected.clone(),
+        );
+        Callback::from(move |c: TimeCommand| {
+            match c {
+                TimeCommand::Reset => {
+                    session.borrow_mut().reset();
+                    output.set(session.borrow().load_results().to_vec());
+                    selected.set(None);
+                    playing.set(false);
+                }
+                TimeCommand::Back => session.borrow_mut().back(),
+                TimeCommand::TogglePlay => playing.set(!*playing),
+                TimeCommand::Step => {
+                    session.borrow_mut().step_event();
+                }
+                TimeCommand::Settle => session.borrow_mut().settle(),
+                TimeCommand::Speed(s) => speed.set(s),
+                TimeCommand::Seed(n) => session.borrow_mut().set_seed(n),
+            }
+            force.force_update();
+        })
+    };
+
+    // Space, ← and → drive time unless the focus is in a text field.
+    let latest_command = use_mut_ref(|| on_command.clone());
+    *latest_command.borrow_mut() = on_command.clone();
+    use_effect_with((), move |_| {
+        let listener = web_sys::window().map(|w| {
+            EventListener::new(&w, "keydown", move |e| {
+                let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                    return;
+                };
+                let typing = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|el| {
+                        matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                    });
+                if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                    return;
+                }
+                let command = match e.key().as_str() {
+                    " " => TimeCommand::TogglePlay,
+                    "ArrowRight" => TimeCommand::Step,
+                    "ArrowLeft" => TimeCommand::Back,
+                    _ => return,
+                };
+                e.prevent_default();
+                let cb = latest_command.borrow().clone();
+                cb.emit(command);
+            })
+        });
+        move || drop(listener)
+    });
+
+    let on_apply = {
+        let (session, force, output, text) =
+            (session.clone(), force.clone(), output.clone(), text.clone());
+        Callback::from(move |manifest: String| {
+            text.set(manifest.clone());
+            if has_scenario(&manifest) {
+                let loaded = Session::load(vec![("scenario.yaml".into(), manifest)], None);
+                output.set(loaded.load_results().to_vec());
+                *session.borrow_mut() = loaded;
+            } else {
+                output.set(session.borrow_mut().apply(&manifest));
+            }
+            force.force_update();
+        })
+    };
+    let on_edit = {
+        let text = text.clone();
+        Callback::from(move |t: String| text.set(t))
+    };
+    let on_console = {
+        let (session, force, entries, text) = (
+            session.clone(),
+            force.clone(),
+            entries.clone(),
+            text.clone(),
+        );
+        Callback::from(move |line: String| {
+            let out = session.borrow_mut().console(&line, &text);
+            let mut list = (*entries).clone();
+            list.push(ConsoleEntry {
+                line,
+                stdout: out.stdout,
+                stderr: out.stderr,
+            });
+            entries.set(list);
+            force.force_update();
+        })
+    };
+    let on_seek = {
+        let (session, force) = (session.clone(), force.clone());
+        Callback::from(move |ms: u64| {
+            session.borrow_mut().seek(SimTime(ms));
+            force.force_update();
+        })
+    };
     let select = {
         let selected = selected.clone();
         SelectPod(Callback::from(move |key: (String, String)| {
             selected.set(Some(key))
         }))
     };
-    let snapshot = cluster.borrow().snapshot();
-    let panel = (*selected).as_ref().and_then(|(ns, name)| {
-        let pod = snapshot
-            .pods
-            .iter()
-            .find(|p| &p.namespace == ns && &p.name == name)?
-            .clone();
-        let decision = cluster.borrow().scheduling_decision(ns, name).cloned();
-        Some(html! { <PodPanel {pod} {decision} /> })
-    });
+    let on_close = {
+        let selected = selected.clone();
+        Callback::from(move |_| selected.set(None))
+    };
+
+    let s = session.borrow();
+    let cluster = s.cluster();
+    let snapshot = cluster.snapshot();
+    let panel = (*selected)
+        .as_ref()
+        .and_then(|(ns, name)| view::pod_panel(cluster, &snapshot, ns, name));
+    let events = view::event_rows(cluster);
     html! {
         <div class="app">
             <header class="app-header">
@@ -70,21 +201,28 @@ pub fn app() -> Html {
                        the API server, etcd, the scheduler and the kubelet, simulated step by step in your browser." }
                 </p>
             </header>
+            <Toolbar clock={snapshot.time.to_string()} playing={*playing} speed={*speed} seed={s.seed()} {on_command} />
             <main>
-                <Editor initial={DEFAULT_MANIFEST} on_apply={on_apply} output={(*output).clone()} />
-                <div class="controls">
-                    <button class="run" onclick={on_run}>{ "Run 10s" }</button>
-                    <span class="clock">{ format!("t = {}", snapshot.time) }</span>
+                <div class="left">
+                    <Editor text={(*text).clone()} {on_apply} {on_edit} output={(*output).clone()} />
+                    <Console entries={(*entries).clone()} on_submit={on_console} />
                 </div>
-                <ContextProvider<SelectPod> context={select}>
-                    <ClusterView nodes={snapshot.nodes.clone()} pods={snapshot.pods.clone()} />
-                </ContextProvider<SelectPod>>
-                { panel.unwrap_or_default() }
+                <div class="right">
+                    <ContextProvider<SelectPod> context={select}>
+                        <ClusterView nodes={snapshot.nodes.clone()} pods={snapshot.pods.clone()} />
+                    </ContextProvider<SelectPod>>
+                    {
+                        match panel {
+                            Some(p) => html! {
+                                <PodPanel pod={p.pod} decision={p.decision} describe={p.describe}
+                                    etcd_key={p.etcd_key} revisions={p.revisions} {on_close} />
+                            },
+                            None => html! {},
+                        }
+                    }
+                    <Timeline {events} now_ms={snapshot.time.0} horizon_ms={s.horizon().0} {on_seek} />
+                </div>
             </main>
         </div>
     }
-}
-
-fn run_for(cluster: &Rc<RefCell<Cluster>>, d: SimDuration) {
-    cluster.borrow_mut().run_for(d);
 }

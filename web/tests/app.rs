@@ -61,7 +61,7 @@ async fn applying_the_default_manifest_creates_the_pod_and_running_schedules_it(
         .unwrap();
     assert_eq!(lane.text_content().unwrap(), "nginx");
     let run: web_sys::HtmlElement = root
-        .query_selector("button.run")
+        .query_selector("button.settle")
         .unwrap()
         .unwrap()
         .dyn_into()
@@ -115,7 +115,7 @@ async fn apply_and_run(root: &web_sys::Element, manifest: &str) {
         .dyn_into()
         .unwrap();
     area.set_value(manifest);
-    for button in ["button.apply", "button.run"] {
+    for button in ["button.apply", "button.settle"] {
         let b: web_sys::HtmlElement = root
             .query_selector(button)
             .unwrap()
@@ -151,6 +151,7 @@ async fn a_pending_pod_shows_why_each_node_turned_it_down() {
     let chip = root.query_selector(".pending-lane .pod").unwrap().unwrap();
     click(chip).await;
     assert_eq!(texts(&root, ".pod-panel h2"), ["pod/picky · default"]);
+    click(root.query_selector(".tab-scheduler").unwrap().unwrap()).await;
     assert_eq!(
         texts(&root, ".decision-summary"),
         ["3 node(s), 3 evaluated, 0 feasible (search stops at 3); no node chosen"]
@@ -181,6 +182,7 @@ async fn a_scheduled_pod_shows_the_scores_and_the_chosen_node() {
         .get_attribute("data-node")
         .unwrap();
     click(chip).await;
+    click(root.query_selector(".tab-scheduler").unwrap().unwrap()).await;
     let chosen = root
         .query_selector(".decision-node.chosen")
         .unwrap()
@@ -195,4 +197,151 @@ async fn a_scheduled_pod_shows_the_scores_and_the_chosen_node() {
         "{headers:?}"
     );
     assert_eq!(texts(&root, ".decision-node .verdict"), vec!["passed"; 3]);
+}
+
+async fn console_line(root: &web_sys::Element, line: &str) {
+    use wasm_bindgen::JsCast;
+    let input: web_sys::HtmlInputElement = root
+        .query_selector(".console-input")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    input.set_value(line);
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Enter");
+    init.set_bubbles(true);
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    input.dispatch_event(&event).unwrap();
+    yew::platform::time::sleep(Duration::ZERO).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_console_runs_kubectl_against_the_simulated_cluster() {
+    let root = mount_app().await;
+    apply_and_run(&root, podflow_web::DEFAULT_MANIFEST).await;
+    console_line(&root, "kubectl get pods").await;
+    let out = texts(&root, ".console-stdout");
+    let table = out.last().unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines[0], "NAME    READY   STATUS    RESTARTS   AGE");
+    assert!(
+        lines[1].starts_with("nginx   1/1     Running   0          "),
+        "{table}"
+    );
+    console_line(&root, "kubectl get pod nope").await;
+    assert_eq!(
+        texts(&root, ".console-stderr"),
+        ["Error from server (NotFound): pods \"nope\" not found\n"]
+    );
+    assert_eq!(
+        texts(&root, ".console-line"),
+        ["$ kubectl get pods", "$ kubectl get pod nope"]
+    );
+    console_line(&root, "kubectl delete pod nginx").await;
+    assert_eq!(
+        texts(&root, ".console-stdout").last().unwrap(),
+        "pod \"nginx\" deleted\n"
+    );
+    assert_eq!(texts(&root, ".node .pod-status"), ["Terminating"]);
+}
+
+#[wasm_bindgen_test]
+async fn the_timeline_lists_the_events_and_filters_them() {
+    use wasm_bindgen::JsCast;
+    let root = mount_app().await;
+    apply_and_run(&root, podflow_web::DEFAULT_MANIFEST).await;
+    let reasons = texts(&root, ".events tbody tr td:nth-child(3)");
+    assert_eq!(
+        reasons,
+        ["Scheduled", "Pulling", "Pulled", "Created", "Started"]
+    );
+    let components = texts(&root, ".events tbody tr td:nth-child(5)");
+    assert_eq!(components[0], "default-scheduler");
+    assert!(
+        components[1..].iter().all(|c| c == "kubelet"),
+        "{components:?}"
+    );
+    let select: web_sys::HtmlSelectElement = root
+        .query_selector(".filters select[aria-label='Filter by component']")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    select.set_value("default-scheduler");
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    yew::platform::time::sleep(Duration::ZERO).await;
+    assert_eq!(
+        texts(&root, ".events tbody tr td:nth-child(3)"),
+        ["Scheduled"]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn stepping_back_and_scrubbing_rebuild_earlier_moments() {
+    use wasm_bindgen::JsCast;
+    let root = mount_app().await;
+    apply_and_run(&root, podflow_web::DEFAULT_MANIFEST).await;
+    assert_eq!(texts(&root, ".node .pod-status"), ["Running"]);
+    let scrubber: web_sys::HtmlInputElement = root
+        .query_selector(".scrubber")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    scrubber.set_value("0");
+    scrubber
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    yew::platform::time::sleep(Duration::ZERO).await;
+    assert_eq!(texts(&root, ".clock"), ["t = 0.000s"]);
+    assert_eq!(texts(&root, ".pending-lane .pod-status"), ["Pending"]);
+    let mut seen = Vec::new();
+    for _ in 0..12 {
+        click(root.query_selector("button.step").unwrap().unwrap()).await;
+        seen.extend(texts(&root, ".pod-status"));
+    }
+    seen.dedup();
+    assert_eq!(seen.first().map(String::as_str), Some("Pending"));
+    assert!(seen.iter().any(|s| s == "ContainerCreating"), "{seen:?}");
+    // Step until the clock moves on, then back: the clock returns to where it was.
+    let before = texts(&root, ".clock");
+    for _ in 0..5 {
+        click(root.query_selector("button.step").unwrap().unwrap()).await;
+        if texts(&root, ".clock") != before {
+            break;
+        }
+    }
+    assert_ne!(texts(&root, ".clock"), before);
+    click(root.query_selector("button.back").unwrap().unwrap()).await;
+    assert_eq!(texts(&root, ".clock"), before);
+}
+
+#[wasm_bindgen_test]
+async fn the_pod_panel_describes_the_pod_and_shows_who_wrote_each_revision() {
+    let root = mount_app().await;
+    apply_and_run(&root, podflow_web::DEFAULT_MANIFEST).await;
+    click(root.query_selector(".node .pod").unwrap().unwrap()).await;
+    let describe = texts(&root, ".pod-panel .describe");
+    assert!(
+        describe[0].starts_with("Name:             nginx\nNamespace:        default\n"),
+        "{describe:?}"
+    );
+    click(root.query_selector(".tab-history").unwrap().unwrap()).await;
+    assert_eq!(
+        texts(&root, ".etcd-key"),
+        ["etcd key /registry/pods/default/nginx"]
+    );
+    let writers = texts(&root, ".revisions tbody td:nth-child(3)");
+    assert_eq!(writers.first().map(String::as_str), Some("kubectl"));
+    assert_eq!(writers.get(1).map(String::as_str), Some("kube-scheduler"));
+    assert!(
+        writers.iter().any(|w| w.starts_with("kubelet/node-")),
+        "{writers:?}"
+    );
+    let diff = texts(&root, ".diff .added");
+    assert!(!diff.is_empty());
 }

@@ -1,8 +1,12 @@
 //! The playground's components, one per file.
 
 pub mod cluster_view;
+pub mod console;
 pub mod decision_table;
 pub mod editor;
+pub mod history;
 pub mod node_card;
 pub mod pod_chip;
 pub mod pod_panel;
+pub mod timeline;
+pub mod toolbar;
