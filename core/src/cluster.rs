@@ -1223,7 +1223,7 @@ impl Cluster {
     pub fn snapshot(&self) -> Snapshot {
         let lookup = self.api.lookup();
         use crate::apiserver::Lookup;
-        let nodes = lookup
+        let mut nodes: Vec<NodeView> = lookup
             .list("Node", None)
             .iter()
             .filter_map(|o| match &**o {
@@ -1231,11 +1231,22 @@ impl Cluster {
                 _ => None,
             })
             .collect();
+        let index: BTreeMap<String, usize> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.name.clone(), i))
+            .collect();
         let pods = lookup
             .list("Pod", None)
             .iter()
             .filter_map(|o| match &**o {
-                Object::Pod(p) => Some(PodView::from_pod(p, self.now)),
+                Object::Pod(p) => {
+                    let node = p.spec.as_ref().and_then(|s| s.node_name.as_ref());
+                    if let Some(&i) = node.and_then(|n| index.get(n)) {
+                        nodes[i].charge(p);
+                    }
+                    Some(PodView::from_pod(p, self.now))
+                }
                 _ => None,
             })
             .collect();

@@ -126,6 +126,24 @@ pub struct NodeView {
     pub memory: String,
     /// Allocatable pod count.
     pub pods: String,
+    /// Its conditions as `Type=Status` (`Ready=True`, `MemoryPressure=False`, …).
+    pub conditions: Vec<String>,
+    /// Its taints as kubectl prints them: `key=value:Effect`.
+    pub taints: Vec<String>,
+    /// Its labels as `key=value`.
+    pub labels: Vec<String>,
+    /// CPU requested by the pods bound to it, millicores (what the scheduler counts).
+    pub cpu_requested_milli: i64,
+    /// Allocatable CPU, millicores.
+    pub cpu_allocatable_milli: i64,
+    /// Memory requested by its pods, bytes.
+    pub memory_requested: i64,
+    /// Allocatable memory, bytes.
+    pub memory_allocatable: i64,
+    /// Pods bound to it that have not finished.
+    pub pod_count: i64,
+    /// Allocatable pod count.
+    pub pod_allocatable: i64,
 }
 
 impl NodeView {
@@ -166,6 +184,58 @@ impl NodeView {
             cpu: alloc("cpu"),
             memory: alloc("memory"),
             pods: alloc("pods"),
+            conditions: status
+                .and_then(|s| s.conditions.as_ref())
+                .iter()
+                .flat_map(|cs| cs.iter())
+                .map(|c| format!("{}={}", c.type_, c.status))
+                .collect(),
+            taints: node
+                .spec
+                .as_ref()
+                .and_then(|s| s.taints.as_ref())
+                .iter()
+                .flat_map(|ts| ts.iter())
+                .map(|t| match &t.value {
+                    Some(v) if !v.is_empty() => format!("{}={v}:{}", t.key, t.effect),
+                    _ => format!("{}:{}", t.key, t.effect),
+                })
+                .collect(),
+            labels: node
+                .metadata
+                .labels
+                .iter()
+                .flatten()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect(),
+            cpu_requested_milli: 0,
+            cpu_allocatable_milli: quantity(&alloc("cpu"), true),
+            memory_requested: 0,
+            memory_allocatable: quantity(&alloc("memory"), false),
+            pod_count: 0,
+            pod_allocatable: quantity(&alloc("pods"), false),
         }
     }
+
+    /// Counts a pod bound to this node into its allocation (finished pods free theirs).
+    pub fn charge(&mut self, pod: &Pod) {
+        let finished = matches!(
+            pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+            Some("Succeeded" | "Failed")
+        );
+        if finished {
+            return;
+        }
+        let r = crate::scheduler::framework::pod_requests(pod, false);
+        self.cpu_requested_milli += r.milli_cpu;
+        self.memory_requested += r.memory;
+        self.pod_count += 1;
+    }
+}
+
+/// A quantity's value (milli-units for CPU), 0 when unparsable.
+fn quantity(s: &str, milli: bool) -> i64 {
+    crate::quantity::Quantity::parse(s)
+        .map(|q| if milli { q.milli_value() } else { q.value() })
+        .unwrap_or(0)
 }

@@ -26,7 +26,10 @@ async fn the_page_shows_the_title_and_three_nodes() {
         .collect();
     assert_eq!(names, ["node-1", "node-2", "node-3"]);
     let heading = root.query_selector(".cluster h2").unwrap().unwrap();
-    assert_eq!(heading.text_content().unwrap(), "Cluster · 3 nodes");
+    assert_eq!(
+        heading.text_content().unwrap(),
+        "Cluster · 3 nodes · 0 pods"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -1,11 +1,17 @@
 //! The cluster view: every node as a card holding its pods, and a lane for pods not yet
-//! scheduled.
+//! scheduled. Past [`DETAILED_NODES`] nodes the view aggregates: each node becomes a small cell
+//! coloured by its status and cpu allocation, with its pod count, so 1,000 nodes stay fast.
 
 use podflow_core::{NodeView, PodView};
 use yew::prelude::*;
 
-use super::node_card::NodeCard;
+use super::node_card::{notable_conditions, percent, NodeCard};
 use super::pod_chip::PodChip;
+
+/// Up to this many nodes are drawn as full cards.
+pub const DETAILED_NODES: usize = 60;
+/// At most this many pending pods are drawn as chips; the rest are counted.
+const PENDING_CHIPS: usize = 100;
 
 /// Properties of [`ClusterView`].
 #[derive(Properties, PartialEq)]
@@ -21,21 +27,39 @@ pub struct ClusterViewProps {
 #[function_component(ClusterView)]
 pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let pending: Vec<&PodView> = props.pods.iter().filter(|p| p.node == "<none>").collect();
+    let detailed = props.nodes.len() <= DETAILED_NODES;
     html! {
         <section class="cluster" aria-label="Cluster">
-            <h2>{ format!("Cluster · {} nodes", props.nodes.len()) }</h2>
+            <h2>{ format!("Cluster · {} nodes · {} pods", props.nodes.len(), props.pods.len()) }</h2>
             if !pending.is_empty() {
                 <div class="pending-lane" aria-label="Not scheduled">
-                    <span class="lane-title">{ "not scheduled" }</span>
-                    { for pending.iter().map(|p| html! { <PodChip key={format!("{}/{}", p.namespace, p.name)} pod={(*p).clone()} /> }) }
+                    <span class="lane-title">{ format!("not scheduled · {}", pending.len()) }</span>
+                    { for pending.iter().take(PENDING_CHIPS).map(|p| html! { <PodChip key={format!("{}/{}", p.namespace, p.name)} pod={(*p).clone()} /> }) }
+                    if pending.len() > PENDING_CHIPS {
+                        <span class="more">{ format!("+{} more", pending.len() - PENDING_CHIPS) }</span>
+                    }
                 </div>
             }
-            <div class="nodes">
-                { for props.nodes.iter().map(|n| {
-                    let pods: Vec<PodView> = props.pods.iter().filter(|p| p.node == n.name).cloned().collect();
-                    html! { <NodeCard key={n.name.clone()} node={n.clone()} {pods} /> }
-                }) }
-            </div>
+            if detailed {
+                <div class="nodes">
+                    { for props.nodes.iter().map(|n| {
+                        let pods: Vec<PodView> = props.pods.iter().filter(|p| p.node == n.name).cloned().collect();
+                        html! { <NodeCard key={n.name.clone()} node={n.clone()} {pods} /> }
+                    }) }
+                </div>
+            } else {
+                <div class="node-grid" aria-label="Nodes">
+                    { for props.nodes.iter().map(|n| {
+                        let cpu = percent(n.cpu_requested_milli, n.cpu_allocatable_milli);
+                        let state = if !n.status.starts_with("Ready") { "bad" } else if n.status.contains("SchedulingDisabled") || !notable_conditions(n).is_empty() { "waiting" } else { "ok" };
+                        let title = format!("{} · {} · {} pods · cpu {}%", n.name, n.status, n.pod_count, cpu);
+                        html! {
+                            <span key={n.name.clone()} class={classes!("node-cell", state)} data-node={n.name.clone()} {title}
+                                style={format!("--load: {cpu}%")} />
+                        }
+                    }) }
+                </div>
+            }
         </section>
     }
 }

@@ -1,0 +1,165 @@
+//! Component tests in headless Chromium: each panel rendered from a known snapshot built by the
+//! core, and the DOM read back.
+
+use std::time::Duration;
+
+use podflow_core::sim::SimDuration;
+use podflow_core::Cluster;
+use podflow_web::components::cluster_view::{ClusterView, ClusterViewProps};
+use podflow_web::components::node_card::{NodeCard, NodeCardProps};
+use podflow_web::components::timeline::{Timeline, TimelineProps};
+use wasm_bindgen_test::*;
+use yew::Callback;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn root() -> web_sys::Element {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    root
+}
+
+fn texts(root: &web_sys::Element, selector: &str) -> Vec<String> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().text_content().unwrap())
+        .collect()
+}
+
+/// A cluster where node-1 is tainted and cordoned and a 1-cpu pod runs on node-2.
+fn known_cluster() -> Cluster {
+    let mut c = Cluster::load(&[]).0;
+    let user = c.kubectl_user();
+    c.taint("node-1", &["dedicated=gpu:NoSchedule"], false, &user);
+    c.set_unschedulable("node-1", true, &user);
+    c.apply(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: big\nspec:\n  nodeName: node-2\n  containers:\n  - name: c\n    image: nginx\n    resources:\n      requests: {cpu: '1', memory: 4Gi}\n",
+        "big.yaml",
+    );
+    c.run_for(SimDuration::secs(20));
+    c
+}
+
+#[wasm_bindgen_test]
+async fn a_node_card_shows_taints_allocation_and_its_pods() {
+    let c = known_cluster();
+    let snap = c.snapshot();
+    let root = root();
+    let node = snap
+        .nodes
+        .iter()
+        .find(|n| n.name == "node-2")
+        .unwrap()
+        .clone();
+    let pods = snap.pods.clone();
+    yew::Renderer::<NodeCard>::with_root_and_props(root.clone(), NodeCardProps { node, pods })
+        .render();
+    yew::platform::time::sleep(Duration::ZERO).await;
+    assert_eq!(texts(&root, ".node-name"), ["node-2"]);
+    assert_eq!(texts(&root, ".alloc-label"), ["cpu", "memory", "pods"]);
+    // 1 of 4 cpus, 4Gi of 16Gi, 1 of 110 pods.
+    assert_eq!(texts(&root, ".alloc-pct"), ["25%", "25%", "1%"]);
+    assert_eq!(texts(&root, ".node-pods .pod-name"), ["big"]);
+    let root1 = self::root();
+    let node1 = snap
+        .nodes
+        .iter()
+        .find(|n| n.name == "node-1")
+        .unwrap()
+        .clone();
+    yew::Renderer::<NodeCard>::with_root_and_props(
+        root1.clone(),
+        NodeCardProps {
+            node: node1,
+            pods: vec![],
+        },
+    )
+    .render();
+    yew::platform::time::sleep(Duration::ZERO).await;
+    assert_eq!(texts(&root1, ".node-status"), ["Ready,SchedulingDisabled"]);
+    assert_eq!(
+        texts(&root1, ".taint"),
+        [
+            "dedicated=gpu:NoSchedule",
+            "node.kubernetes.io/unschedulable:NoSchedule"
+        ]
+    );
+    let title = root1
+        .query_selector(".node")
+        .unwrap()
+        .unwrap()
+        .get_attribute("title")
+        .unwrap();
+    assert!(title.contains("kubernetes.io/hostname=node-1"), "{title}");
+}
+
+#[wasm_bindgen_test]
+async fn a_thousand_nodes_are_drawn_as_an_aggregated_grid() {
+    let c = Cluster::load(&[(
+        "s.yaml".into(),
+        "apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nspec:\n  nodes: {count: 1000}\n".into(),
+    )])
+    .0;
+    let snap = c.snapshot();
+    let root = root();
+    yew::Renderer::<ClusterView>::with_root_and_props(
+        root.clone(),
+        ClusterViewProps {
+            nodes: snap.nodes.clone(),
+            pods: snap.pods.clone(),
+        },
+    )
+    .render();
+    yew::platform::time::sleep(Duration::ZERO).await;
+    assert_eq!(
+        texts(&root, ".cluster h2"),
+        ["Cluster · 1000 nodes · 0 pods"]
+    );
+    assert_eq!(
+        root.query_selector_all(".node-cell").unwrap().length(),
+        1000
+    );
+    assert_eq!(root.query_selector_all(".node").unwrap().length(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn the_timeline_draws_a_known_event_log() {
+    let mut c = Cluster::load(&[]).0;
+    c.apply(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: picky\nspec:\n  nodeSelector: {disktype: ssd}\n  containers: [{name: c, image: nginx}]\n",
+        "p.yaml",
+    );
+    c.run_for(SimDuration::secs(5));
+    let events = podflow_web::view::event_rows(&c);
+    let root = root();
+    yew::Renderer::<Timeline>::with_root_and_props(
+        root.clone(),
+        TimelineProps {
+            events,
+            now_ms: 5_000,
+            horizon_ms: 5_000,
+            on_seek: Callback::noop(),
+        },
+    )
+    .render();
+    yew::platform::time::sleep(Duration::ZERO).await;
+    assert_eq!(texts(&root, ".timeline h2"), ["Events · 1"]);
+    assert_eq!(
+        texts(&root, ".events tbody td"),
+        [
+            "4s",
+            "Warning",
+            "FailedScheduling",
+            "pod/picky",
+            "default-scheduler",
+            "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+        ]
+    );
+    assert_eq!(
+        root.query_selector_all(".axis .tick.warning")
+            .unwrap()
+            .length(),
+        1
+    );
+}
