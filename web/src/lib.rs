@@ -26,6 +26,7 @@ use yew::prelude::*;
 use components::cluster_view::ClusterView;
 use components::console::{Console, ConsoleEntry};
 use components::editor::Editor;
+use components::files::Files;
 use components::pod_chip::SelectPod;
 use components::pod_panel::PodPanel;
 use components::timeline::Timeline;
@@ -34,10 +35,18 @@ use components::toolbar::{Speed, TimeCommand, Toolbar};
 /// The manifest the editor starts with: the Kubernetes docs' simple pod.
 pub const DEFAULT_MANIFEST: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx\nspec:\n  containers:\n  - name: nginx\n    image: nginx:1.14.2\n    ports:\n    - containerPort: 80\n";
 
-/// Whether a manifest carries a podflow Scenario document (then Apply loads it afresh).
-pub fn has_scenario(text: &str) -> bool {
-    text.contains(podflow_core::scenario::API_VERSION)
-        && text.lines().any(|l| l.trim() == "kind: Scenario")
+/// Whether Apply must load the text as a new scenario rather than apply it to the running
+/// cluster: it carries a podflow Scenario document or Node objects (a real cluster's `kubectl
+/// get nodes -o yaml`), which only take effect when a cluster is built.
+pub fn loads_afresh(text: &str) -> bool {
+    let kind_line = |k: &str| {
+        text.lines().any(|l| {
+            let l = l.trim().trim_start_matches("- ");
+            l == format!("kind: {k}") || l.replace(' ', "").contains(&format!("\"kind\":\"{k}\""))
+        })
+    };
+    (text.contains(podflow_core::scenario::API_VERSION) && kind_line("Scenario"))
+        || kind_line("Node")
 }
 
 /// The whole playground page.
@@ -134,7 +143,7 @@ pub fn app() -> Html {
             (session.clone(), force.clone(), output.clone(), text.clone());
         Callback::from(move |manifest: String| {
             text.set(manifest.clone());
-            if has_scenario(&manifest) {
+            if loads_afresh(&manifest) {
                 let loaded = Session::load(vec![("scenario.yaml".into(), manifest)], None);
                 output.set(loaded.load_results().to_vec());
                 *session.borrow_mut() = loaded;
@@ -180,6 +189,23 @@ pub fn app() -> Html {
             selected.set(Some(key))
         }))
     };
+    let on_file = {
+        let (text, output) = (text.clone(), output.clone());
+        Callback::from(move |t: String| {
+            text.set(t);
+            output.set(Vec::new());
+        })
+    };
+    let on_file_error = {
+        let output = output.clone();
+        Callback::from(move |message: String| {
+            output.set(vec![ApplyResult {
+                ok: false,
+                message,
+                warnings: Vec::new(),
+            }])
+        })
+    };
     let on_close = {
         let selected = selected.clone();
         Callback::from(move |_| selected.set(None))
@@ -204,6 +230,7 @@ pub fn app() -> Html {
             <Toolbar clock={snapshot.time.to_string()} playing={*playing} speed={*speed} seed={s.seed()} {on_command} />
             <main>
                 <div class="left">
+                    <Files text={(*text).clone()} on_load={on_file} on_error={on_file_error} />
                     <Editor text={(*text).clone()} {on_apply} {on_edit} output={(*output).clone()} />
                     <Console entries={(*entries).clone()} on_submit={on_console} />
                 </div>

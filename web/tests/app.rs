@@ -348,3 +348,26 @@ async fn the_pod_panel_describes_the_pod_and_shows_who_wrote_each_revision() {
     let diff = texts(&root, ".diff .added");
     assert!(!diff.is_empty());
 }
+
+#[wasm_bindgen_test]
+async fn pasting_a_real_clusters_nodes_simulates_on_those_nodes() {
+    let root = mount_app().await;
+    let nodes = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Node\n  metadata:\n    name: kind-control-plane\n    labels: {kubernetes.io/hostname: kind-control-plane, node-role.kubernetes.io/control-plane: ''}\n  spec:\n    taints: [{key: node-role.kubernetes.io/control-plane, effect: NoSchedule}]\n  status:\n    allocatable: {cpu: '8', memory: 32761484Ki, pods: '110'}\n    capacity: {cpu: '8', memory: 32761484Ki, pods: '110'}\n    nodeInfo: {kubeletVersion: v1.30.0, architecture: amd64, bootID: a, containerRuntimeVersion: 'containerd://1.7.15', kernelVersion: '6.5', kubeProxyVersion: v1.30.0, machineID: b, operatingSystem: linux, osImage: Debian, systemUUID: c}\n- apiVersion: v1\n  kind: Node\n  metadata:\n    name: kind-worker\n  status:\n    allocatable: {cpu: '8', memory: 32761484Ki, pods: '110'}\n    capacity: {cpu: '8', memory: 32761484Ki, pods: '110'}\n---\n";
+    let manifest = format!("{nodes}{}", podflow_web::DEFAULT_MANIFEST);
+    assert!(podflow_web::loads_afresh(&manifest));
+    assert!(!podflow_web::loads_afresh(podflow_web::DEFAULT_MANIFEST));
+    apply_and_run(&root, &manifest).await;
+    assert_eq!(
+        texts(&root, ".node .node-name"),
+        ["kind-control-plane", "kind-worker"]
+    );
+    assert_eq!(
+        texts(&root, ".node[data-node='kind-control-plane'] .taint"),
+        ["node-role.kubernetes.io/control-plane:NoSchedule"]
+    );
+    assert_eq!(
+        texts(&root, ".node[data-node='kind-worker'] .pod-name"),
+        ["nginx"]
+    );
+    assert_eq!(texts(&root, ".kubectl-output"), ["pod/nginx created"]);
+}

@@ -4,6 +4,7 @@ pub mod cluster_view;
 pub mod console;
 pub mod decision_table;
 pub mod editor;
+pub mod files;
 pub mod history;
 pub mod node_card;
 pub mod pod_chip;
