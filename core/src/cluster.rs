@@ -172,7 +172,9 @@ impl Cluster {
         let nodes = if config.nodes.is_empty() {
             config.pool.nodes()
         } else {
-            config.nodes
+            let mut nodes = config.nodes;
+            config.pool.complete(&mut nodes);
+            nodes
         };
         let node_names: Vec<String> = nodes
             .iter()
