@@ -48,6 +48,8 @@
 //! * [`sim`] is the deterministic world underneath: [`sim::SimTime`], the timer queue and
 //!   [`sim::SimRng`], the only source of randomness.
 //! * [`snapshot`] turns objects into ready-to-render views (kubectl's STATUS, READY, AGE).
+//! * [`presets`] are the playground's ready-made scenarios (`web/presets/*.yaml`), each with a
+//!   title, a short explanation in English and Chinese, and how long to run it.
 
 pub mod apiserver;
 pub mod cluster;
@@ -60,6 +62,7 @@ pub mod kubectl;
 pub mod kubelet;
 pub mod nodes;
 pub mod object;
+pub mod presets;
 pub mod quantity;
 pub mod runtime;
 pub mod scenario;
