@@ -540,3 +540,90 @@ fn glob_matches_generated_names() {
     assert!(glob("exact", "exact"));
     assert!(!glob("exact", "exactly"));
 }
+
+#[test]
+fn the_pipeline_stops_where_each_preset_says() {
+    use podflow_core::flow::{current_step, FlowStep};
+    let cases: &[(&str, u64, &str, &str, FlowStep)] = &[
+        ("hello-nginx", 30_000, "default", "nginx", FlowStep::Ready),
+        (
+            "insufficient-cpu",
+            30_000,
+            "cpu-example",
+            "cpu-demo-2",
+            FlowStep::Scheduler,
+        ),
+        (
+            "taints-tolerations",
+            30_000,
+            "default",
+            "no-toleration",
+            FlowStep::Scheduler,
+        ),
+        (
+            "preemption",
+            60_000,
+            "default",
+            "batch-2",
+            FlowStep::ContinuousManagement,
+        ),
+        (
+            "imagepullbackoff",
+            60_000,
+            "default",
+            "typo",
+            FlowStep::Runtime,
+        ),
+        (
+            "missing-configmap",
+            20_000,
+            "default",
+            "dapi-test-pod",
+            FlowStep::Kubelet,
+        ),
+        (
+            "crashloopbackoff",
+            120_000,
+            "default",
+            "crasher",
+            FlowStep::ContinuousManagement,
+        ),
+        (
+            "rbac-forbidden",
+            20_000,
+            "default",
+            "nginx",
+            FlowStep::ApiServer,
+        ),
+        (
+            "resourcequota",
+            30_000,
+            "quota-mem-cpu-example",
+            "quota-mem-cpu-demo-2",
+            FlowStep::ApiServer,
+        ),
+    ];
+    for (slug, ms, namespace, name, want) in cases {
+        let (mut cluster, _) = presets::find(slug).unwrap().load();
+        cluster.run_for(SimDuration::millis(*ms));
+        assert_eq!(
+            current_step(cluster.trace(), namespace, name),
+            *want,
+            "{slug}"
+        );
+    }
+    // The evicted Pod of a failed node ends in continuous management; its replacement is Ready.
+    let preset = presets::find("node-failure").unwrap();
+    let (mut cluster, _) = preset.load();
+    cluster.run_for(preset.until);
+    let pods = cluster.snapshot().pods;
+    let evicted = pods.iter().find(|p| p.status == "Terminating").unwrap();
+    assert_eq!(
+        current_step(cluster.trace(), "default", &evicted.name),
+        FlowStep::ContinuousManagement
+    );
+    assert!(pods
+        .iter()
+        .filter(|p| p.status == "Running")
+        .all(|p| current_step(cluster.trace(), "default", &p.name) == FlowStep::Ready));
+}
