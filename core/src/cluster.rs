@@ -172,7 +172,9 @@ impl Cluster {
         let nodes = if config.nodes.is_empty() {
             config.pool.nodes()
         } else {
-            config.nodes
+            let mut nodes = config.nodes;
+            config.pool.complete(&mut nodes);
+            nodes
         };
         let node_names: Vec<String> = nodes
             .iter()
@@ -541,7 +543,12 @@ impl Cluster {
         );
         self.trace_kubectl(
             shown.clone(),
-            format!("apply -f {source}: {} {}", info.kind, name),
+            format!(
+                "apply -f {}: {} {}",
+                if source == "STDIN" { "-" } else { source },
+                info.kind,
+                name
+            ),
         );
         let annotated = kapply::with_last_applied(&manifest);
         let existing = if name.is_empty() {
@@ -749,7 +756,8 @@ impl Cluster {
         };
         let namespace = action.namespace.clone().unwrap_or_else(|| "default".into());
         if let Some(text) = &action.apply {
-            return self.apply_as(text, "-", &user);
+            // `kubectl apply -f -`: kubectl names standard input "STDIN" in its messages.
+            return self.apply_as(text, "STDIN", &user);
         }
         if let Some(target) = &action.delete {
             let (resource, name) = target.split_once('/').unwrap_or((target.as_str(), ""));

@@ -48,6 +48,11 @@
 //! * [`sim`] is the deterministic world underneath: [`sim::SimTime`], the timer queue and
 //!   [`sim::SimRng`], the only source of randomness.
 //! * [`snapshot`] turns objects into ready-to-render views (kubectl's STATUS, READY, AGE).
+//! * [`flow`] is the playground's nine-step pipeline (kubectl → API server → etcd → scheduler →
+//!   binding → kubelet → runtime → Ready → continuous management): a narration of each step in
+//!   English and Chinese, and which [`trace`] steps of one Pod belong to which.
+//! * [`presets`] are the playground's ready-made scenarios (`web/presets/*.yaml`), each with a
+//!   title, a short explanation in English and Chinese, and how long to run it.
 
 pub mod apiserver;
 pub mod cluster;
@@ -55,11 +60,13 @@ pub mod component;
 pub mod console;
 pub mod controllers;
 pub mod events;
+pub mod flow;
 pub mod intake;
 pub mod kubectl;
 pub mod kubelet;
 pub mod nodes;
 pub mod object;
+pub mod presets;
 pub mod quantity;
 pub mod runtime;
 pub mod scenario;

@@ -46,6 +46,70 @@ impl NodePool {
         (1..=self.count).map(|i| self.node(i)).collect()
     }
 
+    /// Fills in what registration gives a Node that a manifest left out, as a kubeadm cluster
+    /// does: the kubelet's well-known labels, addresses, capacity (this pool's shape), system
+    /// info and healthy conditions, and a pod CIDR from the node IPAM controller (the lowest
+    /// free `10.244.<n>.0/24`). What the manifest gives is kept.
+    pub fn complete(&self, nodes: &mut [Node]) {
+        let mut taken: Vec<String> = nodes
+            .iter()
+            .filter_map(|n| n.spec.as_ref().and_then(|s| s.pod_cidr.clone()))
+            .collect();
+        let mut next = 1;
+        for (position, node) in nodes.iter_mut().enumerate() {
+            let name = node.metadata.name.clone().unwrap_or_default();
+            // The pool's node at this position: its IP and shape, renamed.
+            let mut template = self.node(position + 1);
+            template.metadata.name = Some(name.clone());
+            let labels = node.metadata.labels.get_or_insert_with(BTreeMap::new);
+            for (k, v) in template.metadata.labels.take().unwrap_or_default() {
+                let v = if k == "kubernetes.io/hostname" {
+                    name.clone()
+                } else {
+                    v
+                };
+                labels.entry(k).or_insert(v);
+            }
+            let spec = node.spec.get_or_insert_with(Default::default);
+            if spec.pod_cidr.is_none() {
+                while taken.contains(&format!("10.244.{next}.0/24")) {
+                    next += 1;
+                }
+                let cidr = format!("10.244.{next}.0/24");
+                taken.push(cidr.clone());
+                spec.pod_cidr = Some(cidr.clone());
+                spec.pod_cidrs = Some(vec![cidr]);
+            }
+            let t = template.status.take().unwrap_or_default();
+            let status = node.status.get_or_insert_with(Default::default);
+            if status.addresses.as_ref().is_none_or(|a| a.is_empty()) {
+                status.addresses = t.addresses.map(|addrs| {
+                    addrs
+                        .into_iter()
+                        .map(|mut a| {
+                            if a.type_ == "Hostname" {
+                                a.address = name.clone();
+                            }
+                            a
+                        })
+                        .collect()
+                });
+            }
+            match (status.capacity.is_some(), status.allocatable.is_some()) {
+                (false, false) => {
+                    status.capacity = t.capacity;
+                    status.allocatable = t.allocatable;
+                }
+                (true, false) => status.allocatable = status.capacity.clone(),
+                (false, true) => status.capacity = status.allocatable.clone(),
+                (true, true) => {}
+            }
+            if status.node_info.is_none() {
+                status.node_info = t.node_info;
+            }
+        }
+    }
+
     fn node(&self, index: usize) -> Node {
         let name = format!("node-{index}");
         let labels = BTreeMap::from([
@@ -142,4 +206,62 @@ pub fn healthy_conditions(now: SimTime) -> Vec<NodeCondition> {
             "kubelet is posting ready status",
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_node_manifest_is_completed_as_registration_would() {
+        let mut given = Node {
+            metadata: ObjectMeta {
+                name: Some("zone-a-1".into()),
+                labels: Some(BTreeMap::from([(
+                    "topology.kubernetes.io/zone".to_string(),
+                    "zone-a".to_string(),
+                )])),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let mut other = NodePool::default().nodes().remove(0);
+        other.metadata.name = Some("exported".into());
+        let mut nodes = vec![other.clone(), given.clone()];
+        NodePool::default().complete(&mut nodes);
+        // The exported node is untouched; the manifest gets the next free CIDR.
+        assert_eq!(nodes[0], other);
+        given = nodes.remove(1);
+        let spec = given.spec.unwrap();
+        assert_eq!(spec.pod_cidr.as_deref(), Some("10.244.2.0/24"));
+        let labels = given.metadata.labels.unwrap();
+        assert_eq!(
+            labels.keys().map(String::as_str).collect::<Vec<_>>(),
+            [
+                "kubernetes.io/arch",
+                "kubernetes.io/hostname",
+                "kubernetes.io/os",
+                "topology.kubernetes.io/zone"
+            ]
+        );
+        assert_eq!(labels["kubernetes.io/hostname"], "zone-a-1");
+        let status = given.status.unwrap();
+        assert_eq!(status.allocatable.unwrap()["cpu"].0, "4");
+        assert_eq!(status.node_info.unwrap().kubelet_version, KUBELET_VERSION);
+        let addresses: Vec<(String, String)> = status
+            .addresses
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.type_, a.address))
+            .collect();
+        assert_eq!(
+            addresses,
+            [
+                ("InternalIP".to_string(), "172.18.0.3".to_string()),
+                ("Hostname".to_string(), "zone-a-1".to_string())
+            ]
+        );
+    }
 }

@@ -610,7 +610,7 @@ fn a_deleted_namespace_terminates_loses_its_content_and_then_disappears() {
         [
             "namespace \"dev\" deleted",
             "namespace \"busy\" deleted",
-            "Error from server (Forbidden): error when creating \"-\": pods \"late\" is forbidden: unable to create new content in namespace busy because it is being terminated"
+            "Error from server (Forbidden): error when creating \"STDIN\": pods \"late\" is forbidden: unable to create new content in namespace busy because it is being terminated"
         ]
     );
     // dev had only a ConfigMap, a ServiceAccount and the root CA: gone, then the namespace.
