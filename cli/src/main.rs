@@ -54,7 +54,13 @@ fn main() -> ExitCode {
                 }
             }
         };
-        files.push((path.clone(), text));
+        // kubectl names standard input STDIN in its messages.
+        let name = if path == "-" {
+            "STDIN".to_string()
+        } else {
+            path.clone()
+        };
+        files.push((name, text));
     }
     if let Some(n) = run.nodes {
         let doc = format!(

@@ -25,8 +25,9 @@ use yew::prelude::*;
 
 use components::cluster_view::ClusterView;
 use components::console::{Console, ConsoleEntry};
-use components::editor::Editor;
+use components::editor::{Editor, PresetChoice};
 use components::files::Files;
+use components::flow_view::FlowView;
 use components::pod_chip::SelectPod;
 use components::pod_panel::PodPanel;
 use components::timeline::Timeline;
@@ -60,6 +61,8 @@ pub fn app() -> Html {
     let playing = use_state(|| false);
     let speed = use_state(|| Speed::X10);
     let selected = use_state(|| None::<(String, String)>);
+    let zh = use_state(|| false);
+    let preset = use_state(|| None::<&'static podflow_core::presets::Preset>);
 
     // Playing: every 100 ms of wall time, virtual time moves by the speed's step.
     {
@@ -153,6 +156,34 @@ pub fn app() -> Html {
             force.force_update();
         })
     };
+    let on_preset = {
+        let (session, force, output, text, preset, selected, playing) = (
+            session.clone(),
+            force.clone(),
+            output.clone(),
+            text.clone(),
+            preset.clone(),
+            selected.clone(),
+            playing.clone(),
+        );
+        Callback::from(move |slug: String| {
+            let Some(p) = podflow_core::presets::find(&slug) else {
+                return;
+            };
+            let loaded = Session::load(vec![(p.file_name(), p.text.to_string())], None);
+            output.set(loaded.load_results().to_vec());
+            *session.borrow_mut() = loaded;
+            text.set(p.text.to_string());
+            preset.set(Some(p));
+            selected.set(None);
+            playing.set(false);
+            force.force_update();
+        })
+    };
+    let toggle_lang = {
+        let zh = zh.clone();
+        Callback::from(move |_: MouseEvent| zh.set(!*zh))
+    };
     let on_edit = {
         let text = text.clone();
         Callback::from(move |t: String| text.set(t))
@@ -218,10 +249,44 @@ pub fn app() -> Html {
         .as_ref()
         .and_then(|(ns, name)| view::pod_panel(cluster, &snapshot, ns, name));
     let events = view::event_rows(cluster);
+    // The flow follows the selected pod, else the first pod there is.
+    let flow_pod = (*selected)
+        .clone()
+        .filter(|(ns, n)| {
+            snapshot
+                .pods
+                .iter()
+                .any(|p| &p.namespace == ns && &p.name == n)
+        })
+        .or_else(|| {
+            snapshot
+                .pods
+                .first()
+                .map(|p| (p.namespace.clone(), p.name.clone()))
+        });
+    let flow = view::flow_steps(
+        cluster,
+        flow_pod.as_ref().map(|(ns, n)| (ns.as_str(), n.as_str())),
+        *zh,
+    );
+    let presets: Vec<PresetChoice> = podflow_core::presets::all()
+        .iter()
+        .map(|p| PresetChoice {
+            slug: p.slug.to_string(),
+            title: p.title_in(if *zh { "zh" } else { "en" }).to_string(),
+        })
+        .collect();
+    let explanation = (*preset).map(|p| {
+        (
+            p.title_in(if *zh { "zh" } else { "en" }),
+            p.explanation_in(if *zh { "zh" } else { "en" }),
+        )
+    });
     html! {
         <div class="app">
             <header class="app-header">
                 <h1>{ "podflow" }</h1>
+                <button class="lang" onclick={toggle_lang} aria-label="Language">{ if *zh { "English" } else { "中文" } }</button>
                 <p class="tagline">
                     { "Watch how Kubernetes v1.33 really turns a manifest into a running Pod: \
                        the API server, etcd, the scheduler and the kubelet, simulated step by step in your browser." }
@@ -231,10 +296,14 @@ pub fn app() -> Html {
             <main>
                 <div class="left">
                     <Files text={(*text).clone()} on_load={on_file} on_error={on_file_error} />
-                    <Editor text={(*text).clone()} {on_apply} {on_edit} output={(*output).clone()} />
+                    <Editor text={(*text).clone()} {on_apply} {on_edit} output={(*output).clone()} {presets} {on_preset} />
+                    if let Some((title, explanation)) = explanation {
+                        <div class="preset-note"><strong>{ title }</strong><p>{ explanation }</p></div>
+                    }
                     <Console entries={(*entries).clone()} on_submit={on_console} />
                 </div>
                 <div class="right">
+                    <FlowView pod={flow_pod.map(|(ns, n)| format!("{ns}/{n}"))} steps={flow} zh={*zh} />
                     <ContextProvider<SelectPod> context={select}>
                         <ClusterView nodes={snapshot.nodes.clone()} pods={snapshot.pods.clone()} />
                     </ContextProvider<SelectPod>>

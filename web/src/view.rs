@@ -109,3 +109,51 @@ pub fn pod_panel(
         revisions,
     })
 }
+
+/// The flow pipeline for pod `namespace/name` (none: every step unreached), in the language.
+pub fn flow_steps(
+    cluster: &Cluster,
+    pod: Option<(&str, &str)>,
+    zh: bool,
+) -> Vec<crate::components::flow_view::StepView> {
+    use podflow_core::flow::{self, FlowStep};
+    let trace = cluster.trace();
+    let (reached, current) = match pod {
+        Some((ns, name)) => (
+            flow::steps_for_pod(trace, ns, name),
+            Some(flow::current_step(trace, ns, name)),
+        ),
+        None => (Vec::new(), None),
+    };
+    let lang = if zh { "zh" } else { "en" };
+    FlowStep::ALL
+        .iter()
+        .map(|&step| {
+            let details: Vec<String> = reached
+                .iter()
+                .find(|(s, _)| *s == step)
+                .map(|(_, steps)| {
+                    steps
+                        .iter()
+                        .map(|t| {
+                            format!(
+                                "{:>10}  {:<24} {}",
+                                t.time.to_string(),
+                                t.component,
+                                t.detail
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            crate::components::flow_view::StepView {
+                number: step.number(),
+                title: if zh { step.title_zh() } else { step.title() }.to_string(),
+                reached: !details.is_empty(),
+                current: current == Some(step) && pod.is_some(),
+                narration: flow::narration(step, lang).to_string(),
+                details,
+            }
+        })
+        .collect()
+}

@@ -371,3 +371,72 @@ async fn pasting_a_real_clusters_nodes_simulates_on_those_nodes() {
     );
     assert_eq!(texts(&root, ".kubectl-output"), ["pod/nginx created"]);
 }
+
+async fn pick_preset(root: &web_sys::Element, slug: &str) {
+    use wasm_bindgen::JsCast;
+    let select: web_sys::HtmlSelectElement = root
+        .query_selector("select.presets")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    select.set_value(slug);
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    yew::platform::time::sleep(Duration::ZERO).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_insufficient_cpu_preset_shows_failed_scheduling() {
+    let root = mount_app().await;
+    assert_eq!(
+        root.query_selector_all("select.presets option")
+            .unwrap()
+            .length(),
+        22
+    );
+    pick_preset(&root, "insufficient-cpu").await;
+    assert!(
+        texts(&root, ".preset-note strong")[0].contains("cpu"),
+        "{:?}",
+        texts(&root, ".preset-note strong")
+    );
+    click(root.query_selector("button.settle").unwrap().unwrap()).await;
+    let warnings = texts(&root, ".events tr.warning td.message");
+    assert!(
+        warnings.iter().any(|m| m == "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."),
+        "{warnings:?}"
+    );
+    // The flow stops at the scheduler for the pending pod.
+    click(root.query_selector(".pending-lane .pod").unwrap().unwrap()).await;
+    assert_eq!(texts(&root, ".flow-step.current .flow-number"), ["4"]);
+}
+
+#[wasm_bindgen_test]
+async fn the_flow_view_follows_the_pod_to_ready_and_speaks_chinese() {
+    let root = mount_app().await;
+    apply_and_run(&root, podflow_web::DEFAULT_MANIFEST).await;
+    assert_eq!(
+        texts(&root, ".flow h2"),
+        ["How pod/default/nginx is created"]
+    );
+    let reached = texts(&root, ".flow-step.reached .flow-number");
+    assert_eq!(reached, ["1", "2", "3", "4", "5", "6", "7", "8"]);
+    assert_eq!(texts(&root, ".flow-step.current .flow-number"), ["8"]);
+    click(
+        root.query_selector(".flow-step[data-step='4']")
+            .unwrap()
+            .unwrap(),
+    )
+    .await;
+    let detail = texts(&root, ".flow-steps")[0].clone();
+    assert!(detail.contains("kube-scheduler"), "{detail}");
+    assert!(texts(&root, ".narration")[0]
+        .starts_with("kube-scheduler watches Pods without spec.nodeName"));
+    click(root.query_selector("button.lang").unwrap().unwrap()).await;
+    assert_eq!(texts(&root, ".flow h2"), ["pod/default/nginx 的创建过程"]);
+    assert!(
+        texts(&root, ".narration")[0].starts_with("kube-scheduler 监听没有 spec.nodeName 的 Pod")
+    );
+}

@@ -5,6 +5,7 @@ pub mod console;
 pub mod decision_table;
 pub mod editor;
 pub mod files;
+pub mod flow_view;
 pub mod history;
 pub mod node_card;
 pub mod pod_chip;
