@@ -50,15 +50,63 @@ fn the_built_app_renders_three_nodes_applies_a_pod_and_schedules_it_without_cons
         session.texts(".kubectl-output").unwrap(),
         ["pod/nginx created"]
     );
-    session.click("button.run").unwrap();
-    session
-        .wait_for(".node .node-pods .pod", Duration::from_secs(5))
-        .expect("the pod is on a node");
+    // Step event by event until the pod runs.
+    for _ in 0..40 {
+        if session.texts(".node .pod-status").unwrap() == ["Running"] {
+            break;
+        }
+        session.click("button.step").unwrap();
+    }
     assert_eq!(
         session.texts(".node .node-pods .pod-name").unwrap(),
         ["nginx"]
     );
+    assert_eq!(session.texts(".node .pod-status").unwrap(), ["Running"]);
+    assert_eq!(
+        session.texts(".events tbody td:nth-child(3)").unwrap(),
+        ["Scheduled", "Pulling", "Pulled", "Created", "Started"]
+    );
+    // The flow view follows the pod: every step up to Ready reached, Ready highlighted.
+    assert_eq!(
+        session.texts(".flow-step.current .flow-number").unwrap(),
+        ["8"]
+    );
     std::fs::write(shots.join("applied.png"), session.screenshot_png().unwrap()).unwrap();
+
+    // The pod panel: kubectl describe and the etcd history.
+    session.click(".node .pod").unwrap();
+    session
+        .wait_for(".pod-panel .describe", Duration::from_secs(5))
+        .expect("the pod panel opens");
+    let describe = session.texts(".pod-panel .describe").unwrap();
+    assert!(
+        describe[0].starts_with("Name:             nginx"),
+        "{describe:?}"
+    );
+    std::fs::write(
+        shots.join("pod-panel.png"),
+        session.screenshot_png().unwrap(),
+    )
+    .unwrap();
+
+    // A preset: Insufficient cpu leaves its pod Pending with FailedScheduling.
+    session
+        .execute("const s = document.querySelector('select.presets'); s.value = 'insufficient-cpu'; s.dispatchEvent(new Event('change', {bubbles: true})); return true")
+        .unwrap();
+    session.click("button.settle").unwrap();
+    session
+        .wait_for(".events tr.warning", Duration::from_secs(10))
+        .expect("a warning event");
+    let warnings = session.texts(".events tr.warning td.message").unwrap();
+    assert!(
+        warnings.iter().any(|m| m == "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."),
+        "{warnings:?}"
+    );
+    std::fs::write(
+        shots.join("preset-insufficient-cpu.png"),
+        session.screenshot_png().unwrap(),
+    )
+    .unwrap();
 
     let errors: Vec<_> = session
         .console_log()
