@@ -786,6 +786,23 @@ impl Cluster {
         if let Some(node) = &action.recover_node {
             return vec![self.recover_node(node)];
         }
+        if let Some(line) = &action.kubectl {
+            let out = crate::console::run(self, line, action.stdin.as_deref().unwrap_or(""));
+            let mut results: Vec<ApplyResult> = out
+                .stdout
+                .lines()
+                .map(|l| ApplyResult::ok(l.to_string(), Vec::new()))
+                .collect();
+            if !out.stderr.is_empty() {
+                let message = out.stderr.trim_end().to_string();
+                results.push(if out.ok {
+                    ApplyResult::ok(message, Vec::new())
+                } else {
+                    ApplyResult::err(message)
+                });
+            }
+            return results;
+        }
         if let Some(node) = &action.partition_node {
             return vec![self.partition_node(node)];
         }

@@ -18,6 +18,7 @@
 //!   - { at: 9m, healNode: node-3 }
 //!   - { at: 2m, delete: pod/nginx, namespace: default }
 //!   - { at: 3m, scale: deployment/web, replicas: 5 }
+//!   - { at: 3m30s, kubectl: kubectl label node node-2 disktype=ssd }
 //!   - at: 4m
 //!     as: jane
 //!     apply: |
@@ -267,7 +268,7 @@ pub struct UserSpec {
 }
 
 /// One timed action. Exactly one of the verbs (`apply`, `delete`, `cordon`, `uncordon`,
-/// `drain`, `failNode`, `recoverNode`, `partitionNode`, `healNode`, `scale`) is set.
+/// `drain`, `failNode`, `recoverNode`, `partitionNode`, `healNode`, `scale`, `kubectl`) is set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ActionSpec {
@@ -305,6 +306,13 @@ pub struct ActionSpec {
     /// `<resource>/<name>` to scale, e.g. `deployment/web`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale: Option<String>,
+    /// A kubectl command line run as the playground's console runs it, e.g.
+    /// `kubectl label node node-2 disktype=ssd` (its `-f -` reads `stdin`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubectl: Option<String>,
+    /// What the `kubectl` action's `-f -` reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdin: Option<String>,
     /// The replica count for `scale`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicas: Option<i32>,

@@ -195,6 +195,60 @@ impl Session {
         }
     }
 
+    /// The whole session as one scenario text: the loaded files' documents, then a podflow
+    /// Scenario document holding the seed and every later action at its time (an `apply`, or a
+    /// `kubectl` line with its `-f -` input) — what a share link carries, so that loading it
+    /// and running to the playhead rebuilds this very state.
+    pub fn scenario_text(&self) -> String {
+        use serde_json::{json, Value};
+        let mut docs: Vec<Value> = Vec::new();
+        for (name, text) in &self.files {
+            match crate::intake::parse_manifest(text, name) {
+                Ok(parsed) => docs.extend(parsed.into_iter().map(|d| d.value)),
+                // Text that does not parse is kept as it is: loading it reports the same error.
+                Err(_) => return self.files.iter().map(|(_, t)| t.as_str()).collect(),
+            }
+        }
+        let is_scenario = |d: &Value| {
+            d.get("apiVersion").and_then(Value::as_str) == Some(crate::scenario::API_VERSION)
+                && d.get("kind").and_then(Value::as_str) == Some(crate::scenario::KIND)
+        };
+        if !docs.iter().any(is_scenario) {
+            docs.push(json!({
+                "apiVersion": crate::scenario::API_VERSION,
+                "kind": crate::scenario::KIND,
+                "spec": {}
+            }));
+        }
+        let seed = self.seed();
+        let log = &self.log;
+        if let Some(scenario) = docs.iter_mut().find(|d| is_scenario(d)) {
+            let spec = scenario
+                .as_object_mut()
+                .map(|o| o.entry("spec").or_insert_with(|| json!({})));
+            if let Some(Value::Object(spec)) = spec {
+                spec.insert("seed".into(), json!(seed));
+                let actions = spec.entry("actions").or_insert_with(|| json!([]));
+                if let Value::Array(actions) = actions {
+                    for (at, action) in log {
+                        let at = format!("{}ms", at.0);
+                        actions.push(match action {
+                            Action::Apply(text) => json!({ "at": at, "apply": text }),
+                            Action::Console { line, stdin } if line.contains("-f") => {
+                                json!({ "at": at, "kubectl": line, "stdin": stdin })
+                            }
+                            Action::Console { line, .. } => json!({ "at": at, "kubectl": line }),
+                        });
+                    }
+                }
+            }
+        }
+        docs.iter()
+            .map(crate::kubectl::yaml::to_yaml)
+            .collect::<Vec<_>>()
+            .join("---\n")
+    }
+
     /// Back to t = 0 with no user actions (the scenario stays).
     pub fn reset(&mut self) {
         *self = Session::load(std::mem::take(&mut self.files), self.seed);
@@ -260,6 +314,34 @@ mod tests {
         assert!(s.step_event());
         s.back();
         assert_eq!(s.now(), t1);
+    }
+
+    #[test]
+    fn the_scenario_text_rebuilds_the_same_state_when_loaded_and_run_to_the_playhead() {
+        let mut s = Session::default();
+        s.advance(SimDuration::secs(3));
+        s.apply(POD);
+        s.advance(SimDuration::secs(20));
+        s.console("kubectl label pod nginx tier=web", "");
+        s.console("kubectl run other --image=nginx:1.14.2", "");
+        s.advance(SimDuration::secs(20));
+        let text = s.scenario_text();
+        assert!(text.contains("kind: Scenario"), "{text}");
+        let mut again = Session::load(vec![("shared.yaml".into(), text)], None);
+        assert!(
+            again.load_results().iter().all(|r| r.ok),
+            "{:?}",
+            again.load_results()
+        );
+        again.seek(s.now());
+        assert_eq!(again.cluster().snapshot(), s.cluster().snapshot());
+        let labels = |s: &Session| {
+            s.cluster()
+                .api()
+                .get("Pod", "default", "nginx")
+                .and_then(|p| p.meta().labels.clone())
+        };
+        assert_eq!(labels(&again), labels(&s));
     }
 
     #[test]
