@@ -11,7 +11,9 @@ pub mod decode;
 pub mod yaml;
 
 pub use decode::{decode, DecodeError};
-pub use yaml::{locate, parse_manifest, parse_manifest_bytes, Document, IntakeError};
+pub use yaml::{
+    locate, manifest_text, parse_manifest, parse_manifest_bytes, Document, IntakeError,
+};
 
 #[cfg(test)]
 mod tests {

@@ -205,8 +205,13 @@ pub fn parse_manifest_bytes(bytes: &[u8], source: &str) -> Result<Vec<Document>,
             source: source.to_string(),
         });
     }
-    let text = String::from_utf8_lossy(bytes);
-    parse_manifest(&text, source)
+    parse_manifest(&manifest_text(bytes), source)
+}
+
+/// The text kubectl reads from a file's bytes: each invalid UTF-8 sequence becomes U+FFFD
+/// (checked with the real kubectl), and the parser judges the rest.
+pub fn manifest_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
 }
 
 /// Reads a manifest: multi-document YAML (block or flow style), a JSON stream, Lists flattened.
