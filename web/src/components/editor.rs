@@ -14,6 +14,9 @@ pub struct EditorProps {
     pub on_apply: Callback<String>,
     /// kubectl's output for the last apply.
     pub output: Vec<ApplyResult>,
+    /// Called with the editor's text on every edit (for the autosave and the Share button).
+    #[prop_or_default]
+    pub on_input: Callback<String>,
 }
 
 /// The editor with its Apply button and kubectl's output.
@@ -28,9 +31,17 @@ pub fn editor(props: &EditorProps) -> Html {
             }
         })
     };
+    let oninput = {
+        let on_input = props.on_input.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(el) = e.target_dyn_into::<HtmlTextAreaElement>() {
+                on_input.emit(el.value());
+            }
+        })
+    };
     html! {
         <section class="editor" aria-label="Manifest">
-            <textarea ref={area} class="manifest" spellcheck="false" rows="12" value={props.initial.clone()} />
+            <textarea ref={area} class="manifest" spellcheck="false" rows="12" value={props.initial.clone()} {oninput} />
             <div class="editor-actions">
                 <button class="apply" {onclick}>{ "Apply" }</button>
                 <span class="hint">{ "kubectl apply -f manifest.yaml" }</span>
