@@ -111,8 +111,8 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             "--nodes" => {
                 let v = value("--nodes")?;
                 let n: usize = v.parse().map_err(|_| format!("invalid argument \"{v}\" for \"--nodes\" flag"))?;
-                if n == 0 || n > 50_000 {
-                    return Err(format!("invalid argument \"{v}\" for \"--nodes\" flag: must be between 1 and 50000"));
+                if n == 0 || n > podflow_core::scenario::MAX_NODES {
+                    return Err(format!("invalid argument \"{v}\" for \"--nodes\" flag: must be between 1 and {}", podflow_core::scenario::MAX_NODES));
                 }
                 run.nodes = Some(n);
             }
