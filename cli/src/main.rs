@@ -3,15 +3,20 @@
 //! ```text
 //! podflow run [--seed N] [--until DURATION] [--nodes N] [-o table|json|timeline]
 //!             [--describe TYPE/NAME [-n NAMESPACE]] FILE...
+//! podflow scenario encode [--at DURATION] [--base URL] FILE...
+//! podflow scenario decode LINK
 //! ```
 //!
 //! Every document of the files is applied at t=0 as `kubectl apply -f` would (its lines on
 //! stdout, its errors on stderr), virtual time runs to `--until` (default 5m), and the cluster is
 //! printed, then `kubectl describe` of the `--describe` object. The exit status is 1 when any
-//! document was refused or the object to describe does not exist, as kubectl's.
+//! document was refused or the object to describe does not exist, as kubectl's. `scenario
+//! encode`/`decode` write and read share links (see [`share`]).
 
 mod args;
+mod input;
 mod output;
+mod share;
 
 use std::process::ExitCode;
 
@@ -19,9 +24,15 @@ use podflow_core::scenario::parse_duration;
 use podflow_core::Cluster;
 
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
+    // `args()` would panic on an argument that is not UTF-8.
+    let argv: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let run = match args::parse(&argv) {
         Ok(args::Command::Run(run)) => run,
+        Ok(args::Command::Encode(encode)) => return share::encode(&encode),
+        Ok(args::Command::Decode(link)) => return share::decode(&link),
         Ok(args::Command::Help) => {
             print!("{}", args::USAGE);
             return ExitCode::SUCCESS;
@@ -33,34 +44,15 @@ fn main() -> ExitCode {
     };
     let mut files = Vec::new();
     for path in &run.files {
-        let text = if path == "-" {
-            let mut s = String::new();
-            if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut s) {
-                eprintln!("error: reading standard input: {e}");
+        match input::read(path) {
+            // kubectl names standard input STDIN in its messages.
+            Ok(text) if path == "-" => files.push(("STDIN".to_string(), text)),
+            Ok(text) => files.push((path.clone(), text)),
+            Err(e) => {
+                eprintln!("{e}");
                 return ExitCode::FAILURE;
             }
-            s
-        } else {
-            match std::fs::read(path) {
-                // kubectl reads invalid UTF-8 as U+FFFD and lets the parser judge the text.
-                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    eprintln!("error: the path \"{path}\" does not exist");
-                    return ExitCode::FAILURE;
-                }
-                Err(e) => {
-                    eprintln!("error: {path}: {e}");
-                    return ExitCode::FAILURE;
-                }
-            }
-        };
-        // kubectl names standard input STDIN in its messages.
-        let name = if path == "-" {
-            "STDIN".to_string()
-        } else {
-            path.clone()
-        };
-        files.push((name, text));
+        }
     }
     if let Some(n) = run.nodes {
         let doc = format!(

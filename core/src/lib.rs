@@ -38,7 +38,8 @@
 //!   namespace controller,
 //!   each a component fed by watches and writing through the API server as its own identity.
 //! * [`nodes`] builds the default node pool as real `v1` Node objects; [`scenario`] is the
-//!   document for what Kubernetes has no object for (seed, users, timed actions).
+//!   document for what Kubernetes has no object for (seed, users, timed actions); [`share`]
+//!   puts a scenario text and the playhead in a URL fragment and reads it back within limits.
 //! * [`kubelet`] holds the kubelet's pure parts: restart and pull back-off, the timing table,
 //!   the node image cache and pull events, probe workers, and pod phase and conditions; and its
 //!   node heartbeats (the node Lease and node status), a component per node that a failed node
@@ -72,6 +73,7 @@ pub mod runtime;
 pub mod scenario;
 pub mod scheduler;
 pub mod session;
+pub mod share;
 pub mod sim;
 pub mod snapshot;
 pub mod store;

@@ -1,6 +1,12 @@
 //! Exact resource quantities (`resource.Quantity`): parsing every suffix Kubernetes accepts,
 //! exact arithmetic in nano-units, `MilliValue`/`Value` rounding up as upstream does, and the
 //! canonical string form the API server stores and prints (`1.5Gi` → `1536Mi`, `0.5` → `500m`).
+//!
+//! Out-of-range values follow `ParseQuantity`: a binary (`Ki`…`Ei`) quantity above 2^63−1 units
+//! is capped there (`99999999999999999999999Ti` is `9223372036854775807`), and a value below one
+//! nano-unit rounds up to one (`1e-400` is `1e-9`). Known difference: a decimal quantity beyond about
+//! 10^29 units (`1e400`) is refused with `unable to parse numeric part of quantity`, where the
+//! API server keeps it exactly (its own int64 arithmetic on it then overflows).
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -108,16 +114,23 @@ impl Quantity {
             return Err(QuantityError::FormatWrong);
         }
         let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
-        // The mantissa in nano-units, rounding up digits beyond nano precision.
+        // The mantissa in nano-units, rounding up digits beyond nano precision. A whole part too
+        // large to hold is `huge`: only a binary suffix can still give a value (the cap).
         let mut nanos: i128 = 0;
+        let mut huge = false;
         for d in whole.bytes() {
-            nanos = nanos
-                .checked_mul(10)
-                .and_then(|n| n.checked_add(i128::from(d - b'0')))
-                .ok_or(QuantityError::Numeric)?;
+            nanos = nanos * 10 + i128::from(d - b'0');
             if nanos > i128::MAX / (NANO * 1_000_000) {
-                return Err(QuantityError::Numeric);
+                huge = true;
+                break;
             }
+        }
+        if huge {
+            let (format, value) = apply_suffix(None, false, suffix)?;
+            return Ok(Quantity {
+                nanos: if negative { -value } else { value },
+                format,
+            });
         }
         nanos *= NANO;
         let mut scale = NANO / 10;
@@ -130,7 +143,7 @@ impl Quantity {
             nanos += i128::from(d - b'0') * scale;
             scale /= 10;
         }
-        let (format, value) = apply_suffix(nanos, lost, suffix)?;
+        let (format, value) = apply_suffix(Some(nanos), lost, suffix)?;
         Ok(Quantity {
             nanos: if negative { -value } else { value },
             format,
@@ -221,25 +234,39 @@ fn div_ceil(a: i128, b: i128) -> i128 {
     }
 }
 
-/// Scales the mantissa by the suffix; rounds up when precision below a nano was lost.
-fn apply_suffix(mantissa: i128, lost: bool, suffix: &str) -> Result<(Format, i128), QuantityError> {
+/// The largest binary quantity, in nano-units: `maxAllowed`, 2^63−1 units.
+const MAX_ALLOWED_NANOS: i128 = i64::MAX as i128 * NANO;
+
+/// Scales the mantissa (non-negative nano-units; `None` when too large to hold) by the suffix;
+/// rounds up when precision below a nano was lost.
+fn apply_suffix(
+    mantissa: Option<i128>,
+    lost: bool,
+    suffix: &str,
+) -> Result<(Format, i128), QuantityError> {
     let binary = |power: u32| -> Result<(Format, i128), QuantityError> {
-        let factor = 1024i128.pow(power);
-        let v = mantissa.checked_mul(factor).ok_or(QuantityError::Numeric)?;
-        Ok((Format::BinarySI, v + i128::from(lost)))
+        let v = mantissa
+            .and_then(|m| m.checked_mul(1024i128.pow(power)))
+            .map_or(MAX_ALLOWED_NANOS, |v| v + i128::from(lost));
+        Ok((Format::BinarySI, v.min(MAX_ALLOWED_NANOS)))
     };
     let decimal = |format: Format, exp: i32| -> Result<(Format, i128), QuantityError> {
+        let mantissa = mantissa.ok_or(QuantityError::Numeric)?;
+        if mantissa == 0 && !lost {
+            return Ok((format, 0));
+        }
+        let factor = 10i128.checked_pow(exp.unsigned_abs());
         if exp >= 0 {
-            let factor = 10i128
-                .checked_pow(exp as u32)
+            let v = factor
+                .and_then(|f| mantissa.checked_mul(f))
                 .ok_or(QuantityError::Numeric)?;
-            let v = mantissa.checked_mul(factor).ok_or(QuantityError::Numeric)?;
             Ok((format, v + i128::from(lost)))
         } else {
-            let factor = 10i128
-                .checked_pow(exp.unsigned_abs())
-                .ok_or(QuantityError::Numeric)?;
-            let rounded = div_ceil(mantissa, factor) + i128::from(lost && mantissa % factor == 0);
+            // Below a nano-unit: upstream rounds any non-zero amount up to 1n.
+            let rounded = match factor {
+                Some(f) => div_ceil(mantissa, f) + i128::from(lost && mantissa % f == 0),
+                None => 1,
+            };
             Ok((format, rounded))
         }
     };
@@ -262,9 +289,6 @@ fn apply_suffix(mantissa: i128, lost: bool, suffix: &str) -> Result<(Format, i12
         "E" => decimal(Format::DecimalSI, 18),
         s if s.starts_with(['e', 'E']) => {
             let exp: i32 = s[1..].parse().map_err(|_| QuantityError::Suffix)?;
-            if !(-40..=40).contains(&exp) {
-                return Err(QuantityError::Numeric);
-            }
             decimal(Format::DecimalExponent, exp)
         }
         _ => Err(QuantityError::Suffix),
@@ -410,5 +434,30 @@ mod tests {
             Quantity::parse("1e999").unwrap_err(),
             QuantityError::Numeric
         );
+    }
+
+    #[test]
+    fn out_of_range_values_are_capped_or_rounded_as_parse_quantity_does() {
+        // maxAllowed caps binary quantities only.
+        assert_eq!(
+            q("99999999999999999999999Ti").to_string(),
+            "9223372036854775807"
+        );
+        assert_eq!(
+            q("-99999999999999999999999Ti").to_string(),
+            "-9223372036854775807"
+        );
+        assert_eq!(q("9999999999999999999Ei").value(), i64::MAX);
+        assert_eq!(q("8Ei").to_string(), "9223372036854775807");
+        assert_eq!(q("7Ei").to_string(), "7Ei");
+        // Below a nano-unit, non-zero rounds up to 1n; zero stays zero at any exponent.
+        assert_eq!(q("1e-400").to_string(), "1e-9");
+        assert_eq!(q("-1e-400").to_string(), "-1e-9");
+        assert_eq!(q("0e400").to_string(), "0");
+        assert_eq!(q("0.000e-400").to_string(), "0");
+        assert_eq!(q("1e20").to_string(), "100e18");
+        // The known difference: the API server keeps these exactly.
+        assert_eq!(Quantity::parse("1e400"), Err(QuantityError::Numeric));
+        assert_eq!(Quantity::parse("1e40"), Err(QuantityError::Numeric));
     }
 }

@@ -235,12 +235,20 @@ impl ScenarioSpec {
     }
 }
 
+/// The most nodes a pool may have: every node is a kubelet and a heartbeat in the simulation, so
+/// a scenario (or a share link) asking for millions would never finish loading.
+pub const MAX_NODES: usize = 50_000;
+
 /// The default node pool's shape.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoolSpec {
-    /// How many nodes (default 3).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// How many nodes (default 3, at most [`MAX_NODES`]).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "node_count"
+    )]
     pub count: Option<usize>,
     /// CPU per node (default `4`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -251,6 +259,18 @@ pub struct PoolSpec {
     /// Pods per node (default 110).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pods: Option<u32>,
+}
+
+/// `count`, refused above [`MAX_NODES`].
+fn node_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    let count = Option::<u64>::deserialize(d)?;
+    match count {
+        Some(n) if n > MAX_NODES as u64 => Err(serde::de::Error::invalid_value(
+            serde::de::Unexpected::Unsigned(n),
+            &"a node count of at most 50000",
+        )),
+        n => Ok(n.map(|n| n as usize)),
+    }
 }
 
 /// A user the authenticator knows.

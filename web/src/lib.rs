@@ -8,8 +8,15 @@
 //!   cluster view, the selected pod's panel, the kubectl console and the event timeline.
 //! * [`view`] turns the cluster into the rows and texts the components draw.
 //! * [`components`] holds one small component per file.
+//! * [`start`] decides what the page opens with (a share link, the autosave or the default);
+//!   [`autosave`] keeps the editor's text in `localStorage`; [`browser`] wraps the browser APIs
+//!   so that none can throw; [`panic_banner`] is the error banner of last resort.
 
+pub mod autosave;
+pub mod browser;
 pub mod components;
+pub mod panic_banner;
+pub mod start;
 pub mod view;
 
 use std::cell::RefCell;
@@ -18,6 +25,7 @@ use std::rc::Rc;
 use gloo_events::EventListener;
 use gloo_timers::callback::Interval;
 use podflow_core::session::Session;
+use podflow_core::share;
 use podflow_core::sim::{SimDuration, SimTime};
 use podflow_core::ApplyResult;
 use wasm_bindgen::JsCast;
@@ -28,8 +36,10 @@ use components::console::{Console, ConsoleEntry};
 use components::editor::{Editor, PresetChoice};
 use components::files::Files;
 use components::flow_view::FlowView;
+use components::notice::Notice;
 use components::pod_chip::SelectPod;
 use components::pod_panel::PodPanel;
+use components::share_link::{Copied, ShareLink};
 use components::timeline::Timeline;
 use components::toolbar::{Speed, TimeCommand, Toolbar};
 
@@ -53,10 +63,13 @@ pub fn loads_afresh(text: &str) -> bool {
 /// The whole playground page.
 #[function_component(App)]
 pub fn app() -> Html {
-    let session: Rc<RefCell<Session>> = use_mut_ref(Session::default);
+    let start = use_memo((), |_| start::Start::from_page());
+    let session: Rc<RefCell<Session>> = use_mut_ref(|| start.take_session());
     let force = use_force_update();
-    let text = use_state(|| DEFAULT_MANIFEST.to_string());
-    let output = use_state(Vec::<ApplyResult>::new);
+    let text = use_state(|| start.text.clone());
+    let output = use_state(|| start.output.clone());
+    let notice = use_state(|| start.notice.clone());
+    let shared = use_state(|| None::<(String, Copied)>);
     let entries = use_state(Vec::<ConsoleEntry>::new);
     let playing = use_state(|| false);
     let speed = use_state(|| Speed::X10);
@@ -186,7 +199,40 @@ pub fn app() -> Html {
     };
     let on_edit = {
         let text = text.clone();
-        Callback::from(move |t: String| text.set(t))
+        Callback::from(move |t: String| {
+            autosave::save(&t);
+            text.set(t)
+        })
+    };
+    let on_share = {
+        let (session, shared, notice, text) = (
+            session.clone(),
+            shared.clone(),
+            notice.clone(),
+            text.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let s = session.borrow();
+            // The session as a scenario (what was loaded and done, at its times); before
+            // anything was applied, the editor's text.
+            let scenario = if s.files().is_empty() && s.log().is_empty() {
+                (*text).clone()
+            } else {
+                s.scenario_text()
+            };
+            match share::encode(&scenario, s.now()) {
+                Ok(fragment) => {
+                    let url = share::link(&browser::location_without_fragment(), &fragment);
+                    browser::replace_url(&url);
+                    copy_link(url, shared.clone());
+                }
+                Err(e) => notice.set(Some(format!("No share link was made: {e}"))),
+            }
+        })
+    };
+    let on_dismiss = {
+        let notice = notice.clone();
+        Callback::from(move |()| notice.set(None))
     };
     let on_console = {
         let (session, force, entries, text) = (
@@ -293,6 +339,15 @@ pub fn app() -> Html {
                 </p>
             </header>
             <Toolbar clock={snapshot.time.to_string()} playing={*playing} speed={*speed} seed={s.seed()} {on_command} />
+            <div class="share-bar">
+                <button class="share-button" onclick={on_share}>{ "Share" }</button>
+                if let Some((url, copied)) = (*shared).clone() {
+                    <ShareLink {url} {copied} />
+                }
+            </div>
+            if let Some(message) = (*notice).clone() {
+                <Notice {message} {on_dismiss} />
+            }
             <main>
                 <div class="left">
                     <Files text={(*text).clone()} on_load={on_file} on_error={on_file_error} />
@@ -321,4 +376,20 @@ pub fn app() -> Html {
             </main>
         </div>
     }
+}
+
+/// Shows the link and tries the clipboard; the field stays either way.
+fn copy_link(url: String, shared: UseStateHandle<Option<(String, Copied)>>) {
+    let Some(promise) = browser::clipboard_write(&url) else {
+        shared.set(Some((url, Copied::No)));
+        return;
+    };
+    shared.set(Some((url.clone(), Copied::Pending)));
+    yew::platform::spawn_local(async move {
+        let copied = match wasm_bindgen_futures::JsFuture::from(promise).await {
+            Ok(_) => Copied::Yes,
+            Err(_) => Copied::No,
+        };
+        shared.set(Some((url, copied)));
+    });
 }

@@ -11,7 +11,9 @@ pub mod decode;
 pub mod yaml;
 
 pub use decode::{decode, DecodeError};
-pub use yaml::{locate, parse_manifest, parse_manifest_bytes, Document, IntakeError};
+pub use yaml::{
+    locate, manifest_text, parse_manifest, parse_manifest_bytes, Document, IntakeError,
+};
 
 #[cfg(test)]
 mod tests {
@@ -302,6 +304,21 @@ mod tests {
         assert_eq!(
             parse_manifest("a: .inf\n", "inf.yaml").unwrap_err().to_string(),
             "error: error parsing inf.yaml: error converting YAML to JSON: json: unsupported value: +Inf"
+        );
+        // go-yaml's ParseFloat fails on a number beyond float64, so the scalar stays a string.
+        let docs = parse_manifest(
+            "kind: X\na: 1e400\nb: [-9e999, 2]\nc: '1e400'\n",
+            "big.yaml",
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_string(&docs[0].value).unwrap(),
+            r#"{"a":"1e400","b":["-9e999",2],"c":"1e400","kind":"X"}"#
+        );
+        let many: String = (0..17).map(|i| format!("k{i}: 1e400\n")).collect();
+        assert_eq!(
+            parse_manifest(&many, "many.yaml").unwrap_err().to_string(),
+            "error: error parsing many.yaml: error converting YAML to JSON: json: unsupported value: +Inf"
         );
     }
 

@@ -205,8 +205,13 @@ pub fn parse_manifest_bytes(bytes: &[u8], source: &str) -> Result<Vec<Document>,
             source: source.to_string(),
         });
     }
-    let text = String::from_utf8_lossy(bytes);
-    parse_manifest(&text, source)
+    parse_manifest(&manifest_text(bytes), source)
+}
+
+/// The text kubectl reads from a file's bytes: each invalid UTF-8 sequence becomes U+FFFD
+/// (checked with the real kubectl), and the parser judges the rest.
+pub fn manifest_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
 }
 
 /// Reads a manifest: multi-document YAML (block or flow style), a JSON stream, Lists flattened.
@@ -401,14 +406,49 @@ fn yaml_values(text: &str, source: &str) -> Result<Vec<(Value, Chunk)>, IntakeEr
     let mut out = Vec::with_capacity(chunks.len());
     for chunk in chunks {
         let body = text.get(chunk.start..chunk.end).unwrap_or("");
-        let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(body, saphyr_options())
-            .map_err(|e| yaml_error(&e, chunk, source))?;
+        let docs = parse_chunk(body).map_err(|e| yaml_error(&e, chunk, source))?;
         // go-yaml reads only the first document of a chunk (`...` followed by more content).
         if let Some(value) = docs.into_iter().next() {
             out.push((normalize_numbers(value), chunk));
         }
     }
     Ok(out)
+}
+
+/// How many plain numbers too large for a float64 one document may hold (each costs a re-read).
+const MAX_OVERFLOWING_NUMBERS: usize = 16;
+
+/// Reads one chunk. go-yaml types a plain number too large for a float64 (`1e400`, `-9e999`) as
+/// a string (its `ParseFloat` fails, so the scalar stays `!!str`), where serde-saphyr refuses it
+/// as non-finite: such a scalar is quoted and the chunk read again, up to
+/// [`MAX_OVERFLOWING_NUMBERS`] times. `.inf` and `.nan` stay refused, as kubectl refuses them.
+fn parse_chunk(body: &str) -> Result<Vec<Value>, serde_saphyr::Error> {
+    let mut quoted: Option<String> = None;
+    for _ in 0..MAX_OVERFLOWING_NUMBERS {
+        let current = quoted.as_deref().unwrap_or(body);
+        let err = match serde_saphyr::from_multiple_with_options(current, saphyr_options()) {
+            Ok(docs) => return Ok(docs),
+            Err(err) => err,
+        };
+        let serde_saphyr::Error::NonFiniteFloat { value, location } = &err else {
+            return Err(err);
+        };
+        let unsigned = value.strip_prefix(['+', '-']).unwrap_or(value);
+        let offset = location.span().byte_offset().map(|o| o as usize);
+        let at = offset.filter(|&o| {
+            current
+                .get(o..)
+                .is_some_and(|r| r.starts_with(value.as_str()))
+        });
+        match at {
+            Some(o) if unsigned.starts_with(|c: char| c.is_ascii_digit()) => {
+                let end = o + value.len();
+                quoted = Some(format!("{}\"{value}\"{}", &current[..o], &current[end..]));
+            }
+            _ => return Err(err),
+        }
+    }
+    serde_saphyr::from_multiple_with_options(quoted.as_deref().unwrap_or(body), saphyr_options())
 }
 
 /// Go marshals a float64 without a fraction as an integer literal (`1e3` is sent as `1000`).
