@@ -391,7 +391,7 @@ pub fn schedule_one(
         }
     }
     let nodes: Vec<&NodeInfo> = match &narrowed {
-        None => snapshot.nodes.iter().collect(),
+        None => snapshot.nodes.iter().map(|n| &**n).collect(),
         Some(r) => {
             let mut sorted = narrowing_plugins.clone();
             sorted.sort_unstable();
@@ -399,11 +399,13 @@ pub fn schedule_one(
                 "node(s) didn't satisfy plugin(s) [{}]",
                 sorted.join(" ")
             ));
-            snapshot
-                .nodes
+            let mut at: Vec<usize> = r
+                .node_names
                 .iter()
-                .filter(|n| r.node_names.contains(n.name()))
-                .collect()
+                .filter_map(|n| snapshot.node_index(n))
+                .collect();
+            at.sort_unstable();
+            at.into_iter().map(|i| &*snapshot.nodes[i]).collect()
         }
     };
 
