@@ -9,6 +9,7 @@ pub mod garbage_collector;
 pub mod job;
 pub mod namespace;
 pub mod node_lifecycle;
+pub mod owner_graph;
 pub mod podutil;
 pub mod replicaset;
 pub mod taint_eviction;
