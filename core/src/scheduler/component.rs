@@ -190,13 +190,13 @@ impl KubeScheduler {
                         result.suggested_host
                     ),
                 );
-                self.keep_decision(&key, result.decision.clone());
+                self.keep_decision(&key, result.decision);
                 self.bind(&pod, &result.suggested_host, ctx);
             }
-            Err(fit) => {
+            Err(mut fit) => {
                 ctx.trace(Stage::Scheduling, &object, format!("unschedulable: {fit}"));
                 let plugins = fit.diagnosis.unschedulable_plugins.clone();
-                self.keep_decision(&key, (*fit.decision).clone());
+                self.keep_decision(&key, *std::mem::take(&mut fit.decision));
                 self.fail(&pod, &fit, ctx);
                 self.queue.add_unschedulable(queued, plugins, ctx.now);
             }
