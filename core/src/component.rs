@@ -11,7 +11,7 @@ use crate::events::EventWrite;
 use crate::object::Object;
 use crate::scheduler::decision::Decision;
 use crate::sim::{SimDuration, SimRng, SimTime};
-use crate::store::{WatchEvent, WatchFilter};
+use crate::store::{Change, WatchEvent, WatchFilter};
 use crate::trace::{Stage, Trace, TraceStep};
 
 /// A control-plane or node component driven by the simulation.
@@ -139,6 +139,26 @@ impl<'a> Ctx<'a> {
     /// Lists stored objects of a kind (in one namespace or all).
     pub fn list(&self, kind: &str, namespace: Option<&str>) -> Vec<Arc<Object>> {
         self.api.lookup().list(kind, namespace)
+    }
+
+    /// Reads a stored object by its etcd key.
+    pub fn get_by_key(&self, key: &str) -> Option<Arc<Object>> {
+        self.api.store.get(key).cloned()
+    }
+
+    /// The store's current revision.
+    pub fn revision(&self) -> i64 {
+        self.api.store.revision()
+    }
+
+    /// Every store change after `revision`, oldest first (the feed an informer on every resource
+    /// follows), or `None` when the change log no longer reaches back that far.
+    pub fn changes_since(&self, revision: i64) -> Option<Vec<Change>> {
+        self.api
+            .store
+            .changes_since(revision)
+            .ok()
+            .map(|c| c.cloned().collect())
     }
 
     /// `POST`s an object through the whole pipeline.

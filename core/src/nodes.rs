@@ -123,9 +123,13 @@ impl NodePool {
             ("memory".to_string(), Quantity(self.memory.clone())),
             ("pods".to_string(), Quantity(self.pods.to_string())),
         ]);
-        // Node IPs and pod CIDRs as kubeadm with the default 10.244.0.0/16 cluster CIDR hands them out.
-        let internal_ip = format!("172.18.0.{}", index + 1);
-        let pod_cidr = format!("10.244.{index}.0/24");
+        // Node IPs and pod CIDRs as kubeadm with the default 10.244.0.0/16 cluster CIDR hands them
+        // out; past 255 nodes the /24s continue into the next /16s (as a larger `--cluster-cidr`
+        // would), and node IPs into the next /24s, so every node of a large pool is addressable.
+        let host = index + 1;
+        let internal_ip = format!("172.18.{}.{}", (host >> 8) & 255, host & 255);
+        let block = 244 * 256 + index;
+        let pod_cidr = format!("10.{}.{}.0/24", (block >> 8) & 255, block & 255);
         Node {
             metadata: ObjectMeta {
                 name: Some(name.clone()),
@@ -263,5 +267,26 @@ mod tests {
                 ("Hostname".to_string(), "zone-a-1".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn large_pools_get_distinct_usable_pod_cidrs_and_node_ips() {
+        let pool = NodePool {
+            count: 5_000,
+            ..Default::default()
+        };
+        let nodes = pool.nodes();
+        let cidr = |i: usize| nodes[i - 1].spec.as_ref().and_then(|s| s.pod_cidr.clone());
+        assert_eq!(cidr(1).as_deref(), Some("10.244.1.0/24"));
+        assert_eq!(cidr(255).as_deref(), Some("10.244.255.0/24"));
+        assert_eq!(cidr(256).as_deref(), Some("10.245.0.0/24"));
+        let cidrs: std::collections::BTreeSet<_> = (1..=5_000).filter_map(cidr).collect();
+        assert_eq!(cidrs.len(), 5_000);
+        let ips: std::collections::BTreeSet<_> = nodes
+            .iter()
+            .filter_map(|n| Some(n.status.as_ref()?.addresses.as_ref()?[0].address.clone()))
+            .collect();
+        assert_eq!(ips.len(), 5_000);
+        assert!(ips.contains("172.18.0.2") && ips.contains("172.18.19.137"));
     }
 }

@@ -2,9 +2,9 @@
 //! ownerReferences. Objects whose owners are all gone are deleted (background); an owner
 //! deleted in the foreground (`foregroundDeletion` finalizer) has its dependents deleted and
 //! loses the finalizer once no blocking dependent is left; an owner deleted with the `orphan`
-//! finalizer has its dependents' ownerReferences to it removed, then loses the finalizer.
+//! finalizer has its dependents' ownerReferences to it removed, then loses the finalizer. Which
+//! objects to look at comes from the [`OwnerGraph`], kept current from the store's change feed.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
@@ -13,6 +13,7 @@ use crate::apiserver::authn;
 use crate::apiserver::server::{Propagation, Target, FOREGROUND_FINALIZER, ORPHAN_FINALIZER};
 use crate::apiserver::UserInfo;
 use crate::component::{Component, Ctx};
+use crate::controllers::owner_graph::{OwnerGraph, Slot};
 use crate::object::{kind_info, Object};
 use crate::sim::SimDuration;
 use crate::store::{WatchEvent, WatchFilter};
@@ -37,6 +38,7 @@ const TOKEN_SCAN: u64 = 1;
 pub struct GarbageCollector {
     user: UserInfo,
     scan_armed: bool,
+    graph: OwnerGraph,
 }
 
 impl Default for GarbageCollector {
@@ -63,6 +65,7 @@ impl GarbageCollector {
         GarbageCollector {
             user: authn::controller("generic-garbage-collector"),
             scan_armed: false,
+            graph: OwnerGraph::new(&KINDS),
         }
     }
 
@@ -77,39 +80,55 @@ impl GarbageCollector {
             .is_some_and(|o| o.meta().uid.as_deref() == Some(r.uid.as_str()))
     }
 
+    /// One pass over what may need collecting, as the full scan did — owners being deleted
+    /// with the `orphan` or `foreground` finalizer first (everything read as the scan starts),
+    /// then every object whose owners are all gone, in kind then key order — but visiting only
+    /// what the ownership graph says may need it.
     fn scan(&mut self, ctx: &mut Ctx<'_>) {
-        let objects: Vec<Arc<Object>> = KINDS.iter().flat_map(|k| ctx.list(k, None)).collect();
-        let mut dependents: BTreeMap<String, Vec<Arc<Object>>> = BTreeMap::new();
-        for o in &objects {
-            for r in o.meta().owner_references.iter().flatten() {
-                dependents
-                    .entry(r.uid.clone())
-                    .or_default()
-                    .push(Arc::clone(o));
-            }
-        }
-        for owner in &objects {
-            let meta = owner.meta();
-            if meta.deletion_timestamp.is_none() {
+        self.graph.sync(ctx);
+        let mut owners = Vec::new();
+        for (_, key) in self.graph.deleting() {
+            let Some(owner) = ctx.get_by_key(&key) else {
                 continue;
-            }
-            let uid = meta.uid.clone().unwrap_or_default();
-            let deps = dependents.get(&uid).cloned().unwrap_or_default();
+            };
+            let uid = owner.meta().uid.clone().unwrap_or_default();
+            let deps: Vec<(Arc<Object>, bool)> = self
+                .graph
+                .dependents(&uid)
+                .into_iter()
+                .filter_map(|(_, k)| ctx.get_by_key(&k))
+                .map(|d| {
+                    let own_uid = d.meta().uid.clone().unwrap_or_default();
+                    let has_dependents = self.graph.has_dependents(&own_uid);
+                    (d, has_dependents)
+                })
+                .collect();
+            owners.push((owner, uid, deps));
+        }
+        for (owner, uid, deps) in &owners {
             if has_finalizer(owner, ORPHAN_FINALIZER) {
-                self.orphan(owner, &uid, &deps, ctx);
+                self.orphan(owner, uid, deps, ctx);
             } else if has_finalizer(owner, FOREGROUND_FINALIZER) {
-                self.delete_dependents(owner, &uid, &deps, &dependents, ctx);
+                self.delete_dependents(owner, uid, deps, ctx);
             }
         }
-        for o in &objects {
-            // Read again: the owner passes above may have changed it.
+        let mut cursor: Option<Slot> = None;
+        loop {
+            // This scan's own writes count: a collected owner's dependents later in the order
+            // are collected in the same scan.
+            self.graph.sync(ctx);
+            let Some(slot) = self.graph.take_suspect_after(cursor.as_ref()) else {
+                break;
+            };
+            let Some(o) = ctx.get_by_key(&slot.1) else {
+                cursor = Some(slot);
+                continue;
+            };
+            cursor = Some(slot);
             let (namespace, name) = (
                 o.meta().namespace.clone().unwrap_or_default(),
                 o.meta().name.clone().unwrap_or_default(),
             );
-            let Some(o) = ctx.get(o.info().kind, &namespace, &name) else {
-                continue;
-            };
             let meta = o.meta();
             let refs = meta.owner_references.clone().unwrap_or_default();
             if refs.is_empty() || meta.deletion_timestamp.is_some() {
@@ -129,8 +148,14 @@ impl GarbageCollector {
     }
 
     /// `orphanDependents`, then the `orphan` finalizer removed.
-    fn orphan(&mut self, owner: &Object, uid: &str, deps: &[Arc<Object>], ctx: &mut Ctx<'_>) {
-        for dep in deps {
+    fn orphan(
+        &mut self,
+        owner: &Object,
+        uid: &str,
+        deps: &[(Arc<Object>, bool)],
+        ctx: &mut Ctx<'_>,
+    ) {
+        for (dep, _) in deps {
             let mut released = (**dep).clone();
             if let Some(refs) = released.meta_mut().owner_references.as_mut() {
                 refs.retain(|r| r.uid != uid);
@@ -142,16 +167,16 @@ impl GarbageCollector {
 
     /// Foreground deletion: dependents deleted (in the foreground when they have dependents of
     /// their own); the finalizer removed once no dependent with `blockOwnerDeletion` is left.
+    /// Each dependent comes with whether it had dependents of its own when the scan started.
     fn delete_dependents(
         &mut self,
         owner: &Object,
         uid: &str,
-        deps: &[Arc<Object>],
-        all: &BTreeMap<String, Vec<Arc<Object>>>,
+        deps: &[(Arc<Object>, bool)],
         ctx: &mut Ctx<'_>,
     ) {
         let mut blocking = 0;
-        for dep in deps {
+        for (dep, has_dependents) in deps {
             let meta = dep.meta();
             let blocks = meta
                 .owner_references
@@ -166,8 +191,7 @@ impl GarbageCollector {
             }
             let namespace = meta.namespace.clone().unwrap_or_default();
             let name = meta.name.clone().unwrap_or_default();
-            let own_uid = meta.uid.clone().unwrap_or_default();
-            let policy = if all.get(&own_uid).is_some_and(|d| !d.is_empty()) {
+            let policy = if *has_dependents {
                 Propagation::Foreground
             } else {
                 Propagation::Background

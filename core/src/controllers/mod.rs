@@ -9,6 +9,7 @@ pub mod garbage_collector;
 pub mod job;
 pub mod namespace;
 pub mod node_lifecycle;
+pub mod owner_graph;
 pub mod pod_gc;
 pub mod podutil;
 pub mod replicaset;

@@ -5,6 +5,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{ReplicaSet, ReplicaSetCondition, ReplicaSetStatus};
 use k8s_openapi::api::core::v1::Pod;
@@ -87,15 +88,15 @@ impl ReplicaSetController {
         let Object::ReplicaSet(rs) = &*live else {
             return;
         };
-        let pods: Vec<Pod> = ctx
+        // The pods are shared with the store, never copied: a sync reads them, and only the
+        // ones it writes are cloned.
+        let pods: Vec<Arc<Object>> = ctx
             .list("Pod", Some(namespace))
-            .iter()
-            .filter_map(|o| match &**o {
-                Object::Pod(p) if podutil::is_active(p) => Some(p.clone()),
-                _ => None,
-            })
+            .into_iter()
+            .filter(|o| matches!(&**o, Object::Pod(p) if podutil::is_active(p)))
             .collect();
         let claimed = self.claim_pods(&live, rs, pods, ctx);
+        let claimed: Vec<&Pod> = claimed.iter().filter_map(|o| as_pod(o)).collect();
         let mut error = None;
         if rs.metadata.deletion_timestamp.is_none() {
             error = self.manage_replicas(&live, rs, &claimed, ctx);
@@ -146,19 +147,22 @@ impl ReplicaSetController {
         &mut self,
         owner: &Object,
         rs: &ReplicaSet,
-        pods: Vec<Pod>,
+        pods: Vec<Arc<Object>>,
         ctx: &mut Ctx<'_>,
-    ) -> Vec<Pod> {
+    ) -> Vec<Arc<Object>> {
         let uid = rs.metadata.uid.clone().unwrap_or_default();
         let Some(sel) = selector(rs) else {
             return Vec::new();
         };
         let mut claimed = Vec::new();
-        for pod in pods {
+        for object in pods {
+            let Some(pod) = as_pod(&object) else {
+                continue;
+            };
             let matches = label_selector_matches(sel, pod.metadata.labels.as_ref());
             match controller_of(&pod.metadata) {
                 Some(r) if r.uid != uid => {}
-                Some(_) if matches => claimed.push(pod),
+                Some(_) if matches => claimed.push(Arc::clone(&object)),
                 Some(_) => {
                     if rs.metadata.deletion_timestamp.is_none() {
                         let mut released = pod.clone();
@@ -178,8 +182,8 @@ impl ReplicaSetController {
                         .get_or_insert_with(Vec::new)
                         .push(controller_ref(owner));
                     if let Ok(stored) = ctx.patch(Object::Pod(adopted)) {
-                        if let Object::Pod(p) = &*stored {
-                            claimed.push(p.clone());
+                        if as_pod(&stored).is_some() {
+                            claimed.push(stored);
                         }
                     }
                 }
@@ -193,7 +197,7 @@ impl ReplicaSetController {
         &mut self,
         owner: &Object,
         rs: &ReplicaSet,
-        pods: &[Pod],
+        pods: &[&Pod],
         ctx: &mut Ctx<'_>,
     ) -> Option<(&'static str, String)> {
         let want = replicas(rs).max(0) as usize;
@@ -218,6 +222,7 @@ impl ReplicaSetController {
         } else if have > want {
             let diff = (have - want).min(BURST_REPLICAS);
             let related = self.related_pods(rs, ctx);
+            let related: Vec<&Pod> = related.iter().filter_map(|o| as_pod(o)).collect();
             let victims = pods_to_delete(pods, &related, diff, ctx.now);
             let mut failed = None;
             for pod in victims {
@@ -333,7 +338,7 @@ impl ReplicaSetController {
 
     /// `getIndirectlyRelatedPods`: active pods of every ReplicaSet sharing this one's
     /// controller (the Deployment's other ReplicaSets), or of this one alone.
-    fn related_pods(&self, rs: &ReplicaSet, ctx: &Ctx<'_>) -> Vec<Pod> {
+    fn related_pods(&self, rs: &ReplicaSet, ctx: &Ctx<'_>) -> Vec<Arc<Object>> {
         let (ns, _) = key_of(&rs.metadata);
         let mut uids = vec![rs.metadata.uid.clone().unwrap_or_default()];
         if let Some(owner) = controller_of(&rs.metadata) {
@@ -344,17 +349,20 @@ impl ReplicaSetController {
             }
         }
         ctx.list("Pod", Some(&ns))
-            .iter()
-            .filter_map(|o| match &**o {
-                Object::Pod(p)
+            .into_iter()
+            .filter(|o| {
+                matches!(&**o, Object::Pod(p)
                     if podutil::is_active(p)
-                        && controller_of(&p.metadata).is_some_and(|r| uids.contains(&r.uid)) =>
-                {
-                    Some(p.clone())
-                }
-                _ => None,
+                        && controller_of(&p.metadata).is_some_and(|r| uids.contains(&r.uid)))
             })
             .collect()
+    }
+}
+
+fn as_pod(object: &Object) -> Option<&Pod> {
+    match object {
+        Object::Pod(p) => Some(p),
+        _ => None,
     }
 }
 
@@ -376,7 +384,7 @@ fn spec_min_ready(rs: &ReplicaSet) -> i32 {
 /// `calculateStatus`: counts over the claimed active pods, the ReplicaFailure condition.
 fn calculate_status(
     rs: &ReplicaSet,
-    pods: &[Pod],
+    pods: &[&Pod],
     error: Option<&(&'static str, String)>,
     now: SimTime,
 ) -> ReplicaSetStatus {
@@ -392,10 +400,10 @@ fn calculate_status(
     let mut ready = 0;
     let mut available = 0;
     for pod in pods {
-        let labels = pod.metadata.labels.clone().unwrap_or_default();
+        let labels = pod.metadata.labels.as_ref();
         if template_labels
             .iter()
-            .all(|(k, v)| labels.get(k) == Some(v))
+            .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
         {
             fully += 1;
         }
@@ -531,26 +539,31 @@ fn deletion_order(a: &Pod, ra: usize, b: &Pod, rb: usize, now: SimTime) -> Order
 
 /// `getPodsToDelete`: the `diff` pods to delete first, ranked by how many related pods share
 /// their node.
-pub fn pods_to_delete(pods: &[Pod], related: &[Pod], diff: usize, now: SimTime) -> Vec<Pod> {
-    let mut ranked: Vec<(Pod, usize)> = pods
+pub fn pods_to_delete(pods: &[&Pod], related: &[&Pod], diff: usize, now: SimTime) -> Vec<Pod> {
+    let mut per_node: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in related {
+        *per_node.entry(podutil::node_name(r)).or_insert(0) += 1;
+    }
+    let mut ranked: Vec<(&Pod, usize)> = pods
         .iter()
         .map(|p| {
             let node = podutil::node_name(p);
             let rank = if node.is_empty() {
                 0
             } else {
-                related
-                    .iter()
-                    .filter(|r| podutil::node_name(r) == node)
-                    .count()
+                per_node.get(node).copied().unwrap_or(0)
             };
-            (p.clone(), rank)
+            (*p, rank)
         })
         .collect();
     if diff < ranked.len() {
         ranked.sort_by(|(a, ra), (b, rb)| deletion_order(a, *ra, b, *rb, now));
     }
-    ranked.into_iter().take(diff).map(|(p, _)| p).collect()
+    ranked
+        .into_iter()
+        .take(diff)
+        .map(|(p, _)| p.clone())
+        .collect()
 }
 
 impl Component for ReplicaSetController {
@@ -629,6 +642,10 @@ mod tests {
         }
     }
 
+    fn refs(pods: &[Pod]) -> Vec<&Pod> {
+        pods.iter().collect()
+    }
+
     fn names(pods: &[Pod]) -> Vec<String> {
         pods.iter()
             .map(|p| p.metadata.name.clone().unwrap_or_default())
@@ -644,7 +661,7 @@ mod tests {
             pod("pending", "node-3", "Pending", None),
             pod("unassigned", "", "Pending", None),
         ];
-        let victims = pods_to_delete(&pods, &pods, 3, now);
+        let victims = pods_to_delete(&refs(&pods), &refs(&pods), 3, now);
         assert_eq!(
             names(&victims),
             ["unassigned", "pending", "running-not-ready"]
@@ -662,10 +679,10 @@ mod tests {
         ];
         // Two pods share node-2: one of them first (lower UID), then the pod ready for 10 s
         // rather than the one ready for an hour.
-        let victims = pods_to_delete(&pods, &pods, 2, now);
+        let victims = pods_to_delete(&refs(&pods), &refs(&pods), 2, now);
         assert_eq!(names(&victims), ["shared-a", "shared-b"]);
         let singles = vec![pods[0].clone(), pods[3].clone()];
-        let victims = pods_to_delete(&singles, &singles, 1, now);
+        let victims = pods_to_delete(&refs(&singles), &refs(&singles), 1, now);
         assert_eq!(names(&victims), ["alone-new"]);
     }
 
@@ -677,7 +694,7 @@ mod tests {
             pod("b", "node-1", "Running", Some(40)),
             pod("a", "node-2", "Running", Some(60)),
         ];
-        let victims = pods_to_delete(&pods, &pods, 1, now);
+        let victims = pods_to_delete(&refs(&pods), &refs(&pods), 1, now);
         assert_eq!(names(&victims), ["a"]);
     }
 }

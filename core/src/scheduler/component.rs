@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Node, PersistentVolumeClaim, Pod, PodCondition};
+use k8s_openapi::api::core::v1::{Pod, PodCondition};
 
 use crate::apiserver::authn;
 use crate::apiserver::server::Target;
@@ -13,6 +13,7 @@ use crate::apiserver::UserInfo;
 use crate::component::{Component, Ctx};
 use crate::events::{object_reference, EventType, SeriesEventRecorder};
 use crate::object::{kind_info, Object};
+use crate::scheduler::cache::Cache;
 use crate::scheduler::cycle::{schedule_one, FitError};
 use crate::scheduler::decision::Decision;
 use crate::scheduler::framework::{pod_key, ClusterSnapshot};
@@ -40,9 +41,11 @@ pub struct KubeScheduler {
     user: UserInfo,
     profile: Profile,
     queue: SchedulingQueue,
-    nodes: BTreeMap<String, Node>,
-    assigned: BTreeMap<String, Pod>,
-    pvcs: BTreeMap<String, PersistentVolumeClaim>,
+    /// Nodes and the pods bound to them, kept current from watch events.
+    cache: Cache,
+    /// What the next cycle reads: brought up to date from the cache before each cycle. Its
+    /// claims are kept here directly.
+    snapshot: ClusterSnapshot,
     /// Unbound pods with a `status.nominatedNodeName`, by pod key.
     nominated: BTreeMap<String, Pod>,
     next_start_index: usize,
@@ -59,9 +62,8 @@ impl KubeScheduler {
             user: authn::kube_scheduler(),
             profile,
             queue: SchedulingQueue::new(),
-            nodes: BTreeMap::new(),
-            assigned: BTreeMap::new(),
-            pvcs: BTreeMap::new(),
+            cache: Cache::new(),
+            snapshot: ClusterSnapshot::default(),
             nominated: BTreeMap::new(),
             next_start_index: 0,
             recorder: SeriesEventRecorder::new(SCHEDULER_NAME, "control-plane", now),
@@ -118,13 +120,15 @@ impl KubeScheduler {
         match event.type_ {
             WatchEventType::Deleted => {
                 self.queue.delete(&key);
-                if self.assigned.remove(&key).is_some() {
+                if self.cache.has_pod(&key) {
+                    self.cache.remove_pod(&key);
                     self.queue.on_event(ClusterEvent::PodDelete, ctx.now);
                 }
             }
             _ if bound => {
                 self.queue.delete(&key);
-                let new = self.assigned.insert(key, pod.clone()).is_none();
+                let new = !self.cache.has_pod(&key);
+                self.cache.upsert_pod(pod);
                 let change = if new {
                     ClusterEvent::PodAdd
                 } else {
@@ -148,23 +152,28 @@ impl KubeScheduler {
         };
         let pod = queued.pod.clone();
         let key = pod_key(&pod);
-        let nodes: Vec<Node> = self.nodes.values().cloned().collect();
-        let pods: Vec<Pod> = self.assigned.values().cloned().collect();
-        let mut snapshot = ClusterSnapshot::new(nodes, &pods);
-        snapshot.pvcs = self.pvcs.clone();
-        for p in self.nominated.values() {
-            if let Some(node) = p
-                .status
-                .as_ref()
-                .and_then(|s| s.nominated_node_name.clone())
-            {
-                snapshot.nominated.entry(node).or_default().push(p.clone());
+        self.cache.update_snapshot(&mut self.snapshot);
+        if !self.nominated.is_empty() || !self.snapshot.nominated.is_empty() {
+            self.snapshot.nominated.clear();
+            for p in self.nominated.values() {
+                if let Some(node) = p
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.nominated_node_name.clone())
+                {
+                    self.snapshot
+                        .nominated
+                        .entry(node)
+                        .or_default()
+                        .push(p.clone());
+                }
             }
         }
+        let total_nodes = self.snapshot.nodes.len();
         let object = format!("Pod/{key}");
         match schedule_one(
             &pod,
-            &snapshot,
+            &self.snapshot,
             &self.profile,
             &mut self.next_start_index,
             ctx.rng,
@@ -176,18 +185,18 @@ impl KubeScheduler {
                     format!(
                         "{} of {} nodes evaluated, {} feasible; selected {}",
                         result.evaluated_nodes,
-                        snapshot.nodes.len(),
+                        total_nodes,
                         result.feasible_nodes,
                         result.suggested_host
                     ),
                 );
-                self.keep_decision(&key, result.decision.clone());
+                self.keep_decision(&key, result.decision);
                 self.bind(&pod, &result.suggested_host, ctx);
             }
-            Err(fit) => {
+            Err(mut fit) => {
                 ctx.trace(Stage::Scheduling, &object, format!("unschedulable: {fit}"));
                 let plugins = fit.diagnosis.unschedulable_plugins.clone();
-                self.keep_decision(&key, (*fit.decision).clone());
+                self.keep_decision(&key, *std::mem::take(&mut fit.decision));
                 self.fail(&pod, &fit, ctx);
                 self.queue.add_unschedulable(queued, plugins, ctx.now);
             }
@@ -210,7 +219,7 @@ impl KubeScheduler {
         match ctx.bind(&ns, &name, node) {
             Ok(bound) => {
                 if let Object::Pod(p) = &*bound {
-                    self.assigned.insert(pod_key(p), p.clone());
+                    self.cache.assume_pod(p);
                 }
                 let write = self.recorder.record(
                     ctx.now,
@@ -372,22 +381,20 @@ impl Component for KubeScheduler {
 
     fn on_watch(&mut self, event: &WatchEvent, ctx: &mut Ctx<'_>) {
         match &*event.object {
-            Object::Node(node) => {
-                let name = node.metadata.name.clone().unwrap_or_default();
-                match event.type_ {
-                    WatchEventType::Deleted => {
-                        self.nodes.remove(&name);
-                    }
-                    WatchEventType::Added => {
-                        self.nodes.insert(name, node.clone());
-                        self.queue.on_event(ClusterEvent::NodeAdd, ctx.now);
-                    }
-                    WatchEventType::Modified => {
-                        self.nodes.insert(name, node.clone());
-                        self.queue.on_event(ClusterEvent::NodeUpdate, ctx.now);
-                    }
+            Object::Node(node) => match event.type_ {
+                WatchEventType::Deleted => {
+                    self.cache
+                        .remove_node(node.metadata.name.as_deref().unwrap_or_default());
                 }
-            }
+                WatchEventType::Added => {
+                    self.cache.upsert_node(node);
+                    self.queue.on_event(ClusterEvent::NodeAdd, ctx.now);
+                }
+                WatchEventType::Modified => {
+                    self.cache.upsert_node(node);
+                    self.queue.on_event(ClusterEvent::NodeUpdate, ctx.now);
+                }
+            },
             Object::Pod(pod) => self.on_pod(event, pod, ctx),
             Object::PersistentVolumeClaim(pvc) => {
                 let key = format!(
@@ -396,9 +403,9 @@ impl Component for KubeScheduler {
                     pvc.metadata.name.clone().unwrap_or_default()
                 );
                 if event.type_ == WatchEventType::Deleted {
-                    self.pvcs.remove(&key);
+                    self.snapshot.pvcs.remove(&key);
                 } else {
-                    self.pvcs.insert(key, pvc.clone());
+                    self.snapshot.pvcs.insert(key, pvc.clone());
                 }
                 self.queue.on_event(ClusterEvent::VolumeChange, ctx.now);
             }

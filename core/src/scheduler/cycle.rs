@@ -391,7 +391,7 @@ pub fn schedule_one(
         }
     }
     let nodes: Vec<&NodeInfo> = match &narrowed {
-        None => snapshot.nodes.iter().collect(),
+        None => snapshot.nodes.iter().map(|n| &**n).collect(),
         Some(r) => {
             let mut sorted = narrowing_plugins.clone();
             sorted.sort_unstable();
@@ -399,11 +399,13 @@ pub fn schedule_one(
                 "node(s) didn't satisfy plugin(s) [{}]",
                 sorted.join(" ")
             ));
-            snapshot
-                .nodes
+            let mut at: Vec<usize> = r
+                .node_names
                 .iter()
-                .filter(|n| r.node_names.contains(n.name()))
-                .collect()
+                .filter_map(|n| snapshot.node_index(n))
+                .collect();
+            at.sort_unstable();
+            at.into_iter().map(|i| &*snapshot.nodes[i]).collect()
         }
     };
 
@@ -411,6 +413,8 @@ pub fn schedule_one(
     let to_find = num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, nodes.len());
     decision.nodes_to_find = to_find;
     let mut feasible: Vec<&NodeInfo> = Vec::new();
+    // Each feasible node's slot in the decision record (`None` past the recorded ones).
+    let mut slots: Vec<Option<usize>> = Vec::new();
     let mut processed = 0;
     let start = if nodes.is_empty() {
         0
@@ -437,7 +441,10 @@ pub fn schedule_one(
             decision.nodes[i].filters = verdicts;
         }
         match s.code {
-            Code::Success => feasible.push(node),
+            Code::Success => {
+                feasible.push(node);
+                slots.push(slot);
+            }
             Code::Error => {
                 return Err(internal_error(pod, snapshot, s.message(), decision));
             }
@@ -473,7 +480,15 @@ pub fn schedule_one(
     }
 
     // Score.
-    let totals = match prioritize(pod, profile, &mut state, snapshot, &feasible, &mut decision) {
+    let totals = match prioritize(
+        pod,
+        profile,
+        &mut state,
+        snapshot,
+        &feasible,
+        &slots,
+        &mut decision,
+    ) {
         Ok(t) => t,
         Err(msg) => return Err(internal_error(pod, snapshot, msg, decision)),
     };
@@ -493,6 +508,7 @@ fn prioritize(
     state: &mut CycleState,
     snapshot: &ClusterSnapshot,
     feasible: &[&NodeInfo],
+    slots: &[Option<usize>],
     decision: &mut Decision,
 ) -> Result<Vec<i64>, String> {
     let mut totals = vec![0i64; feasible.len()];
@@ -522,7 +538,7 @@ fn prioritize(
         if !s.is_success() {
             return Err(s.message());
         }
-        for (i, n) in feasible.iter().enumerate() {
+        for (i, slot) in slots.iter().enumerate() {
             let v = normalized[i];
             if !(MIN_NODE_SCORE..=MAX_NODE_SCORE).contains(&v) {
                 return Err(format!(
@@ -532,7 +548,7 @@ fn prioritize(
             }
             let weighted = v * wp.weight;
             totals[i] += weighted;
-            if let Some(d) = decision.node_mut(n.name()) {
+            if let Some(d) = slot.map(|j| &mut decision.nodes[j]) {
                 d.scores.push(PluginScore {
                     plugin: pl.name(),
                     raw: raw[i],
@@ -543,9 +559,9 @@ fn prioritize(
             }
         }
     }
-    for (i, n) in feasible.iter().enumerate() {
-        if let Some(d) = decision.node_mut(n.name()) {
-            d.total = Some(totals[i]);
+    for (i, slot) in slots.iter().enumerate() {
+        if let Some(j) = slot {
+            decision.nodes[*j].total = Some(totals[i]);
         }
     }
     Ok(totals)

@@ -3,23 +3,31 @@
 //! sampling, scoring and exact FailedScheduling messages, preemption, the scheduling queue and a
 //! per-attempt decision record for the UI.
 //!
-//! * [`framework`]: `Status`/`Code`, `CycleState`, the extension-point traits, `NodeInfo` and
-//!   `ClusterSnapshot`.
+//! * [`framework`]: `Status`/`Code`, `CycleState` and the extension-point traits.
+//! * [`node_info`]: `NodeInfo` and `PodInfo`; [`resource`]: requests and host ports;
+//!   [`affinity_terms`]: a pod's inter-pod affinity terms, parsed once.
+//! * [`snapshot`]: the `ClusterSnapshot` a cycle reads; [`cache`]: the scheduler's incremental
+//!   cache that keeps it up to date (upstream `backend/cache`).
 //! * [`plugins`]: the plugins; [`registry`]: which run where, and `Profile`.
 //! * [`cycle`]: `schedule_one` and `FitError`; [`decision`]: what the UI shows per attempt.
 //! * [`queue`]: activeQ, backoffQ and the unschedulable pool over virtual time.
 //! * [`config`]: the scenario's `KubeSchedulerConfiguration`-shaped profile knob.
 //! * [`component`]: the scheduler living in the cluster, fed by watches, binding through the API.
 
+pub mod affinity_terms;
+pub mod cache;
 pub mod component;
 pub mod config;
 pub mod cycle;
 pub mod decision;
 pub mod framework;
+pub mod node_info;
 pub mod plugins;
 pub mod queue;
 pub mod registry;
+pub mod resource;
 pub mod selectors;
+pub mod snapshot;
 
 #[cfg(test)]
 pub(crate) mod testutil;

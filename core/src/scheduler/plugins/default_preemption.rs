@@ -1,6 +1,8 @@
 //! DefaultPreemption: when no node fits, find a node where evicting lower-priority pods lets the
 //! pod fit, choosing the node as upstream `pickOneNodeForPreemption` does.
 
+use std::sync::Arc;
+
 use k8s_openapi::api::core::v1::Pod;
 
 use crate::scheduler::cycle::{run_filter_plugins, FitError, NodeToStatus, PostFilterContext};
@@ -66,14 +68,14 @@ pub fn select_victims_on_node(
     let mut node = node.clone();
     let mut state = ctx.state.clone();
     let priority = pod_priority(pod);
-    let mut potential: Vec<PodInfo> = node
+    let mut potential: Vec<Arc<PodInfo>> = node
         .pods
         .iter()
         .filter(|p| pod_priority(&p.pod) < priority)
         .cloned()
         .collect();
     for v in &potential {
-        node.remove_pod(&pod_key(&v.pod));
+        node.remove_pod(&v.key);
         for pl in &ctx.profile.pre_filter {
             pl.remove_pod(&mut state, pod, &v.pod, &node);
         }
@@ -88,16 +90,16 @@ pub fn select_victims_on_node(
     potential.sort_by(|a, b| more_important(&a.pod, &b.pod));
     let mut victims = Vec::new();
     for v in potential {
-        node.add_pod(v.pod.clone());
+        node.add_pod_info(Arc::clone(&v));
         for pl in &ctx.profile.pre_filter {
             pl.add_pod(&mut state, pod, &v.pod, &node);
         }
         if !run_filter_plugins(ctx.profile, &state, pod, &node, None).is_success() {
-            node.remove_pod(&pod_key(&v.pod));
+            node.remove_pod(&v.key);
             for pl in &ctx.profile.pre_filter {
                 pl.remove_pod(&mut state, pod, &v.pod, &node);
             }
-            victims.push(v.pod);
+            victims.push(v.pod.clone());
         }
     }
     Ok(victims)
@@ -182,6 +184,7 @@ impl PostFilterPlugin for DefaultPreemption {
             .nodes
             .iter()
             .filter(|n| ctx.statuses.get(n.name()).code == Code::Unschedulable)
+            .map(|n| &**n)
             .collect();
         let mut statuses = NodeToStatus {
             explicit: Default::default(),

@@ -1,5 +1,5 @@
 //! ImageLocality: favours nodes that already hold the pod's images, scaled by how widely each
-//! image is spread across the cluster.
+//! image is spread across the cluster (counted once per cycle, in PreScore, from the snapshot).
 
 use k8s_openapi::api::core::v1::Pod;
 
@@ -27,24 +27,64 @@ impl Plugin for ImageLocality {
     }
 }
 
+/// The pod's images (normalized, one per container that names one) with how many nodes hold
+/// each, and the cluster's node count.
 #[derive(Debug, Clone)]
-struct TotalNodes(usize);
+struct PreScoreState {
+    total_nodes: usize,
+    containers: usize,
+    images: Vec<(String, usize)>,
+}
+
+fn pre_score_state(
+    pod: &Pod,
+    total_nodes: usize,
+    snapshot: Option<&ClusterSnapshot>,
+) -> PreScoreState {
+    let mut containers = 0;
+    let mut images = Vec::new();
+    if let Some(spec) = pod.spec.as_ref() {
+        for c in spec
+            .init_containers
+            .iter()
+            .flatten()
+            .chain(spec.containers.iter())
+        {
+            containers += 1;
+            if let Some(img) = c.image.as_deref() {
+                let name = normalized_image_name(img);
+                let nodes = snapshot
+                    .and_then(|s| s.image_nodes.get(&name).copied())
+                    .unwrap_or(1);
+                images.push((name, nodes));
+            }
+        }
+    }
+    PreScoreState {
+        total_nodes,
+        containers,
+        images,
+    }
+}
 
 impl PreScorePlugin for ImageLocality {
     fn pre_score(
         &self,
         state: &mut CycleState,
-        _pod: &Pod,
+        pod: &Pod,
         _feasible: &[&NodeInfo],
         snapshot: &ClusterSnapshot,
     ) -> Status {
-        state.write(NAME, TotalNodes(snapshot.nodes.len()));
+        state.write(
+            NAME,
+            pre_score_state(pod, snapshot.nodes.len(), Some(snapshot)),
+        );
         Status::success()
     }
 }
 
-fn scaled_image_score(state: &ImageState, total_nodes: usize) -> i64 {
-    let spread = state.num_nodes as f64 / total_nodes.max(1) as f64;
+fn scaled_image_score(state: &ImageState, num_nodes: usize, total_nodes: usize) -> i64 {
+    let spread = num_nodes as f64 / total_nodes.max(1) as f64;
     (state.size as f64 * spread) as i64
 }
 
@@ -66,23 +106,27 @@ pub fn calculate_priority(sum: i64, num_containers: usize) -> i64 {
 
 impl ScorePlugin for ImageLocality {
     fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
-        let total = state.read::<TotalNodes>(NAME).map(|t| t.0).unwrap_or(1);
-        let Some(spec) = pod.spec.as_ref() else {
-            return Ok(0);
+        let computed;
+        let s = match state.read::<PreScoreState>(NAME) {
+            Some(s) => s,
+            None => {
+                computed = pre_score_state(pod, 1, None);
+                &computed
+            }
         };
-        let containers: Vec<_> = spec
-            .init_containers
+        if pod.spec.is_none() {
+            return Ok(0);
+        }
+        let sum: i64 = s
+            .images
             .iter()
-            .flatten()
-            .chain(spec.containers.iter())
-            .collect();
-        let sum: i64 = containers
-            .iter()
-            .filter_map(|c| c.image.as_deref())
-            .filter_map(|img| node.image_states.get(&normalized_image_name(img)))
-            .map(|st| scaled_image_score(st, total))
+            .filter_map(|(name, nodes)| {
+                node.image_states
+                    .get(name)
+                    .map(|st| scaled_image_score(st, *nodes, s.total_nodes))
+            })
             .sum();
-        Ok(calculate_priority(sum, containers.len()))
+        Ok(calculate_priority(sum, s.containers))
     }
 }
 

@@ -1,17 +1,18 @@
 //! InterPodAffinity: required pod affinity and anti-affinity (the incoming pod's and existing
 //! pods' anti-affinity) filter nodes by topology domain; preferred terms, and existing pods'
-//! terms, score them (min–max normalized).
+//! terms, score them (min–max normalized). Existing pods' terms come parsed from their
+//! `PodInfo`, and only the nodes holding pods with terms are walked when the incoming pod has
+//! none of its own (upstream's `HavePodsWith…AffinityList`).
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Pod, PodAffinityTerm, WeightedPodAffinityTerm};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
+use k8s_openapi::api::core::v1::Pod;
 
+use crate::scheduler::affinity_terms::{AffinityTerm, PodAffinityTerms};
 use crate::scheduler::framework::{
     ClusterSnapshot, CycleState, FilterPlugin, NodeInfo, Plugin, PreFilterPlugin, PreFilterResult,
     PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
-use crate::scheduler::selectors::label_selector_matches;
 
 /// The plugin's upstream name.
 pub const NAME: &str = "InterPodAffinity";
@@ -38,140 +39,7 @@ impl Plugin for InterPodAffinity {
     }
 }
 
-/// A term ready to match pods: its selector (with `matchLabelKeys`/`mismatchLabelKeys` folded in),
-/// its namespaces and its topology key.
-#[derive(Debug, Clone)]
-struct Term {
-    term: PodAffinityTerm,
-    namespaces: Vec<String>,
-    all_namespaces: bool,
-}
-
-impl Term {
-    fn new(owner: &Pod, t: &PodAffinityTerm) -> Term {
-        let mut term = t.clone();
-        let labels = owner.metadata.labels.as_ref();
-        let mut extra = Vec::new();
-        for (keys, op) in [
-            (&t.match_label_keys, "In"),
-            (&t.mismatch_label_keys, "NotIn"),
-        ] {
-            for k in keys.iter().flatten() {
-                if let Some(v) = labels.and_then(|l| l.get(k)) {
-                    extra.push(LabelSelectorRequirement {
-                        key: k.clone(),
-                        operator: op.into(),
-                        values: Some(vec![v.clone()]),
-                    });
-                }
-            }
-        }
-        if !extra.is_empty() {
-            if let Some(sel) = term.label_selector.as_mut() {
-                sel.match_expressions
-                    .get_or_insert_with(Vec::new)
-                    .extend(extra);
-            }
-        }
-        let mut namespaces: Vec<String> = t.namespaces.clone().unwrap_or_default();
-        let all_namespaces = t.namespace_selector.as_ref().is_some_and(|s| {
-            s.match_labels.as_ref().is_none_or(|m| m.is_empty())
-                && s.match_expressions.as_ref().is_none_or(|m| m.is_empty())
-        });
-        if namespaces.is_empty() && t.namespace_selector.is_none() {
-            namespaces.push(
-                owner
-                    .metadata
-                    .namespace
-                    .clone()
-                    .unwrap_or_else(|| "default".into()),
-            );
-        }
-        Term {
-            term,
-            namespaces,
-            all_namespaces,
-        }
-    }
-
-    fn matches(&self, pod: &Pod) -> bool {
-        let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
-        if !self.all_namespaces && !self.namespaces.iter().any(|n| n == ns) {
-            return false;
-        }
-        match self.term.label_selector.as_ref() {
-            // A nil selector matches nothing.
-            None => false,
-            Some(sel) => label_selector_matches(sel, pod.metadata.labels.as_ref()),
-        }
-    }
-
-    fn key(&self) -> &str {
-        &self.term.topology_key
-    }
-}
-
-fn affinity(pod: &Pod) -> Option<&k8s_openapi::api::core::v1::Affinity> {
-    pod.spec.as_ref()?.affinity.as_ref()
-}
-
-fn required_affinity(pod: &Pod) -> Vec<Term> {
-    affinity(pod)
-        .and_then(|a| a.pod_affinity.as_ref())
-        .and_then(|a| {
-            a.required_during_scheduling_ignored_during_execution
-                .as_ref()
-        })
-        .into_iter()
-        .flatten()
-        .map(|t| Term::new(pod, t))
-        .collect()
-}
-
-fn required_anti_affinity(pod: &Pod) -> Vec<Term> {
-    affinity(pod)
-        .and_then(|a| a.pod_anti_affinity.as_ref())
-        .and_then(|a| {
-            a.required_during_scheduling_ignored_during_execution
-                .as_ref()
-        })
-        .into_iter()
-        .flatten()
-        .map(|t| Term::new(pod, t))
-        .collect()
-}
-
-fn weighted(pod: &Pod, terms: Option<&Vec<WeightedPodAffinityTerm>>) -> Vec<(i64, Term)> {
-    terms
-        .into_iter()
-        .flatten()
-        .map(|w| (i64::from(w.weight), Term::new(pod, &w.pod_affinity_term)))
-        .collect()
-}
-
-fn preferred_affinity(pod: &Pod) -> Vec<(i64, Term)> {
-    weighted(
-        pod,
-        affinity(pod)
-            .and_then(|a| a.pod_affinity.as_ref())
-            .and_then(|a| {
-                a.preferred_during_scheduling_ignored_during_execution
-                    .as_ref()
-            }),
-    )
-}
-
-fn preferred_anti_affinity(pod: &Pod) -> Vec<(i64, Term)> {
-    weighted(
-        pod,
-        affinity(pod)
-            .and_then(|a| a.pod_anti_affinity.as_ref())
-            .and_then(|a| {
-                a.preferred_during_scheduling_ignored_during_execution
-                    .as_ref()
-            }),
-    )
-}
+type Term = AffinityTerm;
 
 type Counts = BTreeMap<(String, String), i64>;
 
@@ -198,8 +66,16 @@ struct PreFilterState {
 }
 
 impl PreFilterState {
-    fn update(&mut self, incoming: &Pod, other: &Pod, node: &NodeInfo, by: i64) {
-        for t in required_anti_affinity(other) {
+    /// Counts `other` (whose required anti-affinity terms are `other_anti`) on `node`.
+    fn update(
+        &mut self,
+        incoming: &Pod,
+        other: &Pod,
+        other_anti: &[Term],
+        node: &NodeInfo,
+        by: i64,
+    ) {
+        for t in other_anti {
             if t.matches(incoming) {
                 bump(&mut self.existing_anti, node, t.key(), by);
             }
@@ -224,27 +100,32 @@ impl PreFilterPlugin for InterPodAffinity {
         pod: &Pod,
         snapshot: &ClusterSnapshot,
     ) -> (Option<PreFilterResult>, Status) {
+        let own = PodAffinityTerms::of(pod);
         let mut s = PreFilterState {
-            affinity: required_affinity(pod),
-            anti_affinity: required_anti_affinity(pod),
+            affinity: own.required_affinity,
+            anti_affinity: own.required_anti_affinity,
             existing_anti: Counts::new(),
             affinity_counts: Counts::new(),
             anti_counts: Counts::new(),
         };
         let mut any_existing_anti = false;
-        for node in &snapshot.nodes {
+        let visit = |s: &mut PreFilterState, any: &mut bool, node: &NodeInfo, all: bool| {
             for p in &node.pods {
-                let has_anti = affinity(&p.pod)
-                    .and_then(|a| a.pod_anti_affinity.as_ref())
-                    .is_some_and(|a| {
-                        a.required_during_scheduling_ignored_during_execution
-                            .as_ref()
-                            .is_some_and(|t| !t.is_empty())
-                    });
-                if has_anti || !s.affinity.is_empty() || !s.anti_affinity.is_empty() {
-                    any_existing_anti |= has_anti;
-                    s.update(pod, &p.pod, node, 1);
+                let has_anti = p.terms.has_required_anti_affinity();
+                if has_anti || all {
+                    *any |= has_anti;
+                    s.update(pod, &p.pod, &p.terms.required_anti_affinity, node, 1);
                 }
+            }
+        };
+        if s.affinity.is_empty() && s.anti_affinity.is_empty() {
+            // Only existing pods' anti-affinity can matter: walk the nodes that have some.
+            for node in snapshot.nodes_with_required_anti_affinity() {
+                visit(&mut s, &mut any_existing_anti, node, false);
+            }
+        } else {
+            for node in &snapshot.nodes {
+                visit(&mut s, &mut any_existing_anti, node, true);
             }
         }
         if s.affinity.is_empty() && s.anti_affinity.is_empty() && !any_existing_anti {
@@ -256,13 +137,15 @@ impl PreFilterPlugin for InterPodAffinity {
 
     fn remove_pod(&self, state: &mut CycleState, pod: &Pod, victim: &Pod, node: &NodeInfo) {
         if let Some(s) = state.read_mut::<PreFilterState>(NAME) {
-            s.update(pod, victim, node, -1);
+            let anti = PodAffinityTerms::of(victim).required_anti_affinity;
+            s.update(pod, victim, &anti, node, -1);
         }
     }
 
     fn add_pod(&self, state: &mut CycleState, pod: &Pod, other: &Pod, node: &NodeInfo) {
         if let Some(s) = state.read_mut::<PreFilterState>(NAME) {
-            s.update(pod, other, node, 1);
+            let anti = PodAffinityTerms::of(other).required_anti_affinity;
+            s.update(pod, other, &anti, node, 1);
         }
     }
 }
@@ -346,35 +229,46 @@ impl PreScorePlugin for InterPodAffinity {
         _feasible: &[&NodeInfo],
         snapshot: &ClusterSnapshot,
     ) -> Status {
-        let pref = preferred_affinity(pod);
-        let pref_anti = preferred_anti_affinity(pod);
+        let own = PodAffinityTerms::of(pod);
+        let pref = own.preferred_affinity;
+        let pref_anti = own.preferred_anti_affinity;
         let mut s = PreScoreState::default();
-        // Without preferred terms of its own, only existing pods with affinity can score it
-        // (upstream walks `HavePodsWithAffinityList` then).
-        let only_with_affinity = pref.is_empty() && pref_anti.is_empty();
-        for node in &snapshot.nodes {
+        let mut visit = |node: &NodeInfo, all: bool| {
+            let labelled = node.labels().is_some_and(|l| !l.is_empty());
             for existing in &node.pods {
-                let e = &existing.pod;
-                if only_with_affinity && affinity(e).is_none() {
+                // Without preferred terms of its own, only existing pods with terms can score
+                // the incoming pod.
+                if !all && !existing.terms.scores_others() {
                     continue;
                 }
+                let e = &existing.pod;
                 for (w, t) in &pref {
                     s.process(t, *w, e, node, 1);
                 }
                 for (w, t) in &pref_anti {
                     s.process(t, *w, e, node, -1);
                 }
-                if node.labels().is_some_and(|l| !l.is_empty()) {
-                    for t in required_affinity(e) {
-                        s.process(&t, HARD_POD_AFFINITY_WEIGHT, pod, node, 1);
+                if labelled {
+                    for t in &existing.terms.required_affinity {
+                        s.process(t, HARD_POD_AFFINITY_WEIGHT, pod, node, 1);
                     }
                 }
-                for (w, t) in preferred_affinity(e) {
-                    s.process(&t, w, pod, node, 1);
+                for (w, t) in &existing.terms.preferred_affinity {
+                    s.process(t, *w, pod, node, 1);
                 }
-                for (w, t) in preferred_anti_affinity(e) {
-                    s.process(&t, w, pod, node, -1);
+                for (w, t) in &existing.terms.preferred_anti_affinity {
+                    s.process(t, *w, pod, node, -1);
                 }
+            }
+        };
+        if pref.is_empty() && pref_anti.is_empty() {
+            // Upstream walks `HavePodsWithAffinityList` then.
+            for node in snapshot.nodes_with_affinity() {
+                visit(node, false);
+            }
+        } else {
+            for node in &snapshot.nodes {
+                visit(node, true);
             }
         }
         if s.topology_score.is_empty() && pref.is_empty() && pref_anti.is_empty() {
@@ -422,7 +316,9 @@ mod tests {
     use super::*;
     use crate::scheduler::framework::Code;
     use crate::scheduler::testutil::{node, on, pod, with_label, with_pod_label};
-    use k8s_openapi::api::core::v1::{Affinity, PodAffinity, PodAntiAffinity};
+    use k8s_openapi::api::core::v1::{
+        Affinity, PodAffinity, PodAffinityTerm, PodAntiAffinity, WeightedPodAffinityTerm,
+    };
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -562,7 +458,7 @@ mod tests {
             ..Default::default()
         });
         let mut st = CycleState::default();
-        let feasible: Vec<&NodeInfo> = snap.nodes.iter().collect();
+        let feasible: Vec<&NodeInfo> = snap.nodes.iter().map(|n| &**n).collect();
         assert!(InterPodAffinity
             .pre_score(&mut st, &p, &feasible, &snap)
             .is_success());

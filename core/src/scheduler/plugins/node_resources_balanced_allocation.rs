@@ -4,8 +4,8 @@
 use k8s_openapi::api::core::v1::Pod;
 
 use crate::scheduler::framework::{
-    pod_requests, ClusterSnapshot, CycleState, NodeInfo, Plugin, PreScorePlugin, ScorePlugin,
-    Status, MAX_NODE_SCORE,
+    pod_requests, ClusterSnapshot, CycleState, NodeInfo, Plugin, PreScorePlugin, Resource,
+    ScorePlugin, Status, MAX_NODE_SCORE,
 };
 
 /// The plugin's upstream name.
@@ -21,10 +21,14 @@ impl Plugin for NodeResourcesBalancedAllocation {
     }
 }
 
+/// The pod's requests, computed once per cycle.
+#[derive(Debug, Clone)]
+struct PreScoreState(Resource);
+
 impl PreScorePlugin for NodeResourcesBalancedAllocation {
     fn pre_score(
         &self,
-        _state: &mut CycleState,
+        state: &mut CycleState,
         pod: &Pod,
         _feasible: &[&NodeInfo],
         _snapshot: &ClusterSnapshot,
@@ -34,6 +38,7 @@ impl PreScorePlugin for NodeResourcesBalancedAllocation {
             // A best-effort pod changes no fractions (upstream skips it).
             Status::skip()
         } else {
+            state.write(NAME, PreScoreState(r));
             Status::success()
         }
     }
@@ -65,8 +70,15 @@ pub fn balanced_score(requested: &[i64], allocatable: &[i64]) -> i64 {
 }
 
 impl ScorePlugin for NodeResourcesBalancedAllocation {
-    fn score(&self, _state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
-        let p = pod_requests(pod, false);
+    fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
+        let computed;
+        let p = match state.read::<PreScoreState>(NAME) {
+            Some(s) => &s.0,
+            None => {
+                computed = pod_requests(pod, false);
+                &computed
+            }
+        };
         let requested = [
             node.requested.milli_cpu.saturating_add(p.milli_cpu),
             node.requested.memory.saturating_add(p.memory),

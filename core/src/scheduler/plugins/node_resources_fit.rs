@@ -33,8 +33,10 @@ pub struct InsufficientResource {
     pub exceeds_allocatable: bool,
 }
 
+/// The pod's requests, computed once per cycle: actual (Filter) and with the non-zero defaults
+/// (Score).
 #[derive(Debug, Clone)]
-struct PreFilterState(Resource);
+struct PreFilterState(Resource, Resource);
 
 impl PreFilterPlugin for NodeResourcesFit {
     fn pre_filter(
@@ -43,7 +45,10 @@ impl PreFilterPlugin for NodeResourcesFit {
         pod: &Pod,
         _snapshot: &ClusterSnapshot,
     ) -> (Option<PreFilterResult>, Status) {
-        state.write(NAME, PreFilterState(pod_requests(pod, false)));
+        state.write(
+            NAME,
+            PreFilterState(pod_requests(pod, false), pod_requests(pod, true)),
+        );
         (None, Status::success())
     }
 }
@@ -132,7 +137,11 @@ pub fn least_requested_score(requested: i64, capacity: i64) -> i64 {
 /// The LeastAllocated score of a node for a pod: cpu and memory, weight 1 each, using the node's
 /// non-zero requested plus the pod's non-zero request.
 pub fn least_allocated(pod: &Pod, node: &NodeInfo) -> i64 {
-    let pod_req = pod_requests(pod, true);
+    least_allocated_for(&pod_requests(pod, true), node)
+}
+
+/// [`least_allocated`] for a pod whose non-zero requests are `pod_req`.
+pub fn least_allocated_for(pod_req: &Resource, node: &NodeInfo) -> i64 {
     let mut total = 0;
     let mut weights = 0;
     for (name, p) in [("cpu", pod_req.milli_cpu), ("memory", pod_req.memory)] {
@@ -152,8 +161,11 @@ pub fn least_allocated(pod: &Pod, node: &NodeInfo) -> i64 {
 }
 
 impl ScorePlugin for NodeResourcesFit {
-    fn score(&self, _state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
-        Ok(least_allocated(pod, node))
+    fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
+        Ok(match state.read::<PreFilterState>(NAME) {
+            Some(s) => least_allocated_for(&s.1, node),
+            None => least_allocated(pod, node),
+        })
     }
 }
 

@@ -3,6 +3,7 @@
 //! ReplicaSet/StatefulSet/ReplicationController, score emptier domains higher.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Pod, TopologySpreadConstraint};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
@@ -119,7 +120,7 @@ pub fn constraints(pod: &Pod, action: &str) -> (Vec<Constraint>, bool) {
     (vec![mk(LABEL_HOSTNAME, 3), mk(LABEL_ZONE, 5)], true)
 }
 
-fn count_matching(pods: &[PodInfo], selector: &LabelSelector, ns: &str) -> i64 {
+fn count_matching(pods: &[Arc<PodInfo>], selector: &LabelSelector, ns: &str) -> i64 {
     pods.iter()
         .filter(|p| {
             p.pod.metadata.deletion_timestamp.is_none()
@@ -462,7 +463,7 @@ mod tests {
             &[web("w1", "a1"), web("w2", "a1")],
         );
         let p = spread(pod("p", "", ""), LABEL_ZONE, 1, "ScheduleAnyway");
-        let feasible: Vec<&NodeInfo> = snap.nodes.iter().collect();
+        let feasible: Vec<&NodeInfo> = snap.nodes.iter().map(|n| &**n).collect();
         let mut st = CycleState::default();
         assert!(PodTopologySpread
             .pre_score(&mut st, &p, &feasible, &snap)

@@ -1,0 +1,21 @@
+//! podflow's scale and speed workloads, as a library the `podflow-bench` binary and the smoke
+//! test share.
+//!
+//! * [`shape`]: what each workload is — nodes, pod templates, phases — mirroring
+//!   kube-scheduler's `scheduler_perf` (`performance-config.yaml`) and podflow's own envelopes.
+//! * [`manifests`]: the Node objects and the Pod / Deployment manifests the shapes create.
+//! * [`progress`]: follows the store's change feed to know when pods are bound, Running and Ready.
+//! * [`run`]: builds the cluster and drives it through a shape's phases, timing the measured ones.
+//! * [`check`]: asserts that a finished run is correct (every pod bound or Ready, placement rules).
+//! * [`rss`]: the process's peak resident set size; [`report`]: medians and the table.
+
+pub mod check;
+pub mod manifests;
+pub mod progress;
+pub mod report;
+pub mod rss;
+pub mod run;
+pub mod shape;
+
+pub use run::{run, Outcome};
+pub use shape::{Shape, WORKLOADS};

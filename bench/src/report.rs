@@ -1,0 +1,156 @@
+//! The runs of one workload summarised (median, min and max wall time, peak RSS) and the table
+//! the binary prints, one row per workload, with the upstream threshold ratio beside it.
+
+use std::time::Duration;
+
+use crate::run::Outcome;
+use crate::shape::{Scale, Shape};
+
+/// One run as the child process reports it: what it measured and its peak RSS.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// What the run measured.
+    pub outcome: Outcome,
+    /// The child's peak resident set size, KiB.
+    pub peak_rss_kib: Option<u64>,
+}
+
+/// The line a child prints, and the parent parses: tab-separated fields after `RESULT`.
+pub fn encode(sample: &Sample) -> String {
+    let o = &sample.outcome;
+    format!(
+        "RESULT\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        o.workload,
+        o.nodes,
+        o.pods,
+        o.measured_pods,
+        o.setup.as_nanos(),
+        o.measured.as_nanos(),
+        o.virtual_end.0,
+        o.steps,
+        sample.peak_rss_kib.unwrap_or(0)
+    )
+}
+
+/// Parses a child's `RESULT` line.
+pub fn decode(line: &str) -> Option<Sample> {
+    let f: Vec<&str> = line.strip_prefix("RESULT\t")?.split('\t').collect();
+    if f.len() != 9 {
+        return None;
+    }
+    let n = |i: usize| f[i].parse::<u64>().ok();
+    let rss = n(8)?;
+    Some(Sample {
+        outcome: Outcome {
+            workload: f[0].to_string(),
+            nodes: n(1)? as usize,
+            pods: n(2)? as usize,
+            measured_pods: n(3)? as usize,
+            setup: Duration::from_nanos(n(4)?),
+            measured: Duration::from_nanos(n(5)?),
+            virtual_end: podflow_core::sim::SimTime(n(6)?),
+            steps: n(7)?,
+        },
+        peak_rss_kib: (rss > 0).then_some(rss),
+    })
+}
+
+/// Every run of one workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The runs, in order.
+    pub samples: Vec<Sample>,
+}
+
+impl Row {
+    fn sorted_walls(&self) -> Vec<Duration> {
+        let mut w: Vec<Duration> = self.samples.iter().map(|s| s.outcome.measured).collect();
+        w.sort();
+        w
+    }
+
+    /// The median measured wall time (the lower middle one for an even count).
+    pub fn median(&self) -> Duration {
+        let w = self.sorted_walls();
+        w.get((w.len().saturating_sub(1)) / 2)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The run whose wall time is the median.
+    pub fn median_sample(&self) -> Option<&Sample> {
+        let m = self.median();
+        self.samples.iter().find(|s| s.outcome.measured == m)
+    }
+}
+
+/// The table's header lines.
+pub fn header() -> String {
+    format!(
+        "{:<20} {:>6} {:>7} {:>10} {:>21} {:>9} {:>9} {:>9} {:>8} {:>9} {:>8}\n{}",
+        "workload",
+        "nodes",
+        "pods",
+        "wall(med)",
+        "min..max",
+        "pods/s",
+        "µs/pod",
+        "peak RSS",
+        "setup",
+        "upstream",
+        "ratio",
+        "-".repeat(128)
+    )
+}
+
+fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 1.0 {
+        format!("{:.1}ms", s * 1e3)
+    } else {
+        format!("{s:.2}s")
+    }
+}
+
+/// One table line for a workload's runs.
+pub fn line(row: &Row) -> String {
+    let Some(median) = row.median_sample() else {
+        return String::new();
+    };
+    let o = &median.outcome;
+    let walls = row.sorted_walls();
+    let range = format!(
+        "{}..{}",
+        secs(walls.first().copied().unwrap_or_default()),
+        secs(walls.last().copied().unwrap_or_default())
+    );
+    let rss = row
+        .samples
+        .iter()
+        .filter_map(|s| s.peak_rss_kib)
+        .max()
+        .map(|k| format!("{:.0}MiB", k as f64 / 1024.0))
+        .unwrap_or_else(|| "-".into());
+    let threshold = Shape::named(&o.workload, Scale::Full).and_then(|s| s.threshold);
+    let (upstream, ratio) = match threshold {
+        Some(t) => (
+            format!("{:.0}/s", t.pods_per_sec),
+            format!("{:.0}×", o.pods_per_sec() / t.pods_per_sec),
+        ),
+        None => ("-".into(), "-".into()),
+    };
+    format!(
+        "{:<20} {:>6} {:>7} {:>10} {:>21} {:>9.0} {:>9.1} {:>9} {:>8} {:>9} {:>8}",
+        o.workload,
+        o.nodes,
+        o.measured_pods,
+        secs(o.measured),
+        range,
+        o.pods_per_sec(),
+        o.micros_per_pod(),
+        rss,
+        secs(o.setup),
+        upstream,
+        ratio
+    )
+}

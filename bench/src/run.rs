@@ -1,0 +1,162 @@
+//! Runs a workload: builds the cluster with the shape's nodes, applies each phase's objects as
+//! `kubectl apply` at the current virtual time, steps the simulation until the phase's pods are
+//! bound (or Running and Ready on the full path), and times the measured phases in wall time.
+
+use std::time::{Duration, Instant};
+
+use podflow_core::apiserver::UserInfo;
+use podflow_core::sim::{SimDuration, SimTime};
+use podflow_core::{Cluster, ClusterConfig};
+use serde_json::Value;
+
+use crate::manifests;
+use crate::progress::Progress;
+use crate::shape::{Create, Phase, Shape};
+
+/// A run gives up when virtual time passes this without the phase being done.
+pub const VIRTUAL_LIMIT: SimDuration = SimDuration::mins(60);
+
+/// What one run of a workload measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The workload.
+    pub workload: String,
+    /// Nodes in the cluster.
+    pub nodes: usize,
+    /// Pods the workload created.
+    pub pods: usize,
+    /// Pods of the measured phases.
+    pub measured_pods: usize,
+    /// Wall time to build the cluster (nodes, leases, components) and namespaces.
+    pub setup: Duration,
+    /// Wall time of the measured phases: applying their objects and running until done.
+    pub measured: Duration,
+    /// Virtual time when the run ended.
+    pub virtual_end: SimTime,
+    /// Simulation steps taken.
+    pub steps: u64,
+}
+
+impl Outcome {
+    /// Measured pods per wall-clock second.
+    pub fn pods_per_sec(&self) -> f64 {
+        self.measured_pods as f64 / self.measured.as_secs_f64().max(1e-9)
+    }
+
+    /// Wall time per measured pod, in microseconds.
+    pub fn micros_per_pod(&self) -> f64 {
+        self.measured.as_secs_f64() * 1e6 / self.measured_pods.max(1) as f64
+    }
+}
+
+fn phase_values(create: &Create) -> Vec<Value> {
+    match create {
+        Create::Pods {
+            template,
+            namespace,
+            count,
+        } => (0..*count)
+            .map(|i| manifests::pod(*template, namespace, &format!("pod-{i}")))
+            .collect(),
+        Create::Deployments {
+            namespace,
+            count,
+            replicas,
+        } => (0..*count)
+            .map(|i| manifests::deployment(namespace, &format!("web-{i}"), *replicas))
+            .collect(),
+    }
+}
+
+fn apply(cluster: &mut Cluster, values: Vec<Value>) -> Result<(), String> {
+    let docs = manifests::documents(values);
+    let results = cluster.apply_documents(&docs, "bench.yaml", &UserInfo::admin());
+    match results.iter().find(|r| !r.ok) {
+        Some(failed) => Err(failed.message.clone()),
+        None => Ok(()),
+    }
+}
+
+/// Steps the cluster until `done` holds; an error when nothing is left to do or virtual time
+/// runs past [`VIRTUAL_LIMIT`] first.
+fn run_until(
+    cluster: &mut Cluster,
+    progress: &mut Progress,
+    steps: &mut u64,
+    done: impl Fn(&Progress) -> bool,
+) -> Result<(), String> {
+    let limit = SimTime::ZERO.plus(VIRTUAL_LIMIT);
+    while !done(progress) {
+        if cluster.step().is_none() {
+            return Err(format!("the cluster went quiet at {}", cluster.now()));
+        }
+        *steps += 1;
+        progress.update(cluster);
+        if cluster.now() > limit {
+            return Err(format!("not done after {} of virtual time", cluster.now()));
+        }
+    }
+    Ok(())
+}
+
+fn phase_done(shape: &Shape, phase: &Phase, progress: &Progress) -> bool {
+    let ns = phase.create.namespace();
+    let want = phase.create.pods();
+    if shape.full_path {
+        progress.ready(ns) >= want
+    } else {
+        progress.bound(ns) >= want
+    }
+}
+
+/// The cluster a shape starts from: its nodes and namespaces, nothing scheduled yet.
+pub fn build(shape: &Shape) -> Result<Cluster, String> {
+    let mut cluster = Cluster::new(ClusterConfig {
+        seed: 1,
+        nodes: manifests::nodes(shape),
+        without_pod_workers: !shape.full_path,
+        ..Default::default()
+    });
+    let namespaces = shape
+        .namespaces()
+        .iter()
+        .map(|n| manifests::namespace(n))
+        .collect();
+    apply(&mut cluster, namespaces)?;
+    Ok(cluster)
+}
+
+/// Runs `shape` once; returns what was measured and the cluster as it ended (for checks).
+pub fn run(shape: &Shape) -> Result<(Outcome, Cluster), String> {
+    let started = Instant::now();
+    let mut cluster = build(shape)?;
+    let setup = started.elapsed();
+    let mut progress = Progress::new(&cluster);
+    let mut steps = 0;
+    let mut measured = Duration::ZERO;
+    for phase in &shape.phases {
+        let values = phase_values(&phase.create);
+        let start = Instant::now();
+        apply(&mut cluster, values)?;
+        if phase.wait {
+            run_until(&mut cluster, &mut progress, &mut steps, |p| {
+                phase_done(shape, phase, p)
+            })
+            .map_err(|e| format!("{}: {e}", shape.name))?;
+        }
+        if phase.measured {
+            measured += start.elapsed();
+        }
+    }
+    let outcome = Outcome {
+        workload: shape.name.clone(),
+        nodes: shape.nodes,
+        pods: shape.total_pods(),
+        measured_pods: shape.measured_pods(),
+        setup,
+        measured,
+        virtual_end: cluster.now(),
+        steps,
+    };
+    Ok((outcome, cluster))
+}

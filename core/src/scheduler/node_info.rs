@@ -1,0 +1,220 @@
+//! A node as the scheduler sees it (upstream `framework.NodeInfo`) and the pods on it
+//! (`framework.PodInfo`), each computed once when the pod arrives: its requests, host ports and
+//! affinity terms. Nodes and pods are shared (`Arc`), so a snapshot copies a node cheaply.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::{Node, Pod};
+
+use crate::scheduler::affinity_terms::PodAffinityTerms;
+use crate::scheduler::resource::{pod_host_ports, pod_requests, HostPort, Resource};
+
+/// A pod already on a node, with what the scheduler needs of it computed once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodInfo {
+    /// The pod object.
+    pub pod: Pod,
+    /// `namespace/name`.
+    pub key: String,
+    /// Its actual requests.
+    pub requests: Resource,
+    /// Its requests with the 100m/200Mi non-zero defaults.
+    pub non_zero_requests: Resource,
+    /// The host ports it uses.
+    pub host_ports: Vec<HostPort>,
+    /// Its inter-pod affinity terms.
+    pub terms: PodAffinityTerms,
+}
+
+impl PodInfo {
+    /// Wraps a pod, computing its requests, ports and affinity terms.
+    pub fn new(pod: Pod) -> PodInfo {
+        PodInfo {
+            key: crate::scheduler::framework::pod_key(&pod),
+            requests: pod_requests(&pod, false),
+            non_zero_requests: pod_requests(&pod, true),
+            host_ports: pod_host_ports(&pod),
+            terms: PodAffinityTerms::of(&pod),
+            pod,
+        }
+    }
+}
+
+/// The size of one container image present on a node (how many nodes hold it is the snapshot's
+/// [`image_nodes`](crate::scheduler::ClusterSnapshot::image_nodes)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageState {
+    /// The image's size in bytes.
+    pub size: i64,
+}
+
+/// A node as the scheduler sees it: the node, its pods (in `namespace/name` order), what they
+/// request (actual and non-zero, kept up to date as pods are added and removed), the host ports
+/// in use, the images present, and how many of its pods have inter-pod affinity terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeInfo {
+    /// The node object.
+    pub node: Arc<Node>,
+    /// Pods bound to the node, ordered by `namespace/name`.
+    pub pods: Vec<Arc<PodInfo>>,
+    /// Sum of the pods' actual requests.
+    pub requested: Resource,
+    /// Sum of the pods' requests with non-zero defaults (scoring).
+    pub non_zero_requested: Resource,
+    /// The node's allocatable resources.
+    pub allocatable: Resource,
+    /// Host ports in use, with how many pods use each.
+    pub used_ports: BTreeMap<HostPort, usize>,
+    /// Images on the node by every name they are known as.
+    pub image_states: BTreeMap<String, ImageState>,
+    /// Pods whose affinity terms score other pods' nodes.
+    pub pods_with_affinity: usize,
+    /// Pods with required anti-affinity terms.
+    pub pods_with_required_anti_affinity: usize,
+}
+
+fn image_states(node: &Node) -> BTreeMap<String, ImageState> {
+    let mut states = BTreeMap::new();
+    for image in node
+        .status
+        .as_ref()
+        .and_then(|s| s.images.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        for name in image.names.iter().flatten() {
+            states.insert(
+                normalized_image_name(name),
+                ImageState {
+                    size: image.size_bytes.unwrap_or(0),
+                },
+            );
+        }
+    }
+    states
+}
+
+fn allocatable(node: &Node) -> Resource {
+    node.status
+        .as_ref()
+        .and_then(|s| s.allocatable.as_ref())
+        .map(Resource::from_list)
+        .unwrap_or_default()
+}
+
+impl NodeInfo {
+    /// A node with no pods yet.
+    pub fn new(node: Node) -> NodeInfo {
+        NodeInfo::with_node(Arc::new(node))
+    }
+
+    /// A node with no pods yet, sharing the node object.
+    pub fn with_node(node: Arc<Node>) -> NodeInfo {
+        NodeInfo {
+            allocatable: allocatable(&node),
+            image_states: image_states(&node),
+            node,
+            pods: Vec::new(),
+            requested: Resource::default(),
+            non_zero_requested: Resource::default(),
+            used_ports: BTreeMap::new(),
+            pods_with_affinity: 0,
+            pods_with_required_anti_affinity: 0,
+        }
+    }
+
+    /// Replaces the node object (a Node update), keeping the pods; returns the previous image
+    /// states when the node's images changed.
+    pub fn set_node(&mut self, node: Arc<Node>) -> Option<BTreeMap<String, ImageState>> {
+        fn status(n: &Node) -> Option<&k8s_openapi::api::core::v1::NodeStatus> {
+            n.status.as_ref()
+        }
+        if status(&node).and_then(|s| s.allocatable.as_ref())
+            != status(&self.node).and_then(|s| s.allocatable.as_ref())
+        {
+            self.allocatable = allocatable(&node);
+        }
+        let images_changed = status(&node).and_then(|s| s.images.as_ref())
+            != status(&self.node).and_then(|s| s.images.as_ref());
+        self.node = node;
+        images_changed.then(|| std::mem::replace(&mut self.image_states, image_states(&self.node)))
+    }
+
+    /// The node's name.
+    pub fn name(&self) -> &str {
+        self.node.metadata.name.as_deref().unwrap_or("")
+    }
+
+    /// The node's labels.
+    pub fn labels(&self) -> Option<&BTreeMap<String, String>> {
+        self.node.metadata.labels.as_ref()
+    }
+
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        self.pods.binary_search_by(|p| p.key.as_str().cmp(key))
+    }
+
+    /// Adds a pod, updating requests and ports.
+    pub fn add_pod(&mut self, pod: Pod) {
+        self.add_pod_info(Arc::new(PodInfo::new(pod)));
+    }
+
+    /// Adds a pod already wrapped, keeping the pods in key order (a pod of the same key is
+    /// added after it).
+    pub fn add_pod_info(&mut self, info: Arc<PodInfo>) {
+        self.requested.add(&info.requests);
+        self.non_zero_requested.add(&info.non_zero_requests);
+        for p in &info.host_ports {
+            *self.used_ports.entry(p.clone()).or_insert(0) += 1;
+        }
+        if info.terms.scores_others() {
+            self.pods_with_affinity += 1;
+        }
+        if info.terms.has_required_anti_affinity() {
+            self.pods_with_required_anti_affinity += 1;
+        }
+        let at = self.pods.partition_point(|p| {
+            matches!(
+                p.key.as_str().cmp(&info.key),
+                Ordering::Less | Ordering::Equal
+            )
+        });
+        self.pods.insert(at, info);
+    }
+
+    /// Removes the pod `namespace/name`, updating requests and ports; returns it if it was here.
+    pub fn remove_pod(&mut self, key: &str) -> Option<Arc<PodInfo>> {
+        let at = self.position(key).ok()?;
+        let info = self.pods.remove(at);
+        self.requested.sub(&info.requests);
+        self.non_zero_requested.sub(&info.non_zero_requests);
+        for p in &info.host_ports {
+            if let Some(n) = self.used_ports.get_mut(p) {
+                *n -= 1;
+                if *n == 0 {
+                    self.used_ports.remove(p);
+                }
+            }
+        }
+        if info.terms.scores_others() {
+            self.pods_with_affinity -= 1;
+        }
+        if info.terms.has_required_anti_affinity() {
+            self.pods_with_required_anti_affinity -= 1;
+        }
+        Some(info)
+    }
+}
+
+/// An image name as the scheduler compares them: `:latest` added when no tag or digest is given.
+pub fn normalized_image_name(name: &str) -> String {
+    let colon = name.rfind(':').map(|i| i as isize).unwrap_or(-1);
+    let slash = name.rfind('/').map(|i| i as isize).unwrap_or(-1);
+    if colon <= slash {
+        format!("{name}:latest")
+    } else {
+        name.to_string()
+    }
+}
