@@ -108,6 +108,67 @@ fn the_built_app_renders_three_nodes_applies_a_pod_and_schedules_it_without_cons
     )
     .unwrap();
 
+    // Share: the link in the address bar reopens the same state in a new page.
+    let clock = session.texts(".clock").unwrap();
+    let pods = session.texts(".pod").unwrap();
+    session.click("button.share-button").unwrap();
+    session
+        .wait_for(".share-url", Duration::from_secs(5))
+        .expect("the share link is shown");
+    let link = session.execute("return location.href").unwrap();
+    let link = link.as_str().unwrap().to_string();
+    assert!(link.contains("#v1."), "{link}");
+    session.goto("about:blank").unwrap();
+    session.goto(&link).unwrap();
+    session
+        .wait_for(".node", Duration::from_secs(20))
+        .expect("the shared page renders");
+    assert_eq!(session.texts(".clock").unwrap(), clock);
+    assert_eq!(session.texts(".pod").unwrap(), pods);
+    std::fs::write(shots.join("shared.png"), session.screenshot_png().unwrap()).unwrap();
+
+    // Autosave: what is typed survives a reload.
+    session.goto(&format!("{}/", server.base_url)).unwrap();
+    session
+        .wait_for("textarea.manifest", Duration::from_secs(20))
+        .unwrap();
+    session
+        .execute("const a = document.querySelector('textarea.manifest'); a.value = 'apiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: kept\\n'; a.dispatchEvent(new Event('input', {bubbles: true})); return true")
+        .unwrap();
+    session.goto(&format!("{}/", server.base_url)).unwrap();
+    session
+        .wait_for("textarea.manifest", Duration::from_secs(20))
+        .unwrap();
+    let kept = session
+        .execute("return document.querySelector('textarea.manifest').value")
+        .unwrap();
+    assert_eq!(
+        kept.as_str(),
+        Some("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kept\n")
+    );
+
+    // A garbage fragment: a notice, and the page still works.
+    session
+        .goto(&format!("{}/#v1.%%%not-a-link", server.base_url))
+        .unwrap();
+    session
+        .wait_for(".notice-text", Duration::from_secs(20))
+        .expect("a notice for the bad link");
+    let notice = session.texts(".notice-text").unwrap();
+    assert!(
+        notice[0].starts_with("This share link could not be opened: "),
+        "{notice:?}"
+    );
+    assert_eq!(
+        session.texts(".node .node-name").unwrap(),
+        ["node-1", "node-2", "node-3"]
+    );
+    std::fs::write(
+        shots.join("bad-link.png"),
+        session.screenshot_png().unwrap(),
+    )
+    .unwrap();
+
     let errors: Vec<_> = session
         .console_log()
         .unwrap()
