@@ -147,7 +147,9 @@ fn the_built_app_renders_three_nodes_applies_a_pod_and_schedules_it_without_cons
         Some("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kept\n")
     );
 
-    // A garbage fragment: a notice, and the page still works.
+    // A garbage fragment: a notice, and the page still works. (From another page: a change of
+    // fragment alone would not load the page again.)
+    session.goto("about:blank").unwrap();
     session
         .goto(&format!("{}/#v1.%%%not-a-link", server.base_url))
         .unwrap();

@@ -122,7 +122,7 @@ pub fn editor(props: &EditorProps) -> Html {
             <div class="editor-bar">
                 if !props.presets.is_empty() {
                     <select class="presets" onchange={on_preset} aria-label="Load a preset">
-                        <option value="">{ "Presets…" }</option>
+                        <option value="" selected=true>{ "Presets…" }</option>
                         { for props.presets.iter().map(|p| html! { <option value={p.slug.clone()}>{ &p.title }</option> }) }
                     </select>
                 }
