@@ -236,8 +236,9 @@ pub fn run_filter_plugins(
     node: &NodeInfo,
     mut verdicts: Option<&mut Vec<PluginVerdict>>,
 ) -> Status {
+    let skipping = !state.skip_filter.is_empty();
     for pl in &profile.filter {
-        if state.skip_filter.contains(pl.name()) {
+        if skipping && state.skip_filter.contains(pl.name()) {
             continue;
         }
         let s = pl.filter(state, pod, node).with_plugin(pl.name());
