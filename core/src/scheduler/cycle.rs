@@ -12,8 +12,8 @@ use k8s_openapi::api::core::v1::Pod;
 
 use crate::scheduler::decision::{Decision, PluginScore, PluginVerdict};
 use crate::scheduler::framework::{
-    pod_key, pod_priority, ClusterSnapshot, Code, CycleState, NodeInfo, PreFilterResult, Status,
-    MAX_NODE_SCORE, MIN_NODE_SCORE,
+    pod_key, pod_priority, ClusterSnapshot, Code, CycleState, FilterPlugin, NodeInfo,
+    PreFilterResult, Status, MAX_NODE_SCORE, MIN_NODE_SCORE,
 };
 use crate::scheduler::plugins::default_preemption::Preemption;
 use crate::scheduler::registry::Profile;
@@ -186,21 +186,34 @@ pub fn run_filter_plugins_with_nominated_pods(
     pod: &Pod,
     node: &NodeInfo,
     snapshot: &ClusterSnapshot,
+    verdicts: Option<&mut Vec<PluginVerdict>>,
+) -> Status {
+    let filters = active_filters(profile, state);
+    filter_with_nominated_pods(profile, &filters, state, pod, node, snapshot, verdicts)
+}
+
+/// [`run_filter_plugins_with_nominated_pods`] with the cycle's filters already chosen.
+fn filter_with_nominated_pods(
+    profile: &Profile,
+    filters: &[&dyn FilterPlugin],
+    state: &CycleState,
+    pod: &Pod,
+    node: &NodeInfo,
+    snapshot: &ClusterSnapshot,
     mut verdicts: Option<&mut Vec<PluginVerdict>>,
 ) -> Status {
-    let priority = pod_priority(pod);
-    let uid = pod.metadata.uid.as_deref();
-    let nominated: Vec<&Pod> = snapshot
-        .nominated
-        .get(node.name())
-        .map(|pods| {
+    let nominated = match snapshot.nominated.get(node.name()) {
+        None => Vec::new(),
+        Some(pods) => {
+            let priority = pod_priority(pod);
+            let uid = pod.metadata.uid.as_deref();
             pods.iter()
                 .filter(|p| pod_priority(p) >= priority && p.metadata.uid.as_deref() != uid)
-                .collect()
-        })
-        .unwrap_or_default();
+                .collect::<Vec<&Pod>>()
+        }
+    };
     if nominated.is_empty() {
-        return run_filter_plugins(profile, state, pod, node, verdicts);
+        return run_filters(filters, state, pod, node, verdicts);
     }
     let mut with_state = state.clone();
     let mut with_node = node.clone();
@@ -211,8 +224,8 @@ pub fn run_filter_plugins_with_nominated_pods(
         }
     }
     let mut first = Vec::new();
-    let s = run_filter_plugins(
-        profile,
+    let s = run_filters(
+        filters,
         &with_state,
         pod,
         &with_node,
@@ -224,7 +237,17 @@ pub fn run_filter_plugins_with_nominated_pods(
         }
         return s;
     }
-    run_filter_plugins(profile, state, pod, node, verdicts)
+    run_filters(filters, state, pod, node, verdicts)
+}
+
+/// The profile's filters minus those whose PreFilter skipped them this cycle, in order.
+fn active_filters<'p>(profile: &'p Profile, state: &CycleState) -> Vec<&'p dyn FilterPlugin> {
+    profile
+        .filter
+        .iter()
+        .filter(|pl| !state.skip_filter.contains(pl.name()))
+        .map(|pl| &**pl)
+        .collect()
 }
 
 /// Runs the profile's filters on one node; the first rejection wins and is tagged with its plugin
@@ -234,12 +257,19 @@ pub fn run_filter_plugins(
     state: &CycleState,
     pod: &Pod,
     node: &NodeInfo,
+    verdicts: Option<&mut Vec<PluginVerdict>>,
+) -> Status {
+    run_filters(&active_filters(profile, state), state, pod, node, verdicts)
+}
+
+fn run_filters(
+    filters: &[&dyn FilterPlugin],
+    state: &CycleState,
+    pod: &Pod,
+    node: &NodeInfo,
     mut verdicts: Option<&mut Vec<PluginVerdict>>,
 ) -> Status {
-    for pl in &profile.filter {
-        if state.skip_filter.contains(pl.name()) {
-            continue;
-        }
+    for pl in filters {
         let s = pl.filter(state, pod, node).with_plugin(pl.name());
         if let Some(v) = verdicts.as_deref_mut() {
             v.push(PluginVerdict {
@@ -410,6 +440,7 @@ pub fn schedule_one(
     };
 
     // Filter from the rotating start until enough feasible nodes are found.
+    let filters = active_filters(profile, &state);
     let to_find = num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, nodes.len());
     decision.nodes_to_find = to_find;
     let mut feasible: Vec<&NodeInfo> = Vec::new();
@@ -429,8 +460,9 @@ pub fn schedule_one(
         processed += 1;
         let slot = decision.record_node(node.name());
         let mut verdicts = Vec::new();
-        let s = run_filter_plugins_with_nominated_pods(
+        let s = filter_with_nominated_pods(
             profile,
+            &filters,
             &state,
             pod,
             node,

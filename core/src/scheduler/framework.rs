@@ -4,7 +4,7 @@
 //! and [`snapshot`](super::snapshot) and is re-exported here.
 
 use std::any::Any;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use k8s_openapi::api::core::v1::Pod;
 
@@ -141,10 +141,12 @@ impl<T: Any + Clone> StateData for T {
     }
 }
 
-/// Scratch state for one scheduling cycle, keyed by plugin name (upstream `CycleState`).
+/// Scratch state for one scheduling cycle, keyed by plugin name (upstream `CycleState`). A
+/// handful of entries, read once per node and plugin: kept in a small list, found by the key's
+/// address first (plugins pass their `NAME` constant), then by its text.
 #[derive(Default)]
 pub struct CycleState {
-    data: BTreeMap<&'static str, Box<dyn StateData>>,
+    data: Vec<(&'static str, Box<dyn StateData>)>,
     /// Plugins whose PreFilter returned `Skip`; their Filter is not called this cycle.
     pub skip_filter: BTreeSet<&'static str>,
     /// Plugins whose PreScore returned `Skip`; their Score is not called this cycle.
@@ -167,27 +169,38 @@ impl Clone for CycleState {
 
 impl std::fmt::Debug for CycleState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CycleState")
-            .field("keys", &self.data.keys().collect::<Vec<_>>())
-            .finish()
+        let mut keys: Vec<&str> = self.data.iter().map(|(k, _)| *k).collect();
+        keys.sort_unstable();
+        f.debug_struct("CycleState").field("keys", &keys).finish()
     }
 }
 
 impl CycleState {
+    fn position(&self, key: &str) -> Option<usize> {
+        self.data
+            .iter()
+            .position(|(k, _)| std::ptr::eq(*k, key))
+            .or_else(|| self.data.iter().position(|(k, _)| *k == key))
+    }
+
     /// Stores `value` under `key`, replacing what was there.
     pub fn write<T: Any + Clone>(&mut self, key: &'static str, value: T) {
-        self.data.insert(key, Box::new(value));
+        match self.position(key) {
+            Some(i) => self.data[i].1 = Box::new(value),
+            None => self.data.push((key, Box::new(value))),
+        }
     }
 
     /// The value stored under `key`, if it has type `T`.
     pub fn read<T: Any>(&self, key: &'static str) -> Option<&T> {
-        let v: &dyn StateData = &**self.data.get(key)?;
+        let v: &dyn StateData = &*self.data[self.position(key)?].1;
         v.as_any().downcast_ref::<T>()
     }
 
     /// The value stored under `key`, mutably, if it has type `T`.
     pub fn read_mut<T: Any>(&mut self, key: &'static str) -> Option<&mut T> {
-        let v: &mut dyn StateData = &mut **self.data.get_mut(key)?;
+        let i = self.position(key)?;
+        let v: &mut dyn StateData = &mut *self.data[i].1;
         v.as_any_mut().downcast_mut::<T>()
     }
 }

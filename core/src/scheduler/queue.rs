@@ -3,14 +3,15 @@
 //! per-pod exponential backoff (1 s doubling to 10 s), the unschedulable pool that cluster events
 //! or a 5-minute timeout re-activate, and gated pods held out by PreEnqueue.
 
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::Pod;
 
-use crate::scheduler::framework::pod_key;
+use crate::scheduler::framework::{pod_key, pod_priority};
 use crate::scheduler::plugins::{
-    inter_pod_affinity, node_ports, node_resources_fit, pod_topology_spread, volume_binding,
-    volume_restrictions,
+    inter_pod_affinity, node_ports, node_resources_fit, pod_topology_spread, priority_sort,
+    volume_binding, volume_restrictions,
 };
 use crate::scheduler::registry::Profile;
 use crate::sim::{SimDuration, SimTime};
@@ -127,10 +128,76 @@ pub struct QueueCounts {
     pub gated: usize,
 }
 
+/// activeQ: the pods by key, and PrioritySort's order over them (priority, highest first, then
+/// queue timestamp, then key) so a pop takes the first instead of comparing every pod.
+#[derive(Debug, Clone, Default)]
+struct ActiveQ {
+    pods: BTreeMap<String, QueuedPod>,
+    order: BTreeSet<(Reverse<i32>, SimTime, String)>,
+}
+
+fn order_key(key: &str, q: &QueuedPod) -> (Reverse<i32>, SimTime, String) {
+    (Reverse(pod_priority(&q.pod)), q.timestamp, key.to_string())
+}
+
+impl ActiveQ {
+    fn insert(&mut self, key: String, q: QueuedPod) {
+        self.remove(&key);
+        self.order.insert(order_key(&key, &q));
+        self.pods.insert(key, q);
+    }
+
+    fn remove(&mut self, key: &str) -> Option<QueuedPod> {
+        let q = self.pods.remove(key)?;
+        self.order.remove(&order_key(key, &q));
+        Some(q)
+    }
+
+    /// Replaces the object of a queued pod, keeping the order right.
+    fn set_pod(&mut self, key: &str, pod: Pod) -> bool {
+        let Some(q) = self.pods.get_mut(key) else {
+            return false;
+        };
+        if pod_priority(&pod) != pod_priority(&q.pod) {
+            self.order
+                .remove(&(Reverse(pod_priority(&q.pod)), q.timestamp, key.to_string()));
+            self.order
+                .insert((Reverse(pod_priority(&pod)), q.timestamp, key.to_string()));
+        }
+        q.pod = pod;
+        true
+    }
+
+    fn len(&self) -> usize {
+        self.pods.len()
+    }
+
+    /// The key of the pod `less` puts first (the first in key order among equals).
+    fn first(&self, profile: &Profile) -> Option<String> {
+        if profile.queue_sort.name() == priority_sort::NAME {
+            return self.order.iter().next().map(|(_, _, k)| k.clone());
+        }
+        let mut best: Option<(&String, &QueuedPod)> = None;
+        for (k, q) in &self.pods {
+            best = match best {
+                Some((bk, b))
+                    if !profile
+                        .queue_sort
+                        .less(&q.pod, q.timestamp, &b.pod, b.timestamp) =>
+                {
+                    Some((bk, b))
+                }
+                _ => Some((k, q)),
+            };
+        }
+        best.map(|(k, _)| k.clone())
+    }
+}
+
 /// The three queues plus the gated pods.
 #[derive(Debug, Clone, Default)]
 pub struct SchedulingQueue {
-    active: BTreeMap<String, QueuedPod>,
+    active: ActiveQ,
     backoff: BTreeMap<String, QueuedPod>,
     unschedulable: BTreeMap<String, QueuedPod>,
     gated: BTreeMap<String, QueuedPod>,
@@ -170,8 +237,8 @@ impl SchedulingQueue {
         if let Some(mut q) = self.gated.remove(&key) {
             q.pod = pod;
             self.enqueue(profile, q);
-        } else if let Some(q) = self.active.get_mut(&key) {
-            q.pod = pod;
+        } else if self.active.pods.contains_key(&key) {
+            self.active.set_pod(&key, pod);
         } else if let Some(q) = self.backoff.get_mut(&key) {
             q.pod = pod;
         } else if let Some(q) = self.unschedulable.get_mut(&key) {
@@ -241,20 +308,7 @@ impl SchedulingQueue {
     /// Pops the next pod to schedule by the profile's QueueSort (upstream `Pop`), after flushing.
     pub fn pop(&mut self, profile: &Profile, now: SimTime) -> Option<QueuedPod> {
         self.flush(now);
-        let mut best: Option<&QueuedPod> = None;
-        for q in self.active.values() {
-            best = match best {
-                Some(b)
-                    if !profile
-                        .queue_sort
-                        .less(&q.pod, q.timestamp, &b.pod, b.timestamp) =>
-                {
-                    Some(b)
-                }
-                _ => Some(q),
-            };
-        }
-        let key = pod_key(&best?.pod);
+        let key = self.active.first(profile)?;
         let mut q = self.active.remove(&key)?;
         self.scheduling_cycle += 1;
         q.attempts += 1;

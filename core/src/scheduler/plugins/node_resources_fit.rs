@@ -144,12 +144,15 @@ pub fn least_allocated(pod: &Pod, node: &NodeInfo) -> i64 {
 pub fn least_allocated_for(pod_req: &Resource, node: &NodeInfo) -> i64 {
     let mut total = 0;
     let mut weights = 0;
-    for (name, p) in [("cpu", pod_req.milli_cpu), ("memory", pod_req.memory)] {
-        let alloc = node.allocatable.get(name);
+    let (alloc, used) = (&node.allocatable, &node.non_zero_requested);
+    for (p, alloc, used) in [
+        (pod_req.milli_cpu, alloc.milli_cpu, used.milli_cpu),
+        (pod_req.memory, alloc.memory, used.memory),
+    ] {
         if alloc == 0 {
             continue;
         }
-        let requested = node.non_zero_requested.get(name).saturating_add(p);
+        let requested = used.saturating_add(p);
         total += least_requested_score(requested, alloc);
         weights += 1;
     }
