@@ -358,7 +358,8 @@ pub fn app() -> Html {
                     <Console entries={(*entries).clone()} on_submit={on_console} />
                 </div>
                 <div class="right">
-                    <FlowView pod={flow_pod.map(|(ns, n)| format!("{ns}/{n}"))} steps={flow} zh={*zh} />
+                    <FlowView pod={flow_pod.as_ref().map(|(ns, n)| format!("{ns}/{n}"))} steps={flow} zh={*zh}
+                        decision={flow_pod.as_ref().and_then(|(ns, n)| cluster.scheduling_decision(ns, n).cloned())} />
                     <ContextProvider<SelectPod> context={select}>
                         <ClusterView nodes={snapshot.nodes.clone()} pods={snapshot.pods.clone()} />
                     </ContextProvider<SelectPod>>

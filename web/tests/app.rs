@@ -156,19 +156,19 @@ async fn a_pending_pod_shows_why_each_node_turned_it_down() {
     assert_eq!(texts(&root, ".pod-panel h2"), ["pod/picky · default"]);
     click(root.query_selector(".tab-scheduler").unwrap().unwrap()).await;
     assert_eq!(
-        texts(&root, ".decision-summary"),
+        texts(&root, ".pod-panel .decision-summary"),
         ["3 node(s), 3 evaluated, 0 feasible (search stops at 3); no node chosen"]
     );
     assert_eq!(
-        texts(&root, ".decision-node td:first-child"),
+        texts(&root, ".pod-panel .decision-node td:first-child"),
         ["node-1", "node-2", "node-3"]
     );
     assert_eq!(
-        texts(&root, ".decision-node .verdict"),
+        texts(&root, ".pod-panel .decision-node .verdict"),
         vec!["NodeAffinity: node(s) didn't match Pod's node affinity/selector"; 3]
     );
     assert_eq!(
-        texts(&root, ".decision-postfilter"),
+        texts(&root, ".pod-panel .decision-postfilter"),
         ["PostFilter: preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."]
     );
 }
@@ -187,19 +187,22 @@ async fn a_scheduled_pod_shows_the_scores_and_the_chosen_node() {
     click(chip).await;
     click(root.query_selector(".tab-scheduler").unwrap().unwrap()).await;
     let chosen = root
-        .query_selector(".decision-node.chosen")
+        .query_selector(".pod-panel .decision-node.chosen")
         .unwrap()
         .unwrap();
     assert_eq!(chosen.get_attribute("data-node").unwrap(), node);
     assert_eq!(texts(&root, ".pod-panel-node"), [node]);
-    let headers = texts(&root, ".decision-table th");
+    let headers = texts(&root, ".pod-panel .decision-table th");
     assert_eq!(headers.first().map(String::as_str), Some("NODE"));
     assert_eq!(headers.last().map(String::as_str), Some("TOTAL"));
     assert!(
         headers.iter().any(|h| h == "NodeResourcesFit"),
         "{headers:?}"
     );
-    assert_eq!(texts(&root, ".decision-node .verdict"), vec!["passed"; 3]);
+    assert_eq!(
+        texts(&root, ".pod-panel .decision-node .verdict"),
+        vec!["passed"; 3]
+    );
 }
 
 async fn console_line(root: &web_sys::Element, line: &str) {
@@ -432,6 +435,17 @@ async fn the_flow_view_follows_the_pod_to_ready_and_speaks_chinese() {
     .await;
     let detail = texts(&root, ".flow-steps")[0].clone();
     assert!(detail.contains("kube-scheduler"), "{detail}");
+    // The scheduler step carries the decision table: three nodes, one chosen.
+    assert_eq!(
+        texts(&root, ".flow .decision-node td:first-child"),
+        ["node-1", "node-2", "node-3"]
+    );
+    assert_eq!(
+        root.query_selector_all(".flow .decision-node.chosen")
+            .unwrap()
+            .length(),
+        1
+    );
     assert!(texts(&root, ".narration")[0]
         .starts_with("kube-scheduler watches Pods without spec.nodeName"));
     click(root.query_selector("button.lang").unwrap().unwrap()).await;

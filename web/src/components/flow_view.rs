@@ -1,9 +1,12 @@
 //! The flow view: the nine steps a Pod goes through (kubectl → API server → etcd → scheduler →
 //! binding → kubelet → runtime → Ready → continuous management) as a pipeline, the selected
-//! pod's current step highlighted; a step opens what happened there for that pod and a short
-//! narration of the step, in English or Chinese.
+//! pod's current step highlighted; a step opens what happened there for that pod (at the
+//! scheduler, its decision table) and a short narration of the step, in English or Chinese.
 
+use podflow_core::scheduler::decision::Decision;
 use yew::prelude::*;
+
+use super::decision_table::DecisionTable;
 
 /// One step of the pipeline, ready to draw.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +34,9 @@ pub struct FlowViewProps {
     pub steps: Vec<StepView>,
     /// Whether the language is Chinese.
     pub zh: bool,
+    /// The scheduler's latest decision for the pod, shown at the scheduler step.
+    #[prop_or_default]
+    pub decision: Option<Decision>,
 }
 
 /// The flow view.
@@ -73,6 +79,11 @@ pub fn flow_view(props: &FlowViewProps) -> Html {
                                 <p class="flow-none">{ if props.zh { "这个 Pod 还没有到达这一步。" } else { "Nothing happened here for this pod yet." } }</p>
                             } else {
                                 <pre class="flow-steps">{ for s.details.iter().map(|d| html! { <div>{ d }</div> }) }</pre>
+                            }
+                            if s.number == 4 {
+                                if let Some(d) = &props.decision {
+                                    <DecisionTable decision={d.clone()} />
+                                }
                             }
                         </div>
                     },
