@@ -237,8 +237,7 @@ impl Cache {
                 else {
                     continue;
                 };
-                snapshot.nodes[i] = Arc::clone(&entry.info);
-                snapshot.track(i);
+                snapshot.replace_node(i, Arc::clone(&entry.info));
             }
         }
         if self.images_changed {
