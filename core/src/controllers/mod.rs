@@ -12,6 +12,7 @@ pub mod node_lifecycle;
 pub mod owner_graph;
 pub mod podutil;
 pub mod replicaset;
+pub mod replicaset_pods;
 pub mod taint_eviction;
 pub mod template_hash;
 pub mod workqueue;
