@@ -233,8 +233,13 @@ impl Kubelet {
         };
         let now = ctx.now;
         w.armed.retain(|t| *t > now);
-        let node = self.node_object(ctx);
-        let host_ip = Kubelet::host_ip(node.as_ref());
+        // The node object is read in place, not copied: it carries every image the node holds.
+        let node_object = ctx.get("Node", "", &self.node);
+        let node = match node_object.as_deref() {
+            Some(Object::Node(n)) => Some(n),
+            _ => None,
+        };
+        let host_ip = Kubelet::host_ip(node);
         if w.admission_due(now) {
             let others: Vec<&Pod> = self
                 .workers
@@ -242,7 +247,7 @@ impl Kubelet {
                 .filter(|o| o.holds_resources())
                 .map(|o| &o.pod)
                 .collect();
-            let verdict = match &node {
+            let verdict = match node {
                 Some(n) => admit(&w.pod, n, &others),
                 None => Ok(()),
             };
@@ -267,7 +272,6 @@ impl Kubelet {
         }
         if self.ips.is_none() {
             let cidr = node
-                .as_ref()
                 .and_then(|n| n.spec.as_ref())
                 .and_then(|s| s.pod_cidr.clone())
                 .unwrap_or_default();
@@ -303,6 +307,9 @@ impl Kubelet {
     }
 
     fn record(&mut self, w: &mut PodWorker, ctx: &mut Ctx<'_>) {
+        if w.events.is_empty() {
+            return;
+        }
         let live = match ctx
             .get(
                 "Pod",
@@ -342,19 +349,24 @@ impl Kubelet {
     fn write_status(&mut self, w: &mut PodWorker, host_ip: Option<&str>, ctx: &mut Ctx<'_>) {
         let ns = w.pod.metadata.namespace.clone().unwrap_or_default();
         let name = w.pod.metadata.name.clone().unwrap_or_default();
-        let Some(Object::Pod(mut live)) = ctx.get("Pod", &ns, &name).map(|o| (*o).clone()) else {
+        let Some(stored) = ctx.get("Pod", &ns, &name) else {
             return;
         };
-        if live.metadata.uid != w.pod.metadata.uid {
+        let Object::Pod(current) = &*stored else {
+            return;
+        };
+        if current.metadata.uid != w.pod.metadata.uid {
             return;
         }
         if matches!(w.stage, Stage::Admitting { .. }) {
             return;
         }
-        let status = w.status(&live, host_ip, ctx.now);
-        if live.status.as_ref() == Some(&status) {
+        let status = w.status(current, host_ip, ctx.now);
+        if current.status.as_ref() == Some(&status) {
             return;
         }
+        // Copied only when there is something to write.
+        let mut live = current.clone();
         let phase = status.phase.clone().unwrap_or_default();
         let summary: Vec<String> = status
             .conditions
