@@ -90,7 +90,7 @@ fn run_until(
 ) -> Result<(), String> {
     let limit = SimTime::ZERO.plus(VIRTUAL_LIMIT);
     while !done(progress) {
-        if cluster.step().is_none() {
+        if cluster.advance().is_none() {
             return Err(format!("the cluster went quiet at {}", cluster.now()));
         }
         *steps += 1;
