@@ -4,6 +4,7 @@
 //! status manager), and deletes a gracefully deleted pod once its containers have stopped.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{ContainerImage, Node, Pod};
 
@@ -18,7 +19,7 @@ use crate::kubelet::images::ImageManager;
 use crate::kubelet::pod_worker::{NodeEnv, PodWorker, Stage};
 use crate::kubelet::sandbox::{image_digest, IpAllocator};
 use crate::kubelet::timing::{Step, Timings};
-use crate::object::{kind_info, Object};
+use crate::object::{kind_info, Object, PodRef};
 use crate::runtime::catalog::{parse_reference, Catalog};
 use crate::sim::{SimDuration, SimTime};
 use crate::store::{WatchEvent, WatchEventType, WatchFilter};
@@ -177,7 +178,10 @@ impl Kubelet {
         }
     }
 
-    fn on_pod(&mut self, type_: WatchEventType, pod: &Pod, ctx: &mut Ctx<'_>) {
+    fn on_pod(&mut self, type_: WatchEventType, object: &Arc<Object>, ctx: &mut Ctx<'_>) {
+        let Some(pod) = PodRef::from_object(object) else {
+            return;
+        };
         let uid = pod.metadata.uid.clone().unwrap_or_default();
         if type_ == WatchEventType::Deleted {
             self.forget(&uid);
@@ -186,7 +190,7 @@ impl Kubelet {
         match self.workers.get_mut(&uid) {
             Some(w) => {
                 w.pod = pod.clone();
-                if pod.metadata.deletion_timestamp.is_some()
+                if w.pod.metadata.deletion_timestamp.is_some()
                     && !matches!(w.stage, Stage::Terminating | Stage::Finished)
                 {
                     self.sync(&uid, ctx);
@@ -199,12 +203,11 @@ impl Kubelet {
                 }
                 if pod.metadata.deletion_timestamp.is_some() {
                     // Never started here: nothing to stop.
-                    self.delete_pod(pod, ctx);
+                    self.delete_pod(&pod, ctx);
                     return;
                 }
                 let at = ctx.now.plus(self.timings.sample(Step::Admit, ctx.rng));
-                self.workers
-                    .insert(uid.clone(), PodWorker::new(pod.clone(), at));
+                self.workers.insert(uid.clone(), PodWorker::new(pod, at));
                 self.arm(&uid, at, ctx);
             }
         }
@@ -245,7 +248,7 @@ impl Kubelet {
                 .workers
                 .values()
                 .filter(|o| o.holds_resources())
-                .map(|o| &o.pod)
+                .map(|o| &*o.pod)
                 .collect();
             let verdict = match node {
                 Some(n) => admit(&w.pod, n, &others),
@@ -319,7 +322,7 @@ impl Kubelet {
             .as_deref()
         {
             Some(Object::Pod(p)) => p.clone(),
-            _ => w.pod.clone(),
+            _ => (*w.pod).clone(),
         };
         let object = pod_object(&live);
         for e in std::mem::take(&mut w.events) {
@@ -391,8 +394,8 @@ impl Kubelet {
         live.status = Some(status);
         match ctx.update_status(Object::Pod(live)) {
             Ok(stored) => {
-                if let Object::Pod(p) = &*stored {
-                    w.pod = p.clone();
+                if let Some(p) = PodRef::from_object(&stored) {
+                    w.pod = p;
                 }
             }
             Err(e) => ctx.trace(
@@ -418,9 +421,7 @@ impl Component for Kubelet {
     }
 
     fn on_watch(&mut self, event: &WatchEvent, ctx: &mut Ctx<'_>) {
-        if let Object::Pod(pod) = &*event.object {
-            self.on_pod(event.type_, pod, ctx);
-        }
+        self.on_pod(event.type_, &event.object, ctx);
         self.arm_image_sync(ctx);
     }
 
@@ -440,15 +441,15 @@ impl Component for Kubelet {
     }
 
     fn on_restart(&mut self, ctx: &mut Ctx<'_>) {
-        let listed: BTreeMap<String, Pod> = ctx
+        let listed: BTreeMap<String, Arc<Object>> = ctx
             .list("Pod", None)
-            .iter()
-            .filter_map(|o| match &**o {
+            .into_iter()
+            .filter_map(|o| match &*o {
                 Object::Pod(p)
                     if p.spec.as_ref().and_then(|s| s.node_name.as_deref())
                         == Some(self.node.as_str()) =>
                 {
-                    Some((p.metadata.uid.clone().unwrap_or_default(), p.clone()))
+                    Some((p.metadata.uid.clone().unwrap_or_default(), Arc::clone(&o)))
                 }
                 _ => None,
             })
@@ -469,7 +470,7 @@ impl Component for Kubelet {
         self.image_sync_armed = false;
         self.arm_image_sync(ctx);
         for (uid, pod) in listed {
-            if let Some(w) = self.workers.get_mut(&uid) {
+            if let (Some(w), Some(pod)) = (self.workers.get_mut(&uid), PodRef::from_object(&pod)) {
                 w.pod = pod;
                 let now = ctx.now;
                 self.arm(&uid, now, ctx);

@@ -4,44 +4,14 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use std::ops::Deref;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Node, Pod};
 
-use crate::object::Object;
+use crate::object::{Object, PodRef};
 
 use crate::scheduler::affinity_terms::PodAffinityTerms;
 use crate::scheduler::resource::{pod_host_ports, pod_requests, HostPort, Resource};
-
-/// A pod as the store holds it, shared rather than copied; dereferences to the `Pod`.
-#[derive(Clone)]
-pub struct PodRef(Arc<Object>);
-
-static NO_POD: LazyLock<Pod> = LazyLock::new(Pod::default);
-
-impl Deref for PodRef {
-    type Target = Pod;
-    fn deref(&self) -> &Pod {
-        match &*self.0 {
-            Object::Pod(p) => p,
-            // Never built from anything else (see `PodInfo::from_object`).
-            _ => &NO_POD,
-        }
-    }
-}
-
-impl PartialEq for PodRef {
-    fn eq(&self, other: &PodRef) -> bool {
-        **self == **other
-    }
-}
-
-impl std::fmt::Debug for PodRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        (**self).fmt(f)
-    }
-}
 
 /// A pod already on a node, with what the scheduler needs of it computed once.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,12 +33,12 @@ pub struct PodInfo {
 impl PodInfo {
     /// Wraps a pod, computing its requests, ports and affinity terms.
     pub fn new(pod: Pod) -> PodInfo {
-        PodInfo::of(PodRef(Arc::new(Object::Pod(pod))))
+        PodInfo::of(PodRef::new(pod))
     }
 
     /// Wraps a stored pod without copying it (`None` for another kind of object).
     pub fn from_object(object: &Arc<Object>) -> Option<PodInfo> {
-        matches!(&**object, Object::Pod(_)).then(|| PodInfo::of(PodRef(Arc::clone(object))))
+        PodRef::from_object(object).map(PodInfo::of)
     }
 
     fn of(pod: PodRef) -> PodInfo {
