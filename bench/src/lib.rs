@@ -7,9 +7,11 @@
 //! * [`progress`]: follows the store's change feed to know when pods are bound, Running and Ready.
 //! * [`run`]: builds the cluster and drives it through a shape's phases, timing the measured ones.
 //! * [`check`]: asserts that a finished run is correct (every pod bound or Ready, placement rules).
-//! * [`rss`]: the process's peak resident set size; [`report`]: medians and the table.
+//! * [`rss`]: the process's peak resident set size; [`cpu`]: its CPU time; [`report`]: medians
+//!   and the table.
 
 pub mod check;
+pub mod cpu;
 pub mod manifests;
 pub mod progress;
 pub mod report;

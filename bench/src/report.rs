@@ -19,13 +19,14 @@ pub struct Sample {
 pub fn encode(sample: &Sample) -> String {
     let o = &sample.outcome;
     format!(
-        "RESULT\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        "RESULT\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
         o.workload,
         o.nodes,
         o.pods,
         o.measured_pods,
         o.setup.as_nanos(),
         o.measured.as_nanos(),
+        o.measured_cpu.as_nanos(),
         o.virtual_end.0,
         o.steps,
         sample.peak_rss_kib.unwrap_or(0)
@@ -35,11 +36,11 @@ pub fn encode(sample: &Sample) -> String {
 /// Parses a child's `RESULT` line.
 pub fn decode(line: &str) -> Option<Sample> {
     let f: Vec<&str> = line.strip_prefix("RESULT\t")?.split('\t').collect();
-    if f.len() != 9 {
+    if f.len() != 10 {
         return None;
     }
     let n = |i: usize| f[i].parse::<u64>().ok();
-    let rss = n(8)?;
+    let rss = n(9)?;
     Some(Sample {
         outcome: Outcome {
             workload: f[0].to_string(),
@@ -48,8 +49,9 @@ pub fn decode(line: &str) -> Option<Sample> {
             measured_pods: n(3)? as usize,
             setup: Duration::from_nanos(n(4)?),
             measured: Duration::from_nanos(n(5)?),
-            virtual_end: podflow_core::sim::SimTime(n(6)?),
-            steps: n(7)?,
+            measured_cpu: Duration::from_nanos(n(6)?),
+            virtual_end: podflow_core::sim::SimTime(n(7)?),
+            steps: n(8)?,
         },
         peak_rss_kib: (rss > 0).then_some(rss),
     })
@@ -77,6 +79,19 @@ impl Row {
             .unwrap_or_default()
     }
 
+    /// The median CPU time of the measured phases.
+    pub fn median_cpu(&self) -> Duration {
+        let mut c: Vec<Duration> = self
+            .samples
+            .iter()
+            .map(|s| s.outcome.measured_cpu)
+            .collect();
+        c.sort();
+        c.get((c.len().saturating_sub(1)) / 2)
+            .copied()
+            .unwrap_or_default()
+    }
+
     /// The run whose wall time is the median.
     pub fn median_sample(&self) -> Option<&Sample> {
         let m = self.median();
@@ -87,19 +102,20 @@ impl Row {
 /// The table's header lines.
 pub fn header() -> String {
     format!(
-        "{:<20} {:>6} {:>7} {:>10} {:>21} {:>9} {:>9} {:>9} {:>8} {:>9} {:>8}\n{}",
+        "{:<20} {:>6} {:>7} {:>10} {:>21} {:>10} {:>9} {:>9} {:>9} {:>8} {:>9} {:>8}\n{}",
         "workload",
         "nodes",
         "pods",
         "wall(med)",
         "min..max",
+        "cpu(med)",
         "pods/s",
         "µs/pod",
         "peak RSS",
         "setup",
         "upstream",
         "ratio",
-        "-".repeat(128)
+        "-".repeat(139)
     )
 }
 
@@ -140,12 +156,13 @@ pub fn line(row: &Row) -> String {
         None => ("-".into(), "-".into()),
     };
     format!(
-        "{:<20} {:>6} {:>7} {:>10} {:>21} {:>9.0} {:>9.1} {:>9} {:>8} {:>9} {:>8}",
+        "{:<20} {:>6} {:>7} {:>10} {:>21} {:>10} {:>9.0} {:>9.1} {:>9} {:>8} {:>9} {:>8}",
         o.workload,
         o.nodes,
         o.measured_pods,
         secs(o.measured),
         range,
+        secs(row.median_cpu()),
         o.pods_per_sec(),
         o.micros_per_pod(),
         rss,

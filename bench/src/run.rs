@@ -9,6 +9,7 @@ use podflow_core::sim::{SimDuration, SimTime};
 use podflow_core::{Cluster, ClusterConfig};
 use serde_json::Value;
 
+use crate::cpu::cpu_time;
 use crate::manifests;
 use crate::progress::Progress;
 use crate::shape::{Create, Phase, Shape};
@@ -31,6 +32,8 @@ pub struct Outcome {
     pub setup: Duration,
     /// Wall time of the measured phases: applying their objects and running until done.
     pub measured: Duration,
+    /// CPU time of the measured phases (zero where the platform does not report it).
+    pub measured_cpu: Duration,
     /// Virtual time when the run ended.
     pub virtual_end: SimTime,
     /// Simulation steps taken.
@@ -87,7 +90,7 @@ fn run_until(
 ) -> Result<(), String> {
     let limit = SimTime::ZERO.plus(VIRTUAL_LIMIT);
     while !done(progress) {
-        if cluster.step().is_none() {
+        if cluster.advance().is_none() {
             return Err(format!("the cluster went quiet at {}", cluster.now()));
         }
         *steps += 1;
@@ -134,9 +137,11 @@ pub fn run(shape: &Shape) -> Result<(Outcome, Cluster), String> {
     let mut progress = Progress::new(&cluster);
     let mut steps = 0;
     let mut measured = Duration::ZERO;
+    let mut measured_cpu = Duration::ZERO;
     for phase in &shape.phases {
         let values = phase_values(&phase.create);
         let start = Instant::now();
+        let start_cpu = cpu_time();
         apply(&mut cluster, values)?;
         if phase.wait {
             run_until(&mut cluster, &mut progress, &mut steps, |p| {
@@ -146,6 +151,9 @@ pub fn run(shape: &Shape) -> Result<(Outcome, Cluster), String> {
         }
         if phase.measured {
             measured += start.elapsed();
+            if let (Some(a), Some(b)) = (start_cpu, cpu_time()) {
+                measured_cpu += b.saturating_sub(a);
+            }
         }
     }
     let outcome = Outcome {
@@ -155,6 +163,7 @@ pub fn run(shape: &Shape) -> Result<(Outcome, Cluster), String> {
         measured_pods: shape.measured_pods(),
         setup,
         measured,
+        measured_cpu,
         virtual_end: cluster.now(),
         steps,
     };

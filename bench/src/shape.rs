@@ -210,8 +210,29 @@ impl Shape {
         }
     }
 
-    /// The workload called `name` at `scale`, or `None` for an unknown name.
+    /// The workload called `name` at `scale`, or `None` for an unknown name. `name/N` is the
+    /// workload with its nodes and pods divided by `N` (for quick looks at the large ones).
     pub fn named(name: &str, scale: Scale) -> Option<Shape> {
+        if let Some((base, div)) = name.split_once('/') {
+            let div: usize = div.parse().ok().filter(|d| *d > 0)?;
+            let mut shape = Shape::named(base, scale)?;
+            shape.name = name.to_string();
+            shape.nodes = (shape.nodes / div).max(1);
+            shape.threshold = None;
+            for phase in &mut shape.phases {
+                match &mut phase.create {
+                    Create::Pods { count, .. } => *count = (*count / div).max(1),
+                    Create::Deployments {
+                        count, replicas, ..
+                    } => {
+                        let total = (*count * *replicas / div).max(1);
+                        *count = (*count / div).max(1);
+                        *replicas = (total / *count).max(1);
+                    }
+                }
+            }
+            return Some(shape);
+        }
         let smoke = scale == Scale::Smoke;
         // Smoke sizes: 50 nodes and 200 pods unless the shape needs otherwise.
         let (n, init, measure) = if smoke {
@@ -375,7 +396,8 @@ impl Shape {
     }
 }
 
-/// The workload names `args` ask for: `growth` expands to its rows, `all` to every workload.
+/// The workload names `args` ask for: `growth` expands to its rows, `all` to every workload
+/// (`name/N` divides a workload's nodes and pods by `N`).
 pub fn expand(args: &[String]) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     for a in args {

@@ -682,9 +682,21 @@ impl Cluster {
     /// Handles the next due item (moving the clock to it) and says what happened; `None` when
     /// nothing is left to do.
     pub fn step(&mut self) -> Option<StepReport> {
+        let first = self.trace.next_seq();
+        let results = self.advance()?;
+        let steps = self.trace.since(first).cloned().collect();
+        Some(StepReport {
+            time: self.now,
+            steps,
+            results,
+        })
+    }
+
+    /// Handles the next due item as [`Cluster::step`] does, without copying its trace steps
+    /// into a report: kubectl's output for actions, or `None` when nothing is left to do.
+    pub fn advance(&mut self) -> Option<Vec<ApplyResult>> {
         let (time, task) = self.timers.pop()?;
         self.now = self.now.max(time);
-        let first = self.trace.next_seq();
         let mut results = Vec::new();
         match task {
             Task::Action(i) => results.extend(self.run_action(i)),
@@ -694,11 +706,7 @@ impl Cluster {
                 // A stopped or cut-off node agent's events wait in its watch until the node
                 // recovers or the partition heals.
                 if owner.is_some_and(|i| self.is_stopped(i) || self.is_partitioned(i)) {
-                    return Some(StepReport {
-                        time: self.now,
-                        steps: Vec::new(),
-                        results,
-                    });
+                    return Some(results);
                 }
                 let events = self.api.store.poll(id);
                 if let Some(index) = owner {
@@ -716,12 +724,7 @@ impl Cluster {
             }
         }
         self.schedule_deliveries();
-        let steps = self.trace.since(first).cloned().collect();
-        Some(StepReport {
-            time: self.now,
-            steps,
-            results,
-        })
+        Some(results)
     }
 
     /// Runs every item due up to `now + d`, then leaves the clock at `now + d`.
@@ -740,7 +743,7 @@ impl Cluster {
     /// Steps until nothing is due or `limit` steps ran; returns how many ran.
     pub fn run_until_quiet(&mut self, limit: usize) -> usize {
         let mut n = 0;
-        while n < limit && self.step().is_some() {
+        while n < limit && self.advance().is_some() {
             n += 1;
         }
         n

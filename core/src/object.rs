@@ -1,5 +1,9 @@
 //! Every API object the simulated cluster stores, as real `k8s-openapi` types, and what the API
-//! server knows about each kind (group, version, resource name, scope, etcd key prefix).
+//! server knows about each kind (group, version, resource name, scope, etcd key prefix), and
+//! [`PodRef`], a stored pod shared instead of copied.
+
+use std::ops::Deref;
+use std::sync::{Arc, LazyLock};
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet};
 use k8s_openapi::api::batch::v1::Job;
@@ -174,6 +178,54 @@ objects! {
     Job(Job), "jobs", true;
     Lease(Lease), "leases", true;
     EndpointSlice(EndpointSlice), "endpointslices", true;
+}
+
+/// A pod as the store holds it, shared rather than copied (components that keep the pods they
+/// watch hold these); dereferences to the `Pod`.
+#[derive(Clone)]
+pub struct PodRef(Arc<Object>);
+
+static NO_POD: LazyLock<Pod> = LazyLock::new(Pod::default);
+
+impl PodRef {
+    /// Wraps a pod of one's own.
+    pub fn new(pod: Pod) -> PodRef {
+        PodRef(Arc::new(Object::Pod(pod)))
+    }
+
+    /// Shares a stored pod (`None` for another kind of object).
+    pub fn from_object(object: &Arc<Object>) -> Option<PodRef> {
+        matches!(&**object, Object::Pod(_)).then(|| PodRef(Arc::clone(object)))
+    }
+}
+
+impl From<Pod> for PodRef {
+    fn from(pod: Pod) -> PodRef {
+        PodRef::new(pod)
+    }
+}
+
+impl Deref for PodRef {
+    type Target = Pod;
+    fn deref(&self) -> &Pod {
+        match &*self.0 {
+            Object::Pod(p) => p,
+            // Never built from anything else (see `PodRef::from_object`).
+            _ => &NO_POD,
+        }
+    }
+}
+
+impl PartialEq for PodRef {
+    fn eq(&self, other: &PodRef) -> bool {
+        **self == **other
+    }
+}
+
+impl std::fmt::Debug for PodRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
 }
 
 /// Looks a kind up by its `kind` name, e.g. `Pod`.

@@ -13,6 +13,7 @@ pub mod owner_graph;
 pub mod pod_gc;
 pub mod podutil;
 pub mod replicaset;
+pub mod replicaset_pods;
 pub mod resource_quota;
 pub mod taint_eviction;
 pub mod template_hash;

@@ -16,12 +16,13 @@ use crate::apiserver::server::Target;
 use crate::apiserver::UserInfo;
 use crate::component::{Component, Ctx};
 use crate::controllers::podutil::{self, controller_of, controller_ref, key_of};
+use crate::controllers::replicaset_pods::ReplicaSetPods;
 use crate::controllers::workqueue::WorkQueue;
 use crate::events::{object_reference, EventRecorder, EventType};
 use crate::object::{kind_info, Object};
 use crate::scheduler::selectors::label_selector_matches;
 use crate::sim::{SimDuration, SimTime};
-use crate::store::{WatchEvent, WatchFilter};
+use crate::store::{WatchEvent, WatchEventType, WatchFilter};
 
 /// `--concurrent-replicaset-syncs`' burst: at most this many creations or deletions per sync.
 pub const BURST_REPLICAS: usize = 500;
@@ -41,6 +42,45 @@ pub struct ReplicaSetController {
     recorder: EventRecorder,
     queue: WorkQueue,
     failures: BTreeMap<(String, String), u32>,
+    /// The pods, indexed by controller and counted per ReplicaSet, as of the store.
+    pods: ReplicaSetPods,
+}
+
+/// What a sync claimed: the ReplicaSet's matching controlled pods as its tally counts them when
+/// the sync starts, plus the orphans it adopted.
+struct Claimed {
+    uid: String,
+    count: usize,
+    fully_labeled: usize,
+    ready: usize,
+    adopted: Vec<(String, Arc<Object>)>,
+}
+
+impl Claimed {
+    fn none() -> Claimed {
+        Claimed {
+            uid: String::new(),
+            count: 0,
+            fully_labeled: 0,
+            ready: 0,
+            adopted: Vec::new(),
+        }
+    }
+
+    /// The claimed pods in key order (only scale-downs and `minReadySeconds` need them).
+    fn list(&self, index: &ReplicaSetPods) -> Vec<Arc<Object>> {
+        let mut out: Vec<(&str, Arc<Object>)> = index
+            .matched(&self.uid)
+            .filter_map(|k| index.pod(k).map(|o| (k.as_str(), Arc::clone(o))))
+            .collect();
+        out.extend(
+            self.adopted
+                .iter()
+                .map(|(k, o)| (k.as_str(), Arc::clone(o))),
+        );
+        out.sort_by(|a, b| a.0.cmp(b.0));
+        out.into_iter().map(|(_, o)| o).collect()
+    }
 }
 
 impl Default for ReplicaSetController {
@@ -57,6 +97,7 @@ impl ReplicaSetController {
             recorder: EventRecorder::new(NAME, ""),
             queue: WorkQueue::default(),
             failures: BTreeMap::new(),
+            pods: ReplicaSetPods::default(),
         }
     }
 
@@ -88,22 +129,32 @@ impl ReplicaSetController {
         let Object::ReplicaSet(rs) = &*live else {
             return;
         };
-        // The pods are shared with the store, never copied: a sync reads them, and only the
-        // ones it writes are cloned.
-        let pods: Vec<Arc<Object>> = ctx
-            .list("Pod", Some(namespace))
-            .into_iter()
-            .filter(|o| matches!(&**o, Object::Pod(p) if podutil::is_active(p)))
-            .collect();
-        let claimed = self.claim_pods(&live, rs, pods, ctx);
-        let claimed: Vec<&Pod> = claimed.iter().filter_map(|o| as_pod(o)).collect();
+        self.pods.sync(ctx);
+        let claimed = self.claim_pods(&live, rs, ctx);
         let mut error = None;
         if rs.metadata.deletion_timestamp.is_none() {
             error = self.manage_replicas(&live, rs, &claimed, ctx);
         }
         // Status reflects the pods claimed before this sync's creations and deletions, as
         // upstream; the next sync (on the pods' watch events) counts them.
-        let status = calculate_status(rs, &claimed, error.as_ref(), ctx.now);
+        let min_ready = spec_min_ready(rs);
+        let available = if min_ready <= 0 {
+            claimed.ready
+        } else {
+            claimed
+                .list(&self.pods)
+                .iter()
+                .filter_map(|o| as_pod(o))
+                .filter(|p| podutil::is_ready(p) && podutil::is_available(p, min_ready, ctx.now))
+                .count()
+        };
+        let counts = StatusCounts {
+            replicas: claimed.count,
+            fully_labeled: claimed.fully_labeled,
+            ready: claimed.ready,
+            available,
+        };
+        let status = calculate_status(rs, &counts, error.as_ref(), ctx.now);
         let mut updated = rs.clone();
         let unchanged = rs.status.as_ref() == Some(&status);
         if !unchanged {
@@ -142,50 +193,74 @@ impl ReplicaSetController {
         }
     }
 
-    /// `ClaimPods`: adopts matching orphans, releases owned pods that no longer match.
-    fn claim_pods(
-        &mut self,
-        owner: &Object,
-        rs: &ReplicaSet,
-        pods: Vec<Arc<Object>>,
-        ctx: &mut Ctx<'_>,
-    ) -> Vec<Arc<Object>> {
+    /// `ClaimPods`: adopts matching orphans, releases owned pods that no longer match — the
+    /// writes in key order, as a pass over the namespace's active pods would make them — and
+    /// claims the controlled pods the selector matches.
+    fn claim_pods(&mut self, owner: &Object, rs: &ReplicaSet, ctx: &mut Ctx<'_>) -> Claimed {
         let uid = rs.metadata.uid.clone().unwrap_or_default();
         let Some(sel) = selector(rs) else {
-            return Vec::new();
+            return Claimed::none();
         };
-        let mut claimed = Vec::new();
-        for object in pods {
+        let namespace = rs.metadata.namespace.clone().unwrap_or_default();
+        let template = template_labels(rs);
+        let deleting = rs.metadata.deletion_timestamp.is_some();
+        self.pods.refresh_tally(&uid, &namespace, sel, &template);
+        let Some(tally) = self.pods.tally(&uid) else {
+            return Claimed::none();
+        };
+        let mut claimed = Claimed {
+            uid: uid.clone(),
+            count: tally.matched.len(),
+            fully_labeled: tally.fully_labeled,
+            ready: tally.ready,
+            adopted: Vec::new(),
+        };
+        if deleting {
+            return claimed;
+        }
+        let mut writes: BTreeMap<String, (bool, Arc<Object>)> = BTreeMap::new();
+        for key in &tally.mismatched {
+            if let Some(o) = self.pods.pod(key) {
+                writes.insert(key.clone(), (true, Arc::clone(o)));
+            }
+        }
+        for key in self.pods.orphans(&namespace) {
+            if let Some(o) = self.pods.pod(key) {
+                let matches = as_pod(o)
+                    .is_some_and(|p| label_selector_matches(sel, p.metadata.labels.as_ref()));
+                if matches {
+                    writes.insert(key.clone(), (false, Arc::clone(o)));
+                }
+            }
+        }
+        for (key, (release, object)) in writes {
             let Some(pod) = as_pod(&object) else {
                 continue;
             };
-            let matches = label_selector_matches(sel, pod.metadata.labels.as_ref());
-            match controller_of(&pod.metadata) {
-                Some(r) if r.uid != uid => {}
-                Some(_) if matches => claimed.push(Arc::clone(&object)),
-                Some(_) => {
-                    if rs.metadata.deletion_timestamp.is_none() {
-                        let mut released = pod.clone();
-                        if let Some(refs) = released.metadata.owner_references.as_mut() {
-                            refs.retain(|r| r.uid != uid);
-                        }
-                        let _ = ctx.patch(Object::Pod(released));
-                    }
+            if release {
+                let mut released = pod.clone();
+                if let Some(refs) = released.metadata.owner_references.as_mut() {
+                    refs.retain(|r| r.uid != uid);
                 }
-                None if !matches || rs.metadata.deletion_timestamp.is_some() => {}
-                None if pod.metadata.deletion_timestamp.is_some() => {}
-                None => {
-                    let mut adopted = pod.clone();
-                    adopted
-                        .metadata
-                        .owner_references
-                        .get_or_insert_with(Vec::new)
-                        .push(controller_ref(owner));
-                    if let Ok(stored) = ctx.patch(Object::Pod(adopted)) {
-                        if as_pod(&stored).is_some() {
-                            claimed.push(stored);
-                        }
+                let _ = ctx.patch(Object::Pod(released));
+                continue;
+            }
+            let mut adopted = pod.clone();
+            adopted
+                .metadata
+                .owner_references
+                .get_or_insert_with(Vec::new)
+                .push(controller_ref(owner));
+            if let Ok(stored) = ctx.patch(Object::Pod(adopted)) {
+                if let Some(p) = as_pod(&stored) {
+                    claimed.count += 1;
+                    if fully_labeled(p, &template) {
+                        claimed.fully_labeled += 1;
                     }
+                    if podutil::is_ready(p) {
+                        claimed.ready += 1;
+                    }
+                    claimed.adopted.push((key, stored));
                 }
             }
         }
@@ -197,11 +272,11 @@ impl ReplicaSetController {
         &mut self,
         owner: &Object,
         rs: &ReplicaSet,
-        pods: &[&Pod],
+        claimed: &Claimed,
         ctx: &mut Ctx<'_>,
     ) -> Option<(&'static str, String)> {
         let want = replicas(rs).max(0) as usize;
-        let have = pods.len();
+        let have = claimed.count;
         if have < want {
             let diff = (want - have).min(BURST_REPLICAS);
             let mut remaining = diff;
@@ -221,9 +296,11 @@ impl ReplicaSetController {
             }
         } else if have > want {
             let diff = (have - want).min(BURST_REPLICAS);
+            let listed = claimed.list(&self.pods);
+            let pods: Vec<&Pod> = listed.iter().filter_map(|o| as_pod(o)).collect();
             let related = self.related_pods(rs, ctx);
             let related: Vec<&Pod> = related.iter().filter_map(|o| as_pod(o)).collect();
-            let victims = pods_to_delete(pods, &related, diff, ctx.now);
+            let victims = pods_to_delete(&pods, &related, diff, ctx.now);
             let mut failed = None;
             for pod in victims {
                 if let Err(e) = self.delete_pod(owner, &pod, ctx) {
@@ -381,39 +458,39 @@ fn spec_min_ready(rs: &ReplicaSet) -> i32 {
         .unwrap_or(0)
 }
 
-/// `calculateStatus`: counts over the claimed active pods, the ReplicaFailure condition.
-fn calculate_status(
-    rs: &ReplicaSet,
-    pods: &[&Pod],
-    error: Option<&(&'static str, String)>,
-    now: SimTime,
-) -> ReplicaSetStatus {
-    let template_labels = rs
-        .spec
+/// What a ReplicaSet's status counts over its claimed pods.
+struct StatusCounts {
+    replicas: usize,
+    fully_labeled: usize,
+    ready: usize,
+    available: usize,
+}
+
+/// The ReplicaSet's template labels.
+fn template_labels(rs: &ReplicaSet) -> BTreeMap<String, String> {
+    rs.spec
         .as_ref()
         .and_then(|s| s.template.as_ref())
         .and_then(|t| t.metadata.as_ref())
         .and_then(|m| m.labels.clone())
-        .unwrap_or_default();
-    let min_ready = spec_min_ready(rs);
-    let mut fully = 0;
-    let mut ready = 0;
-    let mut available = 0;
-    for pod in pods {
-        let labels = pod.metadata.labels.as_ref();
-        if template_labels
-            .iter()
-            .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
-        {
-            fully += 1;
-        }
-        if podutil::is_ready(pod) {
-            ready += 1;
-            if podutil::is_available(pod, min_ready, now) {
-                available += 1;
-            }
-        }
-    }
+        .unwrap_or_default()
+}
+
+/// Whether the pod carries every template label.
+fn fully_labeled(pod: &Pod, template: &BTreeMap<String, String>) -> bool {
+    let labels = pod.metadata.labels.as_ref();
+    template
+        .iter()
+        .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
+}
+
+/// `calculateStatus`: the counts over the claimed active pods, the ReplicaFailure condition.
+fn calculate_status(
+    rs: &ReplicaSet,
+    counts: &StatusCounts,
+    error: Option<&(&'static str, String)>,
+    now: SimTime,
+) -> ReplicaSetStatus {
     let old = rs.status.clone().unwrap_or_default();
     let mut conditions = old.conditions.clone().unwrap_or_default();
     let has_failure = conditions.iter().any(|c| c.type_ == "ReplicaFailure");
@@ -430,10 +507,10 @@ fn calculate_status(
     }
     let nonzero = |n: i32| if n == 0 { None } else { Some(n) };
     ReplicaSetStatus {
-        replicas: pods.len() as i32,
-        fully_labeled_replicas: nonzero(fully),
-        ready_replicas: nonzero(ready),
-        available_replicas: nonzero(available),
+        replicas: counts.replicas as i32,
+        fully_labeled_replicas: nonzero(counts.fully_labeled as i32),
+        ready_replicas: nonzero(counts.ready as i32),
+        available_replicas: nonzero(counts.available as i32),
         observed_generation: rs.metadata.generation,
         conditions: if conditions.is_empty() {
             None
@@ -585,6 +662,10 @@ impl Component for ReplicaSetController {
     fn on_watch(&mut self, event: &WatchEvent, ctx: &mut Ctx<'_>) {
         match &*event.object {
             Object::ReplicaSet(rs) => {
+                if event.type_ == WatchEventType::Deleted {
+                    self.pods
+                        .forget(rs.metadata.uid.as_deref().unwrap_or_default());
+                }
                 let key = key_of(&rs.metadata);
                 self.queue.add(key, ctx);
             }

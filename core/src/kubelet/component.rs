@@ -4,6 +4,7 @@
 //! status manager), and deletes a gracefully deleted pod once its containers have stopped.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{ContainerImage, Node, Pod};
 
@@ -18,7 +19,7 @@ use crate::kubelet::images::ImageManager;
 use crate::kubelet::pod_worker::{NodeEnv, PodWorker, Stage};
 use crate::kubelet::sandbox::{image_digest, IpAllocator};
 use crate::kubelet::timing::{Step, Timings};
-use crate::object::{kind_info, Object};
+use crate::object::{kind_info, Object, PodRef};
 use crate::runtime::catalog::{parse_reference, Catalog};
 use crate::sim::{SimDuration, SimTime};
 use crate::store::{WatchEvent, WatchEventType, WatchFilter};
@@ -177,7 +178,10 @@ impl Kubelet {
         }
     }
 
-    fn on_pod(&mut self, type_: WatchEventType, pod: &Pod, ctx: &mut Ctx<'_>) {
+    fn on_pod(&mut self, type_: WatchEventType, object: &Arc<Object>, ctx: &mut Ctx<'_>) {
+        let Some(pod) = PodRef::from_object(object) else {
+            return;
+        };
         let uid = pod.metadata.uid.clone().unwrap_or_default();
         if type_ == WatchEventType::Deleted {
             self.forget(&uid);
@@ -186,7 +190,7 @@ impl Kubelet {
         match self.workers.get_mut(&uid) {
             Some(w) => {
                 w.pod = pod.clone();
-                if pod.metadata.deletion_timestamp.is_some()
+                if w.pod.metadata.deletion_timestamp.is_some()
                     && !matches!(w.stage, Stage::Terminating | Stage::Finished)
                 {
                     self.sync(&uid, ctx);
@@ -199,12 +203,11 @@ impl Kubelet {
                 }
                 if pod.metadata.deletion_timestamp.is_some() {
                     // Never started here: nothing to stop.
-                    self.delete_pod(pod, ctx);
+                    self.delete_pod(&pod, ctx);
                     return;
                 }
                 let at = ctx.now.plus(self.timings.sample(Step::Admit, ctx.rng));
-                self.workers
-                    .insert(uid.clone(), PodWorker::new(pod.clone(), at));
+                self.workers.insert(uid.clone(), PodWorker::new(pod, at));
                 self.arm(&uid, at, ctx);
             }
         }
@@ -233,16 +236,21 @@ impl Kubelet {
         };
         let now = ctx.now;
         w.armed.retain(|t| *t > now);
-        let node = self.node_object(ctx);
-        let host_ip = Kubelet::host_ip(node.as_ref());
+        // The node object is read in place, not copied: it carries every image the node holds.
+        let node_object = ctx.get("Node", "", &self.node);
+        let node = match node_object.as_deref() {
+            Some(Object::Node(n)) => Some(n),
+            _ => None,
+        };
+        let host_ip = Kubelet::host_ip(node);
         if w.admission_due(now) {
             let others: Vec<&Pod> = self
                 .workers
                 .values()
                 .filter(|o| o.holds_resources())
-                .map(|o| &o.pod)
+                .map(|o| &*o.pod)
                 .collect();
-            let verdict = match &node {
+            let verdict = match node {
                 Some(n) => admit(&w.pod, n, &others),
                 None => Ok(()),
             };
@@ -267,7 +275,6 @@ impl Kubelet {
         }
         if self.ips.is_none() {
             let cidr = node
-                .as_ref()
                 .and_then(|n| n.spec.as_ref())
                 .and_then(|s| s.pod_cidr.clone())
                 .unwrap_or_default();
@@ -303,6 +310,9 @@ impl Kubelet {
     }
 
     fn record(&mut self, w: &mut PodWorker, ctx: &mut Ctx<'_>) {
+        if w.events.is_empty() {
+            return;
+        }
         let live = match ctx
             .get(
                 "Pod",
@@ -312,7 +322,7 @@ impl Kubelet {
             .as_deref()
         {
             Some(Object::Pod(p)) => p.clone(),
-            _ => w.pod.clone(),
+            _ => (*w.pod).clone(),
         };
         let object = pod_object(&live);
         for e in std::mem::take(&mut w.events) {
@@ -342,19 +352,24 @@ impl Kubelet {
     fn write_status(&mut self, w: &mut PodWorker, host_ip: Option<&str>, ctx: &mut Ctx<'_>) {
         let ns = w.pod.metadata.namespace.clone().unwrap_or_default();
         let name = w.pod.metadata.name.clone().unwrap_or_default();
-        let Some(Object::Pod(mut live)) = ctx.get("Pod", &ns, &name).map(|o| (*o).clone()) else {
+        let Some(stored) = ctx.get("Pod", &ns, &name) else {
             return;
         };
-        if live.metadata.uid != w.pod.metadata.uid {
+        let Object::Pod(current) = &*stored else {
+            return;
+        };
+        if current.metadata.uid != w.pod.metadata.uid {
             return;
         }
         if matches!(w.stage, Stage::Admitting { .. }) {
             return;
         }
-        let status = w.status(&live, host_ip, ctx.now);
-        if live.status.as_ref() == Some(&status) {
+        let status = w.status(current, host_ip, ctx.now);
+        if current.status.as_ref() == Some(&status) {
             return;
         }
+        // Copied only when there is something to write.
+        let mut live = current.clone();
         let phase = status.phase.clone().unwrap_or_default();
         let summary: Vec<String> = status
             .conditions
@@ -379,8 +394,8 @@ impl Kubelet {
         live.status = Some(status);
         match ctx.update_status(Object::Pod(live)) {
             Ok(stored) => {
-                if let Object::Pod(p) = &*stored {
-                    w.pod = p.clone();
+                if let Some(p) = PodRef::from_object(&stored) {
+                    w.pod = p;
                 }
             }
             Err(e) => ctx.trace(
@@ -406,9 +421,7 @@ impl Component for Kubelet {
     }
 
     fn on_watch(&mut self, event: &WatchEvent, ctx: &mut Ctx<'_>) {
-        if let Object::Pod(pod) = &*event.object {
-            self.on_pod(event.type_, pod, ctx);
-        }
+        self.on_pod(event.type_, &event.object, ctx);
         self.arm_image_sync(ctx);
     }
 
@@ -443,15 +456,15 @@ impl Component for Kubelet {
     }
 
     fn on_restart(&mut self, ctx: &mut Ctx<'_>) {
-        let listed: BTreeMap<String, Pod> = ctx
+        let listed: BTreeMap<String, Arc<Object>> = ctx
             .list("Pod", None)
-            .iter()
-            .filter_map(|o| match &**o {
+            .into_iter()
+            .filter_map(|o| match &*o {
                 Object::Pod(p)
                     if p.spec.as_ref().and_then(|s| s.node_name.as_deref())
                         == Some(self.node.as_str()) =>
                 {
-                    Some((p.metadata.uid.clone().unwrap_or_default(), p.clone()))
+                    Some((p.metadata.uid.clone().unwrap_or_default(), Arc::clone(&o)))
                 }
                 _ => None,
             })
@@ -472,7 +485,7 @@ impl Component for Kubelet {
         self.image_sync_armed = false;
         self.arm_image_sync(ctx);
         for (uid, pod) in listed {
-            if let Some(w) = self.workers.get_mut(&uid) {
+            if let (Some(w), Some(pod)) = (self.workers.get_mut(&uid), PodRef::from_object(&pod)) {
                 w.pod = pod;
                 let now = ctx.now;
                 self.arm(&uid, now, ctx);

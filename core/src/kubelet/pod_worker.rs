@@ -21,6 +21,7 @@ use crate::kubelet::sandbox::{container_id, image_digest, IpAllocator};
 use crate::kubelet::status::{pod_status, PodFacts, RunState, Termination};
 use crate::kubelet::timing::{Step, Timings};
 use crate::kubelet::volumes::{self, MOUNT_RETRY_INITIAL_MS, MOUNT_RETRY_MAX_MS};
+use crate::object::PodRef;
 use crate::quantity::Quantity;
 use crate::runtime::catalog::{
     container_argv, container_env, kubernetes_service_env, parse_reference, program, Catalog,
@@ -98,8 +99,8 @@ pub struct NodeEnv<'a> {
 /// One pod's worker.
 #[derive(Debug, Clone)]
 pub struct PodWorker {
-    /// The latest pod object seen.
-    pub pod: Pod,
+    /// The latest pod object seen (shared with the store).
+    pub pod: PodRef,
     /// Where it is.
     pub stage: Stage,
     /// Its init containers, in spec order.
@@ -136,18 +137,19 @@ fn grace_seconds(pod: &Pod) -> u64 {
 
 impl PodWorker {
     /// A worker for a pod the kubelet just learned of, admitted at `admit_at`.
-    pub fn new(pod: Pod, admit_at: SimTime) -> PodWorker {
-        let spec = pod.spec.clone().unwrap_or_default();
+    pub fn new(pod: impl Into<PodRef>, admit_at: SimTime) -> PodWorker {
+        let pod: PodRef = pod.into();
+        let spec = pod.spec.as_ref();
         PodWorker {
             inits: spec
-                .init_containers
-                .iter()
+                .and_then(|s| s.init_containers.as_ref())
+                .into_iter()
                 .flatten()
                 .map(|c| ContainerRt::new(c, true, admit_at))
                 .collect(),
             regular: spec
-                .containers
-                .iter()
+                .into_iter()
+                .flat_map(|s| s.containers.iter())
                 .map(|c| ContainerRt::new(c, false, admit_at))
                 .collect(),
             pod,

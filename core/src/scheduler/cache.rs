@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Node, Pod};
 
+use crate::object::Object;
 use crate::scheduler::framework::pod_key;
 use crate::scheduler::node_info::{ImageState, NodeInfo, PodInfo};
 use crate::scheduler::snapshot::ClusterSnapshot;
@@ -182,7 +183,10 @@ impl Cache {
 
     /// A bound pod was added or updated (its watch event, or the result of this scheduler's
     /// binding): it replaces the cached one, confirming an assumed pod.
-    pub fn upsert_pod(&mut self, pod: &Pod) {
+    pub fn upsert_pod(&mut self, object: &Arc<Object>) {
+        let Object::Pod(pod) = &**object else {
+            return;
+        };
         let Some(node) = bound_node(pod) else {
             return;
         };
@@ -197,15 +201,19 @@ impl Cache {
             return;
         }
         self.detach(&key);
-        self.attach(key, node, Arc::new(PodInfo::new(pod.clone())));
+        if let Some(info) = PodInfo::from_object(object) {
+            self.attach(key, node, Arc::new(info));
+        }
     }
 
     /// Assumes `pod` — as this scheduler's binding stored it — is on its node until the pod's
     /// watch event confirms it (upstream `AssumePod`; bindings are synchronous here, so a failed
     /// one never gets this far and nothing is forgotten).
-    pub fn assume_pod(&mut self, pod: &Pod) {
-        self.upsert_pod(pod);
-        self.assumed.insert(pod_key(pod));
+    pub fn assume_pod(&mut self, object: &Arc<Object>) {
+        self.upsert_pod(object);
+        if let Object::Pod(pod) = &**object {
+            self.assumed.insert(pod_key(pod));
+        }
     }
 
     /// Whether the cache holds the bound pod `namespace/name`.
@@ -237,8 +245,7 @@ impl Cache {
                 else {
                     continue;
                 };
-                snapshot.nodes[i] = Arc::clone(&entry.info);
-                snapshot.track(i);
+                snapshot.replace_node(i, Arc::clone(&entry.info));
             }
         }
         if self.images_changed {

@@ -128,7 +128,7 @@ impl KubeScheduler {
             _ if bound => {
                 self.queue.delete(&key);
                 let new = !self.cache.has_pod(&key);
-                self.cache.upsert_pod(pod);
+                self.cache.upsert_pod(&event.object);
                 let change = if new {
                     ClusterEvent::PodAdd
                 } else {
@@ -218,9 +218,7 @@ impl KubeScheduler {
         let name = pod.metadata.name.clone().unwrap_or_default();
         match ctx.bind(&ns, &name, node) {
             Ok(bound) => {
-                if let Object::Pod(p) = &*bound {
-                    self.cache.assume_pod(p);
-                }
+                self.cache.assume_pod(&bound);
                 let write = self.recorder.record(
                     ctx.now,
                     object_reference(&bound),

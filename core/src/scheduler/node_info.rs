@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Node, Pod};
 
+use crate::object::{Object, PodRef};
+
 use crate::scheduler::affinity_terms::PodAffinityTerms;
 use crate::scheduler::resource::{pod_host_ports, pod_requests, HostPort, Resource};
 
@@ -15,7 +17,7 @@ use crate::scheduler::resource::{pod_host_ports, pod_requests, HostPort, Resourc
 #[derive(Debug, Clone, PartialEq)]
 pub struct PodInfo {
     /// The pod object.
-    pub pod: Pod,
+    pub pod: PodRef,
     /// `namespace/name`.
     pub key: String,
     /// Its actual requests.
@@ -31,6 +33,15 @@ pub struct PodInfo {
 impl PodInfo {
     /// Wraps a pod, computing its requests, ports and affinity terms.
     pub fn new(pod: Pod) -> PodInfo {
+        PodInfo::of(PodRef::new(pod))
+    }
+
+    /// Wraps a stored pod without copying it (`None` for another kind of object).
+    pub fn from_object(object: &Arc<Object>) -> Option<PodInfo> {
+        PodRef::from_object(object).map(PodInfo::of)
+    }
+
+    fn of(pod: PodRef) -> PodInfo {
         PodInfo {
             key: crate::scheduler::framework::pod_key(&pod),
             requests: pod_requests(&pod, false),

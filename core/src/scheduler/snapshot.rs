@@ -4,12 +4,45 @@
 //! preemption logic consult. The scheduler keeps one and brings it up to date from its
 //! [`Cache`](super::cache::Cache) before every cycle, copying only the nodes that changed.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Node, PersistentVolumeClaim, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use crate::scheduler::node_info::{NodeInfo, PodInfo};
+use crate::scheduler::selectors::label_selector_matches;
+
+/// The memo keeps at most this many selectors; past it, it starts over.
+const MAX_MEMOIZED_SELECTORS: usize = 256;
+
+/// Whether `pod` counts for `selector` in namespace `ns`: not being deleted, in `ns`, labels
+/// matching (topology spreading's `countPodsMatchSelector`).
+pub fn pod_matches(pod: &Pod, selector: &LabelSelector, ns: &str) -> bool {
+    pod.metadata.deletion_timestamp.is_none()
+        && pod.metadata.namespace.as_deref().unwrap_or("default") == ns
+        && label_selector_matches(selector, pod.metadata.labels.as_ref())
+}
+
+/// How many of `pods` count for `selector` in namespace `ns`.
+pub fn count_matching(pods: &[Arc<PodInfo>], selector: &LabelSelector, ns: &str) -> i64 {
+    pods.iter()
+        .filter(|p| pod_matches(&p.pod, selector, ns))
+        .count() as i64
+}
+
+/// For one label selector in one namespace, how many matching pods each node holds, by node
+/// position in the snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectorCounts {
+    /// The namespace the pods must be in.
+    pub namespace: String,
+    /// The selector.
+    pub selector: LabelSelector,
+    /// Matching pods per node, by the node's position.
+    pub per_node: Vec<i64>,
+}
 
 /// A StorageClass's volume binding mode, as the scheduler needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +67,10 @@ pub struct ClusterSnapshot {
     /// How many nodes hold each image (by normalized name).
     pub image_nodes: BTreeMap<String, usize>,
     /// Position of each node by name.
-    index: BTreeMap<String, usize>,
+    index: Arc<BTreeMap<String, usize>>,
+    /// Per-node matching-pod counts of the selectors topology spreading asked about, kept
+    /// current as nodes change instead of recounted every cycle.
+    selector_counts: RefCell<BTreeMap<String, Arc<SelectorCounts>>>,
     /// Positions of the nodes holding pods whose affinity terms score other nodes.
     with_affinity: BTreeSet<usize>,
     /// Positions of the nodes holding pods with required anti-affinity terms.
@@ -81,15 +117,76 @@ impl ClusterSnapshot {
         snapshot
     }
 
-    /// Rebuilds the name index and the affinity lists from `nodes`.
+    /// Rebuilds the name index and the affinity lists from `nodes` (and forgets the selector
+    /// counts, whose positions moved).
     pub(crate) fn reindex(&mut self) {
-        self.index.clear();
         self.with_affinity.clear();
         self.with_required_anti_affinity.clear();
+        self.selector_counts.borrow_mut().clear();
+        self.index = Arc::new(
+            self.nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.name().to_string(), i))
+                .collect(),
+        );
         for i in 0..self.nodes.len() {
-            self.index.insert(self.nodes[i].name().to_string(), i);
             self.track(i);
         }
+    }
+
+    /// Replaces the node at `i` with its new state, bringing the selector counts up to date
+    /// from the pods that changed.
+    pub(crate) fn replace_node(&mut self, i: usize, info: Arc<NodeInfo>) {
+        {
+            let mut memo = self.selector_counts.borrow_mut();
+            if !memo.is_empty() {
+                let (added, removed) = changed_pods(&self.nodes[i], &info);
+                for counts in memo.values_mut() {
+                    let delta: i64 = added
+                        .iter()
+                        .filter(|p| pod_matches(&p.pod, &counts.selector, &counts.namespace))
+                        .count() as i64
+                        - removed
+                            .iter()
+                            .filter(|p| pod_matches(&p.pod, &counts.selector, &counts.namespace))
+                            .count() as i64;
+                    if delta != 0 {
+                        Arc::make_mut(counts).per_node[i] += delta;
+                    }
+                }
+            }
+        }
+        self.nodes[i] = info;
+        self.track(i);
+    }
+
+    /// Per node, how many pods match `selector` in namespace `ns` (memoized across cycles).
+    pub fn selector_counts(&self, ns: &str, selector: &LabelSelector) -> Arc<SelectorCounts> {
+        let key = format!("{ns}\u{0}{selector:?}");
+        if let Some(c) = self.selector_counts.borrow().get(&key) {
+            return Arc::clone(c);
+        }
+        let counts = Arc::new(SelectorCounts {
+            namespace: ns.to_string(),
+            selector: selector.clone(),
+            per_node: self
+                .nodes
+                .iter()
+                .map(|n| count_matching(&n.pods, selector, ns))
+                .collect(),
+        });
+        let mut memo = self.selector_counts.borrow_mut();
+        if memo.len() >= MAX_MEMOIZED_SELECTORS {
+            memo.clear();
+        }
+        memo.insert(key, Arc::clone(&counts));
+        counts
+    }
+
+    /// The position of every node by name.
+    pub fn node_positions(&self) -> Arc<BTreeMap<String, usize>> {
+        Arc::clone(&self.index)
     }
 
     /// Records whether the node at `i` belongs to the affinity lists.
@@ -146,4 +243,48 @@ impl ClusterSnapshot {
             .iter()
             .map(|&i| &*self.nodes[i])
     }
+}
+
+/// The pods of `new` that `old` does not hold (as the same object), and those of `old` that
+/// `new` does not: both lists are in key order, and unchanged pods are shared.
+fn changed_pods<'a>(old: &'a NodeInfo, new: &'a NodeInfo) -> (Vec<&'a PodInfo>, Vec<&'a PodInfo>) {
+    let (mut added, mut removed) = (Vec::new(), Vec::new());
+    let (mut a, mut b) = (old.pods.iter().peekable(), new.pods.iter().peekable());
+    loop {
+        match (a.peek(), b.peek()) {
+            (None, None) => break,
+            (Some(o), None) => {
+                removed.push(&***o);
+                a.next();
+            }
+            (None, Some(n)) => {
+                added.push(&***n);
+                b.next();
+            }
+            (Some(o), Some(n)) => {
+                if Arc::ptr_eq(o, n) {
+                    a.next();
+                    b.next();
+                    continue;
+                }
+                match o.key.cmp(&n.key) {
+                    std::cmp::Ordering::Less => {
+                        removed.push(&***o);
+                        a.next();
+                    }
+                    std::cmp::Ordering::Greater => {
+                        added.push(&***n);
+                        b.next();
+                    }
+                    std::cmp::Ordering::Equal => {
+                        removed.push(&***o);
+                        added.push(&***n);
+                        a.next();
+                        b.next();
+                    }
+                }
+            }
+        }
+    }
+    (added, removed)
 }

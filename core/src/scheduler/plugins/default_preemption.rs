@@ -99,7 +99,7 @@ pub fn select_victims_on_node(
             for pl in &ctx.profile.pre_filter {
                 pl.remove_pod(&mut state, pod, &v.pod, &node);
             }
-            victims.push(v.pod.clone());
+            victims.push((*v.pod).clone());
         }
     }
     Ok(victims)

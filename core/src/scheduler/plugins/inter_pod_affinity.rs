@@ -41,14 +41,46 @@ impl Plugin for InterPodAffinity {
 
 type Term = AffinityTerm;
 
-type Counts = BTreeMap<(String, String), i64>;
+/// Pods per topology domain: topology key → value → count (entries that fall to 0 are dropped).
+#[derive(Debug, Clone, Default)]
+struct Counts(BTreeMap<String, BTreeMap<String, i64>>);
 
-fn bump(counts: &mut Counts, node: &NodeInfo, key: &str, by: i64) {
-    if let Some(v) = node.labels().and_then(|l| l.get(key)) {
-        let e = counts.entry((key.to_string(), v.clone())).or_insert(0);
-        *e += by;
-        if *e == 0 {
-            counts.remove(&(key.to_string(), v.clone()));
+impl Counts {
+    fn get(&self, key: &str, value: &str) -> i64 {
+        self.0
+            .get(key)
+            .and_then(|m| m.get(value))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Adds `by` to the domain of `node` for `key`, if the node has that label.
+    fn bump(&mut self, node: &NodeInfo, key: &str, by: i64) {
+        let Some(v) = label(node, key) else {
+            return;
+        };
+        if !self.0.contains_key(key) {
+            self.0.insert(key.to_string(), BTreeMap::new());
+        }
+        let Some(values) = self.0.get_mut(key) else {
+            return;
+        };
+        if !values.contains_key(v.as_str()) {
+            values.insert(v.clone(), 0);
+        }
+        let Some(n) = values.get_mut(v.as_str()) else {
+            return;
+        };
+        *n += by;
+        if *n == 0 {
+            values.remove(v.as_str());
+            if values.is_empty() {
+                self.0.remove(key);
+            }
         }
     }
 }
@@ -77,17 +109,17 @@ impl PreFilterState {
     ) {
         for t in other_anti {
             if t.matches(incoming) {
-                bump(&mut self.existing_anti, node, t.key(), by);
+                self.existing_anti.bump(node, t.key(), by);
             }
         }
         if !self.affinity.is_empty() && self.affinity.iter().all(|t| t.matches(other)) {
             for t in &self.affinity {
-                bump(&mut self.affinity_counts, node, t.key(), by);
+                self.affinity_counts.bump(node, t.key(), by);
             }
         }
         for t in &self.anti_affinity {
             if t.matches(other) {
-                bump(&mut self.anti_counts, node, t.key(), by);
+                self.anti_counts.bump(node, t.key(), by);
             }
         }
     }
@@ -104,9 +136,9 @@ impl PreFilterPlugin for InterPodAffinity {
         let mut s = PreFilterState {
             affinity: own.required_affinity,
             anti_affinity: own.required_anti_affinity,
-            existing_anti: Counts::new(),
-            affinity_counts: Counts::new(),
-            anti_counts: Counts::new(),
+            existing_anti: Counts::default(),
+            affinity_counts: Counts::default(),
+            anti_counts: Counts::default(),
         };
         let mut any_existing_anti = false;
         let visit = |s: &mut PreFilterState, any: &mut bool, node: &NodeInfo, all: bool| {
@@ -166,12 +198,7 @@ impl FilterPlugin for InterPodAffinity {
             let Some(v) = label(node, t.key()) else {
                 return Status::unresolvable(ERR_REASON_AFFINITY);
             };
-            let n = s
-                .affinity_counts
-                .get(&(t.key().to_string(), v.clone()))
-                .copied()
-                .unwrap_or(0);
-            if n <= 0 {
+            if s.affinity_counts.get(t.key(), v) <= 0 {
                 pods_exist = false;
             }
         }
@@ -182,17 +209,18 @@ impl FilterPlugin for InterPodAffinity {
         }
         for t in &s.anti_affinity {
             if let Some(v) = label(node, t.key()) {
-                if s.anti_counts
-                    .get(&(t.key().to_string(), v.clone()))
-                    .is_some_and(|n| *n > 0)
-                {
+                if s.anti_counts.get(t.key(), v) > 0 {
                     return Status::unschedulable(ERR_REASON_ANTI_AFFINITY);
                 }
             }
         }
-        for ((k, v), n) in &s.existing_anti {
-            if *n > 0 && label(node, k) == Some(v) {
-                return Status::unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
+        // An existing pod's anti-affinity forbids a domain the node is in: look the node's own
+        // labels up (as upstream `satisfyExistingPodsAntiAffinity`), not every domain.
+        if !s.existing_anti.is_empty() {
+            for (k, v) in node.labels().into_iter().flatten() {
+                if s.existing_anti.get(k, v) > 0 {
+                    return Status::unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
+                }
             }
         }
         Status::success()
@@ -211,12 +239,18 @@ impl PreScoreState {
             return;
         }
         if let Some(v) = label(node, term.key()) {
-            *self
-                .topology_score
-                .entry(term.key().to_string())
-                .or_default()
-                .entry(v.clone())
-                .or_insert(0) += weight * mult;
+            let key = term.key();
+            if !self.topology_score.contains_key(key) {
+                self.topology_score.insert(key.to_string(), BTreeMap::new());
+            }
+            if let Some(values) = self.topology_score.get_mut(key) {
+                match values.get_mut(v.as_str()) {
+                    Some(n) => *n += weight * mult,
+                    None => {
+                        values.insert(v.clone(), weight * mult);
+                    }
+                }
+            }
         }
     }
 }

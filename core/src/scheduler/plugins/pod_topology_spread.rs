@@ -9,11 +9,12 @@ use k8s_openapi::api::core::v1::{Pod, TopologySpreadConstraint};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 
 use crate::scheduler::framework::{
-    ClusterSnapshot, CycleState, FilterPlugin, NodeInfo, Plugin, PodInfo, PreFilterPlugin,
-    PreFilterResult, PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
+    ClusterSnapshot, CycleState, FilterPlugin, NodeInfo, Plugin, PreFilterPlugin, PreFilterResult,
+    PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::plugins::node_affinity::required_affinity_matches;
 use crate::scheduler::selectors::label_selector_matches;
+use crate::scheduler::snapshot::{count_matching, pod_matches, SelectorCounts};
 
 /// The plugin's upstream name.
 pub const NAME: &str = "PodTopologySpread";
@@ -120,20 +121,14 @@ pub fn constraints(pod: &Pod, action: &str) -> (Vec<Constraint>, bool) {
     (vec![mk(LABEL_HOSTNAME, 3), mk(LABEL_ZONE, 5)], true)
 }
 
-fn count_matching(pods: &[Arc<PodInfo>], selector: &LabelSelector, ns: &str) -> i64 {
-    pods.iter()
-        .filter(|p| {
-            p.pod.metadata.deletion_timestamp.is_none()
-                && p.pod.metadata.namespace.as_deref().unwrap_or("default") == ns
-                && label_selector_matches(selector, p.pod.metadata.labels.as_ref())
-        })
-        .count() as i64
-}
-
-fn pod_matches(p: &Pod, selector: &LabelSelector, ns: &str) -> bool {
-    p.metadata.deletion_timestamp.is_none()
-        && p.metadata.namespace.as_deref().unwrap_or("default") == ns
-        && label_selector_matches(selector, p.metadata.labels.as_ref())
+/// Adds `n` to the count of domain `value`.
+fn add(counts: &mut BTreeMap<String, i64>, value: &str, n: i64) {
+    match counts.get_mut(value) {
+        Some(c) => *c += n,
+        None => {
+            counts.insert(value.to_string(), n);
+        }
+    }
 }
 
 fn has_all_keys(node: &NodeInfo, cs: &[Constraint]) -> bool {
@@ -190,8 +185,12 @@ impl PreFilterPlugin for PodTopologySpread {
             return (None, Status::skip());
         }
         let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
-        let mut counts = vec![BTreeMap::new(); cs.len()];
-        for node in &snapshot.nodes {
+        let matching: Vec<Arc<SelectorCounts>> = cs
+            .iter()
+            .map(|c| snapshot.selector_counts(ns, &c.selector))
+            .collect();
+        let mut counts: Vec<BTreeMap<String, i64>> = vec![BTreeMap::new(); cs.len()];
+        for (at, node) in snapshot.nodes.iter().enumerate() {
             if !has_all_keys(node, &cs) || !required_affinity_matches(pod, node) {
                 continue;
             }
@@ -199,9 +198,9 @@ impl PreFilterPlugin for PodTopologySpread {
                 let v = node
                     .labels()
                     .and_then(|l| l.get(&c.topology_key))
-                    .cloned()
+                    .map(String::as_str)
                     .unwrap_or_default();
-                *counts[i].entry(v).or_insert(0) += count_matching(&node.pods, &c.selector, ns);
+                add(&mut counts[i], v, matching[i].per_node[at]);
             }
         }
         let mut s = PreFilterState {
@@ -254,6 +253,9 @@ impl FilterPlugin for PodTopologySpread {
 #[derive(Debug, Clone)]
 struct PreScoreState {
     constraints: Vec<Constraint>,
+    /// Each constraint's per-node matching-pod counts, and the nodes' positions.
+    matching: Vec<Arc<SelectorCounts>>,
+    positions: Arc<BTreeMap<String, usize>>,
     /// Per feasible node (same order as the scores): ignored for missing labels.
     ignored: Vec<bool>,
     /// Matching pods per constraint and domain (non-hostname keys).
@@ -305,19 +307,27 @@ impl PreScorePlugin for PodTopologySpread {
             })
             .collect();
         let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
-        for node in &snapshot.nodes {
-            if require_all && !has_all_keys(node, &cs) {
-                continue;
-            }
-            if !required_affinity_matches(pod, node) {
-                continue;
-            }
-            for (i, c) in cs.iter().enumerate() {
-                let Some(v) = node.labels().and_then(|l| l.get(&c.topology_key)) else {
+        let matching: Vec<Arc<SelectorCounts>> = cs
+            .iter()
+            .map(|c| snapshot.selector_counts(ns, &c.selector))
+            .collect();
+        // Only domains of feasible nodes are counted: with none (hostname keys are counted per
+        // node in Score), the walk over every node would add nothing.
+        if counts.iter().any(|c| !c.is_empty()) {
+            for (at, node) in snapshot.nodes.iter().enumerate() {
+                if require_all && !has_all_keys(node, &cs) {
                     continue;
-                };
-                if let Some(n) = counts[i].get_mut(v) {
-                    *n += count_matching(&node.pods, &c.selector, ns);
+                }
+                if !required_affinity_matches(pod, node) {
+                    continue;
+                }
+                for (i, c) in cs.iter().enumerate() {
+                    let Some(v) = node.labels().and_then(|l| l.get(&c.topology_key)) else {
+                        continue;
+                    };
+                    if let Some(n) = counts[i].get_mut(v) {
+                        *n += matching[i].per_node[at];
+                    }
                 }
             }
         }
@@ -325,6 +335,8 @@ impl PreScorePlugin for PodTopologySpread {
             PRE_SCORE_KEY,
             PreScoreState {
                 constraints: cs,
+                matching,
+                positions: snapshot.node_positions(),
                 ignored,
                 counts,
                 weights,
@@ -346,7 +358,10 @@ impl ScorePlugin for PodTopologySpread {
                 continue;
             };
             let cnt = if c.topology_key == LABEL_HOSTNAME {
-                count_matching(&node.pods, &c.selector, ns)
+                match s.positions.get(node.name()) {
+                    Some(&at) => s.matching[i].per_node[at],
+                    None => count_matching(&node.pods, &c.selector, ns),
+                }
             } else {
                 s.counts[i].get(v).copied().unwrap_or(0)
             };

@@ -1,0 +1,265 @@
+//! The ReplicaSet controller's index of pods (upstream's pod informer with its controller-UID
+//! indexer): the active pods by the UID of their controller and the active orphans by namespace,
+//! fed by the store's change feed so a sync reads the store as it is; and, per ReplicaSet, the
+//! counts its status needs over the pods it controls and selects — kept as pods change, so a
+//! sync costs what changed instead of a pass over every pod of the namespace.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+
+use crate::component::Ctx;
+use crate::controllers::podutil::{self, controller_of};
+use crate::object::Object;
+use crate::scheduler::selectors::label_selector_matches;
+use crate::store::{Change, WatchEventType};
+
+const PODS: &str = "/registry/pods/";
+
+/// What one ReplicaSet's status counts over the active pods it controls in its namespace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tally {
+    namespace: String,
+    selector: LabelSelector,
+    template: BTreeMap<String, String>,
+    /// Controlled pods the selector matches (the claimed ones), by key.
+    pub matched: BTreeSet<String>,
+    /// Controlled pods the selector no longer matches (to release), by key.
+    pub mismatched: BTreeSet<String>,
+    /// Claimed pods carrying every template label.
+    pub fully_labeled: usize,
+    /// Claimed pods that are Ready.
+    pub ready: usize,
+}
+
+impl Tally {
+    fn count(&mut self, key: &str, pod: &Pod, by: i8) {
+        if pod.metadata.namespace.as_deref().unwrap_or_default() != self.namespace {
+            return;
+        }
+        if !label_selector_matches(&self.selector, pod.metadata.labels.as_ref()) {
+            if by > 0 {
+                self.mismatched.insert(key.to_string());
+            } else {
+                self.mismatched.remove(key);
+            }
+            return;
+        }
+        if by > 0 {
+            self.matched.insert(key.to_string());
+        } else {
+            self.matched.remove(key);
+        }
+        let labels = pod.metadata.labels.as_ref();
+        let fully = self
+            .template
+            .iter()
+            .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v));
+        let step = |n: &mut usize| {
+            if by > 0 {
+                *n += 1;
+            } else {
+                *n -= 1;
+            }
+        };
+        if fully {
+            step(&mut self.fully_labeled);
+        }
+        if podutil::is_ready(pod) {
+            step(&mut self.ready);
+        }
+    }
+}
+
+fn as_pod(object: &Object) -> Option<&Pod> {
+    match object {
+        Object::Pod(p) => Some(p),
+        _ => None,
+    }
+}
+
+/// The controller's pod index.
+#[derive(Debug, Default)]
+pub struct ReplicaSetPods {
+    /// The store revision the index reflects; `None` until the first sync.
+    revision: Option<i64>,
+    /// Every active pod (not Succeeded or Failed, not being deleted), by key.
+    pods: BTreeMap<String, Arc<Object>>,
+    /// Active pods by (namespace, controller UID).
+    controlled: BTreeMap<(String, String), BTreeSet<String>>,
+    /// Active pods without a controller, by namespace.
+    orphans: BTreeMap<String, BTreeSet<String>>,
+    /// Per ReplicaSet UID, its counts.
+    tallies: BTreeMap<String, Tally>,
+}
+
+fn owner_slot(pod: &Pod) -> (String, Option<String>) {
+    let ns = pod.metadata.namespace.clone().unwrap_or_default();
+    (ns, controller_of(&pod.metadata).map(|r| r.uid.clone()))
+}
+
+impl ReplicaSetPods {
+    fn remove(&mut self, key: &str) {
+        let Some(old) = self.pods.remove(key) else {
+            return;
+        };
+        let Some(pod) = as_pod(&old) else {
+            return;
+        };
+        match owner_slot(pod) {
+            (ns, None) => {
+                if let Some(keys) = self.orphans.get_mut(&ns) {
+                    keys.remove(key);
+                    if keys.is_empty() {
+                        self.orphans.remove(&ns);
+                    }
+                }
+            }
+            (ns, Some(uid)) => {
+                if let Some(t) = self.tallies.get_mut(&uid) {
+                    t.count(key, pod, -1);
+                }
+                let slot = (ns, uid);
+                if let Some(keys) = self.controlled.get_mut(&slot) {
+                    keys.remove(key);
+                    if keys.is_empty() {
+                        self.controlled.remove(&slot);
+                    }
+                }
+            }
+        }
+    }
+
+    fn insert(&mut self, key: &str, object: Arc<Object>) {
+        let Some(pod) = as_pod(&object) else {
+            return;
+        };
+        if !podutil::is_active(pod) {
+            return;
+        }
+        match owner_slot(pod) {
+            (ns, None) => {
+                self.orphans.entry(ns).or_default().insert(key.to_string());
+            }
+            (ns, Some(uid)) => {
+                if let Some(t) = self.tallies.get_mut(&uid) {
+                    t.count(key, pod, 1);
+                }
+                self.controlled
+                    .entry((ns, uid))
+                    .or_default()
+                    .insert(key.to_string());
+            }
+        }
+        self.pods.insert(key.to_string(), object);
+    }
+
+    fn apply(&mut self, change: &Change) {
+        if !change.key.starts_with(PODS) {
+            return;
+        }
+        self.remove(&change.key);
+        if change.type_ != WatchEventType::Deleted {
+            self.insert(&change.key, Arc::clone(&change.object));
+        }
+    }
+
+    fn rebuild(&mut self, ctx: &Ctx<'_>) {
+        *self = ReplicaSetPods {
+            revision: Some(ctx.revision()),
+            ..ReplicaSetPods::default()
+        };
+        for object in ctx.list("Pod", None) {
+            let meta = object.meta();
+            let key = format!(
+                "{PODS}{}/{}",
+                meta.namespace.as_deref().unwrap_or(""),
+                meta.name.as_deref().unwrap_or("")
+            );
+            self.insert(&key, object);
+        }
+    }
+
+    /// Catches up with the store (a full rebuild the first time, or when the change log no
+    /// longer reaches back to the index's revision).
+    pub fn sync(&mut self, ctx: &Ctx<'_>) {
+        let Some(revision) = self.revision else {
+            self.rebuild(ctx);
+            return;
+        };
+        if revision == ctx.revision() {
+            return;
+        }
+        match ctx.changes_since(revision) {
+            Some(changes) => {
+                for change in &changes {
+                    self.apply(change);
+                }
+                self.revision = Some(ctx.revision());
+            }
+            None => self.rebuild(ctx),
+        }
+    }
+
+    /// Makes sure the ReplicaSet `uid` in `namespace` with `selector` and template labels
+    /// `template` has a tally, counted afresh when it is new or its selector or template changed.
+    pub fn refresh_tally(
+        &mut self,
+        uid: &str,
+        namespace: &str,
+        selector: &LabelSelector,
+        template: &BTreeMap<String, String>,
+    ) {
+        let stale = self.tallies.get(uid).is_none_or(|t| {
+            t.namespace != namespace || &t.selector != selector || &t.template != template
+        });
+        if stale {
+            let mut t = Tally {
+                namespace: namespace.to_string(),
+                selector: selector.clone(),
+                template: template.clone(),
+                matched: BTreeSet::new(),
+                mismatched: BTreeSet::new(),
+                fully_labeled: 0,
+                ready: 0,
+            };
+            let slot = (namespace.to_string(), uid.to_string());
+            for key in self.controlled.get(&slot).into_iter().flatten() {
+                if let Some(pod) = self.pods.get(key).and_then(|o| as_pod(o)) {
+                    t.count(key, pod, 1);
+                }
+            }
+            self.tallies.insert(uid.to_string(), t);
+        }
+    }
+
+    /// The tally of the ReplicaSet `uid`, once [`ReplicaSetPods::refresh_tally`] made it.
+    pub fn tally(&self, uid: &str) -> Option<&Tally> {
+        self.tallies.get(uid)
+    }
+
+    /// Forgets the tally of a ReplicaSet that is gone.
+    pub fn forget(&mut self, uid: &str) {
+        self.tallies.remove(uid);
+    }
+
+    /// The keys of the pods the tally of ReplicaSet `uid` claims (none without a tally).
+    pub fn matched(&self, uid: &str) -> impl Iterator<Item = &String> {
+        self.tallies
+            .get(uid)
+            .into_iter()
+            .flat_map(|t| t.matched.iter())
+    }
+
+    /// The active orphans of `namespace`, by key.
+    pub fn orphans(&self, namespace: &str) -> impl Iterator<Item = &String> {
+        self.orphans.get(namespace).into_iter().flatten()
+    }
+
+    /// The active pod at `key`.
+    pub fn pod(&self, key: &str) -> Option<&Arc<Object>> {
+        self.pods.get(key)
+    }
+}
