@@ -211,3 +211,24 @@ pub fn smoke_fingerprint(name: &str) -> Result<(u64, usize), String> {
     let (_, cluster) = crate::run(&shape)?;
     Ok((fingerprint(&cluster), cluster.trace().steps().count()))
 }
+
+/// The soak at smoke size, checked: the crash loop crashed, the rollouts and node failures
+/// happened, and nothing that should be bounded grew past its bound (Events live an hour).
+pub fn smoke_soak() -> Result<crate::soak::SoakOutcome, String> {
+    let shape = crate::soak::SoakShape::SMOKE;
+    let o = crate::soak::soak(shape, 1)?;
+    let last = o.samples.last().ok_or("the soak took no sample")?;
+    if last.at.0 != shape.hours * 3_600_000 {
+        return Err(format!("the soak ended at {}", last.at));
+    }
+    if o.restarts == 0 {
+        return Err("the crash-looping Deployment never restarted".into());
+    }
+    if o.rollouts != shape.hours as usize * 2 || o.node_failures != 1 {
+        return Err(format!(
+            "{} rollouts and {} node failures in {} h",
+            o.rollouts, o.node_failures, shape.hours
+        ));
+    }
+    Ok(o)
+}

@@ -7,7 +7,10 @@
 //! * [`progress`]: follows the store's change feed to know when pods are bound, Running and Ready.
 //! * [`run`]: builds the cluster and drives it through a shape's phases, timing the measured ones.
 //! * [`check`]: asserts that a finished run is correct (every pod bound or Ready, placement rules).
-//! * [`rss`]: the process's peak resident set size; [`cpu`]: its CPU time; [`report`]: medians
+//! * [`soak`]: 24 hours of virtual churn (rolling updates, a crash loop, node failures), sampled
+//!   for memory and for every size that could grow.
+//! * [`rss`]: the process's peak and current resident set size; [`cpu`]: its CPU time;
+//!   [`report`]: medians
 //!   and the table.
 
 pub mod check;
@@ -18,6 +21,7 @@ pub mod report;
 pub mod rss;
 pub mod run;
 pub mod shape;
+pub mod soak;
 
 pub use run::{run, Outcome};
 pub use shape::{Shape, WORKLOADS};

@@ -4,6 +4,7 @@
 //! cargo run --release -p podflow-bench -- [WORKLOAD…] [--runs N]   # default: all, 3 runs
 //! cargo run --release -p podflow-bench -- --smoke                   # every workload, tiny, checked
 //! cargo run --release -p podflow-bench -- --fingerprint             # hash of each tiny run's trace
+//! cargo run --release -p podflow-bench -- soak [HOURS]               # 24 h of virtual churn
 //! ```
 //!
 //! Each run of each workload is a child process of this binary (`--one WORKLOAD`), so the peak
@@ -13,11 +14,12 @@ use std::process::{Command, ExitCode};
 
 use podflow_bench::report::{self, Row, Sample};
 use podflow_bench::shape::{expand, Scale, Shape, WORKLOADS};
+use podflow_bench::soak::{self, SoakShape};
 use podflow_bench::{check, rss};
 
 fn usage() -> String {
     format!(
-        "usage: podflow-bench [WORKLOAD…] [--runs N] | --smoke | --fingerprint | --one WORKLOAD\nworkloads: {}, growth, all (default)",
+        "usage: podflow-bench [WORKLOAD…] [--runs N] | soak [HOURS] | --smoke | --fingerprint | --one WORKLOAD\nworkloads: {}, growth, all (default)",
         WORKLOADS.join(", ")
     )
 }
@@ -46,9 +48,41 @@ fn one(name: &str) -> ExitCode {
     }
 }
 
+/// The soak: `hours` of virtual churn, sampled every 4 hours.
+fn soak_run(hours: u64) -> ExitCode {
+    let shape = SoakShape {
+        hours,
+        ..SoakShape::FULL
+    };
+    match soak::soak(shape, 4) {
+        Ok(o) => {
+            print!("{}", soak::render(&o));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("soak: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Every workload at smoke size, checked.
 fn smoke() -> ExitCode {
     let mut failed = 0;
+    match check::smoke_soak() {
+        Ok(o) => println!(
+            "ok   {:<20} {:>4} nodes {:>5} pods  {:>8.1} ms  virtual {}",
+            "soak",
+            o.shape.nodes,
+            o.samples.last().map_or(0, |s| s.pods),
+            o.wall.as_secs_f64() * 1e3,
+            o.samples.last().map_or(String::new(), |s| s.at.to_string())
+        ),
+        Err(e) => {
+            failed += 1;
+            println!("FAIL {:<20} {e}", "soak");
+        }
+    }
     for name in WORKLOADS {
         match check::smoke(name) {
             Ok(o) => println!(
@@ -115,6 +149,17 @@ fn main() -> ExitCode {
             "--one" => return one(it.next().map(String::as_str).unwrap_or("")),
             "--smoke" => return smoke(),
             "--fingerprint" => return fingerprints(),
+            "soak" => {
+                let hours = match it.next().map(|h| h.parse::<u64>()) {
+                    None => SoakShape::FULL.hours,
+                    Some(Ok(h)) if h > 0 => h,
+                    Some(_) => {
+                        eprintln!("{}", usage());
+                        return ExitCode::from(2);
+                    }
+                };
+                return soak_run(hours);
+            }
             "--runs" => match it.next().and_then(|n| n.parse().ok()).filter(|n| *n > 0) {
                 Some(n) => runs = n,
                 None => {

@@ -100,6 +100,8 @@ enum Task {
         /// The token it asked for.
         token: u64,
     },
+    /// etcd revokes the Event leases expired by then.
+    LeaseExpiry,
 }
 
 /// How long a store change takes to reach a watching component (the watch cache fan-out).
@@ -132,6 +134,8 @@ pub struct Cluster {
     delivery_scheduled: BTreeSet<WatchId>,
     failed_nodes: BTreeSet<String>,
     partitioned_nodes: BTreeSet<String>,
+    /// When the pending [`Task::LeaseExpiry`] is due, if one is.
+    lease_timer: Option<SimTime>,
 }
 
 /// The namespaces every cluster starts with.
@@ -161,6 +165,7 @@ impl Cluster {
             watch_owner: BTreeMap::new(),
             delivery_scheduled: BTreeSet::new(),
             partitioned_nodes: BTreeSet::new(),
+            lease_timer: None,
             failed_nodes: BTreeSet::new(),
         };
         for ns in SYSTEM_NAMESPACES {
@@ -679,6 +684,11 @@ impl Cluster {
         self.timers.peek_time()
     }
 
+    /// How many timers wait in the simulation (deliveries, component timers, actions).
+    pub fn pending_timers(&self) -> usize {
+        self.timers.len()
+    }
+
     /// Handles the next due item (moving the clock to it) and says what happened; `None` when
     /// nothing is left to do.
     pub fn step(&mut self) -> Option<StepReport> {
@@ -721,6 +731,12 @@ impl Cluster {
             Task::Timer { component, .. } if self.is_stopped(component) => {}
             Task::Timer { component, token } => {
                 self.run_component(component, |c, ctx| c.on_timer(token, ctx))
+            }
+            Task::LeaseExpiry => {
+                self.lease_timer = None;
+                for step in self.api.expire_leases(self.now) {
+                    self.trace.push(step);
+                }
             }
         }
         self.schedule_deliveries();
@@ -1189,6 +1205,12 @@ impl Cluster {
             if self.watch_owner.contains_key(&id) && self.delivery_scheduled.insert(id) {
                 self.timers
                     .push(self.now.plus(WATCH_LATENCY), Task::Deliver(id));
+            }
+        }
+        if self.lease_timer.is_none() {
+            if let Some(at) = self.api.next_lease_expiry() {
+                self.timers.push(at.max(self.now), Task::LeaseExpiry);
+                self.lease_timer = Some(at.max(self.now));
             }
         }
     }

@@ -106,7 +106,8 @@ fn a_pod_travels_from_apply_through_a_watcher_to_its_node() {
     }));
     let results = cluster.apply("apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx\nspec:\n  containers: [{name: nginx, image: nginx}]\n", "pod.yaml");
     assert_eq!(results[0].message, "pod/nginx created");
-    cluster.run_until_quiet(100);
+    // Ten seconds are plenty (an hour would see the Event expire: `--event-ttl`).
+    cluster.run_for(SimDuration::secs(10));
 
     let pod = cluster.api().get("Pod", "default", "nginx").unwrap();
     let Object::Pod(p) = &*pod else { panic!() };
@@ -159,7 +160,8 @@ fn a_pod_travels_from_apply_through_a_watcher_to_its_node() {
         e.message.as_deref(),
         Some("Successfully assigned default/nginx to node-1")
     );
-    assert_eq!(cluster.now(), SimTime(1_002));
+    // The kubelet saw the bound pod by 1.002 s; all that is left is the Event's lease to expire.
+    assert_eq!(cluster.next_due(), Some(SimTime(3_660_001)));
 }
 
 /// Tries once to bind pod `p` to node-1 and keeps the error.
@@ -200,4 +202,31 @@ fn binding_an_already_bound_pod_is_a_conflict() {
         seen.borrow().as_deref(),
         Some("Operation cannot be fulfilled on pods/binding \"p\": pod p is already assigned to node \"node-2\"")
     );
+}
+
+#[test]
+fn an_event_expires_an_hour_after_its_last_write_as_etcd_revokes_its_lease() {
+    let mut cluster = bare();
+    cluster.add_component(Box::new(ToyBinder {
+        user: authn::kube_scheduler(),
+        recorder: EventRecorder::new("default-scheduler", ""),
+    }));
+    cluster.apply("apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx\nspec:\n  containers: [{name: nginx, image: nginx}]\n", "pod.yaml");
+    // The Scheduled Event is written at 1 ms with a lease of 1h plus the 60 s reuse window.
+    cluster.run_for(SimDuration::secs(3660));
+    assert_eq!(cluster.objects(&["Event"]).len(), 1);
+    cluster.run_for(SimDuration::millis(1));
+    assert_eq!(cluster.objects(&["Event"]).len(), 0);
+    let last = cluster.trace().steps().last().unwrap();
+    assert_eq!(last.component, "etcd");
+    assert_eq!(last.time.to_string(), "1h01m00.001s");
+    assert!(
+        last.detail.starts_with(
+            "lease expired (--event-ttl=1h0m0s): etcd deleted /registry/events/default/nginx."
+        ),
+        "{}",
+        last.detail
+    );
+    // The pod itself stays.
+    assert!(cluster.api().get("Pod", "default", "nginx").is_some());
 }

@@ -8,6 +8,7 @@ pub mod authz;
 pub mod bootstrap;
 pub mod defaults;
 pub mod errors;
+pub mod leases;
 pub mod prepare;
 pub mod request;
 pub mod server;

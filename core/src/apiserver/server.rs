@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use crate::apiserver::admission::Chain;
+use crate::apiserver::leases::Leases;
 use crate::apiserver::{authz, defaults, prepare, validation};
 use crate::apiserver::{ApiError, Attributes, Lookup, Reason, RequestContext, UserInfo, Verb};
 use crate::object::{kind_info, KindInfo, Object};
@@ -56,6 +57,8 @@ pub struct ApiServer {
     pub store: Store,
     /// The enabled admission plugins.
     pub chain: Chain,
+    /// The leases of Events (`--event-ttl`): etcd deletes them an hour after their last write.
+    pub leases: Leases,
 }
 
 impl std::fmt::Debug for ApiServer {
@@ -290,6 +293,7 @@ impl ApiServer {
         let result = self.store.create(&key, obj, writer);
         if result.is_ok() {
             self.write_quota_usage(&report.quota_usage, &mut t);
+            self.attach_lease(info, &key, now);
         }
         t.stored(result, "created", &key, info, &name, report.warnings)
     }
@@ -359,6 +363,7 @@ impl ApiServer {
         let result = self.store.update(&key, obj, expected.as_deref(), writer);
         if result.is_ok() {
             self.write_quota_usage(&report.quota_usage, &mut t);
+            self.attach_lease(info, &key, now);
         }
         if result.is_ok() && finished {
             // The last finalizer is gone from an object being deleted: it is deleted now.
@@ -774,6 +779,51 @@ impl ApiServer {
             }
             Err(e) => t.fail(e.to_api_error(&resource_name(info), name), Vec::new()),
         }
+    }
+
+    /// Events are written with a lease of `--event-ttl` (the registry's TTLFunc, on create and
+    /// on update alike).
+    fn attach_lease(&mut self, info: &KindInfo, key: &str, now: SimTime) {
+        if info.kind == "Event" {
+            self.leases.attach(key, now);
+        }
+    }
+
+    /// When etcd next revokes an expired lease, if any key holds one.
+    pub fn next_lease_expiry(&self) -> Option<SimTime> {
+        self.leases.next_expiry()
+    }
+
+    /// etcd revokes the leases expired by `now`: every key still attached is deleted (watchers
+    /// see `DELETED`), as an expired Event disappears from a real cluster.
+    pub fn expire_leases(&mut self, now: SimTime) -> Vec<TraceStep> {
+        let mut trace = Vec::new();
+        for key in self.leases.take_expired(now) {
+            let Some(old) = self.store.get(&key).cloned() else {
+                continue;
+            };
+            if self.store.delete(&key, None, "etcd").is_ok() {
+                let meta = old.meta();
+                let mut t = Tracer::new(
+                    now,
+                    old.info(),
+                    meta.namespace.as_deref().unwrap_or_default(),
+                    meta.name.as_deref().unwrap_or_default(),
+                );
+                t.step(
+                    Stage::Storage,
+                    format!(
+                        "lease expired (--event-ttl=1h0m0s): etcd deleted {key} at revision {}",
+                        self.store.revision()
+                    ),
+                );
+                for mut step in t.steps {
+                    step.component = "etcd".into();
+                    trace.push(step);
+                }
+            }
+        }
+        trace
     }
 
     /// Writes a system object directly (bootstrap objects a fresh cluster already has): no

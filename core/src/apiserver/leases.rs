@@ -1,0 +1,223 @@
+//! Event TTL: kube-apiserver writes every Event with an etcd lease (`--event-ttl`, default 1h),
+//! granted by its lease manager (`storage/etcd3/lease_manager.go`), and etcd deletes the keys of
+//! an expired lease. This is what keeps Events from piling up on a long-running cluster.
+//!
+//! As upstream: each create or update of an Event attaches the key to a lease; a lease granted
+//! less than the reuse window ago (5 % of the TTL, at most 60 s) is reused while it holds at most
+//! 1,000 objects, and a new lease is granted for the TTL plus that window. When a lease expires,
+//! every key still attached to it is deleted (in key order here; etcd does it in one revision).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::sim::{SimDuration, SimTime};
+
+/// kube-apiserver's `--event-ttl` default.
+pub const EVENT_TTL: SimDuration = SimDuration::secs(3600);
+
+/// `--lease-reuse-duration-seconds` default: a lease is reused for at most this long.
+const MAX_REUSE: SimDuration = SimDuration::secs(60);
+
+/// `leaseMaxAttachedObjectCount` default.
+const MAX_ATTACHED: usize = 1000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Lease {
+    expires: SimTime,
+    keys: BTreeSet<String>,
+}
+
+/// The leases of TTL'd keys (Events) and when they expire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leases {
+    ttl: SimDuration,
+    next_id: u64,
+    /// The lease the manager hands out while it may be reused, and how many writes it took.
+    current: Option<(u64, usize)>,
+    leases: BTreeMap<u64, Lease>,
+    by_key: BTreeMap<String, u64>,
+}
+
+impl Default for Leases {
+    fn default() -> Self {
+        Leases::new(EVENT_TTL)
+    }
+}
+
+impl Leases {
+    /// Leases of `ttl` (`--event-ttl`).
+    pub fn new(ttl: SimDuration) -> Leases {
+        Leases {
+            ttl,
+            next_id: 1,
+            current: None,
+            leases: BTreeMap::new(),
+            by_key: BTreeMap::new(),
+        }
+    }
+
+    /// The reuse window for this TTL: 5 % of it, at most 60 s (`getReuseDurationSecondsLocked`).
+    fn reuse(&self) -> SimDuration {
+        SimDuration::millis((self.ttl.as_millis() / 20).min(MAX_REUSE.as_millis()))
+    }
+
+    /// `GetLease` and attach: `key` was written at `now`; returns when it will expire.
+    pub fn attach(&mut self, key: &str, now: SimTime) -> SimTime {
+        let reuse = self.reuse();
+        let reusable = self.current.and_then(|(id, count)| {
+            let lease = self.leases.get(&id)?;
+            // valid: now+ttl is before the lease's expiry; sufficient: now+ttl+reuse is not
+            // before it (upstream asks After; its clock has moved on since the grant, this
+            // one may not have).
+            let valid = now.plus(self.ttl) < lease.expires;
+            let sufficient = now.plus(self.ttl).plus(reuse) >= lease.expires;
+            (valid && sufficient && count < MAX_ATTACHED).then_some(id)
+        });
+        let id = match reusable {
+            Some(id) => {
+                if let Some((_, count)) = self.current.as_mut() {
+                    *count += 1;
+                }
+                id
+            }
+            None => {
+                let id = self.next_id;
+                self.next_id += 1;
+                self.leases.insert(
+                    id,
+                    Lease {
+                        expires: now.plus(self.ttl).plus(reuse),
+                        keys: BTreeSet::new(),
+                    },
+                );
+                self.current = Some((id, 1));
+                id
+            }
+        };
+        if let Some(old) = self.by_key.insert(key.to_string(), id) {
+            if old != id {
+                self.detach(key, old);
+            }
+        }
+        let lease = self.leases.get_mut(&id).expect("lease just found or made");
+        lease.keys.insert(key.to_string());
+        lease.expires
+    }
+
+    fn detach(&mut self, key: &str, id: u64) {
+        if let Some(lease) = self.leases.get_mut(&id) {
+            lease.keys.remove(key);
+            // A lease with no keys left still expires in etcd, harmlessly; forget it now unless
+            // the manager may still hand it out.
+            if lease.keys.is_empty() && self.current.map(|(c, _)| c) != Some(id) {
+                self.leases.remove(&id);
+            }
+        }
+    }
+
+    /// The key was deleted: it no longer belongs to any lease.
+    pub fn forget(&mut self, key: &str) {
+        if let Some(id) = self.by_key.remove(key) {
+            self.detach(key, id);
+        }
+    }
+
+    /// When the earliest lease with keys expires.
+    pub fn next_expiry(&self) -> Option<SimTime> {
+        self.leases
+            .values()
+            .filter(|l| !l.keys.is_empty())
+            .map(|l| l.expires)
+            .min()
+    }
+
+    /// Revokes every lease expired by `now` and returns their keys (to delete), leases in the
+    /// order they were granted, keys in order within each.
+    pub fn take_expired(&mut self, now: SimTime) -> Vec<String> {
+        let expired: Vec<u64> = self
+            .leases
+            .iter()
+            .filter(|(_, l)| l.expires <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        let mut keys = Vec::new();
+        for id in expired {
+            if let Some(lease) = self.leases.remove(&id) {
+                for key in lease.keys {
+                    self.by_key.remove(&key);
+                    keys.push(key);
+                }
+            }
+            if self.current.map(|(c, _)| c) == Some(id) {
+                self.current = None;
+            }
+        }
+        keys
+    }
+
+    /// How many keys hold a lease.
+    pub fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    /// Whether no key holds a lease.
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: u64) -> SimTime {
+        SimTime::ZERO.plus(SimDuration::secs(s))
+    }
+
+    #[test]
+    fn a_lease_is_granted_for_the_ttl_plus_the_reuse_window_and_reused_within_it() {
+        let mut l = Leases::default();
+        assert_eq!(
+            l.attach("/registry/events/default/a", at(10)),
+            at(10 + 3660)
+        );
+        // 59 s later the same lease is reused: now+1h is still before its expiry.
+        assert_eq!(l.attach("/registry/events/default/b", at(69)), at(3670));
+        // At 70 s it no longer is (not valid): a new lease.
+        assert_eq!(
+            l.attach("/registry/events/default/c", at(70)),
+            at(70 + 3660)
+        );
+        assert_eq!(l.next_expiry(), Some(at(3670)));
+        assert_eq!(l.take_expired(at(3669)), Vec::<String>::new());
+        assert_eq!(
+            l.take_expired(at(3670)),
+            ["/registry/events/default/a", "/registry/events/default/b"]
+        );
+        assert_eq!(l.next_expiry(), Some(at(3730)));
+        assert_eq!(l.len(), 1);
+    }
+
+    #[test]
+    fn an_update_moves_the_key_to_the_current_lease_and_a_delete_forgets_it() {
+        let mut l = Leases::default();
+        l.attach("k", at(0));
+        l.attach("other", at(0));
+        assert_eq!(l.attach("k", at(600)), at(600 + 3660));
+        assert_eq!(l.take_expired(at(3660)), ["other"]);
+        l.forget("k");
+        assert!(l.is_empty());
+        assert_eq!(l.next_expiry(), None);
+    }
+
+    #[test]
+    fn a_lease_holds_at_most_a_thousand_objects() {
+        let mut l = Leases::default();
+        for i in 0..1000 {
+            assert_eq!(l.attach(&format!("k{i:04}"), at(0)), at(3660));
+        }
+        // The 1,001st object gets a new lease, although the first could still be reused.
+        assert_eq!(l.attach("k1000", at(1)), at(3661));
+        assert_eq!(l.take_expired(at(3660)).len(), 1000);
+        assert_eq!(l.len(), 1);
+    }
+}
