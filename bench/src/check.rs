@@ -230,5 +230,11 @@ pub fn smoke_soak() -> Result<crate::soak::SoakOutcome, String> {
             o.rollouts, o.node_failures, shape.hours
         ));
     }
+    if let Some(stale) = o.oldest_event.filter(|t| last.at.since(*t).0 > 3_661_000) {
+        return Err(format!(
+            "an Event last written at {stale} is still stored at {}",
+            last.at
+        ));
+    }
     Ok(o)
 }

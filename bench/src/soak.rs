@@ -90,6 +90,8 @@ pub struct SoakOutcome {
     pub rollouts: usize,
     /// Node failures injected.
     pub node_failures: usize,
+    /// When the least recently written Event still stored at the end was last written.
+    pub oldest_event: Option<SimTime>,
 }
 
 fn yaml(shape: &SoakShape) -> String {
@@ -226,6 +228,35 @@ fn kubectl(cluster: &mut Cluster, line: &str) -> Result<(), String> {
     }
 }
 
+/// The last write of the stalest stored Event (its `lastTimestamp`, or `eventTime` for one
+/// written through events.k8s.io, or its series' last observation).
+fn oldest_event(cluster: &Cluster) -> Option<SimTime> {
+    cluster
+        .api()
+        .lookup()
+        .list("Event", None)
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::Event(e) => {
+                let last = e.last_timestamp.as_ref().map(SimTime::from_k8s_time);
+                let micro = |m: &k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime| {
+                    SimTime::from_k8s_time(&k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+                        m.0,
+                    ))
+                };
+                let event_time = e.event_time.as_ref().map(micro);
+                let series = e
+                    .series
+                    .as_ref()
+                    .and_then(|s| s.last_observed_time.as_ref())
+                    .map(micro);
+                [last, event_time, series].into_iter().flatten().max()
+            }
+            _ => None,
+        })
+        .min()
+}
+
 fn restarts(cluster: &Cluster) -> i64 {
     cluster
         .api()
@@ -316,6 +347,7 @@ pub fn soak(shape: SoakShape, every_hours: u64) -> Result<SoakOutcome, String> {
         wall: started.elapsed(),
         steps,
         restarts: restarts(&cluster),
+        oldest_event: oldest_event(&cluster),
         rollouts,
         node_failures,
     })
