@@ -3,6 +3,8 @@
 //! Role/ClusterRole/RoleBinding/ClusterRoleBinding objects (`plugin/pkg/auth/authorizer/rbac`).
 //! A denial is `403 Forbidden` with `responsewriters.forbiddenMessage`'s exact text.
 
+use std::sync::Arc;
+
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 
 use super::admission::aggregate;
@@ -98,7 +100,14 @@ fn applies_to(user: &UserInfo, subject: &Subject, namespace: &str) -> bool {
                 .as_deref()
                 .filter(|n| !n.is_empty())
                 .unwrap_or(namespace);
-            !ns.is_empty() && user.name == format!("system:serviceaccount:{ns}:{}", subject.name)
+            // `system:serviceaccount:<ns>:<name>`, compared piece by piece.
+            !ns.is_empty()
+                && user
+                    .name
+                    .strip_prefix("system:serviceaccount:")
+                    .and_then(|rest| rest.strip_prefix(ns))
+                    .and_then(|rest| rest.strip_prefix(':'))
+                    == Some(subject.name.as_str())
         }
         _ => false,
     }
@@ -118,22 +127,36 @@ fn describe_subject(s: &Subject, binding_namespace: &str) -> String {
     }
 }
 
-/// `GetRoleReferenceRules`: the referenced role's rules or the lister's NotFound text.
+/// The stored Role or ClusterRole a binding refers to.
+struct RoleObject(Arc<Object>);
+
+impl RoleObject {
+    fn rules(&self) -> &[PolicyRule] {
+        match &*self.0 {
+            Object::Role(r) => r.rules.as_deref().unwrap_or_default(),
+            Object::ClusterRole(r) => r.rules.as_deref().unwrap_or_default(),
+            _ => &[],
+        }
+    }
+}
+
+/// `GetRoleReferenceRules`: the referenced role (to read its rules) or the lister's NotFound
+/// text.
 fn role_rules(
     lookup: &dyn Lookup,
     role_ref: &RoleRef,
     namespace: &str,
-) -> Result<Vec<PolicyRule>, String> {
+) -> Result<RoleObject, String> {
     match role_ref.kind.as_str() {
-        "Role" => match lookup.get("Role", namespace, &role_ref.name).as_deref() {
-            Some(Object::Role(r)) => Ok(r.rules.clone().unwrap_or_default()),
+        "Role" => match lookup.get("Role", namespace, &role_ref.name) {
+            Some(o) if matches!(&*o, Object::Role(_)) => Ok(RoleObject(o)),
             _ => Err(format!(
                 "role.rbac.authorization.k8s.io \"{}\" not found",
                 role_ref.name
             )),
         },
-        "ClusterRole" => match lookup.get("ClusterRole", "", &role_ref.name).as_deref() {
-            Some(Object::ClusterRole(r)) => Ok(r.rules.clone().unwrap_or_default()),
+        "ClusterRole" => match lookup.get("ClusterRole", "", &role_ref.name) {
+            Some(o) if matches!(&*o, Object::ClusterRole(_)) => Ok(RoleObject(o)),
             _ => Err(format!(
                 "clusterrole.rbac.authorization.k8s.io \"{}\" not found",
                 role_ref.name
@@ -161,7 +184,7 @@ fn rbac(attrs: &Attributes, lookup: &dyn Lookup) -> Result<String, Option<String
         };
         match role_rules(lookup, &b.role_ref, "") {
             Ok(rules) => {
-                if rules.iter().any(|r| rule_allows(attrs, r)) {
+                if rules.rules().iter().any(|r| rule_allows(attrs, r)) {
                     return Ok(format!(
                         "RBAC: allowed by ClusterRoleBinding \"{}\" of {} \"{}\" to {}",
                         b.metadata.name.as_deref().unwrap_or_default(),
@@ -190,7 +213,7 @@ fn rbac(attrs: &Attributes, lookup: &dyn Lookup) -> Result<String, Option<String
             };
             match role_rules(lookup, &b.role_ref, &ns) {
                 Ok(rules) => {
-                    if rules.iter().any(|r| rule_allows(attrs, r)) {
+                    if rules.rules().iter().any(|r| rule_allows(attrs, r)) {
                         return Ok(format!(
                             "RBAC: allowed by RoleBinding \"{}/{ns}\" of {} \"{}\" to {}",
                             b.metadata.name.as_deref().unwrap_or_default(),

@@ -4,6 +4,7 @@
 //! pruned to revisionHistoryLimit, and the Available/Progressing conditions and status counts.
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentStatus, ReplicaSet, ReplicaSetSpec};
+use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::apiserver::authn;
@@ -172,17 +173,13 @@ impl DeploymentController {
         create: bool,
         ctx: &mut Ctx<'_>,
     ) -> Sets {
-        let template = d
-            .spec
-            .as_ref()
-            .map(|s| s.template.clone())
-            .unwrap_or_default();
-        let wanted = without_hash(&template);
+        let no_template = PodTemplateSpec::default();
+        let template = d.spec.as_ref().map_or(&no_template, |s| &s.template);
         let found = rs_list.iter().position(|rs| {
             rs.spec
                 .as_ref()
                 .and_then(|s| s.template.as_ref())
-                .is_some_and(|t| without_hash(t) == wanted)
+                .is_some_and(|t| equal_ignore_hash(t, template))
         });
         let old: Vec<ReplicaSet> = rs_list
             .iter()

@@ -114,6 +114,21 @@ pub(crate) fn revision(rs: &ReplicaSet) -> i64 {
         .unwrap_or(0)
 }
 
+/// `EqualIgnoreHash`: the two templates are equal once the `pod-template-hash` label is removed
+/// from both. Only the metadata is copied to compare; the specs are compared in place.
+pub(crate) fn equal_ignore_hash(a: &PodTemplateSpec, b: &PodTemplateSpec) -> bool {
+    fn meta(
+        t: &PodTemplateSpec,
+    ) -> Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta> {
+        let mut m = t.metadata.clone();
+        if let Some(labels) = m.as_mut().and_then(|m| m.labels.as_mut()) {
+            labels.remove(HASH_LABEL);
+        }
+        m
+    }
+    a.spec == b.spec && meta(a) == meta(b)
+}
+
 /// The template with the `pod-template-hash` label removed (`EqualIgnoreHash`).
 pub(crate) fn without_hash(t: &PodTemplateSpec) -> PodTemplateSpec {
     let mut t = t.clone();

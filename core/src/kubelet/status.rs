@@ -564,9 +564,23 @@ pub fn pod_status(
     facts: &PodFacts,
     now: SimTime,
 ) -> PodStatus {
-    let spec = pod.spec.clone().unwrap_or_default();
-    let old = pod.status.clone().unwrap_or_default();
-    let inits = spec.init_containers.clone().unwrap_or_default();
+    let empty_spec;
+    let spec = match &pod.spec {
+        Some(s) => s,
+        None => {
+            empty_spec = PodSpec::default();
+            &empty_spec
+        }
+    };
+    let empty_status;
+    let old = match &pod.status {
+        Some(s) => s,
+        None => {
+            empty_status = PodStatus::default();
+            &empty_status
+        }
+    };
+    let inits: &[Container] = spec.init_containers.as_deref().unwrap_or_default();
     let default_reason = if inits.is_empty() {
         "ContainerCreating"
     } else {
@@ -581,9 +595,9 @@ pub fn pod_status(
         .iter()
         .map(|c| container_status(c, regular.iter().find(|m| m.name == c.name), default_reason))
         .collect();
-    let has_initialized = any_regular_started(&spec, &statuses);
+    let has_initialized = any_regular_started(spec, &statuses);
     let mut phase = get_phase(
-        &spec,
+        spec,
         &init_statuses,
         &statuses,
         facts.terminal,
@@ -598,12 +612,12 @@ pub fn pod_status(
             };
         }
     }
-    let existing = old.conditions.clone().unwrap_or_default();
-    let containers_ready = containers_ready_condition(&spec, &init_statuses, &statuses, phase);
+    let existing: &[PodCondition] = old.conditions.as_deref().unwrap_or_default();
+    let containers_ready = containers_ready_condition(spec, &init_statuses, &statuses, phase);
     let mut conditions = vec![
         condition("PodReadyToStartContainers", facts.sandbox_ready, None, None),
-        initialized_condition(&spec, &init_statuses, &statuses, phase),
-        ready_condition(&spec, &containers_ready, &existing),
+        initialized_condition(spec, &init_statuses, &statuses, phase),
+        ready_condition(spec, &containers_ready, existing),
         containers_ready,
         condition("PodScheduled", true, None, None),
     ];
@@ -616,7 +630,7 @@ pub fn pod_status(
         c.last_probe_time = None;
     }
     // Conditions owned by others (DisruptionTarget, readiness gates) are kept.
-    for p in &existing {
+    for p in existing {
         if !conditions.iter().any(|c| c.type_ == p.type_) {
             conditions.push(p.clone());
         }
