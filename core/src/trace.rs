@@ -90,9 +90,13 @@ pub struct Trace {
     capacity: usize,
 }
 
+/// How many steps a cluster's trace keeps: about 13 MB of steps, hours of a busy small cluster
+/// (a pod's whole creation is about 50 steps), and what keeps a long run's memory flat.
+pub const TRACE_CAPACITY: usize = 50_000;
+
 impl Default for Trace {
     fn default() -> Self {
-        Trace::with_capacity(200_000)
+        Trace::with_capacity(TRACE_CAPACITY)
     }
 }
 

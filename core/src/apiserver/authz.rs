@@ -3,6 +3,7 @@
 //! Role/ClusterRole/RoleBinding/ClusterRoleBinding objects (`plugin/pkg/auth/authorizer/rbac`).
 //! A denial is `403 Forbidden` with `responsewriters.forbiddenMessage`'s exact text.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
@@ -24,6 +25,72 @@ pub struct Decision {
 
 /// Authorizes a request: `Ok` with the reason it was allowed, or the `403` the client gets.
 pub fn authorize(attrs: &Attributes, lookup: &dyn Lookup) -> Result<Decision, ApiError> {
+    authorize_with(attrs, lookup, None)
+}
+
+/// RBAC decisions remembered until a Role, ClusterRole or binding changes (the decision is a
+/// function of the request's attributes and those objects only). Bounded: it starts over when
+/// full.
+#[derive(Debug, Default, Clone)]
+pub struct RbacCache {
+    revision: i64,
+    entries: BTreeMap<String, Result<String, Option<String>>>,
+}
+
+const RBAC_CACHE_ENTRIES: usize = 4096;
+
+impl RbacCache {
+    fn decide(
+        &mut self,
+        attrs: &Attributes,
+        rbac_revision: i64,
+        decide: impl FnOnce() -> Result<String, Option<String>>,
+    ) -> Result<String, Option<String>> {
+        if self.revision != rbac_revision || self.entries.len() >= RBAC_CACHE_ENTRIES {
+            self.entries.clear();
+            self.revision = rbac_revision;
+        }
+        let mut key = String::with_capacity(96);
+        for part in [
+            attrs.user.name.as_str(),
+            attrs.verb.as_str(),
+            attrs.kind.group,
+            attrs.kind.resource,
+            attrs.subresource.as_deref().unwrap_or_default(),
+            attrs.namespace.as_str(),
+            attrs.name.as_str(),
+        ]
+        .into_iter()
+        .chain(attrs.user.groups.iter().map(String::as_str))
+        {
+            key.push_str(part);
+            key.push('\0');
+        }
+        if let Some(hit) = self.entries.get(&key) {
+            return hit.clone();
+        }
+        let decision = decide();
+        self.entries.insert(key, decision.clone());
+        decision
+    }
+}
+
+/// [`authorize`], with RBAC's decisions remembered in `cache` while the RBAC objects stay at
+/// `rbac_revision`.
+pub fn authorize_cached(
+    attrs: &Attributes,
+    lookup: &dyn Lookup,
+    cache: &mut RbacCache,
+    rbac_revision: i64,
+) -> Result<Decision, ApiError> {
+    authorize_with(attrs, lookup, Some((cache, rbac_revision)))
+}
+
+fn authorize_with(
+    attrs: &Attributes,
+    lookup: &dyn Lookup,
+    cache: Option<(&mut RbacCache, i64)>,
+) -> Result<Decision, ApiError> {
     let mut reasons = Vec::new();
     if attrs.user.groups.iter().any(|g| g == SYSTEM_MASTERS) {
         return Ok(Decision {
@@ -35,7 +102,11 @@ pub fn authorize(attrs: &Attributes, lookup: &dyn Lookup) -> Result<Decision, Ap
         NodeDecision::NoOpinion(Some(reason)) => reasons.push(reason),
         NodeDecision::NoOpinion(None) => {}
     }
-    match rbac(attrs, lookup) {
+    let decision = match cache {
+        Some((cache, revision)) => cache.decide(attrs, revision, || rbac(attrs, lookup)),
+        None => rbac(attrs, lookup),
+    };
+    match decision {
         Ok(reason) => return Ok(Decision { reason }),
         Err(Some(reason)) => reasons.push(reason),
         Err(None) => {}

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use crate::apiserver::admission::Chain;
+use crate::apiserver::authz::RbacCache;
 use crate::apiserver::leases::Leases;
 use crate::apiserver::{authz, defaults, prepare, validation};
 use crate::apiserver::{ApiError, Attributes, Lookup, Reason, RequestContext, UserInfo, Verb};
@@ -59,6 +60,8 @@ pub struct ApiServer {
     pub chain: Chain,
     /// The leases of Events (`--event-ttl`): etcd deletes them an hour after their last write.
     pub leases: Leases,
+    /// RBAC decisions, kept while no Role, ClusterRole or binding changes.
+    rbac_cache: RbacCache,
 }
 
 impl std::fmt::Debug for ApiServer {
@@ -181,7 +184,7 @@ impl ApiServer {
         self.lookup().get(kind, namespace, name)
     }
 
-    fn authorize(&self, attrs: &Attributes, t: &mut Tracer) -> Result<(), ApiError> {
+    fn authorize(&mut self, attrs: &Attributes, t: &mut Tracer) -> Result<(), ApiError> {
         t.step(
             Stage::Authentication,
             format!(
@@ -190,7 +193,13 @@ impl ApiServer {
                 attrs.user.groups.join(", ")
             ),
         );
-        match authz::authorize(attrs, &self.lookup()) {
+        let rbac_revision = self.store.rbac_revision();
+        match authz::authorize_cached(
+            attrs,
+            &StoreLookup(&self.store),
+            &mut self.rbac_cache,
+            rbac_revision,
+        ) {
             Ok(decision) => {
                 t.step(Stage::Authorization, decision.reason);
                 Ok(())

@@ -225,6 +225,8 @@ pub struct Store {
     log: VecDeque<Change>,
     history: History,
     watchers: Watchers,
+    /// The revision of the last write to a Role, ClusterRole or binding.
+    rbac_revision: i64,
 }
 
 impl Default for Store {
@@ -249,7 +251,14 @@ impl Store {
                 config.tombstoned_keys,
             ),
             watchers: Watchers::new(config.max_pending_per_watcher),
+            rbac_revision: 0,
         }
+    }
+
+    /// The revision of the last write to a Role, ClusterRole, RoleBinding or ClusterRoleBinding
+    /// (0 before any): RBAC decisions made since still hold.
+    pub fn rbac_revision(&self) -> i64 {
+        self.rbac_revision
     }
 
     /// The store's sizes.
@@ -492,6 +501,10 @@ impl Store {
         writer: &str,
     ) {
         self.revision += 1;
+        // `/registry/roles/`, `/registry/rolebindings/`, `/registry/clusterroles/`, …
+        if key.starts_with("/registry/role") || key.starts_with("/registry/clusterrole") {
+            self.rbac_revision = self.revision;
+        }
         let writer: Arc<str> = Arc::from(writer);
         let change = Change {
             revision: self.revision,
