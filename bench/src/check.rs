@@ -216,7 +216,7 @@ pub fn smoke_fingerprint(name: &str) -> Result<(u64, usize), String> {
 /// happened, and nothing that should be bounded grew past its bound (Events live an hour).
 pub fn smoke_soak() -> Result<crate::soak::SoakOutcome, String> {
     let shape = crate::soak::SoakShape::SMOKE;
-    let o = crate::soak::soak(shape, 1)?;
+    let o = crate::soak::soak(shape, 1, || None)?;
     let last = o.samples.last().ok_or("the soak took no sample")?;
     if last.at.0 != shape.hours * 3_600_000 {
         return Err(format!("the soak ended at {}", last.at));

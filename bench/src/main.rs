@@ -4,7 +4,7 @@
 //! cargo run --release -p podflow-bench -- [WORKLOAD…] [--runs N]   # default: all, 3 runs
 //! cargo run --release -p podflow-bench -- --smoke                   # every workload, tiny, checked
 //! cargo run --release -p podflow-bench -- --fingerprint             # hash of each tiny run's trace
-//! cargo run --release -p podflow-bench -- soak [HOURS]               # 24 h of virtual churn
+//! cargo run --release -p podflow-bench --bin podflow-soak -- [HOURS]  # 24 h of virtual churn
 //! ```
 //!
 //! Each run of each workload is a child process of this binary (`--one WORKLOAD`), so the peak
@@ -14,12 +14,11 @@ use std::process::{Command, ExitCode};
 
 use podflow_bench::report::{self, Row, Sample};
 use podflow_bench::shape::{expand, Scale, Shape, WORKLOADS};
-use podflow_bench::soak::{self, SoakShape};
 use podflow_bench::{check, rss};
 
 fn usage() -> String {
     format!(
-        "usage: podflow-bench [WORKLOAD…] [--runs N] | soak [HOURS] | --smoke | --fingerprint | --one WORKLOAD\nworkloads: {}, growth, all (default)",
+        "usage: podflow-bench [WORKLOAD…] [--runs N] | --smoke | --fingerprint | --one WORKLOAD\nworkloads: {}, growth, all (default)",
         WORKLOADS.join(", ")
     )
 }
@@ -43,24 +42,6 @@ fn one(name: &str) -> ExitCode {
         }
         Err(e) => {
             eprintln!("{name}: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// The soak: `hours` of virtual churn, sampled every 4 hours.
-fn soak_run(hours: u64) -> ExitCode {
-    let shape = SoakShape {
-        hours,
-        ..SoakShape::FULL
-    };
-    match soak::soak(shape, 4) {
-        Ok(o) => {
-            print!("{}", soak::render(&o));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("soak: {e}");
             ExitCode::FAILURE
         }
     }
@@ -149,17 +130,6 @@ fn main() -> ExitCode {
             "--one" => return one(it.next().map(String::as_str).unwrap_or("")),
             "--smoke" => return smoke(),
             "--fingerprint" => return fingerprints(),
-            "soak" => {
-                let hours = match it.next().map(|h| h.parse::<u64>()) {
-                    None => SoakShape::FULL.hours,
-                    Some(Ok(h)) if h > 0 => h,
-                    Some(_) => {
-                        eprintln!("{}", usage());
-                        return ExitCode::from(2);
-                    }
-                };
-                return soak_run(hours);
-            }
             "--runs" => match it.next().and_then(|n| n.parse().ok()).filter(|n| *n > 0) {
                 Some(n) => runs = n,
                 None => {

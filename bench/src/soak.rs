@@ -55,6 +55,9 @@ pub struct SoakSample {
     pub at: SimTime,
     /// Resident set size in KiB, when the platform reports it.
     pub rss_kib: Option<u64>,
+    /// Bytes allocated and not yet freed, when the binary counts them (the bench binary does:
+    /// unlike RSS, this does not include what the allocator keeps for reuse).
+    pub live_heap: Option<u64>,
     /// Objects in the store (every kind).
     pub objects: usize,
     /// Of which Events.
@@ -178,7 +181,7 @@ spec:
     )
 }
 
-fn sample(cluster: &Cluster) -> SoakSample {
+fn sample(cluster: &Cluster, live_heap: fn() -> Option<u64>) -> SoakSample {
     let lookup = cluster.api().lookup();
     let pods = lookup.list("Pod", None);
     let ready = pods
@@ -200,6 +203,7 @@ fn sample(cluster: &Cluster) -> SoakSample {
     SoakSample {
         at: cluster.now(),
         rss_kib: rss::current_rss_kib(),
+        live_heap: live_heap(),
         objects: store.len(),
         events: lookup.list("Event", None).len(),
         pods: pods.len(),
@@ -272,8 +276,13 @@ fn restarts(cluster: &Cluster) -> i64 {
         .sum()
 }
 
-/// Runs a soak, sampling every `every_hours` (and at the end).
-pub fn soak(shape: SoakShape, every_hours: u64) -> Result<SoakOutcome, String> {
+/// Runs a soak, sampling every `every_hours` (and at the end); `live_heap` says how many bytes
+/// are allocated, if the caller counts them.
+pub fn soak(
+    shape: SoakShape,
+    every_hours: u64,
+    live_heap: fn() -> Option<u64>,
+) -> Result<SoakOutcome, String> {
     let started = Instant::now();
     let mut cluster = Cluster::new(ClusterConfig {
         seed: 1,
@@ -338,7 +347,7 @@ pub fn soak(shape: SoakShape, every_hours: u64) -> Result<SoakOutcome, String> {
             }
         }
         if half_hours % (2 * every_hours.max(1)) == 0 || t >= end {
-            samples.push(sample(&cluster));
+            samples.push(sample(&cluster, live_heap));
         }
     }
     Ok(SoakOutcome {
@@ -365,9 +374,10 @@ pub fn render(o: &SoakOutcome) -> String {
         o.shape.hours
     );
     s.push_str(&format!(
-        "{:>9} {:>9} {:>8} {:>7} {:>6} {:>6} {:>8} {:>9} {:>7} {:>7}\n",
+        "{:>13} {:>9} {:>10} {:>8} {:>7} {:>6} {:>6} {:>8} {:>9} {:>7} {:>7}\n",
         "virtual",
         "RSS",
+        "live heap",
         "objects",
         "events",
         "pods",
@@ -377,15 +387,21 @@ pub fn render(o: &SoakOutcome) -> String {
         "trace",
         "timers"
     ));
+    let mib = |b: f64| format!("{:.1}MiB", b / 1_048_576.0);
     for x in &o.samples {
         let rss = x
             .rss_kib
-            .map(|k| format!("{:.1}MiB", k as f64 / 1024.0))
+            .map(|k| mib(k as f64 * 1024.0))
+            .unwrap_or_else(|| "-".into());
+        let heap = x
+            .live_heap
+            .map(|b| mib(b as f64))
             .unwrap_or_else(|| "-".into());
         s.push_str(&format!(
-            "{:>9} {:>9} {:>8} {:>7} {:>6} {:>6} {:>8} {:>9} {:>7} {:>7}\n",
+            "{:>13} {:>9} {:>10} {:>8} {:>7} {:>6} {:>6} {:>8} {:>9} {:>7} {:>7}\n",
             x.at.to_string(),
             rss,
+            heap,
             x.objects,
             x.events,
             x.pods,
@@ -405,15 +421,21 @@ pub fn render(o: &SoakOutcome) -> String {
         o.restarts
     ));
     if let (Some(first), Some(last)) = (o.samples.first(), o.samples.last()) {
-        if let (Some(a), Some(b)) = (first.rss_kib, last.rss_kib) {
-            s.push_str(&format!(
-                "memory: {:.1} MiB at {} → {:.1} MiB at {} ({:+.1} %)\n",
-                a as f64 / 1024.0,
+        let line = |what: &str, a: f64, b: f64| {
+            format!(
+                "{what}: {} at {} → {} at {} ({:+.1} %)\n",
+                mib(a),
                 first.at,
-                b as f64 / 1024.0,
+                mib(b),
                 last.at,
-                (b as f64 - a as f64) * 100.0 / a as f64
-            ));
+                (b - a) * 100.0 / a
+            )
+        };
+        if let (Some(a), Some(b)) = (first.rss_kib, last.rss_kib) {
+            s.push_str(&line("RSS", a as f64 * 1024.0, b as f64 * 1024.0));
+        }
+        if let (Some(a), Some(b)) = (first.live_heap, last.live_heap) {
+            s.push_str(&line("live heap", a as f64, b as f64));
         }
     }
     s
