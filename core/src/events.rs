@@ -262,6 +262,21 @@ impl<V> Lru<V> {
     fn len(&self) -> usize {
         self.entries.len()
     }
+
+    /// Forgets every entry whose key contains `needle`.
+    fn forget_containing(&mut self, needle: &str) {
+        let gone: Vec<String> = self
+            .entries
+            .keys()
+            .filter(|k| k.contains(needle))
+            .cloned()
+            .collect();
+        for key in gone {
+            if let Some((used, _)) = self.entries.remove(&key) {
+                self.by_use.remove(&used);
+            }
+        }
+    }
 }
 
 /// The tunables of [`EventRecorder`]'s correlator, defaulting to client-go's.
@@ -558,6 +573,19 @@ impl EventRecorder {
         }
         self.spam.put(&key, bucket);
         !accept
+    }
+
+    /// The object with this UID is gone for good: its cache entries (keyed by the involved
+    /// object's UID, which is never reused) can no longer be hit, so they are dropped instead of
+    /// waiting to be the least recently used. A long-running cluster's recorders then hold only
+    /// live objects' entries.
+    pub fn forget_object(&mut self, uid: &str) {
+        if uid.is_empty() {
+            return;
+        }
+        self.aggregator.forget_containing(uid);
+        self.observed.forget_containing(uid);
+        self.spam.forget_containing(uid);
     }
 
     /// How many entries the correlator's caches hold (aggregation, counting, spam); each is at
@@ -1075,6 +1103,28 @@ mod tests {
         }
         let (a, o, s) = kubelet.cache_sizes();
         assert!(a <= 64 && o <= 64 && s <= 64);
+    }
+
+    #[test]
+    fn a_deleted_objects_cache_entries_are_forgotten_and_others_kept() {
+        let mut kubelet = EventRecorder::new("kubelet", "node-1");
+        for (name, uid) in [("a", "uid-a"), ("b", "uid-b")] {
+            let mut pod = nginx();
+            pod.metadata.name = Some(name.into());
+            pod.metadata.uid = Some(uid.into());
+            kubelet.record(
+                at(1),
+                object_reference(&Object::Pod(pod)),
+                EventType::Normal,
+                "Pulled",
+                "x",
+            );
+        }
+        assert_eq!(kubelet.cache_sizes(), (2, 2, 2));
+        kubelet.forget_object("uid-a");
+        assert_eq!(kubelet.cache_sizes(), (1, 1, 1));
+        kubelet.forget_object("");
+        assert_eq!(kubelet.cache_sizes(), (1, 1, 1));
     }
 
     #[test]

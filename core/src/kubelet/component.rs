@@ -176,6 +176,7 @@ impl Kubelet {
         if let Some(t) = self.token_of.remove(uid) {
             self.tokens.remove(&t);
         }
+        self.recorder.forget_object(uid);
     }
 
     fn on_pod(&mut self, type_: WatchEventType, object: &Arc<Object>, ctx: &mut Ctx<'_>) {

@@ -120,6 +120,8 @@ impl KubeScheduler {
         match event.type_ {
             WatchEventType::Deleted => {
                 self.queue.delete(&key);
+                // The decision record is for the UI's pod panel: a deleted pod has none.
+                self.decisions.remove(&key);
                 if self.cache.has_pod(&key) {
                     self.cache.remove_pod(&key);
                     self.queue.on_event(ClusterEvent::PodDelete, ctx.now);
