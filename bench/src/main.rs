@@ -359,7 +359,7 @@ fn main() -> ExitCode {
     };
     for (page, _) in &browsers {
         println!(
-            "wasm{}: cargo profile {}, {:.0} KiB module, run in a dedicated worker in headless Chromium; peak mem is the WebAssembly.Memory size",
+            "rows marked{}: cargo profile {}, {:.0} KiB module, run in a dedicated worker in headless Chromium; peak mem is the WebAssembly.Memory size",
             wasm_label(&page.profile),
             page.profile,
             page.wasm_bytes as f64 / 1024.0

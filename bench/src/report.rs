@@ -161,7 +161,10 @@ pub fn line(row: &Row) -> String {
     let (upstream, ratio) = match threshold {
         Some(t) => (
             format!("{:.0}/s", t.pods_per_sec),
-            format!("{:.0}×", o.pods_per_sec() / t.pods_per_sec),
+            match o.pods_per_sec() / t.pods_per_sec {
+                r if r < 10.0 => format!("{r:.1}×"),
+                r => format!("{r:.0}×"),
+            },
         ),
         None => ("-".into(), "-".into()),
     };
