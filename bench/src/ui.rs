@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use podflow_core::sim::SimTime;
 use podflow_tests::static_server;
@@ -69,14 +69,28 @@ pub struct Frames {
     pub speed: String,
     /// Every interval between two animation frames while playing, ms, in order.
     pub intervals: Vec<f64>,
-    /// Milliseconds spent in the app's ticks (the Play interval's callbacks), when measured.
-    pub tick_ms: Vec<f64>,
+    /// Milliseconds each Play tick spent running the simulation (`window.__podflowSim`).
+    pub sim_ms: Vec<f64>,
+    /// Milliseconds each render of the app took, view building to DOM patch
+    /// (`window.__podflowRender`).
+    pub render_ms: Vec<f64>,
     /// The virtual clock when the recording stopped.
     pub clock: String,
     /// Pods Running at the end, and pods in all.
     pub running: usize,
     /// Every pod the cluster view counts.
     pub pods: usize,
+    /// Wall time from opening the link to the node grid drawn.
+    pub load: Duration,
+    /// Wall time from the speed's click to the frames read back (longer than asked when a long
+    /// task held the page).
+    pub played: Duration,
+}
+
+fn med_max(v: &[f64]) -> (f64, f64) {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    (percentile(&s, 0.5), s.last().copied().unwrap_or(0.0))
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -99,11 +113,14 @@ impl Frames {
         )
     }
 
-    /// Median and maximum tick duration, ms.
-    pub fn tick_stats(&self) -> (f64, f64) {
-        let mut s = self.tick_ms.clone();
-        s.sort_by(f64::total_cmp);
-        (percentile(&s, 0.5), s.last().copied().unwrap_or(0.0))
+    /// Median and maximum of the simulation's share of each tick, ms.
+    pub fn sim_stats(&self) -> (f64, f64) {
+        med_max(&self.sim_ms)
+    }
+
+    /// Median and maximum render time, ms.
+    pub fn render_stats(&self) -> (f64, f64) {
+        med_max(&self.render_ms)
     }
 }
 
@@ -136,7 +153,8 @@ fn click_text(session: &Session<'_>, css: &str, text: &str) -> Result<(), String
 /// Pods per STATUS as the page's cluster view summarises them (`.pod-summary`), and the total
 /// from its heading.
 fn pod_counts(session: &Session<'_>) -> Result<(usize, usize), String> {
-    let v = session.execute(
+    let v = execute_patiently(
+        session,
         "const s = document.querySelector('.pod-summary'); const h = document.querySelector('.cluster h2');\
          return [s ? s.dataset.running || '0' : '0', h ? h.textContent : ''];",
     )?;
@@ -150,6 +168,39 @@ fn pod_counts(session: &Session<'_>) -> Result<(usize, usize), String> {
     Ok((running, pods))
 }
 
+/// Runs `script`, retrying for up to ten minutes while the page is too busy to answer (a long
+/// task blocks the renderer; the WebDriver client gives up on a read after two minutes).
+fn execute_patiently(session: &Session<'_>, script: &str) -> Result<Value, String> {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        match session.execute(script) {
+            Ok(v) => return Ok(v),
+            Err(e) if Instant::now() < deadline && !e.contains("javascript error") => {
+                eprintln!("podflow-bench: the page is busy ({e}); asking again");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Waits until the page draws the aggregated node grid.
+fn wait_for_grid(session: &Session<'_>) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let n = execute_patiently(
+            session,
+            "return document.querySelectorAll('.node-grid .node-cell').length;",
+        )?;
+        if n.as_u64().unwrap_or(0) > 0 {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err("the page drew no node grid within 10 minutes".into());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// Plays the scenario at `speed` for `seconds` from a fresh page and records the frames.
 pub fn record(
     driver: &ChromeDriver,
@@ -158,17 +209,21 @@ pub fn record(
     seconds: u64,
 ) -> Result<Frames, String> {
     let session = driver.session()?;
+    let opened = Instant::now();
     session.goto(url)?;
-    session.wait_for(".node-grid .node-cell", Duration::from_secs(600))?;
+    wait_for_grid(&session)?;
+    let load = opened.elapsed();
     click_text(&session, "button.speed", speed)?;
     session.execute(RECORD_FRAMES)?;
-    session.execute("window.__podflowTicks = [];")?;
+    session.execute("window.__podflowSim = []; window.__podflowRender = [];")?;
     session.click("button.play")?;
     std::thread::sleep(Duration::from_secs(seconds));
-    let v = session.execute(
+    let v = execute_patiently(
+        &session,
         "window.__rec = false; document.querySelector('button.play').click();\
-         return [window.__frames, window.__podflowTicks || [], document.querySelector('.clock').textContent];",
+         return [window.__frames, window.__podflowSim, window.__podflowRender, document.querySelector('.clock').textContent];",
     )?;
+    let played = opened.elapsed().saturating_sub(load);
     let nums = |v: &Value| -> Vec<f64> {
         v.as_array()
             .map(|a| a.iter().filter_map(Value::as_f64).collect())
@@ -178,10 +233,13 @@ pub fn record(
     Ok(Frames {
         speed: speed.to_string(),
         intervals: nums(&v[0]),
-        tick_ms: nums(&v[1]),
-        clock: v[2].as_str().unwrap_or_default().to_string(),
+        sim_ms: nums(&v[1]),
+        render_ms: nums(&v[2]),
+        clock: v[3].as_str().unwrap_or_default().to_string(),
         running,
         pods,
+        load,
+        played,
     })
 }
 
@@ -210,41 +268,50 @@ pub fn run(
 /// The table's header.
 pub fn header() -> String {
     format!(
-        "{:<6} {:>7} {:>9} {:>9} {:>9} {:>10} {:>10} {:>8} {:>14}\n{}",
+        "{:<6} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>13} {:>10} {:>7} {:>7}\n{}",
         "speed",
         "frames",
         "med ms",
         "p95 ms",
         "max ms",
-        "tick med",
-        "tick max",
-        "Running",
-        "virtual clock",
-        "-".repeat(90)
+        "sim med",
+        "sim max",
+        "rend med",
+        "rend max",
+        "Running/pods",
+        "virtual",
+        "load",
+        "played",
+        "-".repeat(121)
     )
 }
 
 /// One speed's line.
 pub fn line(f: &Frames) -> String {
     let (med, p95, max) = f.stats();
-    let (tmed, tmax) = f.tick_stats();
-    let tick = |v: f64| {
-        if f.tick_ms.is_empty() {
+    let (smed, smax) = f.sim_stats();
+    let (rmed, rmax) = f.render_stats();
+    let ms = |v: f64, from: &[f64]| {
+        if from.is_empty() {
             "-".to_string()
         } else {
             format!("{v:.1}")
         }
     };
     format!(
-        "{:<6} {:>7} {:>9.1} {:>9.1} {:>9.1} {:>10} {:>10} {:>8} {:>14}",
+        "{:<6} {:>7} {:>8.1} {:>8.1} {:>8.1} {:>8} {:>8} {:>8} {:>8} {:>13} {:>10} {:>6.1}s {:>6.1}s",
         f.speed,
         f.intervals.len(),
         med,
         p95,
         max,
-        tick(tmed),
-        tick(tmax),
+        ms(smed, &f.sim_ms),
+        ms(smax, &f.sim_ms),
+        ms(rmed, &f.render_ms),
+        ms(rmax, &f.render_ms),
         format!("{}/{}", f.running, f.pods),
-        f.clock.trim_start_matches("t = ")
+        f.clock.trim_start_matches("t = "),
+        f.load.as_secs_f64(),
+        f.played.as_secs_f64()
     )
 }
