@@ -13,7 +13,8 @@ use podflow_tests::webdriver::ChromeDriver;
 use serde_json::Value;
 
 /// The page: starts the worker with the query's `fn` and `name`, and keeps what it posts back in
-/// `window.__podflow` (`{ok}` or `{error, panic, memoryBytes, afterMs}`).
+/// `window.__podflow` (`{ok}` or `{failure, panic, memoryBytes, afterMs}`; not `error`, which
+/// the WebDriver client would take for a WebDriver error and drop the rest).
 const INDEX_HTML: &str = r#"<!doctype html>
 <html><head><meta charset="utf-8"><title>podflow-bench</title></head>
 <body><pre id="out">running</pre>
@@ -25,7 +26,7 @@ const done = (v) => {
   document.getElementById('out').textContent = JSON.stringify(v);
 };
 worker.onmessage = (e) => done(e.data);
-worker.onerror = (e) => done({ error: 'worker error: ' + (e.message || String(e)) });
+worker.onerror = (e) => done({ failure: 'worker error: ' + (e.message || String(e)) });
 </script></body></html>
 "#;
 
@@ -45,10 +46,10 @@ try {
     let memory = 0, panic = '';
     try { memory = wasm.memory.buffer.byteLength; } catch (_) {}
     try { panic = lastPanic(); } catch (_) {}
-    postMessage({ error: String(err), panic, memoryBytes: memory, afterMs: performance.now() - started });
+    postMessage({ failure: String(err), panic, memoryBytes: memory, afterMs: performance.now() - started });
   }
 } catch (err) {
-  postMessage({ error: 'instantiating the module: ' + String(err) });
+  postMessage({ failure: 'instantiating the module: ' + String(err) });
 }
 "#;
 
@@ -189,7 +190,7 @@ impl Browser {
             if let Some(ok) = v["ok"].as_str() {
                 return Ok(Answer::Ok(ok.to_string()));
             }
-            if let Some(error) = v["error"].as_str() {
+            if let Some(error) = v["failure"].as_str() {
                 return Ok(Answer::Failed {
                     error: error.to_string(),
                     panic: v["panic"].as_str().unwrap_or_default().to_string(),
