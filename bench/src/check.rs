@@ -173,10 +173,16 @@ pub fn check(shape: &Shape, cluster: &Cluster) -> Result<(), String> {
 }
 
 /// Runs the workload `name` at smoke size and checks it.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn smoke(name: &str) -> Result<crate::Outcome, String> {
+    smoke_with(name, &crate::clock::SystemClock::new())
+}
+
+/// Runs the workload `name` at smoke size, timed by `clock`, and checks it.
+pub fn smoke_with(name: &str, clock: &dyn crate::clock::Clock) -> Result<crate::Outcome, String> {
     let shape = Shape::named(name, crate::shape::Scale::Smoke)
         .ok_or_else(|| format!("unknown workload {name:?}"))?;
-    let (outcome, cluster) = crate::run(&shape)?;
+    let (outcome, cluster) = crate::run::run_with(&shape, clock)?;
     check(&shape, &cluster)?;
     Ok(outcome)
 }
@@ -205,10 +211,11 @@ pub fn fingerprint(cluster: &Cluster) -> u64 {
 }
 
 /// Runs the workload `name` at smoke size and fingerprints the run.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn smoke_fingerprint(name: &str) -> Result<(u64, usize), String> {
     let shape = Shape::named(name, crate::shape::Scale::Smoke)
         .ok_or_else(|| format!("unknown workload {name:?}"))?;
-    let (_, cluster) = crate::run(&shape)?;
+    let (_, cluster) = crate::run::run(&shape)?;
     Ok((fingerprint(&cluster), cluster.trace().steps().count()))
 }
 

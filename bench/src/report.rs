@@ -1,17 +1,20 @@
-//! The runs of one workload summarised (median, min and max wall time, peak RSS) and the table
-//! the binary prints, one row per workload, with the upstream threshold ratio beside it.
+//! The runs of one workload summarised (median, min and max wall time, peak memory) and the table
+//! the binary prints, one row per workload (natively or in wasm), with the upstream threshold
+//! ratio beside it, and the wasm/native ratio of a workload run both ways.
 
 use std::time::Duration;
 
 use crate::run::Outcome;
 use crate::shape::{Scale, Shape};
 
-/// One run as the child process reports it: what it measured and its peak RSS.
+/// One run as the child process (or the browser page) reports it: what it measured and its peak
+/// memory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
     /// What the run measured.
     pub outcome: Outcome,
-    /// The child's peak resident set size, KiB.
+    /// The child's peak resident set size, KiB; in wasm, the size of the page's
+    /// `WebAssembly.Memory` at the end of the run (it only grows, so it is the peak).
     pub peak_rss_kib: Option<u64>,
 }
 
@@ -62,6 +65,9 @@ pub fn decode(line: &str) -> Option<Sample> {
 pub struct Row {
     /// The runs, in order.
     pub samples: Vec<Sample>,
+    /// Appended to the workload's name in the table: empty natively, ` (wasm)` or
+    /// ` (wasm O3)` for runs in the browser.
+    pub label: String,
 }
 
 impl Row {
@@ -102,7 +108,7 @@ impl Row {
 /// The table's header lines.
 pub fn header() -> String {
     format!(
-        "{:<20} {:>6} {:>7} {:>10} {:>21} {:>10} {:>9} {:>9} {:>9} {:>8} {:>9} {:>8}\n{}",
+        "{:<26} {:>6} {:>7} {:>10} {:>21} {:>10} {:>9} {:>9} {:>9} {:>8} {:>9} {:>8}\n{}",
         "workload",
         "nodes",
         "pods",
@@ -111,11 +117,11 @@ pub fn header() -> String {
         "cpu(med)",
         "pods/s",
         "µs/pod",
-        "peak RSS",
+        "peak mem",
         "setup",
         "upstream",
         "ratio",
-        "-".repeat(139)
+        "-".repeat(145)
     )
 }
 
@@ -147,22 +153,29 @@ pub fn line(row: &Row) -> String {
         .max()
         .map(|k| format!("{:.0}MiB", k as f64 / 1024.0))
         .unwrap_or_else(|| "-".into());
+    let cpu = match row.median_cpu() {
+        d if d.is_zero() => "-".to_string(),
+        d => secs(d),
+    };
     let threshold = Shape::named(&o.workload, Scale::Full).and_then(|s| s.threshold);
     let (upstream, ratio) = match threshold {
         Some(t) => (
             format!("{:.0}/s", t.pods_per_sec),
-            format!("{:.0}×", o.pods_per_sec() / t.pods_per_sec),
+            match o.pods_per_sec() / t.pods_per_sec {
+                r if r < 10.0 => format!("{r:.1}×"),
+                r => format!("{r:.0}×"),
+            },
         ),
         None => ("-".into(), "-".into()),
     };
     format!(
-        "{:<20} {:>6} {:>7} {:>10} {:>21} {:>10} {:>9.0} {:>9.1} {:>9} {:>8} {:>9} {:>8}",
-        o.workload,
+        "{:<26} {:>6} {:>7} {:>10} {:>21} {:>10} {:>9.0} {:>9.1} {:>9} {:>8} {:>9} {:>8}",
+        format!("{}{}", o.workload, row.label),
         o.nodes,
         o.measured_pods,
         secs(o.measured),
         range,
-        secs(row.median_cpu()),
+        cpu,
         o.pods_per_sec(),
         o.micros_per_pod(),
         rss,
@@ -170,4 +183,34 @@ pub fn line(row: &Row) -> String {
         upstream,
         ratio
     )
+}
+
+/// The wasm/native comparison of one workload: the ratio of the median wall times (above 1:
+/// wasm is slower) and of the peak memories.
+pub fn ratio_line(native: &Row, wasm: &Row) -> Option<String> {
+    let n = native.median_sample()?;
+    let w = wasm.median_sample()?;
+    let wall = w.outcome.measured.as_secs_f64() / n.outcome.measured.as_secs_f64().max(1e-9);
+    let mem = match (peak_kib(native), peak_kib(wasm)) {
+        (Some(a), Some(b)) if a > 0 => format!(
+            ", peak memory {:.0}MiB / {:.0}MiB = {:.2}×",
+            b as f64 / 1024.0,
+            a as f64 / 1024.0,
+            b as f64 / a as f64
+        ),
+        _ => String::new(),
+    };
+    Some(format!(
+        "{}{} / native: wall {} / {} = {wall:.2}× (medians of {} and {} runs){mem}",
+        n.outcome.workload,
+        wasm.label,
+        secs(w.outcome.measured),
+        secs(n.outcome.measured),
+        wasm.samples.len(),
+        native.samples.len(),
+    ))
+}
+
+fn peak_kib(row: &Row) -> Option<u64> {
+    row.samples.iter().filter_map(|s| s.peak_rss_kib).max()
 }

@@ -2,14 +2,14 @@
 //! `kubectl apply` at the current virtual time, steps the simulation until the phase's pods are
 //! bound (or Running and Ready on the full path), and times the measured phases in wall time.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use podflow_core::apiserver::UserInfo;
 use podflow_core::sim::{SimDuration, SimTime};
 use podflow_core::{Cluster, ClusterConfig};
 use serde_json::Value;
 
-use crate::cpu::cpu_time;
+use crate::clock::Clock;
 use crate::manifests;
 use crate::progress::Progress;
 use crate::shape::{Create, Phase, Shape};
@@ -129,19 +129,26 @@ pub fn build(shape: &Shape) -> Result<Cluster, String> {
     Ok(cluster)
 }
 
-/// Runs `shape` once; returns what was measured and the cluster as it ended (for checks).
+/// Runs `shape` once, timed by the native clock; returns what was measured and the cluster as it
+/// ended (for checks).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn run(shape: &Shape) -> Result<(Outcome, Cluster), String> {
-    let started = Instant::now();
+    run_with(shape, &crate::clock::SystemClock::new())
+}
+
+/// Runs `shape` once, timed by `clock`; returns what was measured and the cluster as it ended.
+pub fn run_with(shape: &Shape, clock: &dyn Clock) -> Result<(Outcome, Cluster), String> {
+    let started = clock.now();
     let mut cluster = build(shape)?;
-    let setup = started.elapsed();
+    let setup = clock.now().saturating_sub(started);
     let mut progress = Progress::new(&cluster);
     let mut steps = 0;
     let mut measured = Duration::ZERO;
     let mut measured_cpu = Duration::ZERO;
     for phase in &shape.phases {
         let values = phase_values(&phase.create);
-        let start = Instant::now();
-        let start_cpu = cpu_time();
+        let start = clock.now();
+        let start_cpu = clock.cpu();
         apply(&mut cluster, values)?;
         if phase.wait {
             run_until(&mut cluster, &mut progress, &mut steps, |p| {
@@ -150,8 +157,8 @@ pub fn run(shape: &Shape) -> Result<(Outcome, Cluster), String> {
             .map_err(|e| format!("{}: {e}", shape.name))?;
         }
         if phase.measured {
-            measured += start.elapsed();
-            if let (Some(a), Some(b)) = (start_cpu, cpu_time()) {
+            measured += clock.now().saturating_sub(start);
+            if let (Some(a), Some(b)) = (start_cpu, clock.cpu()) {
                 measured_cpu += b.saturating_sub(a);
             }
         }

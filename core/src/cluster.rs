@@ -756,6 +756,30 @@ impl Cluster {
         reports
     }
 
+    /// As [`Cluster::run_for`] without the step reports, but stopping early, between two items,
+    /// once `more()` says no. Returns whether the clock reached `now + d`; when it did not, it
+    /// stays at the last item run, possibly with more items due at that same moment (see
+    /// [`Cluster::finish_moment`]).
+    pub fn run_for_while(&mut self, d: SimDuration, mut more: impl FnMut() -> bool) -> bool {
+        let end = self.now.plus(d);
+        while self.timers.peek_time().is_some_and(|t| t <= end) {
+            if !more() {
+                return false;
+            }
+            self.advance();
+        }
+        self.now = end;
+        true
+    }
+
+    /// Runs the items still due at the current moment (after [`Cluster::run_for_while`] stopped
+    /// among them), so the state is the one `run_for` would have left at this time.
+    pub fn finish_moment(&mut self) {
+        while self.timers.peek_time().is_some_and(|t| t <= self.now) {
+            self.advance();
+        }
+    }
+
     /// Steps until nothing is due or `limit` steps ran; returns how many ran.
     pub fn run_until_quiet(&mut self, limit: usize) -> usize {
         let mut n = 0;

@@ -103,6 +103,7 @@ impl Session {
 
     /// `kubectl apply -f` of `text` at the playhead.
     pub fn apply(&mut self, text: &str) -> Vec<ApplyResult> {
+        self.cluster.finish_moment();
         self.truncate_future();
         self.log.push((self.now(), Action::Apply(text.to_string())));
         self.cluster.apply(text, "manifest.yaml")
@@ -110,6 +111,7 @@ impl Session {
 
     /// A console line at the playhead.
     pub fn console(&mut self, line: &str, stdin: &str) -> Output {
+        self.cluster.finish_moment();
         self.truncate_future();
         self.log.push((
             self.now(),
@@ -125,6 +127,16 @@ impl Session {
     pub fn advance(&mut self, d: SimDuration) {
         self.cluster.run_for(d);
         self.horizon = self.horizon.max(self.now());
+    }
+
+    /// Runs virtual time forward by up to `d`, stopping early (between two items) once `more()`
+    /// says no, so a page can bound the time it spends per frame; returns whether all of `d`
+    /// ran. An apply or console line after an early stop first finishes the moment, so the log
+    /// replays to the same state.
+    pub fn advance_while(&mut self, d: SimDuration, more: impl FnMut() -> bool) -> bool {
+        let done = self.cluster.run_for_while(d, more);
+        self.horizon = self.horizon.max(self.now());
+        done
     }
 
     /// Runs to the next moment something visible happens (a flow step is traced); `false` when
@@ -277,6 +289,46 @@ mod tests {
             .iter()
             .map(|p| (p.name.clone(), p.status.clone()))
             .collect()
+    }
+
+    #[test]
+    fn advancing_in_slices_reaches_the_same_state_and_an_apply_mid_moment_replays_the_same() {
+        let mut whole = Session::default();
+        whole.apply(POD);
+        whole.advance(SimDuration::secs(20));
+        let mut sliced = Session::default();
+        sliced.apply(POD);
+        // Three items per call: many calls, some stopping among items due at one moment.
+        let mut calls = 0;
+        let end = SimTime::ZERO.plus(SimDuration::secs(20));
+        loop {
+            let mut budget = 3;
+            let want = end.since(sliced.now());
+            calls += 1;
+            if sliced.advance_while(want, || {
+                budget -= 1;
+                budget >= 0
+            }) {
+                break;
+            }
+        }
+        assert!(calls > 3);
+        assert_eq!(sliced.cluster().snapshot(), whole.cluster().snapshot());
+        // An apply after an early stop finishes the moment first, so a replay agrees.
+        let mut live = Session::default();
+        live.apply(POD);
+        live.advance_while(SimDuration::secs(1), || false);
+        let mut n = 0;
+        live.advance_while(SimDuration::secs(5), || {
+            n += 1;
+            n < 4
+        });
+        live.console("kubectl create namespace team-a", "");
+        live.advance(SimDuration::secs(10));
+        let at = live.now();
+        let before = live.cluster().snapshot();
+        live.seek(at);
+        assert_eq!(live.cluster().snapshot(), before);
     }
 
     #[test]

@@ -71,3 +71,23 @@ pub fn clipboard_write(text: &str) -> Option<js_sys::Promise> {
         .dyn_into()
         .ok()
 }
+
+/// `performance.now()`, milliseconds (0 where there is none).
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// Appends `ms` to the array `window[name]` when a profiler (the bench's `--ui-frames`) put one
+/// there; otherwise does nothing.
+pub fn record_ms(name: &str, ms: f64) {
+    let Some(w) = web_sys::window() else {
+        return;
+    };
+    if let Ok(list) = js_sys::Reflect::get(&w, &JsValue::from_str(name)) {
+        if let Some(list) = list.dyn_ref::<js_sys::Array>() {
+            list.push(&JsValue::from_f64(ms));
+        }
+    }
+}

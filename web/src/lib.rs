@@ -46,6 +46,9 @@ use components::toolbar::{Speed, TimeCommand, Toolbar};
 /// The manifest the editor starts with: the Kubernetes docs' simple pod.
 pub const DEFAULT_MANIFEST: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx\nspec:\n  containers:\n  - name: nginx\n    image: nginx:1.14.2\n    ports:\n    - containerPort: 80\n";
 
+/// Wall milliseconds a Play tick may spend simulating (the rest of a 16 ms frame is the render's).
+pub const TICK_BUDGET_MS: f64 = 8.0;
+
 /// Whether Apply must load the text as a new scenario rather than apply it to the running
 /// cluster: it carries a podflow Scenario document or Node objects (a real cluster's `kubectl
 /// get nodes -o yaml`), which only take effect when a cluster is built.
@@ -77,14 +80,29 @@ pub fn app() -> Html {
     let zh = use_state(|| false);
     let preset = use_state(|| None::<&'static podflow_core::presets::Preset>);
 
-    // Playing: every 100 ms of wall time, virtual time moves by the speed's step.
+    // Playing: every 100 ms of wall time, virtual time moves by the speed's step — as much of it
+    // as TICK_BUDGET_MS of simulation allows. What did not fit is owed to the next tick (at most
+    // one step more), so a big cluster plays slower than the speed instead of freezing the page.
     {
         let (session, force) = (session.clone(), force.clone());
         use_effect_with((*playing, *speed), move |(playing, speed)| {
             let interval = playing.then(|| {
                 let step = SimDuration(speed.tick_ms());
+                let mut owed = SimDuration(0);
                 Interval::new(100, move || {
-                    session.borrow_mut().advance(step);
+                    let started = browser::now_ms();
+                    let mut s = session.borrow_mut();
+                    let want = SimDuration(step.0 + owed.0.min(step.0));
+                    let end = s.now().plus(want);
+                    let done =
+                        s.advance_while(want, || browser::now_ms() - started < TICK_BUDGET_MS);
+                    owed = if done {
+                        SimDuration(0)
+                    } else {
+                        end.since(s.now())
+                    };
+                    drop(s);
+                    browser::record_ms("__podflowSim", browser::now_ms() - started);
                     force.force_update();
                 })
             });
@@ -288,6 +306,9 @@ pub fn app() -> Html {
         Callback::from(move |_| selected.set(None))
     };
 
+    // The render's cost (view building, Yew's diff and the DOM patch), for the bench's profiler.
+    let render_started = browser::now_ms();
+    use_effect(move || browser::record_ms("__podflowRender", browser::now_ms() - render_started));
     let s = session.borrow();
     let cluster = s.cluster();
     let snapshot = cluster.snapshot();

@@ -1,6 +1,7 @@
 //! The cluster view: every node as a card holding its pods, and a lane for pods not yet
 //! scheduled. Past [`DETAILED_NODES`] nodes the view aggregates: each node becomes a small cell
-//! coloured by its status and cpu allocation, with its pod count, so 1,000 nodes stay fast.
+//! coloured by its status and cpu allocation, with its pod count, so 1,000 nodes stay fast. A
+//! line under the heading counts the pods by STATUS (`Running 29000 · ContainerCreating 1000`).
 
 use podflow_core::{NodeView, PodView};
 use yew::prelude::*;
@@ -23,14 +24,35 @@ pub struct ClusterViewProps {
     pub pods: Vec<PodView>,
 }
 
+/// How many pods show each kubectl STATUS, most common first (ties by name).
+pub fn status_counts(pods: &[PodView]) -> Vec<(&str, usize)> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for p in pods {
+        *counts.entry(p.status.as_str()).or_insert(0) += 1;
+    }
+    let mut out: Vec<(&str, usize)> = counts.into_iter().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    out
+}
+
 /// All nodes of the cluster and the pods on them.
 #[function_component(ClusterView)]
 pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let pending: Vec<&PodView> = props.pods.iter().filter(|p| p.node == "<none>").collect();
     let detailed = props.nodes.len() <= DETAILED_NODES;
+    let statuses = status_counts(&props.pods);
+    let running = statuses
+        .iter()
+        .find(|(s, _)| *s == "Running")
+        .map_or(0, |(_, n)| *n);
     html! {
         <section class="cluster" aria-label="Cluster">
             <h2>{ format!("Cluster · {} nodes · {} pods", props.nodes.len(), props.pods.len()) }</h2>
+            if !props.pods.is_empty() {
+                <p class="pod-summary" data-running={running.to_string()}>
+                    { statuses.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(" · ") }
+                </p>
+            }
             if !pending.is_empty() {
                 <div class="pending-lane" aria-label="Not scheduled">
                     <span class="lane-title">{ format!("not scheduled · {}", pending.len()) }</span>

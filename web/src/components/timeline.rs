@@ -1,9 +1,16 @@
 //! The timeline: every Event as `kubectl get events` shows it plus the component that recorded
 //! it, filterable by object, component and type, and a scrubber over virtual time that rebuilds
-//! the cluster at any past moment.
+//! the cluster at any past moment. A big cluster's log (150,000 Events at 30,000 pods) is drawn
+//! bounded: the newest [`MAX_ROWS`] matching rows, and at most [`MAX_TICKS`] axis ticks (Events
+//! closer than one tick's width share it).
 
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
+
+/// At most this many rows are drawn: the newest that match the filters; the rest are counted.
+pub const MAX_ROWS: usize = 200;
+/// At most this many ticks are drawn on the axis.
+pub const MAX_TICKS: usize = 500;
 
 /// One Event row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,13 +83,41 @@ pub fn timeline(props: &TimelineProps) -> Html {
         })
     };
     let span = props.horizon_ms.max(1) as f64;
+    let hidden = shown.len().saturating_sub(MAX_ROWS);
+    // Ticks: one per Event, or per 1/MAX_TICKS of the span (warning when any of its Events is).
+    let mut ticks: Vec<(f64, bool, String)> = Vec::new();
+    if props.events.len() <= MAX_TICKS {
+        ticks.extend(props.events.iter().map(|e| {
+            (
+                e.at_ms as f64 * 100.0 / span,
+                e.type_ == "Warning",
+                format!("{} {}", e.reason, e.object),
+            )
+        }));
+    } else {
+        let mut buckets: std::collections::BTreeMap<usize, (bool, usize, &EventRow)> =
+            Default::default();
+        for e in &props.events {
+            let b = ((e.at_ms as f64 / span) * MAX_TICKS as f64) as usize;
+            let entry = buckets.entry(b).or_insert((false, 0, e));
+            entry.0 |= e.type_ == "Warning";
+            entry.1 += 1;
+        }
+        ticks.extend(buckets.into_iter().map(|(b, (warning, n, first))| {
+            (
+                b as f64 * 100.0 / MAX_TICKS as f64,
+                warning,
+                format!("{} {} and {} more", first.reason, first.object, n - 1),
+            )
+        }));
+    }
     html! {
         <section class="timeline" aria-label="Timeline">
             <h2>{ format!("Events · {}", props.events.len()) }</h2>
             <div class="axis" aria-hidden="true">
-                { for props.events.iter().map(|e| {
-                    let left = format!("left: {:.2}%", e.at_ms as f64 * 100.0 / span);
-                    html! { <span class={classes!("tick", (e.type_ == "Warning").then_some("warning"))} style={left} title={format!("{} {}", e.reason, e.object)} /> }
+                { for ticks.into_iter().map(|(left, warning, title)| {
+                    let left = format!("left: {left:.2}%");
+                    html! { <span class={classes!("tick", warning.then_some("warning"))} style={left} {title} /> }
                 }) }
             </div>
             <input class="scrubber" type="range" min="0" max={props.horizon_ms.to_string()} step="100"
@@ -104,7 +139,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     <th>{ "LAST SEEN" }</th><th>{ "TYPE" }</th><th>{ "REASON" }</th><th>{ "OBJECT" }</th><th>{ "COMPONENT" }</th><th>{ "MESSAGE" }</th>
                 </tr></thead>
                 <tbody>
-                    { for shown.iter().map(|e| html! {
+                    { for shown.iter().skip(hidden).map(|e| html! {
                         <tr class={classes!((e.type_ == "Warning").then_some("warning"))}>
                             <td>{ &e.last_seen }</td><td>{ &e.type_ }</td><td>{ &e.reason }</td>
                             <td>{ &e.object }</td><td>{ &e.component }</td><td class="message">{ &e.message }</td>
@@ -112,6 +147,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     }) }
                 </tbody>
             </table>
+            if hidden > 0 {
+                <p class="more-events">{ format!("showing the newest {MAX_ROWS} of {} events", shown.len()) }</p>
+            }
         </section>
     }
 }

@@ -1,0 +1,319 @@
+//! The playground at scale (`podflow-bench --ui-frames`): builds the release app with Trunk (or
+//! takes a built `dist/`), serves it on 127.0.0.1, opens it in headless Chromium on a share link
+//! holding a scenario of 1,000 nodes and Deployments totalling 30,000 pods, then plays it at each
+//! speed of the toolbar while a `requestAnimationFrame` loop injected into the page records the
+//! interval between frames. Each speed starts from a fresh page at t = 0.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use podflow_core::sim::SimTime;
+use podflow_tests::static_server;
+use podflow_tests::webdriver::{ChromeDriver, Session};
+use serde_json::Value;
+
+use crate::manifests;
+
+/// The toolbar's speeds, as their buttons read.
+pub const SPEEDS: [&str; 4] = ["1×", "10×", "100×", "max"];
+
+/// The scenario: a Scenario document with a pool of `nodes` nodes (4 CPUs, 16Gi, 110 pods) and
+/// `deployments` nginx Deployments of `replicas` each.
+pub fn scenario(nodes: usize, deployments: usize, replicas: usize) -> String {
+    let mut text = format!(
+        "apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nmetadata: {{name: ui-scale}}\nspec:\n  nodes: {{count: {nodes}, cpu: \"4\", memory: 16Gi, pods: 110}}\n"
+    );
+    for i in 0..deployments {
+        let d = manifests::deployment("default", &format!("web-{i}"), replicas);
+        text.push_str("---\n");
+        text.push_str(&d.to_string());
+        text.push('\n');
+    }
+    text
+}
+
+/// Builds the release app (`trunk build --release=true`) into `dist`, with Trunk's cargo output
+/// under the current `CARGO_TARGET_DIR`.
+pub fn trunk_build(dist: &Path) -> Result<(), String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("bench/ has a parent")?
+        .to_path_buf();
+    // wasm-opt as `cargo xtask setup` installs it, when it is there.
+    let mut path = std::env::var_os("PATH").unwrap_or_default();
+    let binaryen = root.join("tools/binaryen/node_modules/binaryen/bin");
+    if binaryen.is_dir() {
+        let mut parts = vec![binaryen];
+        parts.extend(std::env::split_paths(&path));
+        path = std::env::join_paths(parts).map_err(|e| e.to_string())?;
+    }
+    let status = Command::new("trunk")
+        .current_dir(&root)
+        .env("PATH", path)
+        .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        .args(["build", "--release=true", "--dist"])
+        .arg(dist)
+        .status()
+        .map_err(|e| format!("trunk: {e}"))?;
+    status
+        .success()
+        .then_some(())
+        .ok_or_else(|| format!("trunk build failed ({status})"))
+}
+
+/// The frame intervals of one speed, and what the page showed at the end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frames {
+    /// The speed's label.
+    pub speed: String,
+    /// Every interval between two animation frames while playing, ms, in order.
+    pub intervals: Vec<f64>,
+    /// Milliseconds each Play tick spent running the simulation (`window.__podflowSim`).
+    pub sim_ms: Vec<f64>,
+    /// Milliseconds each render of the app took, view building to DOM patch
+    /// (`window.__podflowRender`).
+    pub render_ms: Vec<f64>,
+    /// The virtual clock when the recording stopped.
+    pub clock: String,
+    /// Pods Running at the end, and pods in all.
+    pub running: usize,
+    /// Every pod the cluster view counts.
+    pub pods: usize,
+    /// Wall time from opening the link to the node grid drawn.
+    pub load: Duration,
+    /// Wall time from the speed's click to the frames read back (longer than asked when a long
+    /// task held the page).
+    pub played: Duration,
+}
+
+fn med_max(v: &[f64]) -> (f64, f64) {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    (percentile(&s, 0.5), s.last().copied().unwrap_or(0.0))
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+impl Frames {
+    /// Median, 95th percentile and maximum frame interval, ms.
+    pub fn stats(&self) -> (f64, f64, f64) {
+        let mut s = self.intervals.clone();
+        s.sort_by(f64::total_cmp);
+        (
+            percentile(&s, 0.5),
+            percentile(&s, 0.95),
+            s.last().copied().unwrap_or(0.0),
+        )
+    }
+
+    /// Median and maximum of the simulation's share of each tick, ms.
+    pub fn sim_stats(&self) -> (f64, f64) {
+        med_max(&self.sim_ms)
+    }
+
+    /// Median and maximum render time, ms.
+    pub fn render_stats(&self) -> (f64, f64) {
+        med_max(&self.render_ms)
+    }
+}
+
+/// Records `requestAnimationFrame` intervals into `window.__frames` until `window.__rec` is
+/// false.
+const RECORD_FRAMES: &str = r#"
+window.__frames = [];
+window.__rec = true;
+let last = null;
+const frame = (t) => {
+  if (!window.__rec) return;
+  if (last !== null) window.__frames.push(t - last);
+  last = t;
+  requestAnimationFrame(frame);
+};
+requestAnimationFrame(frame);
+return true;
+"#;
+
+fn click_text(session: &Session<'_>, css: &str, text: &str) -> Result<(), String> {
+    let script = format!(
+        "const b = [...document.querySelectorAll({css:?})].find(e => e.textContent.trim() === {text:?}); if (!b) return false; b.click(); return true;"
+    );
+    match session.execute(&script)? {
+        Value::Bool(true) => Ok(()),
+        _ => Err(format!("no {css} reads {text:?}")),
+    }
+}
+
+/// Pods per STATUS as the page's cluster view summarises them (`.pod-summary`), and the total
+/// from its heading.
+fn pod_counts(session: &Session<'_>) -> Result<(usize, usize), String> {
+    let v = execute_patiently(
+        session,
+        "const s = document.querySelector('.pod-summary'); const h = document.querySelector('.cluster h2');\
+         return [s ? s.dataset.running || '0' : '0', h ? h.textContent : ''];",
+    )?;
+    let running = v[0].as_str().unwrap_or("0").parse().unwrap_or(0);
+    let heading = v[1].as_str().unwrap_or_default();
+    let pods = heading
+        .split('·')
+        .find_map(|p| p.trim().strip_suffix(" pods"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    Ok((running, pods))
+}
+
+/// Runs `script`, retrying for up to ten minutes while the page is too busy to answer (a long
+/// task blocks the renderer; the WebDriver client gives up on a read after two minutes).
+fn execute_patiently(session: &Session<'_>, script: &str) -> Result<Value, String> {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        match session.execute(script) {
+            Ok(v) => return Ok(v),
+            Err(e) if Instant::now() < deadline && !e.contains("javascript error") => {
+                eprintln!("podflow-bench: the page is busy ({e}); asking again");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Waits until the page draws the aggregated node grid.
+fn wait_for_grid(session: &Session<'_>) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let n = execute_patiently(
+            session,
+            "return document.querySelectorAll('.node-grid .node-cell').length;",
+        )?;
+        if n.as_u64().unwrap_or(0) > 0 {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err("the page drew no node grid within 10 minutes".into());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Plays the scenario at `speed` for `seconds` from a fresh page and records the frames.
+pub fn record(
+    driver: &ChromeDriver,
+    url: &str,
+    speed: &str,
+    seconds: u64,
+) -> Result<Frames, String> {
+    let session = driver.session()?;
+    let opened = Instant::now();
+    session.goto(url)?;
+    wait_for_grid(&session)?;
+    let load = opened.elapsed();
+    click_text(&session, "button.speed", speed)?;
+    session.execute(RECORD_FRAMES)?;
+    session.execute("window.__podflowSim = []; window.__podflowRender = [];")?;
+    session.click("button.play")?;
+    std::thread::sleep(Duration::from_secs(seconds));
+    let v = execute_patiently(
+        &session,
+        "window.__rec = false; document.querySelector('button.play').click();\
+         return [window.__frames, window.__podflowSim, window.__podflowRender, document.querySelector('.clock').textContent];",
+    )?;
+    let played = opened.elapsed().saturating_sub(load);
+    let nums = |v: &Value| -> Vec<f64> {
+        v.as_array()
+            .map(|a| a.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default()
+    };
+    let (running, pods) = pod_counts(&session)?;
+    Ok(Frames {
+        speed: speed.to_string(),
+        intervals: nums(&v[0]),
+        sim_ms: nums(&v[1]),
+        render_ms: nums(&v[2]),
+        clock: v[3].as_str().unwrap_or_default().to_string(),
+        running,
+        pods,
+        load,
+        played,
+    })
+}
+
+/// Serves `dist`, opens the scenario and records each of `speeds` for `seconds`.
+pub fn run(
+    dist: &Path,
+    text: &str,
+    speeds: &[String],
+    seconds: u64,
+    mut each: impl FnMut(&Frames),
+) -> Result<Vec<Frames>, String> {
+    let server = static_server::serve(dist).map_err(|e| format!("serve: {e}"))?;
+    let fragment =
+        podflow_core::share::encode(text, SimTime::ZERO).map_err(|e| format!("share: {e}"))?;
+    let url = podflow_core::share::link(&format!("{}/", server.base_url), &fragment);
+    let driver = ChromeDriver::start()?;
+    let mut out = Vec::new();
+    for speed in speeds {
+        let f = record(&driver, &url, speed, seconds)?;
+        each(&f);
+        out.push(f);
+    }
+    Ok(out)
+}
+
+/// The table's header.
+pub fn header() -> String {
+    format!(
+        "{:<6} {:>7} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>13} {:>10} {:>7} {:>7}\n{}",
+        "speed",
+        "frames",
+        "ticks",
+        "med ms",
+        "p95 ms",
+        "max ms",
+        "sim med",
+        "sim max",
+        "rend med",
+        "rend max",
+        "Running/pods",
+        "virtual",
+        "load",
+        "played",
+        "-".repeat(128)
+    )
+}
+
+/// One speed's line.
+pub fn line(f: &Frames) -> String {
+    let (med, p95, max) = f.stats();
+    let (smed, smax) = f.sim_stats();
+    let (rmed, rmax) = f.render_stats();
+    let ms = |v: f64, from: &[f64]| {
+        if from.is_empty() {
+            "-".to_string()
+        } else {
+            format!("{v:.1}")
+        }
+    };
+    format!(
+        "{:<6} {:>7} {:>6} {:>8.1} {:>8.1} {:>8.1} {:>8} {:>8} {:>8} {:>8} {:>13} {:>10} {:>6.1}s {:>6.1}s",
+        f.speed,
+        f.intervals.len(),
+        format!("{}/{}", f.sim_ms.len(), f.render_ms.len()),
+        med,
+        p95,
+        max,
+        ms(smed, &f.sim_ms),
+        ms(smax, &f.sim_ms),
+        ms(rmed, &f.render_ms),
+        ms(rmax, &f.render_ms),
+        format!("{}/{}", f.running, f.pods),
+        f.clock.trim_start_matches("t = "),
+        f.load.as_secs_f64(),
+        f.played.as_secs_f64()
+    )
+}
