@@ -21,11 +21,11 @@ use podflow_core::{ApplyResult, Cluster};
 use podflow_fuzz::{check_apply_results, check_results, check_snapshot};
 
 /// The most actions run per input.
-const MAX_ACTIONS: usize = 24;
+const MAX_ACTIONS: usize = 16;
 /// The most virtual time one input may run, in seconds (over all its actions).
-const MAX_VIRTUAL_SECS: u64 = 600;
+const MAX_VIRTUAL_SECS: u64 = 120;
 /// The most items one `Advance` handles.
-const MAX_ADVANCE: u8 = 64;
+const MAX_ADVANCE: u8 = 32;
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
 enum Name {
