@@ -18,7 +18,7 @@ use podflow_core::console;
 use podflow_core::sim::SimDuration;
 use podflow_core::store::{WatchEvent, WatchFilter};
 use podflow_core::{ApplyResult, Cluster};
-use podflow_fuzz::{check_apply_results, check_results, check_snapshot};
+use podflow_fuzz::{check_apply_results, check_capacity, check_results, check_snapshot};
 
 /// The most actions run per input.
 const MAX_ACTIONS: usize = 16;
@@ -523,6 +523,7 @@ fuzz_target!(|input: Input| {
             check_results(&results);
         }
         check_snapshot(&c, &mut revision);
+        check_capacity(&c);
     }
     // The probe saw every pod change once, in order.
     let seen = seen.borrow();

@@ -4,9 +4,9 @@
 use podflow_core::{ApplyResult, Cluster};
 
 /// How a line kubectl prints for a refused request begins: kubectl's own errors
-/// (`error: error parsing …`), the API server's (`Error from server (Forbidden): …`) and the
-/// validation summary (`The Pod "x" is invalid: …`).
-const ERROR_PREFIXES: [&str; 3] = ["error: ", "Error from server (", "The "];
+/// (`error: error parsing …`, `error when evicting pods/…`), the API server's
+/// (`Error from server (Forbidden): …`) and the validation summary (`The Pod "x" is invalid: …`).
+const ERROR_PREFIXES: [&str; 3] = ["error", "Error from server (", "The "];
 
 /// What `kubectl apply` prints for an accepted object.
 const APPLY_VERBS: [&str; 3] = [" created", " configured", " unchanged"];
@@ -44,8 +44,8 @@ pub fn check_apply_results(results: &[ApplyResult]) {
     }
 }
 
-/// What holds at any moment: the store's revision never goes back, the snapshot lists nodes
-/// and pods in order without duplicates, and no node runs more pods than it allows.
+/// What holds at any moment: the store's revision never goes back, and the snapshot lists
+/// nodes and pods in key order (`namespace/name`) without duplicates.
 pub fn check_snapshot(cluster: &Cluster, last_revision: &mut i64) {
     let snap = cluster.snapshot();
     assert!(
@@ -60,10 +60,42 @@ pub fn check_snapshot(cluster: &Cluster, last_revision: &mut i64) {
         snap.nodes.windows(2).all(|w| w[0].name < w[1].name),
         "nodes out of order or repeated"
     );
+    let keys: Vec<String> = snap
+        .pods
+        .iter()
+        .map(|p| format!("{}/{}", p.namespace, p.name))
+        .collect();
     assert!(
-        snap.pods
-            .windows(2)
-            .all(|w| (&w[0].namespace, &w[0].name) < (&w[1].namespace, &w[1].name)),
-        "pods out of order or repeated"
+        keys.windows(2).all(|w| w[0] < w[1]),
+        "pods out of order or repeated: {keys:?}"
     );
+}
+
+/// No node is over-committed: the cpu and memory its pods request and its pod count stay within
+/// its allocatable (for input that never sets `spec.nodeName` itself, which skips the
+/// scheduler).
+pub fn check_capacity(cluster: &Cluster) {
+    for n in &cluster.snapshot().nodes {
+        assert!(
+            n.cpu_requested_milli <= n.cpu_allocatable_milli,
+            "{} over-committed: {}m of {}m cpu",
+            n.name,
+            n.cpu_requested_milli,
+            n.cpu_allocatable_milli
+        );
+        assert!(
+            n.memory_requested <= n.memory_allocatable,
+            "{} over-committed: {} of {} bytes of memory",
+            n.name,
+            n.memory_requested,
+            n.memory_allocatable
+        );
+        assert!(
+            n.pod_count <= n.pod_allocatable,
+            "{} runs {} pods, more than {}",
+            n.name,
+            n.pod_count,
+            n.pod_allocatable
+        );
+    }
 }
