@@ -27,6 +27,9 @@ pub const TRACKING_FINALIZER: &str = "batch.kubernetes.io/job-tracking";
 const BACKOFF_BASE: SimDuration = SimDuration::secs(10);
 /// `MaxJobPodFailureBackOff`.
 const BACKOFF_MAX: SimDuration = SimDuration::mins(6);
+/// `MaxPodCreateDeletePerSync`: the most pods one sync creates, or deletes as excess; the
+/// next sync, which the new pods' events bring, does the rest.
+pub const MAX_POD_CREATE_DELETE_PER_SYNC: usize = 500;
 const COMPLETIONS_REACHED: &str = "Reached expected number of succeeded pods";
 const BACKOFF_EXCEEDED: &str = "Job has reached the specified backoff limit";
 
@@ -213,7 +216,8 @@ impl JobController {
             if active_count < want {
                 let delay = self.backoff(failed, last_failure, ctx.now);
                 if delay == SimDuration::default() {
-                    let mut remaining = (want - active_count) as usize;
+                    let mut remaining =
+                        ((want - active_count) as usize).min(MAX_POD_CREATE_DELETE_PER_SYNC);
                     let mut batch = remaining.min(1);
                     'batches: while batch > 0 {
                         for _ in 0..batch {
@@ -230,7 +234,7 @@ impl JobController {
                         .add_after((namespace.to_string(), name.to_string()), delay, ctx);
                 }
             } else if active_count > want {
-                let excess = (active_count - want) as usize;
+                let excess = ((active_count - want) as usize).min(MAX_POD_CREATE_DELETE_PER_SYNC);
                 for pod in active.iter().rev().take(excess) {
                     self.delete_pod(&live, pod, ctx);
                     active_count -= 1;
