@@ -24,6 +24,8 @@ const SOURCE: &str = "fuzz.yaml";
 const STEPS: usize = 200;
 /// The furthest the run goes in virtual time.
 const HORIZON: SimDuration = SimDuration::secs(10);
+/// The run stops once the store holds this many objects.
+const MAX_OBJECTS: usize = 2_000;
 
 thread_local! {
     /// The cluster for inputs that never reach the API server.
@@ -65,7 +67,10 @@ fuzz_target!(|data: &[u8]| {
     check_snapshot(&cluster, &mut revision);
     let end = SimTime::ZERO.plus(HORIZON);
     for _ in 0..STEPS {
-        if cluster.next_due().is_none_or(|t| t > end) || cluster.advance().is_none() {
+        if cluster.next_due().is_none_or(|t| t > end)
+            || cluster.api().store.len() > MAX_OBJECTS
+            || cluster.advance().is_none()
+        {
             break;
         }
     }
