@@ -2,7 +2,6 @@
 //! the exact input through the same entry point as its target and checks what a user sees.
 //! See README "Fuzzing".
 
-use podflow_core::controllers::job::MAX_POD_CREATE_DELETE_PER_SYNC;
 use podflow_core::{ApplyResult, Cluster};
 
 fn lines(results: &[ApplyResult]) -> String {
