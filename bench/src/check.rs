@@ -33,7 +33,8 @@ fn node_of(pod: &Pod) -> Option<&str> {
         .filter(|n| !n.is_empty())
 }
 
-fn running_and_ready(pod: &Pod) -> bool {
+/// Whether the pod is Running with its Ready condition True.
+pub(crate) fn running_and_ready(pod: &Pod) -> bool {
     let status = pod.status.as_ref();
     status.and_then(|s| s.phase.as_deref()) == Some("Running")
         && status

@@ -186,18 +186,7 @@ fn sample(cluster: &Cluster, live_heap: fn() -> Option<u64>) -> SoakSample {
     let pods = lookup.list("Pod", None);
     let ready = pods
         .iter()
-        .filter(|o| match &***o {
-            Object::Pod(p) => {
-                let status = p.status.as_ref();
-                status.and_then(|s| s.phase.as_deref()) == Some("Running")
-                    && status
-                        .and_then(|s| s.conditions.as_ref())
-                        .into_iter()
-                        .flatten()
-                        .any(|c| c.type_ == "Ready" && c.status == "True")
-            }
-            _ => false,
-        })
+        .filter(|o| matches!(&***o, Object::Pod(p) if crate::check::running_and_ready(p)))
         .count();
     let store = &cluster.api().store;
     SoakSample {

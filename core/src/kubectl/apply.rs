@@ -58,18 +58,38 @@ pub fn with_last_applied(manifest: &Value) -> Value {
 
 /// Compact JSON with object keys sorted, as Go marshals `map[string]interface{}`.
 fn sorted(v: &Value) -> String {
+    let mut out = String::new();
+    write_sorted(v, &mut out);
+    out
+}
+
+fn write_sorted(v: &Value, out: &mut String) {
     match v {
         Value::Object(m) => {
             let mut keys: Vec<&String> = m.keys().collect();
             keys.sort();
-            let parts: Vec<String> = keys
-                .iter()
-                .map(|k| format!("{}:{}", Value::String((*k).clone()), sorted(&m[*k])))
-                .collect();
-            format!("{{{}}}", parts.join(","))
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push(':');
+                write_sorted(&m[*k], out);
+            }
+            out.push('}');
         }
-        Value::Array(a) => format!("[{}]", a.iter().map(sorted).collect::<Vec<_>>().join(",")),
-        other => other.to_string(),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_sorted(x, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
     }
 }
 
