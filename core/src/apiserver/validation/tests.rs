@@ -460,7 +460,8 @@ fn namespaces_services_and_roles_use_their_own_rules() {
 }
 
 /// Quantities written as YAML numbers (`cpu: 1`) reach the API server as JSON numbers, which
-/// Go's Quantity accepts; `k8s-openapi` wants strings.
+/// Go's Quantity accepts; `k8s-openapi` wants strings. (Used by the native-only manifest tests.)
+#[cfg(not(target_arch = "wasm32"))]
 fn stringify_quantities(v: &mut Value, in_list: bool) {
     match v {
         Value::Object(m) => {
