@@ -134,8 +134,9 @@ pub struct Cluster {
     delivery_scheduled: BTreeSet<WatchId>,
     failed_nodes: BTreeSet<String>,
     partitioned_nodes: BTreeSet<String>,
-    /// When the pending [`Task::LeaseExpiry`] is due, if one is.
-    lease_timer: Option<SimTime>,
+    /// Whether a [`Task::LeaseExpiry`] is pending (at most one is: a later lease never expires
+    /// before an earlier one).
+    lease_timer_armed: bool,
 }
 
 /// The namespaces every cluster starts with.
@@ -165,7 +166,7 @@ impl Cluster {
             watch_owner: BTreeMap::new(),
             delivery_scheduled: BTreeSet::new(),
             partitioned_nodes: BTreeSet::new(),
-            lease_timer: None,
+            lease_timer_armed: false,
             failed_nodes: BTreeSet::new(),
         };
         for ns in SYSTEM_NAMESPACES {
@@ -733,7 +734,7 @@ impl Cluster {
                 self.run_component(component, |c, ctx| c.on_timer(token, ctx))
             }
             Task::LeaseExpiry => {
-                self.lease_timer = None;
+                self.lease_timer_armed = false;
                 for step in self.api.expire_leases(self.now) {
                     self.trace.push(step);
                 }
@@ -1231,10 +1232,10 @@ impl Cluster {
                     .push(self.now.plus(WATCH_LATENCY), Task::Deliver(id));
             }
         }
-        if self.lease_timer.is_none() {
+        if !self.lease_timer_armed {
             if let Some(at) = self.api.next_lease_expiry() {
                 self.timers.push(at.max(self.now), Task::LeaseExpiry);
-                self.lease_timer = Some(at.max(self.now));
+                self.lease_timer_armed = true;
             }
         }
     }

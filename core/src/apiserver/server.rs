@@ -779,6 +779,8 @@ impl ApiServer {
         }
         match self.store.delete(&key, None, writer) {
             Ok(gone) => {
+                // A deleted Event leaves its lease (etcd detaches a deleted key).
+                self.leases.forget(&key);
                 t.step(Stage::Storage, format!("deleted {key}"));
                 Outcome {
                     result: Ok(gone),
