@@ -170,6 +170,29 @@ impl Session<'_> {
         }
     }
 
+    /// Polls until the texts of the elements matching `css` are `want`, or fails after
+    /// `timeout` saying what they were.
+    pub fn wait_for_texts(
+        &self,
+        css: &str,
+        want: &[String],
+        timeout: Duration,
+    ) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let texts = self.texts(css)?;
+            if texts == want {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "{css:?} read {texts:?}, not {want:?}, after {timeout:?}"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// A PNG screenshot of the viewport.
     pub fn screenshot_png(&self) -> Result<Vec<u8>, String> {
         let b64 = self.cmd("GET", "/screenshot", None)?;

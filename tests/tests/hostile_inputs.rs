@@ -172,7 +172,14 @@ fn a_scenario_asking_for_millions_of_nodes_is_refused_before_any_is_built() {
     let (cluster, out) = load(&[("scenario.yaml", scenario)]);
     assert_eq!(
         out,
-        "error: error validating \"scenario.yaml\": error validating data: Scenario.spec: invalid value: integer `100000000`, expected a node count of at most 50000"
+        "error: error validating \"scenario.yaml\": error validating data: Scenario.spec: invalid value: integer `100000000`, expected a node count of at most 5000"
+    );
+    assert_eq!(cluster.snapshot().nodes.len(), 3);
+    // One more than Kubernetes' supported 5,000.
+    let (cluster, out) = load(&[("scenario.yaml", &scenario.replace("100000000", "5001"))]);
+    assert_eq!(
+        out,
+        "error: error validating \"scenario.yaml\": error validating data: Scenario.spec: invalid value: integer `5001`, expected a node count of at most 5000"
     );
     assert_eq!(cluster.snapshot().nodes.len(), 3);
 }

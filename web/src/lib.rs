@@ -49,6 +49,12 @@ pub const DEFAULT_MANIFEST: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name
 /// Wall milliseconds a Play tick may spend simulating (the rest of a 16 ms frame is the render's).
 pub const TICK_BUDGET_MS: f64 = 8.0;
 
+/// Wall milliseconds between two slices of running a share link to its playhead.
+const OPENING_PERIOD_MS: u32 = 10;
+/// The least wall time between two renders while a share link runs to its playhead: the page
+/// shows the progress without spending the catch-up's time redrawing a big cluster.
+const OPENING_RENDER_MS: f64 = 250.0;
+
 /// Whether Apply must load the text as a new scenario rather than apply it to the running
 /// cluster: it carries a podflow Scenario document or Node objects (a real cluster's `kubectl
 /// get nodes -o yaml`), which only take effect when a cluster is built.
@@ -72,6 +78,8 @@ pub fn app() -> Html {
     let text = use_state(|| start.text.clone());
     let output = use_state(|| start.output.clone());
     let notice = use_state(|| start.notice.clone());
+    // A share link's playhead not yet reached; any action of the user's ends the catch-up.
+    let opening = use_state(|| start.playhead);
     let shared = use_state(|| None::<(String, Copied)>);
     let entries = use_state(Vec::<ConsoleEntry>::new);
     let playing = use_state(|| false);
@@ -110,7 +118,34 @@ pub fn app() -> Html {
         });
     }
 
+    // Opening a share link: the session runs to the link's playhead a slice at a time, each
+    // bounded to TICK_BUDGET_MS of wall time, so a link asking for a big cluster or a far
+    // playhead keeps the page responsive and shows how far it got.
+    {
+        let (session, force, opening) = (session.clone(), force.clone(), opening.clone());
+        use_effect_with(*opening, move |target| {
+            let interval = target.map(|target| {
+                let mut rendered = browser::now_ms();
+                Interval::new(OPENING_PERIOD_MS, move || {
+                    let started = browser::now_ms();
+                    let reached = start::catch_up(&mut session.borrow_mut(), target, || {
+                        browser::now_ms() - started < TICK_BUDGET_MS
+                    });
+                    if reached {
+                        opening.set(None);
+                        force.force_update();
+                    } else if browser::now_ms() - rendered >= OPENING_RENDER_MS {
+                        rendered = browser::now_ms();
+                        force.force_update();
+                    }
+                })
+            });
+            move || drop(interval)
+        });
+    }
+
     let on_command = {
+        let opening = opening.clone();
         let (session, force, playing, speed, output, selected) = (
             session.clone(),
             force.clone(),
@@ -120,6 +155,7 @@ pub fn app() -> Html {
             selected.clone(),
         );
         Callback::from(move |c: TimeCommand| {
+            opening.set(None);
             match c {
                 TimeCommand::Reset => {
                     session.borrow_mut().reset();
@@ -173,9 +209,11 @@ pub fn app() -> Html {
     });
 
     let on_apply = {
+        let opening = opening.clone();
         let (session, force, output, text) =
             (session.clone(), force.clone(), output.clone(), text.clone());
         Callback::from(move |manifest: String| {
+            opening.set(None);
             text.set(manifest.clone());
             if loads_afresh(&manifest) {
                 let loaded = Session::load(vec![("scenario.yaml".into(), manifest)], None);
@@ -197,10 +235,12 @@ pub fn app() -> Html {
             selected.clone(),
             playing.clone(),
         );
+        let opening = opening.clone();
         Callback::from(move |slug: String| {
             let Some(p) = podflow_core::presets::find(&slug) else {
                 return;
             };
+            opening.set(None);
             let loaded = Session::load(vec![(p.file_name(), p.text.to_string())], None);
             output.set(loaded.load_results().to_vec());
             *session.borrow_mut() = loaded;
@@ -259,7 +299,9 @@ pub fn app() -> Html {
             entries.clone(),
             text.clone(),
         );
+        let opening = opening.clone();
         Callback::from(move |line: String| {
+            opening.set(None);
             let out = session.borrow_mut().console(&line, &text);
             let mut list = (*entries).clone();
             list.push(ConsoleEntry {
@@ -272,8 +314,9 @@ pub fn app() -> Html {
         })
     };
     let on_seek = {
-        let (session, force) = (session.clone(), force.clone());
+        let (session, force, opening) = (session.clone(), force.clone(), opening.clone());
         Callback::from(move |ms: u64| {
+            opening.set(None);
             session.borrow_mut().seek(SimTime(ms));
             force.force_update();
         })
@@ -368,6 +411,14 @@ pub fn app() -> Html {
             </div>
             if let Some(message) = (*notice).clone() {
                 <Notice {message} {on_dismiss} />
+            }
+            if let Some(target) = *opening {
+                <div class="opening" role="status">
+                    <span class="opening-text">
+                        { format!("Running the shared scenario to its playhead: t = {} of t = {}", snapshot.time, target) }
+                    </span>
+                    <progress max={target.0.to_string()} value={snapshot.time.0.to_string()} />
+                </div>
             }
             <main>
                 <div class="left">

@@ -1,11 +1,13 @@
-//! What the page opens with: the scenario of a share link in the address bar (loaded and run to
-//! its playhead), else the autosaved editor text, else the default manifest — with a notice when
-//! a link or a saved entry could not be used. Never a blank page.
+//! What the page opens with: the scenario of a share link in the address bar (loaded, then run
+//! to its playhead in time-bounded slices by [`catch_up`] so a link asking for a big cluster or a
+//! far playhead never freezes the page), else the autosaved editor text, else the default
+//! manifest — with a notice when a link or a saved entry could not be used. Never a blank page.
 
 use std::cell::RefCell;
 
 use podflow_core::session::Session;
 use podflow_core::share;
+use podflow_core::sim::SimTime;
 use podflow_core::ApplyResult;
 
 use crate::{autosave, browser, DEFAULT_MANIFEST};
@@ -22,6 +24,9 @@ pub struct Start {
     pub output: Vec<ApplyResult>,
     /// Why a share link or the autosave could not be used.
     pub notice: Option<String>,
+    /// A share link's playhead, still to be reached: the session starts at t = 0 and the page
+    /// runs it there slice by slice ([`catch_up`]).
+    pub playhead: Option<SimTime>,
     session: RefCell<Option<Session>>,
 }
 
@@ -37,15 +42,16 @@ impl Start {
             text: DEFAULT_MANIFEST.to_string(),
             output: Vec::new(),
             notice: None,
+            playhead: None,
             session: RefCell::new(None),
         };
         if !hash.is_empty() && hash != "#" {
             match share::decode(hash) {
                 Ok(shared) => {
-                    let mut session =
+                    let session =
                         Session::load(vec![(SOURCE.to_string(), shared.text.clone())], None);
                     start.output = session.load_results().to_vec();
-                    session.seek(shared.playhead);
+                    start.playhead = (shared.playhead > session.now()).then_some(shared.playhead);
                     start.text = shared.text;
                     start.session = RefCell::new(Some(session));
                 }
@@ -73,24 +79,63 @@ impl Start {
     }
 }
 
+/// Runs `session` towards `playhead` until it is reached, with every item due at that moment
+/// run, or until `more()` says no (checked between simulation items); returns whether it was
+/// reached. A link carries no actions after the load, so running forward reaches the state
+/// [`Session::seek`] would rebuild.
+pub fn catch_up(session: &mut Session, playhead: SimTime, more: impl FnMut() -> bool) -> bool {
+    session.advance_while(playhead.since(session.now()), more)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use podflow_core::sim::SimTime;
 
     const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: shared}\nspec: {containers: [{name: c, image: nginx}]}\n";
 
     #[test]
-    fn a_share_link_is_applied_and_run_to_its_playhead() {
+    fn a_share_link_is_applied_then_caught_up_to_its_playhead_in_slices() {
         let hash = share::encode(POD, SimTime(20_000)).unwrap();
         let start = Start::from(&hash, || panic!("the autosave is not read"));
         assert_eq!(start.text, POD);
         assert_eq!(start.notice, None);
         let output: Vec<&str> = start.output.iter().map(|r| r.message.as_str()).collect();
         assert_eq!(output, ["pod/shared created"]);
-        let session = start.take_session();
+        assert_eq!(start.playhead, Some(SimTime(20_000)));
+        let mut session = start.take_session();
+        assert_eq!(session.now(), SimTime(0));
+
+        // A slice of five simulation items, as a frame's time budget would cut it.
+        let mut slices = 0;
+        loop {
+            slices += 1;
+            let mut items = 0;
+            if catch_up(&mut session, SimTime(20_000), || {
+                items += 1;
+                items <= 5
+            }) {
+                break;
+            }
+            assert!(session.now() <= SimTime(20_000));
+        }
+        assert!(slices > 1, "{slices}");
         assert_eq!(session.now(), SimTime(20_000));
         assert_eq!(session.cluster().snapshot().pods[0].status, "Running");
+
+        // The same state as seeking there.
+        let mut sought = Session::load(vec![(SOURCE.to_string(), POD.to_string())], None);
+        sought.seek(SimTime(20_000));
+        assert_eq!(
+            session.cluster().trace().steps().count(),
+            sought.cluster().trace().steps().count()
+        );
+        assert_eq!(session.cluster().snapshot(), sought.cluster().snapshot());
+    }
+
+    #[test]
+    fn a_link_at_t_zero_has_nothing_to_catch_up() {
+        let start = Start::from(&share::encode(POD, SimTime(0)).unwrap(), || None);
+        assert_eq!(start.playhead, None);
     }
 
     #[test]
@@ -101,6 +146,7 @@ mod tests {
             start.notice.as_deref(),
             Some("This share link could not be opened: unsupported share link version \"v9\" (this podflow reads \"v1\")")
         );
+        assert_eq!(start.playhead, None);
         assert_eq!(start.take_session().now(), SimTime(0));
     }
 

@@ -75,6 +75,20 @@ async fn a_bad_share_link_shows_a_notice_and_the_default_scenario() {
     assert_eq!(text_of(&root, ".notice-text"), None);
 }
 
+/// Waits (up to 10 s of wall time) until the page's clock reads `clock`.
+async fn wait_for_clock(root: &web_sys::Element, clock: &str) {
+    for _ in 0..1000 {
+        if text_of(root, ".clock").as_deref() == Some(clock) {
+            return;
+        }
+        yew::platform::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!(
+        "the clock reads {:?}, not {clock:?}",
+        text_of(root, ".clock")
+    );
+}
+
 #[wasm_bindgen_test]
 async fn a_share_link_is_loaded_applied_and_run_to_its_playhead() {
     let fragment = share::encode(POD, SimTime(10_000)).unwrap();
@@ -85,7 +99,48 @@ async fn a_share_link_is_loaded_applied_and_run_to_its_playhead() {
         text_of(&root, ".kubectl-output").as_deref(),
         Some("pod/shared created")
     );
-    assert_eq!(text_of(&root, ".clock").as_deref(), Some("t = 10.000s"));
+    wait_for_clock(&root, "t = 10.000s").await;
+    assert_eq!(text_of(&root, ".opening-text"), None);
+    assert_eq!(
+        text_of(&root, ".cluster h2").as_deref(),
+        Some("Cluster · 3 nodes · 1 pods")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_far_playhead_is_reached_in_slices_with_the_page_responsive() {
+    // Half an hour of twenty nodes: far more than one frame's work.
+    let scenario = format!(
+        "apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nmetadata: {{name: far}}\nspec:\n  nodes: {{count: 20}}\n---\n{POD}"
+    );
+    let fragment = share::encode(&scenario, SimTime(1_800_000)).unwrap();
+    let root = mount_with(&fragment, None).await;
+    // The page is drawn at t = 0 with the catch-up's progress, before the run.
+    assert_eq!(text_of(&root, ".clock").as_deref(), Some("t = 0.000s"));
+    assert_eq!(
+        text_of(&root, ".opening-text").as_deref(),
+        Some("Running the shared scenario to its playhead: t = 0.000s of t = 30m00.000s")
+    );
+    // It gets there, a slice per timer tick, and the progress goes away.
+    wait_for_clock(&root, "t = 30m00.000s").await;
+    assert_eq!(text_of(&root, ".opening-text"), None);
+
+    // Pressing Step during a catch-up stops it where it is.
+    let root = mount_with(&fragment, None).await;
+    yew::platform::time::sleep(Duration::from_millis(50)).await;
+    let step: web_sys::HtmlElement = root
+        .query_selector("button.step")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    step.click();
+    yew::platform::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(text_of(&root, ".opening-text"), None);
+    let stopped = text_of(&root, ".clock").unwrap();
+    assert_ne!(stopped, "t = 30m00.000s");
+    yew::platform::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(text_of(&root, ".clock").unwrap(), stopped);
 }
 
 #[wasm_bindgen_test]
@@ -216,7 +271,7 @@ async fn a_shared_session_reopens_in_the_same_state() {
     browser::storage_remove(autosave::KEY);
     // Open the link as a new page would.
     let again = mount_with(&hash, None).await;
-    assert_eq!(text_of(&again, ".clock"), clock);
+    wait_for_clock(&again, clock.as_deref().unwrap()).await;
     assert_eq!(text_of(&again, ".node .pod"), pods);
     assert!(text_of(&again, ".notice-text").is_none());
 }
