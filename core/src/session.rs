@@ -4,6 +4,10 @@
 //! how the playground steps back, scrubs the timeline and reopens a shared link at its playhead.
 //! Acting at a past moment discards the log after it, like a debugger's time travel.
 
+mod travel;
+
+pub use travel::{Heading, Travel};
+
 use crate::cluster::{ApplyResult, Cluster};
 use crate::console::{self, Output};
 use crate::sim::{SimDuration, SimTime};
@@ -123,6 +127,12 @@ impl Session {
         console::run(&mut self.cluster, line, stdin)
     }
 
+    /// Runs what is still due at the playhead after a slice stopped among the items of one
+    /// moment, so the state is the one a replay to this moment builds (what Share captures).
+    pub fn finish_moment(&mut self) {
+        self.cluster.finish_moment();
+    }
+
     /// Runs virtual time forward by `d`.
     pub fn advance(&mut self, d: SimDuration) {
         self.cluster.run_for(d);
@@ -154,57 +164,34 @@ impl Session {
 
     /// Back to the moment of the previous visible step (the state right after it).
     pub fn back(&mut self) {
+        self.seek(self.previous_step_time());
+    }
+
+    /// The moment of the last visible step before the playhead (t = 0 if none): where
+    /// [`Session::back`] goes.
+    pub fn previous_step_time(&self) -> SimTime {
         let now = self.now();
-        let previous = self
-            .cluster
+        self.cluster
             .trace()
             .steps()
             .map(|s| s.time)
             .filter(|t| *t < now)
             .max()
-            .unwrap_or(SimTime::ZERO);
-        self.seek(previous);
+            .unwrap_or(SimTime::ZERO)
     }
 
-    /// Rebuilds the cluster at `t` by replaying the scenario and the log up to it.
+    /// Moves the playhead to `t`: on from here when `t` is later, else by replaying the scenario
+    /// and the log on a fresh cluster. In one go; [`Session::travel_to`] does it in slices.
     pub fn seek(&mut self, t: SimTime) {
-        let horizon = self.horizon();
-        let (mut cluster, results) = Cluster::load_seeded(&self.files, self.seed);
-        for (at, action) in &self.log {
-            if *at > t {
-                break;
-            }
-            if *at > cluster.now() {
-                cluster.run_for(at.since(cluster.now()));
-            }
-            match action {
-                Action::Apply(text) => {
-                    cluster.apply(text, "manifest.yaml");
-                }
-                Action::Console { line, stdin } => {
-                    console::run(&mut cluster, line, stdin);
-                }
-            }
-        }
-        if t > cluster.now() {
-            cluster.run_for(t.since(cluster.now()));
-        }
-        self.cluster = cluster;
-        self.load_results = results;
-        self.horizon = horizon;
+        let mut travel = self.travel_to(t);
+        self.travel(&mut travel, || true);
     }
 
-    /// Runs until nothing has happened for 30 s of virtual time (at most an hour).
+    /// Runs until nothing has happened for 30 s of virtual time (at most an hour). In one go;
+    /// [`Session::settling`] does it in slices.
     pub fn settle(&mut self) {
-        let start = self.now();
-        loop {
-            let before = self.cluster.trace().next_seq();
-            self.advance(SETTLE_QUIET);
-            if self.cluster.trace().next_seq() == before || self.now().since(start) >= SETTLE_LIMIT
-            {
-                return;
-            }
-        }
+        let mut travel = self.settling();
+        self.travel(&mut travel, || true);
     }
 
     /// The whole session as one scenario text: the loaded files' documents, then a podflow
@@ -268,9 +255,15 @@ impl Session {
 
     /// The same session under another seed, replayed to the same playhead.
     pub fn set_seed(&mut self, seed: u64) {
-        let now = self.now();
+        let mut travel = self.reseed(seed);
+        self.travel(&mut travel, || true);
+    }
+
+    /// Takes `seed` for the session and returns the replay to the playhead under it; the
+    /// cluster under the old seed stays until the replay arrives ([`Session::travel`]).
+    pub fn reseed(&mut self, seed: u64) -> Travel {
         self.seed = Some(seed);
-        self.seek(now);
+        self.replay_to(self.now())
     }
 }
 
@@ -394,6 +387,28 @@ mod tests {
                 .and_then(|p| p.meta().labels.clone())
         };
         assert_eq!(labels(&again), labels(&s));
+    }
+
+    #[test]
+    fn a_moment_a_slice_stopped_in_is_finished_before_it_is_shared() {
+        let mut s = Session::default();
+        s.apply(POD);
+        let mut items = 0;
+        s.advance_while(SimDuration::secs(10), || {
+            items += 1;
+            items < 6
+        });
+        let stopped = s.cluster().snapshot();
+        s.finish_moment();
+        assert_eq!(s.now(), stopped.time);
+        assert_ne!(
+            s.cluster().snapshot(),
+            stopped,
+            "the slice stopped between moments"
+        );
+        let mut again = Session::load(vec![("shared.yaml".into(), s.scenario_text())], None);
+        again.seek(s.now());
+        assert_eq!(again.cluster().snapshot(), s.cluster().snapshot());
     }
 
     #[test]

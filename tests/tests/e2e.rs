@@ -127,10 +127,7 @@ fn the_built_app_renders_three_nodes_applies_a_pod_and_schedules_it_without_cons
     session
         .wait_for_texts(".clock", &clock, Duration::from_secs(20))
         .unwrap();
-    assert_eq!(
-        session.texts(".opening-text").unwrap(),
-        Vec::<String>::new()
-    );
+    assert_eq!(session.texts(".trip-text").unwrap(), Vec::<String>::new());
     assert_eq!(session.texts(".pod").unwrap(), pods);
     std::fs::write(shots.join("shared.png"), session.screenshot_png().unwrap()).unwrap();
 

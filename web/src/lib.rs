@@ -9,6 +9,8 @@
 //! * [`view`] turns the cluster into the rows and texts the components draw.
 //! * [`components`] holds one small component per file.
 //! * [`start`] decides what the page opens with (a share link, the autosave or the default);
+//!   [`trip`] runs the playhead's long moves (a link's run to its playhead, seeks, Back,
+//!   Settle, a new seed) in time-bounded slices;
 //!   [`autosave`] keeps the editor's text in `localStorage`; [`browser`] wraps the browser APIs
 //!   so that none can throw; [`panic_banner`] is the error banner of last resort.
 
@@ -17,6 +19,7 @@ pub mod browser;
 pub mod components;
 pub mod panic_banner;
 pub mod start;
+pub mod trip;
 pub mod view;
 
 use std::cell::RefCell;
@@ -49,11 +52,11 @@ pub const DEFAULT_MANIFEST: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name
 /// Wall milliseconds a Play tick may spend simulating (the rest of a 16 ms frame is the render's).
 pub const TICK_BUDGET_MS: f64 = 8.0;
 
-/// Wall milliseconds between two slices of running a share link to its playhead.
-const OPENING_PERIOD_MS: u32 = 10;
-/// The least wall time between two renders while a share link runs to its playhead: the page
-/// shows the progress without spending the catch-up's time redrawing a big cluster.
-const OPENING_RENDER_MS: f64 = 250.0;
+/// Wall milliseconds between two slices of a trip (a seek, Back, Settle, a share link's run).
+const TRIP_PERIOD_MS: u32 = 10;
+/// The least wall time between two renders during a trip: the page shows the progress without
+/// spending the trip's time redrawing a big cluster.
+const TRIP_RENDER_MS: f64 = 250.0;
 
 /// Whether Apply must load the text as a new scenario rather than apply it to the running
 /// cluster: it carries a podflow Scenario document or Node objects (a real cluster's `kubectl
@@ -78,8 +81,20 @@ pub fn app() -> Html {
     let text = use_state(|| start.text.clone());
     let output = use_state(|| start.output.clone());
     let notice = use_state(|| start.notice.clone());
-    // A share link's playhead not yet reached; any action of the user's ends the catch-up.
-    let opening = use_state(|| start.playhead);
+    // A move of the playhead under way, run in slices (a share link's run to its playhead
+    // first); any other action of the user's ends it where it got to.
+    let trip = use_mut_ref(|| {
+        start.playhead.map(|t| trip::Trip {
+            travel: session.borrow().travel_to(t),
+            link: true,
+        })
+    });
+    let travelling = use_state(|| start.playhead.is_some());
+    let trips = trip::Trips {
+        session: session.clone(),
+        trip: trip.clone(),
+        travelling: travelling.clone(),
+    };
     let shared = use_state(|| None::<(String, Copied)>);
     let entries = use_state(Vec::<ConsoleEntry>::new);
     let playing = use_state(|| false);
@@ -118,23 +133,18 @@ pub fn app() -> Html {
         });
     }
 
-    // Opening a share link: the session runs to the link's playhead a slice at a time, each
-    // bounded to TICK_BUDGET_MS of wall time, so a link asking for a big cluster or a far
-    // playhead keeps the page responsive and shows how far it got.
+    // A trip runs a slice of at most TICK_BUDGET_MS every TRIP_PERIOD_MS, so on a big cluster
+    // the page stays responsive and shows how far it got.
     {
-        let (session, force, opening) = (session.clone(), force.clone(), opening.clone());
-        use_effect_with(*opening, move |target| {
-            let interval = target.map(|target| {
+        let (trips, force) = (trips.clone(), force.clone());
+        use_effect_with(*travelling, move |travelling| {
+            let interval = travelling.then(|| {
                 let mut rendered = browser::now_ms();
-                Interval::new(OPENING_PERIOD_MS, move || {
-                    let started = browser::now_ms();
-                    let reached = start::catch_up(&mut session.borrow_mut(), target, || {
-                        browser::now_ms() - started < TICK_BUDGET_MS
-                    });
-                    if reached {
-                        opening.set(None);
+                Interval::new(TRIP_PERIOD_MS, move || {
+                    if trips.slice() {
+                        trips.travelling.set(false);
                         force.force_update();
-                    } else if browser::now_ms() - rendered >= OPENING_RENDER_MS {
+                    } else if browser::now_ms() - rendered >= TRIP_RENDER_MS {
                         rendered = browser::now_ms();
                         force.force_update();
                     }
@@ -145,7 +155,7 @@ pub fn app() -> Html {
     }
 
     let on_command = {
-        let opening = opening.clone();
+        let trips = trips.clone();
         let (session, force, playing, speed, output, selected) = (
             session.clone(),
             force.clone(),
@@ -155,7 +165,9 @@ pub fn app() -> Html {
             selected.clone(),
         );
         Callback::from(move |c: TimeCommand| {
-            opening.set(None);
+            if !matches!(c, TimeCommand::Speed(_)) {
+                trips.cancel();
+            }
             match c {
                 TimeCommand::Reset => {
                     session.borrow_mut().reset();
@@ -163,14 +175,14 @@ pub fn app() -> Html {
                     selected.set(None);
                     playing.set(false);
                 }
-                TimeCommand::Back => session.borrow_mut().back(),
+                TimeCommand::Back => trips.begin(|s| s.travel_to(s.previous_step_time())),
                 TimeCommand::TogglePlay => playing.set(!*playing),
                 TimeCommand::Step => {
                     session.borrow_mut().step_event();
                 }
-                TimeCommand::Settle => session.borrow_mut().settle(),
+                TimeCommand::Settle => trips.begin(|s| s.settling()),
                 TimeCommand::Speed(s) => speed.set(s),
-                TimeCommand::Seed(n) => session.borrow_mut().set_seed(n),
+                TimeCommand::Seed(n) => trips.begin(|s| s.reseed(n)),
             }
             force.force_update();
         })
@@ -209,11 +221,11 @@ pub fn app() -> Html {
     });
 
     let on_apply = {
-        let opening = opening.clone();
+        let trips = trips.clone();
         let (session, force, output, text) =
             (session.clone(), force.clone(), output.clone(), text.clone());
         Callback::from(move |manifest: String| {
-            opening.set(None);
+            trips.cancel();
             text.set(manifest.clone());
             if loads_afresh(&manifest) {
                 let loaded = Session::load(vec![("scenario.yaml".into(), manifest)], None);
@@ -235,12 +247,12 @@ pub fn app() -> Html {
             selected.clone(),
             playing.clone(),
         );
-        let opening = opening.clone();
+        let trips = trips.clone();
         Callback::from(move |slug: String| {
             let Some(p) = podflow_core::presets::find(&slug) else {
                 return;
             };
-            opening.set(None);
+            trips.cancel();
             let loaded = Session::load(vec![(p.file_name(), p.text.to_string())], None);
             output.set(loaded.load_results().to_vec());
             *session.borrow_mut() = loaded;
@@ -269,7 +281,12 @@ pub fn app() -> Html {
             notice.clone(),
             text.clone(),
         );
+        let trips = trips.clone();
         Callback::from(move |_: MouseEvent| {
+            // What is shared is a moment a replay rebuilds: a trip stops where it got to, and
+            // the moment it stopped in is finished.
+            trips.cancel();
+            session.borrow_mut().finish_moment();
             let s = session.borrow();
             // The session as a scenario (what was loaded and done, at its times); before
             // anything was applied, the editor's text.
@@ -299,9 +316,9 @@ pub fn app() -> Html {
             entries.clone(),
             text.clone(),
         );
-        let opening = opening.clone();
+        let trips = trips.clone();
         Callback::from(move |line: String| {
-            opening.set(None);
+            trips.cancel();
             let out = session.borrow_mut().console(&line, &text);
             let mut list = (*entries).clone();
             list.push(ConsoleEntry {
@@ -314,10 +331,9 @@ pub fn app() -> Html {
         })
     };
     let on_seek = {
-        let (session, force, opening) = (session.clone(), force.clone(), opening.clone());
+        let (trips, force) = (trips.clone(), force.clone());
         Callback::from(move |ms: u64| {
-            opening.set(None);
-            session.borrow_mut().seek(SimTime(ms));
+            trips.begin(|s| s.travel_to(SimTime(ms)));
             force.force_update();
         })
     };
@@ -412,12 +428,15 @@ pub fn app() -> Html {
             if let Some(message) = (*notice).clone() {
                 <Notice {message} {on_dismiss} />
             }
-            if let Some(target) = *opening {
-                <div class="opening" role="status">
-                    <span class="opening-text">
-                        { format!("Running the shared scenario to its playhead: t = {} of t = {}", snapshot.time, target) }
-                    </span>
-                    <progress max={target.0.to_string()} value={snapshot.time.0.to_string()} />
+            if let Some(t) = &*trip.borrow() {
+                <div class="trip" role="status">
+                    <span class="trip-text">{ t.text(&s) }</span>
+                    {
+                        match t.progress(&s) {
+                            Some((value, max)) => html! { <progress max={max.to_string()} value={value.to_string()} /> },
+                            None => html! { <progress /> },
+                        }
+                    }
                 </div>
             }
             <main>

@@ -1,7 +1,8 @@
-//! What the page opens with: the scenario of a share link in the address bar (loaded, then run
-//! to its playhead in time-bounded slices by [`catch_up`] so a link asking for a big cluster or a
-//! far playhead never freezes the page), else the autosaved editor text, else the default
-//! manifest — with a notice when a link or a saved entry could not be used. Never a blank page.
+//! What the page opens with: the scenario of a share link in the address bar (loaded at t = 0;
+//! the page then runs it to its playhead in time-bounded slices, see [`crate::trip`], so a link
+//! asking for a big cluster or a far playhead never freezes it), else the autosaved editor text,
+//! else the default manifest — with a notice when a link or a saved entry could not be used.
+//! Never a blank page.
 
 use std::cell::RefCell;
 
@@ -25,7 +26,7 @@ pub struct Start {
     /// Why a share link or the autosave could not be used.
     pub notice: Option<String>,
     /// A share link's playhead, still to be reached: the session starts at t = 0 and the page
-    /// runs it there slice by slice ([`catch_up`]).
+    /// runs it there slice by slice.
     pub playhead: Option<SimTime>,
     session: RefCell<Option<Session>>,
 }
@@ -79,14 +80,6 @@ impl Start {
     }
 }
 
-/// Runs `session` towards `playhead` until it is reached, with every item due at that moment
-/// run, or until `more()` says no (checked between simulation items); returns whether it was
-/// reached. A link carries no actions after the load, so running forward reaches the state
-/// [`Session::seek`] would rebuild.
-pub fn catch_up(session: &mut Session, playhead: SimTime, more: impl FnMut() -> bool) -> bool {
-    session.advance_while(playhead.since(session.now()), more)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,11 +99,12 @@ mod tests {
         assert_eq!(session.now(), SimTime(0));
 
         // A slice of five simulation items, as a frame's time budget would cut it.
+        let mut travel = session.travel_to(SimTime(20_000));
         let mut slices = 0;
         loop {
             slices += 1;
             let mut items = 0;
-            if catch_up(&mut session, SimTime(20_000), || {
+            if session.travel(&mut travel, || {
                 items += 1;
                 items <= 5
             }) {

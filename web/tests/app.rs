@@ -6,12 +6,26 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// Lets the page render, and waits (up to 20 s) for a move of the playhead it runs in slices
+/// (Settle, Back, a seek) to arrive.
+async fn rendered() {
+    yew::platform::time::sleep(Duration::ZERO).await;
+    let document = web_sys::window().unwrap().document().unwrap();
+    for _ in 0..2000 {
+        if document.query_selector(".trip-text").unwrap().is_none() {
+            return;
+        }
+        yew::platform::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the page is still travelling after 20 s");
+}
+
 async fn mount_app() -> web_sys::Element {
     let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
     yew::Renderer::<podflow_web::App>::with_root(root.clone()).render();
-    yew::platform::time::sleep(Duration::ZERO).await;
+    rendered().await;
     root
 }
 
@@ -50,7 +64,7 @@ async fn applying_the_default_manifest_creates_the_pod_and_running_schedules_it(
         .dyn_into()
         .unwrap();
     apply.click();
-    yew::platform::time::sleep(Duration::ZERO).await;
+    rendered().await;
     let out = root
         .query_selector(".kubectl-output")
         .unwrap()
@@ -70,7 +84,7 @@ async fn applying_the_default_manifest_creates_the_pod_and_running_schedules_it(
         .dyn_into()
         .unwrap();
     run.click();
-    yew::platform::time::sleep(Duration::ZERO).await;
+    rendered().await;
     assert!(root.query_selector(".pending-lane").unwrap().is_none());
     let chips = root
         .query_selector_all(".node .node-pods .pod-name")
@@ -97,7 +111,7 @@ async fn a_manifest_full_of_markup_is_shown_as_text() {
         .dyn_into()
         .unwrap();
     apply.click();
-    yew::platform::time::sleep(Duration::ZERO).await;
+    rendered().await;
     let out = root.query_selector(".kubectl-output").unwrap().unwrap();
     assert!(out.query_selector("script").unwrap().is_none());
     assert!(
@@ -126,14 +140,14 @@ async fn apply_and_run(root: &web_sys::Element, manifest: &str) {
             .dyn_into()
             .unwrap();
         b.click();
-        yew::platform::time::sleep(Duration::ZERO).await;
+        rendered().await;
     }
 }
 
 async fn click(el: web_sys::Element) {
     use wasm_bindgen::JsCast;
     el.dyn_into::<web_sys::HtmlElement>().unwrap().click();
-    yew::platform::time::sleep(Duration::ZERO).await;
+    rendered().await;
 }
 
 fn texts(root: &web_sys::Element, selector: &str) -> Vec<String> {
@@ -220,7 +234,7 @@ async fn console_line(root: &web_sys::Element, line: &str) {
     let event =
         web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
     input.dispatch_event(&event).unwrap();
-    yew::platform::time::sleep(Duration::ZERO).await;
+    rendered().await;
 }
 
 #[wasm_bindgen_test]
@@ -279,7 +293,7 @@ async fn the_timeline_lists_the_events_and_filters_them() {
     select
         .dispatch_event(&web_sys::Event::new("change").unwrap())
         .unwrap();
-    yew::platform::time::sleep(Duration::ZERO).await;
+    rendered().await;
     assert_eq!(
         texts(&root, ".events tbody tr td:nth-child(3)"),
         ["Scheduled"]
@@ -302,7 +316,7 @@ async fn stepping_back_and_scrubbing_rebuild_earlier_moments() {
     scrubber
         .dispatch_event(&web_sys::Event::new("change").unwrap())
         .unwrap();
-    yew::platform::time::sleep(Duration::ZERO).await;
+    rendered().await;
     assert_eq!(texts(&root, ".clock"), ["t = 0.000s"]);
     assert_eq!(texts(&root, ".pending-lane .pod-status"), ["Pending"]);
     let mut seen = Vec::new();
@@ -375,6 +389,49 @@ async fn pasting_a_real_clusters_nodes_simulates_on_those_nodes() {
     assert_eq!(texts(&root, ".kubectl-output"), ["pod/nginx created"]);
 }
 
+#[wasm_bindgen_test]
+async fn settling_a_bigger_cluster_shows_its_progress_and_any_action_stops_it() {
+    use wasm_bindgen::JsCast;
+    let root = mount_app().await;
+    let area: web_sys::HtmlTextAreaElement = root
+        .query_selector("textarea.manifest")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    // Sixty nodes: more than one slice of work for Settle.
+    area.set_value(&format!(
+        "apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nmetadata: {{name: sixty}}\nspec:\n  nodes: {{count: 60}}\n---\n{}",
+        podflow_web::DEFAULT_MANIFEST
+    ));
+    let press = |css: &str| {
+        root.query_selector(css)
+            .unwrap()
+            .unwrap()
+            .dyn_into::<web_sys::HtmlElement>()
+            .unwrap()
+            .click()
+    };
+    press("button.apply");
+    press("button.settle");
+    yew::platform::time::sleep(Duration::ZERO).await;
+    let progress = texts(&root, ".trip-text");
+    assert_eq!(progress.len(), 1, "{progress:?}");
+    assert!(progress[0].starts_with("Settling: t = "), "{progress:?}");
+    rendered().await;
+    assert_eq!(texts(&root, ".node .pod-status"), ["Running"]);
+
+    // Back to t = 0 and Settle again, then Pause at once: it stops where it got to.
+    press("button.reset");
+    rendered().await;
+    press("button.settle");
+    press("button.play");
+    yew::platform::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(texts(&root, ".trip-text"), Vec::<String>::new());
+    press("button.play");
+    rendered().await;
+}
+
 async fn pick_preset(root: &web_sys::Element, slug: &str) {
     use wasm_bindgen::JsCast;
     let select: web_sys::HtmlSelectElement = root
@@ -387,7 +444,7 @@ async fn pick_preset(root: &web_sys::Element, slug: &str) {
     select
         .dispatch_event(&web_sys::Event::new("change").unwrap())
         .unwrap();
-    yew::platform::time::sleep(Duration::ZERO).await;
+    rendered().await;
 }
 
 #[wasm_bindgen_test]

@@ -100,7 +100,7 @@ async fn a_share_link_is_loaded_applied_and_run_to_its_playhead() {
         Some("pod/shared created")
     );
     wait_for_clock(&root, "t = 10.000s").await;
-    assert_eq!(text_of(&root, ".opening-text"), None);
+    assert_eq!(text_of(&root, ".trip-text"), None);
     assert_eq!(
         text_of(&root, ".cluster h2").as_deref(),
         Some("Cluster · 3 nodes · 1 pods")
@@ -118,12 +118,12 @@ async fn a_far_playhead_is_reached_in_slices_with_the_page_responsive() {
     // The page is drawn at t = 0 with the catch-up's progress, before the run.
     assert_eq!(text_of(&root, ".clock").as_deref(), Some("t = 0.000s"));
     assert_eq!(
-        text_of(&root, ".opening-text").as_deref(),
+        text_of(&root, ".trip-text").as_deref(),
         Some("Running the shared scenario to its playhead: t = 0.000s of t = 30m00.000s")
     );
     // It gets there, a slice per timer tick, and the progress goes away.
     wait_for_clock(&root, "t = 30m00.000s").await;
-    assert_eq!(text_of(&root, ".opening-text"), None);
+    assert_eq!(text_of(&root, ".trip-text"), None);
 
     // Pressing Step during a catch-up stops it where it is.
     let root = mount_with(&fragment, None).await;
@@ -136,7 +136,7 @@ async fn a_far_playhead_is_reached_in_slices_with_the_page_responsive() {
         .unwrap();
     step.click();
     yew::platform::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(text_of(&root, ".opening-text"), None);
+    assert_eq!(text_of(&root, ".trip-text"), None);
     let stopped = text_of(&root, ".clock").unwrap();
     assert_ne!(stopped, "t = 30m00.000s");
     yew::platform::time::sleep(Duration::from_millis(200)).await;
@@ -263,6 +263,14 @@ async fn a_shared_session_reopens_in_the_same_state() {
     yew::platform::time::sleep(Duration::ZERO).await;
     click("button.settle");
     yew::platform::time::sleep(Duration::ZERO).await;
+    // Settle runs in slices: wait for it to arrive.
+    for _ in 0..2000 {
+        if text_of(&root, ".trip-text").is_none() {
+            break;
+        }
+        yew::platform::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(text_of(&root, ".trip-text"), None);
     let clock = text_of(&root, ".clock");
     let pods = text_of(&root, ".node .pod");
     click("button.share-button");
