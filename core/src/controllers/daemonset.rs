@@ -224,11 +224,12 @@ impl DaemonSetController {
             return;
         };
         let uid = ds.metadata.uid.clone().unwrap_or_default();
-        let nodes: Vec<Node> = ctx
-            .list("Node", None)
+        // The informers' caches: shared objects, read in place.
+        let node_objects = ctx.list("Node", None);
+        let nodes: Vec<&Node> = node_objects
             .iter()
             .filter_map(|o| match &**o {
-                Object::Node(n) => Some(n.clone()),
+                Object::Node(n) => Some(n),
                 _ => None,
             })
             .collect();
@@ -317,7 +318,7 @@ impl DaemonSetController {
     }
 
     /// `updateDaemonSetStatus`: scheduled, misscheduled, ready and available counts.
-    fn update_status(&mut self, ds: &DaemonSet, desired: i32, nodes: &[Node], ctx: &mut Ctx<'_>) {
+    fn update_status(&mut self, ds: &DaemonSet, desired: i32, nodes: &[&Node], ctx: &mut Ctx<'_>) {
         let uid = ds.metadata.uid.clone().unwrap_or_default();
         let min_ready = ds
             .spec

@@ -89,11 +89,12 @@ impl NodeLifecycleController {
 
     /// `monitorNodeHealth`: one pass over every node.
     fn monitor(&mut self, ctx: &mut Ctx<'_>) {
-        let nodes: Vec<Node> = ctx
-            .list("Node", None)
+        // The informer's cache: shared objects, copied only to be changed.
+        let objects = ctx.list("Node", None);
+        let nodes: Vec<&Node> = objects
             .iter()
             .filter_map(|o| match &**o {
-                Object::Node(n) => Some(n.clone()),
+                Object::Node(n) => Some(n),
                 _ => None,
             })
             .collect();
@@ -109,11 +110,11 @@ impl NodeLifecycleController {
     /// zone is fully disrupted (no Ready node at all) the controller enters "master disruption
     /// mode": NoExecute taints are removed and tainting stops until some node is Ready again.
     fn handle_disruption(&mut self, ctx: &mut Ctx<'_>) {
-        let nodes: Vec<Node> = ctx
-            .list("Node", None)
+        let objects = ctx.list("Node", None);
+        let nodes: Vec<&Node> = objects
             .iter()
             .filter_map(|o| match &**o {
-                Object::Node(n) => Some(n.clone()),
+                Object::Node(n) => Some(n),
                 _ => None,
             })
             .collect();
@@ -203,7 +204,8 @@ impl NodeLifecycleController {
         ctx.after(at.since(ctx.now), TOKEN_TAINT);
     }
 
-    fn monitor_node(&mut self, mut node: Node, ctx: &mut Ctx<'_>) {
+    fn monitor_node(&mut self, node: &Node, ctx: &mut Ctx<'_>) {
+        let mut node = std::borrow::Cow::Borrowed(node);
         let name = node.metadata.name.clone().unwrap_or_default();
         let Some(observed) = condition(&node, "Ready").cloned() else {
             return;
@@ -234,7 +236,8 @@ impl NodeLifecycleController {
         if ctx.now > health.probe.plus(GRACE_PERIOD) {
             let mut changed = false;
             let stamp = ctx.now.to_k8s_time();
-            for c in node
+            let mut updated = node.clone().into_owned();
+            for c in updated
                 .status
                 .get_or_insert_with(Default::default)
                 .conditions
@@ -256,13 +259,13 @@ impl NodeLifecycleController {
                 }
             }
             if changed {
-                match ctx.update_status(Object::Node(node.clone())) {
+                match ctx.update_status(Object::Node(updated)) {
                     Ok(stored) => {
                         if let Some(c) = condition_of(&stored, "Ready") {
                             current = c;
                         }
                         if let Object::Node(n) = &*stored {
-                            node = n.clone();
+                            node = std::borrow::Cow::Owned(n.clone());
                         }
                     }
                     Err(_) => return,

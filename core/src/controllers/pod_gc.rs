@@ -54,19 +54,20 @@ impl PodGcController {
 
     /// One `gc` pass.
     fn gc(&mut self, ctx: &mut Ctx<'_>) {
-        let pods: Vec<Pod> = ctx
-            .list("Pod", None)
+        // The informers' caches: shared objects, read in place.
+        let pod_objects = ctx.list("Pod", None);
+        let pods: Vec<&Pod> = pod_objects
             .iter()
             .filter_map(|o| match &**o {
-                Object::Pod(p) => Some(p.clone()),
+                Object::Pod(p) => Some(p),
                 _ => None,
             })
             .collect();
-        let nodes: BTreeMap<String, Node> = ctx
-            .list("Node", None)
+        let node_objects = ctx.list("Node", None);
+        let nodes: BTreeMap<&str, &Node> = node_objects
             .iter()
             .filter_map(|o| match &**o {
-                Object::Node(n) => Some((n.metadata.name.clone().unwrap_or_default(), n.clone())),
+                Object::Node(n) => Some((n.metadata.name.as_deref().unwrap_or_default(), n)),
                 _ => None,
             })
             .collect();
@@ -77,9 +78,10 @@ impl PodGcController {
     }
 
     /// `gcTerminated`: above the threshold, the oldest finished pods go.
-    fn gc_terminated(&mut self, pods: &[Pod], ctx: &mut Ctx<'_>) {
+    fn gc_terminated(&mut self, pods: &[&Pod], ctx: &mut Ctx<'_>) {
         let mut finished: Vec<&Pod> = pods
             .iter()
+            .copied()
             .filter(|p| {
                 matches!(
                     p.status.as_ref().and_then(|s| s.phase.as_deref()),
@@ -103,7 +105,7 @@ impl PodGcController {
     }
 
     /// `gcTerminating`: terminating pods on a not-ready node with the out-of-service taint.
-    fn gc_terminating(&mut self, pods: &[Pod], nodes: &BTreeMap<String, Node>, ctx: &mut Ctx<'_>) {
+    fn gc_terminating(&mut self, pods: &[&Pod], nodes: &BTreeMap<&str, &Node>, ctx: &mut Ctx<'_>) {
         for pod in pods
             .iter()
             .filter(|p| p.metadata.deletion_timestamp.is_some())
@@ -112,7 +114,7 @@ impl PodGcController {
                 .spec
                 .as_ref()
                 .and_then(|s| s.node_name.as_ref())
-                .and_then(|n| nodes.get(n))
+                .and_then(|n| nodes.get(n.as_str()))
             else {
                 continue;
             };
@@ -139,12 +141,14 @@ impl PodGcController {
     }
 
     /// `gcOrphaned`: pods on a node missing for the whole quarantine.
-    fn gc_orphaned(&mut self, pods: &[Pod], nodes: &BTreeMap<String, Node>, ctx: &mut Ctx<'_>) {
+    fn gc_orphaned(&mut self, pods: &[&Pod], nodes: &BTreeMap<&str, &Node>, ctx: &mut Ctx<'_>) {
         for pod in pods {
             let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.as_ref()) else {
                 continue;
             };
-            if !node.is_empty() && !nodes.contains_key(node) && !self.quarantine.contains_key(node)
+            if !node.is_empty()
+                && !nodes.contains_key(node.as_str())
+                && !self.quarantine.contains_key(node)
             {
                 self.quarantine
                     .insert(node.clone(), ctx.now.plus(QUARANTINE));
@@ -173,7 +177,7 @@ impl PodGcController {
     }
 
     /// `gcUnscheduledTerminating`: terminating pods that no node will ever finish.
-    fn gc_unscheduled_terminating(&mut self, pods: &[Pod], ctx: &mut Ctx<'_>) {
+    fn gc_unscheduled_terminating(&mut self, pods: &[&Pod], ctx: &mut Ctx<'_>) {
         for pod in pods.iter().filter(|p| {
             p.metadata.deletion_timestamp.is_some()
                 && p.spec
