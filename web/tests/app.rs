@@ -20,6 +20,16 @@ async fn rendered() {
     panic!("the page is still travelling after 20 s");
 }
 
+/// The editor's text area.
+fn manifest_area(root: &web_sys::Element) -> web_sys::HtmlTextAreaElement {
+    use wasm_bindgen::JsCast;
+    root.query_selector("textarea.manifest")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap()
+}
+
 async fn mount_app() -> web_sys::Element {
     let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
@@ -50,12 +60,7 @@ async fn the_page_shows_the_title_and_three_nodes() {
 async fn applying_the_default_manifest_creates_the_pod_and_running_schedules_it() {
     use wasm_bindgen::JsCast;
     let root = mount_app().await;
-    let area: web_sys::HtmlTextAreaElement = root
-        .query_selector("textarea.manifest")
-        .unwrap()
-        .unwrap()
-        .dyn_into()
-        .unwrap();
+    let area = manifest_area(&root);
     assert!(area.value().contains("name: nginx"));
     let apply: web_sys::HtmlElement = root
         .query_selector("button.apply")
@@ -97,12 +102,7 @@ async fn applying_the_default_manifest_creates_the_pod_and_running_schedules_it(
 async fn a_manifest_full_of_markup_is_shown_as_text() {
     use wasm_bindgen::JsCast;
     let root = mount_app().await;
-    let area: web_sys::HtmlTextAreaElement = root
-        .query_selector("textarea.manifest")
-        .unwrap()
-        .unwrap()
-        .dyn_into()
-        .unwrap();
+    let area = manifest_area(&root);
     area.set_value("apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"<script>alert(1)</script>\"\nspec:\n  containers: [{name: c, image: nginx}]\n");
     let apply: web_sys::HtmlElement = root
         .query_selector("button.apply")
@@ -125,12 +125,7 @@ async fn a_manifest_full_of_markup_is_shown_as_text() {
 
 async fn apply_and_run(root: &web_sys::Element, manifest: &str) {
     use wasm_bindgen::JsCast;
-    let area: web_sys::HtmlTextAreaElement = root
-        .query_selector("textarea.manifest")
-        .unwrap()
-        .unwrap()
-        .dyn_into()
-        .unwrap();
+    let area = manifest_area(root);
     area.set_value(manifest);
     for button in ["button.apply", "button.settle"] {
         let b: web_sys::HtmlElement = root
@@ -393,12 +388,7 @@ async fn pasting_a_real_clusters_nodes_simulates_on_those_nodes() {
 async fn settling_a_bigger_cluster_shows_its_progress_and_any_action_stops_it() {
     use wasm_bindgen::JsCast;
     let root = mount_app().await;
-    let area: web_sys::HtmlTextAreaElement = root
-        .query_selector("textarea.manifest")
-        .unwrap()
-        .unwrap()
-        .dyn_into()
-        .unwrap();
+    let area = manifest_area(&root);
     // Sixty nodes: more than one slice of work for Settle.
     area.set_value(&format!(
         "apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nmetadata: {{name: sixty}}\nspec:\n  nodes: {{count: 60}}\n---\n{}",
