@@ -2,6 +2,7 @@
 //! server knows about each kind (group, version, resource name, scope, etcd key prefix), and
 //! [`PodRef`], a stored pod shared instead of copied.
 
+use std::marker::PhantomData;
 use std::ops::Deref;
 use std::sync::{Arc, LazyLock};
 
@@ -150,8 +151,31 @@ macro_rules! objects {
                     Object::$variant(o)
                 }
             }
+
+            impl Stored for $ty {
+                fn of(object: &Object) -> Option<&$ty> {
+                    match object {
+                        Object::$variant(o) => Some(o),
+                        _ => None,
+                    }
+                }
+
+                fn fallback() -> &'static $ty {
+                    static EMPTY: LazyLock<$ty> = LazyLock::new(<$ty>::default);
+                    &EMPTY
+                }
+            }
         )*
     };
+}
+
+/// A kind's type as an [`Object`] holds it.
+pub trait Stored: Sized + Into<Object> + 'static {
+    /// The typed object inside `object`, if it is of this kind.
+    fn of(object: &Object) -> Option<&Self>;
+    /// An empty object of this kind (what a [`Shared`] of another kind would show; none is
+    /// ever built).
+    fn fallback() -> &'static Self;
 }
 
 objects! {
@@ -180,49 +204,61 @@ objects! {
     EndpointSlice(EndpointSlice), "endpointslices", true;
 }
 
-/// A pod as the store holds it, shared rather than copied (components that keep the pods they
-/// watch hold these); dereferences to the `Pod`.
-#[derive(Clone)]
-pub struct PodRef(Arc<Object>);
+/// An object as the store holds it, shared rather than copied (components that keep or pass
+/// around what they read hold these); dereferences to the typed object. Clone it to share it,
+/// `(*shared).clone()` for a copy to change.
+pub struct Shared<T>(Arc<Object>, PhantomData<fn() -> T>);
 
-static NO_POD: LazyLock<Pod> = LazyLock::new(Pod::default);
+/// A shared Pod.
+pub type PodRef = Shared<Pod>;
 
-impl PodRef {
-    /// Wraps a pod of one's own.
-    pub fn new(pod: Pod) -> PodRef {
-        PodRef(Arc::new(Object::Pod(pod)))
+impl<T: Stored> Shared<T> {
+    /// Wraps an object of one's own.
+    pub fn new(object: T) -> Shared<T> {
+        Shared(Arc::new(object.into()), PhantomData)
     }
 
-    /// Shares a stored pod (`None` for another kind of object).
-    pub fn from_object(object: &Arc<Object>) -> Option<PodRef> {
-        matches!(&**object, Object::Pod(_)).then(|| PodRef(Arc::clone(object)))
+    /// Shares a stored object (`None` for another kind of object).
+    pub fn from_object(object: &Arc<Object>) -> Option<Shared<T>> {
+        T::of(object).map(|_| Shared(Arc::clone(object), PhantomData))
+    }
+
+    /// The stored object.
+    pub fn object(&self) -> &Arc<Object> {
+        &self.0
     }
 }
 
-impl From<Pod> for PodRef {
-    fn from(pod: Pod) -> PodRef {
-        PodRef::new(pod)
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Shared<T> {
+        Shared(Arc::clone(&self.0), PhantomData)
     }
 }
 
-impl Deref for PodRef {
-    type Target = Pod;
-    fn deref(&self) -> &Pod {
-        match &*self.0 {
-            Object::Pod(p) => p,
-            // Never built from anything else (see `PodRef::from_object`).
-            _ => &NO_POD,
+impl<T: Stored> From<T> for Shared<T> {
+    fn from(object: T) -> Shared<T> {
+        Shared::new(object)
+    }
+}
+
+impl<T: Stored> Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // Never built from another kind (see `Shared::from_object`).
+        match T::of(&self.0) {
+            Some(object) => object,
+            None => T::fallback(),
         }
     }
 }
 
-impl PartialEq for PodRef {
-    fn eq(&self, other: &PodRef) -> bool {
+impl<T: Stored + PartialEq> PartialEq for Shared<T> {
+    fn eq(&self, other: &Shared<T>) -> bool {
         **self == **other
     }
 }
 
-impl std::fmt::Debug for PodRef {
+impl<T: Stored + std::fmt::Debug> std::fmt::Debug for Shared<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         (**self).fmt(f)
     }

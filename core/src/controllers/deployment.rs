@@ -16,7 +16,7 @@ use crate::controllers::podutil::{controller_of, controller_ref, created, key_of
 use crate::controllers::template_hash::compute_hash;
 use crate::controllers::workqueue::WorkQueue;
 use crate::events::{object_reference, EventRecorder, EventType};
-use crate::object::{kind_info, Object};
+use crate::object::{kind_info, Object, Shared};
 use crate::scheduler::selectors::label_selector_matches;
 use crate::sim::{SimDuration, SimTime};
 use crate::store::{WatchEvent, WatchFilter};
@@ -38,14 +38,17 @@ impl Default for DeploymentController {
     }
 }
 
+/// A ReplicaSet as the informer holds it: shared, copied only to be changed.
+type RsRef = Shared<ReplicaSet>;
+
 /// The ReplicaSets of one sync: the new one (if any) and the old ones, oldest first.
 struct Sets {
-    new: Option<ReplicaSet>,
-    old: Vec<ReplicaSet>,
+    new: Option<RsRef>,
+    old: Vec<RsRef>,
 }
 
 impl Sets {
-    fn all(&self) -> Vec<ReplicaSet> {
+    fn all(&self) -> Vec<RsRef> {
         let mut all = self.old.clone();
         all.extend(self.new.clone());
         all
@@ -108,7 +111,7 @@ impl DeploymentController {
     }
 
     /// `getReplicaSetsForDeployment`: owned ReplicaSets, plus matching orphans adopted.
-    fn claim_replica_sets(&mut self, d: &Deployment, ctx: &mut Ctx<'_>) -> Vec<ReplicaSet> {
+    fn claim_replica_sets(&mut self, d: &Deployment, ctx: &mut Ctx<'_>) -> Vec<RsRef> {
         let (ns, _) = key_of(&d.metadata);
         let uid = d.metadata.uid.clone().unwrap_or_default();
         let selector = d
@@ -118,7 +121,7 @@ impl DeploymentController {
             .unwrap_or_default();
         let mut out = Vec::new();
         for o in ctx.list("ReplicaSet", Some(&ns)) {
-            let Object::ReplicaSet(rs) = &*o else {
+            let Some(rs) = RsRef::from_object(&o) else {
                 continue;
             };
             let labels = rs.metadata.labels.as_ref();
@@ -128,16 +131,18 @@ impl DeploymentController {
                 None if rs.metadata.deletion_timestamp.is_none()
                     && label_selector_matches(&selector, labels) =>
                 {
-                    let mut adopted = rs.clone();
+                    let mut adopted = (*rs).clone();
                     adopted
                         .metadata
                         .owner_references
                         .get_or_insert_with(Vec::new)
                         .push(controller_ref(&Object::Deployment(d.clone())));
-                    if let Ok(stored) = ctx.patch(Object::ReplicaSet(adopted)) {
-                        if let Object::ReplicaSet(rs) = &*stored {
-                            out.push(rs.clone());
-                        }
+                    if let Some(rs) = ctx
+                        .patch(Object::ReplicaSet(adopted))
+                        .ok()
+                        .and_then(|stored| RsRef::from_object(&stored))
+                    {
+                        out.push(rs);
                     }
                 }
                 None => {}
@@ -151,12 +156,10 @@ impl DeploymentController {
 
     /// Re-reads the ReplicaSets of `sets` from the store (after scaling them).
     fn refresh(&self, sets: &Sets, ctx: &Ctx<'_>) -> Sets {
-        let get = |rs: &ReplicaSet| {
+        let get = |rs: &RsRef| {
             let (ns, name) = key_of(&rs.metadata);
-            match ctx.get("ReplicaSet", &ns, &name).as_deref() {
-                Some(Object::ReplicaSet(r)) => Some(r.clone()),
-                _ => None,
-            }
+            ctx.get("ReplicaSet", &ns, &name)
+                .and_then(|o| RsRef::from_object(&o))
         };
         Sets {
             new: sets.new.as_ref().and_then(get),
@@ -169,7 +172,7 @@ impl DeploymentController {
     fn sets(
         &mut self,
         d: &mut Deployment,
-        rs_list: &[ReplicaSet],
+        rs_list: &[RsRef],
         create: bool,
         ctx: &mut Ctx<'_>,
     ) -> Sets {
@@ -181,13 +184,13 @@ impl DeploymentController {
                 .and_then(|s| s.template.as_ref())
                 .is_some_and(|t| equal_ignore_hash(t, template))
         });
-        let old: Vec<ReplicaSet> = rs_list
+        let old: Vec<RsRef> = rs_list
             .iter()
             .enumerate()
             .filter(|(i, _)| Some(*i) != found)
             .map(|(_, rs)| rs.clone())
             .collect();
-        let max_old = old.iter().map(revision).max().unwrap_or(0);
+        let max_old = old.iter().map(|rs| revision(rs)).max().unwrap_or(0);
         let new_revision = (max_old + 1).to_string();
         let new = match found {
             Some(i) => self.sync_existing(d, &rs_list[i], &new_revision, ctx),
@@ -200,21 +203,18 @@ impl DeploymentController {
     fn sync_existing(
         &mut self,
         d: &mut Deployment,
-        rs: &ReplicaSet,
+        rs: &RsRef,
         new_revision: &str,
         ctx: &mut Ctx<'_>,
-    ) -> Option<ReplicaSet> {
-        let mut copy = rs.clone();
+    ) -> Option<RsRef> {
+        let mut copy = (**rs).clone();
         let updated = set_new_rs_annotations(d, &mut copy, new_revision, true);
         let min_ready = d.spec.as_ref().and_then(|s| s.min_ready_seconds);
         let spec = copy.spec.get_or_insert_with(Default::default);
         if updated || spec.min_ready_seconds != min_ready {
             spec.min_ready_seconds = min_ready;
             return match ctx.update(Object::ReplicaSet(copy)) {
-                Ok(stored) => match &*stored {
-                    Object::ReplicaSet(r) => Some(r.clone()),
-                    _ => None,
-                },
+                Ok(stored) => RsRef::from_object(&stored),
                 Err(_) => Some(rs.clone()),
             };
         }
@@ -244,16 +244,16 @@ impl DeploymentController {
         if needs_update {
             self.write_status(d, ctx);
         }
-        Some(copy)
+        Some(RsRef::new(copy))
     }
 
     fn create_new(
         &mut self,
         d: &mut Deployment,
-        old: &[ReplicaSet],
+        old: &[RsRef],
         new_revision: &str,
         ctx: &mut Ctx<'_>,
-    ) -> Option<ReplicaSet> {
+    ) -> Option<RsRef> {
         let spec = d.spec.clone().unwrap_or_default();
         let collision = d.status.as_ref().and_then(|s| s.collision_count);
         let hash = compute_hash(&spec.template, collision);
@@ -287,17 +287,14 @@ impl DeploymentController {
             status: None,
         };
         let mut all = old.to_vec();
-        all.push(rs.clone());
+        all.push(RsRef::new(rs.clone()));
         let count = new_rs_replicas(d, &all, &rs);
         if let Some(s) = rs.spec.as_mut() {
             s.replicas = Some(count);
         }
         set_new_rs_annotations(d, &mut rs, new_revision, false);
         let created = match ctx.create(Object::ReplicaSet(rs)) {
-            Ok(stored) => match &*stored {
-                Object::ReplicaSet(r) => r.clone(),
-                _ => return None,
-            },
+            Ok(stored) => RsRef::from_object(&stored)?,
             Err(e) if e.reason == crate::apiserver::Reason::AlreadyExists => {
                 // A hash collision: count it so the next sync picks another name.
                 let status = d.status.get_or_insert_with(Default::default);
@@ -346,10 +343,10 @@ impl DeploymentController {
     fn scale_rs(
         &mut self,
         d: &Deployment,
-        rs: &ReplicaSet,
+        rs: &RsRef,
         to: i32,
         ctx: &mut Ctx<'_>,
-    ) -> Option<ReplicaSet> {
+    ) -> Option<RsRef> {
         if rs_replicas(rs) == to {
             return Some(rs.clone());
         }
@@ -361,23 +358,21 @@ impl DeploymentController {
     fn scale_to(
         &mut self,
         d: &Deployment,
-        rs: &ReplicaSet,
+        rs: &RsRef,
         to: i32,
         ctx: &mut Ctx<'_>,
-    ) -> Option<ReplicaSet> {
+    ) -> Option<RsRef> {
         let from = rs_replicas(rs);
         let desired = replicas(d);
         let max = desired + max_surge(d);
-        let mut copy = rs.clone();
+        let mut copy = (**rs).clone();
         let annotations_changed = set_replicas_annotations(&mut copy, desired, max);
         if from == to && !annotations_changed {
             return Some(rs.clone());
         }
         copy.spec.get_or_insert_with(Default::default).replicas = Some(to);
         let stored = ctx.update(Object::ReplicaSet(copy)).ok()?;
-        let Object::ReplicaSet(updated) = &*stored else {
-            return None;
-        };
+        let updated = RsRef::from_object(&stored)?;
         if from != to {
             let direction = if from < to { "up" } else { "down" };
             let name = updated.metadata.name.clone().unwrap_or_default();
@@ -387,7 +382,7 @@ impl DeploymentController {
                 ctx,
             );
         }
-        Some(updated.clone())
+        Some(updated)
     }
 
     /// `isScalingEvent`: an active ReplicaSet's desired-replicas annotation differs from the
@@ -395,7 +390,7 @@ impl DeploymentController {
     fn is_scaling_event(
         &mut self,
         d: &mut Deployment,
-        rs_list: &[ReplicaSet],
+        rs_list: &[RsRef],
         ctx: &mut Ctx<'_>,
     ) -> bool {
         let sets = self.sets(d, rs_list, false, ctx);
@@ -417,7 +412,7 @@ impl DeploymentController {
     /// ones the rollout itself brings them to size.
     fn scale(&mut self, d: &Deployment, sets: &Sets, ctx: &mut Ctx<'_>) {
         let all = sets.all();
-        let active: Vec<&ReplicaSet> = all.iter().filter(|rs| rs_replicas(rs) > 0).collect();
+        let active: Vec<&RsRef> = all.iter().filter(|rs| rs_replicas(rs) > 0).collect();
         let target = match active.as_slice() {
             [one] => Some((*one).clone()),
             [] => sets.new.clone().or_else(|| sets.old.last().cloned()),
@@ -460,7 +455,7 @@ impl DeploymentController {
         } else {
             0
         };
-        let mut ordered: Vec<ReplicaSet> = active.into_iter().cloned().collect();
+        let mut ordered: Vec<RsRef> = active.into_iter().cloned().collect();
         let current = sum(&ordered, rs_replicas);
         let to_add = allowed - current;
         ordered.sort_by(|a, b| {
@@ -515,7 +510,7 @@ impl DeploymentController {
         }
     }
 
-    fn rollout_rolling(&mut self, d: &mut Deployment, rs_list: &[ReplicaSet], ctx: &mut Ctx<'_>) {
+    fn rollout_rolling(&mut self, d: &mut Deployment, rs_list: &[RsRef], ctx: &mut Ctx<'_>) {
         let mut sets = self.sets(d, rs_list, true, ctx);
         let Some(new) = sets.new.clone() else {
             self.sync_rollout_status(d, &sets, ctx);
@@ -601,7 +596,7 @@ impl DeploymentController {
         cleaned + scaled > 0
     }
 
-    fn rollout_recreate(&mut self, d: &mut Deployment, rs_list: &[ReplicaSet], ctx: &mut Ctx<'_>) {
+    fn rollout_recreate(&mut self, d: &mut Deployment, rs_list: &[RsRef], ctx: &mut Ctx<'_>) {
         let sets = self.sets(d, rs_list, false, ctx);
         let mut scaled_down = false;
         for rs in sets.old.iter().filter(|rs| rs_replicas(rs) > 0) {
@@ -661,7 +656,7 @@ impl DeploymentController {
             .and_then(|s| s.revision_history_limit)
             .unwrap_or(10)
             .max(0) as usize;
-        let mut cleanable: Vec<&ReplicaSet> = sets
+        let mut cleanable: Vec<&RsRef> = sets
             .old
             .iter()
             .filter(|rs| rs.metadata.deletion_timestamp.is_none())

@@ -188,8 +188,11 @@ pub(crate) fn remove_condition(status: &mut DeploymentStatus, type_: &str) {
     }
 }
 
-pub(crate) fn sum(sets: &[ReplicaSet], f: impl Fn(&ReplicaSet) -> i32) -> i32 {
-    sets.iter().map(f).sum()
+pub(crate) fn sum<R: std::ops::Deref<Target = ReplicaSet>>(
+    sets: &[R],
+    f: impl Fn(&ReplicaSet) -> i32,
+) -> i32 {
+    sets.iter().map(|rs| f(rs)).sum()
 }
 
 /// `spec.progressDeadlineSeconds` as a span (`None` when unset or the "no deadline" maximum).
@@ -241,7 +244,11 @@ pub(crate) fn is_progressing(old: &DeploymentStatus, new: &DeploymentStatus) -> 
 }
 
 /// `NewRSNewReplicas`: how big the new ReplicaSet may be now.
-pub(crate) fn new_rs_replicas(d: &Deployment, all: &[ReplicaSet], new: &ReplicaSet) -> i32 {
+pub(crate) fn new_rs_replicas<R: std::ops::Deref<Target = ReplicaSet>>(
+    d: &Deployment,
+    all: &[R],
+    new: &ReplicaSet,
+) -> i32 {
     let want = replicas(d);
     if !is_rolling(d) {
         return want;
