@@ -207,13 +207,40 @@ fn reference_parts(r: &ObjectReference) -> [&str; 5] {
     ]
 }
 
-/// A small deterministic least-recently-used cache with string keys, like groupcache's `lru`.
+/// A correlator cache key: the 64-bit FNV-1a hash of upstream's key string (its parts joined
+/// by a separator that cannot occur in them), computed without building the string. The caches
+/// hold up to 3 × 4,096 keys per recorder, and upstream's keys are long (component, host, the
+/// involved object's kind, namespace, name, UID, API version, type, reason and, for the counting
+/// cache, the message): a fixed 8-byte key keeps the bound small. The hash is fixed (no random
+/// seed), so runs stay deterministic; two of a recorder's few thousand live keys colliding is a
+/// one-in-10^11 chance.
+fn key_hash(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, part) in parts.iter().enumerate() {
+        let sep: &[u8] = if i == 0 { &[] } else { &[0x1f] };
+        for &b in sep.iter().chain(part.as_bytes()) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// A cache entry: when it was last used, which involved object it is about (the hash of its
+/// UID, to forget a deleted object's entries), and the value.
+#[derive(Debug, Clone)]
+struct Slot<V> {
+    used: u64,
+    object: u64,
+    value: V,
+}
+
+/// A small deterministic least-recently-used cache with hashed keys, like groupcache's `lru`.
 #[derive(Debug, Clone)]
 struct Lru<V> {
     capacity: usize,
     tick: u64,
-    entries: BTreeMap<String, (u64, V)>,
-    by_use: BTreeMap<u64, String>,
+    entries: BTreeMap<u64, Slot<V>>,
+    by_use: BTreeMap<u64, u64>,
 }
 
 impl<V> Lru<V> {
@@ -226,29 +253,32 @@ impl<V> Lru<V> {
         }
     }
 
-    fn touch(&mut self, key: &str) {
-        self.tick += 1;
-        if let Some((used, _)) = self.entries.get_mut(key) {
-            self.by_use.remove(used);
-            *used = self.tick;
-            self.by_use.insert(self.tick, key.to_string());
-        }
-    }
-
     /// The value at `key`, marked as just used.
-    fn get(&mut self, key: &str) -> Option<&mut V> {
-        self.touch(key);
-        self.entries.get_mut(key).map(|(_, v)| v)
+    fn get(&mut self, key: u64) -> Option<&mut V> {
+        self.tick += 1;
+        let slot = self.entries.get_mut(&key)?;
+        self.by_use.remove(&slot.used);
+        slot.used = self.tick;
+        self.by_use.insert(self.tick, key);
+        Some(&mut slot.value)
     }
 
-    /// Stores `value` at `key` as just used, evicting the least recently used beyond capacity.
-    fn put(&mut self, key: &str, value: V) {
+    /// Stores `value` at `key` (about the object whose UID hashes to `object`) as just used,
+    /// evicting the least recently used beyond capacity.
+    fn put(&mut self, key: u64, object: u64, value: V) {
         self.tick += 1;
-        if let Some((used, _)) = self.entries.remove(key) {
-            self.by_use.remove(&used);
+        if let Some(old) = self.entries.remove(&key) {
+            self.by_use.remove(&old.used);
         }
-        self.entries.insert(key.to_string(), (self.tick, value));
-        self.by_use.insert(self.tick, key.to_string());
+        self.entries.insert(
+            key,
+            Slot {
+                used: self.tick,
+                object,
+                value,
+            },
+        );
+        self.by_use.insert(self.tick, key);
         while self.entries.len() > self.capacity {
             match self.by_use.pop_first() {
                 Some((_, oldest)) => {
@@ -263,19 +293,16 @@ impl<V> Lru<V> {
         self.entries.len()
     }
 
-    /// Forgets every entry whose key contains `needle`.
-    fn forget_containing(&mut self, needle: &str) {
-        let gone: Vec<String> = self
-            .entries
-            .keys()
-            .filter(|k| k.contains(needle))
-            .cloned()
-            .collect();
-        for key in gone {
-            if let Some((used, _)) = self.entries.remove(&key) {
-                self.by_use.remove(&used);
+    /// Forgets every entry about the object whose UID hashes to `object`.
+    fn forget_object(&mut self, object: u64) {
+        let by_use = &mut self.by_use;
+        self.entries.retain(|_, slot| {
+            let keep = slot.object != object;
+            if !keep {
+                by_use.remove(&slot.used);
             }
-        }
+            keep
+        });
     }
 }
 
@@ -391,7 +418,7 @@ impl EventRecorder {
         let nanos = self.names.next(now);
         let event = self.make_event(now, nanos, involved, type_, reason, message);
         let (event, key) = self.aggregate(now, nanos, event);
-        let event = self.observe(event, &key);
+        let event = self.observe(event, key);
         if self.spam_filtered(now, &event) {
             return None;
         }
@@ -441,9 +468,9 @@ impl EventRecorder {
     }
 
     /// `getEventKey`: identical events share it.
-    fn event_key(&self, e: &Event) -> String {
+    fn event_key(&self, e: &Event) -> u64 {
         let r = &e.involved_object;
-        join_key(&[
+        key_hash(&[
             &self.component,
             &self.host,
             s(&r.kind),
@@ -460,10 +487,11 @@ impl EventRecorder {
 
     /// `EventAggregator.EventAggregate` with `EventAggregatorByReasonFunc`: returns the event to
     /// write (the original, or the combined one) and its counting key.
-    fn aggregate(&mut self, now: SimTime, nanos: i128, event: Event) -> (Event, String) {
+    fn aggregate(&mut self, now: SimTime, nanos: i128, event: Event) -> (Event, u64) {
         let event_key = self.event_key(&event);
         let [kind, namespace, name, uid, api_version] = reference_parts(&event.involved_object);
-        let aggregate_key = join_key(&[
+        let object = key_hash(&[uid]);
+        let aggregate_key = key_hash(&[
             &self.component,
             &self.host,
             kind,
@@ -480,7 +508,7 @@ impl EventRecorder {
 
         let mut record = self
             .aggregator
-            .get(&aggregate_key)
+            .get(aggregate_key)
             .cloned()
             .unwrap_or_default();
         let stale = record
@@ -496,7 +524,7 @@ impl EventRecorder {
             // Upstream pops an arbitrary one (Go map order); the first in order is deterministic.
             record.messages.pop_first();
         }
-        self.aggregator.put(&aggregate_key, record);
+        self.aggregator.put(aggregate_key, object, record);
         if similar < self.config.aggregate_max_events {
             return (event, event_key);
         }
@@ -523,7 +551,7 @@ impl EventRecorder {
 
     /// `eventLogger.eventObserve`: a repeat takes the first occurrence's name and
     /// `firstTimestamp` and the next count.
-    fn observe(&mut self, mut event: Event, key: &str) -> Event {
+    fn observe(&mut self, mut event: Event, key: u64) -> Event {
         if let Some(last) = self.observed.get(key).filter(|l| l.count > 0) {
             event.metadata.name = Some(last.name.clone());
             event.first_timestamp = Some(last.first_timestamp.to_k8s_time());
@@ -533,8 +561,10 @@ impl EventRecorder {
             .first_timestamp
             .as_ref()
             .map_or(SimTime::ZERO, SimTime::from_k8s_time);
+        let object = key_hash(&[s(&event.involved_object.uid)]);
         self.observed.put(
             key,
+            object,
             EventLog {
                 count: event.count.unwrap_or(1),
                 first_timestamp,
@@ -547,7 +577,8 @@ impl EventRecorder {
     /// `EventSourceObjectSpamFilter.Filter`: true if the event must be dropped.
     fn spam_filtered(&mut self, now: SimTime, event: &Event) -> bool {
         let [kind, namespace, name, uid, api_version] = reference_parts(&event.involved_object);
-        let key = join_key(&[
+        let object = key_hash(&[uid]);
+        let key = key_hash(&[
             &self.component,
             &self.host,
             kind,
@@ -558,7 +589,7 @@ impl EventRecorder {
         ]);
         let per_token = self.config.spam_refill.as_millis().max(1);
         let capacity = self.config.spam_burst.saturating_mul(per_token);
-        let mut bucket = self.spam.get(&key).cloned().unwrap_or(TokenBucket {
+        let mut bucket = self.spam.get(key).cloned().unwrap_or(TokenBucket {
             credit: capacity,
             last: now,
         });
@@ -571,7 +602,7 @@ impl EventRecorder {
         if accept {
             bucket.credit -= per_token;
         }
-        self.spam.put(&key, bucket);
+        self.spam.put(key, object, bucket);
         !accept
     }
 
@@ -583,9 +614,10 @@ impl EventRecorder {
         if uid.is_empty() {
             return;
         }
-        self.aggregator.forget_containing(uid);
-        self.observed.forget_containing(uid);
-        self.spam.forget_containing(uid);
+        let object = key_hash(&[uid]);
+        self.aggregator.forget_object(object);
+        self.observed.forget_object(object);
+        self.spam.forget_object(object);
     }
 
     /// How many entries the correlator's caches hold (aggregation, counting, spam); each is at

@@ -109,6 +109,17 @@ impl Backoff {
         self.entries.remove(key);
     }
 
+    /// Forgets the entries of a deleted pod, keyed by [`container_key`] with its UID. Upstream
+    /// leaves them to the housekeeping's `Backoff.GC`, which drops them once quiet for twice the
+    /// cap; the UID never comes back, so dropping them at once changes nothing else.
+    pub fn forget_pod(&mut self, uid: &str) {
+        if uid.is_empty() {
+            return;
+        }
+        let infix = format!("_{uid}_");
+        self.entries.retain(|k, _| !k.contains(&infix));
+    }
+
     /// Drops every entry quiet for more than twice the cap (`Backoff.GC`).
     pub fn gc(&mut self, now: SimTime) {
         let limit = self.max.as_millis().saturating_mul(2);
@@ -210,6 +221,19 @@ mod tests {
         assert_eq!(b.get("c"), SimDuration::secs(10));
         b.gc(s(1300));
         assert_eq!(b.get("c"), SimDuration(0));
+    }
+
+    #[test]
+    fn a_deleted_pods_crash_entries_are_forgotten_and_others_kept() {
+        let mut b = Backoff::default();
+        let gone = container_key("web-1", "default", "uid-1", "nginx");
+        let kept = container_key("web-2", "default", "uid-2", "nginx");
+        b.next(&gone, s(5), s(5));
+        b.next(&kept, s(5), s(5));
+        b.forget_pod("uid-1");
+        b.forget_pod("");
+        assert_eq!(b.get(&gone), SimDuration(0));
+        assert_eq!(b.get(&kept), SimDuration::secs(10));
     }
 
     #[test]

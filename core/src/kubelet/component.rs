@@ -177,6 +177,7 @@ impl Kubelet {
             self.tokens.remove(&t);
         }
         self.recorder.forget_object(uid);
+        self.crash.forget_pod(uid);
     }
 
     fn on_pod(&mut self, type_: WatchEventType, object: &Arc<Object>, ctx: &mut Ctx<'_>) {

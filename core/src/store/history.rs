@@ -13,6 +13,9 @@ use crate::object::Object;
 
 use super::watch::WatchEventType;
 
+/// Stale writes `order` may hold beyond the live entries before it is swept.
+const MIN_SWEEP: usize = 1024;
+
 /// One remembered revision of one key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryEntry {
@@ -44,8 +47,13 @@ pub struct History {
     total_cap: usize,
     tombstone_cap: usize,
     per_key: BTreeMap<String, Vec<HistoryEntry>>,
-    /// Every recorded write in revision order, to forget the oldest when over `total_cap`
-    /// (entries already dropped by the per-key cap are skipped when they come up).
+    /// How many entries `per_key` holds in all.
+    live: usize,
+    /// The recorded writes in revision order, to forget the oldest when over `total_cap`. An
+    /// entry already dropped by the per-key or tombstone cap is skipped when it comes up, and
+    /// such stale entries are swept out once they are as many as the live ones: without the
+    /// sweep, this queue would grow to `total_cap` writes of a few busy keys (node Leases
+    /// renewed every 10 s) while the history itself stays at a few thousand entries.
     order: VecDeque<(i64, String)>,
     /// Deletions in revision order, to forget the longest-deleted keys.
     tombstones: VecDeque<(i64, String)>,
@@ -74,14 +82,17 @@ impl History {
             None => self.per_key.entry(key.to_string()).or_default(),
         };
         entries.push(entry);
+        self.live += 1;
         if entries.len() > self.per_key_cap {
             let excess = entries.len() - self.per_key_cap;
             entries.drain(..excess);
+            self.live -= excess;
         }
         self.order.push_back((revision, key.to_string()));
-        while self.order.len() > self.total_cap {
-            if let Some((rev, k)) = self.order.pop_front() {
-                self.forget_entry(&k, rev);
+        while self.live > self.total_cap {
+            match self.order.pop_front() {
+                Some((rev, k)) => self.forget_entry(&k, rev),
+                None => break,
             }
         }
         if deleted {
@@ -95,10 +106,15 @@ impl History {
                         .and_then(|e| e.last())
                         .is_some_and(|last| last.revision == rev);
                     if still_deleted {
-                        self.per_key.remove(&k);
+                        if let Some(gone) = self.per_key.remove(&k) {
+                            self.live -= gone.len();
+                        }
                     }
                 }
             }
+        }
+        if self.order.len() > 2 * self.live + MIN_SWEEP {
+            self.sweep_order();
         }
     }
 
@@ -106,11 +122,25 @@ impl History {
         if let Some(entries) = self.per_key.get_mut(key) {
             if entries.first().is_some_and(|e| e.revision == revision) {
                 entries.remove(0);
+                self.live -= 1;
             }
             if entries.is_empty() {
                 self.per_key.remove(key);
             }
         }
+    }
+
+    /// Drops the writes in `order` whose entries are gone. A key's remembered entries are the
+    /// suffix of its writes from the first one still held, so a write is gone if it is older than
+    /// that (or its key has no history left).
+    fn sweep_order(&mut self) {
+        let per_key = &self.per_key;
+        self.order.retain(|(rev, k)| {
+            per_key
+                .get(k)
+                .and_then(|e| e.first())
+                .is_some_and(|first| *rev >= first.revision)
+        });
     }
 
     /// The remembered revisions of `key`, oldest first (empty if none).
@@ -133,7 +163,13 @@ impl History {
 
     /// How many entries are remembered in all.
     pub fn total_len(&self) -> usize {
-        self.per_key.values().map(Vec::len).sum()
+        self.live
+    }
+
+    /// How many writes the queue that forgets the oldest first holds (live and stale): at most
+    /// twice [`History::total_len`] plus a constant.
+    pub fn order_len(&self) -> usize {
+        self.order.len()
     }
 
     /// How many keys have a remembered history.
@@ -238,6 +274,67 @@ mod tests {
                 DiffLine::Same("d".into()),
             ]
         );
+    }
+
+    fn write(h: &mut History, key: &str, revision: i64, type_: WatchEventType) {
+        let entry = HistoryEntry {
+            revision,
+            type_,
+            writer: Arc::from("kubelet/node-1"),
+            object: Arc::new(Object::Pod(Default::default())),
+        };
+        h.record(key, entry);
+    }
+
+    #[test]
+    fn a_busy_key_keeps_the_forgetting_queue_near_the_live_entries() {
+        // A node Lease renewed every 10 s: the per-key cap keeps 16 entries, and the queue that
+        // forgets the oldest writes does not keep the 100,000 writes the total cap would allow.
+        let mut h = History::new(16, 100_000, 1_000);
+        write(
+            &mut h,
+            "/registry/services/default/web",
+            1,
+            WatchEventType::Added,
+        );
+        for rev in 2..=50_000 {
+            write(
+                &mut h,
+                "/registry/leases/node-1",
+                rev,
+                WatchEventType::Modified,
+            );
+        }
+        assert_eq!(h.total_len(), 17);
+        assert_eq!(h.entries("/registry/leases/node-1").len(), 16);
+        assert!(h.order_len() <= 2 * 17 + MIN_SWEEP, "{}", h.order_len());
+        // The quiet key's only write is still remembered: the total cap counts entries.
+        assert_eq!(h.entries("/registry/services/default/web").len(), 1);
+    }
+
+    #[test]
+    fn the_total_cap_forgets_the_oldest_live_entries_first() {
+        let mut h = History::new(2, 5, 10);
+        for (rev, key) in ["a", "b", "a", "a", "c", "d", "b", "e"].iter().enumerate() {
+            write(&mut h, key, rev as i64 + 1, WatchEventType::Modified);
+        }
+        // Writes: a1 b2 a3 a4 c5 d6 b7 e8; the per-key cap drops a1; then the total cap of 5
+        // drops b2 and a3 (the oldest live), leaving a4 c5 d6 b7 e8.
+        let revs = |k: &str| h.entries(k).iter().map(|e| e.revision).collect::<Vec<_>>();
+        assert_eq!(revs("a"), vec![4]);
+        assert_eq!(revs("b"), vec![7]);
+        assert_eq!(revs("c"), vec![5]);
+        assert_eq!(revs("d"), vec![6]);
+        assert_eq!(revs("e"), vec![8]);
+        assert_eq!(h.total_len(), 5);
+        // A deleted key forgotten by the tombstone cap leaves the count too.
+        let mut h = History::new(4, 100, 1);
+        write(&mut h, "x", 1, WatchEventType::Added);
+        write(&mut h, "x", 2, WatchEventType::Deleted);
+        write(&mut h, "y", 3, WatchEventType::Added);
+        write(&mut h, "y", 4, WatchEventType::Deleted);
+        assert_eq!(h.total_len(), 2);
+        assert!(h.entries("x").is_empty());
     }
 
     #[test]

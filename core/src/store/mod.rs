@@ -1259,6 +1259,11 @@ mod tests {
         let h = s.history_store();
         assert_eq!(s.revision(), 100_001);
         assert!(h.total_len() <= 2_000, "{}", h.total_len());
+        assert!(
+            h.order_len() <= 2 * h.total_len() + 1_024,
+            "{}",
+            h.order_len()
+        );
         assert!(h.tombstoned_len() <= 50);
         assert!(s.pending(all) <= 500 && s.is_open(all));
         assert!(s.is_open(node_watch));
