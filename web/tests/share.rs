@@ -103,7 +103,7 @@ async fn a_share_link_is_loaded_applied_and_run_to_its_playhead() {
     assert_eq!(text_of(&root, ".trip-text"), None);
     assert_eq!(
         text_of(&root, ".cluster h2").as_deref(),
-        Some("Cluster · 3 nodes · 1 pods")
+        Some("Cluster · 3 nodes · 1 pod")
     );
 }
 

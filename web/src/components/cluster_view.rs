@@ -35,6 +35,15 @@ pub fn status_counts(pods: &[PodView]) -> Vec<(&str, usize)> {
     out
 }
 
+/// `1 pod`, `2 pods`, `0 pods`.
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// All nodes of the cluster and the pods on them.
 #[function_component(ClusterView)]
 pub fn cluster_view(props: &ClusterViewProps) -> Html {
@@ -47,7 +56,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         .map_or(0, |(_, n)| *n);
     html! {
         <section class="cluster" aria-label="Cluster">
-            <h2>{ format!("Cluster · {} nodes · {} pods", props.nodes.len(), props.pods.len()) }</h2>
+            <h2>{ format!("Cluster · {} · {}", counted(props.nodes.len(), "node"), counted(props.pods.len(), "pod")) }</h2>
             if !props.pods.is_empty() {
                 <p class="pod-summary" data-running={running.to_string()}>
                     { statuses.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(" · ") }
