@@ -162,7 +162,8 @@ fn pod_counts(session: &Session<'_>) -> Result<(usize, usize), String> {
     let heading = v[1].as_str().unwrap_or_default();
     let pods = heading
         .split('·')
-        .find_map(|p| p.trim().strip_suffix(" pods"))
+        .map(str::trim)
+        .find_map(|p| p.strip_suffix(" pods").or_else(|| p.strip_suffix(" pod")))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or(0);
     Ok((running, pods))
