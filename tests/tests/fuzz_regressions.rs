@@ -2,15 +2,8 @@
 //! the exact input through the same entry point as its target and checks what a user sees.
 //! See README "Fuzzing".
 
-use podflow_core::{ApplyResult, Cluster};
-
-fn lines(results: &[ApplyResult]) -> String {
-    results
-        .iter()
-        .map(|r| r.message.as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+use podflow_core::Cluster;
+use podflow_tests::kubectl_lines;
 
 fn pods(cluster: &Cluster) -> usize {
     cluster.objects(&["Pod"]).len()
@@ -38,7 +31,7 @@ fn a_job_with_a_million_parallel_pods_creates_them_500_per_sync() {
     const INPUT: &str = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: pi\nspec:\n  parallelism: 1000000\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: pi\n        image: busybox:1.36\n        command: [\"sh\", \"-c\", \"exit 0\"]\n";
     let mut cluster = Cluster::default();
     assert_eq!(
-        lines(&cluster.apply(INPUT, "fuzz.yaml")),
+        kubectl_lines(&cluster.apply(INPUT, "fuzz.yaml")),
         "job.batch/pi created"
     );
 

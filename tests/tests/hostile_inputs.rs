@@ -6,7 +6,8 @@
 
 use podflow_core::intake::manifest_text;
 use podflow_core::sim::SimDuration;
-use podflow_core::{share, ApplyResult, Cluster};
+use podflow_core::{share, Cluster};
+use podflow_tests::kubectl_lines;
 
 const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n  - name: c\n    image: nginx\n";
 
@@ -23,15 +24,7 @@ fn refused(text: &str) -> String {
     let results = cluster.apply(text, "hostile.yaml");
     assert_eq!(state(&cluster), before, "the store is unchanged");
     assert!(results.iter().all(|r| !r.ok), "{results:?}");
-    lines(&results)
-}
-
-fn lines(results: &[ApplyResult]) -> String {
-    results
-        .iter()
-        .map(|r| r.message.as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
+    kubectl_lines(&results)
 }
 
 /// Loads files as `podflow run` does and returns the cluster and kubectl's lines.
@@ -41,7 +34,7 @@ fn load(files: &[(&str, &str)]) -> (Cluster, String) {
         .map(|(n, t)| (n.to_string(), t.to_string()))
         .collect();
     let (cluster, results) = Cluster::load(&files);
-    let out = lines(&results);
+    let out = kubectl_lines(&results);
     (cluster, out)
 }
 
@@ -130,7 +123,7 @@ fn a_huge_binary_memory_is_capped_as_the_api_server_caps_it() {
     let text = format!("{POD}    resources: {{requests: {{memory: 99999999999999999999999Ti}}}}\n");
     let mut cluster = Cluster::default();
     let results = cluster.apply(&text, "hostile.yaml");
-    assert_eq!(lines(&results), "pod/x created");
+    assert_eq!(kubectl_lines(&results), "pod/x created");
     let pod = cluster
         .api()
         .store
