@@ -75,17 +75,22 @@ async fn a_bad_share_link_shows_a_notice_and_the_default_scenario() {
     assert_eq!(text_of(&root, ".notice-text"), None);
 }
 
-/// Waits (up to 10 s of wall time) until the page's clock reads `clock`.
+/// Waits (up to 10 s of wall time) until the page's clock reads `clock` and its trip has
+/// arrived. The clock can read the playhead one slice before the trip ends: the items due at
+/// that very moment still run, with the progress line showing "t = X of t = X".
 async fn wait_for_clock(root: &web_sys::Element, clock: &str) {
     for _ in 0..1000 {
-        if text_of(root, ".clock").as_deref() == Some(clock) {
+        if text_of(root, ".clock").as_deref() == Some(clock)
+            && text_of(root, ".trip-text").is_none()
+        {
             return;
         }
         yew::platform::time::sleep(Duration::from_millis(10)).await;
     }
     panic!(
-        "the clock reads {:?}, not {clock:?}",
-        text_of(root, ".clock")
+        "the clock reads {:?} and the progress line {:?}, not {clock:?} and none",
+        text_of(root, ".clock"),
+        text_of(root, ".trip-text")
     );
 }
 
