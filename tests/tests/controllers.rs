@@ -13,7 +13,7 @@ use podflow_core::apiserver::server::{Propagation, Target};
 use podflow_core::apiserver::UserInfo;
 use podflow_core::component::{Component, Ctx};
 use podflow_core::object::{kind_info, Object};
-use podflow_core::sim::SimDuration;
+use podflow_core::sim::{SimDuration, SimTime};
 use podflow_core::store::{WatchEvent, WatchEventType, WatchFilter};
 use podflow_core::Cluster;
 use podflow_tests::manifests;
@@ -1440,4 +1440,40 @@ fn a_stuck_rollout_exceeds_its_progress_deadline() {
         .find(|c| c.type_ == "Available")
         .unwrap();
     assert_eq!(available.status, "True");
+}
+
+/// Three ReplicaSets made dirty by one apply are synced one per simulation item, in key order,
+/// at the same virtual moment, as upstream's workers take one key at a time: no single item
+/// holds every ReplicaSet's pod creations.
+#[test]
+fn replica_sets_dirty_at_once_are_synced_one_per_item_at_the_same_moment() {
+    let text = ["a", "b", "c"]
+        .map(|n| {
+            format!(
+                "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {{name: {n}}}\nspec:\n  replicas: 2\n  selector: {{matchLabels: {{app: {n}}}}}\n  template:\n    metadata: {{labels: {{app: {n}}}}}\n    spec: {{containers: [{{name: c, image: nginx}}]}}\n"
+            )
+        })
+        .join("---\n");
+    let mut cluster = Cluster::default();
+    let results = cluster.apply(&text, "rs.yaml");
+    assert_eq!(
+        podflow_tests::kubectl_lines(&results),
+        "replicaset.apps/a created\nreplicaset.apps/b created\nreplicaset.apps/c created"
+    );
+    // (moment, the ReplicaSets whose pods the item created)
+    let mut syncs = Vec::new();
+    while cluster.next_due().is_some_and(|t| t <= SimTime(1)) {
+        let Some(report) = cluster.step() else { break };
+        let created: Vec<&str> = report
+            .steps
+            .iter()
+            .filter(|s| s.detail.starts_with("created /registry/pods/"))
+            .filter_map(|s| s.object.strip_prefix("Pod/default/"))
+            .collect();
+        if !created.is_empty() {
+            syncs.push((report.time.to_string(), created.join(" ")));
+        }
+    }
+    let at = |pods: &str| ("0.001s".to_string(), pods.to_string());
+    assert_eq!(syncs, vec![at("a- a-"), at("b- b-"), at("c- c-")]);
 }

@@ -912,7 +912,7 @@ impl Component for DeploymentController {
     }
 
     fn on_timer(&mut self, _token: u64, ctx: &mut Ctx<'_>) {
-        for (ns, name) in self.queue.take_due(ctx) {
+        if let Some((ns, name)) = self.queue.take_next(ctx) {
             self.sync(&ns, &name, ctx);
         }
     }
