@@ -13,6 +13,8 @@
 //!   for memory and for every size that could grow (run natively by `podflow-soak`).
 //! * [`browser`]: the workloads compiled to wasm and run in headless Chromium (native only).
 //! * [`ui`]: the playground's frame times at 1,000 nodes and 30,000 pods (native only).
+//! * [`items`]: the same scenario natively, item by item: which single items are too long for a
+//!   frame.
 //! * [`rss`]: the process's peak and current resident set size; [`cpu`]: its CPU time; [`report`]: medians
 //!   and the table.
 
@@ -21,6 +23,8 @@ pub mod browser;
 pub mod check;
 pub mod clock;
 pub mod cpu;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod items;
 pub mod manifests;
 pub mod progress;
 pub mod report;

@@ -24,11 +24,11 @@ use std::time::Duration;
 use podflow_bench::browser::{self, Answer, Browser, Page};
 use podflow_bench::report::{self, Row, Sample};
 use podflow_bench::shape::{expand, Scale, Shape, WORKLOADS};
-use podflow_bench::{check, rss, ui};
+use podflow_bench::{check, items, rss, ui};
 
 fn usage() -> String {
     format!(
-        "usage: podflow-bench [WORKLOAD…] [--runs N] [--native] [--wasm] [--wasm-profile P]… [--wasm-timeout SECS]\n       podflow-bench --smoke [--wasm] | --fingerprint | --one WORKLOAD\n       podflow-bench --ui-frames [--dist DIR] [--seconds S] [--speed 1×|10×|100×|max]… [--ui-nodes N] [--ui-pods N]\nworkloads: {}, growth, all (default); NAME/N divides a workload by N\n--wasm runs in headless Chromium (profile `release`, the app's opt-level z, unless --wasm-profile; `native` is opt-level 3)",
+        "usage: podflow-bench [WORKLOAD…] [--runs N] [--native] [--wasm] [--wasm-profile P]… [--wasm-timeout SECS]\n       podflow-bench --smoke [--wasm] | --fingerprint | --one WORKLOAD\n       podflow-bench --ui-frames [--dist DIR] [--seconds S] [--speed 1×|10×|100×|max]… [--ui-nodes N] [--ui-pods N]\n       podflow-bench --ui-items [--seconds S] [--ui-nodes N] [--ui-pods N]\nworkloads: {}, growth, all (default); NAME/N divides a workload by N\n--wasm runs in headless Chromium (profile `release`, the app's opt-level z, unless --wasm-profile; `native` is opt-level 3)",
         WORKLOADS.join(", ")
     )
 }
@@ -204,6 +204,29 @@ fn wasm_smoke(names: &[String], profiles: &[String], timeout: Duration) -> ExitC
 }
 
 /// The playground's frame times at scale, printed as a table.
+/// The playground's scale scenario: `--ui-pods` pods as Deployments of at most 1,000 replicas,
+/// `(deployments, replicas)`.
+fn ui_shape(o: &Options) -> (usize, usize) {
+    let replicas = 1_000.min(o.ui_pods.max(1));
+    (o.ui_pods.div_ceil(replicas), replicas)
+}
+
+/// `--ui-items`: the playground's scale scenario natively, item by item, for `--seconds`.
+fn ui_items(o: &Options) -> ExitCode {
+    let (deployments, replicas) = ui_shape(o);
+    let text = ui::scenario(o.ui_nodes, deployments, replicas);
+    match items::run(&text, Duration::from_secs(o.seconds)) {
+        Ok(m) => {
+            print!("{}", items::report(&m, 15));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn ui_frames(o: &Options) -> ExitCode {
     let dist = match &o.dist {
         Some(d) => PathBuf::from(d),
@@ -223,8 +246,7 @@ fn ui_frames(o: &Options) -> ExitCode {
             dist
         }
     };
-    let replicas = 1_000.min(o.ui_pods.max(1));
-    let deployments = o.ui_pods.div_ceil(replicas);
+    let (deployments, replicas) = ui_shape(o);
     let text = ui::scenario(o.ui_nodes, deployments, replicas);
     let speeds: Vec<String> = if o.speeds.is_empty() {
         ui::SPEEDS.iter().map(|s| s.to_string()).collect()
@@ -259,6 +281,7 @@ struct Options {
     profiles: Vec<String>,
     timeout: Duration,
     ui: bool,
+    ui_items: bool,
     dist: Option<String>,
     seconds: u64,
     speeds: Vec<String>,
@@ -277,6 +300,7 @@ fn main() -> ExitCode {
         profiles: Vec::new(),
         timeout: Duration::from_secs(3600),
         ui: false,
+        ui_items: false,
         dist: None,
         seconds: 10,
         speeds: Vec::new(),
@@ -295,6 +319,7 @@ fn main() -> ExitCode {
             "--fingerprint" => return fingerprints(),
             "--native" => o.native = true,
             "--ui-frames" => o.ui = true,
+            "--ui-items" => o.ui_items = true,
             "--dist" => match it.next() {
                 Some(d) => o.dist = Some(d.clone()),
                 None => return bad(),
@@ -337,6 +362,9 @@ fn main() -> ExitCode {
     }
     if o.ui {
         return ui_frames(&o);
+    }
+    if o.ui_items {
+        return ui_items(&o);
     }
     if o.profiles.is_empty() {
         o.profiles.push("release".into());

@@ -104,6 +104,12 @@ enum Task {
     LeaseExpiry,
 }
 
+/// The most watch events one item hands to a component. An informer's handlers take events
+/// one at a time while the other components go on; a burst (a ReplicaSet creating 500 pods, 30
+/// of them at once) reaches its watchers in items of this many, at the same virtual moment, so
+/// that no single item of the simulation (which a Play tick cannot split) takes long.
+pub const MAX_EVENTS_PER_DELIVERY: usize = 128;
+
 /// How long a store change takes to reach a watching component (the watch cache fan-out).
 pub const WATCH_LATENCY: SimDuration = SimDuration::millis(1);
 
@@ -685,6 +691,25 @@ impl Cluster {
         self.timers.peek_time()
     }
 
+    /// What the next due item is, in words: `watch delivery to kube-scheduler (12 events)`,
+    /// `timer of kubelet/node-3`, `scenario action 2`, `lease expiry` (for profiling tools).
+    pub fn next_item(&self) -> Option<String> {
+        let name = |i: usize| self.components.get(i).map_or("?", |c| c.name());
+        Some(match self.timers.peek()?.1 {
+            Task::Action(i) => format!("scenario action {i}"),
+            Task::Deliver(id) => match self.watch_owner.get(id) {
+                Some(&i) => format!(
+                    "watch delivery to {} ({} events)",
+                    name(i),
+                    self.api.store.pending(*id)
+                ),
+                None => "watch delivery".to_string(),
+            },
+            Task::Timer { component, .. } => format!("timer of {}", name(*component)),
+            Task::LeaseExpiry => "lease expiry".to_string(),
+        })
+    }
+
     /// How many timers wait in the simulation (deliveries, component timers, actions).
     pub fn pending_timers(&self) -> usize {
         self.timers.len()
@@ -719,13 +744,17 @@ impl Cluster {
                 if owner.is_some_and(|i| self.is_stopped(i) || self.is_partitioned(i)) {
                     return Some(results);
                 }
-                let events = self.api.store.poll(id);
+                let events = self.api.store.poll_up_to(id, MAX_EVENTS_PER_DELIVERY);
                 if let Some(index) = owner {
                     self.run_component(index, |c, ctx| {
                         for event in &events {
                             c.on_watch(event, ctx);
                         }
                     });
+                }
+                // The rest, at this same moment: they have already waited the watch latency.
+                if self.api.store.pending(id) > 0 && self.delivery_scheduled.insert(id) {
+                    self.timers.push(self.now, Task::Deliver(id));
                 }
             }
             // A stopped node agent's timers are gone with its process.

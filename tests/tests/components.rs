@@ -230,3 +230,57 @@ fn an_event_expires_an_hour_after_its_last_write_as_etcd_revokes_its_lease() {
     // The pod itself stays.
     assert!(cluster.api().get("Pod", "default", "nginx").is_some());
 }
+
+/// Counts the ConfigMap events it is handed.
+#[derive(Debug)]
+struct ConfigMapCounter {
+    user: UserInfo,
+    seen: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl Component for ConfigMapCounter {
+    fn name(&self) -> &str {
+        "counter"
+    }
+    fn user(&self) -> &UserInfo {
+        &self.user
+    }
+    fn watches(&self) -> Vec<WatchFilter> {
+        vec![WatchFilter::prefix("/registry/configmaps/")]
+    }
+    fn on_watch(&mut self, _event: &WatchEvent, _ctx: &mut Ctx<'_>) {
+        self.seen.set(self.seen.get() + 1);
+    }
+    fn on_timer(&mut self, _token: u64, _ctx: &mut Ctx<'_>) {}
+}
+
+/// A burst of 300 changes reaches a watcher in items of at most 128 events, all one watch
+/// latency after the write and in order, so that no single item of the simulation is long.
+#[test]
+fn a_burst_of_changes_is_delivered_in_items_of_at_most_128_events_at_one_moment() {
+    let mut cluster = bare();
+    let seen = std::rc::Rc::new(std::cell::Cell::new(0));
+    cluster.add_component(Box::new(ConfigMapCounter {
+        user: authn::default_user(),
+        seen: std::rc::Rc::clone(&seen),
+    }));
+    let text: Vec<String> = (0..300)
+        .map(|i| format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{i}}}\n"))
+        .collect();
+    let results = cluster.apply(&text.join("---\n"), "burst.yaml");
+    assert!(results.iter().all(|r| r.ok), "{results:?}");
+    // With the kube-root-ca.crt ConfigMaps of the four namespaces, listed when it started.
+    assert_eq!(
+        cluster.next_item().as_deref(),
+        Some("watch delivery to counter (304 events)")
+    );
+    let mut handed = Vec::new();
+    while let Some(report) = cluster.step() {
+        let n = seen.replace(0);
+        if n > 0 {
+            handed.push((report.time.to_string(), n));
+        }
+    }
+    let at = |n| ("0.001s".to_string(), n);
+    assert_eq!(handed, vec![at(128), at(128), at(48)]);
+}

@@ -142,6 +142,11 @@ impl<T> TimerQueue<T> {
         self.queue.keys().next().map(|(t, _)| *t)
     }
 
+    /// The earliest timer, left in place.
+    pub fn peek(&self) -> Option<(SimTime, &T)> {
+        self.queue.iter().next().map(|((t, _), item)| (*t, item))
+    }
+
     /// Removes and returns the earliest timer.
     pub fn pop(&mut self) -> Option<(SimTime, T)> {
         self.queue.pop_first().map(|((t, _), item)| (t, item))

@@ -617,6 +617,11 @@ impl Store {
         self.watchers.poll(id)
     }
 
+    /// Takes at most `max` of watch `id`'s pending events, oldest first; the rest stay pending.
+    pub fn poll_up_to(&mut self, id: WatchId, max: usize) -> Vec<WatchEvent> {
+        self.watchers.poll_up_to(id, max)
+    }
+
     /// How many events wait for watch `id`.
     pub fn pending(&self, id: WatchId) -> usize {
         self.watchers.pending(id)

@@ -244,9 +244,17 @@ impl Watchers {
 
     /// Takes every pending event of a watcher, oldest first.
     pub(crate) fn poll(&mut self, id: WatchId) -> Vec<WatchEvent> {
+        self.poll_up_to(id, usize::MAX)
+    }
+
+    /// Takes at most `max` of a watcher's pending events, oldest first.
+    pub(crate) fn poll_up_to(&mut self, id: WatchId, max: usize) -> Vec<WatchEvent> {
         self.watchers
             .get_mut(&id)
-            .map(|w| w.pending.drain(..).collect())
+            .map(|w| {
+                let n = w.pending.len().min(max);
+                w.pending.drain(..n).collect()
+            })
             .unwrap_or_default()
     }
 
