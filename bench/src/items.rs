@@ -118,7 +118,7 @@ pub fn report(m: &Items, slowest: usize) -> String {
         e.2 = e.2.max(i.wall);
     }
     let mut by: Vec<_> = by.into_iter().collect();
-    by.sort_by(|a, b| b.1 .1.cmp(&a.1 .1));
+    by.sort_by_key(|(_, (_, total, _))| std::cmp::Reverse(*total));
     s.push_str("item                                  items     total ms    max ms\n");
     for (kind, (n, sum, max)) in by {
         s.push_str(&format!(
@@ -128,7 +128,7 @@ pub fn report(m: &Items, slowest: usize) -> String {
         ));
     }
     let mut order: Vec<&Item> = m.items.iter().collect();
-    order.sort_by(|a, b| b.wall.cmp(&a.wall));
+    order.sort_by_key(|i| std::cmp::Reverse(i.wall));
     s.push_str(&format!("the {slowest} slowest items:\n"));
     for i in order.into_iter().take(slowest) {
         s.push_str(&format!(
