@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use podflow_core::Cluster;
 
+use crate::ui::percentile;
+
 /// One item that ran.
 #[derive(Debug, Clone)]
 pub struct Item {
@@ -95,19 +97,15 @@ pub fn report(m: &Items, slowest: usize) -> String {
         ms(total),
         m.clock
     ));
-    let mut walls: Vec<Duration> = m.items.iter().map(|i| i.wall).collect();
-    walls.sort();
+    let mut walls: Vec<f64> = m.items.iter().map(|i| ms(i.wall)).collect();
+    walls.sort_by(f64::total_cmp);
     if let Some(max) = walls.last() {
-        let pct = |p: usize| walls[(walls.len() - 1) * p / 100];
         s.push_str(&format!(
             "item wall time: median {:.3} ms, p99 {:.3} ms, max {:.1} ms; over 16 ms: {}\n",
-            ms(pct(50)),
-            ms(pct(99)),
-            ms(*max),
-            walls
-                .iter()
-                .filter(|w| **w > Duration::from_millis(16))
-                .count()
+            percentile(&walls, 0.5),
+            percentile(&walls, 0.99),
+            max,
+            walls.iter().filter(|w| **w > 16.0).count()
         ));
     }
     let mut by: BTreeMap<&str, (u64, Duration, Duration)> = BTreeMap::new();

@@ -203,7 +203,6 @@ fn wasm_smoke(names: &[String], profiles: &[String], timeout: Duration) -> ExitC
     }
 }
 
-/// The playground's frame times at scale, printed as a table.
 /// The playground's scale scenario: `--ui-pods` pods as Deployments of at most 1,000 replicas,
 /// `(deployments, replicas)`.
 fn ui_shape(o: &Options) -> (usize, usize) {
@@ -227,6 +226,7 @@ fn ui_items(o: &Options) -> ExitCode {
     }
 }
 
+/// The playground's frame times at scale, printed as a table.
 fn ui_frames(o: &Options) -> ExitCode {
     let dist = match &o.dist {
         Some(d) => PathBuf::from(d),

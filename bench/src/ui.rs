@@ -93,7 +93,8 @@ fn med_max(v: &[f64]) -> (f64, f64) {
     (percentile(&s, 0.5), s.last().copied().unwrap_or(0.0))
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+/// The `p` quantile (0 to 1) of sorted values, nearest rank; 0 when there are none.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
