@@ -11,7 +11,7 @@ use crate::events::EventWrite;
 use crate::object::Object;
 use crate::scheduler::decision::Decision;
 use crate::sim::{SimDuration, SimRng, SimTime};
-use crate::store::{Change, WatchEvent, WatchFilter};
+use crate::store::{Change, FeedId, WatchEvent, WatchFilter};
 use crate::trace::{Stage, Trace, TraceStep};
 
 /// A control-plane or node component driven by the simulation.
@@ -151,14 +151,15 @@ impl<'a> Ctx<'a> {
         self.api.store.revision()
     }
 
-    /// Every store change after `revision`, oldest first (the feed an informer on every resource
-    /// follows), or `None` when the change log no longer reaches back that far.
-    pub fn changes_since(&self, revision: i64) -> Option<Vec<Change>> {
-        self.api
-            .store
-            .changes_since(revision)
-            .ok()
-            .map(|c| c.cloned().collect())
+    /// Opens a feed of every store change from now on under any of `prefixes` (see
+    /// [`crate::store::Store::open_feed`]): an informer whose handlers must see each change.
+    pub fn open_feed(&mut self, prefixes: Vec<String>) -> FeedId {
+        self.api.store.open_feed(prefixes)
+    }
+
+    /// Takes every change feed `id` received since it was last read, oldest first.
+    pub fn read_feed(&mut self, id: FeedId) -> Vec<Change> {
+        self.api.store.read_feed(id)
     }
 
     /// `POST`s an object through the whole pipeline.

@@ -11,7 +11,7 @@ use std::ops::Bound;
 use crate::apiserver::server::{FOREGROUND_FINALIZER, ORPHAN_FINALIZER};
 use crate::component::Ctx;
 use crate::object::{kind_info, KindInfo, Object};
-use crate::store::{Change, WatchEventType};
+use crate::store::{Change, FeedId, WatchEventType};
 
 /// An object in the graph: the index of its kind in the collector's kind list, then its etcd
 /// key — the order a scan visits objects in (kind by kind, each listed by key).
@@ -24,8 +24,8 @@ pub struct OwnerGraph {
     kinds: Vec<&'static KindInfo>,
     /// The etcd key prefix of each kind (`/registry/pods/`), by kind index.
     prefixes: Vec<String>,
-    /// The store revision the graph reflects; `None` until the first sync.
-    revision: Option<i64>,
+    /// The store's change feed the graph follows; `None` until the first sync.
+    feed: Option<FeedId>,
     /// The owner UIDs each object's ownerReferences name.
     owners: BTreeMap<Slot, Vec<String>>,
     /// The objects naming each UID as an owner.
@@ -126,12 +126,16 @@ impl OwnerGraph {
         }
     }
 
-    fn rebuild(&mut self, ctx: &Ctx<'_>) {
-        self.owners.clear();
-        self.dependents.clear();
-        self.deleting.clear();
-        self.suspects.clear();
-        self.revision = Some(ctx.revision());
+    /// Catches up with the store: the first time, opens a feed and lists every object of the
+    /// kinds; then applies what the feed brought since.
+    pub fn sync(&mut self, ctx: &mut Ctx<'_>) {
+        if let Some(feed) = self.feed {
+            for change in ctx.read_feed(feed) {
+                self.apply(&change);
+            }
+            return;
+        }
+        self.feed = Some(ctx.open_feed(self.prefixes.clone()));
         for (i, info) in self.kinds.clone().into_iter().enumerate() {
             for object in ctx.list(info.kind, None) {
                 let meta = object.meta();
@@ -141,27 +145,6 @@ impl OwnerGraph {
                 );
                 self.observe((i, key), Some(&object));
             }
-        }
-    }
-
-    /// Catches up with the store (a full rebuild the first time, or when the change log no
-    /// longer reaches back to the graph's revision).
-    pub fn sync(&mut self, ctx: &Ctx<'_>) {
-        let Some(revision) = self.revision else {
-            self.rebuild(ctx);
-            return;
-        };
-        if revision == ctx.revision() {
-            return;
-        }
-        match ctx.changes_since(revision) {
-            Some(changes) => {
-                for change in &changes {
-                    self.apply(change);
-                }
-                self.revision = Some(ctx.revision());
-            }
-            None => self.rebuild(ctx),
         }
     }
 

@@ -670,6 +670,9 @@ impl Component for ReplicaSetController {
                 self.queue.add(key, ctx);
             }
             Object::Pod(pod) => {
+                // The pod informer's handler: the index takes the changes as they come, so its
+                // feed does not pile up while no ReplicaSet syncs (pods of Jobs, bare pods).
+                self.pods.sync(ctx);
                 self.enqueue_for_pod(pod, ctx);
                 if let Some(Object::Pod(old)) = event.old.as_deref() {
                     if controller_of(&old.metadata) != controller_of(&pod.metadata) {

@@ -14,7 +14,7 @@ use crate::component::Ctx;
 use crate::controllers::podutil::{self, controller_of};
 use crate::object::Object;
 use crate::scheduler::selectors::label_selector_matches;
-use crate::store::{Change, WatchEventType};
+use crate::store::{Change, FeedId, WatchEventType};
 
 const PODS: &str = "/registry/pods/";
 
@@ -83,8 +83,8 @@ fn as_pod(object: &Object) -> Option<&Pod> {
 /// The controller's pod index.
 #[derive(Debug, Default)]
 pub struct ReplicaSetPods {
-    /// The store revision the index reflects; `None` until the first sync.
-    revision: Option<i64>,
+    /// The store's change feed the index follows; `None` until the first sync.
+    feed: Option<FeedId>,
     /// Every active pod (not Succeeded or Failed, not being deleted), by key.
     pods: BTreeMap<String, Arc<Object>>,
     /// Active pods by (namespace, controller UID).
@@ -166,11 +166,16 @@ impl ReplicaSetPods {
         }
     }
 
-    fn rebuild(&mut self, ctx: &Ctx<'_>) {
-        *self = ReplicaSetPods {
-            revision: Some(ctx.revision()),
-            ..ReplicaSetPods::default()
-        };
+    /// Catches up with the store: the first time, opens a feed and lists every pod; then
+    /// applies what the feed brought since.
+    pub fn sync(&mut self, ctx: &mut Ctx<'_>) {
+        if let Some(feed) = self.feed {
+            for change in ctx.read_feed(feed) {
+                self.apply(&change);
+            }
+            return;
+        }
+        self.feed = Some(ctx.open_feed(vec![PODS.to_string()]));
         for object in ctx.list("Pod", None) {
             let meta = object.meta();
             let key = format!(
@@ -179,27 +184,6 @@ impl ReplicaSetPods {
                 meta.name.as_deref().unwrap_or("")
             );
             self.insert(&key, object);
-        }
-    }
-
-    /// Catches up with the store (a full rebuild the first time, or when the change log no
-    /// longer reaches back to the index's revision).
-    pub fn sync(&mut self, ctx: &Ctx<'_>) {
-        let Some(revision) = self.revision else {
-            self.rebuild(ctx);
-            return;
-        };
-        if revision == ctx.revision() {
-            return;
-        }
-        match ctx.changes_since(revision) {
-            Some(changes) => {
-                for change in &changes {
-                    self.apply(change);
-                }
-                self.revision = Some(ctx.revision());
-            }
-            None => self.rebuild(ctx),
         }
     }
 

@@ -204,6 +204,17 @@ pub struct Change {
     pub writer: Arc<str>,
 }
 
+/// A feed of the store's changes opened with [`Store::open_feed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedId(usize);
+
+/// A feed's key prefixes and the changes under them its reader has yet to take.
+#[derive(Debug)]
+struct Feed {
+    prefixes: Vec<String>,
+    unread: Vec<Change>,
+}
+
 /// A consistent listing: the objects under a prefix, sorted by key, at one revision.
 #[derive(Debug, Clone, PartialEq)]
 pub struct List {
@@ -223,6 +234,8 @@ pub struct Store {
     /// Pod keys by `spec.nodeName` (`""` for unbound), for node-filtered lists.
     pods_by_node: BTreeMap<String, BTreeSet<String>>,
     log: VecDeque<Change>,
+    /// The feeds opened with [`Store::open_feed`], by [`FeedId`].
+    feeds: Vec<Feed>,
     history: History,
     watchers: Watchers,
     /// The revision of the last write to a Role, ClusterRole or binding.
@@ -245,6 +258,7 @@ impl Store {
             data: BTreeMap::new(),
             pods_by_node: BTreeMap::new(),
             log: VecDeque::new(),
+            feeds: Vec::new(),
             history: History::new(
                 config.history_per_key,
                 config.history_total,
@@ -524,12 +538,43 @@ impl Store {
             },
         );
         self.watchers.dispatch(&change);
+        for feed in &mut self.feeds {
+            if feed
+                .prefixes
+                .iter()
+                .any(|p| change.key.starts_with(p.as_str()))
+            {
+                feed.unread.push(change.clone());
+            }
+        }
         self.log.push_back(change);
         while self.log.len() > self.config.log_capacity {
             if let Some(dropped) = self.log.pop_front() {
                 self.compacted = dropped.revision;
             }
         }
+    }
+
+    /// Opens a feed of every change from now on under any of `prefixes`, for a reader that
+    /// must see each one however many come between its reads — as an informer's event handlers
+    /// do (the garbage collector's graph builder, the ReplicaSet controller's pod index). Unlike
+    /// a watch it is read synchronously, with no delivery, and unlike the change log it is
+    /// never compacted: what its reader has not read stays in memory, so the reader reads it
+    /// whenever it handles a watch event of those prefixes.
+    pub fn open_feed(&mut self, prefixes: Vec<String>) -> FeedId {
+        self.feeds.push(Feed {
+            prefixes,
+            unread: Vec::new(),
+        });
+        FeedId(self.feeds.len() - 1)
+    }
+
+    /// Takes every change feed `id` has received since it was last read, oldest first.
+    pub fn read_feed(&mut self, id: FeedId) -> Vec<Change> {
+        self.feeds
+            .get_mut(id.0)
+            .map(|feed| std::mem::take(&mut feed.unread))
+            .unwrap_or_default()
     }
 
     /// Forgets change-log entries up to and including `revision` (as etcd's compaction, which
@@ -1092,6 +1137,45 @@ mod tests {
             }
         }
         assert_eq!(s.poll(all).len(), 4000);
+    }
+
+    #[test]
+    fn a_feed_hands_over_every_change_under_its_prefixes_past_the_log_and_compaction() {
+        let config = StoreConfig {
+            log_capacity: 5,
+            ..StoreConfig::default()
+        };
+        let mut s = Store::new(config);
+        let feed = s.open_feed(vec!["/registry/pods/".to_string()]);
+        for i in 0..20 {
+            let name = format!("p{i}");
+            s.create(&key(&name), pod(&name, None), "kubectl").unwrap();
+            let mut node = Node::default();
+            node.metadata.name = Some(format!("node-{i}"));
+            s.create(
+                &format!("/registry/minions/node-{i}"),
+                node.into(),
+                "kubelet",
+            )
+            .unwrap();
+        }
+        s.delete(&key("p3"), None, "kubectl").unwrap();
+        s.compact(s.revision());
+        assert_eq!(s.log_len(), 0);
+        let read: Vec<(i64, WatchEventType, String)> = s
+            .read_feed(feed)
+            .into_iter()
+            .map(|c| (c.revision, c.type_, c.key))
+            .collect();
+        assert_eq!(read.len(), 21);
+        assert_eq!(read[0], (2, WatchEventType::Added, key("p0")));
+        assert_eq!(read[19], (40, WatchEventType::Added, key("p19")));
+        assert_eq!(read[20], (42, WatchEventType::Deleted, key("p3")));
+        assert!(read.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(s.read_feed(feed).is_empty());
+        s.create(&key("p3"), pod("p3", None), "kubectl").unwrap();
+        let again: Vec<i64> = s.read_feed(feed).iter().map(|c| c.revision).collect();
+        assert_eq!(again, vec![43]);
     }
 
     #[test]
