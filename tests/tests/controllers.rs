@@ -1477,3 +1477,64 @@ fn replica_sets_dirty_at_once_are_synced_one_per_item_at_the_same_moment() {
     let at = |pods: &str| ("0.001s".to_string(), pods.to_string());
     assert_eq!(syncs, vec![at("a- a-"), at("b- b-"), at("c- c-")]);
 }
+
+/// A Pod whose ownerReferences name `owner` (`kind/name/uid`).
+fn owned_pod(name: &str, owner: (&str, &str, &str)) -> String {
+    let (kind, owner_name, uid) = owner;
+    let api_version = kind_info(kind).map_or("v1", |i| i.api_version);
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  ownerReferences:\n  - apiVersion: {api_version}\n    kind: {kind}\n    name: {owner_name}\n    uid: {uid}\nspec:\n  containers:\n  - name: app\n    image: nginx\n"
+    )
+}
+
+#[test]
+fn pods_whose_owners_are_absent_are_collected_and_the_others_kept() {
+    let mut cluster = stand_in_cluster();
+    let _ = with_kubelets(&mut cluster);
+    let r = cluster.apply(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n",
+        "cm.yaml",
+    );
+    assert_eq!(r[0].message, "configmap/settings created");
+    let cm_uid = cluster
+        .api()
+        .get("ConfigMap", "default", "settings")
+        .and_then(|o| o.meta().uid.clone())
+        .unwrap();
+    let (file, text) = match nginx_deployment() {
+        Some(d) => d,
+        None => return,
+    };
+    cluster.apply(&text, &file);
+    cluster.run_for(SimDuration::secs(1));
+    let rs = replica_sets(&cluster);
+    let (rs_name, rs_uid) = (
+        rs[0].metadata.name.clone().unwrap(),
+        rs[0].metadata.uid.clone().unwrap(),
+    );
+    let docs = [
+        owned_pod("of-a-missing-rs", ("ReplicaSet", "gone", "0000-gone")),
+        owned_pod(
+            "of-the-rs-by-a-wrong-uid",
+            ("ReplicaSet", &rs_name, "0000-stale"),
+        ),
+        owned_pod("of-the-rs", ("ReplicaSet", &rs_name, &rs_uid)),
+        owned_pod("of-the-config-map", ("ConfigMap", "settings", &cm_uid)),
+        owned_pod("of-a-missing-config-map", ("ConfigMap", "other", "0000-cm")),
+        owned_pod("of-an-unserved-kind", ("Widget", "w", "0000-widget")),
+    ]
+    .join("---\n");
+    let results = cluster.apply(&docs, "owned.yaml");
+    assert!(results.iter().all(|r| r.ok), "{results:?}");
+    cluster.run_for(SimDuration::secs(5));
+    let mut left: Vec<String> = pods(&cluster)
+        .into_iter()
+        .filter_map(|p| p.metadata.name)
+        .filter(|n| n.starts_with("of-"))
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["of-an-unserved-kind", "of-the-config-map", "of-the-rs"]
+    );
+}

@@ -9,6 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 
 use crate::apiserver::server::{FOREGROUND_FINALIZER, ORPHAN_FINALIZER};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+
 use crate::component::Ctx;
 use crate::object::{kind_info, KindInfo, Object};
 use crate::store::{Change, FeedId, WatchEventType};
@@ -30,10 +32,14 @@ pub struct OwnerGraph {
     owners: BTreeMap<Slot, Vec<String>>,
     /// The objects naming each UID as an owner.
     dependents: BTreeMap<String, BTreeSet<Slot>>,
+    /// Every object of the kinds, by UID.
+    live: BTreeMap<String, Slot>,
     /// Objects being deleted with the `orphan` or `foreground` finalizer.
     deleting: BTreeSet<Slot>,
-    /// Objects with owners that may all be gone: added or changed, or one of their owners was
-    /// deleted, since a scan last looked at them.
+    /// Objects with owners that may all be gone: added or changed while none of their owners
+    /// was in the graph, or one of their owners was deleted, since a scan last looked at them
+    /// (upstream's graph builder likewise queues a dependent for `attemptToDelete` only when an
+    /// owner is absent, or is deleted).
     suspects: BTreeSet<Slot>,
 }
 
@@ -61,8 +67,26 @@ impl OwnerGraph {
             .position(|p| key.starts_with(p.as_str()))
     }
 
-    /// Records an object's current state (`None`: it is gone).
-    fn observe(&mut self, slot: Slot, object: Option<&Object>) {
+    /// Whether an owner one of `refs` names (from an object in `namespace`) is certainly there:
+    /// an object of the graph's kinds with that kind, name and UID, or a kind the simulation
+    /// does not serve (the collector never collects on its account). Owners of other served
+    /// kinds are looked up by the scan.
+    fn some_owner_present(&self, namespace: Option<&str>, refs: &[OwnerReference]) -> bool {
+        refs.iter().any(|r| {
+            let Some(info) = kind_info(&r.kind) else {
+                return true;
+            };
+            let Some(kind) = self.kinds.iter().position(|k| k.kind == info.kind) else {
+                return false;
+            };
+            self.live
+                .get(&r.uid)
+                .is_some_and(|(k, key)| *k == kind && *key == info.key(namespace, &r.name))
+        })
+    }
+
+    /// Records an object's current state (`present` false: it is gone).
+    fn observe(&mut self, slot: Slot, object: &Object, present: bool) {
         for uid in self.owners.remove(&slot).unwrap_or_default() {
             if let Some(deps) = self.dependents.get_mut(&uid) {
                 deps.remove(&slot);
@@ -71,12 +95,19 @@ impl OwnerGraph {
                 }
             }
         }
-        let Some(object) = object else {
+        let meta = object.meta();
+        if let Some(uid) = meta.uid.as_deref() {
+            if present {
+                self.live.insert(uid.to_string(), slot.clone());
+            } else if self.live.get(uid) == Some(&slot) {
+                self.live.remove(uid);
+            }
+        }
+        if !present {
             self.deleting.remove(&slot);
             self.suspects.remove(&slot);
             return;
-        };
-        let meta = object.meta();
+        }
         let deleting = meta.deletion_timestamp.is_some()
             && (has_finalizer(object, ORPHAN_FINALIZER)
                 || has_finalizer(object, FOREGROUND_FINALIZER));
@@ -85,33 +116,30 @@ impl OwnerGraph {
         } else {
             self.deleting.remove(&slot);
         }
-        let uids: Vec<String> = meta
-            .owner_references
-            .iter()
-            .flatten()
-            .map(|r| r.uid.clone())
-            .collect();
-        if uids.is_empty() {
+        let refs = meta.owner_references.as_deref().unwrap_or_default();
+        if refs.is_empty() {
             self.suspects.remove(&slot);
             return;
         }
+        let uids: Vec<String> = refs.iter().map(|r| r.uid.clone()).collect();
         for uid in &uids {
             self.dependents
                 .entry(uid.clone())
                 .or_default()
                 .insert(slot.clone());
         }
-        self.owners.insert(slot.clone(), uids);
-        self.suspects.insert(slot);
+        if self.some_owner_present(meta.namespace.as_deref(), refs) {
+            self.suspects.remove(&slot);
+        } else {
+            self.suspects.insert(slot.clone());
+        }
+        self.owners.insert(slot, uids);
     }
 
     fn apply(&mut self, change: &Change) {
         if let Some(kind) = self.kind_of(&change.key) {
-            let gone = change.type_ == WatchEventType::Deleted;
-            self.observe(
-                (kind, change.key.clone()),
-                (!gone).then_some(&*change.object),
-            );
+            let present = change.type_ != WatchEventType::Deleted;
+            self.observe((kind, change.key.clone()), &change.object, present);
         }
         if change.type_ == WatchEventType::Deleted {
             if let Some(deps) = change
@@ -143,7 +171,7 @@ impl OwnerGraph {
                     meta.namespace.as_deref(),
                     meta.name.as_deref().unwrap_or(""),
                 );
-                self.observe((i, key), Some(&object));
+                self.observe((i, key), &object, true);
             }
         }
     }
