@@ -1442,15 +1442,16 @@ fn a_stuck_rollout_exceeds_its_progress_deadline() {
     assert_eq!(available.status, "True");
 }
 
-/// Three ReplicaSets made dirty by one apply are synced one per simulation item, in key order,
-/// at the same virtual moment, as upstream's workers take one key at a time: no single item
-/// holds every ReplicaSet's pod creations.
+/// Three ReplicaSets made dirty by one apply are synced one after another, in key order, at
+/// the same virtual moment, as upstream's workers take one key at a time, and each sync sends
+/// its creations in slow-start batches (1, then 2) of one simulation item each: no single item
+/// holds every ReplicaSet's pod creations, nor one ReplicaSet's 500.
 #[test]
-fn replica_sets_dirty_at_once_are_synced_one_per_item_at_the_same_moment() {
+fn replica_sets_dirty_at_once_are_synced_one_after_another_in_slow_start_batches() {
     let text = ["a", "b", "c"]
         .map(|n| {
             format!(
-                "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {{name: {n}}}\nspec:\n  replicas: 2\n  selector: {{matchLabels: {{app: {n}}}}}\n  template:\n    metadata: {{labels: {{app: {n}}}}}\n    spec: {{containers: [{{name: c, image: nginx}}]}}\n"
+                "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {{name: {n}}}\nspec:\n  replicas: 3\n  selector: {{matchLabels: {{app: {n}}}}}\n  template:\n    metadata: {{labels: {{app: {n}}}}}\n    spec: {{containers: [{{name: c, image: nginx}}]}}\n"
             )
         })
         .join("---\n");
@@ -1475,7 +1476,17 @@ fn replica_sets_dirty_at_once_are_synced_one_per_item_at_the_same_moment() {
         }
     }
     let at = |pods: &str| ("0.001s".to_string(), pods.to_string());
-    assert_eq!(syncs, vec![at("a- a-"), at("b- b-"), at("c- c-")]);
+    assert_eq!(
+        syncs,
+        vec![
+            at("a-"),
+            at("a- a-"),
+            at("b-"),
+            at("b- b-"),
+            at("c-"),
+            at("c- c-")
+        ]
+    );
 }
 
 /// A Pod whose ownerReferences name `owner` (`kind/name/uid`).

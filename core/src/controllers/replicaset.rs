@@ -30,6 +30,8 @@ pub const BURST_REPLICAS: usize = 500;
 const SLOW_START_INITIAL_BATCH: usize = 1;
 /// The controller's name (event source, service account).
 pub const NAME: &str = "replicaset-controller";
+/// The timer token of a sync's next slow-start batch (the work queue's is 1).
+const TOKEN_BATCH: u64 = 2;
 /// The rate limiter's first retry delay, in milliseconds.
 const RETRY_BASE_MS: u64 = 5;
 /// The rate limiter's longest retry delay, in milliseconds.
@@ -44,6 +46,27 @@ pub struct ReplicaSetController {
     failures: BTreeMap<(String, String), u32>,
     /// The pods, indexed by controller and counted per ReplicaSet, as of the store.
     pods: ReplicaSetPods,
+    /// The sync creating pods in slow-start batches, if one is under way.
+    creating: Option<Creating>,
+    /// The work queue's timer fired while a sync was under way (the worker took no key).
+    queue_waiting: bool,
+}
+
+/// A sync under way: `slowStartBatch` sends one batch per simulation item, at the same virtual
+/// moment, so other components' work runs between two batches as it runs beside upstream's
+/// goroutines — and no single item holds 500 creations.
+#[derive(Debug)]
+struct Creating {
+    /// The ReplicaSet's `(namespace, name)`.
+    key: (String, String),
+    /// The ReplicaSet as the sync read it.
+    owner: Arc<Object>,
+    /// Pods still to create.
+    remaining: usize,
+    /// The next batch's size.
+    batch: usize,
+    /// The status counts over the pods claimed when the sync started.
+    counts: StatusCounts,
 }
 
 /// What a sync claimed: the ReplicaSet's matching controlled pods as its tally counts them when
@@ -98,6 +121,8 @@ impl ReplicaSetController {
             queue: WorkQueue::default(),
             failures: BTreeMap::new(),
             pods: ReplicaSetPods::default(),
+            creating: None,
+            queue_waiting: false,
         }
     }
 
@@ -131,10 +156,6 @@ impl ReplicaSetController {
         };
         self.pods.sync(ctx);
         let claimed = self.claim_pods(&live, rs, ctx);
-        let mut error = None;
-        if rs.metadata.deletion_timestamp.is_none() {
-            error = self.manage_replicas(&live, rs, &claimed, ctx);
-        }
         // Status reflects the pods claimed before this sync's creations and deletions, as
         // upstream; the next sync (on the pods' watch events) counts them.
         let min_ready = spec_min_ready(rs);
@@ -154,7 +175,75 @@ impl ReplicaSetController {
             ready: claimed.ready,
             available,
         };
-        let status = calculate_status(rs, &counts, error.as_ref(), ctx.now);
+        let mut error = None;
+        if rs.metadata.deletion_timestamp.is_none() {
+            let want = replicas(rs).max(0) as usize;
+            if claimed.count < want {
+                let diff = (want - claimed.count).min(BURST_REPLICAS);
+                self.creating = Some(Creating {
+                    key: (namespace.to_string(), name.to_string()),
+                    owner: Arc::clone(&live),
+                    remaining: diff,
+                    batch: diff.min(SLOW_START_INITIAL_BATCH),
+                    counts,
+                });
+                self.create_batch(ctx);
+                return;
+            }
+            error = self.manage_replicas(&live, rs, &claimed, ctx);
+        }
+        self.finish(rs, &counts, error, ctx);
+    }
+
+    /// One batch of `slowStartBatch`: the next batch follows in an item of its own at this
+    /// moment; after the last batch, or a batch with a failed creation (the rest are skipped),
+    /// the sync finishes and the worker takes the queue's next key.
+    fn create_batch(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(mut c) = self.creating.take() else {
+            return;
+        };
+        let Object::ReplicaSet(rs) = &*c.owner else {
+            return;
+        };
+        let mut failed = None;
+        for _ in 0..c.batch {
+            if let Err(e) = self.create_pod(&c.owner, rs, ctx) {
+                failed.get_or_insert(e);
+            }
+        }
+        c.remaining -= c.batch;
+        c.batch = (2 * c.batch).min(c.remaining);
+        if failed.is_none() && c.batch > 0 {
+            self.creating = Some(c);
+            ctx.after(SimDuration::millis(0), TOKEN_BATCH);
+            return;
+        }
+        // The status goes on the ReplicaSet as it is now (the sync's copy may be stale when
+        // another component wrote it between two batches).
+        let (namespace, name) = &c.key;
+        let live = ctx
+            .get("ReplicaSet", namespace, name)
+            .filter(|o| o.meta().uid == c.owner.meta().uid);
+        let rs = match live.as_deref() {
+            Some(Object::ReplicaSet(now)) => now,
+            _ => rs,
+        };
+        self.finish(rs, &c.counts, failed.map(|e| ("FailedCreate", e)), ctx);
+        if std::mem::take(&mut self.queue_waiting) {
+            self.queue.resume(ctx);
+        }
+    }
+
+    /// The end of a sync: the status, and a retry after a failure.
+    fn finish(
+        &mut self,
+        rs: &ReplicaSet,
+        counts: &StatusCounts,
+        error: Option<(&'static str, String)>,
+        ctx: &mut Ctx<'_>,
+    ) {
+        let (namespace, name) = key_of(&rs.metadata);
+        let status = calculate_status(rs, counts, error.as_ref(), ctx.now);
         let mut updated = rs.clone();
         let unchanged = rs.status.as_ref() == Some(&status);
         if !unchanged {
@@ -167,7 +256,7 @@ impl ReplicaSetController {
         }
         // A failed sync is retried with the work queue's rate limiter: 5 ms doubling, at most
         // 1000 s (`DefaultControllerRateLimiter`).
-        let key = (namespace.to_string(), name.to_string());
+        let key = (namespace.clone(), name.clone());
         if error.is_some() {
             let n = self.failures.entry(key.clone()).or_insert(0);
             let delay = RETRY_BASE_MS
@@ -185,11 +274,8 @@ impl ReplicaSetController {
             && st.ready_replicas.unwrap_or(0) == replicas(&updated)
             && st.available_replicas.unwrap_or(0) != replicas(&updated)
         {
-            self.queue.add_after(
-                (namespace.to_string(), name.to_string()),
-                SimDuration::secs(min_ready as u64),
-                ctx,
-            );
+            self.queue
+                .add_after((namespace, name), SimDuration::secs(min_ready as u64), ctx);
         }
     }
 
@@ -267,7 +353,8 @@ impl ReplicaSetController {
         claimed
     }
 
-    /// `manageReplicas`: creates or deletes the difference; the first error, if any.
+    /// `manageReplicas` with too many pods: deletes the difference; the first error, if any.
+    /// (Too few: [`ReplicaSetController::create_batch`].)
     fn manage_replicas(
         &mut self,
         owner: &Object,
@@ -277,24 +364,7 @@ impl ReplicaSetController {
     ) -> Option<(&'static str, String)> {
         let want = replicas(rs).max(0) as usize;
         let have = claimed.count;
-        if have < want {
-            let diff = (want - have).min(BURST_REPLICAS);
-            let mut remaining = diff;
-            let mut batch = remaining.min(SLOW_START_INITIAL_BATCH);
-            while batch > 0 {
-                let mut failed = None;
-                for _ in 0..batch {
-                    if let Err(e) = self.create_pod(owner, rs, ctx) {
-                        failed.get_or_insert(e);
-                    }
-                }
-                if let Some(e) = failed {
-                    return Some(("FailedCreate", e));
-                }
-                remaining -= batch;
-                batch = (2 * batch).min(remaining);
-            }
-        } else if have > want {
+        if have > want {
             let diff = (have - want).min(BURST_REPLICAS);
             let listed = claimed.list(&self.pods);
             let pods: Vec<&Pod> = listed.iter().filter_map(|o| as_pod(o)).collect();
@@ -459,6 +529,7 @@ fn spec_min_ready(rs: &ReplicaSet) -> i32 {
 }
 
 /// What a ReplicaSet's status counts over its claimed pods.
+#[derive(Debug)]
 struct StatusCounts {
     replicas: usize,
     fully_labeled: usize,
@@ -684,7 +755,16 @@ impl Component for ReplicaSetController {
         }
     }
 
-    fn on_timer(&mut self, _token: u64, ctx: &mut Ctx<'_>) {
+    fn on_timer(&mut self, token: u64, ctx: &mut Ctx<'_>) {
+        if token == TOKEN_BATCH {
+            self.create_batch(ctx);
+            return;
+        }
+        if self.creating.is_some() {
+            // The worker is busy with a sync's batches; it takes the next key when done.
+            self.queue_waiting = true;
+            return;
+        }
         if let Some((ns, name)) = self.queue.take_next(ctx) {
             self.sync(&ns, &name, ctx);
         }

@@ -44,6 +44,18 @@ impl WorkQueue {
         ctx.after(at.since(ctx.now), TOKEN_WORK);
     }
 
+    /// The worker was busy when the timer fired and took no key: arms the timer again for
+    /// what is due (now, or the next delayed key), now that it is free.
+    pub fn resume(&mut self, ctx: &mut Ctx<'_>) {
+        self.armed = None;
+        let due_now = !self.dirty.is_empty() || self.later.range(..=ctx.now).next().is_some();
+        if due_now {
+            self.arm(ctx.now, ctx);
+        } else if let Some(next) = self.later.keys().next().copied() {
+            self.arm(next, ctx);
+        }
+    }
+
     /// The timer fired: the first key due now, if any. The queue re-arms for the next one,
     /// at this same moment when more keys are due.
     pub fn take_next(&mut self, ctx: &mut Ctx<'_>) -> Option<(String, String)> {
