@@ -157,9 +157,14 @@ impl<'a> Ctx<'a> {
         self.api.store.open_feed(prefixes)
     }
 
-    /// Takes every change feed `id` received since it was last read, oldest first.
-    pub fn read_feed(&mut self, id: FeedId) -> Vec<Change> {
-        self.api.store.read_feed(id)
+    /// Takes the oldest `max` changes feed `id` received that its reader has not taken.
+    pub fn read_feed(&mut self, id: FeedId, max: usize) -> Vec<Change> {
+        self.api.store.read_feed(id, max)
+    }
+
+    /// How many changes wait in feed `id`.
+    pub fn feed_len(&self, id: FeedId) -> usize {
+        self.api.store.feed_len(id)
     }
 
     /// `POST`s an object through the whole pipeline.

@@ -1549,3 +1549,55 @@ fn pods_whose_owners_are_absent_are_collected_and_the_others_kept() {
         ["of-an-unserved-kind", "of-the-config-map", "of-the-rs"]
     );
 }
+
+/// A burst of dependents beyond what one garbage-collector scan takes from its feed
+/// (`MAX_CHANGES_PER_SCAN`) is collected over several scans, each an item of its own, all at the
+/// moment the burst is seen; every one of them is collected.
+#[test]
+fn a_burst_of_orphans_is_collected_over_several_scans_at_one_moment() {
+    use podflow_core::controllers::garbage_collector::MAX_CHANGES_PER_SCAN;
+    let mut cluster = stand_in_cluster();
+    // Pods no node can take: never bound, so a deletion removes them at once.
+    let orphan = |name: &str| {
+        owned_pod(name, ("ReplicaSet", "gone", "0000-gone")) + "  nodeSelector:\n    none: x\n"
+    };
+    // A first orphan: the collector's first scan lists everything and opens its feed.
+    cluster.apply(&orphan("first"), "first.yaml");
+    cluster.run_for(SimDuration::secs(1));
+    assert!(cluster.api().get("Pod", "default", "first").is_none());
+    let n = MAX_CHANGES_PER_SCAN + 300;
+    let docs: Vec<String> = (0..n).map(|i| orphan(&format!("of-gone-{i:04}"))).collect();
+    let results = cluster.apply(&docs.join("---\n"), "burst.yaml");
+    assert_eq!(results.iter().filter(|r| r.ok).count(), n);
+    // (moment, pods the garbage collector deleted) per item that deleted any.
+    let mut scans = Vec::new();
+    while cluster.next_due().is_some_and(|t| t <= SimTime(2_000)) {
+        let gc = cluster
+            .next_item()
+            .is_some_and(|i| i == "timer of garbage-collector-controller");
+        let Some(report) = cluster.step() else { break };
+        let deleted = report
+            .steps
+            .iter()
+            .filter(|s| {
+                s.component == "kube-apiserver" && s.detail.starts_with("deleted /registry/pods/")
+            })
+            .count();
+        if gc && deleted > 0 {
+            scans.push((report.time.to_string(), deleted));
+        }
+    }
+    assert!(scans.len() >= 2, "{scans:?}");
+    assert!(scans.iter().all(|(t, _)| *t == scans[0].0), "{scans:?}");
+    assert_eq!(scans.iter().map(|(_, d)| d).sum::<usize>(), n, "{scans:?}");
+    let left = pods(&cluster)
+        .iter()
+        .filter(|p| {
+            p.metadata
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("of-gone-"))
+        })
+        .count();
+    assert_eq!(left, 0);
+}

@@ -154,14 +154,17 @@ impl OwnerGraph {
         }
     }
 
-    /// Catches up with the store: the first time, opens a feed and lists every object of the
-    /// kinds; then applies what the feed brought since.
-    pub fn sync(&mut self, ctx: &mut Ctx<'_>) {
+    /// Catches up with the store, applying at most `budget` of the changes the feed brought
+    /// (and counting them off it); the first time, opens the feed and lists every object of
+    /// the kinds. Whether changes are left in the feed.
+    pub fn sync(&mut self, ctx: &mut Ctx<'_>, budget: &mut usize) -> bool {
         if let Some(feed) = self.feed {
-            for change in ctx.read_feed(feed) {
-                self.apply(&change);
+            let changes = ctx.read_feed(feed, *budget);
+            *budget -= changes.len();
+            for change in &changes {
+                self.apply(change);
             }
-            return;
+            return ctx.feed_len(feed) > 0;
         }
         self.feed = Some(ctx.open_feed(self.prefixes.clone()));
         for (i, info) in self.kinds.clone().into_iter().enumerate() {
@@ -174,6 +177,7 @@ impl OwnerGraph {
                 self.observe((i, key), &object, true);
             }
         }
+        false
     }
 
     /// The objects being deleted with the `orphan` or `foreground` finalizer, in scan order.

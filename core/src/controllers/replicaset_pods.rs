@@ -170,7 +170,7 @@ impl ReplicaSetPods {
     /// applies what the feed brought since.
     pub fn sync(&mut self, ctx: &mut Ctx<'_>) {
         if let Some(feed) = self.feed {
-            for change in ctx.read_feed(feed) {
+            for change in ctx.read_feed(feed, usize::MAX) {
                 self.apply(&change);
             }
             return;

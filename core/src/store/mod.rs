@@ -212,7 +212,7 @@ pub struct FeedId(usize);
 #[derive(Debug)]
 struct Feed {
     prefixes: Vec<String>,
-    unread: Vec<Change>,
+    unread: VecDeque<Change>,
 }
 
 /// A consistent listing: the objects under a prefix, sorted by key, at one revision.
@@ -544,7 +544,7 @@ impl Store {
                 .iter()
                 .any(|p| change.key.starts_with(p.as_str()))
             {
-                feed.unread.push(change.clone());
+                feed.unread.push_back(change.clone());
             }
         }
         self.log.push_back(change);
@@ -564,17 +564,24 @@ impl Store {
     pub fn open_feed(&mut self, prefixes: Vec<String>) -> FeedId {
         self.feeds.push(Feed {
             prefixes,
-            unread: Vec::new(),
+            unread: VecDeque::new(),
         });
         FeedId(self.feeds.len() - 1)
     }
 
-    /// Takes every change feed `id` has received since it was last read, oldest first.
-    pub fn read_feed(&mut self, id: FeedId) -> Vec<Change> {
-        self.feeds
-            .get_mut(id.0)
-            .map(|feed| std::mem::take(&mut feed.unread))
-            .unwrap_or_default()
+    /// Takes the oldest `max` changes feed `id` has received and its reader has not taken,
+    /// oldest first.
+    pub fn read_feed(&mut self, id: FeedId, max: usize) -> Vec<Change> {
+        let Some(feed) = self.feeds.get_mut(id.0) else {
+            return Vec::new();
+        };
+        let n = max.min(feed.unread.len());
+        feed.unread.drain(..n).collect()
+    }
+
+    /// How many changes wait in feed `id`.
+    pub fn feed_len(&self, id: FeedId) -> usize {
+        self.feeds.get(id.0).map_or(0, |feed| feed.unread.len())
     }
 
     /// Forgets change-log entries up to and including `revision` (as etcd's compaction, which
@@ -1163,7 +1170,7 @@ mod tests {
         s.compact(s.revision());
         assert_eq!(s.log_len(), 0);
         let read: Vec<(i64, WatchEventType, String)> = s
-            .read_feed(feed)
+            .read_feed(feed, usize::MAX)
             .into_iter()
             .map(|c| (c.revision, c.type_, c.key))
             .collect();
@@ -1172,10 +1179,16 @@ mod tests {
         assert_eq!(read[19], (40, WatchEventType::Added, key("p19")));
         assert_eq!(read[20], (42, WatchEventType::Deleted, key("p3")));
         assert!(read.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(s.read_feed(feed).is_empty());
-        s.create(&key("p3"), pod("p3", None), "kubectl").unwrap();
-        let again: Vec<i64> = s.read_feed(feed).iter().map(|c| c.revision).collect();
-        assert_eq!(again, vec![43]);
+        assert!(s.read_feed(feed, usize::MAX).is_empty());
+        for name in ["p3", "p20", "p21"] {
+            s.create(&key(name), pod(name, None), "kubectl").unwrap();
+        }
+        assert_eq!(s.feed_len(feed), 3);
+        let first: Vec<i64> = s.read_feed(feed, 2).iter().map(|c| c.revision).collect();
+        assert_eq!(first, vec![43, 44]);
+        let rest: Vec<i64> = s.read_feed(feed, 2).iter().map(|c| c.revision).collect();
+        assert_eq!(rest, vec![45]);
+        assert_eq!(s.feed_len(feed), 0);
     }
 
     #[test]
