@@ -8,9 +8,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 
-use crate::apiserver::server::{FOREGROUND_FINALIZER, ORPHAN_FINALIZER};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 
+use crate::apiserver::server::{FOREGROUND_FINALIZER, ORPHAN_FINALIZER};
 use crate::component::Ctx;
 use crate::object::{kind_info, KindInfo, Object};
 use crate::store::{Change, FeedId, WatchEventType};

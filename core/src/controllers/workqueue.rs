@@ -48,8 +48,23 @@ impl WorkQueue {
     /// what is due (now, or the next delayed key), now that it is free.
     pub fn resume(&mut self, ctx: &mut Ctx<'_>) {
         self.armed = None;
-        let due_now = !self.dirty.is_empty() || self.later.range(..=ctx.now).next().is_some();
-        if due_now {
+        self.promote_due(ctx.now);
+        self.arm_for_next(ctx);
+    }
+
+    /// Moves the delayed keys due by `now` to the dirty set.
+    fn promote_due(&mut self, now: SimTime) {
+        let due: Vec<SimTime> = self.later.range(..=now).map(|(t, _)| *t).collect();
+        for t in due {
+            if let Some(keys) = self.later.remove(&t) {
+                self.dirty.extend(keys);
+            }
+        }
+    }
+
+    /// Arms the timer for the next key: now when one is dirty, else the first delayed one.
+    fn arm_for_next(&mut self, ctx: &mut Ctx<'_>) {
+        if !self.dirty.is_empty() {
             self.arm(ctx.now, ctx);
         } else if let Some(next) = self.later.keys().next().copied() {
             self.arm(next, ctx);
@@ -62,18 +77,9 @@ impl WorkQueue {
         if self.armed.is_some_and(|t| t <= ctx.now) {
             self.armed = None;
         }
-        let due: Vec<SimTime> = self.later.range(..=ctx.now).map(|(t, _)| *t).collect();
-        for t in due {
-            if let Some(keys) = self.later.remove(&t) {
-                self.dirty.extend(keys);
-            }
-        }
+        self.promote_due(ctx.now);
         let key = self.dirty.pop_first();
-        if !self.dirty.is_empty() {
-            self.arm(ctx.now, ctx);
-        } else if let Some(next) = self.later.keys().next().copied() {
-            self.arm(next, ctx);
-        }
+        self.arm_for_next(ctx);
         key
     }
 }
