@@ -69,7 +69,7 @@ impl PodView {
             None => none(),
             Some(g) => {
                 let conditions = status
-                    .and_then(|s| s.conditions.clone())
+                    .and_then(|s| s.conditions.as_deref())
                     .unwrap_or_default();
                 let ready = g
                     .iter()

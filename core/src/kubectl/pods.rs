@@ -51,31 +51,36 @@ impl Restarts {
 
 /// Computes the columns as `printPod` does.
 pub fn pod_columns(pod: &Pod, now: SimTime) -> PodColumns {
-    let spec = pod.spec.clone().unwrap_or_default();
-    let status = pod.status.clone().unwrap_or_default();
-    let init_statuses: Vec<ContainerStatus> =
-        status.init_container_statuses.clone().unwrap_or_default();
-    let statuses: Vec<ContainerStatus> = status.container_statuses.clone().unwrap_or_default();
-    let sidecars = spec
-        .init_containers
-        .as_ref()
-        .map(|ics| {
-            ics.iter()
-                .filter(|c| c.restart_policy.as_deref() == Some("Always"))
-                .count()
-        })
-        .unwrap_or(0);
-    let total = spec.containers.len() + sidecars;
+    let spec = pod.spec.as_ref();
+    let status = pod.status.as_ref();
+    let init_statuses: &[ContainerStatus] = status
+        .and_then(|s| s.init_container_statuses.as_deref())
+        .unwrap_or_default();
+    let statuses: &[ContainerStatus] = status
+        .and_then(|s| s.container_statuses.as_deref())
+        .unwrap_or_default();
+    let init_containers = spec
+        .and_then(|s| s.init_containers.as_deref())
+        .unwrap_or_default();
+    let sidecars = init_containers
+        .iter()
+        .filter(|c| c.restart_policy.as_deref() == Some("Always"))
+        .count();
+    let total = spec.map_or(0, |s| s.containers.len()) + sidecars;
     let mut ready = 0;
     // All restarts seen so far, and those of sidecars only (upstream's two counters).
     let mut restarts = Restarts::default();
     let mut sidecar_restarts = Restarts::default();
 
-    let mut reason = status.phase.clone().unwrap_or_default();
-    if let Some(r) = status.reason.clone().filter(|r| !r.is_empty()) {
-        reason = r;
+    let phase = status.and_then(|s| s.phase.as_deref());
+    let status_reason = status.and_then(|s| s.reason.as_deref());
+    let mut reason = phase.unwrap_or_default().to_string();
+    if let Some(r) = status_reason.filter(|r| !r.is_empty()) {
+        reason = r.to_string();
     }
-    let conditions = status.conditions.clone().unwrap_or_default();
+    let conditions = status
+        .and_then(|s| s.conditions.as_deref())
+        .unwrap_or_default();
     if conditions
         .iter()
         .any(|c| c.type_ == "PodScheduled" && c.reason.as_deref() == Some("SchedulingGated"))
@@ -83,7 +88,7 @@ pub fn pod_columns(pod: &Pod, now: SimTime) -> PodColumns {
         reason = "SchedulingGated".into();
     }
 
-    let init_count = spec.init_containers.as_ref().map(Vec::len).unwrap_or(0);
+    let init_count = init_containers.len();
     let mut initializing = false;
     for (i, cs) in init_statuses.iter().enumerate() {
         restarts.note(cs);
@@ -91,8 +96,9 @@ pub fn pod_columns(pod: &Pod, now: SimTime) -> PodColumns {
         if sidecar {
             sidecar_restarts.note(cs);
         }
-        let state = cs.state.clone().unwrap_or_default();
-        if let Some(t) = &state.terminated {
+        let state = cs.state.as_ref();
+        let terminated = state.and_then(|s| s.terminated.as_ref());
+        if let Some(t) = terminated {
             if t.exit_code == 0 {
                 continue;
             }
@@ -103,7 +109,7 @@ pub fn pod_columns(pod: &Pod, now: SimTime) -> PodColumns {
             }
             continue;
         }
-        if let Some(t) = &state.terminated {
+        if let Some(t) = terminated {
             reason = match t.reason.as_deref().filter(|r| !r.is_empty()) {
                 Some(r) => format!("Init:{r}"),
                 None if t.signal.unwrap_or(0) != 0 => {
@@ -112,10 +118,9 @@ pub fn pod_columns(pod: &Pod, now: SimTime) -> PodColumns {
                 None => format!("Init:ExitCode:{}", t.exit_code),
             };
         } else if let Some(r) = state
-            .waiting
-            .as_ref()
-            .and_then(|w| w.reason.clone())
-            .filter(|r| !r.is_empty() && r != "PodInitializing")
+            .and_then(|s| s.waiting.as_ref())
+            .and_then(|w| w.reason.as_deref())
+            .filter(|r| !r.is_empty() && *r != "PodInitializing")
         {
             reason = format!("Init:{r}");
         } else {
@@ -133,15 +138,14 @@ pub fn pod_columns(pod: &Pod, now: SimTime) -> PodColumns {
         let mut has_running = false;
         for cs in statuses.iter().rev() {
             restarts.note(cs);
-            let state = cs.state.clone().unwrap_or_default();
+            let state = cs.state.as_ref();
             if let Some(r) = state
-                .waiting
-                .as_ref()
-                .and_then(|w| w.reason.clone())
+                .and_then(|s| s.waiting.as_ref())
+                .and_then(|w| w.reason.as_deref())
                 .filter(|r| !r.is_empty())
             {
-                reason = r;
-            } else if let Some(t) = &state.terminated {
+                reason = r.to_string();
+            } else if let Some(t) = state.and_then(|s| s.terminated.as_ref()) {
                 reason = match t.reason.as_deref().filter(|r| !r.is_empty()) {
                     Some(r) => r.to_string(),
                     None if t.signal.unwrap_or(0) != 0 => {
@@ -149,7 +153,7 @@ pub fn pod_columns(pod: &Pod, now: SimTime) -> PodColumns {
                     }
                     None => format!("ExitCode:{}", t.exit_code),
                 };
-            } else if state.running.is_some() && cs.ready {
+            } else if state.is_some_and(|s| s.running.is_some()) && cs.ready {
                 has_running = true;
                 ready += 1;
             }
@@ -167,9 +171,9 @@ pub fn pod_columns(pod: &Pod, now: SimTime) -> PodColumns {
     }
 
     if pod.metadata.deletion_timestamp.is_some() {
-        if status.reason.as_deref() == Some("NodeLost") {
+        if status_reason == Some("NodeLost") {
             reason = "Unknown".into();
-        } else if !matches!(status.phase.as_deref(), Some("Succeeded" | "Failed")) {
+        } else if !matches!(phase, Some("Succeeded" | "Failed")) {
             reason = "Terminating".into();
         }
     }
