@@ -143,6 +143,9 @@ pub struct Cluster {
     /// Whether a [`Task::LeaseExpiry`] is pending (at most one is: a later lease never expires
     /// before an earlier one).
     lease_timer_armed: bool,
+    /// The frontend's incrementally kept view ([`Cluster::sync_overview`]); it follows the
+    /// store only once something asked for it.
+    overview: crate::overview::Overview,
 }
 
 /// The namespaces every cluster starts with.
@@ -173,6 +176,7 @@ impl Cluster {
             delivery_scheduled: BTreeSet::new(),
             partitioned_nodes: BTreeSet::new(),
             lease_timer_armed: false,
+            overview: Default::default(),
             failed_nodes: BTreeSet::new(),
         };
         for ns in SYSTEM_NAMESPACES {
@@ -1361,6 +1365,34 @@ impl Cluster {
             nodes,
             pods,
         }
+    }
+
+    /// Brings [`Cluster::overview`] up to the present: the pod and node changes since the last
+    /// sync (everything on the first, which also makes the store feed them to it from then on).
+    pub fn sync_overview(&mut self) {
+        self.overview.sync(&mut self.api.store);
+    }
+
+    /// Nodes, pod counts and unscheduled pods as of the last [`Cluster::sync_overview`] (empty
+    /// before the first).
+    pub fn overview(&self) -> &crate::overview::Overview {
+        &self.overview
+    }
+
+    /// The view of pod `namespace/name`, if it exists.
+    pub fn pod_view(&self, namespace: &str, name: &str) -> Option<PodView> {
+        let key = format!("{}{namespace}/{name}", crate::overview::POD_PREFIX);
+        self.pod_views([key.as_str()]).pop()
+    }
+
+    /// The views of the pods with these etcd keys that exist, in the order given.
+    pub fn pod_views<'k>(&self, keys: impl IntoIterator<Item = &'k str>) -> Vec<PodView> {
+        keys.into_iter()
+            .filter_map(|k| match self.api.store.get(k).map(|o| &**o) {
+                Some(Object::Pod(p)) => Some(PodView::from_pod(p, self.now)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Every stored object of the given kinds (all when empty), in key order.

@@ -48,7 +48,9 @@
 //!   resumable shell that runs the docs' commands in virtual time.
 //! * [`sim`] is the deterministic world underneath: [`sim::SimTime`], the timer queue and
 //!   [`sim::SimRng`], the only source of randomness.
-//! * [`snapshot`] turns objects into ready-to-render views (kubectl's STATUS, READY, AGE).
+//! * [`snapshot`] turns objects into ready-to-render views (kubectl's STATUS, READY, AGE);
+//!   [`overview`] keeps the nodes and pod counts of a big cluster from a store feed, so a
+//!   frontend redraws them without viewing every pod.
 //! * [`flow`] is the playground's nine-step pipeline (kubectl → API server → etcd → scheduler →
 //!   binding → kubelet → runtime → Ready → continuous management): a narration of each step in
 //!   English and Chinese, and which [`trace`] steps of one Pod belong to which.
@@ -67,6 +69,7 @@ pub mod kubectl;
 pub mod kubelet;
 pub mod nodes;
 pub mod object;
+pub mod overview;
 pub mod presets;
 pub mod quantity;
 pub mod runtime;

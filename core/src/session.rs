@@ -133,6 +133,12 @@ impl Session {
         self.cluster.finish_moment();
     }
 
+    /// Brings the cluster's [`Cluster::overview`] up to the present (see
+    /// [`Cluster::sync_overview`]); it changes nothing the simulation sees.
+    pub fn sync_overview(&mut self) {
+        self.cluster.sync_overview();
+    }
+
     /// Runs virtual time forward by `d`.
     pub fn advance(&mut self, d: SimDuration) {
         self.cluster.run_for(d);

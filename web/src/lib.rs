@@ -34,7 +34,7 @@ use podflow_core::ApplyResult;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use components::cluster_view::ClusterView;
+use components::cluster_view::{ClusterView, ClusterViewProps};
 use components::console::{Console, ConsoleEntry};
 use components::editor::{Editor, PresetChoice};
 use components::files::Files;
@@ -368,27 +368,25 @@ pub fn app() -> Html {
     // The render's cost (view building, Yew's diff and the DOM patch), for the bench's profiler.
     let render_started = browser::now_ms();
     use_effect(move || browser::record_ms("__podflowRender", browser::now_ms() - render_started));
+    // The cluster view reads the overview, brought up to date here with the changes since the
+    // last render, instead of viewing every pod.
+    session.borrow_mut().sync_overview();
     let s = session.borrow();
     let cluster = s.cluster();
-    let snapshot = cluster.snapshot();
+    let now = cluster.now();
     let panel = (*selected)
         .as_ref()
-        .and_then(|(ns, name)| view::pod_panel(cluster, &snapshot, ns, name));
+        .and_then(|(ns, name)| view::pod_panel(cluster, ns, name));
     let events = view::event_rows(cluster);
     // The flow follows the selected pod, else the first pod there is.
     let flow_pod = (*selected)
         .clone()
-        .filter(|(ns, n)| {
-            snapshot
-                .pods
-                .iter()
-                .any(|p| &p.namespace == ns && &p.name == n)
-        })
+        .filter(|(ns, n)| cluster.pod_view(ns, n).is_some())
         .or_else(|| {
-            snapshot
-                .pods
-                .first()
-                .map(|p| (p.namespace.clone(), p.name.clone()))
+            cluster
+                .overview()
+                .first_pod()
+                .map(|(ns, n)| (ns.to_string(), n.to_string()))
         });
     let flow = view::flow_steps(
         cluster,
@@ -418,7 +416,7 @@ pub fn app() -> Html {
                        the API server, etcd, the scheduler and the kubelet, simulated step by step in your browser." }
                 </p>
             </header>
-            <Toolbar clock={snapshot.time.to_string()} playing={*playing} speed={*speed} seed={s.seed()} {on_command} />
+            <Toolbar clock={now.to_string()} playing={*playing} speed={*speed} seed={s.seed()} {on_command} />
             <div class="share-bar">
                 <button class="share-button" onclick={on_share}>{ "Share" }</button>
                 if let Some((url, copied)) = (*shared).clone() {
@@ -452,7 +450,7 @@ pub fn app() -> Html {
                     <FlowView pod={flow_pod.as_ref().map(|(ns, n)| format!("{ns}/{n}"))} steps={flow} zh={*zh}
                         decision={flow_pod.as_ref().and_then(|(ns, n)| cluster.scheduling_decision(ns, n).cloned())} />
                     <ContextProvider<SelectPod> context={select}>
-                        <ClusterView nodes={snapshot.nodes.clone()} pods={snapshot.pods.clone()} />
+                        <ClusterView ..ClusterViewProps::of(cluster) />
                     </ContextProvider<SelectPod>>
                     {
                         match panel {
@@ -463,7 +461,7 @@ pub fn app() -> Html {
                             None => html! {},
                         }
                     }
-                    <Timeline {events} now_ms={snapshot.time.0} horizon_ms={s.horizon().0} {on_seek} />
+                    <Timeline {events} now_ms={now.0} horizon_ms={s.horizon().0} {on_seek} />
                 </div>
             </main>
         </div>

@@ -6,7 +6,7 @@ use podflow_core::kubectl::get::event_last_seen;
 use podflow_core::object::{kind_info, Object};
 use podflow_core::scheduler::decision::Decision;
 use podflow_core::sim::SimTime;
-use podflow_core::{Cluster, PodView, Snapshot};
+use podflow_core::{Cluster, PodView};
 
 use crate::components::history::Revision;
 use crate::components::timeline::EventRow;
@@ -67,17 +67,8 @@ pub struct PanelData {
 }
 
 /// The panel of pod `namespace/name`, if it exists at this moment.
-pub fn pod_panel(
-    cluster: &Cluster,
-    snapshot: &Snapshot,
-    namespace: &str,
-    name: &str,
-) -> Option<PanelData> {
-    let pod = snapshot
-        .pods
-        .iter()
-        .find(|p| p.namespace == namespace && p.name == name)?
-        .clone();
+pub fn pod_panel(cluster: &Cluster, namespace: &str, name: &str) -> Option<PanelData> {
+    let pod = cluster.pod_view(namespace, name)?;
     let lookup = cluster.api().lookup();
     let describe = podflow_core::kubectl::describe::describe(
         &lookup,
@@ -118,13 +109,12 @@ pub fn flow_steps(
 ) -> Vec<crate::components::flow_view::StepView> {
     use podflow_core::flow::{self, FlowStep};
     let trace = cluster.trace();
-    let (reached, current) = match pod {
-        Some((ns, name)) => (
-            flow::steps_for_pod(trace, ns, name),
-            Some(flow::current_step(trace, ns, name)),
-        ),
-        None => (Vec::new(), None),
+    let reached = match pod {
+        Some((ns, name)) => flow::steps_for_pod(trace, ns, name),
+        None => Vec::new(),
     };
+    // As `flow::current_step`, without a second pass over the trace.
+    let current = pod.map(|_| reached.last().map_or(FlowStep::Kubectl, |(f, _)| *f));
     let lang = if zh { "zh" } else { "en" };
     FlowStep::ALL
         .iter()

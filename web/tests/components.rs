@@ -96,31 +96,42 @@ async fn a_node_card_shows_taints_allocation_and_its_pods() {
 
 #[wasm_bindgen_test]
 async fn a_thousand_nodes_are_drawn_as_an_aggregated_grid() {
-    let c = Cluster::load(&[(
+    let mut c = Cluster::load(&[(
         "s.yaml".into(),
-        "apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nspec:\n  nodes: {count: 1000}\n".into(),
+        "apiVersion: podflow.dev/v1alpha1\nkind: Scenario\nspec:\n  nodes: {count: 1000}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ssd\nspec:\n  replicas: 120\n  selector:\n    matchLabels: {app: ssd}\n  template:\n    metadata:\n      labels: {app: ssd}\n    spec:\n      nodeSelector: {disktype: ssd}\n      containers: [{name: c, image: nginx}]\n".into(),
     )])
     .0;
-    let snap = c.snapshot();
+    c.run_for(SimDuration::secs(3));
+    c.sync_overview();
     let root = root();
-    yew::Renderer::<ClusterView>::with_root_and_props(
-        root.clone(),
-        ClusterViewProps {
-            nodes: snap.nodes.clone(),
-            pods: snap.pods.clone(),
-        },
-    )
-    .render();
+    yew::Renderer::<ClusterView>::with_root_and_props(root.clone(), ClusterViewProps::of(&c))
+        .render();
     yew::platform::time::sleep(Duration::ZERO).await;
     assert_eq!(
         texts(&root, ".cluster h2"),
-        ["Cluster · 1000 nodes · 0 pods"]
+        ["Cluster · 1000 nodes · 120 pods"]
     );
+    assert_eq!(texts(&root, ".pod-summary"), ["Pending 120"]);
+    assert_eq!(texts(&root, ".lane-title"), ["not scheduled · 120"]);
+    assert_eq!(
+        root.query_selector_all(".pending-lane .pod")
+            .unwrap()
+            .length(),
+        100
+    );
+    assert_eq!(texts(&root, ".pending-lane .more"), ["+20 more"]);
     assert_eq!(
         root.query_selector_all(".node-cell").unwrap().length(),
         1000
     );
     assert_eq!(root.query_selector_all(".node").unwrap().length(), 0);
+    let title = root
+        .query_selector(".node-cell[data-node=node-1]")
+        .unwrap()
+        .unwrap()
+        .get_attribute("title")
+        .unwrap();
+    assert_eq!(title, "node-1 · Ready · 0 pods · cpu 0%");
 }
 
 #[wasm_bindgen_test]

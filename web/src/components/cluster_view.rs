@@ -2,8 +2,11 @@
 //! scheduled. Past [`DETAILED_NODES`] nodes the view aggregates: each node becomes a small cell
 //! coloured by its status and cpu allocation, with its pod count, so 1,000 nodes stay fast. A
 //! line under the heading counts the pods by STATUS (`Running 29000 · ContainerCreating 1000`).
+//!
+//! [`ClusterViewProps::of`] reads the cluster's [`podflow_core::overview::Overview`], so a
+//! redraw costs in proportion to the nodes and the pods drawn, not to every pod there is.
 
-use podflow_core::{NodeView, PodView};
+use podflow_core::{Cluster, NodeView, PodView};
 use yew::prelude::*;
 
 use super::node_card::{notable_conditions, percent, NodeCard};
@@ -12,27 +15,96 @@ use super::pod_chip::PodChip;
 /// Up to this many nodes are drawn as full cards.
 pub const DETAILED_NODES: usize = 60;
 /// At most this many pending pods are drawn as chips; the rest are counted.
-const PENDING_CHIPS: usize = 100;
+pub const PENDING_CHIPS: usize = 100;
 
-/// Properties of [`ClusterView`].
-#[derive(Properties, PartialEq)]
-pub struct ClusterViewProps {
-    /// The nodes to draw, in order.
-    pub nodes: Vec<NodeView>,
-    /// Every pod; each is drawn in its node's card or in the unscheduled lane.
-    #[prop_or_default]
-    pub pods: Vec<PodView>,
+/// One node of the aggregated grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeCell {
+    /// The node's name.
+    pub name: String,
+    /// `ok`, `waiting` (cordoned or a condition needs attention) or `bad` (not Ready).
+    pub state: &'static str,
+    /// Its cpu requests as a percentage of allocatable.
+    pub cpu: u32,
+    /// The hover text: name, STATUS, pod count, cpu.
+    pub title: String,
 }
 
-/// How many pods show each kubectl STATUS, most common first (ties by name).
-pub fn status_counts(pods: &[PodView]) -> Vec<(&str, usize)> {
-    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
-    for p in pods {
-        *counts.entry(p.status.as_str()).or_insert(0) += 1;
+impl NodeCell {
+    /// The cell of one node.
+    pub fn of(n: &NodeView) -> NodeCell {
+        let cpu = percent(n.cpu_requested_milli, n.cpu_allocatable_milli);
+        let state = if !n.status.starts_with("Ready") {
+            "bad"
+        } else if n.status.contains("SchedulingDisabled") || !notable_conditions(n).is_empty() {
+            "waiting"
+        } else {
+            "ok"
+        };
+        NodeCell {
+            name: n.name.clone(),
+            state,
+            cpu,
+            title: format!(
+                "{} · {} · {} pods · cpu {}%",
+                n.name, n.status, n.pod_count, cpu
+            ),
+        }
     }
-    let mut out: Vec<(&str, usize)> = counts.into_iter().collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    out
+}
+
+/// How the nodes are drawn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodesDrawn {
+    /// Up to [`DETAILED_NODES`]: a card per node with the pods bound to it.
+    Cards(Vec<(NodeView, Vec<PodView>)>),
+    /// More: a cell per node.
+    Cells(Vec<NodeCell>),
+}
+
+/// Properties of [`ClusterView`].
+#[derive(Properties, Debug, Clone, PartialEq, Eq)]
+pub struct ClusterViewProps {
+    /// How many nodes there are.
+    pub node_count: usize,
+    /// How many pods there are.
+    pub pod_count: usize,
+    /// How many pods show each kubectl STATUS, most common first.
+    pub statuses: Vec<(String, usize)>,
+    /// The first [`PENDING_CHIPS`] pods with no node, in namespace/name order.
+    pub pending: Vec<PodView>,
+    /// How many pods have no node.
+    pub pending_count: usize,
+    /// The nodes, in name order.
+    pub nodes: NodesDrawn,
+}
+
+impl ClusterViewProps {
+    /// The view of `cluster` as of its last [`Cluster::sync_overview`].
+    pub fn of(cluster: &Cluster) -> ClusterViewProps {
+        let o = cluster.overview();
+        let nodes = if o.nodes().len() <= DETAILED_NODES {
+            NodesDrawn::Cards(
+                o.nodes()
+                    .map(|n| (n.clone(), cluster.pod_views(o.pods_on(&n.name))))
+                    .collect(),
+            )
+        } else {
+            NodesDrawn::Cells(o.nodes().map(NodeCell::of).collect())
+        };
+        ClusterViewProps {
+            node_count: o.nodes().len(),
+            pod_count: o.pod_count(),
+            statuses: o
+                .status_counts()
+                .into_iter()
+                .map(|(s, n)| (s.to_string(), n))
+                .collect(),
+            pending: cluster.pod_views(o.unscheduled().take(PENDING_CHIPS)),
+            pending_count: o.unscheduled().len(),
+            nodes,
+        }
+    }
 }
 
 /// `1 pod`, `2 pods`, `0 pods`.
@@ -47,49 +119,46 @@ pub fn counted(n: usize, noun: &str) -> String {
 /// All nodes of the cluster and the pods on them.
 #[function_component(ClusterView)]
 pub fn cluster_view(props: &ClusterViewProps) -> Html {
-    let pending: Vec<&PodView> = props.pods.iter().filter(|p| p.node == "<none>").collect();
-    let detailed = props.nodes.len() <= DETAILED_NODES;
-    let statuses = status_counts(&props.pods);
-    let running = statuses
+    let running = props
+        .statuses
         .iter()
-        .find(|(s, _)| *s == "Running")
+        .find(|(s, _)| s == "Running")
         .map_or(0, |(_, n)| *n);
     html! {
         <section class="cluster" aria-label="Cluster">
-            <h2>{ format!("Cluster · {} · {}", counted(props.nodes.len(), "node"), counted(props.pods.len(), "pod")) }</h2>
-            if !props.pods.is_empty() {
+            <h2>{ format!("Cluster · {} · {}", counted(props.node_count, "node"), counted(props.pod_count, "pod")) }</h2>
+            if props.pod_count > 0 {
                 <p class="pod-summary" data-running={running.to_string()}>
-                    { statuses.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(" · ") }
+                    { props.statuses.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(" · ") }
                 </p>
             }
-            if !pending.is_empty() {
+            if props.pending_count > 0 {
                 <div class="pending-lane" aria-label="Not scheduled">
-                    <span class="lane-title">{ format!("not scheduled · {}", pending.len()) }</span>
-                    { for pending.iter().take(PENDING_CHIPS).map(|p| html! { <PodChip key={format!("{}/{}", p.namespace, p.name)} pod={(*p).clone()} /> }) }
-                    if pending.len() > PENDING_CHIPS {
-                        <span class="more">{ format!("+{} more", pending.len() - PENDING_CHIPS) }</span>
+                    <span class="lane-title">{ format!("not scheduled · {}", props.pending_count) }</span>
+                    { for props.pending.iter().map(|p| html! { <PodChip key={format!("{}/{}", p.namespace, p.name)} pod={p.clone()} /> }) }
+                    if props.pending_count > props.pending.len() {
+                        <span class="more">{ format!("+{} more", props.pending_count - props.pending.len()) }</span>
                     }
                 </div>
             }
-            if detailed {
-                <div class="nodes">
-                    { for props.nodes.iter().map(|n| {
-                        let pods: Vec<PodView> = props.pods.iter().filter(|p| p.node == n.name).cloned().collect();
-                        html! { <NodeCard key={n.name.clone()} node={n.clone()} {pods} /> }
-                    }) }
-                </div>
-            } else {
-                <div class="node-grid" aria-label="Nodes">
-                    { for props.nodes.iter().map(|n| {
-                        let cpu = percent(n.cpu_requested_milli, n.cpu_allocatable_milli);
-                        let state = if !n.status.starts_with("Ready") { "bad" } else if n.status.contains("SchedulingDisabled") || !notable_conditions(n).is_empty() { "waiting" } else { "ok" };
-                        let title = format!("{} · {} · {} pods · cpu {}%", n.name, n.status, n.pod_count, cpu);
-                        html! {
-                            <span key={n.name.clone()} class={classes!("node-cell", state)} data-node={n.name.clone()} {title}
-                                style={format!("--load: {cpu}%")} />
-                        }
-                    }) }
-                </div>
+            {
+                match &props.nodes {
+                    NodesDrawn::Cards(cards) => html! {
+                        <div class="nodes">
+                            { for cards.iter().map(|(n, pods)| html! {
+                                <NodeCard key={n.name.clone()} node={n.clone()} pods={pods.clone()} />
+                            }) }
+                        </div>
+                    },
+                    NodesDrawn::Cells(cells) => html! {
+                        <div class="node-grid" aria-label="Nodes">
+                            { for cells.iter().map(|c| html! {
+                                <span key={c.name.clone()} class={classes!("node-cell", c.state)} data-node={c.name.clone()}
+                                    title={c.title.clone()} style={format!("--load: {}%", c.cpu)} />
+                            }) }
+                        </div>
+                    },
+                }
             }
         </section>
     }
