@@ -1,6 +1,7 @@
 //! The cluster at a glance, kept up to date from a store feed: every node's view with the
 //! requests of the pods bound to it, the pods counted by kubectl's STATUS, which pods are on
-//! which node and which are not yet scheduled.
+//! which node and which are not yet scheduled; and the Events in the timeline's order
+//! ([`events`]).
 //!
 //! [`Cluster::snapshot`](crate::Cluster::snapshot) views every pod, which at 30,000 pods costs
 //! a frame's time many times over. The playground redraws its cluster view several times a
@@ -20,6 +21,10 @@ use crate::object::Object;
 use crate::sim::SimTime;
 use crate::snapshot::NodeView;
 use crate::store::{Change, FeedId, Store, WatchEventType};
+
+pub mod events;
+
+use events::{EventEntry, EventLog, EVENT_PREFIX};
 
 /// The etcd key prefix of pods.
 pub const POD_PREFIX: &str = "/registry/pods/";
@@ -87,6 +92,8 @@ pub struct Overview {
     unscheduled: BTreeSet<String>,
     /// How many pods show each STATUS.
     statuses: BTreeMap<String, usize>,
+    /// Every Event.
+    events: EventLog,
 }
 
 impl Overview {
@@ -116,7 +123,21 @@ impl Overview {
                         self.put_pod(key, PodEntry::of(p));
                     }
                 }
-                self.feed = Some(store.open_feed(vec![POD_PREFIX.into(), NODE_PREFIX.into()]));
+                for object in store.list(EVENT_PREFIX).items {
+                    if let Object::Event(e) = &*object {
+                        let key = format!(
+                            "{EVENT_PREFIX}{}/{}",
+                            e.metadata.namespace.as_deref().unwrap_or_default(),
+                            e.metadata.name.as_deref().unwrap_or_default()
+                        );
+                        self.events.put(key, EventEntry::of(e));
+                    }
+                }
+                self.feed = Some(store.open_feed(vec![
+                    POD_PREFIX.into(),
+                    NODE_PREFIX.into(),
+                    EVENT_PREFIX.into(),
+                ]));
             }
         }
     }
@@ -129,6 +150,11 @@ impl Overview {
                 _ => {
                     self.nodes.remove(name);
                 }
+            }
+        } else if change.key.starts_with(EVENT_PREFIX) {
+            match (&*change.object, deleted) {
+                (Object::Event(e), false) => self.events.put(change.key.clone(), EventEntry::of(e)),
+                _ => self.events.remove(&change.key),
             }
         } else if change.key.starts_with(POD_PREFIX) {
             self.remove_pod(&change.key);
@@ -244,6 +270,11 @@ impl Overview {
             .flat_map(|keys| keys.iter().map(String::as_str))
     }
 
+    /// Every Event, in the timeline's order.
+    pub fn events(&self) -> &EventLog {
+        &self.events
+    }
+
     /// The first pod in key order (`namespace`, `name`), as the snapshot's first.
     pub fn first_pod(&self) -> Option<(&str, &str)> {
         self.pods.keys().next().and_then(|k| pod_key_parts(k))
@@ -330,6 +361,29 @@ mod tests {
             .first()
             .map(|p| (p.namespace.as_str(), p.name.as_str()));
         assert_eq!(o.first_pod(), first, "{when}: first pod");
+        // The Events as a stable sort of the key-ordered list by last seen.
+        let mut events: Vec<EventEntry> = c
+            .objects(&["Event"])
+            .iter()
+            .filter_map(|o| match &**o {
+                Object::Event(e) => Some(EventEntry::of(e)),
+                _ => None,
+            })
+            .collect();
+        events.sort_by_key(|e| e.at);
+        assert_eq!(
+            o.events().iter().cloned().collect::<Vec<_>>(),
+            events,
+            "{when}: events"
+        );
+        let mut components: Vec<&str> = events.iter().map(|e| e.component.as_str()).collect();
+        components.sort();
+        components.dedup();
+        assert_eq!(
+            o.events().components().collect::<Vec<_>>(),
+            components,
+            "{when}: components"
+        );
     }
 
     #[test]
@@ -369,5 +423,9 @@ mod tests {
         assert!(c.delete("pods", "default", "huge").ok);
         c.run_for(SimDuration::secs(1));
         check(&mut c, "the unschedulable pod deleted");
+        // Some Events were updated in place (a series, a repeated FailedScheduling).
+        let events = c.overview().events();
+        assert!(events.len() > 30, "{}", events.len());
+        assert!(events.iter().any(|e| e.is_warning()));
     }
 }

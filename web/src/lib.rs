@@ -43,7 +43,7 @@ use components::notice::Notice;
 use components::pod_chip::SelectPod;
 use components::pod_panel::PodPanel;
 use components::share_link::{Copied, ShareLink};
-use components::timeline::Timeline;
+use components::timeline::{EventFilter, Timeline};
 use components::toolbar::{Speed, TimeCommand, Toolbar};
 
 /// The manifest the editor starts with: the Kubernetes docs' simple pod.
@@ -102,6 +102,7 @@ pub fn app() -> Html {
     let selected = use_state(|| None::<(String, String)>);
     let zh = use_state(|| false);
     let preset = use_state(|| None::<&'static podflow_core::presets::Preset>);
+    let event_filter = use_state(EventFilter::default);
 
     // Playing: every 100 ms of wall time, virtual time moves by the speed's step — as much of it
     // as TICK_BUDGET_MS of simulation allows. What did not fit is owed to the next tick (at most
@@ -360,6 +361,10 @@ pub fn app() -> Html {
             }])
         })
     };
+    let on_filter = {
+        let event_filter = event_filter.clone();
+        Callback::from(move |f: EventFilter| event_filter.set(f))
+    };
     let on_close = {
         let selected = selected.clone();
         Callback::from(move |_| selected.set(None))
@@ -368,8 +373,8 @@ pub fn app() -> Html {
     // The render's cost (view building, Yew's diff and the DOM patch), for the bench's profiler.
     let render_started = browser::now_ms();
     use_effect(move || browser::record_ms("__podflowRender", browser::now_ms() - render_started));
-    // The cluster view reads the overview, brought up to date here with the changes since the
-    // last render, instead of viewing every pod.
+    // The cluster view and the timeline read the overview, brought up to date here with the
+    // changes since the last render, instead of viewing every pod and every Event.
     session.borrow_mut().sync_overview();
     let s = session.borrow();
     let cluster = s.cluster();
@@ -377,7 +382,7 @@ pub fn app() -> Html {
     let panel = (*selected)
         .as_ref()
         .and_then(|(ns, name)| view::pod_panel(cluster, ns, name));
-    let events = view::event_rows(cluster);
+    let events = view::timeline(cluster, &event_filter, s.horizon().0);
     // The flow follows the selected pod, else the first pod there is.
     let flow_pod = (*selected)
         .clone()
@@ -461,7 +466,7 @@ pub fn app() -> Html {
                             None => html! {},
                         }
                     }
-                    <Timeline {events} now_ms={now.0} horizon_ms={s.horizon().0} {on_seek} />
+                    <Timeline data={events} filter={(*event_filter).clone()} {on_filter} now_ms={now.0} horizon_ms={s.horizon().0} {on_seek} />
                 </div>
             </main>
         </div>

@@ -1,55 +1,90 @@
-//! From the cluster to what the components draw: the event rows of the timeline and the
+//! From the cluster to what the components draw: the timeline's rows and ticks and the
 //! selected pod's panel (describe text, decision, etcd history). Pure functions of the cluster.
 
 use podflow_core::kubectl::age::human_duration;
-use podflow_core::kubectl::get::event_last_seen;
-use podflow_core::object::{kind_info, Object};
+use podflow_core::object::kind_info;
+use podflow_core::overview::events::{EventEntry, EventLog};
 use podflow_core::scheduler::decision::Decision;
-use podflow_core::sim::SimTime;
 use podflow_core::{Cluster, PodView};
 
 use crate::components::history::Revision;
-use crate::components::timeline::EventRow;
+use crate::components::timeline::{EventFilter, EventRow, Tick, TimelineData, MAX_ROWS, MAX_TICKS};
 
-/// Every Event, oldest first, as the timeline shows it.
-pub fn event_rows(cluster: &Cluster) -> Vec<EventRow> {
+/// What the timeline draws: the newest rows that match `filter`, the filter's choices and the
+/// axis ticks over `[0, horizon_ms]`. It reads the cluster's overview (as of its last sync) and
+/// builds rows only for the Events it draws.
+pub fn timeline(cluster: &Cluster, filter: &EventFilter, horizon_ms: u64) -> TimelineData {
+    let log = cluster.overview().events();
     let now = cluster.now();
-    let mut rows: Vec<EventRow> = cluster
-        .objects(&["Event"])
+    let matches = |e: &&EventEntry| filter.matches(e);
+    let mut rows: Vec<EventRow> = log
         .iter()
-        .filter_map(|o| match &**o {
-            Object::Event(e) => {
-                let at = event_last_seen(e).unwrap_or(SimTime::ZERO);
-                let component = e
-                    .source
-                    .as_ref()
-                    .and_then(|s| s.component.clone())
-                    .filter(|c| !c.is_empty())
-                    .or_else(|| e.reporting_component.clone())
-                    .unwrap_or_default();
-                Some(EventRow {
-                    at_ms: at.0,
-                    last_seen: human_duration(now.since(at)),
-                    type_: e.type_.clone().unwrap_or_default(),
-                    reason: e.reason.clone().unwrap_or_default(),
-                    object: format!(
-                        "{}/{}",
-                        e.involved_object
-                            .kind
-                            .clone()
-                            .unwrap_or_default()
-                            .to_ascii_lowercase(),
-                        e.involved_object.name.clone().unwrap_or_default()
-                    ),
-                    component,
-                    message: e.message.clone().unwrap_or_default().trim().to_string(),
-                })
-            }
-            _ => None,
+        .rev()
+        .filter(matches)
+        .take(MAX_ROWS)
+        .map(|e| EventRow {
+            at_ms: e.at.0,
+            last_seen: human_duration(now.since(e.at)),
+            type_: e.type_.clone(),
+            reason: e.reason.clone(),
+            object: e.object.clone(),
+            component: e.component.clone(),
+            message: e.message.clone(),
         })
         .collect();
-    rows.sort_by_key(|r| r.at_ms);
-    rows
+    rows.reverse();
+    let matching = if filter.is_empty() {
+        log.len()
+    } else {
+        log.iter().filter(matches).count()
+    };
+    TimelineData {
+        total: log.len(),
+        matching,
+        rows,
+        components: log.components().map(str::to_string).collect(),
+        ticks: ticks(log, horizon_ms),
+    }
+}
+
+/// The axis: a tick per Event, or past [`MAX_TICKS`] Events one per 1/[`MAX_TICKS`] of the
+/// span holding any (a warning when any of its Events is), titled with its first Event.
+fn ticks(log: &EventLog, horizon_ms: u64) -> Vec<Tick> {
+    let span = horizon_ms.max(1) as f64;
+    if log.len() <= MAX_TICKS {
+        return log
+            .iter()
+            .map(|e| Tick {
+                left: e.at.0 as f64 * 100.0 / span,
+                warning: e.is_warning(),
+                title: format!("{} {}", e.reason, e.object),
+            })
+            .collect();
+    }
+    // The log is in time order, so each bucket's Events are consecutive.
+    let mut ticks = Vec::new();
+    let mut current: Option<(usize, bool, usize, &EventEntry)> = None;
+    let mut close = |bucket: Option<(usize, bool, usize, &EventEntry)>| {
+        if let Some((b, warning, n, first)) = bucket {
+            ticks.push(Tick {
+                left: b as f64 * 100.0 / MAX_TICKS as f64,
+                warning,
+                title: format!("{} {} and {} more", first.reason, first.object, n - 1),
+            });
+        }
+    };
+    for e in log.iter() {
+        let b = ((e.at.0 as f64 / span) * MAX_TICKS as f64) as usize;
+        match &mut current {
+            Some((cb, warning, n, _)) if *cb == b => {
+                *warning |= e.is_warning();
+                *n += 1;
+            }
+            _ => close(current.replace((b, e.is_warning(), 1, e))),
+        }
+    }
+    close(current);
+    ticks
 }
 
 /// What the pod panel shows for one pod.
@@ -146,4 +181,100 @@ pub fn flow_steps(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use podflow_core::sim::SimDuration;
+
+    /// 150 nginx pods started on the default three nodes: about 750 Events.
+    fn busy() -> Cluster {
+        let (mut c, results) = Cluster::load(&[(
+            "d.yaml".into(),
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 150\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: nginx\n        image: nginx:1.14.2\n".into(),
+        )]);
+        assert!(results.iter().all(|r| r.ok), "{results:?}");
+        c.run_for(SimDuration::secs(30));
+        c.sync_overview();
+        c
+    }
+
+    #[test]
+    fn the_timeline_draws_the_newest_rows_and_buckets_the_ticks_of_a_big_log() {
+        let c = busy();
+        let total = c.objects(&["Event"]).len();
+        assert!(total > MAX_TICKS, "{total}");
+        let horizon = c.now().0;
+        let all = timeline(&c, &EventFilter::default(), horizon);
+        assert_eq!(
+            (all.total, all.matching, all.rows.len()),
+            (total, total, MAX_ROWS)
+        );
+        // The newest rows, oldest first, and the last is the latest Event.
+        let latest = c.overview().events().iter().map(|e| e.at.0).max().unwrap();
+        assert_eq!(all.rows.last().unwrap().at_ms, latest);
+        assert!(all.rows.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+        assert_eq!(
+            all.rows.last().unwrap().last_seen,
+            human_duration(c.now().since(podflow_core::sim::SimTime(latest)))
+        );
+        // Every Event is in exactly one tick: "<reason> <object> and <n> more".
+        assert!(all.ticks.len() <= MAX_TICKS);
+        let counted: usize = all
+            .ticks
+            .iter()
+            .map(|t| {
+                let n = t.title.rsplit_once(" and ").unwrap().1;
+                n.strip_suffix(" more").unwrap().parse::<usize>().unwrap() + 1
+            })
+            .sum();
+        assert_eq!(counted, total);
+        assert_eq!(
+            all.components,
+            [
+                "default-scheduler",
+                "deployment-controller",
+                "kubelet",
+                "replicaset-controller"
+            ]
+        );
+        // Filtered: the scheduler's Events only, counted over the whole log.
+        let filter = EventFilter {
+            component: "default-scheduler".into(),
+            ..Default::default()
+        };
+        let scheduled = timeline(&c, &filter, horizon);
+        assert_eq!(scheduled.matching, 150);
+        assert_eq!(scheduled.total, total);
+        assert!(scheduled.rows.iter().all(|r| r.reason == "Scheduled"));
+        assert_eq!(scheduled.rows.len(), 150);
+        let first = &scheduled.rows[0];
+        let one = timeline(
+            &c,
+            &EventFilter {
+                object: first.object.clone(),
+                type_: "Normal".into(),
+                ..Default::default()
+            },
+            horizon,
+        );
+        let mut want: Vec<String> = c
+            .objects(&["Event"])
+            .iter()
+            .filter_map(|o| match &**o {
+                podflow_core::object::Object::Event(e)
+                    if e.involved_object.name.as_deref() == first.object.strip_prefix("pod/") =>
+                {
+                    e.reason.clone()
+                }
+                _ => None,
+            })
+            .collect();
+        want.sort();
+        let mut got: Vec<String> = one.rows.iter().map(|r| r.reason.clone()).collect();
+        got.sort();
+        assert_eq!(got, want);
+        assert!(got.len() >= 4, "{got:?}");
+    }
 }

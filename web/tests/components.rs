@@ -7,7 +7,7 @@ use podflow_core::sim::SimDuration;
 use podflow_core::Cluster;
 use podflow_web::components::cluster_view::{ClusterView, ClusterViewProps};
 use podflow_web::components::node_card::{NodeCard, NodeCardProps};
-use podflow_web::components::timeline::{Timeline, TimelineProps};
+use podflow_web::components::timeline::{EventFilter, Timeline, TimelineProps};
 use wasm_bindgen_test::*;
 use yew::Callback;
 
@@ -142,12 +142,15 @@ async fn the_timeline_draws_a_known_event_log() {
         "p.yaml",
     );
     c.run_for(SimDuration::secs(5));
-    let events = podflow_web::view::event_rows(&c);
+    c.sync_overview();
+    let data = podflow_web::view::timeline(&c, &EventFilter::default(), 5_000);
     let root = root();
     yew::Renderer::<Timeline>::with_root_and_props(
         root.clone(),
         TimelineProps {
-            events,
+            data,
+            filter: EventFilter::default(),
+            on_filter: Callback::noop(),
             now_ms: 5_000,
             horizon_ms: 5_000,
             on_seek: Callback::noop(),

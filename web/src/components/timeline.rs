@@ -31,11 +31,68 @@ pub struct EventRow {
     pub message: String,
 }
 
+/// The timeline's filters: an object substring, a component, a type (empty: any).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    /// A part of OBJECT, e.g. `pod/nginx`.
+    pub object: String,
+    /// The recording component, exactly.
+    pub component: String,
+    /// `Normal` or `Warning`.
+    pub type_: String,
+}
+
+impl EventFilter {
+    /// Whether no filter is set.
+    pub fn is_empty(&self) -> bool {
+        self.object.is_empty() && self.component.is_empty() && self.type_.is_empty()
+    }
+
+    /// Whether an Event passes the filters.
+    pub fn matches(&self, e: &podflow_core::overview::events::EventEntry) -> bool {
+        (self.object.is_empty() || e.object.contains(self.object.as_str()))
+            && (self.component.is_empty() || e.component == self.component)
+            && (self.type_.is_empty() || e.type_ == self.type_)
+    }
+}
+
+/// One tick of the axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tick {
+    /// Where, as a percentage of the span.
+    pub left: f64,
+    /// Whether an Event it stands for is a Warning.
+    pub warning: bool,
+    /// The hover text.
+    pub title: String,
+}
+
+/// What the timeline draws ([`crate::view::timeline`] builds it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TimelineData {
+    /// How many Events there are.
+    pub total: usize,
+    /// How many match the filters.
+    pub matching: usize,
+    /// The newest [`MAX_ROWS`] that match, oldest first.
+    pub rows: Vec<EventRow>,
+    /// The components that recorded Events, in name order.
+    pub components: Vec<String>,
+    /// The axis ticks.
+    pub ticks: Vec<Tick>,
+}
+
 /// Properties of [`Timeline`].
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
-    /// Every Event, oldest first.
-    pub events: Vec<EventRow>,
+    /// The rows, choices and ticks to draw.
+    pub data: TimelineData,
+    /// The filters in force.
+    #[prop_or_default]
+    pub filter: EventFilter,
+    /// Called with the filters changed.
+    #[prop_or_default]
+    pub on_filter: Callback<EventFilter>,
     /// The playhead, ms.
     pub now_ms: u64,
     /// The furthest moment reached, ms.
@@ -47,30 +104,25 @@ pub struct TimelineProps {
 /// The timeline.
 #[function_component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
-    let object = use_state(String::new);
-    let component = use_state(String::new);
-    let type_ = use_state(String::new);
-    let mut components: Vec<&str> = props.events.iter().map(|e| e.component.as_str()).collect();
-    components.sort();
-    components.dedup();
-    let shown: Vec<&EventRow> = props
-        .events
-        .iter()
-        .filter(|e| object.is_empty() || e.object.contains(object.as_str()))
-        .filter(|e| component.is_empty() || e.component == *component)
-        .filter(|e| type_.is_empty() || e.type_ == *type_)
-        .collect();
+    let data = &props.data;
+    let filter = &props.filter;
     let on_object = {
-        let object = object.clone();
+        let (filter, on_filter) = (filter.clone(), props.on_filter.clone());
         Callback::from(move |e: InputEvent| {
             let el: HtmlInputElement = e.target_unchecked_into();
-            object.set(el.value());
+            on_filter.emit(EventFilter {
+                object: el.value(),
+                ..filter.clone()
+            });
         })
     };
-    let select = |state: UseStateHandle<String>| {
+    let select = |set: fn(&mut EventFilter, String)| {
+        let (filter, on_filter) = (filter.clone(), props.on_filter.clone());
         Callback::from(move |e: Event| {
             let el: HtmlSelectElement = e.target_unchecked_into();
-            state.set(el.value());
+            let mut f = filter.clone();
+            set(&mut f, el.value());
+            on_filter.emit(f);
         })
     };
     let on_scrub = {
@@ -82,53 +134,25 @@ pub fn timeline(props: &TimelineProps) -> Html {
             }
         })
     };
-    let span = props.horizon_ms.max(1) as f64;
-    let hidden = shown.len().saturating_sub(MAX_ROWS);
-    // Ticks: one per Event, or per 1/MAX_TICKS of the span (warning when any of its Events is).
-    let mut ticks: Vec<(f64, bool, String)> = Vec::new();
-    if props.events.len() <= MAX_TICKS {
-        ticks.extend(props.events.iter().map(|e| {
-            (
-                e.at_ms as f64 * 100.0 / span,
-                e.type_ == "Warning",
-                format!("{} {}", e.reason, e.object),
-            )
-        }));
-    } else {
-        let mut buckets: std::collections::BTreeMap<usize, (bool, usize, &EventRow)> =
-            Default::default();
-        for e in &props.events {
-            let b = ((e.at_ms as f64 / span) * MAX_TICKS as f64) as usize;
-            let entry = buckets.entry(b).or_insert((false, 0, e));
-            entry.0 |= e.type_ == "Warning";
-            entry.1 += 1;
-        }
-        ticks.extend(buckets.into_iter().map(|(b, (warning, n, first))| {
-            (
-                b as f64 * 100.0 / MAX_TICKS as f64,
-                warning,
-                format!("{} {} and {} more", first.reason, first.object, n - 1),
-            )
-        }));
-    }
+    let hidden = data.matching.saturating_sub(data.rows.len());
     html! {
         <section class="timeline" aria-label="Timeline">
-            <h2>{ format!("Events · {}", props.events.len()) }</h2>
+            <h2>{ format!("Events · {}", data.total) }</h2>
             <div class="axis" aria-hidden="true">
-                { for ticks.into_iter().map(|(left, warning, title)| {
-                    let left = format!("left: {left:.2}%");
-                    html! { <span class={classes!("tick", warning.then_some("warning"))} style={left} {title} /> }
+                { for data.ticks.iter().map(|t| {
+                    let left = format!("left: {:.2}%", t.left);
+                    html! { <span class={classes!("tick", t.warning.then_some("warning"))} style={left} title={t.title.clone()} /> }
                 }) }
             </div>
             <input class="scrubber" type="range" min="0" max={props.horizon_ms.to_string()} step="100"
                 value={props.now_ms.to_string()} onchange={on_scrub} aria-label="Travel to a moment" />
             <div class="filters">
-                <input type="search" placeholder="object, e.g. pod/nginx" value={(*object).clone()} oninput={on_object} aria-label="Filter by object" />
-                <select onchange={select(component.clone())} aria-label="Filter by component">
+                <input type="search" placeholder="object, e.g. pod/nginx" value={filter.object.clone()} oninput={on_object} aria-label="Filter by object" />
+                <select onchange={select(|f, v| f.component = v)} aria-label="Filter by component">
                     <option value="">{ "all components" }</option>
-                    { for components.iter().map(|c| html! { <option value={c.to_string()} selected={*component == *c}>{ *c }</option> }) }
+                    { for data.components.iter().map(|c| html! { <option value={c.clone()} selected={filter.component == *c}>{ c }</option> }) }
                 </select>
-                <select onchange={select(type_.clone())} aria-label="Filter by type">
+                <select onchange={select(|f, v| f.type_ = v)} aria-label="Filter by type">
                     <option value="">{ "all types" }</option>
                     <option value="Normal">{ "Normal" }</option>
                     <option value="Warning">{ "Warning" }</option>
@@ -139,7 +163,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     <th>{ "LAST SEEN" }</th><th>{ "TYPE" }</th><th>{ "REASON" }</th><th>{ "OBJECT" }</th><th>{ "COMPONENT" }</th><th>{ "MESSAGE" }</th>
                 </tr></thead>
                 <tbody>
-                    { for shown.iter().skip(hidden).map(|e| html! {
+                    { for data.rows.iter().map(|e| html! {
                         <tr class={classes!((e.type_ == "Warning").then_some("warning"))}>
                             <td>{ &e.last_seen }</td><td>{ &e.type_ }</td><td>{ &e.reason }</td>
                             <td>{ &e.object }</td><td>{ &e.component }</td><td class="message">{ &e.message }</td>
@@ -148,7 +172,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 </tbody>
             </table>
             if hidden > 0 {
-                <p class="more-events">{ format!("showing the newest {MAX_ROWS} of {} events", shown.len()) }</p>
+                <p class="more-events">{ format!("showing the newest {MAX_ROWS} of {} events", data.matching) }</p>
             }
         </section>
     }
