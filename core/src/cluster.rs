@@ -1367,14 +1367,15 @@ impl Cluster {
         }
     }
 
-    /// Brings [`Cluster::overview`] up to the present: the pod and node changes since the last
-    /// sync (everything on the first, which also makes the store feed them to it from then on).
+    /// Brings [`Cluster::overview`] up to the present: the pod, node and Event changes and the
+    /// trace steps since the last sync (everything on the first, which also makes the store
+    /// feed them to it from then on).
     pub fn sync_overview(&mut self) {
-        self.overview.sync(&mut self.api.store);
+        self.overview.sync(&mut self.api.store, &self.trace);
     }
 
-    /// Nodes, pod counts and unscheduled pods as of the last [`Cluster::sync_overview`] (empty
-    /// before the first).
+    /// Nodes, pod counts, unscheduled pods, Events and the trace's index as of the last
+    /// [`Cluster::sync_overview`] (empty before the first).
     pub fn overview(&self) -> &crate::overview::Overview {
         &self.overview
     }

@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::trace::{Stage, Trace, TraceStep};
+use std::collections::BTreeSet;
+
+use crate::trace::{Stage, Trace, TraceIndex, TraceStep};
 
 /// One step of the pod creation flow, in the order a Pod goes through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -244,6 +246,44 @@ pub fn steps_for_pod<'t>(
     namespace: &str,
     name: &str,
 ) -> Vec<(FlowStep, Vec<&'t TraceStep>)> {
+    let steps: Vec<(u64, &TraceStep)> = trace.numbered().collect();
+    scan(&steps, namespace, name)
+}
+
+/// [`steps_for_pod`] over only the steps that can concern the Pod, found with `index` (synced
+/// with `trace`): its own, the kubectl steps naming it, and the
+/// requests under each `generateName` prefix its name could come from. The same result
+/// (`indexed_and_full_scans_agree`), in time proportional to those steps.
+pub fn steps_for_pod_indexed<'t>(
+    trace: &'t Trace,
+    index: &TraceIndex,
+    namespace: &str,
+    name: &str,
+) -> Vec<(FlowStep, Vec<&'t TraceStep>)> {
+    let mut seqs: BTreeSet<u64> = index.seqs(&format!("Pod/{namespace}/{name}")).collect();
+    // (A kubectl step counts only when the step after it is the Pod's own, found above.)
+    seqs.extend(index.seqs(&format!("pod/{name}")));
+    for (i, _) in name.match_indices('-') {
+        let prefix = &name[..=i];
+        if prefix != name {
+            seqs.extend(index.seqs(&format!("Pod/{namespace}/{prefix}")));
+        }
+    }
+    let steps: Vec<(u64, &TraceStep)> = seqs
+        .into_iter()
+        .filter_map(|seq| trace.get(seq).map(|s| (seq, s)))
+        .collect();
+    scan(&steps, namespace, name)
+}
+
+/// The attribution of [`steps_for_pod`] over `steps` in time order with their sequence
+/// numbers: all of the trace, or a subsequence holding every step about the Pod (two steps are
+/// taken as adjacent only when their sequence numbers are).
+fn scan<'t>(
+    steps: &[(u64, &'t TraceStep)],
+    namespace: &str,
+    name: &str,
+) -> Vec<(FlowStep, Vec<&'t TraceStep>)> {
     let object = format!("Pod/{namespace}/{name}");
     let kubectl_object = format!("pod/{name}");
     let generated = format!("generated name {name} from generateName ");
@@ -254,14 +294,15 @@ pub fn steps_for_pod<'t>(
             .and_then(|r| r.strip_prefix('/'))
             .is_some_and(|p| p.ends_with('-') && name.starts_with(p) && p != name)
     };
-    let steps: Vec<&TraceStep> = trace.steps().collect();
+    let next_to = |i: usize, j: usize| steps[j].0 == steps[i].0 + 1;
     let mut ctx = PodContext::default();
     let mut by_step: Vec<Vec<&TraceStep>> = vec![Vec::new(); FlowStep::ALL.len()];
     let mut i = 0;
     while i < steps.len() {
-        let s = steps[i];
+        let s = steps[i].1;
         if s.stage == Stage::Kubectl {
-            let next_is_ours = steps.get(i + 1).is_some_and(|n| n.object == object);
+            let next_is_ours =
+                i + 1 < steps.len() && next_to(i, i + 1) && steps[i + 1].1.object == object;
             if s.object == kubectl_object && next_is_ours {
                 by_step[FlowStep::Kubectl as usize].push(s);
                 ctx.kubectl_pending = true;
@@ -273,13 +314,15 @@ pub fn steps_for_pod<'t>(
         if s.component == "kube-apiserver" && (ours || is_prefix(&s.object)) {
             let mut end = i + 1;
             while end < steps.len()
-                && steps[end].component == "kube-apiserver"
-                && steps[end].object == s.object
-                && steps[end].stage != Stage::Authentication
+                && next_to(end - 1, end)
+                && steps[end].1.component == "kube-apiserver"
+                && steps[end].1.object == s.object
+                && steps[end].1.stage != Stage::Authentication
             {
                 end += 1;
             }
-            let request = &steps[i..end];
+            let request: Vec<&TraceStep> = steps[i..end].iter().map(|(_, s)| *s).collect();
+            let request = &request[..];
             if ours || request.iter().any(|r| r.detail.starts_with(&generated)) {
                 for (r, flow) in request.iter().zip(ctx.classify(request)) {
                     by_step[flow as usize].push(r);
@@ -333,6 +376,70 @@ mod tests {
         assert!(results.iter().all(|r| r.ok), "{results:?}");
         cluster.run_for(SimDuration::secs(secs));
         cluster
+    }
+
+    /// Every Pod (`namespace`, `name`) the trace names, generateName prefixes included.
+    fn pods_named(trace: &Trace) -> BTreeSet<(String, String)> {
+        trace
+            .steps()
+            .filter_map(|s| s.object.strip_prefix("Pod/"))
+            .filter_map(|r| r.split_once('/'))
+            .map(|(ns, n)| (ns.to_string(), n.to_string()))
+            .collect()
+    }
+
+    fn assert_agree(trace: &Trace, index: &TraceIndex, when: &str) -> usize {
+        let pods = pods_named(trace);
+        for (ns, name) in &pods {
+            assert_eq!(
+                steps_for_pod_indexed(trace, index, ns, name),
+                steps_for_pod(trace, ns, name),
+                "{when}: {ns}/{name}"
+            );
+        }
+        pods.len()
+    }
+
+    #[test]
+    fn indexed_and_full_scans_agree() {
+        // kubectl's pod and its deletion; a Deployment's generated names, scaled and rolled;
+        // a Job; a pod that never fits.
+        let mut c = run(SIMPLE_POD, 5);
+        c.apply(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 4\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers: [{name: nginx, image: nginx:1.14.2}]\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: pi\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: busybox:1.36, command: [sh, -c, 'sleep 2']}]\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web-huge\nspec:\n  containers: [{name: c, image: nginx, resources: {requests: {cpu: '64'}}}]\n",
+            "more.yaml",
+        );
+        let mut index = TraceIndex::default();
+        index.sync(c.trace());
+        assert_agree(c.trace(), &index, "applied");
+        c.run_for(crate::sim::SimDuration::secs(20));
+        c.delete("pods", "default", "nginx");
+        let user = c.kubectl_user();
+        c.scale("deployment", "default", "web", 2, &user);
+        c.run_for(crate::sim::SimDuration::secs(40));
+        index.sync(c.trace());
+        let pods = assert_agree(c.trace(), &index, "run");
+        assert!(pods >= 9, "{pods}");
+        // A trace that keeps only its last 300 steps, indexed every 37 steps as it drops them.
+        let mut small = Trace::with_capacity(300);
+        let mut index = TraceIndex::default();
+        for (i, step) in c.trace().steps().enumerate() {
+            small.push(step.clone());
+            if i % 37 == 0 {
+                index.sync(&small);
+                assert_agree(&small, &index, &format!("step {i}"));
+            }
+        }
+        // And one that dropped more than it keeps between two syncs.
+        let mut index = TraceIndex::default();
+        let mut small = Trace::with_capacity(300);
+        for (i, step) in c.trace().steps().enumerate() {
+            small.push(step.clone());
+            if i == 100 || i % 1000 == 999 {
+                index.sync(&small);
+                assert_agree(&small, &index, &format!("step {i}"));
+            }
+        }
     }
 
     fn reached(cluster: &Cluster, ns: &str, name: &str) -> Vec<FlowStep> {

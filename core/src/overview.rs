@@ -1,7 +1,7 @@
 //! The cluster at a glance, kept up to date from a store feed: every node's view with the
 //! requests of the pods bound to it, the pods counted by kubectl's STATUS, which pods are on
-//! which node and which are not yet scheduled; and the Events in the timeline's order
-//! ([`events`]).
+//! which node and which are not yet scheduled; the Events in the timeline's order
+//! ([`events`]); and which flow-trace steps concern each object ([`TraceIndex`]).
 //!
 //! [`Cluster::snapshot`](crate::Cluster::snapshot) views every pod, which at 30,000 pods costs
 //! a frame's time many times over. The playground redraws its cluster view several times a
@@ -21,6 +21,7 @@ use crate::object::Object;
 use crate::sim::SimTime;
 use crate::snapshot::NodeView;
 use crate::store::{Change, FeedId, Store, WatchEventType};
+use crate::trace::{Trace, TraceIndex};
 
 pub mod events;
 
@@ -94,12 +95,15 @@ pub struct Overview {
     statuses: BTreeMap<String, usize>,
     /// Every Event.
     events: EventLog,
+    /// The flow trace's steps by object.
+    trace: TraceIndex,
 }
 
 impl Overview {
-    /// Brings the overview up to the store's current state: everything on the first call,
-    /// then the changes since the last.
-    pub fn sync(&mut self, store: &mut Store) {
+    /// Brings the overview up to the store's and the trace's current state: everything on the
+    /// first call, then the changes since the last.
+    pub fn sync(&mut self, store: &mut Store, trace: &Trace) {
+        self.trace.sync(trace);
         match self.feed {
             Some(id) => {
                 for change in store.read_feed(id, usize::MAX) {
@@ -273,6 +277,11 @@ impl Overview {
     /// Every Event, in the timeline's order.
     pub fn events(&self) -> &EventLog {
         &self.events
+    }
+
+    /// The flow trace's steps by object, for [`crate::flow::steps_for_pod_indexed`].
+    pub fn trace_index(&self) -> &TraceIndex {
+        &self.trace
     }
 
     /// The first pod in key order (`namespace`, `name`), as the snapshot's first.

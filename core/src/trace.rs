@@ -134,4 +134,68 @@ impl Trace {
     pub fn steps(&self) -> impl Iterator<Item = &TraceStep> {
         self.steps.iter()
     }
+
+    /// Every step still kept with its sequence number, oldest first.
+    pub fn numbered(&self) -> impl Iterator<Item = (u64, &TraceStep)> {
+        (self.first_seq..).zip(self.steps.iter())
+    }
+
+    /// The sequence number of the oldest step kept.
+    pub fn first_seq(&self) -> u64 {
+        self.first_seq
+    }
+
+    /// Step `seq`, if it is still kept.
+    pub fn get(&self, seq: u64) -> Option<&TraceStep> {
+        let i = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
+        self.steps.get(i)
+    }
+}
+
+/// Which steps of a [`Trace`] concern each object, kept up to date by [`TraceIndex::sync`]
+/// with the steps added and dropped since the last sync, so that one object's steps are found
+/// without a pass over the whole trace (50,000 steps).
+#[derive(Debug, Default)]
+pub struct TraceIndex {
+    /// The sequence number of the oldest step indexed.
+    first: u64,
+    /// The object of each step indexed, from `first` on.
+    objects: VecDeque<String>,
+    /// The sequence numbers of each object's steps, oldest first.
+    by_object: std::collections::BTreeMap<String, VecDeque<u64>>,
+}
+
+impl TraceIndex {
+    /// Forgets the steps `trace` no longer keeps and indexes those it added.
+    pub fn sync(&mut self, trace: &Trace) {
+        while self.first < trace.first_seq() {
+            let Some(object) = self.objects.pop_front() else {
+                break;
+            };
+            if let Some(seqs) = self.by_object.get_mut(&object) {
+                seqs.pop_front();
+                if seqs.is_empty() {
+                    self.by_object.remove(&object);
+                }
+            }
+            self.first += 1;
+        }
+        let next = self.first + self.objects.len() as u64;
+        let from = next.max(trace.first_seq());
+        if self.objects.is_empty() {
+            self.first = from;
+        }
+        for (seq, step) in trace.numbered().skip((from - trace.first_seq()) as usize) {
+            self.objects.push_back(step.object.clone());
+            self.by_object
+                .entry(step.object.clone())
+                .or_default()
+                .push_back(seq);
+        }
+    }
+
+    /// The sequence numbers of the steps about `object` still kept, oldest first.
+    pub fn seqs(&self, object: &str) -> impl Iterator<Item = u64> + '_ {
+        self.by_object.get(object).into_iter().flatten().copied()
+    }
 }

@@ -136,7 +136,8 @@ pub fn pod_panel(cluster: &Cluster, namespace: &str, name: &str) -> Option<Panel
     })
 }
 
-/// The flow pipeline for pod `namespace/name` (none: every step unreached), in the language.
+/// The flow pipeline for pod `namespace/name` (none: every step unreached), in the language,
+/// from the trace's steps about the pod as of the last overview sync.
 pub fn flow_steps(
     cluster: &Cluster,
     pod: Option<(&str, &str)>,
@@ -145,7 +146,9 @@ pub fn flow_steps(
     use podflow_core::flow::{self, FlowStep};
     let trace = cluster.trace();
     let reached = match pod {
-        Some((ns, name)) => flow::steps_for_pod(trace, ns, name),
+        Some((ns, name)) => {
+            flow::steps_for_pod_indexed(trace, cluster.overview().trace_index(), ns, name)
+        }
         None => Vec::new(),
     };
     // As `flow::current_step`, without a second pass over the trace.
