@@ -18,11 +18,12 @@ pub fn timeline(cluster: &Cluster, filter: &EventFilter, horizon_ms: u64) -> Tim
     let now = cluster.now();
     let matches = |e: &&EventEntry| filter.matches(e);
     let mut rows: Vec<EventRow> = log
-        .iter()
+        .keyed()
         .rev()
-        .filter(matches)
+        .filter(|(_, e)| filter.matches(e))
         .take(MAX_ROWS)
-        .map(|e| EventRow {
+        .map(|(key, e)| EventRow {
+            key: key.to_string(),
             at_ms: e.at.0,
             last_seen: human_duration(now.since(e.at)),
             type_: e.type_.clone(),

@@ -114,6 +114,11 @@ impl EventLog {
         self.by_time.values()
     }
 
+    /// Every Event with its etcd key, oldest first.
+    pub fn keyed(&self) -> impl DoubleEndedIterator<Item = (&str, &EventEntry)> {
+        self.by_time.iter().map(|((_, key), e)| (key.as_str(), e))
+    }
+
     /// The components that recorded Events, in name order.
     pub fn components(&self) -> impl Iterator<Item = &str> {
         self.components.keys().map(String::as_str)

@@ -15,6 +15,9 @@ pub const MAX_TICKS: usize = 500;
 /// One Event row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRow {
+    /// The Event's etcd key: the row's identity, so a redraw moves rows instead of rewriting
+    /// every cell when newer Events push them down.
+    pub key: String,
     /// When it was last seen, ms of virtual time.
     pub at_ms: u64,
     /// LAST SEEN, as kubectl prints it.
@@ -164,7 +167,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 </tr></thead>
                 <tbody>
                     { for data.rows.iter().map(|e| html! {
-                        <tr class={classes!((e.type_ == "Warning").then_some("warning"))}>
+                        <tr key={e.key.clone()} class={classes!((e.type_ == "Warning").then_some("warning"))}>
                             <td>{ &e.last_seen }</td><td>{ &e.type_ }</td><td>{ &e.reason }</td>
                             <td>{ &e.object }</td><td>{ &e.component }</td><td class="message">{ &e.message }</td>
                         </tr>
