@@ -6,16 +6,19 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Lets the page render, and waits (up to 20 s) for a move of the playhead it runs in slices
-/// (Settle, Back, a seek) to arrive.
+/// Lets the page render (all of Yew's scheduled work, which yields to the browser every 16 ms
+/// and so can outlast a zero-length sleep on a loaded machine), and waits (up to 20 s) for a
+/// move of the playhead it runs in slices (Settle, Back, a seek) to arrive.
 async fn rendered() {
     yew::platform::time::sleep(Duration::ZERO).await;
+    yew::scheduler::flush().await;
     let document = web_sys::window().unwrap().document().unwrap();
     for _ in 0..2000 {
         if document.query_selector(".trip-text").unwrap().is_none() {
             return;
         }
         yew::platform::time::sleep(Duration::from_millis(10)).await;
+        yew::scheduler::flush().await;
     }
     panic!("the page is still travelling after 20 s");
 }
@@ -405,6 +408,7 @@ async fn settling_a_bigger_cluster_shows_its_progress_and_any_action_stops_it() 
     press("button.apply");
     press("button.settle");
     yew::platform::time::sleep(Duration::ZERO).await;
+    yew::scheduler::flush().await;
     let progress = texts(&root, ".trip-text");
     assert_eq!(progress.len(), 1, "{progress:?}");
     assert!(progress[0].starts_with("Settling: t = "), "{progress:?}");
@@ -417,6 +421,7 @@ async fn settling_a_bigger_cluster_shows_its_progress_and_any_action_stops_it() 
     press("button.settle");
     press("button.play");
     yew::platform::time::sleep(Duration::from_millis(50)).await;
+    yew::scheduler::flush().await;
     assert_eq!(texts(&root, ".trip-text"), Vec::<String>::new());
     press("button.play");
     rendered().await;

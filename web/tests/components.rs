@@ -56,6 +56,7 @@ async fn a_node_card_shows_taints_allocation_and_its_pods() {
     yew::Renderer::<NodeCard>::with_root_and_props(root.clone(), NodeCardProps { node, pods })
         .render();
     yew::platform::time::sleep(Duration::ZERO).await;
+    yew::scheduler::flush().await;
     assert_eq!(texts(&root, ".node-name"), ["node-2"]);
     assert_eq!(texts(&root, ".alloc-label"), ["cpu", "memory", "pods"]);
     // 1 of 4 cpus, 4Gi of 16Gi, 1 of 110 pods.
@@ -77,6 +78,7 @@ async fn a_node_card_shows_taints_allocation_and_its_pods() {
     )
     .render();
     yew::platform::time::sleep(Duration::ZERO).await;
+    yew::scheduler::flush().await;
     assert_eq!(texts(&root1, ".node-status"), ["Ready,SchedulingDisabled"]);
     assert_eq!(
         texts(&root1, ".taint"),
@@ -107,6 +109,7 @@ async fn a_thousand_nodes_are_drawn_as_an_aggregated_grid() {
     yew::Renderer::<ClusterView>::with_root_and_props(root.clone(), ClusterViewProps::of(&c))
         .render();
     yew::platform::time::sleep(Duration::ZERO).await;
+    yew::scheduler::flush().await;
     assert_eq!(
         texts(&root, ".cluster h2"),
         ["Cluster · 1000 nodes · 120 pods"]
@@ -158,6 +161,7 @@ async fn the_timeline_draws_a_known_event_log() {
     )
     .render();
     yew::platform::time::sleep(Duration::ZERO).await;
+    yew::scheduler::flush().await;
     assert_eq!(texts(&root, ".timeline h2"), ["Events · 1"]);
     assert_eq!(
         texts(&root, ".events tbody td"),

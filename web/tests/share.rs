@@ -34,6 +34,7 @@ async fn mount_with(hash: &str, saved: Option<&str>) -> web_sys::Element {
     document.body().unwrap().append_child(&root).unwrap();
     yew::Renderer::<podflow_web::App>::with_root(root.clone()).render();
     yew::platform::time::sleep(Duration::ZERO).await;
+    yew::scheduler::flush().await;
     browser::replace_url(&page);
     root
 }
@@ -72,6 +73,7 @@ async fn a_bad_share_link_shows_a_notice_and_the_default_scenario() {
         .unwrap();
     dismiss.click();
     yew::platform::time::sleep(Duration::ZERO).await;
+    yew::scheduler::flush().await;
     assert_eq!(text_of(&root, ".notice-text"), None);
 }
 
@@ -86,6 +88,7 @@ async fn wait_for_clock(root: &web_sys::Element, clock: &str) {
             return;
         }
         yew::platform::time::sleep(Duration::from_millis(10)).await;
+        yew::scheduler::flush().await;
     }
     panic!(
         "the clock reads {:?} and the progress line {:?}, not {clock:?} and none",
@@ -133,6 +136,7 @@ async fn a_far_playhead_is_reached_in_slices_with_the_page_responsive() {
     // Pressing Step during a catch-up stops it where it is.
     let root = mount_with(&fragment, None).await;
     yew::platform::time::sleep(Duration::from_millis(50)).await;
+    yew::scheduler::flush().await;
     let step: web_sys::HtmlElement = root
         .query_selector("button.step")
         .unwrap()
@@ -141,10 +145,12 @@ async fn a_far_playhead_is_reached_in_slices_with_the_page_responsive() {
         .unwrap();
     step.click();
     yew::platform::time::sleep(Duration::from_millis(200)).await;
+    yew::scheduler::flush().await;
     assert_eq!(text_of(&root, ".trip-text"), None);
     let stopped = text_of(&root, ".clock").unwrap();
     assert_ne!(stopped, "t = 30m00.000s");
     yew::platform::time::sleep(Duration::from_millis(200)).await;
+    yew::scheduler::flush().await;
     assert_eq!(text_of(&root, ".clock").unwrap(), stopped);
 }
 
@@ -197,6 +203,7 @@ async fn share_puts_the_link_in_the_address_bar_and_in_a_field() {
         .unwrap();
     share.click();
     yew::platform::time::sleep(Duration::ZERO).await;
+    yew::scheduler::flush().await;
     let hash = browser::location_hash();
     let page = browser::location_without_fragment();
     browser::replace_url(&page);
@@ -266,20 +273,24 @@ async fn a_shared_session_reopens_in_the_same_state() {
     };
     click("button.apply");
     yew::platform::time::sleep(Duration::ZERO).await;
+    yew::scheduler::flush().await;
     click("button.settle");
     yew::platform::time::sleep(Duration::ZERO).await;
+    yew::scheduler::flush().await;
     // Settle runs in slices: wait for it to arrive.
     for _ in 0..2000 {
         if text_of(&root, ".trip-text").is_none() {
             break;
         }
         yew::platform::time::sleep(Duration::from_millis(10)).await;
+        yew::scheduler::flush().await;
     }
     assert_eq!(text_of(&root, ".trip-text"), None);
     let clock = text_of(&root, ".clock");
     let pods = text_of(&root, ".node .pod");
     click("button.share-button");
     yew::platform::time::sleep(Duration::ZERO).await;
+    yew::scheduler::flush().await;
     let hash = browser::location_hash();
     browser::storage_remove(autosave::KEY);
     // Open the link as a new page would.
