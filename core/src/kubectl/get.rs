@@ -164,6 +164,17 @@ pub fn event_last_seen(e: &Event) -> Option<SimTime> {
     })
 }
 
+/// The component that recorded an Event: `source.component`, else `reportingComponent` (what
+/// `kubectl describe` shows under From).
+pub fn event_source(e: &Event) -> String {
+    e.source
+        .as_ref()
+        .and_then(|s| s.component.clone())
+        .filter(|c| !c.is_empty())
+        .or_else(|| e.reporting_component.clone())
+        .unwrap_or_default()
+}
+
 /// `kubectl get events -A --sort-by=.lastTimestamp`.
 pub fn events(objects: &[Arc<Object>], now: SimTime) -> Option<String> {
     let mut events: Vec<&Event> = objects

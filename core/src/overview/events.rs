@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Event;
 
-use crate::kubectl::get::event_last_seen;
+use crate::kubectl::get::{event_last_seen, event_source};
 use crate::sim::SimTime;
 
 /// The etcd key prefix of Events.
@@ -34,13 +34,7 @@ pub struct EventEntry {
 impl EventEntry {
     /// The entry of one Event.
     pub fn of(e: &Event) -> EventEntry {
-        let component = e
-            .source
-            .as_ref()
-            .and_then(|s| s.component.clone())
-            .filter(|c| !c.is_empty())
-            .or_else(|| e.reporting_component.clone())
-            .unwrap_or_default();
+        let component = event_source(e);
         EventEntry {
             at: event_last_seen(e).unwrap_or(SimTime::ZERO),
             type_: e.type_.clone().unwrap_or_default(),

@@ -92,13 +92,7 @@ pub fn describe_events(w: &mut PrefixWriter, events: &[Event], now: SimTime) {
         } else {
             first
         };
-        let source = e
-            .source
-            .as_ref()
-            .and_then(|s| s.component.clone())
-            .filter(|c| !c.is_empty())
-            .or_else(|| e.reporting_component.clone())
-            .unwrap_or_default();
+        let source = crate::kubectl::get::event_source(e);
         w.write(
             LEVEL_1,
             &format!(
