@@ -19,7 +19,7 @@ use k8s_openapi::api::core::v1::Pod;
 use crate::kubectl::pods::pod_columns;
 use crate::object::Object;
 use crate::sim::SimTime;
-use crate::snapshot::NodeView;
+use crate::snapshot::{node_charge, NodeView};
 use crate::store::{Change, FeedId, Store, WatchEventType};
 use crate::trace::{Trace, TraceIndex};
 
@@ -50,19 +50,11 @@ impl PodEntry {
             .as_ref()
             .and_then(|s| s.node_name.clone())
             .filter(|n| !n.is_empty());
-        let finished = matches!(
-            pod.status.as_ref().and_then(|s| s.phase.as_deref()),
-            Some("Succeeded" | "Failed")
-        );
-        let charge = (!finished).then(|| {
-            let r = crate::scheduler::framework::pod_requests(pod, false);
-            (r.milli_cpu, r.memory)
-        });
         PodEntry {
             // STATUS does not depend on the time; only RESTARTS' "(27s ago)" does.
             status: pod_columns(pod, SimTime::ZERO).status,
             node,
-            charge,
+            charge: node_charge(pod),
         }
     }
 }
@@ -111,60 +103,54 @@ impl Overview {
                 }
             }
             None => {
-                for object in store.list(NODE_PREFIX).items {
-                    if let Object::Node(n) = &*object {
-                        let name = n.metadata.name.clone().unwrap_or_default();
-                        self.put_node(name, NodeView::from_node(n));
+                // Nodes first, so that each pod's charge lands on its node as it is listed.
+                let prefixes = [NODE_PREFIX, POD_PREFIX, EVENT_PREFIX];
+                for prefix in prefixes {
+                    for object in store.list(prefix).items {
+                        let meta = object.meta();
+                        let name = meta.name.as_deref().unwrap_or_default();
+                        let key = object.info().key(meta.namespace.as_deref(), name);
+                        self.put(key, &object);
                     }
                 }
-                for object in store.list(POD_PREFIX).items {
-                    if let Object::Pod(p) = &*object {
-                        let key = format!(
-                            "{POD_PREFIX}{}/{}",
-                            p.metadata.namespace.as_deref().unwrap_or_default(),
-                            p.metadata.name.as_deref().unwrap_or_default()
-                        );
-                        self.put_pod(key, PodEntry::of(p));
-                    }
-                }
-                for object in store.list(EVENT_PREFIX).items {
-                    if let Object::Event(e) = &*object {
-                        let key = format!(
-                            "{EVENT_PREFIX}{}/{}",
-                            e.metadata.namespace.as_deref().unwrap_or_default(),
-                            e.metadata.name.as_deref().unwrap_or_default()
-                        );
-                        self.events.put(key, EventEntry::of(e));
-                    }
-                }
-                self.feed = Some(store.open_feed(vec![
-                    POD_PREFIX.into(),
-                    NODE_PREFIX.into(),
-                    EVENT_PREFIX.into(),
-                ]));
+                self.feed = Some(store.open_feed(prefixes.map(String::from).to_vec()));
             }
         }
     }
 
     fn apply(&mut self, change: &Change) {
-        let deleted = change.type_ == WatchEventType::Deleted;
-        if let Some(name) = change.key.strip_prefix(NODE_PREFIX) {
-            match (&*change.object, deleted) {
-                (Object::Node(n), false) => self.put_node(name.to_string(), NodeView::from_node(n)),
-                _ => {
-                    self.nodes.remove(name);
+        if change.type_ == WatchEventType::Deleted {
+            self.remove(&change.key);
+        } else {
+            self.put(change.key.clone(), &change.object);
+        }
+    }
+
+    /// Adds or replaces the object at etcd key `key`.
+    fn put(&mut self, key: String, object: &Object) {
+        match object {
+            Object::Node(n) => {
+                if let Some(name) = key.strip_prefix(NODE_PREFIX) {
+                    self.put_node(name.to_string(), NodeView::from_node(n));
                 }
             }
-        } else if change.key.starts_with(EVENT_PREFIX) {
-            match (&*change.object, deleted) {
-                (Object::Event(e), false) => self.events.put(change.key.clone(), EventEntry::of(e)),
-                _ => self.events.remove(&change.key),
+            Object::Pod(p) => {
+                self.remove_pod(&key);
+                self.put_pod(key, PodEntry::of(p));
             }
-        } else if change.key.starts_with(POD_PREFIX) {
-            self.remove_pod(&change.key);
-            if let (Object::Pod(p), false) = (&*change.object, deleted) {
-                self.put_pod(change.key.clone(), PodEntry::of(p));
-            }
+            Object::Event(e) => self.events.put(key, EventEntry::of(e)),
+            _ => {}
+        }
+    }
+
+    /// Forgets the object at etcd key `key`.
+    fn remove(&mut self, key: &str) {
+        if let Some(name) = key.strip_prefix(NODE_PREFIX) {
+            self.nodes.remove(name);
+        } else if key.starts_with(EVENT_PREFIX) {
+            self.events.remove(key);
+        } else if key.starts_with(POD_PREFIX) {
+            self.remove_pod(key);
         }
     }
 

@@ -219,18 +219,25 @@ impl NodeView {
 
     /// Counts a pod bound to this node into its allocation (finished pods free theirs).
     pub fn charge(&mut self, pod: &Pod) {
-        let finished = matches!(
-            pod.status.as_ref().and_then(|s| s.phase.as_deref()),
-            Some("Succeeded" | "Failed")
-        );
-        if finished {
-            return;
+        if let Some((cpu_milli, memory)) = node_charge(pod) {
+            self.cpu_requested_milli += cpu_milli;
+            self.memory_requested += memory;
+            self.pod_count += 1;
         }
-        let r = crate::scheduler::framework::pod_requests(pod, false);
-        self.cpu_requested_milli += r.milli_cpu;
-        self.memory_requested += r.memory;
-        self.pod_count += 1;
     }
+}
+
+/// What a pod bound to a node takes of its allocation: its cpu (milli) and memory requests;
+/// nothing once it has finished (Succeeded or Failed).
+pub fn node_charge(pod: &Pod) -> Option<(i64, i64)> {
+    let finished = matches!(
+        pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+        Some("Succeeded" | "Failed")
+    );
+    (!finished).then(|| {
+        let r = crate::scheduler::framework::pod_requests(pod, false);
+        (r.milli_cpu, r.memory)
+    })
 }
 
 /// A quantity's value (milli-units for CPU), 0 when unparsable.

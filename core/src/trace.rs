@@ -185,7 +185,7 @@ impl TraceIndex {
         if self.objects.is_empty() {
             self.first = from;
         }
-        for (seq, step) in trace.numbered().skip((from - trace.first_seq()) as usize) {
+        for (seq, step) in (from..).zip(trace.since(from)) {
             self.objects.push_back(step.object.clone());
             self.by_object
                 .entry(step.object.clone())
