@@ -383,16 +383,14 @@ pub fn app() -> Html {
         .as_ref()
         .and_then(|(ns, name)| view::pod_panel(cluster, ns, name));
     let events = view::timeline(cluster, &event_filter, s.horizon().0);
-    // The flow follows the selected pod, else the first pod there is.
-    let flow_pod = (*selected)
-        .clone()
-        .filter(|(ns, n)| cluster.pod_view(ns, n).is_some())
-        .or_else(|| {
-            cluster
-                .overview()
-                .first_pod()
-                .map(|(ns, n)| (ns.to_string(), n.to_string()))
-        });
+    // The flow follows the selected pod (there is a panel while it exists), else the first pod
+    // there is.
+    let flow_pod = (*selected).clone().filter(|_| panel.is_some()).or_else(|| {
+        cluster
+            .overview()
+            .first_pod()
+            .map(|(ns, n)| (ns.to_string(), n.to_string()))
+    });
     let flow = view::flow_steps(
         cluster,
         flow_pod.as_ref().map(|(ns, n)| (ns.as_str(), n.as_str())),

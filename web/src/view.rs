@@ -16,7 +16,6 @@ use crate::components::timeline::{EventFilter, EventRow, Tick, TimelineData, MAX
 pub fn timeline(cluster: &Cluster, filter: &EventFilter, horizon_ms: u64) -> TimelineData {
     let log = cluster.overview().events();
     let now = cluster.now();
-    let matches = |e: &&EventEntry| filter.matches(e);
     let mut rows: Vec<EventRow> = log
         .keyed()
         .rev()
@@ -37,7 +36,7 @@ pub fn timeline(cluster: &Cluster, filter: &EventFilter, horizon_ms: u64) -> Tim
     let matching = if filter.is_empty() {
         log.len()
     } else {
-        log.iter().filter(matches).count()
+        log.iter().filter(|e| filter.matches(e)).count()
     };
     TimelineData {
         total: log.len(),
