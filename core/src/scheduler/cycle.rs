@@ -10,7 +10,7 @@ use std::fmt;
 
 use k8s_openapi::api::core::v1::Pod;
 
-use crate::scheduler::decision::{Decision, PluginScore, PluginVerdict};
+use crate::scheduler::decision::{Decision, PluginScore, PluginVerdict, MAX_RECORDED_NODES};
 use crate::scheduler::framework::{
     pod_key, pod_priority, ClusterSnapshot, Code, CycleState, FilterPlugin, NodeInfo,
     PreFilterResult, Status, MAX_NODE_SCORE, MIN_NODE_SCORE,
@@ -270,7 +270,7 @@ fn run_filters(
     mut verdicts: Option<&mut Vec<PluginVerdict>>,
 ) -> Status {
     for pl in filters {
-        let s = pl.filter(state, pod, node).with_plugin(pl.name());
+        let s = pl.filter(state, pod, node);
         if let Some(v) = verdicts.as_deref_mut() {
             v.push(PluginVerdict {
                 plugin: pl.name(),
@@ -279,7 +279,7 @@ fn run_filters(
             });
         }
         if !s.is_success() {
-            return s;
+            return s.with_plugin(pl.name());
         }
     }
     Status::success()
@@ -443,9 +443,10 @@ pub fn schedule_one(
     let filters = active_filters(profile, &state);
     let to_find = num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, nodes.len());
     decision.nodes_to_find = to_find;
-    let mut feasible: Vec<&NodeInfo> = Vec::new();
+    let mut feasible: Vec<&NodeInfo> = Vec::with_capacity(to_find.min(nodes.len()));
     // Each feasible node's slot in the decision record (`None` past the recorded ones).
-    let mut slots: Vec<Option<usize>> = Vec::new();
+    let mut slots: Vec<Option<usize>> = Vec::with_capacity(feasible.capacity());
+    decision.nodes.reserve(MAX_RECORDED_NODES.min(nodes.len()));
     let mut processed = 0;
     let start = if nodes.is_empty() {
         0
@@ -459,7 +460,7 @@ pub fn schedule_one(
         let node = nodes[(start + i) % nodes.len()];
         processed += 1;
         let slot = decision.record_node(node.name());
-        let mut verdicts = Vec::new();
+        let mut verdicts = Vec::with_capacity(if slot.is_some() { filters.len() } else { 0 });
         let s = filter_with_nominated_pods(
             profile,
             &filters,
@@ -556,15 +557,17 @@ fn prioritize(
             return Err(s.message());
         }
     }
+    for j in slots.iter().flatten() {
+        decision.nodes[*j].scores.reserve(profile.score.len());
+    }
     for wp in &profile.score {
         let pl = &wp.plugin;
         if state.skip_score.contains(pl.name()) {
             continue;
         }
         let mut raw = Vec::with_capacity(feasible.len());
-        for n in feasible {
-            raw.push(pl.score(state, pod, n).map_err(|s| s.message())?);
-        }
+        pl.score_nodes(state, pod, feasible, &mut raw)
+            .map_err(|s| s.message())?;
         let mut normalized = raw.clone();
         let s = pl.normalize_score(state, pod, &mut normalized);
         if !s.is_success() {
@@ -688,6 +691,59 @@ mod tests {
 
     fn message(nodes: Vec<Node>, existing: &[Pod], p: &Pod) -> String {
         run(nodes, existing, p).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn each_score_plugin_scores_a_batch_as_it_scores_node_by_node() {
+        let nodes = vec![
+            with_image(node("a", "4", "8Gi"), "nginx:1.27", 300 * 1024 * 1024),
+            with_taint(node("b", "2", "2Gi"), "spot", "true", "PreferNoSchedule"),
+            with_label(node("c", "16", "64Gi"), "zone", "z1"),
+            with_image(node("d", "1", "512Mi"), "nginx:1.27", 300 * 1024 * 1024),
+            with_alloc(node("e", "8", "4Gi"), "nvidia.com/gpu", "2"),
+        ];
+        let existing = [
+            on(pod("old-1", "500m", "1Gi"), "a"),
+            on(pod("old-2", "1", ""), "b"),
+            on(pod("old-3", "", "3Gi"), "c"),
+            on(
+                with_pod_label(pod("old-4", "250m", "256Mi"), "app", "web"),
+                "e",
+            ),
+        ];
+        let snap = ClusterSnapshot::new(nodes, &existing);
+        let feasible: Vec<&NodeInfo> = snap.nodes.iter().map(|n| &**n).collect();
+        let profile = Profile::default();
+        for p in [
+            pod("sized", "300m", "700Mi"),
+            pod("best-effort", "", ""),
+            tolerating(
+                pod("tolerant", "1", "1Gi"),
+                "spot",
+                "Exists",
+                "",
+                "PreferNoSchedule",
+            ),
+        ] {
+            let mut state = CycleState::default();
+            for pl in &profile.pre_filter {
+                pl.pre_filter(&mut state, &p, &snap);
+            }
+            for pl in &profile.pre_score {
+                pl.pre_score(&mut state, &p, &feasible, &snap);
+            }
+            for wp in &profile.score {
+                let one_by_one: Vec<i64> = feasible
+                    .iter()
+                    .map(|n| wp.plugin.score(&state, &p, n).unwrap())
+                    .collect();
+                let mut batch = vec![-1];
+                wp.plugin
+                    .score_nodes(&state, &p, &feasible, &mut batch)
+                    .unwrap();
+                assert_eq!(batch[1..], one_by_one[..], "{}", wp.plugin.name());
+            }
+        }
     }
 
     fn control_plane(name: &str) -> Node {
@@ -899,10 +955,7 @@ mod tests {
                 (evaluated, evaluated)
             );
             assert_eq!(next, evaluated % count);
-            assert_eq!(
-                r.decision.nodes.len(),
-                evaluated.min(crate::scheduler::decision::MAX_RECORDED_NODES)
-            );
+            assert_eq!(r.decision.nodes.len(), evaluated.min(MAX_RECORDED_NODES));
         }
     }
 

@@ -55,7 +55,16 @@ pub struct Status {
 impl Status {
     /// A successful status.
     pub fn success() -> Status {
-        Status::new(Code::Success, Vec::<String>::new())
+        Status::of(Code::Success)
+    }
+
+    /// A status with no reasons (built directly: every filter returns one per node).
+    fn of(code: Code) -> Status {
+        Status {
+            code,
+            reasons: Vec::new(),
+            plugin: "",
+        }
     }
 
     /// A status with the given code and reasons.
@@ -84,7 +93,7 @@ impl Status {
 
     /// A `Skip` status.
     pub fn skip() -> Status {
-        Status::new(Code::Skip, Vec::<String>::new())
+        Status::of(Code::Skip)
     }
 
     /// The same status, recorded as coming from `plugin`.
@@ -305,6 +314,22 @@ pub trait PreScorePlugin: Plugin {
 pub trait ScorePlugin: Plugin {
     /// The raw score of one node.
     fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status>;
+
+    /// The raw scores of `nodes`, in order, appended to `out`; the first error stops it. The
+    /// same as [`score`](Self::score) node by node (the default), but one call per cycle lets a
+    /// plugin read its cycle state once instead of once per node.
+    fn score_nodes(
+        &self,
+        state: &CycleState,
+        pod: &Pod,
+        nodes: &[&NodeInfo],
+        out: &mut Vec<i64>,
+    ) -> Result<(), Status> {
+        for n in nodes {
+            out.push(self.score(state, pod, n)?);
+        }
+        Ok(())
+    }
 
     /// Maps raw scores into `0..=100` in place (upstream `NormalizeScore`). Default: unchanged.
     fn normalize_score(&self, _state: &CycleState, _pod: &Pod, _scores: &mut [i64]) -> Status {

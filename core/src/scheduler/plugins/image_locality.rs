@@ -104,8 +104,23 @@ pub fn calculate_priority(sum: i64, num_containers: usize) -> i64 {
     MAX_NODE_SCORE * (sum - MIN_THRESHOLD) / (max - MIN_THRESHOLD)
 }
 
-impl ScorePlugin for ImageLocality {
-    fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
+/// The score of `node` for a pod whose images are `s` (upstream `ImageLocality.Score`).
+fn node_score(s: &PreScoreState, node: &NodeInfo) -> i64 {
+    let sum: i64 = s
+        .images
+        .iter()
+        .filter_map(|(name, nodes)| {
+            node.image_states
+                .get(name)
+                .map(|st| scaled_image_score(st, *nodes, s.total_nodes))
+        })
+        .sum();
+    calculate_priority(sum, s.containers)
+}
+
+impl ImageLocality {
+    /// Scores `nodes` with the cycle's state (or, without PreScore, the pod's own images).
+    fn score_each(state: &CycleState, pod: &Pod, nodes: &[&NodeInfo], mut score: impl FnMut(i64)) {
         let computed;
         let s = match state.read::<PreScoreState>(NAME) {
             Some(s) => s,
@@ -114,19 +129,32 @@ impl ScorePlugin for ImageLocality {
                 &computed
             }
         };
-        if pod.spec.is_none() {
-            return Ok(0);
+        for n in nodes {
+            score(if pod.spec.is_none() {
+                0
+            } else {
+                node_score(s, n)
+            });
         }
-        let sum: i64 = s
-            .images
-            .iter()
-            .filter_map(|(name, nodes)| {
-                node.image_states
-                    .get(name)
-                    .map(|st| scaled_image_score(st, *nodes, s.total_nodes))
-            })
-            .sum();
-        Ok(calculate_priority(sum, s.containers))
+    }
+}
+
+impl ScorePlugin for ImageLocality {
+    fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
+        let mut out = 0;
+        ImageLocality::score_each(state, pod, &[node], |s| out = s);
+        Ok(out)
+    }
+
+    fn score_nodes(
+        &self,
+        state: &CycleState,
+        pod: &Pod,
+        nodes: &[&NodeInfo],
+        out: &mut Vec<i64>,
+    ) -> Result<(), Status> {
+        ImageLocality::score_each(state, pod, nodes, |s| out.push(s));
+        Ok(())
     }
 }
 

@@ -47,30 +47,54 @@ impl PreScorePlugin for NodeResourcesBalancedAllocation {
 /// `int((1 − std) × 100)` over the capped fractions of cpu and memory (upstream
 /// `balancedResourceScorer`).
 pub fn balanced_score(requested: &[i64], allocatable: &[i64]) -> i64 {
-    let fractions: Vec<f64> = requested
-        .iter()
-        .zip(allocatable)
-        .filter(|(_, a)| **a != 0)
-        .map(|(r, a)| (*r as f64 / *a as f64).min(1.0))
-        .collect();
-    let std = match fractions.len() {
+    // Computed without collecting the fractions: this runs for every scored node.
+    let fractions = || {
+        requested
+            .iter()
+            .zip(allocatable)
+            .filter(|(_, a)| **a != 0)
+            .map(|(r, a)| (*r as f64 / *a as f64).min(1.0))
+    };
+    let std = match fractions().count() {
         0 | 1 => 0.0,
-        2 => ((fractions[0] - fractions[1]) / 2.0).abs(),
+        2 => {
+            let mut f = fractions();
+            let (a, b) = (f.next().unwrap_or(0.0), f.next().unwrap_or(0.0));
+            ((a - b) / 2.0).abs()
+        }
         n => {
-            let mean = fractions.iter().sum::<f64>() / n as f64;
-            (fractions
-                .iter()
-                .map(|f| (f - mean) * (f - mean))
-                .sum::<f64>()
-                / n as f64)
-                .sqrt()
+            let mean = fractions().sum::<f64>() / n as f64;
+            (fractions().map(|f| (f - mean) * (f - mean)).sum::<f64>() / n as f64).sqrt()
         }
     };
     ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
 }
 
+/// The score of `node` for a pod requesting `p`.
+fn node_score(p: &Resource, node: &NodeInfo) -> i64 {
+    let requested = [
+        node.requested.milli_cpu.saturating_add(p.milli_cpu),
+        node.requested.memory.saturating_add(p.memory),
+    ];
+    let alloc = [node.allocatable.milli_cpu, node.allocatable.memory];
+    balanced_score(&requested, &alloc)
+}
+
 impl ScorePlugin for NodeResourcesBalancedAllocation {
     fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
+        Ok(match state.read::<PreScoreState>(NAME) {
+            Some(s) => node_score(&s.0, node),
+            None => node_score(&pod_requests(pod, false), node),
+        })
+    }
+
+    fn score_nodes(
+        &self,
+        state: &CycleState,
+        pod: &Pod,
+        nodes: &[&NodeInfo],
+        out: &mut Vec<i64>,
+    ) -> Result<(), Status> {
         let computed;
         let p = match state.read::<PreScoreState>(NAME) {
             Some(s) => &s.0,
@@ -79,12 +103,8 @@ impl ScorePlugin for NodeResourcesBalancedAllocation {
                 &computed
             }
         };
-        let requested = [
-            node.requested.milli_cpu.saturating_add(p.milli_cpu),
-            node.requested.memory.saturating_add(p.memory),
-        ];
-        let alloc = [node.allocatable.milli_cpu, node.allocatable.memory];
-        Ok(balanced_score(&requested, &alloc))
+        out.extend(nodes.iter().map(|n| node_score(p, n)));
+        Ok(())
     }
 }
 

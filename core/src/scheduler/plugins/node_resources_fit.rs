@@ -53,11 +53,55 @@ impl PreFilterPlugin for NodeResourcesFit {
     }
 }
 
+/// Calls `lacking(resource, exceeds_allocatable)` for each resource the node lacks for a pod
+/// requesting `req`, in upstream order (pods, cpu, memory, ephemeral-storage, then scalar
+/// resources by name), until it returns `false`.
+fn for_each_lacking(req: &Resource, node: &NodeInfo, mut lacking: impl FnMut(&str, bool) -> bool) {
+    let alloc = &node.allocatable;
+    let used = &node.requested;
+    if node.pods.len() as i64 + 1 > alloc.allowed_pod_number && !lacking("pods", false) {
+        return;
+    }
+    let empty = req.milli_cpu == 0
+        && req.memory == 0
+        && req.ephemeral_storage == 0
+        && req.scalar.values().all(|v| *v == 0);
+    if empty {
+        return;
+    }
+    let check = |want: i64, have: i64, used: i64| -> Option<bool> {
+        (want > 0 && want > have.saturating_sub(used)).then_some(want > have)
+    };
+    for (resource, want, have, used) in [
+        ("cpu", req.milli_cpu, alloc.milli_cpu, used.milli_cpu),
+        ("memory", req.memory, alloc.memory, used.memory),
+        (
+            "ephemeral-storage",
+            req.ephemeral_storage,
+            alloc.ephemeral_storage,
+            used.ephemeral_storage,
+        ),
+    ] {
+        if let Some(u) = check(want, have, used) {
+            if !lacking(resource, u) {
+                return;
+            }
+        }
+    }
+    for (name, want) in &req.scalar {
+        if let Some(u) = check(*want, alloc.get(name), used.get(name)) {
+            if !lacking(name, u) {
+                return;
+            }
+        }
+    }
+}
+
 /// What the node lacks for a pod requesting `req` (upstream `fitsRequest`), in upstream order:
 /// pods, cpu, memory, ephemeral-storage, then scalar resources by name.
 pub fn fits_request(req: &Resource, node: &NodeInfo) -> Vec<InsufficientResource> {
     let mut out = Vec::new();
-    let mut push = |resource: &str, unresolvable: bool| {
+    for_each_lacking(req, node, |resource, unresolvable| {
         out.push(InsufficientResource {
             resource: resource.to_string(),
             reason: if resource == "pods" {
@@ -66,42 +110,21 @@ pub fn fits_request(req: &Resource, node: &NodeInfo) -> Vec<InsufficientResource
                 format!("Insufficient {resource}")
             },
             exceeds_allocatable: unresolvable,
-        })
-    };
-    let alloc = &node.allocatable;
-    let used = &node.requested;
-    if node.pods.len() as i64 + 1 > alloc.allowed_pod_number {
-        push("pods", false);
-    }
-    let empty = req.milli_cpu == 0
-        && req.memory == 0
-        && req.ephemeral_storage == 0
-        && req.scalar.values().all(|v| *v == 0);
-    if empty {
-        return out;
-    }
-    let check = |want: i64, have: i64, used: i64| -> Option<bool> {
-        (want > 0 && want > have.saturating_sub(used)).then_some(want > have)
-    };
-    if let Some(u) = check(req.milli_cpu, alloc.milli_cpu, used.milli_cpu) {
-        push("cpu", u);
-    }
-    if let Some(u) = check(req.memory, alloc.memory, used.memory) {
-        push("memory", u);
-    }
-    if let Some(u) = check(
-        req.ephemeral_storage,
-        alloc.ephemeral_storage,
-        used.ephemeral_storage,
-    ) {
-        push("ephemeral-storage", u);
-    }
-    for (name, want) in &req.scalar {
-        if let Some(u) = check(*want, alloc.get(name), used.get(name)) {
-            push(name, u);
-        }
-    }
+        });
+        true
+    });
     out
+}
+
+/// Whether the node has room for a pod requesting `req`: [`fits_request`] finding nothing,
+/// without building the reasons (the Filter's common case, once per node).
+pub fn fits(req: &Resource, node: &NodeInfo) -> bool {
+    let mut fits = true;
+    for_each_lacking(req, node, |_, _| {
+        fits = false;
+        false
+    });
+    fits
 }
 
 impl FilterPlugin for NodeResourcesFit {
@@ -114,10 +137,10 @@ impl FilterPlugin for NodeResourcesFit {
                 &computed
             }
         };
-        let lacking = fits_request(req, node);
-        if lacking.is_empty() {
+        if fits(req, node) {
             return Status::success();
         }
+        let lacking = fits_request(req, node);
         // v1.33 keeps every reason under `Unschedulable`, even when the node could never hold the
         // request; `UnschedulableAndUnresolvable` for that case arrived in v1.34 (k/k #131345).
         Status::new(Code::Unschedulable, lacking.into_iter().map(|r| r.reason))
@@ -129,9 +152,18 @@ pub fn least_requested_score(requested: i64, capacity: i64) -> i64 {
     if capacity == 0 || requested > capacity {
         return 0;
     }
-    // i128: allocatable memory in bytes times 100 can exceed i64.
-    ((i128::from(capacity) - i128::from(requested)) * i128::from(MAX_NODE_SCORE)
-        / i128::from(capacity)) as i64
+    // In i64 where it cannot overflow (the same quotient), else in i128: allocatable memory in
+    // bytes times 100 can exceed i64.
+    match capacity
+        .checked_sub(requested)
+        .and_then(|free| free.checked_mul(MAX_NODE_SCORE))
+    {
+        Some(scaled) => scaled / capacity,
+        None => {
+            ((i128::from(capacity) - i128::from(requested)) * i128::from(MAX_NODE_SCORE)
+                / i128::from(capacity)) as i64
+        }
+    }
 }
 
 /// The LeastAllocated score of a node for a pod: cpu and memory, weight 1 each, using the node's
@@ -169,6 +201,25 @@ impl ScorePlugin for NodeResourcesFit {
             Some(s) => least_allocated_for(&s.1, node),
             None => least_allocated(pod, node),
         })
+    }
+
+    fn score_nodes(
+        &self,
+        state: &CycleState,
+        pod: &Pod,
+        nodes: &[&NodeInfo],
+        out: &mut Vec<i64>,
+    ) -> Result<(), Status> {
+        let computed;
+        let req = match state.read::<PreFilterState>(NAME) {
+            Some(s) => &s.1,
+            None => {
+                computed = pod_requests(pod, true);
+                &computed
+            }
+        };
+        out.extend(nodes.iter().map(|n| least_allocated_for(req, n)));
+        Ok(())
     }
 }
 
@@ -278,5 +329,31 @@ mod tests {
         assert_eq!(least_requested_score(5, 4), 0);
         assert_eq!(least_requested_score(1, 0), 0);
         assert_eq!(least_requested_score(0, i64::MAX), 100);
+    }
+
+    #[test]
+    fn least_requested_score_is_exact_whether_or_not_free_times_100_fits_in_i64() {
+        let exact = |requested: i64, capacity: i64| {
+            ((i128::from(capacity) - i128::from(requested)) * 100 / i128::from(capacity)) as i64
+        };
+        let edge = i64::MAX / 100;
+        for (requested, capacity) in [
+            (0, edge),
+            (0, edge + 1),
+            (1, edge + 2),
+            (3, 7),
+            (6_999, 7_000),
+            (1 << 40, 1 << 41),
+            (1 << 61, 1 << 62),
+            ((1 << 62) - 1, 1 << 62),
+            (i64::MAX - 1, i64::MAX),
+        ] {
+            assert_eq!(
+                least_requested_score(requested, capacity),
+                exact(requested, capacity),
+                "{requested}/{capacity}"
+            );
+        }
+        assert_eq!(least_requested_score(1 << 61, 1 << 62), 50);
     }
 }

@@ -94,16 +94,45 @@ impl PreScorePlugin for TaintToleration {
     }
 }
 
+/// The tolerations PreScore kept for scoring (none without PreScore).
+fn score_tolerations(state: &CycleState) -> &[Toleration] {
+    state
+        .read::<PreScoreState>(NAME)
+        .map(|s| s.tolerations.as_slice())
+        .unwrap_or(&[])
+}
+
+/// How many of the node's PreferNoSchedule taints `tols` do not tolerate (upstream
+/// `countIntolerableTaintsPreferNoSchedule`).
+fn intolerable_prefer_no_schedule(tols: &[Toleration], node: &NodeInfo) -> i64 {
+    taints(node)
+        .iter()
+        .filter(|t| t.effect == "PreferNoSchedule" && !tolerated(tols, t))
+        .count() as i64
+}
+
 impl ScorePlugin for TaintToleration {
     fn score(&self, state: &CycleState, _pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
-        let tols = state
-            .read::<PreScoreState>(NAME)
-            .map(|s| s.tolerations.as_slice())
-            .unwrap_or(&[]);
-        Ok(taints(node)
-            .iter()
-            .filter(|t| t.effect == "PreferNoSchedule" && !tolerated(tols, t))
-            .count() as i64)
+        Ok(intolerable_prefer_no_schedule(
+            score_tolerations(state),
+            node,
+        ))
+    }
+
+    fn score_nodes(
+        &self,
+        state: &CycleState,
+        _pod: &Pod,
+        nodes: &[&NodeInfo],
+        out: &mut Vec<i64>,
+    ) -> Result<(), Status> {
+        let tols = score_tolerations(state);
+        out.extend(
+            nodes
+                .iter()
+                .map(|n| intolerable_prefer_no_schedule(tols, n)),
+        );
+        Ok(())
     }
 
     fn normalize_score(&self, _state: &CycleState, _pod: &Pod, scores: &mut [i64]) -> Status {
