@@ -420,8 +420,7 @@ impl ApiServer {
             return t.fail(ApiError::not_found(&resource_name(info), &name), Vec::new());
         };
         let expected = obj.meta().resource_version.clone();
-        let mut merged = (*old).clone();
-        copy_status(&mut merged, obj);
+        let merged = with_status_of(&old, obj);
         match self.store.update(&key, merged, expected.as_deref(), writer) {
             Ok(stored) => {
                 t.step(
@@ -961,6 +960,27 @@ fn keep_identity(obj: &mut Object, old: &Object) {
 }
 
 /// Puts `from`'s status into `into` (same kind), leaving everything else as stored.
+/// What a status update stores: the stored object `old` with the status of `from` (the status
+/// strategy). An object of a kind whose strategy takes only the status, sent with the stored
+/// metadata and spec (a kubelet's or controller's copy of what it read), is already that object
+/// and is stored as sent, without a copy of `old`.
+fn with_status_of(old: &Object, from: Object) -> Object {
+    let as_sent = match (old, &from) {
+        (Object::Pod(o), Object::Pod(n)) => n.metadata == o.metadata && n.spec == o.spec,
+        (Object::Node(o), Object::Node(n)) => n.metadata == o.metadata && n.spec == o.spec,
+        (Object::ReplicaSet(o), Object::ReplicaSet(n)) => {
+            n.metadata == o.metadata && n.spec == o.spec
+        }
+        _ => false,
+    };
+    if as_sent {
+        return from;
+    }
+    let mut merged = old.clone();
+    copy_status(&mut merged, from);
+    merged
+}
+
 fn copy_status(into: &mut Object, from: Object) {
     match (into, from) {
         (Object::Pod(n), Object::Pod(o)) => n.status = o.status,

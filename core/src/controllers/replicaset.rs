@@ -244,13 +244,14 @@ impl ReplicaSetController {
     ) {
         let (namespace, name) = key_of(&rs.metadata);
         let status = calculate_status(rs, counts, error.as_ref(), ctx.now);
-        let mut updated = rs.clone();
-        let unchanged = rs.status.as_ref() == Some(&status);
-        if !unchanged {
+        // The status as it stands after this sync: the stored one when the write succeeded.
+        let mut st = status.clone();
+        if rs.status.as_ref() != Some(&status) {
+            let mut updated = rs.clone();
             updated.status = Some(status);
-            if let Ok(stored) = ctx.update_status(Object::ReplicaSet(updated.clone())) {
+            if let Ok(stored) = ctx.update_status(Object::ReplicaSet(updated)) {
                 if let Object::ReplicaSet(s) = &*stored {
-                    updated = s.clone();
+                    st = s.status.clone().unwrap_or_default();
                 }
             }
         }
@@ -267,12 +268,12 @@ impl ReplicaSetController {
         } else {
             self.failures.remove(&key);
         }
-        let min_ready = spec_min_ready(&updated);
-        let st = updated.status.clone().unwrap_or_default();
+        // A status write keeps the spec, so `rs` still has the spec these read.
+        let min_ready = spec_min_ready(rs);
         if error.is_none()
             && min_ready > 0
-            && st.ready_replicas.unwrap_or(0) == replicas(&updated)
-            && st.available_replicas.unwrap_or(0) != replicas(&updated)
+            && st.ready_replicas.unwrap_or(0) == replicas(rs)
+            && st.available_replicas.unwrap_or(0) != replicas(rs)
         {
             self.queue
                 .add_after((namespace, name), SimDuration::secs(min_ready as u64), ctx);

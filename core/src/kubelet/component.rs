@@ -315,17 +315,15 @@ impl Kubelet {
         if w.events.is_empty() {
             return;
         }
-        let live = match ctx
+        // The stored pod (else the worker's), shared rather than copied.
+        let live: PodRef = ctx
             .get(
                 "Pod",
                 w.pod.metadata.namespace.as_deref().unwrap_or(""),
                 w.pod.metadata.name.as_deref().unwrap_or(""),
             )
-            .as_deref()
-        {
-            Some(Object::Pod(p)) => p.clone(),
-            _ => (*w.pod).clone(),
-        };
+            .and_then(|o| PodRef::from_object(&o))
+            .unwrap_or_else(|| w.pod.clone());
         let object = pod_object(&live);
         for e in std::mem::take(&mut w.events) {
             let stage = match e.reason.as_str() {
@@ -341,7 +339,7 @@ impl Kubelet {
             ctx.trace(stage, &object, detail);
             let involved = match &e.container {
                 Some(c) => container_reference(&live, c),
-                None => object_reference(&Object::Pod(live.clone())),
+                None => object_reference(live.object()),
             };
             let write = self
                 .recorder
