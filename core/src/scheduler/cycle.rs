@@ -202,7 +202,13 @@ fn filter_with_nominated_pods(
     snapshot: &ClusterSnapshot,
     mut verdicts: Option<&mut Vec<PluginVerdict>>,
 ) -> Status {
-    let nominated = match snapshot.nominated.get(node.name()) {
+    // (The name is read only when some pod is nominated anywhere: it lives in the node object.)
+    let nominated_here = if snapshot.nominated.is_empty() {
+        None
+    } else {
+        snapshot.nominated.get(node.name())
+    };
+    let nominated = match nominated_here {
         None => Vec::new(),
         Some(pods) => {
             let priority = pod_priority(pod);

@@ -84,6 +84,21 @@ pub struct NodeInfo {
     pub pods_with_affinity: usize,
     /// Pods with required anti-affinity terms.
     pub pods_with_required_anti_affinity: usize,
+    /// Whether the node is cordoned (`spec.unschedulable`), kept here so that the filters read
+    /// it without reaching into the node object for every node of every cycle.
+    pub unschedulable: bool,
+    /// Whether the node has any taints (likewise).
+    pub tainted: bool,
+}
+
+/// Whether `node` is cordoned, and whether it has taints.
+fn spec_flags(node: &Node) -> (bool, bool) {
+    let spec = node.spec.as_ref();
+    (
+        spec.and_then(|s| s.unschedulable).unwrap_or(false),
+        spec.and_then(|s| s.taints.as_ref())
+            .is_some_and(|t| !t.is_empty()),
+    )
 }
 
 fn image_states(node: &Node) -> BTreeMap<String, ImageState> {
@@ -123,7 +138,10 @@ impl NodeInfo {
 
     /// A node with no pods yet, sharing the node object.
     pub fn with_node(node: Arc<Node>) -> NodeInfo {
+        let (unschedulable, tainted) = spec_flags(&node);
         NodeInfo {
+            unschedulable,
+            tainted,
             allocatable: allocatable(&node),
             image_states: image_states(&node),
             node,
@@ -149,6 +167,7 @@ impl NodeInfo {
         }
         let images_changed = status(&node).and_then(|s| s.images.as_ref())
             != status(&self.node).and_then(|s| s.images.as_ref());
+        (self.unschedulable, self.tainted) = spec_flags(&node);
         self.node = node;
         images_changed.then(|| std::mem::replace(&mut self.image_states, image_states(&self.node)))
     }

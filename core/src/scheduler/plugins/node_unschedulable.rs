@@ -25,13 +25,7 @@ impl Plugin for NodeUnschedulable {
 
 impl FilterPlugin for NodeUnschedulable {
     fn filter(&self, _state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status {
-        let cordoned = node
-            .node
-            .spec
-            .as_ref()
-            .and_then(|s| s.unschedulable)
-            .unwrap_or(false);
-        if !cordoned {
+        if !node.unschedulable {
             return Status::success();
         }
         let tolerated = pod
@@ -78,5 +72,34 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn cordoning_tainting_and_undoing_both_by_node_updates_reach_the_filters() {
+        use crate::scheduler::plugins::taint_toleration::TaintToleration;
+        use crate::scheduler::testutil::with_taint;
+        use std::sync::Arc;
+        let p = pod("p", "", "");
+        let verdicts = |info: &NodeInfo| {
+            let st = CycleState::default();
+            [
+                NodeUnschedulable.filter(&st, &p, info).message(),
+                TaintToleration.filter(&st, &p, info).message(),
+            ]
+        };
+        let mut info = NodeInfo::new(node("n", "1", "1Gi"));
+        assert_eq!(verdicts(&info), ["", ""]);
+        let mut cordoned = with_taint(node("n", "1", "1Gi"), "dedicated", "gpu", "NoSchedule");
+        cordoned.spec.as_mut().unwrap().unschedulable = Some(true);
+        info.set_node(Arc::new(cordoned));
+        assert_eq!(
+            verdicts(&info),
+            [
+                ERR_REASON_UNSCHEDULABLE,
+                "node(s) had untolerated taint {dedicated: gpu}"
+            ]
+        );
+        info.set_node(Arc::new(node("n", "1", "1Gi")));
+        assert_eq!(verdicts(&info), ["", ""]);
     }
 }

@@ -51,6 +51,9 @@ fn tolerated(tols: &[Toleration], t: &Taint) -> bool {
 
 impl FilterPlugin for TaintToleration {
     fn filter(&self, _state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status {
+        if !node.tainted {
+            return Status::success();
+        }
         let tols = tolerations(pod);
         let untolerated = taints(node)
             .iter()
@@ -105,6 +108,9 @@ fn score_tolerations(state: &CycleState) -> &[Toleration] {
 /// How many of the node's PreferNoSchedule taints `tols` do not tolerate (upstream
 /// `countIntolerableTaintsPreferNoSchedule`).
 fn intolerable_prefer_no_schedule(tols: &[Toleration], node: &NodeInfo) -> i64 {
+    if !node.tainted {
+        return 0;
+    }
     taints(node)
         .iter()
         .filter(|t| t.effect == "PreferNoSchedule" && !tolerated(tols, t))
