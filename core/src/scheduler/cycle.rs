@@ -426,8 +426,9 @@ pub fn schedule_one(
             narrowed = Some(merged);
         }
     }
-    let nodes: Vec<&NodeInfo> = match &narrowed {
-        None => snapshot.nodes.iter().map(|n| &**n).collect(),
+    // The positions of the nodes left after PreFilter (`None`: every node, not listed per pod).
+    let narrowed_at: Option<Vec<usize>> = match &narrowed {
+        None => None,
         Some(r) => {
             let mut sorted = narrowing_plugins.clone();
             sorted.sort_unstable();
@@ -441,31 +442,38 @@ pub fn schedule_one(
                 .filter_map(|n| snapshot.node_index(n))
                 .collect();
             at.sort_unstable();
-            at.into_iter().map(|i| &*snapshot.nodes[i]).collect()
+            Some(at)
+        }
+    };
+    let count = narrowed_at.as_ref().map_or(all, Vec::len);
+    let node_at = |k: usize| -> &NodeInfo {
+        match &narrowed_at {
+            None => &snapshot.nodes[k],
+            Some(at) => &snapshot.nodes[at[k]],
         }
     };
 
     // Filter from the rotating start until enough feasible nodes are found.
     let filters = active_filters(profile, &state);
-    let to_find = num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, nodes.len());
+    let to_find = num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, count);
     decision.nodes_to_find = to_find;
-    let mut feasible: Vec<&NodeInfo> = Vec::with_capacity(to_find.min(nodes.len()));
+    let mut feasible: Vec<&NodeInfo> = Vec::with_capacity(to_find.min(count));
     // Each feasible node's slot in the decision record (`None` past the recorded ones).
     let mut slots: Vec<Option<usize>> = Vec::with_capacity(feasible.capacity());
-    decision.nodes.reserve(MAX_RECORDED_NODES.min(nodes.len()));
+    decision.nodes.reserve(MAX_RECORDED_NODES.min(count));
     let mut processed = 0;
-    let start = if nodes.is_empty() {
+    let start = if count == 0 {
         0
     } else {
-        *next_start_index % nodes.len()
+        *next_start_index % count
     };
-    for i in 0..nodes.len() {
+    for i in 0..count {
         if feasible.len() >= to_find {
             break;
         }
-        let node = nodes[(start + i) % nodes.len()];
+        let node = node_at((start + i) % count);
         processed += 1;
-        let slot = decision.record_node(node.name());
+        let slot = decision.record_node(|| node.name());
         let mut verdicts = Vec::with_capacity(if slot.is_some() { filters.len() } else { 0 });
         let s = filter_with_nominated_pods(
             profile,

@@ -103,14 +103,15 @@ pub struct Decision {
 }
 
 impl Decision {
-    /// Starts recording an attempt for node `node` (returns its slot, or `None` past the bound).
-    pub fn record_node(&mut self, node: &str) -> Option<usize> {
+    /// Starts recording an attempt for the node called `name()` (returns its slot, or `None`
+    /// past the bound; the name is asked for only when the node is recorded).
+    pub fn record_node<'n>(&mut self, name: impl FnOnce() -> &'n str) -> Option<usize> {
         if self.nodes.len() >= MAX_RECORDED_NODES {
             self.unrecorded_nodes += 1;
             return None;
         }
         self.nodes.push(NodeDecision {
-            node: node.to_string(),
+            node: name().to_string(),
             ..Default::default()
         });
         Some(self.nodes.len() - 1)
