@@ -125,6 +125,64 @@ impl PreFilterState {
     }
 }
 
+/// Adds `by` to the entry of `key` in a short list of per-key sums.
+fn add_to<'k>(sums: &mut Vec<(&'k str, i64)>, key: &'k str, by: i64) {
+    match sums.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, n)) => *n += by,
+        None => sums.push((key, by)),
+    }
+}
+
+/// Adds `weight × mult` to `sums` under the term's topology key when the term matches `of`.
+fn add_matching<'t>(sums: &mut Vec<(&'t str, i64)>, t: &'t Term, weight: i64, of: &Pod, mult: i64) {
+    if t.matches(of) {
+        add_to(sums, t.key(), weight * mult);
+    }
+}
+
+impl PreFilterState {
+    /// [`update`](Self::update) with `by` = 1 for several pods of one node: the same counts,
+    /// with the node's domain looked up once per topology key rather than once per pod.
+    fn add_node_pods<'p>(
+        &mut self,
+        incoming: &Pod,
+        pods: impl Iterator<Item = (&'p Pod, &'p [Term])>,
+        node: &NodeInfo,
+    ) {
+        let mut existing_anti: Vec<(&str, i64)> = Vec::new();
+        let mut affinity = 0;
+        let mut anti = vec![0; self.anti_affinity.len()];
+        for (other, other_anti) in pods {
+            for t in other_anti {
+                if t.matches(incoming) {
+                    add_to(&mut existing_anti, t.key(), 1);
+                }
+            }
+            if !self.affinity.is_empty() && self.affinity.iter().all(|t| t.matches(other)) {
+                affinity += 1;
+            }
+            for (n, t) in anti.iter_mut().zip(&self.anti_affinity) {
+                if t.matches(other) {
+                    *n += 1;
+                }
+            }
+        }
+        for (key, n) in existing_anti {
+            self.existing_anti.bump(node, key, n);
+        }
+        if affinity > 0 {
+            for t in &self.affinity {
+                self.affinity_counts.bump(node, t.key(), affinity);
+            }
+        }
+        for (n, t) in anti.iter().zip(&self.anti_affinity) {
+            if *n > 0 {
+                self.anti_counts.bump(node, t.key(), *n);
+            }
+        }
+    }
+}
+
 impl PreFilterPlugin for InterPodAffinity {
     fn pre_filter(
         &self,
@@ -142,13 +200,19 @@ impl PreFilterPlugin for InterPodAffinity {
         };
         let mut any_existing_anti = false;
         let visit = |s: &mut PreFilterState, any: &mut bool, node: &NodeInfo, all: bool| {
-            for p in &node.pods {
-                let has_anti = p.terms.has_required_anti_affinity();
-                if has_anti || all {
-                    *any |= has_anti;
-                    s.update(pod, &p.pod, &p.terms.required_anti_affinity, node, 1);
-                }
-            }
+            let counted = node
+                .pods
+                .iter()
+                .filter(|p| all || p.terms.has_required_anti_affinity());
+            *any |= node
+                .pods
+                .iter()
+                .any(|p| p.terms.has_required_anti_affinity());
+            s.add_node_pods(
+                pod,
+                counted.map(|p| (&*p.pod, p.terms.required_anti_affinity.as_slice())),
+                node,
+            );
         };
         if s.affinity.is_empty() && s.anti_affinity.is_empty() {
             // Only existing pods' anti-affinity can matter: walk the nodes that have some.
@@ -234,20 +298,18 @@ struct PreScoreState {
 }
 
 impl PreScoreState {
-    fn process(&mut self, term: &Term, weight: i64, pod: &Pod, node: &NodeInfo, mult: i64) {
-        if !term.matches(pod) {
-            return;
-        }
-        if let Some(v) = label(node, term.key()) {
-            let key = term.key();
+    /// Adds `by` to the score of the node's domain for `key` (creating it, even at 0, when the
+    /// node has the label).
+    fn add(&mut self, key: &str, by: i64, node: &NodeInfo) {
+        if let Some(v) = label(node, key) {
             if !self.topology_score.contains_key(key) {
                 self.topology_score.insert(key.to_string(), BTreeMap::new());
             }
             if let Some(values) = self.topology_score.get_mut(key) {
                 match values.get_mut(v.as_str()) {
-                    Some(n) => *n += weight * mult,
+                    Some(n) => *n += by,
                     None => {
-                        values.insert(v.clone(), weight * mult);
+                        values.insert(v.clone(), by);
                     }
                 }
             }
@@ -269,6 +331,9 @@ impl PreScorePlugin for InterPodAffinity {
         let mut s = PreScoreState::default();
         let mut visit = |node: &NodeInfo, all: bool| {
             let labelled = node.labels().is_some_and(|l| !l.is_empty());
+            // Per topology key, the sum of this node's matching terms (the node's domain is
+            // looked up once per key, not once per pod).
+            let mut sums: Vec<(&str, i64)> = Vec::new();
             for existing in &node.pods {
                 // Without preferred terms of its own, only existing pods with terms can score
                 // the incoming pod.
@@ -277,22 +342,25 @@ impl PreScorePlugin for InterPodAffinity {
                 }
                 let e = &existing.pod;
                 for (w, t) in &pref {
-                    s.process(t, *w, e, node, 1);
+                    add_matching(&mut sums, t, *w, e, 1);
                 }
                 for (w, t) in &pref_anti {
-                    s.process(t, *w, e, node, -1);
+                    add_matching(&mut sums, t, *w, e, -1);
                 }
                 if labelled {
                     for t in &existing.terms.required_affinity {
-                        s.process(t, HARD_POD_AFFINITY_WEIGHT, pod, node, 1);
+                        add_matching(&mut sums, t, HARD_POD_AFFINITY_WEIGHT, pod, 1);
                     }
                 }
                 for (w, t) in &existing.terms.preferred_affinity {
-                    s.process(t, *w, pod, node, 1);
+                    add_matching(&mut sums, t, *w, pod, 1);
                 }
                 for (w, t) in &existing.terms.preferred_anti_affinity {
-                    s.process(t, *w, pod, node, -1);
+                    add_matching(&mut sums, t, *w, pod, -1);
                 }
+            }
+            for (key, sum) in sums {
+                s.add(key, sum, node);
             }
         };
         if pref.is_empty() && pref_anti.is_empty() {
@@ -460,6 +528,78 @@ mod tests {
                 ),
                 ok
             ]
+        );
+    }
+
+    #[test]
+    fn counting_a_node_s_pods_at_once_gives_the_counts_of_counting_them_one_by_one() {
+        const HOST: &str = "kubernetes.io/hostname";
+        let labelled = |name: &str, app: &str| with_pod_label(pod(name, "", ""), "app", app);
+        let pods = [
+            on(labelled("web-1", "web"), "a1"),
+            on(labelled("web-2", "web"), "a1"),
+            on(
+                with_affinity(labelled("db-1", "db"), None, Some(term("web", ZONE))),
+                "a1",
+            ),
+            on(
+                with_affinity(labelled("db-2", "db"), None, Some(term("web", HOST))),
+                "a2",
+            ),
+            on(labelled("web-3", "web"), "b1"),
+            on(labelled("cache-1", "cache"), "b1"),
+            on(
+                with_affinity(labelled("web-4", "web"), Some(term("web", ZONE)), None),
+                "b1",
+            ),
+        ];
+        let snap = ClusterSnapshot::new(
+            vec![
+                with_label(zoned("a1", "a"), HOST, "a1"),
+                with_label(zoned("a2", "a"), HOST, "a2"),
+                with_label(zoned("b1", "b"), HOST, "b1"),
+                node("bare", "4", "8Gi"),
+            ],
+            &pods,
+        );
+        let incoming = with_affinity(
+            labelled("web-5", "web"),
+            Some(term("web", ZONE)),
+            Some(term("cache", HOST)),
+        );
+        let own = PodAffinityTerms::of(&incoming);
+        let empty = || PreFilterState {
+            affinity: own.required_affinity.clone(),
+            anti_affinity: own.required_anti_affinity.clone(),
+            existing_anti: Counts::default(),
+            affinity_counts: Counts::default(),
+            anti_counts: Counts::default(),
+        };
+        let (mut at_once, mut one_by_one) = (empty(), empty());
+        for n in &snap.nodes {
+            at_once.add_node_pods(
+                &incoming,
+                n.pods
+                    .iter()
+                    .map(|p| (&*p.pod, p.terms.required_anti_affinity.as_slice())),
+                n,
+            );
+            for p in &n.pods {
+                one_by_one.update(&incoming, &p.pod, &p.terms.required_anti_affinity, n, 1);
+            }
+        }
+        let counts = |s: &PreFilterState| {
+            format!(
+                "{:?} {:?} {:?}",
+                s.existing_anti, s.affinity_counts, s.anti_counts
+            )
+        };
+        assert_eq!(counts(&at_once), counts(&one_by_one));
+        assert_eq!(
+            counts(&at_once),
+            "Counts({\"kubernetes.io/hostname\": {\"a2\": 1}, \"topology.kubernetes.io/zone\": {\"a\": 1}}) \
+             Counts({\"topology.kubernetes.io/zone\": {\"a\": 2, \"b\": 2}}) \
+             Counts({\"kubernetes.io/hostname\": {\"b1\": 1}})"
         );
     }
 
