@@ -1047,15 +1047,18 @@ impl Cluster {
             }
             evict.push((pod, shown));
         }
+        // kubectl (v1.32 and later) prints them on one `Warning: ` line: the groups joined with
+        // `; ` (in a Go map's order upstream; here by message).
         let mut warning: Vec<String> = Vec::new();
         if !warnings.is_empty() {
-            warning.push(
+            warning.push(format!(
+                "Warning: {}",
                 warnings
                     .iter()
                     .map(|(m, pods)| format!("{m}: {}", pods.join(", ")))
                     .collect::<Vec<_>>()
-                    .join("; "),
-            );
+                    .join("; ")
+            ));
         }
         let mut evicted = Vec::new();
         for (pod, shown) in evict {

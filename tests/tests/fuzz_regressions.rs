@@ -38,3 +38,34 @@ fn a_job_with_a_million_parallel_pods_creates_them_500_per_sync() {
     assert_eq!(step_until_pods_change(&mut cluster, 100), 500);
     assert_eq!(step_until_pods_change(&mut cluster, 100), 1000);
 }
+
+/// `simulation`: draining a node that holds a Pod no controller owns printed kubectl's warning
+/// without its `Warning: ` prefix (`deleting Pods that declare no controller: default/c`),
+/// unlike every other warning (the target checks each one). kubectl v1.32 and later print
+/// `Warning: …` on stderr before the first eviction.
+#[test]
+fn a_drain_warns_about_a_pod_without_a_controller_on_a_warning_line() {
+    let mut cluster = Cluster::default();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: c\nspec:\n  nodeName: node-1\n  containers:\n  - name: c\n    image: nginx\n";
+    assert_eq!(
+        kubectl_lines(&cluster.apply(pod, "fuzz.yaml")),
+        "pod/c created"
+    );
+    let results = cluster.drain("node-1", &podflow_core::apiserver::UserInfo::admin());
+    let lines: Vec<(String, Vec<String>)> = results
+        .into_iter()
+        .map(|r| (r.message, r.warnings))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("node/node-1 cordoned".to_string(), vec![]),
+            (
+                "evicting pod default/c".to_string(),
+                vec!["Warning: deleting Pods that declare no controller: default/c".to_string()]
+            ),
+            ("pod/c evicted".to_string(), vec![]),
+            ("node/node-1 drained".to_string(), vec![]),
+        ]
+    );
+}

@@ -712,7 +712,7 @@ fn draining_a_node_cordons_it_and_evicts_all_but_daemon_set_pods() {
             line("node/node-1 cordoned"),
             (
                 "evicting pod default/solo".to_string(),
-                vec![format!("deleting Pods that declare no controller: default/solo; ignoring DaemonSet-managed Pods: default/{agent}")]
+                vec![format!("Warning: deleting Pods that declare no controller: default/solo; ignoring DaemonSet-managed Pods: default/{agent}")]
             ),
             line(&format!("evicting pod default/{web}")),
             line("pod/solo evicted"),
