@@ -97,34 +97,6 @@ struct PreFilterState {
     anti_counts: Counts,
 }
 
-impl PreFilterState {
-    /// Counts `other` (whose required anti-affinity terms are `other_anti`) on `node`.
-    fn update(
-        &mut self,
-        incoming: &Pod,
-        other: &Pod,
-        other_anti: &[Term],
-        node: &NodeInfo,
-        by: i64,
-    ) {
-        for t in other_anti {
-            if t.matches(incoming) {
-                self.existing_anti.bump(node, t.key(), by);
-            }
-        }
-        if !self.affinity.is_empty() && self.affinity.iter().all(|t| t.matches(other)) {
-            for t in &self.affinity {
-                self.affinity_counts.bump(node, t.key(), by);
-            }
-        }
-        for t in &self.anti_affinity {
-            if t.matches(other) {
-                self.anti_counts.bump(node, t.key(), by);
-            }
-        }
-    }
-}
-
 /// Adds `by` to the entry of `key` in a short list of per-key sums.
 fn add_to<'k>(sums: &mut Vec<(&'k str, i64)>, key: &'k str, by: i64) {
     match sums.iter_mut().find(|(k, _)| *k == key) {
@@ -141,13 +113,15 @@ fn add_matching<'t>(sums: &mut Vec<(&'t str, i64)>, t: &'t Term, weight: i64, of
 }
 
 impl PreFilterState {
-    /// [`update`](Self::update) with `by` = 1 for several pods of one node: the same counts,
-    /// with the node's domain looked up once per topology key rather than once per pod.
-    fn add_node_pods<'p>(
+    /// Counts, `by` times, the pods of `node` given (each with its required anti-affinity
+    /// terms): per topology key, how many match, then one change per key to the node's domain
+    /// rather than one per pod.
+    fn count<'p>(
         &mut self,
         incoming: &Pod,
-        pods: impl Iterator<Item = (&'p Pod, &'p [Term])>,
+        pods: impl IntoIterator<Item = (&'p Pod, &'p [Term])>,
         node: &NodeInfo,
+        by: i64,
     ) {
         let mut existing_anti: Vec<(&str, i64)> = Vec::new();
         let mut affinity = 0;
@@ -168,16 +142,16 @@ impl PreFilterState {
             }
         }
         for (key, n) in existing_anti {
-            self.existing_anti.bump(node, key, n);
+            self.existing_anti.bump(node, key, n * by);
         }
         if affinity > 0 {
             for t in &self.affinity {
-                self.affinity_counts.bump(node, t.key(), affinity);
+                self.affinity_counts.bump(node, t.key(), affinity * by);
             }
         }
         for (n, t) in anti.iter().zip(&self.anti_affinity) {
             if *n > 0 {
-                self.anti_counts.bump(node, t.key(), *n);
+                self.anti_counts.bump(node, t.key(), *n * by);
             }
         }
     }
@@ -208,10 +182,11 @@ impl PreFilterPlugin for InterPodAffinity {
                 .pods
                 .iter()
                 .any(|p| p.terms.has_required_anti_affinity());
-            s.add_node_pods(
+            s.count(
                 pod,
                 counted.map(|p| (&*p.pod, p.terms.required_anti_affinity.as_slice())),
                 node,
+                1,
             );
         };
         if s.affinity.is_empty() && s.anti_affinity.is_empty() {
@@ -234,14 +209,14 @@ impl PreFilterPlugin for InterPodAffinity {
     fn remove_pod(&self, state: &mut CycleState, pod: &Pod, victim: &Pod, node: &NodeInfo) {
         if let Some(s) = state.read_mut::<PreFilterState>(NAME) {
             let anti = PodAffinityTerms::of(victim).required_anti_affinity;
-            s.update(pod, victim, &anti, node, -1);
+            s.count(pod, [(victim, anti.as_slice())], node, -1);
         }
     }
 
     fn add_pod(&self, state: &mut CycleState, pod: &Pod, other: &Pod, node: &NodeInfo) {
         if let Some(s) = state.read_mut::<PreFilterState>(NAME) {
             let anti = PodAffinityTerms::of(other).required_anti_affinity;
-            s.update(pod, other, &anti, node, 1);
+            s.count(pod, [(other, anti.as_slice())], node, 1);
         }
     }
 }
@@ -577,15 +552,17 @@ mod tests {
         };
         let (mut at_once, mut one_by_one) = (empty(), empty());
         for n in &snap.nodes {
-            at_once.add_node_pods(
+            at_once.count(
                 &incoming,
                 n.pods
                     .iter()
                     .map(|p| (&*p.pod, p.terms.required_anti_affinity.as_slice())),
                 n,
+                1,
             );
             for p in &n.pods {
-                one_by_one.update(&incoming, &p.pod, &p.terms.required_anti_affinity, n, 1);
+                let one = [(&*p.pod, p.terms.required_anti_affinity.as_slice())];
+                one_by_one.count(&incoming, one, n, 1);
             }
         }
         let counts = |s: &PreFilterState| {
@@ -601,6 +578,14 @@ mod tests {
              Counts({\"topology.kubernetes.io/zone\": {\"a\": 2, \"b\": 2}}) \
              Counts({\"kubernetes.io/hostname\": {\"b1\": 1}})"
         );
+        // Removing every pod again (preemption's `remove_pod`) leaves nothing counted.
+        for n in &snap.nodes {
+            for p in &n.pods {
+                let one = [(&*p.pod, p.terms.required_anti_affinity.as_slice())];
+                at_once.count(&incoming, one, n, -1);
+            }
+        }
+        assert_eq!(counts(&at_once), "Counts({}) Counts({}) Counts({})");
     }
 
     #[test]
