@@ -959,7 +959,6 @@ fn keep_identity(obj: &mut Object, old: &Object) {
     }
 }
 
-/// Puts `from`'s status into `into` (same kind), leaving everything else as stored.
 /// What a status update stores: the stored object `old` with the status of `from` (the status
 /// strategy). An object of a kind whose strategy takes only the status, sent with the stored
 /// metadata and spec (a kubelet's or controller's copy of what it read), is already that object
@@ -981,6 +980,7 @@ fn with_status_of(old: &Object, from: Object) -> Object {
     merged
 }
 
+/// Puts `from`'s status into `into` (same kind), leaving everything else as stored.
 fn copy_status(into: &mut Object, from: Object) {
     match (into, from) {
         (Object::Pod(n), Object::Pod(o)) => n.status = o.status,
