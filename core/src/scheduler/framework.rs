@@ -337,6 +337,21 @@ pub trait ScorePlugin: Plugin {
     }
 }
 
+/// One node's raw score through [`ScorePlugin::score_nodes`]: the [`ScorePlugin::score`] of a
+/// plugin whose scoring is written once, for a cycle's nodes.
+pub fn score_one<P: ScorePlugin + ?Sized>(
+    plugin: &P,
+    state: &CycleState,
+    pod: &Pod,
+    node: &NodeInfo,
+) -> Result<i64, Status> {
+    let mut out = Vec::with_capacity(1);
+    plugin.score_nodes(state, pod, &[node], &mut out)?;
+    out.first()
+        .copied()
+        .ok_or_else(|| Status::error(format!("plugin {:?} scored no node", plugin.name())))
+}
+
 /// Reserves cluster state for the chosen node before binding (upstream `ReservePlugin`).
 pub trait ReservePlugin: Plugin {
     /// Reserves; a failure aborts the attempt.

@@ -4,7 +4,7 @@
 use k8s_openapi::api::core::v1::Pod;
 
 use crate::scheduler::framework::{
-    normalized_image_name, ClusterSnapshot, CycleState, ImageState, NodeInfo, Plugin,
+    normalized_image_name, score_one, ClusterSnapshot, CycleState, ImageState, NodeInfo, Plugin,
     PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 
@@ -118,32 +118,9 @@ fn node_score(s: &PreScoreState, node: &NodeInfo) -> i64 {
     calculate_priority(sum, s.containers)
 }
 
-impl ImageLocality {
-    /// Scores `nodes` with the cycle's state (or, without PreScore, the pod's own images).
-    fn score_each(state: &CycleState, pod: &Pod, nodes: &[&NodeInfo], mut score: impl FnMut(i64)) {
-        let computed;
-        let s = match state.read::<PreScoreState>(NAME) {
-            Some(s) => s,
-            None => {
-                computed = pre_score_state(pod, 1, None);
-                &computed
-            }
-        };
-        for n in nodes {
-            score(if pod.spec.is_none() {
-                0
-            } else {
-                node_score(s, n)
-            });
-        }
-    }
-}
-
 impl ScorePlugin for ImageLocality {
     fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
-        let mut out = 0;
-        ImageLocality::score_each(state, pod, &[node], |s| out = s);
-        Ok(out)
+        score_one(self, state, pod, node)
     }
 
     fn score_nodes(
@@ -153,7 +130,20 @@ impl ScorePlugin for ImageLocality {
         nodes: &[&NodeInfo],
         out: &mut Vec<i64>,
     ) -> Result<(), Status> {
-        ImageLocality::score_each(state, pod, nodes, |s| out.push(s));
+        if pod.spec.is_none() {
+            out.extend(nodes.iter().map(|_| 0));
+            return Ok(());
+        }
+        // The cycle's state, or without PreScore the pod's own images.
+        let computed;
+        let s = match state.read::<PreScoreState>(NAME) {
+            Some(s) => s,
+            None => {
+                computed = pre_score_state(pod, 1, None);
+                &computed
+            }
+        };
+        out.extend(nodes.iter().map(|n| node_score(s, n)));
         Ok(())
     }
 }

@@ -4,8 +4,8 @@
 use k8s_openapi::api::core::v1::Pod;
 
 use crate::scheduler::framework::{
-    pod_requests, ClusterSnapshot, CycleState, NodeInfo, Plugin, PreScorePlugin, Resource,
-    ScorePlugin, Status, MAX_NODE_SCORE,
+    pod_requests, score_one, ClusterSnapshot, CycleState, NodeInfo, Plugin, PreScorePlugin,
+    Resource, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 
 /// The plugin's upstream name.
@@ -82,10 +82,7 @@ fn node_score(p: &Resource, node: &NodeInfo) -> i64 {
 
 impl ScorePlugin for NodeResourcesBalancedAllocation {
     fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
-        Ok(match state.read::<PreScoreState>(NAME) {
-            Some(s) => node_score(&s.0, node),
-            None => node_score(&pod_requests(pod, false), node),
-        })
+        score_one(self, state, pod, node)
     }
 
     fn score_nodes(

@@ -5,7 +5,7 @@
 use k8s_openapi::api::core::v1::Pod;
 
 use crate::scheduler::framework::{
-    pod_requests, ClusterSnapshot, Code, CycleState, FilterPlugin, NodeInfo, Plugin,
+    pod_requests, score_one, ClusterSnapshot, Code, CycleState, FilterPlugin, NodeInfo, Plugin,
     PreFilterPlugin, PreFilterResult, Resource, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 
@@ -197,10 +197,7 @@ pub fn least_allocated_for(pod_req: &Resource, node: &NodeInfo) -> i64 {
 
 impl ScorePlugin for NodeResourcesFit {
     fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
-        Ok(match state.read::<PreFilterState>(NAME) {
-            Some(s) => least_allocated_for(&s.1, node),
-            None => least_allocated(pod, node),
-        })
+        score_one(self, state, pod, node)
     }
 
     fn score_nodes(

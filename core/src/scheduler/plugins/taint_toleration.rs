@@ -4,8 +4,8 @@
 use k8s_openapi::api::core::v1::{Pod, Taint, Toleration};
 
 use crate::scheduler::framework::{
-    ClusterSnapshot, CycleState, FilterPlugin, NodeInfo, Plugin, PreScorePlugin, ScorePlugin,
-    Status,
+    score_one, ClusterSnapshot, CycleState, FilterPlugin, NodeInfo, Plugin, PreScorePlugin,
+    ScorePlugin, Status,
 };
 use crate::scheduler::plugins::helper::default_normalize_score;
 use crate::scheduler::selectors::tolerates;
@@ -23,7 +23,11 @@ impl Plugin for TaintToleration {
     }
 }
 
+/// The node's taints (none read from the node object when `NodeInfo` knows it has none).
 fn taints(node: &NodeInfo) -> &[Taint] {
+    if !node.tainted {
+        return &[];
+    }
     node.node
         .spec
         .as_ref()
@@ -51,9 +55,6 @@ fn tolerated(tols: &[Toleration], t: &Taint) -> bool {
 
 impl FilterPlugin for TaintToleration {
     fn filter(&self, _state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status {
-        if !node.tainted {
-            return Status::success();
-        }
         let tols = tolerations(pod);
         let untolerated = taints(node)
             .iter()
@@ -97,20 +98,9 @@ impl PreScorePlugin for TaintToleration {
     }
 }
 
-/// The tolerations PreScore kept for scoring (none without PreScore).
-fn score_tolerations(state: &CycleState) -> &[Toleration] {
-    state
-        .read::<PreScoreState>(NAME)
-        .map(|s| s.tolerations.as_slice())
-        .unwrap_or(&[])
-}
-
 /// How many of the node's PreferNoSchedule taints `tols` do not tolerate (upstream
 /// `countIntolerableTaintsPreferNoSchedule`).
 fn intolerable_prefer_no_schedule(tols: &[Toleration], node: &NodeInfo) -> i64 {
-    if !node.tainted {
-        return 0;
-    }
     taints(node)
         .iter()
         .filter(|t| t.effect == "PreferNoSchedule" && !tolerated(tols, t))
@@ -118,11 +108,8 @@ fn intolerable_prefer_no_schedule(tols: &[Toleration], node: &NodeInfo) -> i64 {
 }
 
 impl ScorePlugin for TaintToleration {
-    fn score(&self, state: &CycleState, _pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
-        Ok(intolerable_prefer_no_schedule(
-            score_tolerations(state),
-            node,
-        ))
+    fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
+        score_one(self, state, pod, node)
     }
 
     fn score_nodes(
@@ -132,7 +119,11 @@ impl ScorePlugin for TaintToleration {
         nodes: &[&NodeInfo],
         out: &mut Vec<i64>,
     ) -> Result<(), Status> {
-        let tols = score_tolerations(state);
+        // The tolerations PreScore kept (none without PreScore).
+        let tols = state
+            .read::<PreScoreState>(NAME)
+            .map(|s| s.tolerations.as_slice())
+            .unwrap_or(&[]);
         out.extend(
             nodes
                 .iter()
