@@ -20,7 +20,7 @@ fn pods(cluster: &Cluster, namespace: &str) -> Vec<Pod> {
         .list("Pod", Some(namespace))
         .iter()
         .filter_map(|o| match &**o {
-            Object::Pod(p) => Some(p.clone()),
+            Object::Pod(p) => Some((**p).clone()),
             _ => None,
         })
         .collect()

@@ -201,9 +201,11 @@ impl Cluster {
             if status.conditions.as_ref().is_none_or(|c| c.is_empty()) {
                 status.conditions = Some(healthy_conditions(SimTime::ZERO));
             }
-            let _ = cluster
-                .api
-                .bootstrap(Object::Node(node), SimTime::ZERO, &mut cluster.rng);
+            let _ = cluster.api.bootstrap(
+                Object::Node(Box::new(node)),
+                SimTime::ZERO,
+                &mut cluster.rng,
+            );
         }
         if !config.bare {
             // A configuration that does not validate was refused when the scenario was read.
@@ -288,7 +290,7 @@ impl Cluster {
                             }
                         } else if api_version == "v1" && kind == "Node" {
                             match intake::decode(&doc, source) {
-                                Ok(Object::Node(n)) => nodes.push(n),
+                                Ok(Object::Node(n)) => nodes.push(*n),
                                 Ok(_) => {}
                                 Err(e) => {
                                     early.push(ApplyResult::err(e.kubectl_message("creating")))
@@ -403,7 +405,7 @@ impl Cluster {
         };
         let _ = self
             .api
-            .bootstrap(Object::Namespace(ns), self.now, &mut self.rng);
+            .bootstrap(Object::Namespace(Box::new(ns)), self.now, &mut self.rng);
         self.populate_namespace(name);
     }
 
@@ -418,9 +420,11 @@ impl Cluster {
             },
             ..Default::default()
         };
-        let _ = self
-            .api
-            .bootstrap(Object::ServiceAccount(sa), self.now, &mut self.rng);
+        let _ = self.api.bootstrap(
+            Object::ServiceAccount(Box::new(sa)),
+            self.now,
+            &mut self.rng,
+        );
         let ca = ConfigMap {
             metadata: ObjectMeta {
                 name: Some("kube-root-ca.crt".into()),
@@ -435,7 +439,7 @@ impl Cluster {
         };
         let _ = self
             .api
-            .bootstrap(Object::ConfigMap(ca), self.now, &mut self.rng);
+            .bootstrap(Object::ConfigMap(Box::new(ca)), self.now, &mut self.rng);
     }
 
     /// The current virtual time.
@@ -997,7 +1001,7 @@ impl Cluster {
                 Object::Pod(p)
                     if p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node) =>
                 {
-                    Some(p.clone())
+                    Some((**p).clone())
                 }
                 _ => None,
             })
@@ -1109,9 +1113,9 @@ impl Cluster {
                 last_transition_time: Some(self.now.to_k8s_time()),
                 ..Default::default()
             });
-            let outcome = self
-                .api
-                .update_status(user, Object::Pod(pod), self.now, "kubectl");
+            let outcome =
+                self.api
+                    .update_status(user, Object::Pod(Box::new(pod)), self.now, "kubectl");
             self.record(&outcome);
             outcome.result.map_err(|e| e.message)?;
         }
@@ -1159,7 +1163,7 @@ impl Cluster {
         for lease in heartbeat::leases(&nodes, self.now) {
             let _ = self
                 .api
-                .bootstrap(Object::Lease(lease), self.now, &mut self.rng);
+                .bootstrap(Object::Lease(Box::new(lease)), self.now, &mut self.rng);
         }
         for node in &nodes {
             if let Some(name) = node.meta().name.as_deref() {

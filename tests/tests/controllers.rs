@@ -253,7 +253,7 @@ fn replica_sets(cluster: &Cluster) -> Vec<k8s_openapi::api::apps::v1::ReplicaSet
         .objects(&["ReplicaSet"])
         .iter()
         .filter_map(|o| match &**o {
-            Object::ReplicaSet(r) => Some(r.clone()),
+            Object::ReplicaSet(r) => Some((**r).clone()),
             _ => None,
         })
         .collect()
@@ -264,7 +264,7 @@ fn pods(cluster: &Cluster) -> Vec<Pod> {
         .objects(&["Pod"])
         .iter()
         .filter_map(|o| match &**o {
-            Object::Pod(p) => Some(p.clone()),
+            Object::Pod(p) => Some((**p).clone()),
             _ => None,
         })
         .collect()
@@ -272,7 +272,7 @@ fn pods(cluster: &Cluster) -> Vec<Pod> {
 
 fn deployment(cluster: &Cluster, name: &str) -> k8s_openapi::api::apps::v1::Deployment {
     match cluster.api().get("Deployment", "default", name).as_deref() {
-        Some(Object::Deployment(d)) => d.clone(),
+        Some(Object::Deployment(d)) => (**d).clone(),
         other => panic!("no deployment {name}: {other:?}"),
     }
 }
@@ -901,7 +901,7 @@ fn slices(cluster: &Cluster) -> Vec<k8s_openapi::api::discovery::v1::EndpointSli
         .objects(&["EndpointSlice"])
         .iter()
         .filter_map(|o| match &**o {
-            Object::EndpointSlice(s) => Some(s.clone()),
+            Object::EndpointSlice(s) => Some((**s).clone()),
             _ => None,
         })
         .collect()

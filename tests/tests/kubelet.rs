@@ -109,7 +109,8 @@ impl Run {
     }
 
     fn pod(&self, name: &str) -> Pod {
-        self.cluster
+        *self
+            .cluster
             .objects(&["Pod"])
             .iter()
             .find_map(|o| match &**o {

@@ -60,14 +60,14 @@ fn events(cluster: &Cluster) -> Vec<(u64, String, String, String, String)> {
 
 fn node(cluster: &Cluster, name: &str) -> Node {
     match cluster.api().get("Node", "", name).as_deref() {
-        Some(Object::Node(n)) => n.clone(),
+        Some(Object::Node(n)) => (**n).clone(),
         other => panic!("node {name}: {other:?}"),
     }
 }
 
 fn pod(cluster: &Cluster, name: &str) -> Option<Pod> {
     match cluster.api().get("Pod", "default", name).as_deref() {
-        Some(Object::Pod(p)) => Some(p.clone()),
+        Some(Object::Pod(p)) => Some((**p).clone()),
         _ => None,
     }
 }

@@ -110,7 +110,7 @@ fn event_rows(cluster: &Cluster) -> Vec<String> {
 
 fn pod(cluster: &Cluster, namespace: &str, name: &str) -> Pod {
     match cluster.api().get("Pod", namespace, name).as_deref() {
-        Some(Object::Pod(p)) => p.clone(),
+        Some(Object::Pod(p)) => (**p).clone(),
         other => panic!("pod {namespace}/{name}: {other:?}"),
     }
 }

@@ -359,7 +359,7 @@ fn a_higher_priority_pod_preempts_a_running_one_and_takes_its_node() {
         )
     );
     let vip = match cluster.api().get("Pod", "default", "vip").as_deref() {
-        Some(Object::Pod(p)) => p.clone(),
+        Some(Object::Pod(p)) => (**p).clone(),
         _ => panic!("vip is gone"),
     };
     let uid = vip.metadata.uid.clone().unwrap();

@@ -168,7 +168,7 @@ fn replica_sets(cluster: &Cluster, d: &Deployment) -> Vec<ReplicaSet> {
                         .flatten()
                         .any(|r| r.controller == Some(true) && Some(&r.uid) == uid.as_ref()) =>
             {
-                Some(rs.clone())
+                Some((**rs).clone())
             }
             _ => None,
         })
@@ -246,7 +246,7 @@ fn undo(cluster: &mut Cluster, d: &Deployment, to: i64, user: &UserInfo) -> Outp
         spec.template = template;
     }
     Output::results(&[cluster.patch_object(
-        Object::Deployment(updated),
+        Object::Deployment(Box::new(updated)),
         user,
         format!("deployment.apps/{name} rolled back"),
     )])

@@ -229,7 +229,7 @@ impl DaemonSetController {
         let nodes: Vec<&Node> = node_objects
             .iter()
             .filter_map(|o| match &**o {
-                Object::Node(n) => Some(n),
+                Object::Node(n) => Some(&**n),
                 _ => None,
             })
             .collect();
@@ -238,7 +238,10 @@ impl DaemonSetController {
             if let Object::Pod(p) = &*o {
                 if podutil::is_active(p) && controller_of(&p.metadata).is_some_and(|r| r.uid == uid)
                 {
-                    by_node.entry(target_node(p)).or_default().push(p.clone());
+                    by_node
+                        .entry(target_node(p))
+                        .or_default()
+                        .push((**p).clone());
                 }
             }
         }
@@ -274,7 +277,7 @@ impl DaemonSetController {
                         break 'batches;
                     };
                     let pod = self.pod_for(ds, &live, &node);
-                    match ctx.create(Object::Pod(pod)) {
+                    match ctx.create(Object::Pod(Box::new(pod))) {
                         Ok(created) => {
                             let message = format!(
                                 "Created pod: {}",
@@ -380,7 +383,7 @@ impl DaemonSetController {
         if ds.status.as_ref() != Some(&status) {
             let mut copy = ds.clone();
             copy.status = Some(status);
-            let _ = ctx.update_status(Object::DaemonSet(copy));
+            let _ = ctx.update_status(Object::DaemonSet(Box::new(copy)));
         }
     }
 }

@@ -155,7 +155,9 @@ impl EndpointSliceController {
                 generate_name: Some(format!("{name}-")),
                 namespace: Some(ns),
                 labels: Some(labels),
-                owner_references: Some(vec![controller_ref(&Object::Service(svc.clone()))]),
+                owner_references: Some(vec![controller_ref(&Object::Service(Box::new(
+                    svc.clone(),
+                )))]),
                 ..Default::default()
             },
             address_type: "IPv4".into(),
@@ -167,7 +169,9 @@ impl EndpointSliceController {
     fn sync(&mut self, namespace: &str, name: &str, ctx: &mut Ctx<'_>) {
         let live = ctx.get("Service", namespace, name);
         let svc = match live.as_deref() {
-            Some(Object::Service(s)) if s.metadata.deletion_timestamp.is_none() => Some(s.clone()),
+            Some(Object::Service(s)) if s.metadata.deletion_timestamp.is_none() => {
+                Some((**s).clone())
+            }
             _ => None,
         };
         let uid = svc.as_ref().and_then(|s| s.metadata.uid.clone());
@@ -181,7 +185,7 @@ impl EndpointSliceController {
                             && l.get(MANAGED_BY_LABEL).map(String::as_str) == Some(MANAGED_BY)
                     }) =>
                 {
-                    Some(s.clone())
+                    Some((**s).clone())
                 }
                 _ => None,
             })
@@ -202,7 +206,7 @@ impl EndpointSliceController {
             .iter()
             .filter_map(|o| match &**o {
                 Object::Pod(p) if label_selector_matches(&selector, p.metadata.labels.as_ref()) => {
-                    Some(p.clone())
+                    Some((**p).clone())
                 }
                 _ => None,
             })
@@ -213,7 +217,7 @@ impl EndpointSliceController {
         let mut rest = slices.into_iter();
         match rest.next() {
             None => {
-                let _ = ctx.create(Object::EndpointSlice(want));
+                let _ = ctx.create(Object::EndpointSlice(Box::new(want)));
             }
             Some(current) => {
                 let same = current.endpoints == want.endpoints
@@ -224,7 +228,7 @@ impl EndpointSliceController {
                     updated.endpoints = want.endpoints;
                     updated.ports = want.ports;
                     updated.metadata.labels = want.metadata.labels;
-                    let _ = ctx.update(Object::EndpointSlice(updated));
+                    let _ = ctx.update(Object::EndpointSlice(Box::new(updated)));
                 }
             }
         }

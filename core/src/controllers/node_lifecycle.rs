@@ -94,7 +94,7 @@ impl NodeLifecycleController {
         let nodes: Vec<&Node> = objects
             .iter()
             .filter_map(|o| match &**o {
-                Object::Node(n) => Some(n),
+                Object::Node(n) => Some(&**n),
                 _ => None,
             })
             .collect();
@@ -114,7 +114,7 @@ impl NodeLifecycleController {
         let nodes: Vec<&Node> = objects
             .iter()
             .filter_map(|o| match &**o {
-                Object::Node(n) => Some(n),
+                Object::Node(n) => Some(&**n),
                 _ => None,
             })
             .collect();
@@ -259,13 +259,13 @@ impl NodeLifecycleController {
                 }
             }
             if changed {
-                match ctx.update_status(Object::Node(updated)) {
+                match ctx.update_status(Object::Node(Box::new(updated))) {
                     Ok(stored) => {
                         if let Some(c) = condition_of(&stored, "Ready") {
                             current = c;
                         }
                         if let Object::Node(n) = &*stored {
-                            node = std::borrow::Cow::Owned(n.clone());
+                            node = std::borrow::Cow::Owned((**n).clone());
                         }
                     }
                     Err(_) => return,
@@ -468,7 +468,7 @@ impl NodeLifecycleController {
                 Object::Pod(p)
                     if p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node) =>
                 {
-                    Some(p.clone())
+                    Some((**p).clone())
                 }
                 _ => None,
             })
@@ -487,7 +487,7 @@ impl NodeLifecycleController {
             }
             ready.status = "False".into();
             ready.last_transition_time = Some(ctx.now.to_k8s_time());
-            if let Ok(stored) = ctx.update_status(Object::Pod(pod)) {
+            if let Ok(stored) = ctx.update_status(Object::Pod(Box::new(pod))) {
                 self.record(
                     ctx,
                     object_reference(&stored),

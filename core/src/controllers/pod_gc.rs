@@ -59,7 +59,7 @@ impl PodGcController {
         let pods: Vec<&Pod> = pod_objects
             .iter()
             .filter_map(|o| match &**o {
-                Object::Pod(p) => Some(p),
+                Object::Pod(p) => Some(&**p),
                 _ => None,
             })
             .collect();
@@ -67,7 +67,7 @@ impl PodGcController {
         let nodes: BTreeMap<&str, &Node> = node_objects
             .iter()
             .filter_map(|o| match &**o {
-                Object::Node(n) => Some((n.metadata.name.as_deref().unwrap_or_default(), n)),
+                Object::Node(n) => Some((n.metadata.name.as_deref().unwrap_or_default(), &**n)),
                 _ => None,
             })
             .collect();
@@ -205,7 +205,7 @@ impl PodGcController {
                 conditions.retain(|x| x.type_ != c.type_);
                 conditions.push(c);
             }
-            if ctx.update_status(Object::Pod(pod)).is_err() {
+            if ctx.update_status(Object::Pod(Box::new(pod))).is_err() {
                 return;
             }
         }

@@ -75,7 +75,7 @@ impl Tally {
 
 fn as_pod(object: &Object) -> Option<&Pod> {
     match object {
-        Object::Pod(p) => Some(p),
+        Object::Pod(p) => Some(&**p),
         _ => None,
     }
 }

@@ -69,7 +69,7 @@ impl ResourceQuotaController {
             .list("ResourceQuota", Some(namespace))
             .iter()
             .filter_map(|o| match &**o {
-                Object::ResourceQuota(q) => Some(q.clone()),
+                Object::ResourceQuota(q) => Some((**q).clone()),
                 _ => None,
             })
             .collect();
@@ -106,7 +106,7 @@ impl ResourceQuotaController {
             }
             status.hard = Some(hard);
             status.used = Some(used);
-            let _ = ctx.update_status(Object::ResourceQuota(quota));
+            let _ = ctx.update_status(Object::ResourceQuota(Box::new(quota)));
         }
     }
 }

@@ -180,7 +180,7 @@ pub fn events(objects: &[Arc<Object>], now: SimTime) -> Option<String> {
     let mut events: Vec<&Event> = objects
         .iter()
         .filter_map(|o| match &**o {
-            Object::Event(e) => Some(e),
+            Object::Event(e) => Some(&**e),
             _ => None,
         })
         .collect();

@@ -124,14 +124,16 @@ impl NodeHeartbeat {
                 let _ = ctx.update(Object::Lease(lease));
             }
             _ => {
-                let _ = ctx.create(Object::Lease(NodeHeartbeat::lease(&node, ctx.now)));
+                let _ = ctx.create(Object::Lease(Box::new(NodeHeartbeat::lease(
+                    &node, ctx.now,
+                ))));
             }
         }
     }
 
     fn own_node(&self, ctx: &Ctx<'_>) -> Option<Node> {
         match ctx.get("Node", "", &self.node).as_deref() {
-            Some(Object::Node(n)) => Some(n.clone()),
+            Some(Object::Node(n)) => Some((**n).clone()),
             _ => None,
         }
     }
@@ -178,7 +180,7 @@ impl NodeHeartbeat {
             .status
             .get_or_insert_with(Default::default)
             .conditions = Some(conditions);
-        if ctx.update_status(Object::Node(updated)).is_ok() {
+        if ctx.update_status(Object::Node(Box::new(updated))).is_ok() {
             self.last_report = ctx.now;
             for event in flipped {
                 self.node_event(

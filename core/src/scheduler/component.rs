@@ -405,7 +405,7 @@ impl Component for KubeScheduler {
                 if event.type_ == WatchEventType::Deleted {
                     self.snapshot.pvcs.remove(&key);
                 } else {
-                    self.snapshot.pvcs.insert(key, pvc.clone());
+                    self.snapshot.pvcs.insert(key, (**pvc).clone());
                 }
                 self.queue.on_event(ClusterEvent::VolumeChange, ctx.now);
             }

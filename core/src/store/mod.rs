@@ -740,7 +740,7 @@ mod tests {
             node_name: node.map(str::to_string),
             ..PodSpec::default()
         });
-        Object::Pod(p)
+        Object::Pod(Box::new(p))
     }
 
     fn with_label(mut obj: Object, value: &str) -> Object {

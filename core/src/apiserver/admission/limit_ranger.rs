@@ -34,7 +34,7 @@ fn limit_ranges(lookup: &dyn Lookup, namespace: &str) -> Vec<LimitRange> {
         .list("LimitRange", Some(namespace))
         .iter()
         .filter_map(|o| match o.as_ref() {
-            Object::LimitRange(lr) => Some(lr.clone()),
+            Object::LimitRange(lr) => Some((**lr).clone()),
             _ => None,
         })
         .collect()

@@ -52,7 +52,7 @@ pub struct Priority;
 
 fn find_class(lookup: &dyn Lookup, name: &str) -> Option<PriorityClass> {
     match lookup.get("PriorityClass", "", name).as_deref() {
-        Some(Object::PriorityClass(pc)) => Some(pc.clone()),
+        Some(Object::PriorityClass(pc)) => Some((**pc).clone()),
         _ => system_priority_classes()
             .into_iter()
             .find(|pc| pc.metadata.name.as_deref() == Some(name)),
@@ -65,7 +65,7 @@ fn default_class(lookup: &dyn Lookup) -> Option<PriorityClass> {
         .list("PriorityClass", None)
         .iter()
         .filter_map(|o| match o.as_ref() {
-            Object::PriorityClass(pc) if pc.global_default == Some(true) => Some(pc.clone()),
+            Object::PriorityClass(pc) if pc.global_default == Some(true) => Some((**pc).clone()),
             _ => None,
         })
         .min_by_key(|pc| pc.value)
@@ -210,7 +210,7 @@ mod tests {
         let mut obj: Object = p.into();
         let r = Priority.admit(&a, &mut obj, None, &mut ctx);
         let Object::Pod(p) = obj else { unreachable!() };
-        (r, p)
+        (r, *p)
     }
 
     fn class(name: &str, value: i32, global_default: bool) -> PriorityClass {

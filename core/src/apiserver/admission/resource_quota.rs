@@ -188,7 +188,7 @@ impl ValidatingPlugin for ResourceQuota {
             .list("ResourceQuota", Some(&attrs.namespace))
             .iter()
             .filter_map(|o| match o.as_ref() {
-                Object::ResourceQuota(q) => Some(q.clone()),
+                Object::ResourceQuota(q) => Some((**q).clone()),
                 _ => None,
             })
             .collect();

@@ -240,7 +240,7 @@ mod tests {
         let mut obj: Object = p.into();
         let r = ServiceAccount.admit(&a, &mut obj, None, &mut ctx);
         let Object::Pod(p) = obj else { unreachable!() };
-        (r, p)
+        (r, *p)
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub fn search_events(lookup: &dyn Lookup, query: &EventQuery) -> Vec<Event> {
         .list("Event", namespace)
         .iter()
         .filter_map(|o| match &**o {
-            Object::Event(e) => Some(e),
+            Object::Event(e) => Some(&**e),
             _ => None,
         })
         .filter(|e| {

@@ -122,7 +122,7 @@ fn describe_object(
             ));
             let lease = match lookup.get("Lease", "kube-node-lease", &name) {
                 Some(o) => match &*o {
-                    Object::Lease(l) => Some(l.clone()),
+                    Object::Lease(l) => Some((**l).clone()),
                     _ => None,
                 },
                 None => None,
@@ -153,7 +153,7 @@ fn describe_object(
                 .list("ReplicaSet", Some(&namespace))
                 .iter()
                 .filter_map(|o| match &**o {
-                    Object::ReplicaSet(rs) => Some(rs.clone()),
+                    Object::ReplicaSet(rs) => Some((**rs).clone()),
                     _ => None,
                 })
                 .collect();

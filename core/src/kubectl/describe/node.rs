@@ -132,7 +132,7 @@ pub struct NodeContext {
 pub fn node_pods(pods: &[Arc<Object>], node: &str) -> Vec<Pod> {
     pods.iter()
         .filter_map(|o| match &**o {
-            Object::Pod(p) => Some(p),
+            Object::Pod(p) => Some(&**p),
             _ => None,
         })
         .filter(|p| p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node))
