@@ -42,7 +42,9 @@ pub struct StoreConfig {
     pub log_capacity: usize,
     /// How many revisions of each key the history keeps. Default 16.
     pub history_per_key: usize,
-    /// How many history entries are kept in all (the oldest writes go first). Default 100,000.
+    /// How many history entries are kept in all (the oldest writes go first). Default 20,000:
+    /// about the last 20,000 writes, each a whole object (10 KB and more for a Pod in memory),
+    /// so at 150,000 pods the history stays at a few hundred MB rather than a GB.
     pub history_total: usize,
     /// For how many deleted keys the history is kept (the longest-deleted go first).
     /// Default 1,000.
@@ -57,7 +59,7 @@ impl Default for StoreConfig {
         StoreConfig {
             log_capacity: 10_000,
             history_per_key: 16,
-            history_total: 100_000,
+            history_total: 20_000,
             tombstoned_keys: 1_000,
             max_pending_per_watcher: 100_000,
         }
