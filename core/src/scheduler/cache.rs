@@ -231,6 +231,13 @@ impl Cache {
     /// the nodes changed since the snapshot's generation are copied (upstream `UpdateSnapshot`).
     pub fn update_snapshot(&mut self, snapshot: &mut ClusterSnapshot) {
         if self.nodes_changed || snapshot.nodes.len() != self.nodes.len() {
+            // The cache's own node states carry their snapshot index, so the states it hands
+            // the snapshot node by node later need no copy to set it.
+            for (i, e) in self.nodes.values_mut().enumerate() {
+                if e.info.snapshot_index != i {
+                    Arc::make_mut(&mut e.info).snapshot_index = i;
+                }
+            }
             snapshot.nodes = self.nodes.values().map(|e| Arc::clone(&e.info)).collect();
             snapshot.reindex();
             self.nodes_changed = false;

@@ -89,6 +89,11 @@ pub struct NodeInfo {
     pub unschedulable: bool,
     /// Whether the node has any taints (likewise).
     pub tainted: bool,
+    /// The node's index in the scheduler's snapshot (its rank by name), kept by the cache and
+    /// the snapshot so plugins can read per-node tables without looking the name up; 0 for a
+    /// node in no snapshot. [`ClusterSnapshot::index_of`](super::snapshot::ClusterSnapshot::index_of)
+    /// checks it.
+    pub snapshot_index: usize,
 }
 
 /// Whether `node` is cordoned, and whether it has taints.
@@ -151,6 +156,7 @@ impl NodeInfo {
             used_ports: BTreeMap::new(),
             pods_with_affinity: 0,
             pods_with_required_anti_affinity: 0,
+            snapshot_index: 0,
         }
     }
 

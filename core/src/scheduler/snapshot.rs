@@ -44,6 +44,16 @@ pub struct SelectorCounts {
     pub per_node: Vec<i64>,
 }
 
+/// The domains of one topology key: its values numbered in node order, and the number of each
+/// node's value by the node's index (so a cycle reads a node's domain without a label lookup).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct TopologyDomains {
+    /// The domain of the node at each index; `None` when the node lacks the label.
+    pub of_node: Vec<Option<u32>>,
+    /// Domain numbers by value.
+    pub by_value: BTreeMap<String, u32>,
+}
+
 /// A StorageClass's volume binding mode, as the scheduler needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VolumeBindingMode {
@@ -71,6 +81,9 @@ pub struct ClusterSnapshot {
     /// Per-node matching-pod counts of the selectors topology spreading asked about, kept
     /// current as nodes change instead of recounted every cycle.
     selector_counts: RefCell<BTreeMap<String, Arc<SelectorCounts>>>,
+    /// The domains of the topology keys topology spreading asked about, kept until a node is
+    /// added, removed or relabelled.
+    topology_domains: RefCell<BTreeMap<String, Arc<TopologyDomains>>>,
     /// Positions of the nodes holding pods whose affinity terms score other nodes.
     with_affinity: BTreeSet<usize>,
     /// Positions of the nodes holding pods with required anti-affinity terms.
@@ -123,6 +136,12 @@ impl ClusterSnapshot {
         self.with_affinity.clear();
         self.with_required_anti_affinity.clear();
         self.selector_counts.borrow_mut().clear();
+        self.topology_domains.borrow_mut().clear();
+        for (i, n) in self.nodes.iter_mut().enumerate() {
+            if n.snapshot_index != i {
+                Arc::make_mut(n).snapshot_index = i;
+            }
+        }
         self.index = Arc::new(
             self.nodes
                 .iter()
@@ -137,7 +156,14 @@ impl ClusterSnapshot {
 
     /// Replaces the node at `i` with its new state, bringing the selector counts up to date
     /// from the pods that changed.
-    pub(crate) fn replace_node(&mut self, i: usize, info: Arc<NodeInfo>) {
+    pub(crate) fn replace_node(&mut self, i: usize, mut info: Arc<NodeInfo>) {
+        if info.snapshot_index != i {
+            Arc::make_mut(&mut info).snapshot_index = i;
+        }
+        if !Arc::ptr_eq(&self.nodes[i].node, &info.node) && self.nodes[i].labels() != info.labels()
+        {
+            self.topology_domains.borrow_mut().clear();
+        }
         {
             let mut memo = self.selector_counts.borrow_mut();
             if !memo.is_empty() {
@@ -182,6 +208,40 @@ impl ClusterSnapshot {
         }
         memo.insert(key, Arc::clone(&counts));
         counts
+    }
+
+    /// The domains of topology key `key` (memoized until the nodes or their labels change).
+    pub fn topology_domains(&self, key: &str) -> Arc<TopologyDomains> {
+        if let Some(d) = self.topology_domains.borrow().get(key) {
+            return Arc::clone(d);
+        }
+        let mut domains = TopologyDomains::default();
+        domains.of_node.reserve(self.nodes.len());
+        for n in &self.nodes {
+            let value = n.labels().and_then(|l| l.get(key));
+            let domain = value.map(|v| {
+                let next = domains.by_value.len() as u32;
+                *domains.by_value.entry(v.clone()).or_insert(next)
+            });
+            domains.of_node.push(domain);
+        }
+        let domains = Arc::new(domains);
+        let mut memo = self.topology_domains.borrow_mut();
+        if memo.len() >= MAX_MEMOIZED_SELECTORS {
+            memo.clear();
+        }
+        memo.insert(key.to_string(), Arc::clone(&domains));
+        domains
+    }
+
+    /// The index of `node` in this snapshot: its `snapshot_index` when that is where it is,
+    /// else found by name; `None` for a node the snapshot does not hold.
+    pub fn index_of(&self, node: &NodeInfo) -> Option<usize> {
+        let at = node.snapshot_index;
+        if self.nodes.get(at).is_some_and(|n| n.name() == node.name()) {
+            return Some(at);
+        }
+        self.node_index(node.name())
     }
 
     /// The position of every node by name.
@@ -287,4 +347,89 @@ fn changed_pods<'a>(old: &'a NodeInfo, new: &'a NodeInfo) -> (Vec<&'a PodInfo>, 
         }
     }
     (added, removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::cache::Cache;
+    use crate::scheduler::testutil::{node, on, pod, with_label};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    const ZONE: &str = "topology.kubernetes.io/zone";
+
+    /// Each node's zone as the snapshot's domain table gives it, by node index.
+    fn zones(snapshot: &ClusterSnapshot) -> Vec<Option<String>> {
+        let domains = snapshot.topology_domains(ZONE);
+        let names: BTreeMap<u32, &str> = domains
+            .by_value
+            .iter()
+            .map(|(v, d)| (*d, v.as_str()))
+            .collect();
+        snapshot
+            .nodes
+            .iter()
+            .map(|n| domains.of_node[snapshot.index_of(n).unwrap()].map(|d| names[&d].to_string()))
+            .collect()
+    }
+
+    fn some(zones: &[&str]) -> Vec<Option<String>> {
+        zones
+            .iter()
+            .map(|z| Some(z.to_string()).filter(|z| !z.is_empty()))
+            .collect()
+    }
+
+    #[test]
+    fn node_indices_and_topology_domains_follow_binds_relabels_and_new_nodes() {
+        let mut cache = Cache::new();
+        for (name, zone) in [("b", "z1"), ("c", "z2"), ("d", "")] {
+            let n = node(name, "1", "1Gi");
+            cache.upsert_node(&if zone.is_empty() {
+                n
+            } else {
+                with_label(n, ZONE, zone)
+            });
+        }
+        let mut snapshot = ClusterSnapshot::default();
+        cache.update_snapshot(&mut snapshot);
+        let indices = |s: &ClusterSnapshot| -> Vec<usize> {
+            s.nodes.iter().map(|n| n.snapshot_index).collect()
+        };
+        assert_eq!(indices(&snapshot), [0, 1, 2]);
+        assert_eq!(zones(&snapshot), some(&["z1", "z2", ""]));
+
+        // A bind replaces one node's state: its index is kept, the domains stay memoized.
+        let before = snapshot.topology_domains(ZONE);
+        cache.upsert_pod(&Arc::new(crate::object::Object::from(on(
+            pod("p", "", ""),
+            "c",
+        ))));
+        cache.update_snapshot(&mut snapshot);
+        assert_eq!(snapshot.nodes[1].pods.len(), 1);
+        assert_eq!(indices(&snapshot), [0, 1, 2]);
+        assert!(Arc::ptr_eq(&before, &snapshot.topology_domains(ZONE)));
+
+        // Relabelling a node is seen by the next cycle.
+        cache.upsert_node(&with_label(node("d", "1", "1Gi"), ZONE, "z1"));
+        cache.update_snapshot(&mut snapshot);
+        assert_eq!(zones(&snapshot), some(&["z1", "z2", "z1"]));
+
+        // A new node first in name order moves every index.
+        cache.upsert_node(&with_label(node("a", "1", "1Gi"), ZONE, "z3"));
+        cache.update_snapshot(&mut snapshot);
+        assert_eq!(indices(&snapshot), [0, 1, 2, 3]);
+        assert_eq!(zones(&snapshot), some(&["z3", "z1", "z2", "z1"]));
+        assert_eq!(snapshot.nodes[2].pods.len(), 1);
+
+        // A node state from elsewhere is found by name; one the snapshot lacks is not.
+        let mut stale = (*snapshot.nodes[3]).clone();
+        stale.snapshot_index = 0;
+        assert_eq!(snapshot.index_of(&stale), Some(3));
+        assert_eq!(
+            snapshot.index_of(&NodeInfo::new(node("e", "1", "1Gi"))),
+            None
+        );
+    }
 }

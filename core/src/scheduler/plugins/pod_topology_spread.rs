@@ -2,7 +2,7 @@
 //! `maxSkew`; soft (`ScheduleAnyway`) ones, or the system defaults for pods owned by a
 //! ReplicaSet/StatefulSet/ReplicationController, score emptier domains higher.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Pod, TopologySpreadConstraint};
@@ -14,7 +14,7 @@ use crate::scheduler::framework::{
 };
 use crate::scheduler::plugins::node_affinity::required_affinity_matches;
 use crate::scheduler::selectors::label_selector_matches;
-use crate::scheduler::snapshot::{count_matching, pod_matches, SelectorCounts};
+use crate::scheduler::snapshot::{count_matching, pod_matches, SelectorCounts, TopologyDomains};
 
 /// The plugin's upstream name.
 pub const NAME: &str = "PodTopologySpread";
@@ -253,14 +253,61 @@ impl FilterPlugin for PodTopologySpread {
 #[derive(Debug, Clone)]
 struct PreScoreState {
     constraints: Vec<Constraint>,
-    /// Each constraint's per-node matching-pod counts, and the nodes' positions.
+    /// Each constraint's per-node matching-pod counts, by node index.
     matching: Vec<Arc<SelectorCounts>>,
+    /// Each constraint's domains, by node index.
+    domains: Vec<Arc<TopologyDomains>>,
+    /// The snapshot's node indices by name, for a node scored on its own.
     positions: Arc<BTreeMap<String, usize>>,
-    /// Per feasible node (same order as the scores): ignored for missing labels.
+    /// Per feasible node (same order as the scores): its snapshot index, and whether it is
+    /// ignored for missing labels.
+    feasible_at: Vec<Option<usize>>,
     ignored: Vec<bool>,
-    /// Matching pods per constraint and domain (non-hostname keys).
-    counts: Vec<BTreeMap<String, i64>>,
+    /// Matching pods per constraint and domain number (non-hostname keys); `None` for a domain
+    /// no feasible node is in.
+    counts: Vec<Vec<Option<i64>>>,
     weights: Vec<f64>,
+}
+
+/// The domain of `node` for a topology key: `None` when the node lacks the label, else its
+/// domain number (`Some(None)` for a value no node of the snapshot has). Read from the table by
+/// the node's snapshot index `at`, or from its labels for a node the snapshot does not hold.
+fn domain_of(
+    domains: &TopologyDomains,
+    key: &str,
+    node: &NodeInfo,
+    at: Option<usize>,
+) -> Option<Option<usize>> {
+    match at {
+        Some(at) => domains.of_node[at].map(|d| Some(d as usize)),
+        None => {
+            let v = node.labels()?.get(key)?;
+            Some(domains.by_value.get(v).map(|d| *d as usize))
+        }
+    }
+}
+
+impl PreScoreState {
+    /// The raw score of `node`, at snapshot index `at` (`None`: a node the snapshot does not
+    /// hold, read by its labels).
+    fn score(&self, node: &NodeInfo, at: Option<usize>, ns: &str) -> i64 {
+        let mut score = 0.0;
+        for (i, c) in self.constraints.iter().enumerate() {
+            let Some(d) = domain_of(&self.domains[i], &c.topology_key, node, at) else {
+                continue;
+            };
+            let cnt = if c.topology_key == LABEL_HOSTNAME {
+                match at {
+                    Some(at) => self.matching[i].per_node[at],
+                    None => count_matching(&node.pods, &c.selector, ns),
+                }
+            } else {
+                d.and_then(|d| self.counts[i][d]).unwrap_or(0)
+            };
+            score += cnt as f64 * self.weights[i] + (c.max_skew - 1) as f64;
+        }
+        score.round() as i64
+    }
 }
 
 impl PreScorePlugin for PodTopologySpread {
@@ -276,10 +323,26 @@ impl PreScorePlugin for PodTopologySpread {
             return Status::skip();
         }
         let require_all = !defaulted;
+        // Domains are read by node index from tables the snapshot keeps, not by label lookups:
+        // this runs over every node for every pod.
+        let domains: Vec<Arc<TopologyDomains>> = cs
+            .iter()
+            .map(|c| snapshot.topology_domains(&c.topology_key))
+            .collect();
+        let domain = |i: usize, at: usize| domains[i].of_node[at].map(|d| d as usize);
+        let mut feasible_at = Vec::with_capacity(feasible.len());
         let mut ignored = Vec::with_capacity(feasible.len());
-        let mut counts: Vec<BTreeMap<String, i64>> = vec![BTreeMap::new(); cs.len()];
+        let mut counts: Vec<Vec<Option<i64>>> = domains
+            .iter()
+            .map(|d| vec![None; d.by_value.len()])
+            .collect();
+        // Domains of feasible nodes the snapshot does not hold, whose values no node has.
+        let mut unknown: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); cs.len()];
         for n in feasible {
-            let skip = require_all && !has_all_keys(n, &cs);
+            let at = snapshot.index_of(n);
+            feasible_at.push(at);
+            let of = |i: usize| domain_of(&domains[i], &cs[i].topology_key, n, at);
+            let skip = require_all && (0..cs.len()).any(|i| of(i).is_none());
             ignored.push(skip);
             if skip {
                 continue;
@@ -288,8 +351,16 @@ impl PreScorePlugin for PodTopologySpread {
                 if c.topology_key == LABEL_HOSTNAME {
                     continue;
                 }
-                if let Some(v) = n.labels().and_then(|l| l.get(&c.topology_key)) {
-                    counts[i].entry(v.clone()).or_insert(0);
+                match of(i) {
+                    Some(Some(d)) => {
+                        counts[i][d].get_or_insert(0);
+                    }
+                    Some(None) => {
+                        if let Some(v) = n.labels().and_then(|l| l.get(&c.topology_key)) {
+                            unknown[i].insert(v);
+                        }
+                    }
+                    None => {}
                 }
             }
         }
@@ -301,7 +372,7 @@ impl PreScorePlugin for PodTopologySpread {
                 let size = if c.topology_key == LABEL_HOSTNAME {
                     considered
                 } else {
-                    counts[i].len()
+                    counts[i].iter().flatten().count() + unknown[i].len()
                 };
                 ((size + 2) as f64).ln()
             })
@@ -313,19 +384,16 @@ impl PreScorePlugin for PodTopologySpread {
             .collect();
         // Only domains of feasible nodes are counted: with none (hostname keys are counted per
         // node in Score), the walk over every node would add nothing.
-        if counts.iter().any(|c| !c.is_empty()) {
+        if counts.iter().any(|c| c.iter().any(Option::is_some)) {
             for (at, node) in snapshot.nodes.iter().enumerate() {
-                if require_all && !has_all_keys(node, &cs) {
+                if require_all && (0..cs.len()).any(|i| domain(i, at).is_none()) {
                     continue;
                 }
                 if !required_affinity_matches(pod, node) {
                     continue;
                 }
-                for (i, c) in cs.iter().enumerate() {
-                    let Some(v) = node.labels().and_then(|l| l.get(&c.topology_key)) else {
-                        continue;
-                    };
-                    if let Some(n) = counts[i].get_mut(v) {
+                for i in 0..cs.len() {
+                    if let Some(n) = domain(i, at).and_then(|d| counts[i][d].as_mut()) {
                         *n += matching[i].per_node[at];
                     }
                 }
@@ -336,7 +404,9 @@ impl PreScorePlugin for PodTopologySpread {
             PreScoreState {
                 constraints: cs,
                 matching,
+                domains,
                 positions: snapshot.node_positions(),
+                feasible_at,
                 ignored,
                 counts,
                 weights,
@@ -352,22 +422,37 @@ impl ScorePlugin for PodTopologySpread {
             return Ok(0);
         };
         let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
-        let mut score = 0.0;
-        for (i, c) in s.constraints.iter().enumerate() {
-            let Some(v) = node.labels().and_then(|l| l.get(&c.topology_key)) else {
-                continue;
-            };
-            let cnt = if c.topology_key == LABEL_HOSTNAME {
-                match s.positions.get(node.name()) {
-                    Some(&at) => s.matching[i].per_node[at],
-                    None => count_matching(&node.pods, &c.selector, ns),
-                }
+        let at = s.positions.get(node.name()).copied();
+        Ok(s.score(node, at, ns))
+    }
+
+    /// The cycle's feasible nodes, whose snapshot indices PreScore kept: no name lookups.
+    fn score_nodes(
+        &self,
+        state: &CycleState,
+        pod: &Pod,
+        nodes: &[&NodeInfo],
+        out: &mut Vec<i64>,
+    ) -> Result<(), Status> {
+        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_KEY) else {
+            out.extend(nodes.iter().map(|_| 0));
+            return Ok(());
+        };
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+        let aligned = nodes.len() == s.feasible_at.len()
+            && nodes
+                .iter()
+                .zip(&s.feasible_at)
+                .all(|(n, at)| *at == Some(n.snapshot_index));
+        for (k, n) in nodes.iter().enumerate() {
+            let at = if aligned {
+                s.feasible_at[k]
             } else {
-                s.counts[i].get(v).copied().unwrap_or(0)
+                s.positions.get(n.name()).copied()
             };
-            score += cnt as f64 * s.weights[i] + (c.max_skew - 1) as f64;
+            out.push(s.score(n, at, ns));
         }
-        Ok(score.round() as i64)
+        Ok(())
     }
 
     fn normalize_score(&self, state: &CycleState, _pod: &Pod, scores: &mut [i64]) -> Status {
