@@ -1,7 +1,9 @@
-//! A container's simulated filesystem: directories and small text files in an ordered map, with
-//! the base layout of a Linux image and hard limits so no command can grow it without bound.
+//! A container's simulated filesystem: directories and small text files in ordered maps, the
+//! container's writable layer over the base layout of a Linux image that every container shares
+//! (as overlayfs), with hard limits so no command can grow it without bound.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, LazyLock};
 
 /// Most entries a filesystem holds.
 pub const MAX_ENTRIES: usize = 4096;
@@ -44,44 +46,57 @@ enum Node {
     File(String),
 }
 
-/// One container's filesystem.
+/// The base layout every Linux image has: the lower layer every container's filesystem shares.
+static BASE: LazyLock<Arc<BTreeMap<String, Node>>> = LazyLock::new(|| {
+    let mut entries = BTreeMap::new();
+    entries.insert("/".into(), Node::Dir);
+    for d in [
+        "/bin",
+        "/dev",
+        "/etc",
+        "/home",
+        "/proc",
+        "/root",
+        "/sys",
+        "/tmp",
+        "/usr",
+        "/usr/bin",
+        "/usr/local",
+        "/usr/local/bin",
+        "/usr/share",
+        "/var",
+        "/var/log",
+        "/run",
+    ] {
+        entries.insert(d.into(), Node::Dir);
+    }
+    entries.insert("/dev/null".into(), Node::File(String::new()));
+    entries.insert("/etc/hostname".into(), Node::File(String::new()));
+    Arc::new(entries)
+});
+
+/// One container's filesystem, layered as overlayfs layers a container's: the image's base
+/// layout, shared by every container, under the container's own writable layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fs {
-    entries: BTreeMap<String, Node>,
+    /// The lower layer (read-only, shared).
+    base: Arc<BTreeMap<String, Node>>,
+    /// The upper layer: what the container created or changed (`Some`), and what it removed of
+    /// the lower layer (`None`, a whiteout).
+    upper: BTreeMap<String, Option<Node>>,
+    /// How many entries the merged view holds.
+    len: usize,
 }
 
 impl Default for Fs {
     /// The base layout every Linux image has.
     fn default() -> Self {
-        let mut fs = Fs {
-            entries: BTreeMap::new(),
-        };
-        fs.entries.insert("/".into(), Node::Dir);
-        for d in [
-            "/bin",
-            "/dev",
-            "/etc",
-            "/home",
-            "/proc",
-            "/root",
-            "/sys",
-            "/tmp",
-            "/usr",
-            "/usr/bin",
-            "/usr/local",
-            "/usr/local/bin",
-            "/usr/share",
-            "/var",
-            "/var/log",
-            "/run",
-        ] {
-            fs.entries.insert(d.into(), Node::Dir);
+        let base = Arc::clone(&BASE);
+        Fs {
+            len: base.len(),
+            base,
+            upper: BTreeMap::new(),
         }
-        fs.entries
-            .insert("/dev/null".into(), Node::File(String::new()));
-        fs.entries
-            .insert("/etc/hostname".into(), Node::File(String::new()));
-        fs
     }
 }
 
@@ -112,14 +127,71 @@ fn parent(path: &str) -> &str {
     }
 }
 
+/// The entries strictly under directory `path`, as the prefix their paths start with.
+fn children_prefix(path: &str) -> String {
+    if path == "/" {
+        "/".to_string()
+    } else {
+        format!("{path}/")
+    }
+}
+
 impl Fs {
     /// An empty-but-for-the-base-layout filesystem.
     pub fn new() -> Fs {
         Fs::default()
     }
 
+    /// The entry at `path` in the merged view.
+    fn get(&self, path: &str) -> Option<&Node> {
+        match self.upper.get(path) {
+            Some(entry) => entry.as_ref(),
+            None => self.base.get(path),
+        }
+    }
+
+    /// Adds an entry where the merged view has none.
+    fn insert(&mut self, path: String, node: Node) {
+        self.upper.insert(path, Some(node));
+        self.len += 1;
+    }
+
+    /// Removes the entry at `path` from the merged view (it exists).
+    fn forget(&mut self, path: &str) {
+        if self.base.contains_key(path) {
+            self.upper.insert(path.to_string(), None);
+        } else {
+            self.upper.remove(path);
+        }
+        self.len -= 1;
+    }
+
+    /// The paths of the merged view starting with `prefix`, in order.
+    fn paths_under(&self, prefix: &str) -> Vec<&str> {
+        let under = |k: &&String| k.starts_with(prefix);
+        let mut paths: BTreeSet<&str> = self
+            .base
+            .range(prefix.to_string()..)
+            .map(|(k, _)| k)
+            .take_while(under)
+            .map(String::as_str)
+            .collect();
+        for (k, entry) in self
+            .upper
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+        {
+            if entry.is_some() {
+                paths.insert(k);
+            } else {
+                paths.remove(k.as_str());
+            }
+        }
+        paths.into_iter().collect()
+    }
+
     fn check_parent(&self, path: &str) -> Result<(), FsError> {
-        match self.entries.get(parent(path)) {
+        match self.get(parent(path)) {
             Some(Node::Dir) => Ok(()),
             Some(Node::File(_)) => Err(FsError::NotADirectory),
             None => Err(FsError::NotFound),
@@ -128,22 +200,22 @@ impl Fs {
 
     /// Whether anything exists at `path` (absolute).
     pub fn exists(&self, path: &str) -> bool {
-        self.entries.contains_key(&normalize("/", path))
+        self.get(&normalize("/", path)).is_some()
     }
 
     /// Whether `path` is a regular file.
     pub fn is_file(&self, path: &str) -> bool {
-        matches!(self.entries.get(&normalize("/", path)), Some(Node::File(_)))
+        matches!(self.get(&normalize("/", path)), Some(Node::File(_)))
     }
 
     /// Whether `path` is a directory.
     pub fn is_dir(&self, path: &str) -> bool {
-        matches!(self.entries.get(&normalize("/", path)), Some(Node::Dir))
+        matches!(self.get(&normalize("/", path)), Some(Node::Dir))
     }
 
     /// The contents of the file at `path`.
     pub fn read(&self, path: &str) -> Result<&str, FsError> {
-        match self.entries.get(&normalize("/", path)) {
+        match self.get(&normalize("/", path)) {
             Some(Node::File(s)) => Ok(s),
             Some(Node::Dir) => Err(FsError::IsADirectory),
             None => Err(FsError::NotFound),
@@ -156,23 +228,30 @@ impl Fs {
         if path == "/dev/null" {
             return Ok(());
         }
-        match self.entries.get_mut(&path) {
+        if let Some(Some(Node::File(s))) = self.upper.get_mut(&path) {
+            if !append {
+                s.clear();
+            }
+            push_bounded(s, content);
+            return Ok(());
+        }
+        match self.get(&path) {
             Some(Node::Dir) => Err(FsError::IsADirectory),
-            Some(Node::File(s)) => {
-                if !append {
-                    s.clear();
-                }
-                push_bounded(s, content);
+            Some(Node::File(old)) => {
+                // A file of the lower layer is copied up on its first write, as overlayfs does.
+                let mut s = if append { old.clone() } else { String::new() };
+                push_bounded(&mut s, content);
+                self.upper.insert(path, Some(Node::File(s)));
                 Ok(())
             }
             None => {
                 self.check_parent(&path)?;
-                if self.entries.len() >= MAX_ENTRIES {
+                if self.len >= MAX_ENTRIES {
                     return Err(FsError::NoSpace);
                 }
                 let mut s = String::new();
                 push_bounded(&mut s, content);
-                self.entries.insert(path, Node::File(s));
+                self.insert(path, Node::File(s));
                 Ok(())
             }
         }
@@ -189,7 +268,7 @@ impl Fs {
     /// Creates a directory (and its parents when `parents`).
     pub fn mkdir(&mut self, path: &str, parents: bool) -> Result<(), FsError> {
         let path = normalize("/", path);
-        match self.entries.get(&path) {
+        match self.get(&path) {
             Some(Node::Dir) if parents => return Ok(()),
             Some(_) => return Err(FsError::Exists),
             None => {}
@@ -199,24 +278,24 @@ impl Fs {
             for part in path.split('/').filter(|p| !p.is_empty()) {
                 cur.push('/');
                 cur.push_str(part);
-                match self.entries.get(&cur) {
+                match self.get(&cur) {
                     Some(Node::Dir) => {}
                     Some(Node::File(_)) => return Err(FsError::NotADirectory),
                     None => {
-                        if self.entries.len() >= MAX_ENTRIES {
+                        if self.len >= MAX_ENTRIES {
                             return Err(FsError::NoSpace);
                         }
-                        self.entries.insert(cur.clone(), Node::Dir);
+                        self.insert(cur.clone(), Node::Dir);
                     }
                 }
             }
             Ok(())
         } else {
             self.check_parent(&path)?;
-            if self.entries.len() >= MAX_ENTRIES {
+            if self.len >= MAX_ENTRIES {
                 return Err(FsError::NoSpace);
             }
-            self.entries.insert(path, Node::Dir);
+            self.insert(path, Node::Dir);
             Ok(())
         }
     }
@@ -224,21 +303,24 @@ impl Fs {
     /// Removes the entry at `path`; directories only when `recursive`.
     pub fn remove(&mut self, path: &str, recursive: bool) -> Result<(), FsError> {
         let path = normalize("/", path);
-        match self.entries.get(&path) {
+        match self.get(&path) {
             None => Err(FsError::NotFound),
             Some(Node::File(_)) => {
-                self.entries.remove(&path);
+                self.forget(&path);
                 Ok(())
             }
             Some(Node::Dir) if !recursive => Err(FsError::IsADirectory),
             Some(Node::Dir) => {
-                let prefix = if path == "/" {
-                    "/".to_string()
-                } else {
-                    format!("{path}/")
-                };
-                self.entries
-                    .retain(|k, _| k != &path && !k.starts_with(&prefix) || k == "/");
+                let gone: Vec<String> = self
+                    .paths_under(&children_prefix(&path))
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect();
+                for p in gone.iter().map(String::as_str).chain([path.as_str()]) {
+                    if p != "/" {
+                        self.forget(p);
+                    }
+                }
                 Ok(())
             }
         }
@@ -247,21 +329,16 @@ impl Fs {
     /// The names directly inside the directory at `path`, sorted.
     pub fn list(&self, path: &str) -> Result<Vec<String>, FsError> {
         let path = normalize("/", path);
-        match self.entries.get(&path) {
+        match self.get(&path) {
             None => return Err(FsError::NotFound),
             Some(Node::File(_)) => return Err(FsError::NotADirectory),
             Some(Node::Dir) => {}
         }
-        let prefix = if path == "/" {
-            "/".to_string()
-        } else {
-            format!("{path}/")
-        };
+        let prefix = children_prefix(&path);
         Ok(self
-            .entries
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
-            .filter_map(|(k, _)| {
+            .paths_under(&prefix)
+            .into_iter()
+            .filter_map(|k| {
                 let rest = &k[prefix.len()..];
                 (!rest.is_empty() && !rest.contains('/')).then(|| rest.to_string())
             })
@@ -312,6 +389,36 @@ mod tests {
         fs.remove("/work-dir", true).unwrap();
         assert!(!fs.exists("/work-dir/a/b"));
         assert_eq!(normalize("/usr/local", "../bin/./x"), "/usr/bin/x");
+    }
+
+    #[test]
+    fn changes_to_the_shared_base_layout_stay_in_one_container() {
+        let (mut a, b) = (Fs::new(), Fs::new());
+        a.write("/etc/hostname", "web-0\n", false).unwrap();
+        a.write("/etc/hostname", "x", true).unwrap();
+        assert_eq!(a.read("/etc/hostname"), Ok("web-0\nx"));
+        assert_eq!(b.read("/etc/hostname"), Ok(""));
+
+        // Removing a base directory hides everything under it, in this container only.
+        a.remove("/usr", true).unwrap();
+        assert!(!a.exists("/usr/local/bin"));
+        assert_eq!(a.list("/usr"), Err(FsError::NotFound));
+        assert!(!a.list("/").unwrap().contains(&"usr".to_string()));
+        assert_eq!(b.list("/usr").unwrap(), vec!["bin", "local", "share"]);
+        a.mkdir("/usr", false).unwrap();
+        assert_eq!(a.list("/usr"), Ok(Vec::new()));
+
+        // `rm -rf /` leaves the root, empty; what it freed counts against the entry limit.
+        a.remove("/", true).unwrap();
+        assert_eq!(a.list("/"), Ok(Vec::new()));
+        for i in 0..MAX_ENTRIES - 1 {
+            a.touch(&format!("/f{i}")).unwrap();
+        }
+        assert_eq!(a.touch("/one-too-many"), Err(FsError::NoSpace));
+        assert_eq!(
+            b.list("/").unwrap(),
+            ["bin", "dev", "etc", "home", "proc", "root", "run", "sys", "tmp", "usr", "var"]
+        );
     }
 
     #[test]
