@@ -14,8 +14,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use crate::scheduler::node_info::{NodeInfo, PodInfo};
 use crate::scheduler::selectors::label_selector_matches;
 
-/// The memo keeps at most this many selectors; past it, it starts over.
-const MAX_MEMOIZED_SELECTORS: usize = 256;
+/// Each memo (selector counts, topology domains) keeps at most this many entries; past it, it
+/// starts over.
+const MAX_MEMOIZED: usize = 256;
 
 /// Whether `pod` counts for `selector` in namespace `ns`: not being deleted, in `ns`, labels
 /// matching (topology spreading's `countPodsMatchSelector`).
@@ -52,6 +53,13 @@ pub struct TopologyDomains {
     pub of_node: Vec<Option<u32>>,
     /// Domain numbers by value.
     pub by_value: BTreeMap<String, u32>,
+}
+
+impl TopologyDomains {
+    /// The domain number of the node at index `at`; `None` when it lacks the label.
+    pub fn of(&self, at: usize) -> Option<usize> {
+        self.of_node[at].map(|d| d as usize)
+    }
 }
 
 /// A StorageClass's volume binding mode, as the scheduler needs it.
@@ -203,7 +211,7 @@ impl ClusterSnapshot {
                 .collect(),
         });
         let mut memo = self.selector_counts.borrow_mut();
-        if memo.len() >= MAX_MEMOIZED_SELECTORS {
+        if memo.len() >= MAX_MEMOIZED {
             memo.clear();
         }
         memo.insert(key, Arc::clone(&counts));
@@ -227,7 +235,7 @@ impl ClusterSnapshot {
         }
         let domains = Arc::new(domains);
         let mut memo = self.topology_domains.borrow_mut();
-        if memo.len() >= MAX_MEMOIZED_SELECTORS {
+        if memo.len() >= MAX_MEMOIZED {
             memo.clear();
         }
         memo.insert(key.to_string(), Arc::clone(&domains));
@@ -370,7 +378,11 @@ mod tests {
         snapshot
             .nodes
             .iter()
-            .map(|n| domains.of_node[snapshot.index_of(n).unwrap()].map(|d| names[&d].to_string()))
+            .map(|n| {
+                domains
+                    .of(snapshot.index_of(n).unwrap())
+                    .map(|d| names[&(d as u32)].to_string())
+            })
             .collect()
     }
 

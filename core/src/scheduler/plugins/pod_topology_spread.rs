@@ -279,7 +279,7 @@ fn domain_of(
     at: Option<usize>,
 ) -> Option<Option<usize>> {
     match at {
-        Some(at) => domains.of_node[at].map(|d| Some(d as usize)),
+        Some(at) => domains.of(at).map(Some),
         None => {
             let v = node.labels()?.get(key)?;
             Some(domains.by_value.get(v).map(|d| *d as usize))
@@ -329,7 +329,6 @@ impl PreScorePlugin for PodTopologySpread {
             .iter()
             .map(|c| snapshot.topology_domains(&c.topology_key))
             .collect();
-        let domain = |i: usize, at: usize| domains[i].of_node[at].map(|d| d as usize);
         let mut feasible_at = Vec::with_capacity(feasible.len());
         let mut ignored = Vec::with_capacity(feasible.len());
         let mut counts: Vec<Vec<Option<i64>>> = domains
@@ -386,14 +385,14 @@ impl PreScorePlugin for PodTopologySpread {
         // node in Score), the walk over every node would add nothing.
         if counts.iter().any(|c| c.iter().any(Option::is_some)) {
             for (at, node) in snapshot.nodes.iter().enumerate() {
-                if require_all && (0..cs.len()).any(|i| domain(i, at).is_none()) {
+                if require_all && domains.iter().any(|d| d.of(at).is_none()) {
                     continue;
                 }
                 if !required_affinity_matches(pod, node) {
                     continue;
                 }
                 for i in 0..cs.len() {
-                    if let Some(n) = domain(i, at).and_then(|d| counts[i][d].as_mut()) {
+                    if let Some(n) = domains[i].of(at).and_then(|d| counts[i][d].as_mut()) {
                         *n += matching[i].per_node[at];
                     }
                 }
