@@ -201,11 +201,9 @@ impl Cluster {
             if status.conditions.as_ref().is_none_or(|c| c.is_empty()) {
                 status.conditions = Some(healthy_conditions(SimTime::ZERO));
             }
-            let _ = cluster.api.bootstrap(
-                Object::Node(Box::new(node)),
-                SimTime::ZERO,
-                &mut cluster.rng,
-            );
+            let _ = cluster
+                .api
+                .bootstrap(Object::from(node), SimTime::ZERO, &mut cluster.rng);
         }
         if !config.bare {
             // A configuration that does not validate was refused when the scenario was read.
@@ -405,7 +403,7 @@ impl Cluster {
         };
         let _ = self
             .api
-            .bootstrap(Object::Namespace(Box::new(ns)), self.now, &mut self.rng);
+            .bootstrap(Object::from(ns), self.now, &mut self.rng);
         self.populate_namespace(name);
     }
 
@@ -420,11 +418,9 @@ impl Cluster {
             },
             ..Default::default()
         };
-        let _ = self.api.bootstrap(
-            Object::ServiceAccount(Box::new(sa)),
-            self.now,
-            &mut self.rng,
-        );
+        let _ = self
+            .api
+            .bootstrap(Object::from(sa), self.now, &mut self.rng);
         let ca = ConfigMap {
             metadata: ObjectMeta {
                 name: Some("kube-root-ca.crt".into()),
@@ -439,7 +435,7 @@ impl Cluster {
         };
         let _ = self
             .api
-            .bootstrap(Object::ConfigMap(Box::new(ca)), self.now, &mut self.rng);
+            .bootstrap(Object::from(ca), self.now, &mut self.rng);
     }
 
     /// The current virtual time.
@@ -1113,9 +1109,9 @@ impl Cluster {
                 last_transition_time: Some(self.now.to_k8s_time()),
                 ..Default::default()
             });
-            let outcome =
-                self.api
-                    .update_status(user, Object::Pod(Box::new(pod)), self.now, "kubectl");
+            let outcome = self
+                .api
+                .update_status(user, Object::from(pod), self.now, "kubectl");
             self.record(&outcome);
             outcome.result.map_err(|e| e.message)?;
         }
@@ -1163,7 +1159,7 @@ impl Cluster {
         for lease in heartbeat::leases(&nodes, self.now) {
             let _ = self
                 .api
-                .bootstrap(Object::Lease(Box::new(lease)), self.now, &mut self.rng);
+                .bootstrap(Object::from(lease), self.now, &mut self.rng);
         }
         for node in &nodes {
             if let Some(name) = node.meta().name.as_deref() {

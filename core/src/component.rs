@@ -296,9 +296,9 @@ impl<'a> Ctx<'a> {
             Some(live) => {
                 let mut event = event;
                 event.metadata.resource_version = live.meta().resource_version.clone();
-                self.update(Object::Event(Box::new(event)))
+                self.update(Object::from(event))
             }
-            None => self.create(Object::Event(Box::new(event))),
+            None => self.create(Object::from(event)),
         })
     }
 }

@@ -1048,7 +1048,7 @@ mod tests {
     #[test]
     fn a_source_may_burst_25_events_about_an_object_then_one_every_five_minutes() {
         let mut kubelet = EventRecorder::new("kubelet", "node-1");
-        let reference = object_reference(&Object::Pod(Box::new(nginx())));
+        let reference = object_reference(&Object::from(nginx()));
         for i in 0..25 {
             let w = kubelet.record(
                 at(i),
@@ -1127,7 +1127,7 @@ mod tests {
             pod.metadata.name = Some(format!("p{i}"));
             kubelet.record(
                 at(i),
-                object_reference(&Object::Pod(Box::new(pod))),
+                object_reference(&Object::from(pod)),
                 EventType::Normal,
                 "Scheduled",
                 "x",
@@ -1146,7 +1146,7 @@ mod tests {
             pod.metadata.uid = Some(uid.into());
             kubelet.record(
                 at(1),
-                object_reference(&Object::Pod(Box::new(pod))),
+                object_reference(&Object::from(pod)),
                 EventType::Normal,
                 "Pulled",
                 "x",
@@ -1163,7 +1163,7 @@ mod tests {
     fn the_scheduler_records_events_k8s_io_style_and_folds_repeats_into_a_series() {
         let mut scheduler =
             SeriesEventRecorder::new("default-scheduler", "control-plane", SimTime::ZERO);
-        let pod = object_reference(&Object::Pod(Box::new(nginx())));
+        let pod = object_reference(&Object::from(nginx()));
         let note = "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.";
         let first = scheduler
             .record(
@@ -1260,7 +1260,7 @@ mod tests {
     #[test]
     fn running_series_are_rewritten_by_the_thirty_minute_refresh() {
         let mut scheduler = SeriesEventRecorder::new("default-scheduler", "cp", SimTime::ZERO);
-        let pod = object_reference(&Object::Pod(Box::new(nginx())));
+        let pod = object_reference(&Object::from(nginx()));
         let mut refreshed = Vec::new();
         for minute in 0..40 {
             scheduler.record(

@@ -246,7 +246,7 @@ fn undo(cluster: &mut Cluster, d: &Deployment, to: i64, user: &UserInfo) -> Outp
         spec.template = template;
     }
     Output::results(&[cluster.patch_object(
-        Object::Deployment(Box::new(updated)),
+        Object::from(updated),
         user,
         format!("deployment.apps/{name} rolled back"),
     )])

@@ -277,7 +277,7 @@ impl DaemonSetController {
                         break 'batches;
                     };
                     let pod = self.pod_for(ds, &live, &node);
-                    match ctx.create(Object::Pod(Box::new(pod))) {
+                    match ctx.create(Object::from(pod)) {
                         Ok(created) => {
                             let message = format!(
                                 "Created pod: {}",
@@ -383,7 +383,7 @@ impl DaemonSetController {
         if ds.status.as_ref() != Some(&status) {
             let mut copy = ds.clone();
             copy.status = Some(status);
-            let _ = ctx.update_status(Object::DaemonSet(Box::new(copy)));
+            let _ = ctx.update_status(Object::from(copy));
         }
     }
 }

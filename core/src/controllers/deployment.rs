@@ -68,7 +68,7 @@ impl DeploymentController {
     fn event(&mut self, d: &Deployment, message: String, ctx: &mut Ctx<'_>) {
         let write = self.recorder.record(
             ctx.now,
-            object_reference(&Object::Deployment(Box::new(d.clone()))),
+            object_reference(&Object::from(d.clone())),
             EventType::Normal,
             "ScalingReplicaSet",
             &message,
@@ -136,9 +136,9 @@ impl DeploymentController {
                         .metadata
                         .owner_references
                         .get_or_insert_with(Vec::new)
-                        .push(controller_ref(&Object::Deployment(Box::new(d.clone()))));
+                        .push(controller_ref(&Object::from(d.clone())));
                     if let Some(rs) = ctx
-                        .patch(Object::ReplicaSet(Box::new(adopted)))
+                        .patch(Object::from(adopted))
                         .ok()
                         .and_then(|stored| RsRef::from_object(&stored))
                     {
@@ -213,7 +213,7 @@ impl DeploymentController {
         let spec = copy.spec.get_or_insert_with(Default::default);
         if updated || spec.min_ready_seconds != min_ready {
             spec.min_ready_seconds = min_ready;
-            return match ctx.update(Object::ReplicaSet(Box::new(copy))) {
+            return match ctx.update(Object::from(copy)) {
                 Ok(stored) => RsRef::from_object(&stored),
                 Err(_) => Some(rs.clone()),
             };
@@ -274,9 +274,7 @@ impl DeploymentController {
             metadata: ObjectMeta {
                 name: Some(format!("{name}-{hash}")),
                 namespace: Some(ns),
-                owner_references: Some(vec![controller_ref(&Object::Deployment(Box::new(
-                    d.clone(),
-                )))]),
+                owner_references: Some(vec![controller_ref(&Object::from(d.clone()))]),
                 labels: template.metadata.as_ref().and_then(|m| m.labels.clone()),
                 ..Default::default()
             },
@@ -295,7 +293,7 @@ impl DeploymentController {
             s.replicas = Some(count);
         }
         set_new_rs_annotations(d, &mut rs, new_revision, false);
-        let created = match ctx.create(Object::ReplicaSet(Box::new(rs))) {
+        let created = match ctx.create(Object::from(rs)) {
             Ok(stored) => RsRef::from_object(&stored)?,
             Err(e) if e.reason == crate::apiserver::Reason::AlreadyExists => {
                 // A hash collision: count it so the next sync picks another name.
@@ -333,7 +331,7 @@ impl DeploymentController {
     /// Writes the Deployment's status (and its revision annotation, which the status strategy
     /// lets through), keeping `d` current.
     fn write_status(&mut self, d: &mut Deployment, ctx: &mut Ctx<'_>) {
-        if let Ok(stored) = ctx.update_status(Object::Deployment(Box::new(d.clone()))) {
+        if let Ok(stored) = ctx.update_status(Object::from(d.clone())) {
             if let Object::Deployment(s) = &*stored {
                 *d = (**s).clone();
             }
@@ -373,7 +371,7 @@ impl DeploymentController {
             return Some(rs.clone());
         }
         copy.spec.get_or_insert_with(Default::default).replicas = Some(to);
-        let stored = ctx.update(Object::ReplicaSet(Box::new(copy))).ok()?;
+        let stored = ctx.update(Object::from(copy)).ok()?;
         let updated = RsRef::from_object(&stored)?;
         if from != to {
             let direction = if from < to { "up" } else { "down" };

@@ -155,9 +155,7 @@ impl EndpointSliceController {
                 generate_name: Some(format!("{name}-")),
                 namespace: Some(ns),
                 labels: Some(labels),
-                owner_references: Some(vec![controller_ref(&Object::Service(Box::new(
-                    svc.clone(),
-                )))]),
+                owner_references: Some(vec![controller_ref(&Object::from(svc.clone()))]),
                 ..Default::default()
             },
             address_type: "IPv4".into(),
@@ -217,7 +215,7 @@ impl EndpointSliceController {
         let mut rest = slices.into_iter();
         match rest.next() {
             None => {
-                let _ = ctx.create(Object::EndpointSlice(Box::new(want)));
+                let _ = ctx.create(Object::from(want));
             }
             Some(current) => {
                 let same = current.endpoints == want.endpoints
@@ -228,7 +226,7 @@ impl EndpointSliceController {
                     updated.endpoints = want.endpoints;
                     updated.ports = want.ports;
                     updated.metadata.labels = want.metadata.labels;
-                    let _ = ctx.update(Object::EndpointSlice(Box::new(updated)));
+                    let _ = ctx.update(Object::from(updated));
                 }
             }
         }

@@ -151,7 +151,7 @@ impl JobController {
             if let Some(f) = released.metadata.finalizers.as_mut() {
                 f.retain(|x| x != TRACKING_FINALIZER);
             }
-            if ctx.patch(Object::Pod(Box::new(released))).is_ok() {
+            if ctx.patch(Object::from(released)).is_ok() {
                 if phase == "Succeeded" {
                     status.succeeded = Some(status.succeeded.unwrap_or(0) + 1);
                 } else {
@@ -322,7 +322,7 @@ impl JobController {
             spec: template.spec,
             status: None,
         };
-        match ctx.create(Object::Pod(Box::new(pod))) {
+        match ctx.create(Object::from(pod)) {
             Ok(created) => {
                 let message = format!(
                     "Created pod: {}",

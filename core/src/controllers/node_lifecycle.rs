@@ -259,7 +259,7 @@ impl NodeLifecycleController {
                 }
             }
             if changed {
-                match ctx.update_status(Object::Node(Box::new(updated))) {
+                match ctx.update_status(Object::from(updated)) {
                     Ok(stored) => {
                         if let Some(c) = condition_of(&stored, "Ready") {
                             current = c;
@@ -487,7 +487,7 @@ impl NodeLifecycleController {
             }
             ready.status = "False".into();
             ready.last_transition_time = Some(ctx.now.to_k8s_time());
-            if let Ok(stored) = ctx.update_status(Object::Pod(Box::new(pod))) {
+            if let Ok(stored) = ctx.update_status(Object::from(pod)) {
                 self.record(
                     ctx,
                     object_reference(&stored),

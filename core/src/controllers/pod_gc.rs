@@ -205,7 +205,7 @@ impl PodGcController {
                 conditions.retain(|x| x.type_ != c.type_);
                 conditions.push(c);
             }
-            if ctx.update_status(Object::Pod(Box::new(pod))).is_err() {
+            if ctx.update_status(Object::from(pod)).is_err() {
                 return;
             }
         }

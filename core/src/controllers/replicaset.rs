@@ -249,7 +249,7 @@ impl ReplicaSetController {
         if rs.status.as_ref() != Some(&status) {
             let mut updated = rs.clone();
             updated.status = Some(status);
-            if let Ok(stored) = ctx.update_status(Object::ReplicaSet(Box::new(updated))) {
+            if let Ok(stored) = ctx.update_status(Object::from(updated)) {
                 if let Object::ReplicaSet(s) = &*stored {
                     st = s.status.clone().unwrap_or_default();
                 }
@@ -329,7 +329,7 @@ impl ReplicaSetController {
                 if let Some(refs) = released.metadata.owner_references.as_mut() {
                     refs.retain(|r| r.uid != uid);
                 }
-                let _ = ctx.patch(Object::Pod(Box::new(released)));
+                let _ = ctx.patch(Object::from(released));
                 continue;
             }
             let mut adopted = pod.clone();
@@ -338,7 +338,7 @@ impl ReplicaSetController {
                 .owner_references
                 .get_or_insert_with(Vec::new)
                 .push(controller_ref(owner));
-            if let Ok(stored) = ctx.patch(Object::Pod(Box::new(adopted))) {
+            if let Ok(stored) = ctx.patch(Object::from(adopted)) {
                 if let Some(p) = as_pod(&stored) {
                     claimed.count += 1;
                     if fully_labeled(p, &template) {
@@ -416,7 +416,7 @@ impl ReplicaSetController {
             spec: template.spec,
             status: None,
         };
-        match ctx.create(Object::Pod(Box::new(pod))) {
+        match ctx.create(Object::from(pod)) {
             Ok(created) => {
                 let message = format!(
                     "Created pod: {}",

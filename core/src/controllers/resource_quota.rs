@@ -106,7 +106,7 @@ impl ResourceQuotaController {
             }
             status.hard = Some(hard);
             status.used = Some(used);
-            let _ = ctx.update_status(Object::ResourceQuota(Box::new(quota)));
+            let _ = ctx.update_status(Object::from(quota));
         }
     }
 }

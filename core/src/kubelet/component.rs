@@ -115,7 +115,7 @@ impl Kubelet {
         listed.sort_by_key(|i| std::cmp::Reverse(i.size_bytes));
         listed.truncate(NODE_STATUS_MAX_IMAGES);
         node.status.get_or_insert_with(Default::default).images = Some(listed);
-        if ctx.update_status(Object::Node(Box::new(node))).is_ok() {
+        if ctx.update_status(Object::from(node)).is_ok() {
             self.posted_images = generation;
         } else {
             self.arm_image_sync(ctx);
@@ -520,7 +520,7 @@ mod tests {
             "spec": {"nodeName": node, "containers": [{"name": "c", "image": "nginx:1.14.2"}]}
         }))
         .unwrap_or_default();
-        Object::Pod(Box::new(pod))
+        Object::from(pod)
     }
 
     /// Runs `work` on the kubelet with a fresh context at `now`; the timers it asked for.
@@ -544,7 +544,7 @@ mod tests {
         let mut api = ApiServer::default();
         let mut rng = SimRng::new(1);
         for node in NodePool::default().nodes() {
-            let _ = api.bootstrap(Object::Node(Box::new(node)), SimTime::ZERO, &mut rng);
+            let _ = api.bootstrap(Object::from(node), SimTime::ZERO, &mut rng);
         }
         let _ = api.bootstrap(pod("mine", "node-1"), SimTime::ZERO, &mut rng);
         let _ = api.bootstrap(pod("theirs", "node-2"), SimTime::ZERO, &mut rng);

@@ -124,9 +124,7 @@ impl NodeHeartbeat {
                 let _ = ctx.update(Object::Lease(lease));
             }
             _ => {
-                let _ = ctx.create(Object::Lease(Box::new(NodeHeartbeat::lease(
-                    &node, ctx.now,
-                ))));
+                let _ = ctx.create(Object::from(NodeHeartbeat::lease(&node, ctx.now)));
             }
         }
     }
@@ -180,7 +178,7 @@ impl NodeHeartbeat {
             .status
             .get_or_insert_with(Default::default)
             .conditions = Some(conditions);
-        if ctx.update_status(Object::Node(Box::new(updated))).is_ok() {
+        if ctx.update_status(Object::from(updated)).is_ok() {
             self.last_report = ctx.now;
             for event in flipped {
                 self.node_event(

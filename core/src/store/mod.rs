@@ -742,7 +742,7 @@ mod tests {
             node_name: node.map(str::to_string),
             ..PodSpec::default()
         });
-        Object::Pod(Box::new(p))
+        Object::from(p)
     }
 
     fn with_label(mut obj: Object, value: &str) -> Object {
