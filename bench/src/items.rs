@@ -108,39 +108,52 @@ pub fn report(m: &Items, slowest: usize) -> String {
             walls.iter().filter(|w| **w > 16.0).count()
         ));
     }
-    let mut by: BTreeMap<&str, (u64, Duration, Duration)> = BTreeMap::new();
+    // Per kind: items, total, items over a third of a frame, and the slowest.
+    let mut by: BTreeMap<&str, (u64, Duration, u64, &Item)> = BTreeMap::new();
     for i in &m.items {
-        let e = by.entry(kind(&i.item)).or_default();
+        let e = by.entry(kind(&i.item)).or_insert((0, Duration::ZERO, 0, i));
         e.0 += 1;
         e.1 += i.wall;
-        e.2 = e.2.max(i.wall);
+        e.2 += u64::from(ms(i.wall) > 5.0);
+        if i.wall > e.3.wall {
+            e.3 = i;
+        }
     }
     let mut by: Vec<_> = by.into_iter().collect();
-    by.sort_by_key(|(_, (_, total, _))| std::cmp::Reverse(*total));
-    s.push_str("item                                  items     total ms    max ms\n");
-    for (kind, (n, sum, max)) in by {
+    by.sort_by_key(|(_, (_, total, _, _))| std::cmp::Reverse(*total));
+    s.push_str("item                                  items     total ms    max ms  over 5 ms\n");
+    for (kind, (n, sum, over, max)) in &by {
         s.push_str(&format!(
-            "{kind:<36} {n:>6} {:>12.1} {:>9.1}\n",
-            ms(sum),
-            ms(max)
+            "{kind:<36} {n:>6} {:>12.1} {:>9.1} {over:>10}\n",
+            ms(*sum),
+            ms(max.wall)
         ));
+    }
+    s.push_str("the slowest item of each kind:\n");
+    for (_, (_, _, _, i)) in &by {
+        s.push_str(&line(i));
     }
     let mut order: Vec<&Item> = m.items.iter().collect();
     order.sort_by_key(|i| std::cmp::Reverse(i.wall));
     s.push_str(&format!("the {slowest} slowest items:\n"));
     for i in order.into_iter().take(slowest) {
-        s.push_str(&format!(
-            "{:>9.1} ms  at {:<10} {:<48} {:>6} steps  {}\n",
-            ms(i.wall),
-            i.at,
-            i.item,
-            i.steps,
-            i.what
-        ));
+        s.push_str(&line(i));
     }
     s
 }
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
+}
+
+/// One item's line: its wall time, virtual time, name, steps and first step.
+fn line(i: &Item) -> String {
+    format!(
+        "{:>9.1} ms  at {:<10} {:<48} {:>6} steps  {}\n",
+        ms(i.wall),
+        i.at,
+        i.item,
+        i.steps,
+        i.what
+    )
 }
