@@ -2,6 +2,10 @@
 //! each behind a function that returns `None` or an error instead of throwing: a missing API (no
 //! storage in a private window, no clipboard outside a secure context) must never stop the page.
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The page's fragment with its `#`, or `""`.
@@ -89,5 +93,68 @@ pub fn record_ms(name: &str, ms: f64) {
         if let Some(list) = list.dyn_ref::<js_sys::Array>() {
             list.push(&JsValue::from_f64(ms));
         }
+    }
+}
+
+/// A `requestAnimationFrame` loop: `each` runs once per animation frame until the loop is
+/// dropped. `None` where the page has no window.
+pub struct FrameLoop {
+    state: Rc<FrameLoopState>,
+}
+
+/// The callback `requestAnimationFrame` is given.
+type FrameCallback = Closure<dyn FnMut(f64)>;
+
+struct FrameLoopState {
+    /// The frame requested last, to cancel.
+    id: Cell<Option<i32>>,
+    closure: RefCell<Option<FrameCallback>>,
+}
+
+impl FrameLoopState {
+    fn request(&self) {
+        let id = self.closure.borrow().as_ref().and_then(|c| {
+            web_sys::window()?
+                .request_animation_frame(c.as_ref().unchecked_ref())
+                .ok()
+        });
+        self.id.set(id);
+    }
+}
+
+/// Starts a [`FrameLoop`] running `each`.
+pub fn frame_loop(mut each: impl FnMut() + 'static) -> Option<FrameLoop> {
+    web_sys::window()?;
+    let state = Rc::new(FrameLoopState {
+        id: Cell::new(None),
+        closure: RefCell::new(None),
+    });
+    // The closure holds the state weakly: dropping the loop (even from inside `each`, where
+    // wasm-bindgen defers freeing the running closure) ends it.
+    let weak = Rc::downgrade(&state);
+    let closure = Closure::<dyn FnMut(f64)>::new(move |_: f64| {
+        each();
+        if let Some(state) = weak.upgrade() {
+            state.request();
+        }
+    });
+    *state.closure.borrow_mut() = Some(closure);
+    state.request();
+    Some(FrameLoop { state })
+}
+
+impl Drop for FrameLoop {
+    fn drop(&mut self) {
+        if let (Some(id), Some(w)) = (self.state.id.take(), web_sys::window()) {
+            let _ = w.cancel_animation_frame(id);
+        }
+    }
+}
+
+impl std::fmt::Debug for FrameLoop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FrameLoop")
+            .field("id", &self.state.id.get())
+            .finish()
     }
 }

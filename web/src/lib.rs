@@ -17,6 +17,7 @@
 pub mod autosave;
 pub mod browser;
 pub mod components;
+pub mod pace;
 pub mod panic_banner;
 pub mod start;
 pub mod trip;
@@ -29,7 +30,7 @@ use gloo_events::EventListener;
 use gloo_timers::callback::Interval;
 use podflow_core::session::Session;
 use podflow_core::share;
-use podflow_core::sim::{SimDuration, SimTime};
+use podflow_core::sim::SimTime;
 use podflow_core::ApplyResult;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -45,11 +46,13 @@ use components::pod_panel::PodPanel;
 use components::share_link::{Copied, ShareLink};
 use components::timeline::{EventFilter, Timeline};
 use components::toolbar::{Speed, TimeCommand, Toolbar};
+use pace::Pace;
 
 /// The manifest the editor starts with: the Kubernetes docs' simple pod.
 pub const DEFAULT_MANIFEST: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx\nspec:\n  containers:\n  - name: nginx\n    image: nginx:1.14.2\n    ports:\n    - containerPort: 80\n";
 
-/// Wall milliseconds a Play tick may spend simulating (the rest of a 16 ms frame is the render's).
+/// Wall milliseconds a trip's slice may spend simulating (the rest of a 16 ms frame is the
+/// render's).
 pub const TICK_BUDGET_MS: f64 = 8.0;
 
 /// Wall milliseconds between two slices of a trip (a seek, Back, Settle, a share link's run).
@@ -104,33 +107,40 @@ pub fn app() -> Html {
     let preset = use_state(|| None::<&'static podflow_core::presets::Preset>);
     let event_filter = use_state(EventFilter::default);
 
-    // Playing: every 100 ms of wall time, virtual time moves by the speed's step — as much of it
-    // as TICK_BUDGET_MS of simulation allows. What did not fit is owed to the next tick (at most
-    // one step more), so a big cluster plays slower than the speed instead of freezing the page.
+    // Playing: on every animation frame, virtual time moves by the speed times the wall time
+    // since the last frame, as far as the frame's budget of simulation allows; what did not fit
+    // is owed to the next frames (at most two Play steps' worth), so a big cluster plays slower
+    // than the speed instead of dropping frames. Every PLAY_RENDER_MS a frame draws the page
+    // instead (see `pace`).
     {
         let (session, force) = (session.clone(), force.clone());
         use_effect_with((*playing, *speed), move |(playing, speed)| {
-            let interval = playing.then(|| {
-                let step = SimDuration(speed.tick_ms());
-                let mut owed = SimDuration(0);
-                Interval::new(100, move || {
+            let frames = playing.then(|| {
+                let mut pace = Pace::new(*speed);
+                browser::frame_loop(move || {
                     let started = browser::now_ms();
-                    let mut s = session.borrow_mut();
-                    let want = SimDuration(step.0 + owed.0.min(step.0));
-                    let end = s.now().plus(want);
-                    let done =
-                        s.advance_while(want, || browser::now_ms() - started < TICK_BUDGET_MS);
-                    owed = if done {
-                        SimDuration(0)
-                    } else {
-                        end.since(s.now())
-                    };
-                    drop(s);
-                    browser::record_ms("__podflowSim", browser::now_ms() - started);
-                    force.force_update();
+                    let plan = pace.plan(started);
+                    if plan.want.0 > 0 {
+                        let mut s = session.borrow_mut();
+                        let from = s.now();
+                        let sim_ms = pace.sim_share(plan.budget_ms);
+                        s.advance_while(plan.want, || browser::now_ms() - started < sim_ms);
+                        pace.ran(s.now().since(from));
+                        // The overview follows in the same frame, so a render only draws.
+                        let simulated = browser::now_ms();
+                        s.sync_overview();
+                        drop(s);
+                        let synced = browser::now_ms();
+                        pace.synced(simulated - started, synced - simulated);
+                        browser::record_ms("__podflowSim", simulated - started);
+                        browser::record_ms("__podflowSync", synced - simulated);
+                    }
+                    if plan.render {
+                        force.force_update();
+                    }
                 })
             });
-            move || drop(interval)
+            move || drop(frames)
         });
     }
 
@@ -382,7 +392,12 @@ pub fn app() -> Html {
     let panel = (*selected)
         .as_ref()
         .and_then(|(ns, name)| view::pod_panel(cluster, ns, name));
-    let events = view::timeline(cluster, &event_filter, s.horizon().0);
+    let rows = if *playing {
+        components::timeline::PLAYING_ROWS
+    } else {
+        components::timeline::MAX_ROWS
+    };
+    let events = view::timeline(cluster, &event_filter, s.horizon().0, rows);
     // The flow follows the selected pod (there is a panel while it exists), else the first pod
     // there is.
     let flow_pod = (*selected).clone().filter(|_| panel.is_some()).or_else(|| {
@@ -409,6 +424,8 @@ pub fn app() -> Html {
             p.explanation_in(if *zh { "zh" } else { "en" }),
         )
     });
+    // The view data's share of the render; the rest is Yew's diff and the DOM patch.
+    browser::record_ms("__podflowView", browser::now_ms() - render_started);
     html! {
         <div class="app">
             <header class="app-header">

@@ -8,19 +8,24 @@ use podflow_core::scheduler::decision::Decision;
 use podflow_core::{Cluster, PodView};
 
 use crate::components::history::Revision;
-use crate::components::timeline::{EventFilter, EventRow, Tick, TimelineData, MAX_ROWS, MAX_TICKS};
+use crate::components::timeline::{EventFilter, EventRow, Tick, TimelineData, MAX_TICKS};
 
-/// What the timeline draws: the newest rows that match `filter`, the filter's choices and the
+/// What the timeline draws: the newest `max_rows` rows that match `filter`, the filter's choices and the
 /// axis ticks over `[0, horizon_ms]`. It reads the cluster's overview (as of its last sync) and
 /// builds rows only for the Events it draws.
-pub fn timeline(cluster: &Cluster, filter: &EventFilter, horizon_ms: u64) -> TimelineData {
+pub fn timeline(
+    cluster: &Cluster,
+    filter: &EventFilter,
+    horizon_ms: u64,
+    max_rows: usize,
+) -> TimelineData {
     let log = cluster.overview().events();
     let now = cluster.now();
     let mut rows: Vec<EventRow> = log
         .keyed()
         .rev()
         .filter(|(_, e)| filter.matches(e))
-        .take(MAX_ROWS)
+        .take(max_rows)
         .map(|(key, e)| EventRow {
             key: key.to_string(),
             at_ms: e.at.0,
@@ -189,6 +194,7 @@ pub fn flow_steps(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::timeline::{MAX_ROWS, PLAYING_ROWS};
     use podflow_core::sim::SimDuration;
 
     /// 150 nginx pods started on the default three nodes: about 750 Events.
@@ -209,7 +215,7 @@ mod tests {
         let total = c.objects(&["Event"]).len();
         assert!(total > MAX_TICKS, "{total}");
         let horizon = c.now().0;
-        let all = timeline(&c, &EventFilter::default(), horizon);
+        let all = timeline(&c, &EventFilter::default(), horizon, MAX_ROWS);
         assert_eq!(
             (all.total, all.matching, all.rows.len()),
             (total, total, MAX_ROWS)
@@ -247,11 +253,15 @@ mod tests {
             component: "default-scheduler".into(),
             ..Default::default()
         };
-        let scheduled = timeline(&c, &filter, horizon);
+        let scheduled = timeline(&c, &filter, horizon, MAX_ROWS);
         assert_eq!(scheduled.matching, 150);
         assert_eq!(scheduled.total, total);
         assert!(scheduled.rows.iter().all(|r| r.reason == "Scheduled"));
         assert_eq!(scheduled.rows.len(), 150);
+        // While playing, the newest PLAYING_ROWS of them.
+        let playing = timeline(&c, &filter, horizon, PLAYING_ROWS);
+        assert_eq!((playing.matching, playing.rows.len()), (150, PLAYING_ROWS));
+        assert_eq!(playing.rows[..], scheduled.rows[150 - PLAYING_ROWS..]);
         let first = &scheduled.rows[0];
         let one = timeline(
             &c,
@@ -261,6 +271,7 @@ mod tests {
                 ..Default::default()
             },
             horizon,
+            MAX_ROWS,
         );
         let mut want: Vec<String> = c
             .objects(&["Event"])

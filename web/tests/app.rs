@@ -506,3 +506,36 @@ async fn the_flow_view_follows_the_pod_to_ready_and_speaks_chinese() {
         texts(&root, ".narration")[0].starts_with("kube-scheduler 监听没有 spec.nodeName 的 Pod")
     );
 }
+
+#[wasm_bindgen_test]
+async fn playing_runs_on_animation_frames_until_paused() {
+    let root = mount_app().await;
+    let list = root.query_selector_all("button.speed").unwrap();
+    let max = (0..list.length())
+        .map(|i| list.item(i).unwrap())
+        .find(|b| b.text_content().as_deref() == Some("max"))
+        .unwrap();
+    let max = wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(max).unwrap();
+    click(max).await;
+    manifest_area(&root).set_value(podflow_web::DEFAULT_MANIFEST);
+    click(root.query_selector("button.apply").unwrap().unwrap()).await;
+    assert_eq!(texts(&root, ".clock"), ["t = 0.000s"]);
+    click(root.query_selector("button.play").unwrap().unwrap()).await;
+    assert_eq!(texts(&root, "button.play"), ["⏸ Pause"]);
+    // At max, each frame runs up to two Play steps of ten virtual minutes: the pod is soon
+    // Running, and the clock goes on while nothing happens.
+    let mut waited = 0;
+    while texts(&root, ".node .pod-status") != ["Running"] {
+        assert!(waited < 10_000, "{:?}", texts(&root, ".node .pod-status"));
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+        waited += 50;
+    }
+    click(root.query_selector("button.play").unwrap().unwrap()).await;
+    assert_eq!(texts(&root, "button.play"), ["▶ Play"]);
+    let paused = texts(&root, ".clock");
+    assert_ne!(paused, ["t = 0.000s"]);
+    // Paused: no frame moves the clock.
+    yew::platform::time::sleep(Duration::from_millis(200)).await;
+    rendered().await;
+    assert_eq!(texts(&root, ".clock"), paused);
+}

@@ -123,18 +123,38 @@ async fn a_thousand_nodes_are_drawn_as_an_aggregated_grid() {
         100
     );
     assert_eq!(texts(&root, ".pending-lane .more"), ["+20 more"]);
+    let grid = root.query_selector("canvas.node-grid").unwrap().unwrap();
+    assert_eq!(grid.get_attribute("data-nodes").as_deref(), Some("1000"));
     assert_eq!(
-        root.query_selector_all(".node-cell").unwrap().length(),
-        1000
+        grid.get_attribute("aria-label").as_deref(),
+        Some("1000 nodes; hover for each node's status")
     );
     assert_eq!(root.query_selector_all(".node").unwrap().length(), 0);
-    let title = root
-        .query_selector(".node-cell[data-node=node-1]")
-        .unwrap()
-        .unwrap()
-        .get_attribute("title")
-        .unwrap();
+    // The hover text names the cell under the pointer: the first (node-1), then the ninth of
+    // the second row.
+    let hover = |dx: f64, dy: f64| {
+        let rect = grid.get_bounding_client_rect();
+        let init = web_sys::MouseEventInit::new();
+        init.set_bubbles(true);
+        init.set_client_x((rect.left() + dx) as i32);
+        init.set_client_y((rect.top() + dy) as i32);
+        let e = web_sys::MouseEvent::new_with_mouse_event_init_dict("mousemove", &init).unwrap();
+        grid.dispatch_event(&e).unwrap();
+        grid.get_attribute("title").unwrap()
+    };
+    let title = hover(3.0, 3.0);
     assert_eq!(title, "node-1 · Ready · 0 pods · cpu 0%");
+    let cols = podflow_web::components::node_grid::columns(grid.client_width() as u32) as usize;
+    // Names sort as strings: node-1, node-10, node-100, node-1000, node-101, …
+    let mut names: Vec<String> = (1..=1000).map(|i| format!("node-{i}")).collect();
+    names.sort();
+    let title = hover(8.0 * 12.0 + 3.0, 12.0 + 3.0);
+    assert_eq!(
+        title,
+        format!("{} · Ready · 0 pods · cpu 0%", names[cols + 8])
+    );
+    // A gap between cells names none.
+    assert_eq!(hover(10.5, 3.0), "");
 }
 
 #[wasm_bindgen_test]
@@ -146,7 +166,7 @@ async fn the_timeline_draws_a_known_event_log() {
     );
     c.run_for(SimDuration::secs(5));
     c.sync_overview();
-    let data = podflow_web::view::timeline(&c, &EventFilter::default(), 5_000);
+    let data = podflow_web::view::timeline(&c, &EventFilter::default(), 5_000, 200);
     let root = root();
     yew::Renderer::<Timeline>::with_root_and_props(
         root.clone(),

@@ -1,15 +1,19 @@
 //! The cluster view: every node as a card holding its pods, and a lane for pods not yet
 //! scheduled. Past [`DETAILED_NODES`] nodes the view aggregates: each node becomes a small cell
-//! coloured by its status and cpu allocation, with its pod count, so 1,000 nodes stay fast. A
-//! line under the heading counts the pods by STATUS (`Running 29000 · ContainerCreating 1000`).
+//! of one canvas ([`NodeGrid`]), coloured by its status and cpu allocation, so 1,000 nodes stay
+//! fast. A line under the heading counts the pods by STATUS (`Running 29000 ·
+//! ContainerCreating 1000`).
 //!
 //! [`ClusterViewProps::of`] reads the cluster's [`podflow_core::overview::Overview`], so a
 //! redraw costs in proportion to the nodes and the pods drawn, not to every pod there is.
+
+use std::rc::Rc;
 
 use podflow_core::{Cluster, NodeView, PodView};
 use yew::prelude::*;
 
 use super::node_card::{notable_conditions, percent, NodeCard};
+use super::node_grid::NodeGrid;
 use super::pod_chip::PodChip;
 
 /// Up to this many nodes are drawn as full cards.
@@ -17,7 +21,7 @@ pub const DETAILED_NODES: usize = 60;
 /// At most this many pending pods are drawn as chips; the rest are counted.
 pub const PENDING_CHIPS: usize = 100;
 
-/// One node of the aggregated grid.
+/// One node of the aggregated grid ([`NodeGrid`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeCell {
     /// The node's name.
@@ -26,8 +30,10 @@ pub struct NodeCell {
     pub state: &'static str,
     /// Its cpu requests as a percentage of allocatable.
     pub cpu: u32,
-    /// The hover text: name, STATUS, pod count, cpu.
-    pub title: String,
+    /// Its kubectl STATUS.
+    pub status: String,
+    /// How many pods are bound to it.
+    pub pods: i64,
 }
 
 impl NodeCell {
@@ -45,11 +51,17 @@ impl NodeCell {
             name: n.name.clone(),
             state,
             cpu,
-            title: format!(
-                "{} · {} · {} pods · cpu {}%",
-                n.name, n.status, n.pod_count, cpu
-            ),
+            status: n.status.clone(),
+            pods: n.pod_count,
         }
+    }
+
+    /// Its hover text: name, STATUS, pod count, cpu.
+    pub fn title(&self) -> String {
+        format!(
+            "{} · {} · {} pods · cpu {}%",
+            self.name, self.status, self.pods, self.cpu
+        )
     }
 }
 
@@ -59,7 +71,7 @@ pub enum NodesDrawn {
     /// Up to [`DETAILED_NODES`]: a card per node with the pods bound to it.
     Cards(Vec<(NodeView, Vec<PodView>)>),
     /// More: a cell per node.
-    Cells(Vec<NodeCell>),
+    Cells(Rc<[NodeCell]>),
 }
 
 /// Properties of [`ClusterView`].
@@ -150,14 +162,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                             }) }
                         </div>
                     },
-                    NodesDrawn::Cells(cells) => html! {
-                        <div class="node-grid" aria-label="Nodes">
-                            { for cells.iter().map(|c| html! {
-                                <span key={c.name.clone()} class={classes!("node-cell", c.state)} data-node={c.name.clone()}
-                                    title={c.title.clone()} style={format!("--load: {}%", c.cpu)} />
-                            }) }
-                        </div>
-                    },
+                    NodesDrawn::Cells(cells) => html! { <NodeGrid cells={cells.clone()} /> },
                 }
             }
         </section>

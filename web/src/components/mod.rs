@@ -8,6 +8,7 @@ pub mod files;
 pub mod flow_view;
 pub mod history;
 pub mod node_card;
+pub mod node_grid;
 pub mod notice;
 pub mod pod_chip;
 pub mod pod_panel;
