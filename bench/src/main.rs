@@ -6,7 +6,7 @@
 //! cargo run --profile native -p podflow-bench -- --fingerprint             # hash of each tiny run's trace
 //! cargo run --profile native -p podflow-bench -- --wasm [--native] [--wasm-profile P]… WORKLOAD…
 //! cargo run --profile native -p podflow-bench -- --wasm --smoke [WORKLOAD…]
-//! cargo run --profile native -p podflow-bench -- --ui-frames [--dist DIR] [--seconds S] [--speed X]…
+//! cargo run --profile native -p podflow-bench -- --ui-frames [--dist DIR] [--warmup S] [--seconds S] [--speed X]…
 //! cargo run --profile native -p podflow-bench --bin podflow-soak -- [HOURS]  # 24 h of virtual churn
 //! ```
 //!
@@ -28,7 +28,7 @@ use podflow_bench::{check, items, rss, ui};
 
 fn usage() -> String {
     format!(
-        "usage: podflow-bench [WORKLOAD…] [--runs N] [--native] [--wasm] [--wasm-profile P]… [--wasm-timeout SECS]\n       podflow-bench --smoke [--wasm] | --fingerprint | --one WORKLOAD\n       podflow-bench --ui-frames [--dist DIR] [--seconds S] [--speed 1×|10×|100×|max]… [--ui-nodes N] [--ui-pods N]\n       podflow-bench --ui-items [--seconds S] [--ui-nodes N] [--ui-pods N]\nworkloads: {}, growth, all (default); NAME/N divides a workload by N\n--wasm runs in headless Chromium (profile `release`, the app's opt-level z, unless --wasm-profile; `native` is opt-level 3)",
+        "usage: podflow-bench [WORKLOAD…] [--runs N] [--native] [--wasm] [--wasm-profile P]… [--wasm-timeout SECS]\n       podflow-bench --smoke [--wasm] | --fingerprint | --one WORKLOAD\n       podflow-bench --ui-frames [--dist DIR] [--warmup S] [--seconds S] [--speed 1×|10×|100×|max]… [--ui-nodes N] [--ui-pods N]\n       podflow-bench --ui-items [--seconds S] [--ui-nodes N] [--ui-pods N]\nworkloads: {}, growth, all (default); NAME/N divides a workload by N\n--wasm runs in headless Chromium (profile `release`, the app's opt-level z, unless --wasm-profile; `native` is opt-level 3)",
         WORKLOADS.join(", ")
     )
 }
@@ -254,15 +254,21 @@ fn ui_frames(o: &Options) -> ExitCode {
         o.speeds.clone()
     };
     println!(
-        "playground {}: {} nodes, {deployments} Deployments × {replicas} pods, {} s of play per speed from t = 0, frame = requestAnimationFrame interval",
+        "playground {}: {} nodes, {deployments} Deployments × {replicas} pods, per speed from t = 0 {} s of play then {} s recorded, frame = requestAnimationFrame interval",
         dist.display(),
         o.ui_nodes,
+        o.warmup,
         o.seconds
     );
     println!("{}", ui::header());
-    match ui::run(&dist, &text, &speeds, o.seconds, |f| {
-        println!("{}", ui::line(f))
-    }) {
+    match ui::run(
+        &dist,
+        &text,
+        &speeds,
+        Duration::from_secs(o.warmup),
+        o.seconds,
+        |f| println!("{}", ui::line(f)),
+    ) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{e}");
@@ -284,6 +290,7 @@ struct Options {
     ui_items: bool,
     dist: Option<String>,
     seconds: u64,
+    warmup: u64,
     speeds: Vec<String>,
     ui_nodes: usize,
     ui_pods: usize,
@@ -303,6 +310,7 @@ fn main() -> ExitCode {
         ui_items: false,
         dist: None,
         seconds: 10,
+        warmup: 0,
         speeds: Vec::new(),
         ui_nodes: 1_000,
         ui_pods: 30_000,
@@ -330,6 +338,10 @@ fn main() -> ExitCode {
             },
             "--seconds" => match it.next().and_then(|n| n.parse().ok()).filter(|n| *n > 0) {
                 Some(n) => o.seconds = n,
+                None => return bad(),
+            },
+            "--warmup" => match it.next().and_then(|n| n.parse().ok()) {
+                Some(n) => o.warmup = n,
                 None => return bad(),
             },
             "--ui-nodes" => match it.next().and_then(|n| n.parse().ok()).filter(|n| *n > 0) {

@@ -71,9 +71,15 @@ pub struct Frames {
     pub intervals: Vec<f64>,
     /// Milliseconds each Play tick spent running the simulation (`window.__podflowSim`).
     pub sim_ms: Vec<f64>,
+    /// Milliseconds each Play frame spent bringing the overview up to date after simulating
+    /// (`window.__podflowSync`).
+    pub sync_ms: Vec<f64>,
     /// Milliseconds each render of the app took, view building to DOM patch
     /// (`window.__podflowRender`).
     pub render_ms: Vec<f64>,
+    /// Milliseconds of each render spent building the page's view data before Yew's diff and
+    /// the DOM patch (`window.__podflowView`).
+    pub view_ms: Vec<f64>,
     /// The virtual clock when the recording stopped.
     pub clock: String,
     /// Pods Running at the end, and pods in all.
@@ -82,6 +88,8 @@ pub struct Frames {
     pub pods: usize,
     /// Wall time from opening the link to the node grid drawn.
     pub load: Duration,
+    /// Wall time played before the recording started (`--warmup`).
+    pub warmup: Duration,
     /// Wall time from the speed's click to the frames read back (longer than asked when a long
     /// task held the page).
     pub played: Duration,
@@ -103,15 +111,35 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 impl Frames {
-    /// Median, 95th percentile and maximum frame interval, ms.
-    pub fn stats(&self) -> (f64, f64, f64) {
+    /// Median, 95th and 99th percentile and maximum frame interval, ms.
+    pub fn stats(&self) -> (f64, f64, f64, f64) {
         let mut s = self.intervals.clone();
         s.sort_by(f64::total_cmp);
         (
             percentile(&s, 0.5),
             percentile(&s, 0.95),
+            percentile(&s, 0.99),
             s.last().copied().unwrap_or(0.0),
         )
+    }
+
+    /// Frames longer than one refresh interval of a 60 Hz display (with 0.3 ms for the timer's
+    /// jitter): each means a refresh the page missed.
+    pub fn long_frames(&self) -> usize {
+        self.intervals
+            .iter()
+            .filter(|i| **i > LONG_FRAME_MS)
+            .count()
+    }
+
+    /// Median and maximum of the view data's share of each render, ms.
+    pub fn view_stats(&self) -> (f64, f64) {
+        med_max(&self.view_ms)
+    }
+
+    /// Median and maximum of the overview's sync per Play frame, ms.
+    pub fn sync_stats(&self) -> (f64, f64) {
+        med_max(&self.sync_ms)
     }
 
     /// Median and maximum of the simulation's share of each tick, ms.
@@ -124,6 +152,9 @@ impl Frames {
         med_max(&self.render_ms)
     }
 }
+
+/// A frame interval above this missed a refresh of a 60 Hz display, ms.
+pub const LONG_FRAME_MS: f64 = 17.0;
 
 /// Records `requestAnimationFrame` intervals into `window.__frames` until `window.__rec` is
 /// false.
@@ -191,7 +222,7 @@ fn wait_for_grid(session: &Session<'_>) -> Result<(), String> {
     loop {
         let n = execute_patiently(
             session,
-            "return document.querySelectorAll('.node-grid .node-cell').length;",
+            "const g = document.querySelector('.node-grid'); return g ? Number(g.dataset.nodes) : 0;",
         )?;
         if n.as_u64().unwrap_or(0) > 0 {
             return Ok(());
@@ -203,11 +234,13 @@ fn wait_for_grid(session: &Session<'_>) -> Result<(), String> {
     }
 }
 
-/// Plays the scenario at `speed` for `seconds` from a fresh page and records the frames.
+/// Plays the scenario at `speed` from a fresh page for `warmup`, then records the frames for
+/// `seconds` more.
 pub fn record(
     driver: &ChromeDriver,
     url: &str,
     speed: &str,
+    warmup: Duration,
     seconds: u64,
 ) -> Result<Frames, String> {
     let session = driver.session()?;
@@ -216,16 +249,24 @@ pub fn record(
     wait_for_grid(&session)?;
     let load = opened.elapsed();
     click_text(&session, "button.speed", speed)?;
-    session.execute(RECORD_FRAMES)?;
-    session.execute("window.__podflowSim = []; window.__podflowRender = [];")?;
+    if let Ok(h) = std::env::var("PODFLOW_HIDE") {
+        session.execute(&format!("window.__podflowHide = '{h}'; return true;"))?;
+    }
     session.click("button.play")?;
+    std::thread::sleep(warmup);
+    let recording = Instant::now();
+    execute_patiently(&session, RECORD_FRAMES)?;
+    session.execute(
+        "window.__podflowSim = []; window.__podflowSync = []; window.__podflowRender = []; window.__podflowView = [];",
+    )?;
+    let warmup = recording.duration_since(opened).saturating_sub(load);
     std::thread::sleep(Duration::from_secs(seconds));
     let v = execute_patiently(
         &session,
         "window.__rec = false; document.querySelector('button.play').click();\
-         return [window.__frames, window.__podflowSim, window.__podflowRender, document.querySelector('.clock').textContent];",
+         return [window.__frames, window.__podflowSim, window.__podflowSync, window.__podflowRender, document.querySelector('.clock').textContent, window.__podflowView];",
     )?;
-    let played = opened.elapsed().saturating_sub(load);
+    let played = recording.elapsed();
     let nums = |v: &Value| -> Vec<f64> {
         v.as_array()
             .map(|a| a.iter().filter_map(Value::as_f64).collect())
@@ -236,11 +277,14 @@ pub fn record(
         speed: speed.to_string(),
         intervals: nums(&v[0]),
         sim_ms: nums(&v[1]),
-        render_ms: nums(&v[2]),
-        clock: v[3].as_str().unwrap_or_default().to_string(),
+        sync_ms: nums(&v[2]),
+        render_ms: nums(&v[3]),
+        view_ms: nums(&v[5]),
+        clock: v[4].as_str().unwrap_or_default().to_string(),
         running,
         pods,
         load,
+        warmup,
         played,
     })
 }
@@ -250,6 +294,7 @@ pub fn run(
     dist: &Path,
     text: &str,
     speeds: &[String],
+    warmup: Duration,
     seconds: u64,
     mut each: impl FnMut(&Frames),
 ) -> Result<Vec<Frames>, String> {
@@ -260,7 +305,7 @@ pub fn run(
     let driver = ChromeDriver::start()?;
     let mut out = Vec::new();
     for speed in speeds {
-        let f = record(&driver, &url, speed, seconds)?;
+        let f = record(&driver, &url, speed, warmup, seconds)?;
         each(&f);
         out.push(f);
     }
@@ -270,52 +315,56 @@ pub fn run(
 /// The table's header.
 pub fn header() -> String {
     format!(
-        "{:<6} {:>7} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>13} {:>10} {:>7} {:>7}\n{}",
+        "{:<6} {:>6} {:>5} {:>7} {:>6} {:>6} {:>6} {:>6} {:>13} {:>13} {:>13} {:>13} {:>13} {:>10} {:>6} {:>7} {:>7}\n{}",
         "speed",
         "frames",
-        "ticks",
-        "med ms",
-        "p95 ms",
-        "max ms",
-        "sim med",
-        "sim max",
-        "rend med",
-        "rend max",
+        ">17ms",
+        "sims/rend",
+        "med",
+        "p95",
+        "p99",
+        "max",
+        "sim med/max",
+        "sync med/max",
+        "rend med/max",
+        "view med/max",
         "Running/pods",
         "virtual",
         "load",
+        "warmup",
         "played",
-        "-".repeat(128)
+        "-".repeat(154)
     )
 }
 
 /// One speed's line.
 pub fn line(f: &Frames) -> String {
-    let (med, p95, max) = f.stats();
-    let (smed, smax) = f.sim_stats();
-    let (rmed, rmax) = f.render_stats();
-    let ms = |v: f64, from: &[f64]| {
+    let (med, p95, p99, max) = f.stats();
+    let pair = |(m, x): (f64, f64), from: &[f64]| {
         if from.is_empty() {
             "-".to_string()
         } else {
-            format!("{v:.1}")
+            format!("{m:.1}/{x:.1}")
         }
     };
     format!(
-        "{:<6} {:>7} {:>6} {:>8.1} {:>8.1} {:>8.1} {:>8} {:>8} {:>8} {:>8} {:>13} {:>10} {:>6.1}s {:>6.1}s",
+        "{:<6} {:>6} {:>5} {:>9} {:>6.1} {:>6.1} {:>6.1} {:>6.1} {:>13} {:>13} {:>13} {:>13} {:>13} {:>10} {:>5.1}s {:>6.1}s {:>6.1}s",
         f.speed,
         f.intervals.len(),
+        f.long_frames(),
         format!("{}/{}", f.sim_ms.len(), f.render_ms.len()),
         med,
         p95,
+        p99,
         max,
-        ms(smed, &f.sim_ms),
-        ms(smax, &f.sim_ms),
-        ms(rmed, &f.render_ms),
-        ms(rmax, &f.render_ms),
+        pair(f.sim_stats(), &f.sim_ms),
+        pair(f.sync_stats(), &f.sync_ms),
+        pair(f.render_stats(), &f.render_ms),
+        pair(f.view_stats(), &f.view_ms),
         format!("{}/{}", f.running, f.pods),
         f.clock.trim_start_matches("t = "),
         f.load.as_secs_f64(),
+        f.warmup.as_secs_f64(),
         f.played.as_secs_f64()
     )
 }
