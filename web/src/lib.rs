@@ -392,10 +392,18 @@ pub fn app() -> Html {
     let panel = (*selected)
         .as_ref()
         .and_then(|(ns, name)| view::pod_panel(cluster, ns, name));
-    let rows = if *playing {
-        components::timeline::PLAYING_ROWS
+    // While playing a big cluster, rows and chips change by the hundred between two renders:
+    // fewer are drawn.
+    let (rows, chips) = if *playing {
+        (
+            components::timeline::PLAYING_ROWS,
+            components::cluster_view::PLAYING_CHIPS,
+        )
     } else {
-        components::timeline::MAX_ROWS
+        (
+            components::timeline::MAX_ROWS,
+            components::cluster_view::PENDING_CHIPS,
+        )
     };
     let events = view::timeline(cluster, &event_filter, s.horizon().0, rows);
     // The flow follows the selected pod (there is a panel while it exists), else the first pod
@@ -470,7 +478,7 @@ pub fn app() -> Html {
                     <FlowView pod={flow_pod.as_ref().map(|(ns, n)| format!("{ns}/{n}"))} steps={flow} zh={*zh}
                         decision={flow_pod.as_ref().and_then(|(ns, n)| cluster.scheduling_decision(ns, n).cloned())} />
                     <ContextProvider<SelectPod> context={select}>
-                        <ClusterView ..ClusterViewProps::of(cluster) />
+                        <ClusterView ..ClusterViewProps::of(cluster, chips) />
                     </ContextProvider<SelectPod>>
                     {
                         match panel {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use podflow_core::sim::SimDuration;
 use podflow_core::Cluster;
-use podflow_web::components::cluster_view::{ClusterView, ClusterViewProps};
+use podflow_web::components::cluster_view::{ClusterView, ClusterViewProps, PLAYING_CHIPS};
 use podflow_web::components::node_card::{NodeCard, NodeCardProps};
 use podflow_web::components::timeline::{EventFilter, Timeline, TimelineProps};
 use wasm_bindgen_test::*;
@@ -106,7 +106,7 @@ async fn a_thousand_nodes_are_drawn_as_an_aggregated_grid() {
     c.run_for(SimDuration::secs(3));
     c.sync_overview();
     let root = root();
-    yew::Renderer::<ClusterView>::with_root_and_props(root.clone(), ClusterViewProps::of(&c))
+    yew::Renderer::<ClusterView>::with_root_and_props(root.clone(), ClusterViewProps::of(&c, 100))
         .render();
     yew::platform::time::sleep(Duration::ZERO).await;
     yew::scheduler::flush().await;
@@ -155,6 +155,24 @@ async fn a_thousand_nodes_are_drawn_as_an_aggregated_grid() {
     );
     // A gap between cells names none.
     assert_eq!(hover(10.5, 3.0), "");
+
+    // While playing, fewer chips are drawn; the rest are counted.
+    let playing = self::root();
+    yew::Renderer::<ClusterView>::with_root_and_props(
+        playing.clone(),
+        ClusterViewProps::of(&c, PLAYING_CHIPS),
+    )
+    .render();
+    yew::platform::time::sleep(Duration::ZERO).await;
+    yew::scheduler::flush().await;
+    assert_eq!(
+        playing
+            .query_selector_all(".pending-lane .pod")
+            .unwrap()
+            .length(),
+        20
+    );
+    assert_eq!(texts(&playing, ".pending-lane .more"), ["+100 more"]);
 }
 
 #[wasm_bindgen_test]
