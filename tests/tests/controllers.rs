@@ -1601,3 +1601,38 @@ fn a_burst_of_orphans_is_collected_over_several_scans_at_one_moment() {
         .count();
     assert_eq!(left, 0);
 }
+
+/// A slow-start batch bigger than 32 creations is made in items of at most 32 at the same
+/// moment (upstream makes a batch's creations at once, in goroutines): 100 replicas are created
+/// in batches of 1, 2, 4, 8, 16, 32 and 37, the last in two items, and no item of the
+/// simulation holds more than 32 creations.
+#[test]
+fn a_big_slow_start_batch_is_made_in_items_of_at_most_32_creations() {
+    let mut cluster = Cluster::default();
+    let results = cluster.apply(
+        "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: big}\nspec:\n  replicas: 100\n  selector: {matchLabels: {app: big}}\n  template:\n    metadata: {labels: {app: big}}\n    spec: {containers: [{name: c, image: nginx}]}\n",
+        "rs.yaml",
+    );
+    assert_eq!(
+        podflow_tests::kubectl_lines(&results),
+        "replicaset.apps/big created"
+    );
+    let mut items = Vec::new();
+    while cluster.next_due().is_some_and(|t| t <= SimTime(1)) {
+        let Some(report) = cluster.step() else { break };
+        let created = report
+            .steps
+            .iter()
+            .filter(|s| s.detail.starts_with("created /registry/pods/default/big-"))
+            .count();
+        if created > 0 {
+            items.push((report.time.to_string(), created));
+        }
+    }
+    let at = |n: usize| ("0.001s".to_string(), n);
+    assert_eq!(
+        items,
+        vec![at(1), at(2), at(4), at(8), at(16), at(32), at(32), at(5)]
+    );
+    assert_eq!(cluster.objects(&["Pod"]).len(), 100);
+}
