@@ -11,6 +11,7 @@ pub mod namespace;
 pub mod node_lifecycle;
 pub mod owner_graph;
 pub mod pod_gc;
+pub mod pod_gc_index;
 pub mod podutil;
 pub mod replicaset;
 pub mod replicaset_pods;

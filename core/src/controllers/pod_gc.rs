@@ -7,12 +7,14 @@
 //! above the 12,500 threshold (`gcTerminated`). It records no Events, as upstream.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Node, Pod, PodCondition};
 
 use crate::apiserver::server::Target;
 use crate::apiserver::{authn, UserInfo};
 use crate::component::{Component, Ctx};
+use crate::controllers::pod_gc_index::PodGcIndex;
 use crate::object::{kind_info, Object};
 use crate::sim::{SimDuration, SimTime};
 use crate::store::{WatchEvent, WatchFilter};
@@ -24,6 +26,8 @@ pub const CONTROLLER_NAME: &str = "pod-garbage-collector";
 const GC_PERIOD: SimDuration = SimDuration::secs(20);
 /// `quarantineTime`: how long a node must be missing before its pods are orphans.
 const QUARANTINE: SimDuration = SimDuration::secs(40);
+/// Where pods are stored.
+const POD_PREFIX: &str = "/registry/pods/";
 /// `--terminated-pod-gc-threshold`'s default.
 const TERMINATED_THRESHOLD: usize = 12_500;
 
@@ -34,6 +38,8 @@ pub struct PodGcController {
     /// Missing nodes and when they are out of quarantine (`nodeQueue.AddAfter`).
     quarantine: BTreeMap<String, SimTime>,
     armed: bool,
+    /// Its pod informer's cache, as much of it as a pass reads.
+    index: PodGcIndex,
 }
 
 impl Default for PodGcController {
@@ -49,20 +55,13 @@ impl PodGcController {
             user: authn::controller(CONTROLLER_NAME),
             quarantine: BTreeMap::new(),
             armed: false,
+            index: PodGcIndex::default(),
         }
     }
 
-    /// One `gc` pass.
+    /// One `gc` pass over the informer's cache: the pods it can act on, as they are at the
+    /// start of the pass.
     fn gc(&mut self, ctx: &mut Ctx<'_>) {
-        // The informers' caches: shared objects, read in place.
-        let pod_objects = ctx.list("Pod", None);
-        let pods: Vec<&Pod> = pod_objects
-            .iter()
-            .filter_map(|o| match &**o {
-                Object::Pod(p) => Some(&**p),
-                _ => None,
-            })
-            .collect();
         let node_objects = ctx.list("Node", None);
         let nodes: BTreeMap<&str, &Node> = node_objects
             .iter()
@@ -71,10 +70,31 @@ impl PodGcController {
                 _ => None,
             })
             .collect();
-        self.gc_terminated(&pods, ctx);
-        self.gc_terminating(&pods, &nodes, ctx);
-        self.gc_orphaned(&pods, &nodes, ctx);
-        self.gc_unscheduled_terminating(&pods, ctx);
+        let read = |keys: &mut dyn Iterator<Item = &str>| -> Vec<Arc<Object>> {
+            keys.filter_map(|k| ctx.get_by_key(k)).collect()
+        };
+        // Finished pods are read only when there are more than the threshold.
+        let finished = if self.index.finished().len() > TERMINATED_THRESHOLD {
+            read(&mut self.index.finished().iter().map(String::as_str))
+        } else {
+            Vec::new()
+        };
+        let terminating = read(&mut self.index.terminating().iter().map(String::as_str));
+        let on_missing_nodes: BTreeMap<String, Vec<Arc<Object>>> = self
+            .index
+            .nodes()
+            .filter(|n| !nodes.contains_key(n))
+            .map(|n| (n.to_string(), read(&mut self.index.pods_on(n))))
+            .collect();
+        self.gc_terminated(&as_pods(&finished), ctx);
+        let terminating = as_pods(&terminating);
+        self.gc_terminating(&terminating, &nodes, ctx);
+        let on_missing_nodes: BTreeMap<&str, Vec<&Pod>> = on_missing_nodes
+            .iter()
+            .map(|(n, objects)| (n.as_str(), as_pods(objects)))
+            .collect();
+        self.gc_orphaned(&on_missing_nodes, ctx);
+        self.gc_unscheduled_terminating(&terminating, ctx);
     }
 
     /// `gcTerminated`: above the threshold, the oldest finished pods go.
@@ -140,18 +160,13 @@ impl PodGcController {
         }
     }
 
-    /// `gcOrphaned`: pods on a node missing for the whole quarantine.
-    fn gc_orphaned(&mut self, pods: &[&Pod], nodes: &BTreeMap<&str, &Node>, ctx: &mut Ctx<'_>) {
-        for pod in pods {
-            let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.as_ref()) else {
-                continue;
-            };
-            if !node.is_empty()
-                && !nodes.contains_key(node.as_str())
-                && !self.quarantine.contains_key(node)
-            {
+    /// `gcOrphaned`: pods on a node missing for the whole quarantine (`pods` are the pods on
+    /// each node some pod is bound to and the node list lacks).
+    fn gc_orphaned(&mut self, pods: &BTreeMap<&str, Vec<&Pod>>, ctx: &mut Ctx<'_>) {
+        for node in pods.keys() {
+            if !self.quarantine.contains_key(*node) {
                 self.quarantine
-                    .insert(node.clone(), ctx.now.plus(QUARANTINE));
+                    .insert(node.to_string(), ctx.now.plus(QUARANTINE));
             }
         }
         let due: Vec<String> = self
@@ -166,10 +181,7 @@ impl PodGcController {
             if ctx.get("Node", "", &node).is_some() {
                 continue;
             }
-            for pod in pods
-                .iter()
-                .filter(|p| p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(&node))
-            {
+            for pod in pods.get(node.as_str()).into_iter().flatten() {
                 let condition = disruption("DeletionByPodGC", "PodGC: node no longer exists");
                 self.force_delete(pod, Some(condition), ctx);
             }
@@ -227,6 +239,17 @@ impl PodGcController {
     }
 }
 
+/// The pods among `objects`.
+fn as_pods(objects: &[Arc<Object>]) -> Vec<&Pod> {
+    objects
+        .iter()
+        .filter_map(|o| match &**o {
+            Object::Pod(p) => Some(&**p),
+            _ => None,
+        })
+        .collect()
+}
+
 fn disruption(reason: &str, message: &str) -> PodCondition {
     PodCondition {
         type_: "DisruptionTarget".into(),
@@ -247,11 +270,19 @@ impl Component for PodGcController {
     }
 
     fn watches(&self) -> Vec<WatchFilter> {
-        // Its informers: the pass reads them; a watch event only makes sure a pass is armed.
-        vec![WatchFilter::prefix("/registry/minions/")]
+        // Its informers: pods fill its cache; a node's event makes sure a pass is armed (the
+        // pass reads the nodes as they are).
+        vec![
+            WatchFilter::prefix("/registry/minions/"),
+            WatchFilter::prefix(POD_PREFIX),
+        ]
     }
 
-    fn on_watch(&mut self, _event: &WatchEvent, ctx: &mut Ctx<'_>) {
+    fn on_watch(&mut self, event: &WatchEvent, ctx: &mut Ctx<'_>) {
+        if event.key.starts_with(POD_PREFIX) {
+            self.index.apply(event);
+            return;
+        }
         if !self.armed {
             self.armed = true;
             self.gc(ctx);

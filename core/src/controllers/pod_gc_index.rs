@@ -1,0 +1,163 @@
+//! The pod garbage collector's cache of the pods it can act on, kept from its pod watch as an
+//! informer's handlers keep one: the finished pods, the terminating pods and each bound pod's
+//! node. Its pass every 20 s reads these instead of all pods (at 30,000 pods a pass that read
+//! every pod took 24 ms natively, longer than a frame of the playground).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::object::Object;
+use crate::store::{WatchEvent, WatchEventType};
+
+/// The pods a pass looks at, by etcd key (so in the order a list returns them).
+#[derive(Debug, Default)]
+pub struct PodGcIndex {
+    /// Pods in phase Succeeded or Failed.
+    finished: BTreeSet<String>,
+    /// Pods with a deletionTimestamp.
+    terminating: BTreeSet<String>,
+    /// The node each bound pod is bound to.
+    node_of: BTreeMap<String, String>,
+    /// How many pods are bound to each node.
+    per_node: BTreeMap<String, usize>,
+}
+
+impl PodGcIndex {
+    /// Takes in a watch event on a pod.
+    pub fn apply(&mut self, event: &WatchEvent) {
+        self.remove(&event.key);
+        if event.type_ == WatchEventType::Deleted {
+            return;
+        }
+        let Object::Pod(pod) = &*event.object else {
+            return;
+        };
+        let key = &event.key;
+        if matches!(
+            pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+            Some("Succeeded" | "Failed")
+        ) {
+            self.finished.insert(key.clone());
+        }
+        if pod.metadata.deletion_timestamp.is_some() {
+            self.terminating.insert(key.clone());
+        }
+        if let Some(node) = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.node_name.as_deref())
+            .filter(|n| !n.is_empty())
+        {
+            self.node_of.insert(key.clone(), node.to_string());
+            *self.per_node.entry(node.to_string()).or_default() += 1;
+        }
+    }
+
+    fn remove(&mut self, key: &str) {
+        self.finished.remove(key);
+        self.terminating.remove(key);
+        if let Some(node) = self.node_of.remove(key) {
+            if let Some(n) = self.per_node.get_mut(&node) {
+                *n -= 1;
+                if *n == 0 {
+                    self.per_node.remove(&node);
+                }
+            }
+        }
+    }
+
+    /// Finished pods, in key order.
+    pub fn finished(&self) -> &BTreeSet<String> {
+        &self.finished
+    }
+
+    /// Terminating pods, in key order.
+    pub fn terminating(&self) -> &BTreeSet<String> {
+        &self.terminating
+    }
+
+    /// The nodes some pod is bound to, in name order.
+    pub fn nodes(&self) -> impl Iterator<Item = &str> {
+        self.per_node.keys().map(String::as_str)
+    }
+
+    /// The pods bound to `node`, in key order.
+    pub fn pods_on<'a>(&'a self, node: &'a str) -> impl Iterator<Item = &'a str> {
+        self.node_of
+            .iter()
+            .filter(move |(_, n)| n.as_str() == node)
+            .map(|(k, _)| k.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn event(
+        type_: WatchEventType,
+        name: &str,
+        node: &str,
+        phase: &str,
+        deleting: bool,
+    ) -> WatchEvent {
+        let mut pod = serde_json::json!({
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {"nodeName": node, "containers": [{"name": "c", "image": "nginx"}]},
+            "status": {"phase": phase},
+        });
+        if deleting {
+            pod["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z".into();
+        }
+        let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(pod).unwrap();
+        WatchEvent {
+            type_,
+            revision: 1,
+            key: format!("/registry/pods/default/{name}"),
+            object: Arc::new(Object::from(pod)),
+            old: None,
+        }
+    }
+
+    #[test]
+    fn the_cache_follows_pods_through_binding_finishing_deletion_and_removal() {
+        use WatchEventType::{Added, Deleted, Modified};
+        let mut index = PodGcIndex::default();
+        index.apply(&event(Added, "a", "", "Pending", false));
+        index.apply(&event(Added, "b", "node-2", "Running", false));
+        index.apply(&event(Modified, "a", "node-1", "Running", false));
+        index.apply(&event(Added, "c", "node-1", "Succeeded", false));
+        assert_eq!(index.nodes().collect::<Vec<_>>(), ["node-1", "node-2"]);
+        assert_eq!(
+            index.pods_on("node-1").collect::<Vec<_>>(),
+            ["/registry/pods/default/a", "/registry/pods/default/c"]
+        );
+        assert_eq!(
+            index.finished().iter().collect::<Vec<_>>(),
+            ["/registry/pods/default/c"]
+        );
+        assert!(index.terminating().is_empty());
+
+        // b is deleted gracefully, then removed; a unscheduled pod is being deleted.
+        index.apply(&event(Modified, "b", "node-2", "Running", true));
+        index.apply(&event(Added, "d", "", "Pending", true));
+        assert_eq!(
+            index.terminating().iter().collect::<Vec<_>>(),
+            ["/registry/pods/default/b", "/registry/pods/default/d"]
+        );
+        index.apply(&event(Deleted, "b", "node-2", "Running", true));
+        assert_eq!(index.nodes().collect::<Vec<_>>(), ["node-1"]);
+        assert_eq!(
+            index.terminating().iter().collect::<Vec<_>>(),
+            ["/registry/pods/default/d"]
+        );
+        // A finished pod that is deleted leaves every set.
+        index.apply(&event(Deleted, "c", "node-1", "Succeeded", false));
+        assert!(index.finished().is_empty());
+        assert_eq!(
+            index.pods_on("node-1").collect::<Vec<_>>(),
+            ["/registry/pods/default/a"]
+        );
+    }
+}
