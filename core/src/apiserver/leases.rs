@@ -130,9 +130,10 @@ impl Leases {
             .min()
     }
 
-    /// Revokes every lease expired by `now` and returns their keys (to delete), leases in the
-    /// order they were granted, keys in order within each.
-    pub fn take_expired(&mut self, now: SimTime) -> Vec<String> {
+    /// Revokes the leases expired by `now` and returns up to `max` of their keys (to delete),
+    /// leases in the order they were granted, keys in order within each; an expired lease
+    /// keeps the keys not taken yet for the next call (and is no longer handed out).
+    pub fn take_expired(&mut self, now: SimTime, max: usize) -> Vec<String> {
         let expired: Vec<u64> = self
             .leases
             .iter()
@@ -141,14 +142,21 @@ impl Leases {
             .collect();
         let mut keys = Vec::new();
         for id in expired {
-            if let Some(lease) = self.leases.remove(&id) {
-                for key in lease.keys {
-                    self.by_key.remove(&key);
-                    keys.push(key);
-                }
-            }
             if self.current.map(|(c, _)| c) == Some(id) {
                 self.current = None;
+            }
+            let Some(lease) = self.leases.get_mut(&id) else {
+                continue;
+            };
+            while keys.len() < max {
+                let Some(key) = lease.keys.pop_first() else {
+                    break;
+                };
+                self.by_key.remove(&key);
+                keys.push(key);
+            }
+            if lease.keys.is_empty() {
+                self.leases.remove(&id);
             }
         }
         keys
@@ -188,9 +196,9 @@ mod tests {
             at(70 + 3660)
         );
         assert_eq!(l.next_expiry(), Some(at(3670)));
-        assert_eq!(l.take_expired(at(3669)), Vec::<String>::new());
+        assert_eq!(l.take_expired(at(3669), usize::MAX), Vec::<String>::new());
         assert_eq!(
-            l.take_expired(at(3670)),
+            l.take_expired(at(3670), usize::MAX),
             ["/registry/events/default/a", "/registry/events/default/b"]
         );
         assert_eq!(l.next_expiry(), Some(at(3730)));
@@ -203,7 +211,7 @@ mod tests {
         l.attach("k", at(0));
         l.attach("other", at(0));
         assert_eq!(l.attach("k", at(600)), at(600 + 3660));
-        assert_eq!(l.take_expired(at(3660)), ["other"]);
+        assert_eq!(l.take_expired(at(3660), usize::MAX), ["other"]);
         l.forget("k");
         assert!(l.is_empty());
         assert_eq!(l.next_expiry(), None);
@@ -217,7 +225,32 @@ mod tests {
         }
         // The 1,001st object gets a new lease, although the first could still be reused.
         assert_eq!(l.attach("k1000", at(1)), at(3661));
-        assert_eq!(l.take_expired(at(3660)).len(), 1000);
+        assert_eq!(l.take_expired(at(3660), usize::MAX).len(), 1000);
         assert_eq!(l.len(), 1);
+    }
+
+    #[test]
+    fn expired_keys_are_taken_a_few_at_a_time_in_order_and_the_lease_is_not_reused() {
+        let mut l = Leases::default();
+        for i in 0..150 {
+            l.attach(&format!("a{i:03}"), at(0));
+        }
+        l.attach("b", at(30));
+        assert_eq!(l.attach("c", at(3600)), at(3600 + 3660));
+        let first = l.take_expired(at(3660), 64);
+        assert_eq!(first.len(), 64);
+        assert_eq!((first[0].as_str(), first[63].as_str()), ("a000", "a063"));
+        // The rest is still due at once; a key written now gets a lease of its own.
+        assert_eq!(l.next_expiry(), Some(at(3660)));
+        assert_eq!(l.attach("d", at(3660)), at(3660 + 3660));
+        let second = l.take_expired(at(3660), 64);
+        assert_eq!((second[0].as_str(), second[63].as_str()), ("a064", "a127"));
+        // The last 22 keys, and "b": written within the reuse window, it went on the same lease.
+        let third = l.take_expired(at(3660), 64);
+        assert_eq!(third.len(), 23);
+        assert_eq!((third[0].as_str(), third[22].as_str()), ("a128", "b"));
+        assert_eq!(l.take_expired(at(3660), 64), Vec::<String>::new());
+        assert_eq!(l.len(), 2);
+        assert_eq!(l.next_expiry(), Some(at(3600 + 3660)));
     }
 }

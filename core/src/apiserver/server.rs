@@ -18,6 +18,9 @@ use crate::trace::{Stage, TraceStep};
 /// The component name the API server's own trace steps carry.
 pub const COMPONENT: &str = "kube-apiserver";
 
+/// At most this many keys of expired leases are deleted by one [`ApiServer::expire_leases`].
+pub const EXPIRED_KEYS_PER_ITEM: usize = 64;
+
 /// Read access to the store through the `Lookup` trait admission and RBAC use.
 pub struct StoreLookup<'a>(pub &'a Store);
 
@@ -805,10 +808,13 @@ impl ApiServer {
     }
 
     /// etcd revokes the leases expired by `now`: every key still attached is deleted (watchers
-    /// see `DELETED`), as an expired Event disappears from a real cluster.
+    /// see `DELETED`), as an expired Event disappears from a real cluster. etcd deletes a
+    /// lease's keys (up to 1,000 Events) in one transaction; here at most
+    /// [`EXPIRED_KEYS_PER_ITEM`] go per call, and the rest with the next, at the same moment, so
+    /// that no item of the simulation takes long (1,000 deletions took 28 ms natively).
     pub fn expire_leases(&mut self, now: SimTime) -> Vec<TraceStep> {
         let mut trace = Vec::new();
-        for key in self.leases.take_expired(now) {
+        for key in self.leases.take_expired(now, EXPIRED_KEYS_PER_ITEM) {
             let Some(old) = self.store.get(&key).cloned() else {
                 continue;
             };
