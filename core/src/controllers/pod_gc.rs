@@ -15,7 +15,9 @@ use crate::apiserver::server::Target;
 use crate::apiserver::{authn, UserInfo};
 use crate::component::{Component, Ctx};
 use crate::controllers::pod_gc_index::PodGcIndex;
+use crate::controllers::podutil::as_pod;
 use crate::object::{kind_info, Object};
+use crate::overview::POD_PREFIX;
 use crate::sim::{SimDuration, SimTime};
 use crate::store::{WatchEvent, WatchFilter};
 use crate::trace::Stage;
@@ -26,8 +28,6 @@ pub const CONTROLLER_NAME: &str = "pod-garbage-collector";
 const GC_PERIOD: SimDuration = SimDuration::secs(20);
 /// `quarantineTime`: how long a node must be missing before its pods are orphans.
 const QUARANTINE: SimDuration = SimDuration::secs(40);
-/// Where pods are stored.
-const POD_PREFIX: &str = "/registry/pods/";
 /// `--terminated-pod-gc-threshold`'s default.
 const TERMINATED_THRESHOLD: usize = 12_500;
 
@@ -241,13 +241,7 @@ impl PodGcController {
 
 /// The pods among `objects`.
 fn as_pods(objects: &[Arc<Object>]) -> Vec<&Pod> {
-    objects
-        .iter()
-        .filter_map(|o| match &**o {
-            Object::Pod(p) => Some(&**p),
-            _ => None,
-        })
-        .collect()
+    objects.iter().filter_map(|o| as_pod(o)).collect()
 }
 
 fn disruption(reason: &str, message: &str) -> PodCondition {

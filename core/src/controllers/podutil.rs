@@ -8,6 +8,14 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference}
 use crate::object::Object;
 use crate::sim::{SimDuration, SimTime};
 
+/// The pod an object is, if it is one.
+pub fn as_pod(object: &Object) -> Option<&Pod> {
+    match object {
+        Object::Pod(p) => Some(&**p),
+        _ => None,
+    }
+}
+
 /// The pod's `Ready` condition is `True` (`podutil.IsPodReady`).
 pub fn is_ready(pod: &Pod) -> bool {
     ready_since(pod).is_some()

@@ -15,7 +15,7 @@ use crate::apiserver::authn;
 use crate::apiserver::server::Target;
 use crate::apiserver::UserInfo;
 use crate::component::{Component, Ctx};
-use crate::controllers::podutil::{self, controller_of, controller_ref, key_of};
+use crate::controllers::podutil::{self, as_pod, controller_of, controller_ref, key_of};
 use crate::controllers::replicaset_pods::ReplicaSetPods;
 use crate::controllers::workqueue::WorkQueue;
 use crate::events::{object_reference, EventRecorder, EventType};
@@ -521,13 +521,6 @@ impl ReplicaSetController {
                         && controller_of(&p.metadata).is_some_and(|r| uids.contains(&r.uid)))
             })
             .collect()
-    }
-}
-
-fn as_pod(object: &Object) -> Option<&Pod> {
-    match object {
-        Object::Pod(p) => Some(&**p),
-        _ => None,
     }
 }
 

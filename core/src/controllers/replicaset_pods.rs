@@ -11,12 +11,11 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use crate::component::Ctx;
-use crate::controllers::podutil::{self, controller_of};
+use crate::controllers::podutil::{self, as_pod, controller_of};
 use crate::object::Object;
+use crate::overview::POD_PREFIX;
 use crate::scheduler::selectors::label_selector_matches;
 use crate::store::{Change, FeedId, WatchEventType};
-
-const PODS: &str = "/registry/pods/";
 
 /// What one ReplicaSet's status counts over the active pods it controls in its namespace.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,13 +69,6 @@ impl Tally {
         if podutil::is_ready(pod) {
             step(&mut self.ready);
         }
-    }
-}
-
-fn as_pod(object: &Object) -> Option<&Pod> {
-    match object {
-        Object::Pod(p) => Some(&**p),
-        _ => None,
     }
 }
 
@@ -157,7 +149,7 @@ impl ReplicaSetPods {
     }
 
     fn apply(&mut self, change: &Change) {
-        if !change.key.starts_with(PODS) {
+        if !change.key.starts_with(POD_PREFIX) {
             return;
         }
         self.remove(&change.key);
@@ -175,11 +167,11 @@ impl ReplicaSetPods {
             }
             return;
         }
-        self.feed = Some(ctx.open_feed(vec![PODS.to_string()]));
+        self.feed = Some(ctx.open_feed(vec![POD_PREFIX.to_string()]));
         for object in ctx.list("Pod", None) {
             let meta = object.meta();
             let key = format!(
-                "{PODS}{}/{}",
+                "{POD_PREFIX}{}/{}",
                 meta.namespace.as_deref().unwrap_or(""),
                 meta.name.as_deref().unwrap_or("")
             );
