@@ -69,7 +69,7 @@ struct Creating {
     remaining: usize,
     /// The batch's size (the one under way, then the next).
     batch: usize,
-    /// Creations of the batch under way not yet made.
+    /// Creations of the batch under way not yet made (none once a batch failed: the sync ends).
     left_in_batch: usize,
     /// The batch's first failed creation.
     failed: Option<String>,
@@ -225,11 +225,12 @@ impl ReplicaSetController {
         }
         c.left_in_batch -= now;
         if c.left_in_batch == 0 {
+            // The batch is made: the next one follows unless a creation of this one failed.
             c.remaining -= c.batch;
             c.batch = (2 * c.batch).min(c.remaining);
-            c.left_in_batch = c.batch;
+            c.left_in_batch = if c.failed.is_none() { c.batch } else { 0 };
         }
-        if c.left_in_batch > 0 && (c.failed.is_none() || c.left_in_batch < c.batch) {
+        if c.left_in_batch > 0 {
             self.creating = Some(c);
             ctx.after(SimDuration::millis(0), TOKEN_BATCH);
             return;
