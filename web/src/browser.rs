@@ -2,8 +2,8 @@
 //! each behind a function that returns `None` or an error instead of throwing: a missing API (no
 //! storage in a private window, no clipboard outside a secure context) must never stop the page.
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::cell::Cell;
+use std::rc::{Rc, Weak};
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -108,14 +108,13 @@ type FrameCallback = Closure<dyn FnMut(f64)>;
 struct FrameLoopState {
     /// The frame requested last, to cancel.
     id: Cell<Option<i32>>,
-    closure: RefCell<Option<FrameCallback>>,
+    closure: FrameCallback,
 }
 
 impl FrameLoopState {
     fn request(&self) {
-        let id = self.closure.borrow().as_ref().and_then(|c| {
-            web_sys::window()?
-                .request_animation_frame(c.as_ref().unchecked_ref())
+        let id = web_sys::window().and_then(|w| {
+            w.request_animation_frame(self.closure.as_ref().unchecked_ref())
                 .ok()
         });
         self.id.set(id);
@@ -125,20 +124,20 @@ impl FrameLoopState {
 /// Starts a [`FrameLoop`] running `each`.
 pub fn frame_loop(mut each: impl FnMut() + 'static) -> Option<FrameLoop> {
     web_sys::window()?;
-    let state = Rc::new(FrameLoopState {
-        id: Cell::new(None),
-        closure: RefCell::new(None),
-    });
     // The closure holds the state weakly: dropping the loop (even from inside `each`, where
     // wasm-bindgen defers freeing the running closure) ends it.
-    let weak = Rc::downgrade(&state);
-    let closure = Closure::<dyn FnMut(f64)>::new(move |_: f64| {
-        each();
-        if let Some(state) = weak.upgrade() {
-            state.request();
+    let state = Rc::new_cyclic(|weak: &Weak<FrameLoopState>| {
+        let weak = weak.clone();
+        FrameLoopState {
+            id: Cell::new(None),
+            closure: Closure::new(move |_: f64| {
+                each();
+                if let Some(state) = weak.upgrade() {
+                    state.request();
+                }
+            }),
         }
     });
-    *state.closure.borrow_mut() = Some(closure);
     state.request();
     Some(FrameLoop { state })
 }
