@@ -156,6 +156,25 @@ async fn a_thousand_nodes_are_drawn_as_an_aggregated_grid() {
     // A gap between cells names none.
     assert_eq!(hover(10.5, 3.0), "");
 
+    // A narrower grid (the page's stylesheet, not loaded here, makes it as wide as the page): a
+    // resize redraws it in 10 columns (100 rows of 12 px, less the last gap) and the hover text
+    // follows the new rows.
+    grid.set_attribute("style", "width: 120px").unwrap();
+    web_sys::window()
+        .unwrap()
+        .dispatch_event(&web_sys::Event::new("resize").unwrap())
+        .unwrap();
+    yew::platform::time::sleep(Duration::ZERO).await;
+    yew::scheduler::flush().await;
+    assert_eq!(
+        grid.get_attribute("style").as_deref(),
+        Some("width: 120px; height: 1198px;")
+    );
+    assert_eq!(
+        hover(3.0, 12.0 + 3.0),
+        format!("{} · Ready · 0 pods · cpu 0%", names[10])
+    );
+
     // While playing, fewer chips are drawn; the rest are counted.
     let playing = self::root();
     yew::Renderer::<ClusterView>::with_root_and_props(

@@ -151,39 +151,50 @@ fn corner(i: usize, cols: u32) -> (f64, f64) {
 #[function_component(NodeGrid)]
 pub fn node_grid(props: &NodeGridProps) -> Html {
     let canvas = use_node_ref();
-    // Read on the first draw and again after the window is resized.
+    // Read on the first draw and again after the window is resized, which redraws.
     let look = use_mut_ref(|| None::<Look>);
+    let resizes = use_mut_ref(|| 0u32);
+    let redraw = use_force_update();
     {
-        let look = look.clone();
+        let (look, resizes) = (look.clone(), resizes.clone());
         use_effect_with((), move |_| {
             let listener = web_sys::window().map(|w| {
-                gloo_events::EventListener::new(&w, "resize", move |_| *look.borrow_mut() = None)
+                gloo_events::EventListener::new(&w, "resize", move |_| {
+                    *look.borrow_mut() = None;
+                    *resizes.borrow_mut() += 1;
+                    redraw.force_update();
+                })
             });
             move || drop(listener)
         });
     }
     {
         let (canvas, look) = (canvas.clone(), look.clone());
-        // A resize redraws with the next change of the cells.
-        use_effect_with(props.cells.clone(), move |cells| {
-            if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
-                let mut look = look.borrow_mut();
-                if look.is_none() {
-                    *look = Look::of(&c);
+        use_effect_with(
+            (props.cells.clone(), *resizes.borrow()),
+            move |(cells, _)| {
+                if let Some(c) = canvas.cast::<HtmlCanvasElement>() {
+                    let mut look = look.borrow_mut();
+                    if look.is_none() {
+                        *look = Look::of(&c);
+                    }
+                    if let Some(l) = look.as_ref() {
+                        draw(&c, l, cells);
+                    }
                 }
-                if let Some(l) = look.as_ref() {
-                    draw(&c, l, cells);
-                }
-            }
-        });
+            },
+        );
     }
     let onmousemove = {
-        let cells = props.cells.clone();
+        let (cells, look) = (props.cells.clone(), look.clone());
         Callback::from(move |e: MouseEvent| {
             let Some(c) = e.target_dyn_into::<HtmlCanvasElement>() else {
                 return;
             };
-            let cols = columns(u32::try_from(c.client_width()).unwrap_or(0).max(CELL));
+            // The columns the cells were drawn in.
+            let Some(cols) = look.borrow().as_ref().map(|l| columns(l.width)) else {
+                return;
+            };
             let rect = c.get_bounding_client_rect();
             let (x, y) = (
                 f64::from(e.client_x()) - rect.left(),
