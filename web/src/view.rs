@@ -10,9 +10,9 @@ use podflow_core::{Cluster, PodView};
 use crate::components::history::Revision;
 use crate::components::timeline::{EventFilter, EventRow, Tick, TimelineData, MAX_TICKS};
 
-/// What the timeline draws: the newest `max_rows` rows that match `filter`, the filter's choices and the
-/// axis ticks over `[0, horizon_ms]`. It reads the cluster's overview (as of its last sync) and
-/// builds rows only for the Events it draws.
+/// What the timeline draws: the newest `max_rows` rows that match `filter`, the filter's
+/// choices and the axis ticks over `[0, horizon_ms]`. It reads the cluster's overview (as of its
+/// last sync) and builds rows only for the Events it draws.
 pub fn timeline(
     cluster: &Cluster,
     filter: &EventFilter,

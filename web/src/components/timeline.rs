@@ -1,8 +1,8 @@
 //! The timeline: every Event as `kubectl get events` shows it plus the component that recorded
 //! it, filterable by object, component and type, and a scrubber over virtual time that rebuilds
 //! the cluster at any past moment. A big cluster's log (150,000 Events at 30,000 pods) is drawn
-//! bounded: the newest [`MAX_ROWS`] matching rows ([`PLAYING_ROWS`] while playing), and at most [`MAX_TICKS`] axis ticks (Events
-//! closer than one tick's width share it).
+//! bounded: the newest [`MAX_ROWS`] matching rows ([`PLAYING_ROWS`] while playing), and at most
+//! [`MAX_TICKS`] axis ticks (Events closer than one tick's width share it).
 
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
