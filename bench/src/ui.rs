@@ -69,7 +69,7 @@ pub struct Frames {
     pub speed: String,
     /// Every interval between two animation frames while playing, ms, in order.
     pub intervals: Vec<f64>,
-    /// Milliseconds each Play tick spent running the simulation (`window.__podflowSim`).
+    /// Milliseconds each Play frame spent running the simulation (`window.__podflowSim`).
     pub sim_ms: Vec<f64>,
     /// Milliseconds each Play frame spent bringing the overview up to date after simulating
     /// (`window.__podflowSync`).
@@ -142,7 +142,7 @@ impl Frames {
         med_max(&self.sync_ms)
     }
 
-    /// Median and maximum of the simulation's share of each tick, ms.
+    /// Median and maximum of the simulation per Play frame, ms.
     pub fn sim_stats(&self) -> (f64, f64) {
         med_max(&self.sim_ms)
     }
@@ -249,9 +249,6 @@ pub fn record(
     wait_for_grid(&session)?;
     let load = opened.elapsed();
     click_text(&session, "button.speed", speed)?;
-    if let Ok(h) = std::env::var("PODFLOW_HIDE") {
-        session.execute(&format!("window.__podflowHide = '{h}'; return true;"))?;
-    }
     session.click("button.play")?;
     std::thread::sleep(warmup);
     let recording = Instant::now();
@@ -264,7 +261,7 @@ pub fn record(
     let v = execute_patiently(
         &session,
         "window.__rec = false; document.querySelector('button.play').click();\
-         return [window.__frames, window.__podflowSim, window.__podflowSync, window.__podflowRender, document.querySelector('.clock').textContent, window.__podflowView];",
+         return [window.__frames, window.__podflowSim, window.__podflowSync, window.__podflowRender, window.__podflowView, document.querySelector('.clock').textContent];",
     )?;
     let played = recording.elapsed();
     let nums = |v: &Value| -> Vec<f64> {
@@ -279,8 +276,8 @@ pub fn record(
         sim_ms: nums(&v[1]),
         sync_ms: nums(&v[2]),
         render_ms: nums(&v[3]),
-        view_ms: nums(&v[5]),
-        clock: v[4].as_str().unwrap_or_default().to_string(),
+        view_ms: nums(&v[4]),
+        clock: v[5].as_str().unwrap_or_default().to_string(),
         running,
         pods,
         load,
