@@ -17,6 +17,9 @@
 //! `--ui-frames` plays the release playground at 1,000 nodes and 30,000 pods at each speed and
 //! prints frame intervals (see `podflow_bench::ui`).
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::Duration;
