@@ -90,7 +90,20 @@ pub struct Target<'a> {
 struct Tracer {
     now: SimTime,
     object: String,
+    /// Which stages this request's object shows in the flow.
+    shown: Shown,
     steps: Vec<TraceStep>,
+}
+
+/// How much of a request the flow shows, by the object it writes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    /// Every stage.
+    All,
+    /// Event writes are bookkeeping: only their storage step is worth a line in the flow.
+    StorageOnly,
+    /// Node Lease renewals (every 10 s per node) would drown the flow: not traced at all.
+    Nothing,
 }
 
 impl Tracer {
@@ -100,20 +113,32 @@ impl Tracer {
         } else {
             format!("{}/{name}", info.kind)
         };
+        let shown = if object.starts_with("Lease/kube-node-lease/") {
+            Shown::Nothing
+        } else if object.starts_with("Event/") {
+            Shown::StorageOnly
+        } else {
+            Shown::All
+        };
         Tracer {
             now,
             object,
+            shown,
             steps: Vec::new(),
         }
     }
 
-    fn step(&mut self, stage: Stage, detail: impl Into<String>) {
-        // Event writes are bookkeeping: only their storage step is worth a line in the flow.
-        if self.object.starts_with("Event/") && stage != Stage::Storage {
-            return;
+    /// Whether a step of `stage` would be kept: callers skip formatting the ones that would not.
+    fn shows(&self, stage: Stage) -> bool {
+        match self.shown {
+            Shown::All => true,
+            Shown::StorageOnly => stage == Stage::Storage,
+            Shown::Nothing => false,
         }
-        // Node Lease renewals (every 10 s per node) would drown the flow: not traced at all.
-        if self.object.starts_with("Lease/kube-node-lease/") {
+    }
+
+    fn step(&mut self, stage: Stage, detail: impl Into<String>) {
+        if !self.shows(stage) {
             return;
         }
         self.steps.push(TraceStep {
@@ -188,14 +213,16 @@ impl ApiServer {
     }
 
     fn authorize(&mut self, attrs: &Attributes, t: &mut Tracer) -> Result<(), ApiError> {
-        t.step(
-            Stage::Authentication,
-            format!(
-                "authenticated as {} (groups: {})",
-                attrs.user.name,
-                attrs.user.groups.join(", ")
-            ),
-        );
+        if t.shows(Stage::Authentication) {
+            t.step(
+                Stage::Authentication,
+                format!(
+                    "authenticated as {} (groups: {})",
+                    attrs.user.name,
+                    attrs.user.groups.join(", ")
+                ),
+            );
+        }
         let rbac_revision = self.store.rbac_revision();
         match authz::authorize_cached(
             attrs,
@@ -1088,11 +1115,14 @@ fn trace_admission_from(
     phase: crate::apiserver::admission::Phase,
 ) {
     use crate::apiserver::admission::Phase;
+    let stage = match phase {
+        Phase::Mutating => Stage::MutatingAdmission,
+        Phase::Validating => Stage::ValidatingAdmission,
+    };
+    if !t.shows(stage) {
+        return;
+    }
     for step in report.steps.iter().filter(|s| s.phase == phase) {
-        let stage = match step.phase {
-            Phase::Mutating => Stage::MutatingAdmission,
-            Phase::Validating => Stage::ValidatingAdmission,
-        };
         if let Some(rejected) = &step.rejected {
             t.step(stage, format!("{}: rejected: {rejected}", step.plugin));
         } else if step.changes.is_empty() {
