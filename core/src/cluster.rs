@@ -1476,4 +1476,72 @@ mod tests {
         assert_eq!(snap.nodes[0].version, "v1.33.1");
         assert_eq!(snap.nodes[0].status, "Ready");
     }
+
+    #[test]
+    fn a_pod_status_patch_replaces_only_the_status_and_is_refused_on_a_stale_version() {
+        use k8s_openapi::api::core::v1::{Pod, PodStatus};
+        let mut cluster = Cluster::default();
+        let applied = cluster.apply(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  nodeName: node-1\n  containers: [{name: c, image: nginx}]\n",
+            "test",
+        );
+        assert!(applied[0].ok, "{applied:?}");
+        let Some(Object::Pod(before)) =
+            cluster.api.get("Pod", "default", "web").as_deref().cloned()
+        else {
+            panic!("the pod was not created");
+        };
+        let kubelet = crate::apiserver::authn::node("node-1");
+        let running = PodStatus {
+            phase: Some("Running".into()),
+            ..PodStatus::default()
+        };
+        let at = cluster.now;
+        let outcome =
+            cluster
+                .api
+                .patch_pod_status(&kubelet, &before, running.clone(), at, "kubelet");
+        let Ok(stored) = outcome.result else {
+            panic!("the patch was refused: {:?}", outcome.result);
+        };
+        let Object::Pod(after) = &*stored else {
+            panic!("not a pod");
+        };
+        assert_eq!(after.status.as_ref(), Some(&running));
+        assert_eq!(after.spec, before.spec);
+        let revision = after.metadata.resource_version.clone().unwrap_or_default();
+        assert_ne!(
+            before.metadata.resource_version.as_deref(),
+            Some(revision.as_str())
+        );
+        let details: Vec<&str> = outcome.trace.iter().map(|s| s.detail.as_str()).collect();
+        assert_eq!(
+            details.last().copied(),
+            Some(
+                format!("updated /registry/pods/default/web status at revision {revision}")
+                    .as_str()
+            )
+        );
+        // `before` is now stale: the write is refused as upstream refuses it, nothing changes.
+        let pending = PodStatus {
+            phase: Some("Pending".into()),
+            ..PodStatus::default()
+        };
+        let stale: Pod = *before;
+        let refused = cluster
+            .api
+            .patch_pod_status(&kubelet, &stale, pending, at, "kubelet");
+        let Err(e) = refused.result else {
+            panic!("a stale patch was accepted");
+        };
+        assert_eq!(
+            e.message,
+            "Operation cannot be fulfilled on pods \"web\": the object has been modified; please apply your changes to the latest version and try again"
+        );
+        let Some(Object::Pod(now)) = cluster.api.get("Pod", "default", "web").as_deref().cloned()
+        else {
+            panic!("the pod is gone");
+        };
+        assert_eq!(now.status.as_ref(), Some(&running));
+    }
 }

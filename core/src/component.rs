@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use k8s_openapi::api::core::v1::{Pod, PodStatus};
+
 use crate::apiserver::server::{ApiServer, Outcome, Propagation, Target};
 use crate::apiserver::{ApiError, Lookup, UserInfo, Verb};
 use crate::events::EventWrite;
@@ -207,6 +209,22 @@ impl<'a> Ctx<'a> {
             return self.unreachable();
         }
         let outcome = self.api.update_status(self.user, obj, self.now, self.name);
+        self.record(outcome)
+    }
+
+    /// `PATCH`es a pod's status subresource: `status` replaces that of `stored`, the pod as last
+    /// read, if it is still at that `resourceVersion`.
+    pub fn patch_pod_status(
+        &mut self,
+        stored: &Pod,
+        status: PodStatus,
+    ) -> Result<Arc<Object>, ApiError> {
+        if self.offline {
+            return self.unreachable();
+        }
+        let outcome = self
+            .api
+            .patch_pod_status(self.user, stored, status, self.now, self.name);
         self.record(outcome)
     }
 

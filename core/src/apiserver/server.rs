@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use k8s_openapi::api::core::v1::{Pod, PodStatus};
+
 use crate::apiserver::admission::Chain;
 use crate::apiserver::authz::RbacCache;
 use crate::apiserver::leases::Leases;
@@ -445,13 +447,79 @@ impl ApiServer {
         if let Err(e) = self.authorize(&attrs, &mut t) {
             return t.fail(e, Vec::new());
         }
-        let key = info.key(Some(&namespace), &name);
-        let Some(old) = self.store.get(&key).cloned() else {
-            return t.fail(ApiError::not_found(&resource_name(info), &name), Vec::new());
-        };
         let expected = obj.meta().resource_version.clone();
-        let merged = with_status_of(&old, obj);
-        match self.store.update(&key, merged, expected.as_deref(), writer) {
+        self.write_status(
+            t,
+            info,
+            &namespace,
+            &name,
+            expected.as_deref(),
+            writer,
+            |old| with_status_of(old, obj),
+        )
+    }
+
+    /// `PATCH pods/<name>/status`, as the kubelet's status manager sends it: `status` replaces the
+    /// stored pod's status if the pod is still at `resource_version`. The same request as an
+    /// [`update_status`](Self::update_status) of the stored pod with this status, without copying
+    /// the pod twice or comparing its spec.
+    pub fn patch_pod_status(
+        &mut self,
+        user: &UserInfo,
+        stored: &Pod,
+        status: PodStatus,
+        now: SimTime,
+        writer: &str,
+    ) -> Outcome {
+        let Some(info) = kind_info("Pod") else {
+            return Outcome {
+                result: Err(ApiError::new(Reason::InternalError, "no Pod kind")),
+                warnings: Vec::new(),
+                trace: Vec::new(),
+            };
+        };
+        let namespace = stored.metadata.namespace.clone().unwrap_or_default();
+        let name = stored.metadata.name.clone().unwrap_or_default();
+        let mut t = Tracer::new(now, info, &namespace, &name);
+        let attrs = Attributes {
+            user: user.clone(),
+            verb: Verb::Update,
+            kind: info,
+            subresource: Some("status".into()),
+            namespace: namespace.clone(),
+            name: name.clone(),
+        };
+        if let Err(e) = self.authorize(&attrs, &mut t) {
+            return t.fail(e, Vec::new());
+        }
+        let expected = stored.metadata.resource_version.as_deref();
+        self.write_status(t, info, &namespace, &name, expected, writer, |old| {
+            let mut merged = old.clone();
+            if let Object::Pod(p) = &mut merged {
+                p.status = Some(status);
+            }
+            merged
+        })
+    }
+
+    /// The storage half of a status write: `merge` makes the new object from the stored one.
+    #[allow(clippy::too_many_arguments)]
+    fn write_status(
+        &mut self,
+        mut t: Tracer,
+        info: &KindInfo,
+        namespace: &str,
+        name: &str,
+        expected: Option<&str>,
+        writer: &str,
+        merge: impl FnOnce(&Object) -> Object,
+    ) -> Outcome {
+        let key = info.key(Some(namespace), name);
+        let Some(old) = self.store.get(&key).cloned() else {
+            return t.fail(ApiError::not_found(&resource_name(info), name), Vec::new());
+        };
+        let merged = merge(&old);
+        match self.store.update(&key, merged, expected, writer) {
             Ok(stored) => {
                 t.step(
                     Stage::Storage,
@@ -466,7 +534,7 @@ impl ApiServer {
                     trace: t.steps,
                 }
             }
-            Err(e) => t.fail(e.to_api_error(&resource_name(info), &name), Vec::new()),
+            Err(e) => t.fail(e.to_api_error(&resource_name(info), name), Vec::new()),
         }
     }
 

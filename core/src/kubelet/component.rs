@@ -368,8 +368,6 @@ impl Kubelet {
         if current.status.as_ref() == Some(&status) {
             return;
         }
-        // Copied only when there is something to write.
-        let mut live = current.clone();
         let phase = status.phase.clone().unwrap_or_default();
         let summary: Vec<String> = status
             .conditions
@@ -391,8 +389,7 @@ impl Kubelet {
                     .unwrap_or_default()
             ),
         );
-        live.status = Some(status);
-        match ctx.update_status(Object::Pod(live)) {
+        match ctx.patch_pod_status(current, status) {
             Ok(stored) => {
                 if let Some(p) = PodRef::from_object(&stored) {
                     w.pod = p;
