@@ -12,7 +12,7 @@ use crate::apiserver::server::Target;
 use crate::apiserver::UserInfo;
 use crate::component::{Component, Ctx};
 use crate::events::{object_reference, EventType, SeriesEventRecorder};
-use crate::object::{kind_info, Object};
+use crate::object::{kind_info, Object, PodRef};
 use crate::scheduler::cache::Cache;
 use crate::scheduler::cycle::{schedule_one, FitError};
 use crate::scheduler::decision::Decision;
@@ -95,6 +95,10 @@ impl KubeScheduler {
     }
 
     fn on_pod(&mut self, event: &WatchEvent, pod: &Pod, ctx: &mut Ctx<'_>) {
+        // The watched object itself, shared rather than copied.
+        let shared = |event: &WatchEvent, pod: &Pod| {
+            PodRef::from_object(&event.object).unwrap_or_else(|| PodRef::new(pod.clone()))
+        };
         let key = pod_key(pod);
         let bound = pod
             .spec
@@ -139,8 +143,11 @@ impl KubeScheduler {
                 self.queue.on_event(change, ctx.now);
             }
             _ if !ours || pod.metadata.deletion_timestamp.is_some() => {}
-            WatchEventType::Added => self.queue.add(&self.profile, pod.clone(), ctx.now),
-            WatchEventType::Modified => self.queue.update(&self.profile, pod.clone(), ctx.now),
+            WatchEventType::Added => self.queue.add(&self.profile, shared(event, pod), ctx.now),
+            WatchEventType::Modified => {
+                self.queue
+                    .update(&self.profile, shared(event, pod), ctx.now)
+            }
         }
     }
 

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::Pod;
 
+use crate::object::PodRef;
 use crate::scheduler::framework::{pod_key, pod_priority};
 use crate::scheduler::plugins::{
     inter_pod_affinity, node_ports, node_resources_fit, pod_topology_spread, priority_sort,
@@ -68,8 +69,8 @@ impl ClusterEvent {
 /// A pod waiting in the queue (upstream `QueuedPodInfo`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueuedPod {
-    /// The pod.
-    pub pod: Pod,
+    /// The pod, shared with the store (the queue never changes it).
+    pub pod: PodRef,
     /// When it was (re-)added to the queue; PrioritySort's tie-break.
     pub timestamp: SimTime,
     /// How many times it has been popped for scheduling.
@@ -85,7 +86,7 @@ pub struct QueuedPod {
 }
 
 impl QueuedPod {
-    fn new(pod: Pod, now: SimTime) -> QueuedPod {
+    fn new(pod: PodRef, now: SimTime) -> QueuedPod {
         QueuedPod {
             pod,
             timestamp: now,
@@ -154,7 +155,7 @@ impl ActiveQ {
     }
 
     /// Replaces the object of a queued pod, keeping the order right.
-    fn set_pod(&mut self, key: &str, pod: Pod) -> bool {
+    fn set_pod(&mut self, key: &str, pod: PodRef) -> bool {
         let Some(q) = self.pods.get_mut(key) else {
             return false;
         };
@@ -225,14 +226,14 @@ impl SchedulingQueue {
     }
 
     /// Adds a new pending pod (upstream `Add`): to activeQ, or held if PreEnqueue rejects it.
-    pub fn add(&mut self, profile: &Profile, pod: Pod, now: SimTime) {
+    pub fn add(&mut self, profile: &Profile, pod: PodRef, now: SimTime) {
         self.delete(&pod_key(&pod));
         self.enqueue(profile, QueuedPod::new(pod, now));
     }
 
     /// Replaces a queued pod's object (upstream `Update`); a gated pod whose gates were removed
     /// moves to activeQ, and an unschedulable pod moves on as if an event happened.
-    pub fn update(&mut self, profile: &Profile, pod: Pod, now: SimTime) {
+    pub fn update(&mut self, profile: &Profile, pod: PodRef, now: SimTime) {
         let key = pod_key(&pod);
         if let Some(mut q) = self.gated.remove(&key) {
             q.pod = pod;
@@ -409,15 +410,19 @@ mod tests {
     fn higher_priority_pops_first_then_the_earlier_pod() {
         let profile = Profile::default();
         let mut q = SchedulingQueue::new();
-        q.add(&profile, with_priority(pod("late", "", ""), 0), SimTime(20));
         q.add(
             &profile,
-            with_priority(pod("early", "", ""), 0),
+            PodRef::new(with_priority(pod("late", "", ""), 0)),
+            SimTime(20),
+        );
+        q.add(
+            &profile,
+            PodRef::new(with_priority(pod("early", "", ""), 0)),
             SimTime(10),
         );
         q.add(
             &profile,
-            with_priority(pod("urgent", "", ""), 1000),
+            PodRef::new(with_priority(pod("urgent", "", ""), 1000)),
             SimTime(30),
         );
         let order: Vec<String> = std::iter::from_fn(|| q.pop(&profile, SimTime(40)))
@@ -428,7 +433,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_from_one_second_to_ten() {
-        let mut p = QueuedPod::new(pod("p", "", ""), SimTime::ZERO);
+        let mut p = QueuedPod::new(PodRef::new(pod("p", "", "")), SimTime::ZERO);
         let want = [1_000, 2_000, 4_000, 8_000, 10_000, 10_000];
         for (i, ms) in want.iter().enumerate() {
             p.attempts = i as u32 + 1;
@@ -440,7 +445,7 @@ mod tests {
     fn an_unschedulable_pod_waits_for_an_event_then_its_backoff() {
         let profile = Profile::default();
         let mut q = SchedulingQueue::new();
-        q.add(&profile, pod("p", "", ""), SimTime::ZERO);
+        q.add(&profile, PodRef::new(pod("p", "", "")), SimTime::ZERO);
         let p = q.pop(&profile, SimTime::ZERO).unwrap();
         q.add_unschedulable(
             p,
@@ -464,7 +469,7 @@ mod tests {
     fn five_minutes_without_an_event_reactivates_the_pod() {
         let profile = Profile::default();
         let mut q = SchedulingQueue::new();
-        q.add(&profile, pod("p", "", ""), SimTime::ZERO);
+        q.add(&profile, PodRef::new(pod("p", "", "")), SimTime::ZERO);
         let p = q.pop(&profile, SimTime::ZERO).unwrap();
         q.add_unschedulable(p, BTreeSet::new(), SimTime(0));
         assert_eq!(q.next_wakeup(), Some(SimTime(300_000)));
@@ -476,7 +481,7 @@ mod tests {
     fn an_event_during_the_attempt_sends_the_pod_to_backoff() {
         let profile = Profile::default();
         let mut q = SchedulingQueue::new();
-        q.add(&profile, pod("p", "", ""), SimTime::ZERO);
+        q.add(&profile, PodRef::new(pod("p", "", "")), SimTime::ZERO);
         let p = q.pop(&profile, SimTime::ZERO).unwrap();
         q.on_event(ClusterEvent::NodeAdd, SimTime(10));
         q.add_unschedulable(p, BTreeSet::new(), SimTime(20));
@@ -490,11 +495,11 @@ mod tests {
         let mut p = pod("p", "", "");
         p.spec.as_mut().unwrap().scheduling_gates =
             Some(vec![PodSchedulingGate { name: "g".into() }]);
-        q.add(&profile, p.clone(), SimTime::ZERO);
+        q.add(&profile, PodRef::new(p.clone()), SimTime::ZERO);
         assert_eq!(q.counts().gated, 1);
         assert!(q.pop(&profile, SimTime(1)).is_none());
         p.spec.as_mut().unwrap().scheduling_gates = None;
-        q.update(&profile, p, SimTime(2));
+        q.update(&profile, PodRef::new(p), SimTime(2));
         assert_eq!(name(&q.pop(&profile, SimTime(3)).unwrap()), "p");
     }
 }
