@@ -207,18 +207,28 @@ impl DeploymentController {
         new_revision: &str,
         ctx: &mut Ctx<'_>,
     ) -> Option<RsRef> {
-        let mut copy = (**rs).clone();
-        let updated = set_new_rs_annotations(d, &mut copy, new_revision, true);
+        // The annotations are worked out on a copy of them alone: the whole ReplicaSet is
+        // copied only when it has to be written.
+        let mut annotated = ReplicaSet {
+            metadata: ObjectMeta {
+                annotations: rs.metadata.annotations.clone(),
+                ..ObjectMeta::default()
+            },
+            ..ReplicaSet::default()
+        };
+        let updated = set_new_rs_annotations(d, &mut annotated, new_revision, true);
         let min_ready = d.spec.as_ref().and_then(|s| s.min_ready_seconds);
-        let spec = copy.spec.get_or_insert_with(Default::default);
-        if updated || spec.min_ready_seconds != min_ready {
-            spec.min_ready_seconds = min_ready;
+        let stored_min_ready = rs.spec.as_ref().and_then(|s| s.min_ready_seconds);
+        if updated || stored_min_ready != min_ready {
+            let mut copy = (**rs).clone();
+            copy.metadata.annotations = annotated.metadata.annotations;
+            copy.spec.get_or_insert_with(Default::default).min_ready_seconds = min_ready;
             return match ctx.update(Object::from(copy)) {
                 Ok(stored) => RsRef::from_object(&stored),
                 Err(_) => Some(rs.clone()),
             };
         }
-        let rev = copy
+        let rev = annotated
             .metadata
             .annotations
             .as_ref()
@@ -228,7 +238,7 @@ impl DeploymentController {
         let mut needs_update = set_deployment_revision(d, &rev);
         let status = d.status.get_or_insert_with(Default::default);
         if condition(status, "Progressing").is_none() {
-            let name = copy.metadata.name.clone().unwrap_or_default();
+            let name = rs.metadata.name.clone().unwrap_or_default();
             set_condition(
                 status,
                 new_condition(
@@ -244,7 +254,7 @@ impl DeploymentController {
         if needs_update {
             self.write_status(d, ctx);
         }
-        Some(RsRef::new(copy))
+        Some(rs.clone())
     }
 
     fn create_new(
