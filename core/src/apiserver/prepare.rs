@@ -6,6 +6,7 @@
 
 use k8s_openapi::api::core::v1::{
     Container, NamespaceSpec, NamespaceStatus, PodCondition, PodSpec, PodStatus,
+    ResourceRequirements,
 };
 
 use super::admission::qty;
@@ -50,7 +51,8 @@ pub fn qos_class(spec: &PodSpec) -> &'static str {
         .chain(spec.init_containers.iter().flatten())
         .collect();
     for c in all {
-        let r = c.resources.clone().unwrap_or_default();
+        let no_resources = ResourceRequirements::default();
+        let r = c.resources.as_ref().unwrap_or(&no_resources);
         for (name, q) in r.requests.iter().flatten() {
             let q = qty(q);
             if (name == "cpu" || name == "memory") && q > Quantity::ZERO {
@@ -98,8 +100,9 @@ pub fn prepare_for_create(obj: &mut Object, ctx: &mut RequestContext<'_>) -> Vec
     }
     match obj {
         Object::Pod(pod) => {
-            let spec = pod.spec.clone().unwrap_or_default();
-            let qos = qos_class(&spec);
+            let no_spec = PodSpec::default();
+            let spec = pod.spec.as_ref().unwrap_or(&no_spec);
+            let qos = qos_class(spec);
             let mut status = PodStatus {
                 phase: Some("Pending".into()),
                 qos_class: Some(qos.into()),

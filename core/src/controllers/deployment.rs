@@ -222,7 +222,9 @@ impl DeploymentController {
         if updated || stored_min_ready != min_ready {
             let mut copy = (**rs).clone();
             copy.metadata.annotations = annotated.metadata.annotations;
-            copy.spec.get_or_insert_with(Default::default).min_ready_seconds = min_ready;
+            copy.spec
+                .get_or_insert_with(Default::default)
+                .min_ready_seconds = min_ready;
             return match ctx.update(Object::from(copy)) {
                 Ok(stored) => RsRef::from_object(&stored),
                 Err(_) => Some(rs.clone()),

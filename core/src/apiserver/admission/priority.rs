@@ -89,17 +89,20 @@ impl MutatingPlugin for Priority {
         let Object::Pod(pod) = obj else {
             return Ok(Vec::new());
         };
-        let mut spec = pod.spec.clone().unwrap_or_default();
         if attrs.verb != Verb::Create {
             if let Some(Object::Pod(old)) = old {
-                if spec.priority.is_none() {
-                    spec.priority = old.spec.as_ref().and_then(|s| s.priority);
-                    pod.spec = Some(spec);
+                if pod.spec.as_ref().and_then(|s| s.priority).is_none() {
+                    pod.spec.get_or_insert_with(Default::default).priority =
+                        old.spec.as_ref().and_then(|s| s.priority);
                 }
             }
             return Ok(Vec::new());
         }
-        let class_name = spec.priority_class_name.clone().unwrap_or_default();
+        // Read from the pod as sent; it is changed only once every check has passed.
+        let sent = pod.spec.as_ref();
+        let class_name = sent
+            .and_then(|s| s.priority_class_name.clone())
+            .unwrap_or_default();
         let (class, priority, policy) = if class_name.is_empty() {
             match default_class(ctx.lookup) {
                 Some(pc) => (
@@ -119,7 +122,7 @@ impl MutatingPlugin for Priority {
             };
             (Some(class_name.clone()), pc.value, pc.preemption_policy)
         };
-        if let Some(p) = spec.priority {
+        if let Some(p) = sent.and_then(|s| s.priority) {
             if p != priority {
                 return Err(forbidden(
                     attrs,
@@ -128,6 +131,18 @@ impl MutatingPlugin for Priority {
                 ));
             }
         }
+        if let Some(policy) = &policy {
+            if let Some(own) = sent.and_then(|s| s.preemption_policy.clone()) {
+                if own != *policy {
+                    return Err(forbidden(
+                        attrs,
+                        Some(obj),
+                        format!("the string value of PreemptionPolicy ({own}) must not be provided in pod spec; priority admission controller computed {policy} from the given PriorityClass name"),
+                    ));
+                }
+            }
+        }
+        let spec = pod.spec.get_or_insert_with(Default::default);
         let mut changes = Vec::new();
         if let Some(name) = class.filter(|_| class_name.is_empty()) {
             changes.push(format!(
@@ -138,19 +153,9 @@ impl MutatingPlugin for Priority {
         spec.priority = Some(priority);
         changes.push(format!("set spec.priority to {priority}"));
         if let Some(policy) = policy {
-            if let Some(own) = spec.preemption_policy.as_deref() {
-                if own != policy {
-                    return Err(forbidden(
-                        attrs,
-                        Some(obj),
-                        format!("the string value of PreemptionPolicy ({own}) must not be provided in pod spec; priority admission controller computed {policy} from the given PriorityClass name"),
-                    ));
-                }
-            }
             changes.push(format!("set spec.preemptionPolicy to {policy}"));
             spec.preemption_policy = Some(policy);
         }
-        pod.spec = Some(spec);
         Ok(changes)
     }
 }

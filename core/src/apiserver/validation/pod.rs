@@ -15,6 +15,7 @@ use super::scheduling::{
 use super::volumes::validate_volumes;
 use crate::apiserver::errors::{go_quote, FieldError};
 use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodTemplateSpec, Toleration};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 /// The fields a Pod update may change, as the Forbidden error lists them.
 pub const UPDATABLE_POD_SPEC_FIELDS: &[&str] = &[
@@ -228,15 +229,17 @@ pub fn validate_pod_spec(spec: &PodSpec, of: SpecOf, path: &str) -> Vec<FieldErr
 
 /// `ValidatePodTemplateSpec`.
 pub fn validate_pod_template_spec(t: &PodTemplateSpec, path: &str) -> Vec<FieldError> {
-    let meta = t.metadata.clone().unwrap_or_default();
+    let no_meta = ObjectMeta::default();
+    let meta = t.metadata.as_ref().unwrap_or(&no_meta);
     let mut errs = validate_labels(meta.labels.as_ref(), &format!("{path}.labels"));
     errs.extend(validate_annotations(
         meta.annotations.as_ref(),
         &format!("{path}.annotations"),
     ));
-    let spec = t.spec.clone().unwrap_or_default();
+    let no_spec = PodSpec::default();
+    let spec = t.spec.as_ref().unwrap_or(&no_spec);
     errs.extend(validate_pod_spec(
-        &spec,
+        spec,
         SpecOf::Template,
         &format!("{path}.spec"),
     ));
@@ -255,8 +258,9 @@ pub fn validate_pod_template_spec(t: &PodTemplateSpec, path: &str) -> Vec<FieldE
 
 fn validate_pod_metadata_and_spec(pod: &Pod) -> Vec<FieldError> {
     let mut errs = validate_object_meta(&pod.metadata, true, name_is_dns_subdomain, "metadata");
-    let spec = pod.spec.clone().unwrap_or_default();
-    errs.extend(validate_pod_spec(&spec, SpecOf::Pod, "spec"));
+    let no_spec = PodSpec::default();
+    let spec = pod.spec.as_ref().unwrap_or(&no_spec);
+    errs.extend(validate_pod_spec(spec, SpecOf::Pod, "spec"));
     if spec
         .service_account_name
         .as_deref()
@@ -293,7 +297,8 @@ fn validate_pod_metadata_and_spec(pod: &Pod) -> Vec<FieldError> {
 /// `ValidatePodCreate`.
 pub fn validate_pod_create(pod: &Pod) -> Vec<FieldError> {
     let mut errs = validate_pod_metadata_and_spec(pod);
-    let spec = pod.spec.clone().unwrap_or_default();
+    let no_spec = PodSpec::default();
+    let spec = pod.spec.as_ref().unwrap_or(&no_spec);
     if spec
         .ephemeral_containers
         .as_ref()
