@@ -31,7 +31,7 @@ use podflow_bench::{check, items, rss, ui};
 
 fn usage() -> String {
     format!(
-        "usage: podflow-bench [WORKLOAD…] [--runs N] [--native] [--wasm] [--wasm-profile P]… [--wasm-timeout SECS]\n       podflow-bench --smoke [--wasm] | --fingerprint | --one WORKLOAD\n       podflow-bench --ui-frames [--dist DIR] [--warmup S] [--seconds S] [--speed 1×|10×|100×|max]… [--ui-nodes N] [--ui-pods N]\n       podflow-bench --ui-items [--seconds S] [--ui-nodes N] [--ui-pods N]\nworkloads: {}, growth, all (default); NAME/N divides a workload by N\n--wasm runs in headless Chromium (profile `release`, the app's opt-level z, unless --wasm-profile; `native` is opt-level 3)",
+        "usage: podflow-bench [WORKLOAD…] [--runs N] [--native] [--wasm | --wasm-warm] [--wasm-profile P]… [--wasm-timeout SECS]\n       podflow-bench --smoke [--wasm] | --fingerprint | --one WORKLOAD\n       podflow-bench --ui-frames [--dist DIR] [--warmup S] [--seconds S] [--speed 1×|10×|100×|max]… [--ui-nodes N] [--ui-pods N]\n       podflow-bench --ui-items [--seconds S] [--ui-nodes N] [--ui-pods N]\nworkloads: {}, growth, all (default); NAME/N divides a workload by N\n--wasm runs in headless Chromium (profile `release`, the app's opt-level z, unless --wasm-profile; `native` is opt-level 3);\n--wasm-warm runs each workload once unmeasured first, in the same worker (V8 has tiered the hot code up)",
         WORKLOADS.join(", ")
     )
 }
@@ -133,12 +133,13 @@ fn child(name: &str) -> Result<Sample, String> {
     })
 }
 
-/// The table's label for rows run in wasm under cargo `profile`.
-fn wasm_label(profile: &str) -> String {
+/// The table's label for rows run in wasm under cargo `profile`, `warm` after a first run.
+fn wasm_label(profile: &str, warm: bool) -> String {
+    let warm = if warm { ", warm" } else { "" };
     if profile == "release" {
-        " (wasm)".into()
+        format!(" (wasm{warm})")
     } else {
-        format!(" (wasm {profile})")
+        format!(" (wasm {profile}{warm})")
     }
 }
 
@@ -155,8 +156,9 @@ fn wasm_browsers(profiles: &[String]) -> Result<Vec<(Page, Browser)>, String> {
 }
 
 /// One run of `name` in the page: its sample, or what went wrong.
-fn wasm_sample(b: &Browser, name: &str, timeout: Duration) -> Result<Sample, String> {
-    match b.call("run", name, timeout)? {
+fn wasm_sample(b: &Browser, name: &str, warm: bool, timeout: Duration) -> Result<Sample, String> {
+    let function = if warm { "warm" } else { "run" };
+    match b.call(function, name, timeout)? {
         Answer::Ok(line) => {
             report::decode(&line).ok_or_else(|| format!("{name}: unreadable result {line:?}"))
         }
@@ -286,6 +288,8 @@ struct Options {
     names: Vec<String>,
     native: bool,
     wasm: bool,
+    /// `--wasm-warm`: each wasm sample is a workload's second run in its worker.
+    warm: bool,
     smoke: bool,
     profiles: Vec<String>,
     timeout: Duration,
@@ -306,6 +310,7 @@ fn main() -> ExitCode {
         names: Vec::new(),
         native: false,
         wasm: false,
+        warm: false,
         smoke: false,
         profiles: Vec::new(),
         timeout: Duration::from_secs(3600),
@@ -356,6 +361,10 @@ fn main() -> ExitCode {
                 None => return bad(),
             },
             "--wasm" => o.wasm = true,
+            "--wasm-warm" => {
+                o.wasm = true;
+                o.warm = true;
+            }
             "--wasm-profile" => match it.next() {
                 Some(p) => o.profiles.push(p.clone()),
                 None => return bad(),
@@ -418,7 +427,7 @@ fn main() -> ExitCode {
     for (page, _) in &browsers {
         println!(
             "rows marked{}: cargo profile {}, {:.0} KiB module, run in a dedicated worker in headless Chromium; peak mem is the WebAssembly.Memory size",
-            wasm_label(&page.profile),
+            wasm_label(&page.profile, o.warm),
             page.profile,
             page.wasm_bytes as f64 / 1024.0
         );
@@ -451,10 +460,10 @@ fn main() -> ExitCode {
         for (page, b) in &browsers {
             let mut row = Row {
                 samples: Vec::new(),
-                label: wasm_label(&page.profile),
+                label: wasm_label(&page.profile, o.warm),
             };
             for _ in 0..o.runs {
-                match wasm_sample(b, name, o.timeout) {
+                match wasm_sample(b, name, o.warm, o.timeout) {
                     Ok(s) => row.samples.push(s),
                     Err(e) => {
                         println!("{name}{}: FAILED: {e}", row.label);
