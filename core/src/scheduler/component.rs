@@ -339,8 +339,9 @@ impl KubeScheduler {
         );
         ctx.event(write);
         self.arm_maintenance(ctx);
-        if let Object::Pod(mut p) = (*live).clone() {
-            let status = p.status.get_or_insert_with(Default::default);
+        if let Object::Pod(p) = &*live {
+            // Only the status is copied: it is sent as a status patch (upstream `PatchPodStatus`).
+            let mut status = p.status.clone().unwrap_or_default();
             let conditions = status.conditions.get_or_insert_with(Vec::new);
             let unchanged = conditions.iter().any(|c| {
                 c.type_ == "PodScheduled"
@@ -363,7 +364,7 @@ impl KubeScheduler {
                 status.nominated_node_name = Some(preemption.nominated_node.clone());
             }
             if !unchanged || fit.preemption.is_some() {
-                let _ = ctx.update_status(Object::Pod(p));
+                let _ = ctx.patch_pod_status(p, status);
             }
         }
     }
