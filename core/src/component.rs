@@ -143,6 +143,15 @@ impl<'a> Ctx<'a> {
         self.api.lookup().list(kind, namespace)
     }
 
+    /// The pods bound to `node`, sorted by key, from the store's index by `spec.nodeName` (an
+    /// informer's `nodeName` indexer) rather than a scan of every pod.
+    pub fn pods_on_node(&self, node: &str) -> Vec<Arc<Object>> {
+        self.api
+            .store
+            .list_filtered(&WatchFilter::pods_on_node(node))
+            .items
+    }
+
     /// Reads a stored object by its etcd key.
     pub fn get_by_key(&self, key: &str) -> Option<Arc<Object>> {
         self.api.store.get(key).cloned()

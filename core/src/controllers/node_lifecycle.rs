@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Node, NodeCondition, Pod, Taint};
+use k8s_openapi::api::core::v1::{Node, NodeCondition, Taint};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use crate::apiserver::{authn, UserInfo};
@@ -461,33 +461,30 @@ impl NodeLifecycleController {
     /// `MarkPodsNotReady`: every pod on the node with a Ready condition gets Ready=False and a
     /// `NodeNotReady` Warning.
     fn mark_pods_not_ready(&mut self, node: &str, ctx: &mut Ctx<'_>) {
-        let pods: Vec<Pod> = ctx
-            .list("Pod", None)
-            .iter()
-            .filter_map(|o| match &**o {
-                Object::Pod(p)
-                    if p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node) =>
-                {
-                    Some((**p).clone())
-                }
-                _ => None,
-            })
-            .collect();
-        for mut pod in pods {
-            let Some(ready) = pod
+        for live in ctx.pods_on_node(node) {
+            let Object::Pod(pod) = &*live else {
+                continue;
+            };
+            let ready_now = pod
                 .status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .and_then(|cs| cs.iter().find(|c| c.type_ == "Ready"));
+            if ready_now.is_none_or(|c| c.status == "False") {
+                continue;
+            }
+            // Only the status is copied, and sent as a status patch.
+            let mut status = pod.status.clone().unwrap_or_default();
+            let Some(ready) = status
+                .conditions
                 .as_mut()
-                .and_then(|s| s.conditions.as_mut())
                 .and_then(|cs| cs.iter_mut().find(|c| c.type_ == "Ready"))
             else {
                 continue;
             };
-            if ready.status == "False" {
-                continue;
-            }
             ready.status = "False".into();
             ready.last_transition_time = Some(ctx.now.to_k8s_time());
-            if let Ok(stored) = ctx.update_status(Object::from(pod)) {
+            if let Ok(stored) = ctx.patch_pod_status(pod, status) {
                 self.record(
                     ctx,
                     object_reference(&stored),
