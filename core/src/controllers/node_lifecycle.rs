@@ -9,7 +9,7 @@
 //! removed again when the node is Ready. When no node at all is Ready it enters "master
 //! disruption mode": NoExecute taints are removed and nothing is evicted until a node is back.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{Node, NodeCondition, Taint};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -98,8 +98,13 @@ impl NodeLifecycleController {
                 _ => None,
             })
             .collect();
-        self.health
-            .retain(|name, _| nodes.iter().any(|n| n.metadata.name.as_ref() == Some(name)));
+        // Forget the nodes that are gone (a set: comparing every name with every node was
+        // quadratic, 500,000 comparisons a pass at 1,000 nodes).
+        let names: BTreeSet<&str> = nodes
+            .iter()
+            .filter_map(|n| n.metadata.name.as_deref())
+            .collect();
+        self.health.retain(|name, _| names.contains(name.as_str()));
         for node in nodes {
             self.monitor_node(node, ctx);
         }
