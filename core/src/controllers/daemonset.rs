@@ -4,7 +4,7 @@
 //! bound by the default scheduler; surplus pods deleted; `SuccessfulCreate`/`SuccessfulDelete`
 //! events and the DaemonSet's status counts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::apps::v1::{DaemonSet, DaemonSetStatus};
 use k8s_openapi::api::core::v1::{
@@ -331,10 +331,11 @@ impl DaemonSetController {
         let generation = ds.metadata.generation.unwrap_or(1).to_string();
         let (mut current, mut misscheduled, mut ready, mut available, mut updated) =
             (0, 0, 0, 0, 0);
-        let eligible: Vec<String> = nodes
+        // A set: each pod's node is looked up in it (a list made this quadratic in the nodes).
+        let eligible: BTreeSet<&str> = nodes
             .iter()
             .filter(|n| should_run(ds, n))
-            .filter_map(|n| n.metadata.name.clone())
+            .filter_map(|n| n.metadata.name.as_deref())
             .collect();
         for o in ctx.list("Pod", ds.metadata.namespace.as_deref()) {
             let Object::Pod(p) = &*o else {
@@ -347,7 +348,7 @@ impl DaemonSetController {
             if node.is_empty() {
                 continue;
             }
-            if eligible.iter().any(|n| n == node) {
+            if eligible.contains(node) {
                 current += 1;
                 if podutil::is_ready(p) {
                     ready += 1;
