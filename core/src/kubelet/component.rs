@@ -453,14 +453,13 @@ impl Component for Kubelet {
     }
 
     fn on_restart(&mut self, ctx: &mut Ctx<'_>) {
+        // Its pods, from the store's index by `spec.nodeName` (the kubelet's own field-selected
+        // list), not a scan of every pod in the cluster.
         let listed: BTreeMap<String, Arc<Object>> = ctx
-            .list("Pod", None)
+            .pods_on_node(&self.node)
             .into_iter()
             .filter_map(|o| match &*o {
-                Object::Pod(p)
-                    if p.spec.as_ref().and_then(|s| s.node_name.as_deref())
-                        == Some(self.node.as_str()) =>
-                {
+                Object::Pod(p) => {
                     Some((p.metadata.uid.clone().unwrap_or_default(), Arc::clone(&o)))
                 }
                 _ => None,
