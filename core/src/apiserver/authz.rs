@@ -31,10 +31,18 @@ pub fn authorize(attrs: &Attributes, lookup: &dyn Lookup) -> Result<Decision, Ap
 /// RBAC decisions remembered until a Role, ClusterRole or binding changes (the decision is a
 /// function of the request's attributes and those objects only). Bounded: it starts over when
 /// full.
+///
+/// The object's name is part of a decision's key only when some rule that could match the
+/// request lists `resourceNames`: otherwise every name gets the same answer, and a controller
+/// creating thousands of differently named objects (the scheduler's bindings and Events) is
+/// decided once, not once per object.
 #[derive(Debug, Default, Clone)]
 pub struct RbacCache {
     revision: i64,
     entries: BTreeMap<String, Result<String, Option<String>>>,
+    /// Per verb, API group, resource and subresource: whether any Role or ClusterRole has a rule
+    /// for it that names `resourceNames`.
+    named_rules: BTreeMap<String, bool>,
 }
 
 const RBAC_CACHE_ENTRIES: usize = 4096;
@@ -43,22 +51,45 @@ impl RbacCache {
     fn decide(
         &mut self,
         attrs: &Attributes,
+        lookup: &dyn Lookup,
         rbac_revision: i64,
         decide: impl FnOnce() -> Result<String, Option<String>>,
     ) -> Result<String, Option<String>> {
         if self.revision != rbac_revision || self.entries.len() >= RBAC_CACHE_ENTRIES {
             self.entries.clear();
+            self.named_rules.clear();
             self.revision = rbac_revision;
         }
+        let sub = attrs.subresource.as_deref().unwrap_or_default();
+        let request = [
+            attrs.verb.as_str(),
+            attrs.kind.group,
+            attrs.kind.resource,
+            sub,
+        ]
+        .join("\0");
+        let names_matter = match self.named_rules.get(&request) {
+            Some(&matter) => matter,
+            None => {
+                let matter = any_rule_names_resources(attrs, lookup);
+                self.named_rules.insert(request, matter);
+                matter
+            }
+        };
+        let name = if names_matter {
+            attrs.name.as_str()
+        } else {
+            ""
+        };
         let mut key = String::with_capacity(96);
         for part in [
             attrs.user.name.as_str(),
             attrs.verb.as_str(),
             attrs.kind.group,
             attrs.kind.resource,
-            attrs.subresource.as_deref().unwrap_or_default(),
+            sub,
             attrs.namespace.as_str(),
-            attrs.name.as_str(),
+            name,
         ]
         .into_iter()
         .chain(attrs.user.groups.iter().map(String::as_str))
@@ -103,7 +134,7 @@ fn authorize_with(
         NodeDecision::NoOpinion(None) => {}
     }
     let decision = match cache {
-        Some((cache, revision)) => cache.decide(attrs, revision, || rbac(attrs, lookup)),
+        Some((cache, revision)) => cache.decide(attrs, lookup, revision, || rbac(attrs, lookup)),
         None => rbac(attrs, lookup),
     };
     match decision {
@@ -159,6 +190,29 @@ pub fn rule_allows(attrs: &Attributes, rule: &PolicyRule) -> bool {
         )
         && resource_matches
         && (names.is_empty() || names.contains(&attrs.name))
+}
+
+/// Whether some Role or ClusterRole has a rule that would allow this request for some object
+/// name but lists `resourceNames`: only then does the name change RBAC's answer.
+fn any_rule_names_resources(attrs: &Attributes, lookup: &dyn Lookup) -> bool {
+    let named = |rule: &PolicyRule| {
+        rule.resource_names
+            .as_deref()
+            .is_some_and(|n| !n.is_empty())
+            && {
+                let mut any_name = rule.clone();
+                any_name.resource_names = None;
+                rule_allows(attrs, &any_name)
+            }
+    };
+    ["ClusterRole", "Role"].into_iter().any(|kind| {
+        lookup.list(kind, None).iter().any(|o| {
+            RoleObject(std::sync::Arc::clone(o))
+                .rules()
+                .iter()
+                .any(named)
+        })
+    })
 }
 
 fn applies_to(user: &UserInfo, subject: &Subject, namespace: &str) -> bool {
@@ -507,6 +561,47 @@ mod tests {
             &r
         ));
         assert!(rule_allows(&jane(Verb::Get, "Pod", "default", "web"), &r));
+    }
+
+    #[test]
+    fn cached_decisions_share_one_entry_across_names_unless_a_rule_names_resources() {
+        let mut lookup = pod_reader();
+        let mut cache = RbacCache::default();
+        let get = |name: &str| jane(Verb::Get, "Pod", "default", name);
+        for name in ["nginx", "web", "db"] {
+            let decision = authorize_cached(&get(name), &lookup, &mut cache, 1).unwrap();
+            assert_eq!(
+                decision.reason,
+                "RBAC: allowed by RoleBinding \"read-pods/default\" of Role \"pod-reader\" to User \"jane\""
+            );
+        }
+        assert_eq!(
+            cache.entries.len(),
+            1,
+            "no rule names pods: one decision for every name"
+        );
+
+        // A Role that grants `delete` on one pod only: deleting another must still be refused,
+        // whichever name was decided first.
+        let mut named = rule(&["delete"], &["pods"]);
+        named.resource_names = Some(vec!["web".into()]);
+        lookup.add(Role {
+            metadata: meta("default", "pod-reader"),
+            rules: Some(vec![rule(&["get", "watch", "list"], &["pods"]), named]),
+        });
+        let delete = |name: &str| jane(Verb::Delete, "Pod", "default", name);
+        assert!(authorize_cached(&delete("web"), &lookup, &mut cache, 2).is_ok());
+        let err = authorize_cached(&delete("nginx"), &lookup, &mut cache, 2).unwrap_err();
+        assert_eq!(
+            err.message,
+            "pods \"nginx\" is forbidden: User \"jane\" cannot delete resource \"pods\" in API group \"\" in the namespace \"default\""
+        );
+        assert!(authorize_cached(&delete("web"), &lookup, &mut cache, 2).is_ok());
+        assert_eq!(
+            cache.entries.len(),
+            2,
+            "a named rule: one decision per name"
+        );
     }
 
     #[test]
