@@ -88,6 +88,17 @@ pub struct Target<'a> {
     pub name: &'a str,
 }
 
+/// Who writes which object's status, and at which version (see `ApiServer::write_status`).
+struct StatusWrite<'a> {
+    user: &'a UserInfo,
+    info: &'static KindInfo,
+    namespace: &'a str,
+    name: &'a str,
+    expected: Option<&'a str>,
+    now: SimTime,
+    writer: &'a str,
+}
+
 /// Builds trace steps for one request.
 struct Tracer {
     now: SimTime,
@@ -435,28 +446,17 @@ impl ApiServer {
         let info = obj.info();
         let namespace = obj.request_namespace();
         let name = obj.meta().name.clone().unwrap_or_default();
-        let mut t = Tracer::new(now, info, &namespace, &name);
-        let attrs = Attributes {
-            user: user.clone(),
-            verb: Verb::Update,
-            kind: info,
-            subresource: Some("status".into()),
-            namespace: namespace.clone(),
-            name: name.clone(),
-        };
-        if let Err(e) = self.authorize(&attrs, &mut t) {
-            return t.fail(e, Vec::new());
-        }
         let expected = obj.meta().resource_version.clone();
-        self.write_status(
-            t,
+        let request = StatusWrite {
+            user,
             info,
-            &namespace,
-            &name,
-            expected.as_deref(),
+            namespace: &namespace,
+            name: &name,
+            expected: expected.as_deref(),
+            now,
             writer,
-            |old| with_status_of(old, obj),
-        )
+        };
+        self.write_status(request, |old| with_status_of(old, obj))
     }
 
     /// `PATCH pods/<name>/status`, as the kubelet's status manager sends it: `status` replaces the
@@ -478,22 +478,16 @@ impl ApiServer {
                 trace: Vec::new(),
             };
         };
-        let namespace = stored.metadata.namespace.clone().unwrap_or_default();
-        let name = stored.metadata.name.clone().unwrap_or_default();
-        let mut t = Tracer::new(now, info, &namespace, &name);
-        let attrs = Attributes {
-            user: user.clone(),
-            verb: Verb::Update,
-            kind: info,
-            subresource: Some("status".into()),
-            namespace: namespace.clone(),
-            name: name.clone(),
+        let request = StatusWrite {
+            user,
+            info,
+            namespace: stored.metadata.namespace.as_deref().unwrap_or_default(),
+            name: stored.metadata.name.as_deref().unwrap_or_default(),
+            expected: stored.metadata.resource_version.as_deref(),
+            now,
+            writer,
         };
-        if let Err(e) = self.authorize(&attrs, &mut t) {
-            return t.fail(e, Vec::new());
-        }
-        let expected = stored.metadata.resource_version.as_deref();
-        self.write_status(t, info, &namespace, &name, expected, writer, |old| {
+        self.write_status(request, |old| {
             let mut merged = old.clone();
             if let Object::Pod(p) = &mut merged {
                 p.status = Some(status);
@@ -502,18 +496,34 @@ impl ApiServer {
         })
     }
 
-    /// The storage half of a status write: `merge` makes the new object from the stored one.
-    #[allow(clippy::too_many_arguments)]
+    /// A status write (`PUT` or `PATCH` of the `status` subresource): authorized, then `merge`
+    /// makes the new object from the stored one, written if it is still at `expected`.
     fn write_status(
         &mut self,
-        mut t: Tracer,
-        info: &KindInfo,
-        namespace: &str,
-        name: &str,
-        expected: Option<&str>,
-        writer: &str,
+        request: StatusWrite<'_>,
         merge: impl FnOnce(&Object) -> Object,
     ) -> Outcome {
+        let StatusWrite {
+            user,
+            info,
+            namespace,
+            name,
+            expected,
+            now,
+            writer,
+        } = request;
+        let mut t = Tracer::new(now, info, namespace, name);
+        let attrs = Attributes {
+            user: user.clone(),
+            verb: Verb::Update,
+            kind: info,
+            subresource: Some("status".into()),
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        };
+        if let Err(e) = self.authorize(&attrs, &mut t) {
+            return t.fail(e, Vec::new());
+        }
         let key = info.key(Some(namespace), name);
         let Some(old) = self.store.get(&key).cloned() else {
             return t.fail(ApiError::not_found(&resource_name(info), name), Vec::new());
