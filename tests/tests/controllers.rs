@@ -1636,3 +1636,46 @@ fn a_big_slow_start_batch_is_made_in_items_of_at_most_32_creations() {
     );
     assert_eq!(cluster.objects(&["Pod"]).len(), 100);
 }
+
+#[test]
+fn a_daemon_set_on_300_nodes_creates_at_most_250_pods_a_sync() {
+    let mut cluster = Cluster::new(podflow_core::ClusterConfig {
+        seed: 1,
+        nodes: podflow_core::nodes::NodePool {
+            count: 300,
+            ..Default::default()
+        }
+        .nodes(),
+        ..Default::default()
+    });
+    let results = cluster.apply(
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n    spec: {containers: [{name: c, image: nginx}]}\n",
+        "ds.yaml",
+    );
+    assert_eq!(
+        podflow_tests::kubectl_lines(&results),
+        "daemonset.apps/agent created"
+    );
+    let mut items = Vec::new();
+    while cluster.next_due().is_some_and(|t| t <= SimTime(1)) {
+        let Some(report) = cluster.step() else { break };
+        let created = report
+            .steps
+            .iter()
+            .filter(|s| {
+                s.detail
+                    .starts_with("created /registry/pods/default/agent-")
+            })
+            .count();
+        if created > 0 {
+            items.push((report.time.to_string(), created));
+        }
+    }
+    // Upstream's `burstReplicas`: 250 in the first sync (slow-start batches 1, 2, 4, … 128,
+    // then 115), the other 50 in the sync the new pods' watch events bring.
+    assert_eq!(
+        items,
+        vec![("0.001s".to_string(), 250), ("0.001s".to_string(), 50)]
+    );
+    assert_eq!(cluster.objects(&["Pod"]).len(), 300);
+}

@@ -29,6 +29,9 @@ use crate::store::{WatchEvent, WatchFilter};
 pub const NAME: &str = "daemonset-controller";
 /// Creations per sync start with one pod and double (`slowStartBatch`).
 const SLOW_START_INITIAL_BATCH: usize = 1;
+/// `BurstReplicas`: at most this many pods created, and this many deleted, per sync. The rest
+/// wait for the next sync, which the new pods' watch events bring (upstream's expectations).
+pub const BURST_REPLICAS: usize = 250;
 
 /// The DaemonSet controller.
 #[derive(Debug)]
@@ -267,6 +270,9 @@ impl DaemonSetController {
         }
         // Pods pinned to nodes that no longer exist.
         to_delete.extend(by_node.into_values().flatten());
+        // `syncNodes`: createDiff and deleteDiff capped at burstReplicas.
+        to_create.truncate(BURST_REPLICAS);
+        to_delete.truncate(BURST_REPLICAS);
         if ds.metadata.deletion_timestamp.is_none() {
             let mut remaining = to_create.len();
             let mut batch = remaining.min(SLOW_START_INITIAL_BATCH);
