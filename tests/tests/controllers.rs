@@ -1602,6 +1602,25 @@ fn a_burst_of_orphans_is_collected_over_several_scans_at_one_moment() {
     assert_eq!(left, 0);
 }
 
+/// Steps the cluster through its first millisecond and returns, for each item that created pods
+/// named `prefix…` in `default`, its virtual time and how many it created.
+fn creations_per_item(cluster: &mut Cluster, prefix: &str) -> Vec<(String, usize)> {
+    let created = format!("created /registry/pods/default/{prefix}");
+    let mut items = Vec::new();
+    while cluster.next_due().is_some_and(|t| t <= SimTime(1)) {
+        let Some(report) = cluster.step() else { break };
+        let n = report
+            .steps
+            .iter()
+            .filter(|s| s.detail.starts_with(&created))
+            .count();
+        if n > 0 {
+            items.push((report.time.to_string(), n));
+        }
+    }
+    items
+}
+
 /// A slow-start batch bigger than 32 creations is made in items of at most 32 at the same
 /// moment (upstream makes a batch's creations at once, in goroutines): 100 replicas are created
 /// in batches of 1, 2, 4, 8, 16, 32 and 37, the last in two items, and no item of the
@@ -1617,18 +1636,7 @@ fn a_big_slow_start_batch_is_made_in_items_of_at_most_32_creations() {
         podflow_tests::kubectl_lines(&results),
         "replicaset.apps/big created"
     );
-    let mut items = Vec::new();
-    while cluster.next_due().is_some_and(|t| t <= SimTime(1)) {
-        let Some(report) = cluster.step() else { break };
-        let created = report
-            .steps
-            .iter()
-            .filter(|s| s.detail.starts_with("created /registry/pods/default/big-"))
-            .count();
-        if created > 0 {
-            items.push((report.time.to_string(), created));
-        }
-    }
+    let items = creations_per_item(&mut cluster, "big-");
     let at = |n: usize| ("0.001s".to_string(), n);
     assert_eq!(
         items,
@@ -1656,21 +1664,7 @@ fn a_daemon_set_on_300_nodes_creates_at_most_250_pods_a_sync() {
         podflow_tests::kubectl_lines(&results),
         "daemonset.apps/agent created"
     );
-    let mut items = Vec::new();
-    while cluster.next_due().is_some_and(|t| t <= SimTime(1)) {
-        let Some(report) = cluster.step() else { break };
-        let created = report
-            .steps
-            .iter()
-            .filter(|s| {
-                s.detail
-                    .starts_with("created /registry/pods/default/agent-")
-            })
-            .count();
-        if created > 0 {
-            items.push((report.time.to_string(), created));
-        }
-    }
+    let items = creations_per_item(&mut cluster, "agent-");
     // Upstream's `burstReplicas`: 250 in the first sync (slow-start batches 1, 2, 4, … 128,
     // then 115), the other 50 in the sync the new pods' watch events bring.
     assert_eq!(
