@@ -171,6 +171,13 @@ pub fn forbidden(attrs: &Attributes, reason: &str) -> ApiError {
 
 /// `RuleAllows` (`pkg/apis/rbac/v1/evaluation_helpers.go`) for resource requests.
 pub fn rule_allows(attrs: &Attributes, rule: &PolicyRule) -> bool {
+    let names = rule.resource_names.as_deref().unwrap_or_default();
+    rule_covers(attrs, rule) && (names.is_empty() || names.contains(&attrs.name))
+}
+
+/// Whether `rule` matches the request's verb, API group and resource, whatever its
+/// `resourceNames`.
+fn rule_covers(attrs: &Attributes, rule: &PolicyRule) -> bool {
     let has = |list: &[String], v: &str| list.iter().any(|x| x == "*" || x == v);
     let sub = attrs.subresource.as_deref().unwrap_or_default();
     let combined = if sub.is_empty() {
@@ -182,14 +189,12 @@ pub fn rule_allows(attrs: &Attributes, rule: &PolicyRule) -> bool {
     let resource_matches = resources.iter().any(|r| {
         r == "*" || *r == combined || (!sub.is_empty() && r.strip_prefix("*/") == Some(sub))
     });
-    let names = rule.resource_names.as_deref().unwrap_or_default();
     has(&rule.verbs, attrs.verb.as_str())
         && has(
             rule.api_groups.as_deref().unwrap_or_default(),
             attrs.kind.group,
         )
         && resource_matches
-        && (names.is_empty() || names.contains(&attrs.name))
 }
 
 /// Whether some Role or ClusterRole has a rule that would allow this request for some object
@@ -199,11 +204,7 @@ fn any_rule_names_resources(attrs: &Attributes, lookup: &dyn Lookup) -> bool {
         rule.resource_names
             .as_deref()
             .is_some_and(|n| !n.is_empty())
-            && {
-                let mut any_name = rule.clone();
-                any_name.resource_names = None;
-                rule_allows(attrs, &any_name)
-            }
+            && rule_covers(attrs, rule)
     };
     ["ClusterRole", "Role"].into_iter().any(|kind| {
         lookup.list(kind, None).iter().any(|o| {
