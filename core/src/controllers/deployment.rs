@@ -209,19 +209,16 @@ impl DeploymentController {
     ) -> Option<RsRef> {
         // The annotations are worked out on a copy of them alone: the whole ReplicaSet is
         // copied only when it has to be written.
-        let mut annotated = ReplicaSet {
-            metadata: ObjectMeta {
-                annotations: rs.metadata.annotations.clone(),
-                ..ObjectMeta::default()
-            },
-            ..ReplicaSet::default()
+        let mut annotated = ObjectMeta {
+            annotations: rs.metadata.annotations.clone(),
+            ..ObjectMeta::default()
         };
         let updated = set_new_rs_annotations(d, &mut annotated, new_revision, true);
         let min_ready = d.spec.as_ref().and_then(|s| s.min_ready_seconds);
         let stored_min_ready = rs.spec.as_ref().and_then(|s| s.min_ready_seconds);
         if updated || stored_min_ready != min_ready {
             let mut copy = (**rs).clone();
-            copy.metadata.annotations = annotated.metadata.annotations;
+            copy.metadata.annotations = annotated.annotations;
             copy.spec
                 .get_or_insert_with(Default::default)
                 .min_ready_seconds = min_ready;
@@ -231,7 +228,6 @@ impl DeploymentController {
             };
         }
         let rev = annotated
-            .metadata
             .annotations
             .as_ref()
             .and_then(|a| a.get(REVISION))
@@ -304,7 +300,7 @@ impl DeploymentController {
         if let Some(s) = rs.spec.as_mut() {
             s.replicas = Some(count);
         }
-        set_new_rs_annotations(d, &mut rs, new_revision, false);
+        set_new_rs_annotations(d, &mut rs.metadata, new_revision, false);
         let created = match ctx.create(Object::from(rs)) {
             Ok(stored) => RsRef::from_object(&stored)?,
             Err(e) if e.reason == crate::apiserver::Reason::AlreadyExists => {
@@ -378,7 +374,7 @@ impl DeploymentController {
         let desired = replicas(d);
         let max = desired + max_surge(d);
         let mut copy = (**rs).clone();
-        let annotations_changed = set_replicas_annotations(&mut copy, desired, max);
+        let annotations_changed = set_replicas_annotations(&mut copy.metadata, desired, max);
         if from == to && !annotations_changed {
             return Some(rs.clone());
         }

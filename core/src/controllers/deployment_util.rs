@@ -4,6 +4,7 @@
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::sim::{SimDuration, SimTime};
@@ -273,8 +274,8 @@ pub(crate) fn set_deployment_revision(d: &mut Deployment, revision: &str) -> boo
 }
 
 /// `SetReplicasAnnotations`: desired-replicas and max-replicas; whether they changed.
-pub(crate) fn set_replicas_annotations(rs: &mut ReplicaSet, desired: i32, max: i32) -> bool {
-    let annotations = rs.metadata.annotations.get_or_insert_with(Default::default);
+pub(crate) fn set_replicas_annotations(rs_meta: &mut ObjectMeta, desired: i32, max: i32) -> bool {
+    let annotations = rs_meta.annotations.get_or_insert_with(Default::default);
     let mut changed = false;
     for (k, v) in [(DESIRED_REPLICAS, desired), (MAX_REPLICAS, max)] {
         let v = v.to_string();
@@ -291,12 +292,12 @@ pub(crate) fn set_replicas_annotations(rs: &mut ReplicaSet, desired: i32, max: i
 /// annotations; whether anything changed.
 pub(crate) fn set_new_rs_annotations(
     d: &Deployment,
-    rs: &mut ReplicaSet,
+    rs_meta: &mut ObjectMeta,
     new_revision: &str,
     exists: bool,
 ) -> bool {
     let mut changed = false;
-    let annotations = rs.metadata.annotations.get_or_insert_with(Default::default);
+    let annotations = rs_meta.annotations.get_or_insert_with(Default::default);
     for (k, v) in d.metadata.annotations.iter().flatten() {
         if SKIP_COPY.contains(&k.as_str()) || annotations.get(k) == Some(v) {
             continue;
@@ -327,7 +328,7 @@ pub(crate) fn set_new_rs_annotations(
     }
     if !exists {
         let desired = replicas(d);
-        if set_replicas_annotations(rs, desired, desired + max_surge(d)) {
+        if set_replicas_annotations(rs_meta, desired, desired + max_surge(d)) {
             changed = true;
         }
     }
