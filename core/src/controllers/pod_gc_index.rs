@@ -17,8 +17,8 @@ pub struct PodGcIndex {
     terminating: BTreeSet<String>,
     /// The node each bound pod is bound to.
     node_of: BTreeMap<String, String>,
-    /// How many pods are bound to each node.
-    per_node: BTreeMap<String, usize>,
+    /// The pods bound to each node.
+    by_node: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl PodGcIndex {
@@ -48,7 +48,10 @@ impl PodGcIndex {
             .filter(|n| !n.is_empty())
         {
             self.node_of.insert(key.clone(), node.to_string());
-            *self.per_node.entry(node.to_string()).or_default() += 1;
+            self.by_node
+                .entry(node.to_string())
+                .or_default()
+                .insert(key.clone());
         }
     }
 
@@ -56,10 +59,10 @@ impl PodGcIndex {
         self.finished.remove(key);
         self.terminating.remove(key);
         if let Some(node) = self.node_of.remove(key) {
-            if let Some(n) = self.per_node.get_mut(&node) {
-                *n -= 1;
-                if *n == 0 {
-                    self.per_node.remove(&node);
+            if let Some(keys) = self.by_node.get_mut(&node) {
+                keys.remove(key);
+                if keys.is_empty() {
+                    self.by_node.remove(&node);
                 }
             }
         }
@@ -77,15 +80,16 @@ impl PodGcIndex {
 
     /// The nodes some pod is bound to, in name order.
     pub fn nodes(&self) -> impl Iterator<Item = &str> {
-        self.per_node.keys().map(String::as_str)
+        self.by_node.keys().map(String::as_str)
     }
 
     /// The pods bound to `node`, in key order.
-    pub fn pods_on<'a>(&'a self, node: &'a str) -> impl Iterator<Item = &'a str> {
-        self.node_of
-            .iter()
-            .filter(move |(_, n)| n.as_str() == node)
-            .map(|(k, _)| k.as_str())
+    pub fn pods_on<'a>(&'a self, node: &str) -> impl Iterator<Item = &'a str> {
+        self.by_node
+            .get(node)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
     }
 }
 
