@@ -108,6 +108,29 @@ struct Tracer {
     steps: Vec<TraceStep>,
 }
 
+/// A trace step's text, or how to make it.
+trait Detail {
+    fn text(self) -> String;
+}
+
+impl Detail for &str {
+    fn text(self) -> String {
+        self.to_string()
+    }
+}
+
+impl Detail for String {
+    fn text(self) -> String {
+        self
+    }
+}
+
+impl<F: FnOnce() -> String> Detail for F {
+    fn text(self) -> String {
+        self()
+    }
+}
+
 /// How much of a request the flow shows, by the object it writes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Shown {
@@ -126,12 +149,10 @@ impl Tracer {
         } else {
             format!("{}/{name}", info.kind)
         };
-        let shown = if object.starts_with("Lease/kube-node-lease/") {
-            Shown::Nothing
-        } else if object.starts_with("Event/") {
-            Shown::StorageOnly
-        } else {
-            Shown::All
+        let shown = match info.kind {
+            "Lease" if namespace == "kube-node-lease" => Shown::Nothing,
+            "Event" => Shown::StorageOnly,
+            _ => Shown::All,
         };
         Tracer {
             now,
@@ -150,7 +171,9 @@ impl Tracer {
         }
     }
 
-    fn step(&mut self, stage: Stage, detail: impl Into<String>) {
+    /// Adds a step if its stage is shown; a formatted detail is passed as a closure, so that it
+    /// is formatted only then.
+    fn step(&mut self, stage: Stage, detail: impl Detail) {
         if !self.shows(stage) {
             return;
         }
@@ -159,7 +182,7 @@ impl Tracer {
             component: COMPONENT.to_string(),
             stage,
             object: self.object.clone(),
-            detail: detail.into(),
+            detail: detail.text(),
         });
     }
 
@@ -183,13 +206,12 @@ impl Tracer {
     ) -> Outcome {
         match result {
             Ok(stored) => {
-                self.step(
-                    Stage::Storage,
+                self.step(Stage::Storage, || {
                     format!(
                         "{done} {key} at revision {}",
                         stored.meta().resource_version.as_deref().unwrap_or("")
-                    ),
-                );
+                    )
+                });
                 Outcome {
                     result: Ok(stored),
                     warnings,
@@ -198,7 +220,7 @@ impl Tracer {
             }
             Err(e) => {
                 let e = e.to_api_error(&resource_name(info), name);
-                self.step(Stage::Storage, format!("refused: {}", e.message));
+                self.step(Stage::Storage, || format!("refused: {}", e.message));
                 self.fail(e, warnings)
             }
         }
@@ -226,16 +248,13 @@ impl ApiServer {
     }
 
     fn authorize(&mut self, attrs: &Attributes, t: &mut Tracer) -> Result<(), ApiError> {
-        if t.shows(Stage::Authentication) {
-            t.step(
-                Stage::Authentication,
-                format!(
-                    "authenticated as {} (groups: {})",
-                    attrs.user.name,
-                    attrs.user.groups.join(", ")
-                ),
-            );
-        }
+        t.step(Stage::Authentication, || {
+            format!(
+                "authenticated as {} (groups: {})",
+                attrs.user.name,
+                attrs.user.groups.join(", ")
+            )
+        });
         let rbac_revision = self.store.rbac_revision();
         match authz::authorize_cached(
             attrs,
@@ -248,7 +267,7 @@ impl ApiServer {
                 Ok(())
             }
             Err(e) => {
-                t.step(Stage::Authorization, format!("denied: {}", e.message));
+                t.step(Stage::Authorization, || format!("denied: {}", e.message));
                 Err(e)
             }
         }
@@ -289,7 +308,9 @@ impl ApiServer {
             return t.fail(e, Vec::new());
         }
         if let Err(e) = defaults::set_defaults(&mut obj) {
-            t.step(Stage::Defaulting, format!("decode failed: {}", e.message));
+            t.step(Stage::Defaulting, || {
+                format!("decode failed: {}", e.message)
+            });
             return t.fail(e, Vec::new());
         }
         t.step(Stage::Defaulting, "scheme defaults applied");
@@ -307,10 +328,9 @@ impl ApiServer {
         if obj.meta().name.as_deref().unwrap_or("").is_empty() {
             if let Some(base) = obj.meta().generate_name.clone().filter(|b| !b.is_empty()) {
                 let name = prepare::generate_name(&base, ctx.rng);
-                t.step(
-                    Stage::Prepare,
-                    format!("generated name {name} from generateName {base}"),
-                );
+                t.step(Stage::Prepare, || {
+                    format!("generated name {name} from generateName {base}")
+                });
                 obj.meta_mut().name = Some(name);
             }
         }
@@ -421,7 +441,9 @@ impl ApiServer {
             // The last finalizer is gone from an object being deleted: it is deleted now.
             return match self.store.delete(&key, None, writer) {
                 Ok(gone) => {
-                    t.step(Stage::Storage, format!("deleted {key}: no finalizers left"));
+                    t.step(Stage::Storage, || {
+                        format!("deleted {key}: no finalizers left")
+                    });
                     Outcome {
                         result: Ok(gone),
                         warnings: report.warnings,
@@ -531,13 +553,12 @@ impl ApiServer {
         let merged = merge(&old);
         match self.store.update(&key, merged, expected, writer) {
             Ok(stored) => {
-                t.step(
-                    Stage::Storage,
+                t.step(Stage::Storage, || {
                     format!(
                         "updated {key} status at revision {}",
                         stored.meta().resource_version.as_deref().unwrap_or("")
-                    ),
-                );
+                    )
+                });
                 Outcome {
                     result: Ok(stored),
                     warnings: Vec::new(),
@@ -587,7 +608,7 @@ impl ApiServer {
         }
         match self.store.update(&key, updated, None, writer) {
             Ok(stored) => {
-                t.step(Stage::Storage, format!("finalized {key}"));
+                t.step(Stage::Storage, || format!("finalized {key}"));
                 Outcome {
                     result: Ok(stored),
                     warnings: Vec::new(),
@@ -672,17 +693,15 @@ impl ApiServer {
         });
         match self.store.update(&key, Object::Pod(p), None, writer) {
             Ok(stored) => {
-                t.step(
-                    Stage::Binding,
-                    format!("bound to {node}: spec.nodeName set, PodScheduled=True"),
-                );
-                t.step(
-                    Stage::Storage,
+                t.step(Stage::Binding, || {
+                    format!("bound to {node}: spec.nodeName set, PodScheduled=True")
+                });
+                t.step(Stage::Storage, || {
                     format!(
                         "updated {key} at revision {}",
                         stored.meta().resource_version.as_deref().unwrap_or("")
-                    ),
-                );
+                    )
+                });
                 Outcome {
                     result: Ok(stored),
                     warnings: Vec::new(),
@@ -742,10 +761,9 @@ impl ApiServer {
         };
         if info.kind == "Namespace" && matches!(name, "default" | "kube-system" | "kube-public") {
             let e = ApiError::forbidden("namespaces", name, "this namespace may not be deleted");
-            t.step(
-                Stage::MutatingAdmission,
-                format!("NamespaceLifecycle: {}", e.message),
-            );
+            t.step(Stage::MutatingAdmission, || {
+                format!("NamespaceLifecycle: {}", e.message)
+            });
             return t.fail(e, Vec::new());
         }
         if let Object::Namespace(ns) = &*old {
@@ -773,10 +791,9 @@ impl ApiServer {
                 }
                 return match self.store.update(&key, marked, None, writer) {
                     Ok(stored) => {
-                        t.step(
-                            Stage::Storage,
-                            format!("marked {key} Terminating (finalizers: kubernetes)"),
-                        );
+                        t.step(Stage::Storage, || {
+                            format!("marked {key} Terminating (finalizers: kubernetes)")
+                        });
                         Outcome {
                             result: Ok(stored),
                             warnings: Vec::new(),
@@ -823,10 +840,9 @@ impl ApiServer {
             let finalizers = meta.finalizers.clone().unwrap_or_default().join(", ");
             return match self.store.update(&key, marked, None, writer) {
                 Ok(stored) => {
-                    t.step(
-                        Stage::Storage,
-                        format!("marked {key} for deletion; waiting on finalizers: {finalizers}"),
-                    );
+                    t.step(Stage::Storage, || {
+                        format!("marked {key} for deletion; waiting on finalizers: {finalizers}")
+                    });
                     Outcome {
                         result: Ok(stored),
                         warnings: Vec::new(),
@@ -870,10 +886,9 @@ impl ApiServer {
                 meta.deletion_grace_period_seconds = Some(grace);
                 return match self.store.update(&key, marked, None, writer) {
                     Ok(stored) => {
-                        t.step(
-                            Stage::Storage,
-                            format!("marked {key} for graceful deletion ({grace}s)"),
-                        );
+                        t.step(Stage::Storage, || {
+                            format!("marked {key} for graceful deletion ({grace}s)")
+                        });
                         Outcome {
                             result: Ok(stored),
                             warnings: Vec::new(),
@@ -888,7 +903,7 @@ impl ApiServer {
             Ok(gone) => {
                 // A deleted Event leaves its lease (etcd detaches a deleted key).
                 self.leases.forget(&key);
-                t.step(Stage::Storage, format!("deleted {key}"));
+                t.step(Stage::Storage, || format!("deleted {key}"));
                 Outcome {
                     result: Ok(gone),
                     warnings: Vec::new(),
@@ -931,13 +946,12 @@ impl ApiServer {
                     meta.namespace.as_deref().unwrap_or_default(),
                     meta.name.as_deref().unwrap_or_default(),
                 );
-                t.step(
-                    Stage::Storage,
+                t.step(Stage::Storage, || {
                     format!(
                         "lease expired (--event-ttl=1h0m0s): etcd deleted {key} at revision {}",
                         self.store.revision()
-                    ),
-                );
+                    )
+                });
                 for mut step in t.steps {
                     step.component = "etcd".into();
                     trace.push(step);
@@ -1005,10 +1019,9 @@ impl ApiServer {
                 .update(&key, Object::ResourceQuota(quota), None, "kube-apiserver")
                 .is_ok()
             {
-                t.step(
-                    Stage::Storage,
-                    format!("ResourceQuota {} status.used updated", usage.name),
-                );
+                t.step(Stage::Storage, || {
+                    format!("ResourceQuota {} status.used updated", usage.name)
+                });
             }
         }
     }
@@ -1167,7 +1180,7 @@ fn validate(
     if !errors.is_empty() {
         let name = obj.meta().name.clone().unwrap_or_default();
         let e = ApiError::invalid(&obj.info().qualified_kind(), &name, errors);
-        t.step(Stage::Validation, format!("invalid: {}", e.message));
+        t.step(Stage::Validation, || format!("invalid: {}", e.message));
         return Err(Box::new(t.fail(e, report.warnings)));
     }
     t.step(Stage::Validation, "valid");
@@ -1197,22 +1210,18 @@ fn trace_admission_from(
         Phase::Mutating => Stage::MutatingAdmission,
         Phase::Validating => Stage::ValidatingAdmission,
     };
-    if !t.shows(stage) {
-        return;
-    }
     for step in report.steps.iter().filter(|s| s.phase == phase) {
         if let Some(rejected) = &step.rejected {
-            t.step(stage, format!("{}: rejected: {rejected}", step.plugin));
+            t.step(stage, || format!("{}: rejected: {rejected}", step.plugin));
         } else if step.changes.is_empty() {
-            t.step(stage, format!("{}: no changes", step.plugin));
+            t.step(stage, || format!("{}: no changes", step.plugin));
         } else {
-            t.step(
-                stage,
-                format!("{}: {}", step.plugin, step.changes.join("; ")),
-            );
+            t.step(stage, || {
+                format!("{}: {}", step.plugin, step.changes.join("; "))
+            });
         }
         for w in &step.warnings {
-            t.step(stage, format!("{}: warning: {w}", step.plugin));
+            t.step(stage, || format!("{}: warning: {w}", step.plugin));
         }
     }
 }
