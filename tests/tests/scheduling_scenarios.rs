@@ -439,13 +439,9 @@ fn the_kubelet_reports_pulled_images_and_image_locality_scores_them() {
     );
     cluster.run_for(SimDuration::secs(1));
     let decision = cluster.scheduling_decision("default", "second").unwrap();
-    for n in &decision.nodes {
-        let locality = n
-            .scores
-            .iter()
-            .find(|s| s.plugin == "ImageLocality")
-            .unwrap();
-        if n.node == node {
+    for n in decision.nodes() {
+        let locality = n.score("ImageLocality").unwrap();
+        if n.node() == node {
             assert!(locality.raw > 0, "{n:?}");
         } else {
             assert_eq!(locality.raw, 0, "{n:?}");

@@ -10,7 +10,7 @@ use std::fmt;
 
 use k8s_openapi::api::core::v1::Pod;
 
-use crate::scheduler::decision::{Decision, PluginScore, PluginVerdict, MAX_RECORDED_NODES};
+use crate::scheduler::decision::{Decision, FilterTrace, PluginVerdict};
 use crate::scheduler::framework::{
     pod_key, pod_priority, ClusterSnapshot, Code, CycleState, FilterPlugin, NodeInfo,
     PreFilterResult, Status, MAX_NODE_SCORE, MIN_NODE_SCORE,
@@ -186,10 +186,10 @@ pub fn run_filter_plugins_with_nominated_pods(
     pod: &Pod,
     node: &NodeInfo,
     snapshot: &ClusterSnapshot,
-    verdicts: Option<&mut Vec<PluginVerdict>>,
+    trace: Option<&mut FilterTrace>,
 ) -> Status {
     let filters = active_filters(profile, state);
-    filter_with_nominated_pods(profile, &filters, state, pod, node, snapshot, verdicts)
+    filter_with_nominated_pods(profile, &filters, state, pod, node, snapshot, trace)
 }
 
 /// [`run_filter_plugins_with_nominated_pods`] with the cycle's filters already chosen.
@@ -200,7 +200,7 @@ fn filter_with_nominated_pods(
     pod: &Pod,
     node: &NodeInfo,
     snapshot: &ClusterSnapshot,
-    mut verdicts: Option<&mut Vec<PluginVerdict>>,
+    mut trace: Option<&mut FilterTrace>,
 ) -> Status {
     // (The name is read only when some pod is nominated anywhere: it lives in the node object.)
     let nominated_here = if snapshot.nominated.is_empty() {
@@ -219,7 +219,7 @@ fn filter_with_nominated_pods(
         }
     };
     if nominated.is_empty() {
-        return run_filters(filters, state, pod, node, verdicts);
+        return run_filters(filters, state, pod, node, trace);
     }
     let mut with_state = state.clone();
     let mut with_node = node.clone();
@@ -229,21 +229,12 @@ fn filter_with_nominated_pods(
             pl.add_pod(&mut with_state, pod, other, &with_node);
         }
     }
-    let mut first = Vec::new();
-    let s = run_filters(
-        filters,
-        &with_state,
-        pod,
-        &with_node,
-        verdicts.as_ref().map(|_| &mut first),
-    );
+    // The record shows a rejection with the nominated pods, else the run without them.
+    let s = run_filters(filters, &with_state, pod, &with_node, trace.as_deref_mut());
     if !s.is_success() {
-        if let Some(v) = verdicts.as_deref_mut() {
-            v.extend(first);
-        }
         return s;
     }
-    run_filters(filters, state, pod, node, verdicts)
+    run_filters(filters, state, pod, node, trace)
 }
 
 /// The profile's filters minus those whose PreFilter skipped them this cycle, in order.
@@ -257,15 +248,15 @@ fn active_filters<'p>(profile: &'p Profile, state: &CycleState) -> Vec<&'p dyn F
 }
 
 /// Runs the profile's filters on one node; the first rejection wins and is tagged with its plugin
-/// (upstream `RunFilterPlugins`). Verdicts are appended to `verdicts` when given.
+/// (upstream `RunFilterPlugins`). What ran is written to `trace` when given.
 pub fn run_filter_plugins(
     profile: &Profile,
     state: &CycleState,
     pod: &Pod,
     node: &NodeInfo,
-    verdicts: Option<&mut Vec<PluginVerdict>>,
+    trace: Option<&mut FilterTrace>,
 ) -> Status {
-    run_filters(&active_filters(profile, state), state, pod, node, verdicts)
+    run_filters(&active_filters(profile, state), state, pod, node, trace)
 }
 
 fn run_filters(
@@ -273,20 +264,25 @@ fn run_filters(
     state: &CycleState,
     pod: &Pod,
     node: &NodeInfo,
-    mut verdicts: Option<&mut Vec<PluginVerdict>>,
+    mut trace: Option<&mut FilterTrace>,
 ) -> Status {
-    for pl in filters {
+    for (i, pl) in filters.iter().enumerate() {
         let s = pl.filter(state, pod, node);
-        if let Some(v) = verdicts.as_deref_mut() {
-            v.push(PluginVerdict {
-                plugin: pl.name(),
-                code: s.code,
-                reason: s.message(),
-            });
-        }
         if !s.is_success() {
+            if let Some(t) = trace.as_deref_mut() {
+                *t = FilterTrace {
+                    run: i + 1,
+                    last: Some((s.code, s.message())),
+                };
+            }
             return s.with_plugin(pl.name());
         }
+    }
+    if let Some(t) = trace {
+        *t = FilterTrace {
+            run: filters.len(),
+            last: None,
+        };
     }
     Status::success()
 }
@@ -350,11 +346,7 @@ pub fn schedule_one(
     rng: &mut SimRng,
 ) -> Result<ScheduleResult, FitError> {
     let all = snapshot.nodes.len();
-    let mut decision = Decision {
-        pod: pod_key(pod),
-        total_nodes: all,
-        ..Default::default()
-    };
+    let mut decision = Decision::new(pod_key(pod), all);
     if all == 0 {
         return Err(FitError {
             pod: pod_key(pod),
@@ -460,7 +452,8 @@ pub fn schedule_one(
     let mut feasible: Vec<&NodeInfo> = Vec::with_capacity(to_find.min(count));
     // Each feasible node's slot in the decision record (`None` past the recorded ones).
     let mut slots: Vec<Option<usize>> = Vec::with_capacity(feasible.capacity());
-    decision.nodes.reserve(MAX_RECORDED_NODES.min(count));
+    decision.filter_plugins = filters.iter().map(|pl| pl.name()).collect();
+    decision.reserve_nodes(count);
     let mut processed = 0;
     let start = if count == 0 {
         0
@@ -474,7 +467,7 @@ pub fn schedule_one(
         let node = node_at((start + i) % count);
         processed += 1;
         let slot = decision.record_node(|| node.name());
-        let mut verdicts = Vec::with_capacity(if slot.is_some() { filters.len() } else { 0 });
+        let mut trace = FilterTrace::default();
         let s = filter_with_nominated_pods(
             profile,
             &filters,
@@ -482,10 +475,10 @@ pub fn schedule_one(
             pod,
             node,
             snapshot,
-            slot.map(|_| &mut verdicts),
+            slot.map(|_| &mut trace),
         );
         if let Some(i) = slot {
-            decision.nodes[i].filters = verdicts;
+            decision.set_filters(i, trace);
         }
         match s.code {
             Code::Success => {
@@ -571,14 +564,18 @@ fn prioritize(
             return Err(s.message());
         }
     }
-    for j in slots.iter().flatten() {
-        decision.nodes[*j].scores.reserve(profile.score.len());
-    }
+    let columns = profile
+        .score
+        .iter()
+        .filter(|wp| !state.skip_score.contains(wp.plugin.name()))
+        .count();
+    decision.start_scores(columns, slots.iter().flatten().copied());
     for wp in &profile.score {
         let pl = &wp.plugin;
         if state.skip_score.contains(pl.name()) {
             continue;
         }
+        decision.push_score_column(pl.name(), wp.weight);
         let mut raw = Vec::with_capacity(feasible.len());
         pl.score_nodes(state, pod, feasible, &mut raw)
             .map_err(|s| s.message())?;
@@ -597,20 +594,14 @@ fn prioritize(
             }
             let weighted = v * wp.weight;
             totals[i] += weighted;
-            if let Some(d) = slot.map(|j| &mut decision.nodes[j]) {
-                d.scores.push(PluginScore {
-                    plugin: pl.name(),
-                    raw: raw[i],
-                    normalized: v,
-                    weight: wp.weight,
-                    weighted,
-                });
+            if let Some(j) = slot {
+                decision.set_score(*j, raw[i], v);
             }
         }
     }
     for (i, slot) in slots.iter().enumerate() {
         if let Some(j) = slot {
-            decision.nodes[*j].total = Some(totals[i]);
+            decision.set_total(*j, totals[i]);
         }
     }
     Ok(totals)
@@ -693,6 +684,7 @@ pub fn run_binding_cycle(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scheduler::decision::MAX_RECORDED_NODES;
     use crate::scheduler::testutil::*;
     use k8s_openapi::api::core::v1::{Node, PersistentVolumeClaimVolumeSource, Volume};
     #[cfg(target_arch = "wasm32")]
@@ -969,7 +961,7 @@ mod tests {
                 (evaluated, evaluated)
             );
             assert_eq!(next, evaluated % count);
-            assert_eq!(r.decision.nodes.len(), evaluated.min(MAX_RECORDED_NODES));
+            assert_eq!(r.decision.nodes().len(), evaluated.min(MAX_RECORDED_NODES));
         }
     }
 
@@ -998,7 +990,7 @@ mod tests {
         let nodes = vec![node("small", "1", "1Gi"), node("big", "8", "8Gi")];
         let r = run(nodes, &[], &pod("p", "2", "")).unwrap();
         assert_eq!(r.suggested_host, "big");
-        assert!(r.decision.nodes.iter().all(|n| n.scores.is_empty()));
+        assert!(r.decision.nodes().all(|n| n.scores().is_empty()));
     }
 
     #[test]
@@ -1007,16 +999,12 @@ mod tests {
         let existing = [on(pod("x", "2", "4Gi"), "a")];
         let r = run(nodes, &existing, &pod("p", "1", "1Gi")).unwrap();
         assert_eq!(r.suggested_host, "b");
-        let b = r.decision.nodes.iter().find(|n| n.node == "b").unwrap();
-        let fit = b
-            .scores
-            .iter()
-            .find(|s| s.plugin == "NodeResourcesFit")
-            .unwrap();
+        let b = r.decision.node("b").unwrap();
+        let fit = b.score("NodeResourcesFit").unwrap();
         // cpu (4000−1000)×100/4000 = 75, memory (8192−1024)×100/8192 = 87 → 81.
         assert_eq!((fit.raw, fit.normalized, fit.weighted), (81, 81, 81));
-        let total: i64 = b.scores.iter().map(|s| s.weighted).sum();
-        assert_eq!(b.total, Some(total));
+        let total: i64 = b.scores().iter().map(|s| s.weighted).sum();
+        assert_eq!(b.total(), Some(total));
     }
 
     #[test]
@@ -1121,8 +1109,9 @@ mod tests {
             (2, 2, 2, 1)
         );
         assert_eq!(d.chosen.as_deref(), Some("a"));
-        let g = d.nodes.iter().find(|n| n.node == "g").unwrap();
-        let seen: Vec<(&str, bool)> = g.filters.iter().map(|v| (v.plugin, v.passed())).collect();
+        let g = d.node("g").unwrap();
+        let filters = g.filters();
+        let seen: Vec<(&str, bool)> = filters.iter().map(|v| (v.plugin, v.passed())).collect();
         assert_eq!(
             seen,
             vec![
@@ -1132,7 +1121,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            g.filters[2].reason,
+            filters[2].reason,
             "node(s) had untolerated taint {dedicated: gpu}"
         );
         assert!(!g.feasible());

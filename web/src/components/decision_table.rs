@@ -37,8 +37,8 @@ pub fn decision_table(props: &DecisionTableProps) -> Html {
                     </tr>
                 </thead>
                 <tbody>
-                    { for d.nodes.iter().map(|n| {
-                        let chosen = d.chosen.as_deref() == Some(n.node.as_str());
+                    { for d.nodes().map(|n| {
+                        let chosen = d.chosen.as_deref() == Some(n.node());
                         let verdict = n.verdict();
                         let class = classes!(
                             "decision-node",
@@ -46,8 +46,8 @@ pub fn decision_table(props: &DecisionTableProps) -> Html {
                             (!n.feasible()).then_some("rejected")
                         );
                         html! {
-                            <tr class={class} data-node={n.node.clone()}>
-                                <td>{ &n.node }</td>
+                            <tr class={class} data-node={n.node().to_string()}>
+                                <td>{ n.node() }</td>
                                 <td class="verdict">{ verdict }</td>
                                 { for plugins.iter().map(|p| {
                                     let cell = n.score(p).map_or(
@@ -56,7 +56,7 @@ pub fn decision_table(props: &DecisionTableProps) -> Html {
                                     );
                                     html! { <td class="score">{ cell }</td> }
                                 }) }
-                                <td class="total">{ n.total.map_or("-".to_string(), |t| t.to_string()) }</td>
+                                <td class="total">{ n.total().map_or("-".to_string(), |t| t.to_string()) }</td>
                             </tr>
                         }
                     }) }
