@@ -39,29 +39,46 @@ impl Cluster {
                     continue;
                 }
             };
-            let info = obj.info();
-            let outcome = self
-                .api
-                .create(user, obj, self.now, &mut self.rng, "kubectl");
-            self.record(&outcome);
-            match outcome.result {
-                Ok(stored) => {
-                    self.after_create(&stored);
-                    let name = stored.meta().name.clone().unwrap_or_default();
-                    ok.push(ApplyResult::ok(
-                        format!("{}/{name} created", info.kubectl_resource()),
-                        outcome
-                            .warnings
-                            .iter()
-                            .map(|w| format!("Warning: {w}"))
-                            .collect(),
-                    ));
-                }
-                Err(e) => errors.push(ApplyResult::err(e.kubectl_message("creating", source))),
+            let r = self.create_object(obj, user, "kubectl", source);
+            if r.ok {
+                ok.push(r);
+            } else {
+                errors.push(r);
             }
         }
         ok.extend(errors);
         ok
+    }
+
+    /// A client's `POST` of a typed object (client-go's `Create`), written as `client`: what
+    /// `kubectl create` sends for each document, and how scheduler_perf's `createPods` makes
+    /// its pods. The result reads as kubectl's (`pod/web created`, or the error it would print
+    /// for `source`).
+    pub fn create_object(
+        &mut self,
+        obj: Object,
+        user: &UserInfo,
+        client: &str,
+        source: &str,
+    ) -> ApplyResult {
+        let info = obj.info();
+        let outcome = self.api.create(user, obj, self.now, &mut self.rng, client);
+        self.record(&outcome);
+        match outcome.result {
+            Ok(stored) => {
+                self.after_create(&stored);
+                let name = stored.meta().name.as_deref().unwrap_or_default();
+                ApplyResult::ok(
+                    format!("{}/{name} created", info.kubectl_resource()),
+                    outcome
+                        .warnings
+                        .iter()
+                        .map(|w| format!("Warning: {w}"))
+                        .collect(),
+                )
+            }
+            Err(e) => ApplyResult::err(e.kubectl_message("creating", source)),
+        }
     }
 
     /// `kubectl label <resource> <name> k=v… k-… [--overwrite]`: `node/node-2 labeled`,
