@@ -1,6 +1,7 @@
 //! The objects a workload creates: its Node objects (podflow's node pool with scheduler_perf's
-//! zone labels) and Pod, Deployment and Namespace manifests as the documents `kubectl apply`
-//! sends, built directly rather than parsed from text.
+//! zone labels), scheduler_perf's Pod templates (which the run decodes once and POSTs a copy of
+//! per pod), and Deployment and Namespace manifests as the documents `kubectl apply` sends, all
+//! built directly rather than parsed from text.
 
 use k8s_openapi::api::core::v1::Node;
 use podflow_core::intake::Document;

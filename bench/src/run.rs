@@ -1,10 +1,13 @@
-//! Runs a workload: builds the cluster with the shape's nodes, applies each phase's objects as
-//! `kubectl apply` at the current virtual time, steps the simulation until the phase's pods are
-//! bound (or Running and Ready on the full path), and times the measured phases in wall time.
+//! Runs a workload: builds the cluster with the shape's nodes, sends each phase's objects at the
+//! current virtual time (pods as a client's POSTs, Deployments as `kubectl apply`), steps the
+//! simulation until the phase's pods are bound (or Running and Ready on the full path), and
+//! times the measured phases in wall time.
 
 use std::time::Duration;
 
+use k8s_openapi::api::core::v1::Pod;
 use podflow_core::apiserver::UserInfo;
+use podflow_core::object::Object;
 use podflow_core::sim::{SimDuration, SimTime};
 use podflow_core::{Cluster, ClusterConfig};
 use serde_json::Value;
@@ -13,6 +16,9 @@ use crate::clock::Clock;
 use crate::manifests;
 use crate::progress::Progress;
 use crate::shape::{Create, Phase, Shape};
+
+/// The client that creates the scheduler-only workloads' pods (the `writer` of their writes).
+const CLIENT: &str = "scheduler-perf";
 
 /// A run gives up when virtual time passes this without the phase being done.
 pub const VIRTUAL_LIMIT: SimDuration = SimDuration::mins(60);
@@ -52,22 +58,39 @@ impl Outcome {
     }
 }
 
-fn phase_values(create: &Create) -> Vec<Value> {
+/// Sends a phase's objects: Pods as a client's POSTs of one typed template, one per pod, as
+/// scheduler_perf's `createPods` does (no manifest, no kubectl); Deployments as the documents
+/// of one `kubectl apply -f`, as a user would.
+fn create(cluster: &mut Cluster, create: &Create) -> Result<(), String> {
     match create {
         Create::Pods {
             template,
             namespace,
             count,
-        } => (0..*count)
-            .map(|i| manifests::pod(*template, namespace, &format!("pod-{i}")))
-            .collect(),
+        } => {
+            let template: Pod = serde_json::from_value(manifests::pod(*template, namespace, ""))
+                .map_err(|e| format!("the pod template: {e}"))?;
+            let admin = UserInfo::admin();
+            for i in 0..*count {
+                let mut pod = template.clone();
+                pod.metadata.name = Some(format!("pod-{i}"));
+                let r = cluster.create_object(Object::from(pod), &admin, CLIENT, "bench");
+                if !r.ok {
+                    return Err(r.message);
+                }
+            }
+            Ok(())
+        }
         Create::Deployments {
             namespace,
             count,
             replicas,
-        } => (0..*count)
-            .map(|i| manifests::deployment(namespace, &format!("web-{i}"), *replicas))
-            .collect(),
+        } => apply(
+            cluster,
+            (0..*count)
+                .map(|i| manifests::deployment(namespace, &format!("web-{i}"), *replicas))
+                .collect(),
+        ),
     }
 }
 
@@ -146,10 +169,9 @@ pub fn run_with(shape: &Shape, clock: &dyn Clock) -> Result<(Outcome, Cluster), 
     let mut measured = Duration::ZERO;
     let mut measured_cpu = Duration::ZERO;
     for phase in &shape.phases {
-        let values = phase_values(&phase.create);
         let start = clock.now();
         let start_cpu = clock.cpu();
-        apply(&mut cluster, values)?;
+        create(&mut cluster, &phase.create)?;
         if phase.wait {
             run_until(&mut cluster, &mut progress, &mut steps, |p| {
                 phase_done(shape, phase, p)
