@@ -884,6 +884,46 @@ mod tests {
     }
 
     #[test]
+    fn a_prefix_watch_receives_exactly_the_keys_that_start_with_its_prefix() {
+        // Nested, sibling and partial-name prefixes, one ending inside a two-byte character's
+        // neighbourhood, and the empty prefix (everything).
+        let prefixes = [
+            "",
+            "/registry/",
+            "/registry/nodes/",
+            "/registry/pods/",
+            "/registry/pods/default/",
+            "/registry/pods/default/w",
+            "/registry/pods/default/web",
+            "/registry/pods/default/web-2",
+            "/registry/pods/default/wz",
+            "/registry/pods/default/w\u{e9}",
+            "/registry/pods/default/w\u{e9}b",
+            "/registry/pods/kube-system/",
+        ];
+        let mut s = Store::default();
+        let watches: Vec<_> = prefixes
+            .iter()
+            .map(|p| s.watch(WatchFilter::prefix(*p), None).unwrap())
+            .collect();
+        let names = [
+            "web", "web-2", "web-20", "w\u{e9}", "w\u{e9}b", "wa", "a", "x",
+        ];
+        for name in names {
+            s.create(&key(name), pod(name, None), "kubectl").unwrap();
+        }
+        for (p, w) in prefixes.iter().zip(&watches) {
+            let seen: Vec<String> = s.poll(*w).into_iter().map(|e| e.key).collect();
+            let want: Vec<String> = names
+                .iter()
+                .map(|n| key(n))
+                .filter(|k| k.starts_with(p))
+                .collect();
+            assert_eq!(seen, want, "prefix {p:?}");
+        }
+    }
+
+    #[test]
     fn an_update_that_changes_nothing_is_not_written() {
         let mut s = Store::default();
         let w = s.watch(WatchFilter::prefix("/registry/"), None).unwrap();

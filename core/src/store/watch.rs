@@ -20,6 +20,7 @@
 //! A deletion never matches as "new", so it reaches exactly the watchers the last state matched.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::ops::Bound;
 use std::sync::Arc;
 
 use crate::object::Object;
@@ -145,8 +146,6 @@ pub(crate) struct Watchers {
     watchers: BTreeMap<WatchId, Watcher>,
     /// Watchers without a node filter, by exact prefix.
     by_prefix: BTreeMap<String, BTreeSet<WatchId>>,
-    /// How many `by_prefix` entries have each prefix length: a key is only probed at these.
-    prefix_lens: BTreeMap<usize, usize>,
     /// Watchers with a node filter, by node name.
     by_node: BTreeMap<String, BTreeSet<WatchId>>,
     /// Watchers that received events since the last `take_ready`.
@@ -190,11 +189,10 @@ impl Watchers {
                 self.by_node.entry(node.clone()).or_default().insert(id);
             }
             None => {
-                let ids = self.by_prefix.entry(filter.prefix.clone()).or_default();
-                if ids.is_empty() {
-                    *self.prefix_lens.entry(filter.prefix.len()).or_default() += 1;
-                }
-                ids.insert(id);
+                self.by_prefix
+                    .entry(filter.prefix.clone())
+                    .or_default()
+                    .insert(id);
             }
         }
     }
@@ -214,16 +212,8 @@ impl Watchers {
                     return;
                 };
                 ids.remove(&id);
-                if !ids.is_empty() {
-                    return;
-                }
-                self.by_prefix.remove(&filter.prefix);
-                let len = filter.prefix.len();
-                if let Some(count) = self.prefix_lens.get_mut(&len) {
-                    *count -= 1;
-                    if *count == 0 {
-                        self.prefix_lens.remove(&len);
-                    }
+                if ids.is_empty() {
+                    self.by_prefix.remove(&filter.prefix);
                 }
             }
         }
@@ -278,17 +268,10 @@ impl Watchers {
         let key = change.key.as_str();
         let mut targets: Vec<(WatchId, WatchEventType, bool)> = Vec::new();
 
-        // Watchers without a field selector: probe the key at every registered prefix length.
-        for &len in self.prefix_lens.keys() {
-            if len > key.len() {
-                break;
-            }
-            if !key.is_char_boundary(len) {
-                continue;
-            }
-            if let Some(ids) = self.by_prefix.get(&key[..len]) {
-                targets.extend(ids.iter().map(|&id| (id, change.type_, false)));
-            }
+        // Watchers without a field selector: those of every registered prefix of the key,
+        // shortest first.
+        for ids in self.prefixes_of(key).into_iter().rev() {
+            targets.extend(ids.iter().map(|&id| (id, change.type_, false)));
         }
 
         // Watchers with a node selector: only the nodes of the old and new pod.
@@ -314,6 +297,38 @@ impl Watchers {
             let event = watcher_event(change, type_, rewrite_old);
             self.deliver(id, event);
         }
+    }
+
+    /// The watchers of each registered prefix of `key`, longest prefix first. Rather than
+    /// probing every length, it asks the index for the greatest prefix not after a bound,
+    /// starting from the key itself: a registered prefix of the key is never after the key, so
+    /// the answer either is one (then the next are shorter than it) or shares with the key a
+    /// start that every remaining one is a prefix of. A few range look-ups per change, however
+    /// many prefixes (one per node's Lease and Node, …) are registered.
+    fn prefixes_of(&self, key: &str) -> Vec<&BTreeSet<WatchId>> {
+        let mut found = Vec::new();
+        let mut bound = key;
+        while let Some((prefix, ids)) = self
+            .by_prefix
+            .range::<str, _>((Bound::Unbounded, Bound::Included(bound)))
+            .next_back()
+        {
+            let end = if key.starts_with(prefix.as_str()) {
+                found.push(ids);
+                if prefix.is_empty() {
+                    break;
+                }
+                prefix.len() - 1
+            } else {
+                prefix
+                    .bytes()
+                    .zip(key.bytes())
+                    .take_while(|(a, b)| a == b)
+                    .count()
+            };
+            bound = &key[..floor_char_boundary(key, end)];
+        }
+        found
     }
 
     fn deliver(&mut self, id: WatchId, event: WatchEvent) {
@@ -399,4 +414,14 @@ pub(crate) fn watcher_event(
         object,
         old,
     }
+}
+
+/// The largest index at most `at` that starts a character of `s` (`str::floor_char_boundary`,
+/// stable only since Rust 1.91, after this crate's MSRV).
+fn floor_char_boundary(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
