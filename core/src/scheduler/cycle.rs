@@ -569,7 +569,7 @@ fn prioritize(
         .iter()
         .filter(|wp| !state.skip_score.contains(wp.plugin.name()))
         .count();
-    decision.start_scores(columns, slots.iter().flatten().copied());
+    decision.start_scores(columns, slots);
     for wp in &profile.score {
         let pl = &wp.plugin;
         if state.skip_score.contains(pl.name()) {

@@ -267,20 +267,21 @@ impl Decision {
         }
     }
 
-    /// Starts the scores: `columns` score plugins will run, each scoring the nodes in `slots`.
-    pub fn start_scores(&mut self, columns: usize, slots: impl Iterator<Item = usize>) {
+    /// Starts the scores: `columns` score plugins will run, each scoring the feasible nodes,
+    /// whose slots in the record (`None` past the recorded ones) are `slots`.
+    pub fn start_scores(&mut self, columns: usize, slots: &[Option<usize>]) {
         self.score_stride = columns;
-        for slot in slots {
+        let recorded = slots.iter().flatten().count();
+        self.scores.reserve(columns * recorded);
+        for slot in slots.iter().flatten() {
             let at = u32::try_from(self.scores.len()).ok();
-            if let Some(r) = self.nodes.get_mut(slot) {
+            if let Some(r) = self.nodes.get_mut(*slot) {
                 r.scores_at = at;
-                self.scores.extend(std::iter::repeat_n(
-                    RawScore {
-                        raw: 0,
-                        normalized: 0,
-                    },
-                    columns,
-                ));
+                let zero = RawScore {
+                    raw: 0,
+                    normalized: 0,
+                };
+                self.scores.resize(self.scores.len() + columns, zero);
             }
         }
     }
@@ -407,7 +408,7 @@ mod tests {
             };
             d.set_filters(slot, trace);
         }
-        d.start_scores(2, [1, 2].into_iter());
+        d.start_scores(2, &[Some(1), Some(2)]);
         d.push_score_column("NodeResourcesFit", 1);
         d.set_score(1, 81, 81);
         d.set_score(2, 50, 50);
