@@ -50,7 +50,8 @@
 //!   [`sim::SimRng`], the only source of randomness.
 //! * [`snapshot`] turns objects into ready-to-render views (kubectl's STATUS, READY, AGE);
 //!   [`overview`] keeps the nodes and pod counts of a big cluster from a store feed, so a
-//!   frontend redraws them without viewing every pod.
+//!   frontend redraws them without viewing every pod; [`text`] cuts text to Kubernetes' byte
+//!   limits on character boundaries.
 //! * [`flow`] is the playground's nine-step pipeline (kubectl → API server → etcd → scheduler →
 //!   binding → kubelet → runtime → Ready → continuous management): a narration of each step in
 //!   English and Chinese, and which [`trace`] steps of one Pod belong to which.
@@ -80,6 +81,7 @@ pub mod share;
 pub mod sim;
 pub mod snapshot;
 pub mod store;
+pub mod text;
 pub mod trace;
 
 pub use cluster::{ApplyResult, Cluster, ClusterConfig, LogsOutput, StepReport};

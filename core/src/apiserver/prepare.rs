@@ -27,13 +27,9 @@ pub const SCHEDULING_GATED_MESSAGE: &str =
 
 /// `names.SimpleNameGenerator`: the base (cut to 58 bytes) plus 5 random characters.
 pub fn generate_name(base: &str, rng: &mut SimRng) -> String {
-    let mut cut = base.len().min(MAX_GENERATED_BASE);
-    while !base.is_char_boundary(cut) {
-        cut -= 1;
-    }
     format!(
         "{}{}",
-        &base[..cut],
+        crate::text::prefix_bytes(base, MAX_GENERATED_BASE),
         rng.name_suffix(GENERATED_SUFFIX_LENGTH)
     )
 }

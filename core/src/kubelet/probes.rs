@@ -190,13 +190,8 @@ pub fn run_handler(
             let env = p.env().to_vec();
             let mut r = exec(command, p.fs_mut(), &env, now);
             // The exec prober reads at most 10 KiB of output (`maxReadLength`).
-            if r.output.len() > MAX_EXEC_OUTPUT {
-                let mut cut = MAX_EXEC_OUTPUT;
-                while !r.output.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                r.output.truncate(cut);
-            }
+            let kept = crate::text::prefix_bytes(&r.output, MAX_EXEC_OUTPUT).len();
+            r.output.truncate(kept);
             match r.code {
                 _ if r.elapsed > timeout => {
                     ProbeOutcome::Failure(format!("command {:?} timed out", command.join(" ")))

@@ -348,15 +348,7 @@ impl Fs {
 
 fn push_bounded(s: &mut String, content: &str) {
     let room = MAX_FILE_BYTES.saturating_sub(s.len());
-    if content.len() <= room {
-        s.push_str(content);
-    } else {
-        let mut cut = room;
-        while cut > 0 && !content.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        s.push_str(&content[..cut]);
-    }
+    s.push_str(crate::text::prefix_bytes(content, room));
 }
 
 #[cfg(test)]

@@ -255,11 +255,8 @@ impl KubeScheduler {
         let name = pod.metadata.name.clone().unwrap_or_default();
         let mut message = fit.to_string();
         if message.len() > MAX_MESSAGE {
-            let mut cut = MAX_MESSAGE - 4;
-            while !message.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            message.truncate(cut);
+            let kept = crate::text::prefix_bytes(&message, MAX_MESSAGE - 4).len();
+            message.truncate(kept);
             message.push_str(" ...");
         }
         let Some(live) = ctx.get("Pod", &ns, &name) else {

@@ -24,6 +24,7 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use crate::object::Object;
+use crate::text::prefix_bytes;
 
 use super::Change;
 
@@ -326,7 +327,7 @@ impl Watchers {
                     .take_while(|(a, b)| a == b)
                     .count()
             };
-            bound = &key[..floor_char_boundary(key, end)];
+            bound = prefix_bytes(key, end);
         }
         found
     }
@@ -414,14 +415,4 @@ pub(crate) fn watcher_event(
         object,
         old,
     }
-}
-
-/// The largest index at most `at` that starts a character of `s` (`str::floor_char_boundary`,
-/// stable only since Rust 1.91, after this crate's MSRV).
-fn floor_char_boundary(s: &str, at: usize) -> usize {
-    let mut at = at.min(s.len());
-    while !s.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
 }

@@ -9,6 +9,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use super::writer::{PrefixWriter, LEVEL_0};
 use crate::quantity::Quantity;
+use crate::text::prefix_bytes;
 
 /// Annotations longer than this (key, `: ` and value) are printed on their own lines.
 const MAX_ANNOTATION_LEN: usize = 140;
@@ -68,15 +69,6 @@ pub fn labels_multiline(
         }
         w.write(LEVEL_0, &format!("{k}={v}\n"));
     }
-}
-
-/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
-fn prefix_bytes(s: &str, max: usize) -> &str {
-    let mut end = max.min(s.len());
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// `shorten`: cut to `max` bytes and add `...`.

@@ -5,6 +5,7 @@ use k8s_openapi::api::core::v1::Volume;
 
 use super::format::quantity;
 use super::writer::{PrefixWriter, LEVEL_0, LEVEL_1, LEVEL_2, LEVEL_3};
+use crate::text::prefix_bytes;
 
 /// `Volumes:` with one block per volume (`space` indents a pod template's).
 pub fn describe_volumes(w: &mut PrefixWriter, volumes: &[Volume], space: &str) {
@@ -170,11 +171,7 @@ fn describe_source(w: &mut PrefixWriter, v: &Volume) {
             }
             let line = format!("{k}={v}");
             if line.len() > 140 {
-                let mut end = 140;
-                while !line.is_char_boundary(end) {
-                    end -= 1;
-                }
-                w.write(LEVEL_2, &format!("{}...\n", &line[..end]));
+                w.write(LEVEL_2, &format!("{}...\n", prefix_bytes(&line, 140)));
             } else {
                 w.write(LEVEL_2, &format!("{line}\n"));
             }
