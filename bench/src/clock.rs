@@ -14,9 +14,15 @@ pub trait Clock {
     fn cpu(&self) -> Option<Duration> {
         None
     }
+
+    /// The part of [`Clock::cpu`] spent in the kernel, when the platform reports it.
+    fn kernel(&self) -> Option<Duration> {
+        None
+    }
 }
 
-/// Native time: `Instant` for wall time, `/proc/self/schedstat` for CPU time.
+/// Native time: `Instant` for wall time, `/proc/self/schedstat` for CPU time, `/proc/self/stat`
+/// for its kernel part.
 #[cfg(not(target_arch = "wasm32"))]
 #[derive(Debug, Clone, Copy)]
 pub struct SystemClock {
@@ -48,6 +54,10 @@ impl Clock for SystemClock {
 
     fn cpu(&self) -> Option<Duration> {
         crate::cpu::cpu_time()
+    }
+
+    fn kernel(&self) -> Option<Duration> {
+        crate::cpu::kernel_time()
     }
 }
 

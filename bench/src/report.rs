@@ -22,7 +22,7 @@ pub struct Sample {
 pub fn encode(sample: &Sample) -> String {
     let o = &sample.outcome;
     format!(
-        "RESULT\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        "RESULT\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
         o.workload,
         o.nodes,
         o.pods,
@@ -32,14 +32,15 @@ pub fn encode(sample: &Sample) -> String {
         o.measured_cpu.as_nanos(),
         o.virtual_end.0,
         o.steps,
-        sample.peak_rss_kib.unwrap_or(0)
+        sample.peak_rss_kib.unwrap_or(0),
+        o.measured_kernel.as_nanos()
     )
 }
 
 /// Parses a child's `RESULT` line.
 pub fn decode(line: &str) -> Option<Sample> {
     let f: Vec<&str> = line.strip_prefix("RESULT\t")?.split('\t').collect();
-    if f.len() != 10 {
+    if f.len() != 11 {
         return None;
     }
     let n = |i: usize| f[i].parse::<u64>().ok();
@@ -53,6 +54,7 @@ pub fn decode(line: &str) -> Option<Sample> {
             setup: Duration::from_nanos(n(4)?),
             measured: Duration::from_nanos(n(5)?),
             measured_cpu: Duration::from_nanos(n(6)?),
+            measured_kernel: Duration::from_nanos(n(10)?),
             virtual_end: podflow_core::sim::SimTime(n(7)?),
             steps: n(8)?,
         },
@@ -87,11 +89,16 @@ impl Row {
 
     /// The median CPU time of the measured phases.
     pub fn median_cpu(&self) -> Duration {
-        let mut c: Vec<Duration> = self
-            .samples
-            .iter()
-            .map(|s| s.outcome.measured_cpu)
-            .collect();
+        self.median_of(|o| o.measured_cpu)
+    }
+
+    /// The median of the kernel's part of that CPU time.
+    pub fn median_kernel(&self) -> Duration {
+        self.median_of(|o| o.measured_kernel)
+    }
+
+    fn median_of(&self, f: impl Fn(&Outcome) -> Duration) -> Duration {
+        let mut c: Vec<Duration> = self.samples.iter().map(|s| f(&s.outcome)).collect();
         c.sort();
         c.get((c.len().saturating_sub(1)) / 2)
             .copied()
@@ -108,20 +115,21 @@ impl Row {
 /// The table's header lines.
 pub fn header() -> String {
     format!(
-        "{:<26} {:>6} {:>7} {:>10} {:>21} {:>10} {:>9} {:>9} {:>9} {:>8} {:>9} {:>8}\n{}",
+        "{:<26} {:>6} {:>7} {:>10} {:>21} {:>10} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9} {:>8}\n{}",
         "workload",
         "nodes",
         "pods",
         "wall(med)",
         "min..max",
         "cpu(med)",
+        "sys(med)",
         "pods/s",
         "µs/pod",
         "peak mem",
         "setup",
         "upstream",
         "ratio",
-        "-".repeat(145)
+        "-".repeat(155)
     )
 }
 
@@ -157,6 +165,12 @@ pub fn line(row: &Row) -> String {
         d if d.is_zero() => "-".to_string(),
         d => secs(d),
     };
+    // The kernel's part is read in 10 ms ticks; none where there is no CPU time at all.
+    let kernel = if row.median_cpu().is_zero() {
+        "-".to_string()
+    } else {
+        secs(row.median_kernel())
+    };
     let threshold = Shape::named(&o.workload, Scale::Full).and_then(|s| s.threshold);
     let (upstream, ratio) = match threshold {
         Some(t) => (
@@ -169,13 +183,14 @@ pub fn line(row: &Row) -> String {
         None => ("-".into(), "-".into()),
     };
     format!(
-        "{:<26} {:>6} {:>7} {:>10} {:>21} {:>10} {:>9.0} {:>9.1} {:>9} {:>8} {:>9} {:>8}",
+        "{:<26} {:>6} {:>7} {:>10} {:>21} {:>10} {:>9} {:>9.0} {:>9.1} {:>9} {:>8} {:>9} {:>8}",
         format!("{}{}", o.workload, row.label),
         o.nodes,
         o.measured_pods,
         secs(o.measured),
         range,
         cpu,
+        kernel,
         o.pods_per_sec(),
         o.micros_per_pod(),
         rss,
@@ -213,4 +228,65 @@ pub fn ratio_line(native: &Row, wasm: &Row) -> Option<String> {
 
 fn peak_kib(row: &Row) -> Option<u64> {
     row.samples.iter().filter_map(|s| s.peak_rss_kib).max()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use podflow_core::sim::SimTime;
+
+    fn sample(wall_ms: u64, cpu_ms: u64, kernel_ms: u64) -> Sample {
+        Sample {
+            outcome: Outcome {
+                workload: "growth-2000".into(),
+                nodes: 2_000,
+                pods: 6_000,
+                measured_pods: 4_000,
+                setup: Duration::from_millis(20),
+                measured: Duration::from_millis(wall_ms),
+                measured_cpu: Duration::from_millis(cpu_ms),
+                measured_kernel: Duration::from_millis(kernel_ms),
+                virtual_end: SimTime(12_345),
+                steps: 99,
+            },
+            peak_rss_kib: Some(288_768),
+        }
+    }
+
+    #[test]
+    fn a_result_line_reads_back_as_the_sample_it_was_written_from() {
+        let s = sample(1_280, 1_270, 450);
+        assert_eq!(decode(&encode(&s)), Some(s));
+        // A line of the older ten-field format (or a truncated one) is not a result.
+        let old = encode(&sample(1, 1, 0));
+        assert_eq!(decode(old.rsplit_once('\t').unwrap().0), None);
+    }
+
+    #[test]
+    fn the_row_shows_the_median_kernel_time_beside_the_cpu_time() {
+        let row = Row {
+            samples: vec![
+                sample(1_280, 1_270, 450),
+                sample(910, 900, 50),
+                sample(880, 870, 40),
+            ],
+            label: String::new(),
+        };
+        let line = line(&row);
+        assert!(line.starts_with("growth-2000"), "{line}");
+        // wall 910 ms (880..1,280), CPU 900 ms of which 50 ms in the kernel.
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(
+            &cells[1..7],
+            [
+                "2000",
+                "4000",
+                "910.0ms",
+                "880.0ms..1.28s",
+                "900.0ms",
+                "50.0ms"
+            ],
+            "{line}"
+        );
+    }
 }

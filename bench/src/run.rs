@@ -40,6 +40,8 @@ pub struct Outcome {
     pub measured: Duration,
     /// CPU time of the measured phases (zero where the platform does not report it).
     pub measured_cpu: Duration,
+    /// The kernel's part of `measured_cpu` (zero where the platform does not report it).
+    pub measured_kernel: Duration,
     /// Virtual time when the run ended.
     pub virtual_end: SimTime,
     /// Simulation steps taken.
@@ -168,9 +170,11 @@ pub fn run_with(shape: &Shape, clock: &dyn Clock) -> Result<(Outcome, Cluster), 
     let mut steps = 0;
     let mut measured = Duration::ZERO;
     let mut measured_cpu = Duration::ZERO;
+    let mut measured_kernel = Duration::ZERO;
     for phase in &shape.phases {
         let start = clock.now();
         let start_cpu = clock.cpu();
+        let start_kernel = clock.kernel();
         create(&mut cluster, &phase.create)?;
         if phase.wait {
             run_until(&mut cluster, &mut progress, &mut steps, |p| {
@@ -183,6 +187,9 @@ pub fn run_with(shape: &Shape, clock: &dyn Clock) -> Result<(Outcome, Cluster), 
             if let (Some(a), Some(b)) = (start_cpu, clock.cpu()) {
                 measured_cpu += b.saturating_sub(a);
             }
+            if let (Some(a), Some(b)) = (start_kernel, clock.kernel()) {
+                measured_kernel += b.saturating_sub(a);
+            }
         }
     }
     let outcome = Outcome {
@@ -193,6 +200,7 @@ pub fn run_with(shape: &Shape, clock: &dyn Clock) -> Result<(Outcome, Cluster), 
         setup,
         measured,
         measured_cpu,
+        measured_kernel,
         virtual_end: cluster.now(),
         steps,
     };
