@@ -379,7 +379,7 @@ fn node_authorizer(attrs: &Attributes, lookup: &dyn Lookup) -> NodeDecision {
     let read = matches!(attrs.verb, Verb::Get | Verb::List | Verb::Watch);
     let sub = attrs.subresource.as_deref().unwrap_or_default();
     let allow = |what: &str| NodeDecision::Allow(format!("Node: allowed {what} for node '{node}'"));
-    let no_relationship = NodeDecision::NoOpinion(Some(format!(
+    let no_relationship = || NodeDecision::NoOpinion(Some(format!(
         "no relationship found between node '{node}' and this object"
     )));
     match (attrs.kind.kind, sub) {
@@ -404,7 +404,7 @@ fn node_authorizer(attrs: &Attributes, lookup: &dyn Lookup) -> NodeDecision {
             if bound {
                 allow("a pod bound to it")
             } else {
-                no_relationship
+                no_relationship()
             }
         }
         ("Event", "") if matches!(attrs.verb, Verb::Create | Verb::Update | Verb::Patch) => {

@@ -81,9 +81,18 @@ pub fn qos_class(spec: &PodSpec) -> &'static str {
     "Burstable"
 }
 
-/// Runs `BeforeCreate` on a new object; returns one line per change for the flow view.
-pub fn prepare_for_create(obj: &mut Object, ctx: &mut RequestContext<'_>) -> Vec<String> {
-    let mut changes = Vec::new();
+/// Runs `BeforeCreate` on a new object; returns one line per change for the flow view when
+/// `described` (the view shows this request's preparation; an Event's it does not, and its lines
+/// are then never formatted).
+pub fn prepare_for_create(
+    obj: &mut Object,
+    ctx: &mut RequestContext<'_>,
+    described: bool,
+) -> Vec<String> {
+    let mut changes = Changes {
+        described,
+        lines: Vec::new(),
+    };
     let uid = ctx.rng.uuid();
     let now = ctx.now.to_k8s_time();
     {
@@ -92,7 +101,7 @@ pub fn prepare_for_create(obj: &mut Object, ctx: &mut RequestContext<'_>) -> Vec
         meta.deletion_grace_period_seconds = None;
         meta.uid = Some(uid.clone());
         meta.creation_timestamp = Some(now);
-        changes.push(format!("set metadata.uid to {uid}"));
+        changes.note(|| format!("set metadata.uid to {uid}"));
     }
     match obj {
         Object::Pod(pod) => {
@@ -104,7 +113,7 @@ pub fn prepare_for_create(obj: &mut Object, ctx: &mut RequestContext<'_>) -> Vec
                 qos_class: Some(qos.into()),
                 ..Default::default()
             };
-            changes.push(format!("set status to {{phase: Pending, qosClass: {qos}}}"));
+            changes.note(|| format!("set status to {{phase: Pending, qosClass: {qos}}}"));
             if spec
                 .scheduling_gates
                 .as_ref()
@@ -117,7 +126,7 @@ pub fn prepare_for_create(obj: &mut Object, ctx: &mut RequestContext<'_>) -> Vec
                     message: Some(SCHEDULING_GATED_MESSAGE.into()),
                     ..Default::default()
                 }]);
-                changes.push("added condition PodScheduled=False (SchedulingGated)".into());
+                changes.note(|| "added condition PodScheduled=False (SchedulingGated)".into());
             }
             pod.status = Some(status);
             pod.metadata.generation = Some(1);
@@ -142,10 +151,10 @@ pub fn prepare_for_create(obj: &mut Object, ctx: &mut RequestContext<'_>) -> Vec
         Object::Service(s) => {
             s.status = None;
             if let Some(ip) = allocate_cluster_ip(s, ctx) {
-                changes.push(format!("allocated clusterIP {ip}"));
+                changes.note(|| format!("allocated clusterIP {ip}"));
             }
             for port in allocate_node_ports(s, ctx) {
-                changes.push(format!("allocated nodePort {port}"));
+                changes.note(|| format!("allocated nodePort {port}"));
             }
         }
         Object::Namespace(ns) => {
@@ -156,12 +165,13 @@ pub fn prepare_for_create(obj: &mut Object, ctx: &mut RequestContext<'_>) -> Vec
             ns.spec = Some(NamespaceSpec {
                 finalizers: Some(vec!["kubernetes".into()]),
             });
-            changes.push("set status.phase to Active and spec.finalizers to [kubernetes]".into());
+            changes
+                .note(|| "set status.phase to Active and spec.finalizers to [kubernetes]".into());
         }
         _ => {}
     }
     if obj.meta().generation == Some(1) {
-        changes.push("set metadata.generation to 1".into());
+        changes.note(|| "set metadata.generation to 1".into());
     }
     let meta = obj.meta_mut();
     let unnamed = meta.name.as_deref().unwrap_or_default().is_empty();
@@ -170,14 +180,30 @@ pub fn prepare_for_create(obj: &mut Object, ctx: &mut RequestContext<'_>) -> Vec
         meta.generate_name.clone().filter(|g| !g.is_empty()),
     ) {
         let name = generate_name(&base, ctx.rng);
-        changes.push(format!("generated name {name}"));
+        changes.note(|| format!("generated name {name}"));
         meta.name = Some(name);
     }
-    changes.push(format!(
-        "set metadata.creationTimestamp to {}",
-        ctx.now.to_k8s_time().0.strftime("%Y-%m-%dT%H:%M:%SZ")
-    ));
-    changes
+    changes.note(|| {
+        format!(
+            "set metadata.creationTimestamp to {}",
+            ctx.now.to_k8s_time().0.strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
+    });
+    changes.lines
+}
+
+/// The lines of a preparation, formatted only when they will be shown.
+struct Changes {
+    described: bool,
+    lines: Vec<String>,
+}
+
+impl Changes {
+    fn note(&mut self, line: impl FnOnce() -> String) {
+        if self.described {
+            self.lines.push(line());
+        }
+    }
 }
 
 /// The Service CIDR of a kubeadm cluster, `10.96.0.0/12`, as (first address, size).
@@ -365,7 +391,7 @@ mod tests {
             name: "example.com/foo".into(),
         }]);
         let mut obj: Object = p.into();
-        prepare_for_create(&mut obj, &mut ctx);
+        prepare_for_create(&mut obj, &mut ctx, true);
         assert_eq!(
             obj.to_json()["status"],
             json!({
@@ -421,7 +447,7 @@ mod tests {
         let chain = Chain::default();
         let mut obj: Object = kubectl_run_nginx().into();
         let report = chain.admit(&a, &mut obj, None, &mut ctx).unwrap();
-        prepare_for_create(&mut obj, &mut ctx);
+        prepare_for_create(&mut obj, &mut ctx, true);
         let report = chain.validate(&a, &obj, None, &ctx, report).unwrap();
         assert!(report.warnings.is_empty());
 

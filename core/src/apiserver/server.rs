@@ -37,8 +37,8 @@ impl Lookup for StoreLookup<'_> {
             return Vec::new();
         };
         let prefix = match namespace {
-            Some(ns) if info.namespaced => format!("/registry/{}/{ns}/", info.etcd_prefix),
-            _ => format!("/registry/{}/", info.etcd_prefix),
+            Some(ns) if info.namespaced => ["/registry/", info.etcd_prefix, "/", ns, "/"].concat(),
+            _ => ["/registry/", info.etcd_prefix, "/"].concat(),
         };
         self.0.list(&prefix).items
     }
@@ -144,10 +144,11 @@ enum Shown {
 
 impl Tracer {
     fn new(now: SimTime, info: &KindInfo, namespace: &str, name: &str) -> Tracer {
+        // `concat`, not `format!`: a tracer is made for every request.
         let object = if info.namespaced {
-            format!("{}/{namespace}/{name}", info.kind)
+            [info.kind, "/", namespace, "/", name].concat()
         } else {
-            format!("{}/{name}", info.kind)
+            [info.kind, "/", name].concat()
         };
         let shown = match info.kind {
             "Lease" if namespace == "kube-node-lease" => Shown::Nothing,
@@ -334,7 +335,7 @@ impl ApiServer {
                 obj.meta_mut().name = Some(name);
             }
         }
-        for change in prepare::prepare_for_create(&mut obj, &mut ctx) {
+        for change in prepare::prepare_for_create(&mut obj, &mut ctx, t.shows(Stage::Prepare)) {
             t.step(Stage::Prepare, change);
         }
         if let Object::Job(job) = &mut obj {
@@ -977,7 +978,7 @@ impl ApiServer {
             rng,
             lookup: &lookup,
         };
-        prepare::prepare_for_create(&mut obj, &mut ctx);
+        prepare::prepare_for_create(&mut obj, &mut ctx, false);
         let namespace = obj.meta().namespace.clone().unwrap_or_default();
         let name = obj.meta().name.clone().unwrap_or_default();
         let key = info.key(Some(&namespace), &name);
