@@ -333,8 +333,8 @@ impl Kubelet {
                 _ => TraceStage::Kubelet,
             };
             let detail = match &e.container {
-                Some(c) => format!("{c}: {} {}", e.reason, e.message.trim_end()),
-                None => format!("{} {}", e.reason, e.message.trim_end()),
+                Some(c) => [c, ": ", &e.reason, " ", e.message.trim_end()].concat(),
+                None => [&e.reason, " ", e.message.trim_end()].concat(),
             };
             ctx.trace(stage, &object, detail);
             let involved = match &e.container {

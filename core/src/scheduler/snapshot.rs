@@ -197,7 +197,7 @@ impl ClusterSnapshot {
 
     /// Per node, how many pods match `selector` in namespace `ns` (memoized across cycles).
     pub fn selector_counts(&self, ns: &str, selector: &LabelSelector) -> Arc<SelectorCounts> {
-        let key = format!("{ns}\u{0}{selector:?}");
+        let key = selector_key(ns, selector);
         if let Some(c) = self.selector_counts.borrow().get(&key) {
             return Arc::clone(c);
         }
@@ -357,6 +357,52 @@ fn changed_pods<'a>(old: &'a NodeInfo, new: &'a NodeInfo) -> (Vec<&'a PodInfo>, 
     (added, removed)
 }
 
+/// The memo key of a namespace and a selector: every string length-prefixed, so two different
+/// selectors never share a key (it was their `Debug` text, several times dearer to build on
+/// every scheduling cycle).
+fn selector_key(ns: &str, selector: &LabelSelector) -> String {
+    fn part(key: &mut String, s: &str) {
+        key.push_str(&s.len().to_string());
+        key.push(':');
+        key.push_str(s);
+    }
+    let mut key = String::with_capacity(64);
+    part(&mut key, ns);
+    match &selector.match_labels {
+        None => key.push('-'),
+        Some(labels) => {
+            key.push('{');
+            for (k, v) in labels {
+                part(&mut key, k);
+                part(&mut key, v);
+            }
+            key.push('}');
+        }
+    }
+    match &selector.match_expressions {
+        None => key.push('-'),
+        Some(exprs) => {
+            key.push('[');
+            for e in exprs {
+                part(&mut key, &e.key);
+                part(&mut key, &e.operator);
+                match &e.values {
+                    None => key.push('-'),
+                    Some(values) => {
+                        key.push('(');
+                        for v in values {
+                            part(&mut key, v);
+                        }
+                        key.push(')');
+                    }
+                }
+            }
+            key.push(']');
+        }
+    }
+    key
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,6 +412,52 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const ZONE: &str = "topology.kubernetes.io/zone";
+
+    #[test]
+    fn different_selectors_never_share_a_memo_key() {
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
+        let labels = |pairs: &[(&str, &str)]| LabelSelector {
+            match_labels: Some(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+            match_expressions: None,
+        };
+        let expr = |key: &str, op: &str, values: Option<&[&str]>| LabelSelector {
+            match_labels: None,
+            match_expressions: Some(vec![LabelSelectorRequirement {
+                key: key.into(),
+                operator: op.into(),
+                values: values.map(|v| v.iter().map(|s| s.to_string()).collect()),
+            }]),
+        };
+        let selectors = [
+            labels(&[("app", "web")]),
+            labels(&[("app", "web"), ("tier", "x")]),
+            labels(&[("app:web", "")]),
+            labels(&[("ap", "p:web")]),
+            labels(&[]),
+            LabelSelector::default(),
+            expr("app", "In", Some(&["web", "db"])),
+            expr("app", "In", Some(&["web,db"])),
+            expr("app", "In", Some(&[])),
+            expr("app", "Exists", None),
+            expr("app", "NotIn", Some(&["web"])),
+        ];
+        let mut keys = BTreeSet::new();
+        for ns in ["default", "team"] {
+            for s in &selectors {
+                assert!(keys.insert(selector_key(ns, s)), "{ns} {s:?}");
+            }
+        }
+        // The same selector in the same namespace: the same key.
+        assert_eq!(
+            selector_key("default", &labels(&[("app", "web")])),
+            selector_key("default", &labels(&[("app", "web")]))
+        );
+    }
 
     /// Each node's zone as the snapshot's domain table gives it, by node index.
     fn zones(snapshot: &ClusterSnapshot) -> Vec<Option<String>> {
