@@ -207,7 +207,7 @@ pub fn container_fs(pod: &Pod, container: &Container, lookup: Lookup<'_>) -> Fs 
         let _ = fs.mkdir(&vm.mount_path, true);
         if let Ok(files) = volume_files(pod, &vm.name, lookup) {
             for (path, content) in files {
-                let full = format!("{}/{}", vm.mount_path.trim_end_matches('/'), path);
+                let full = [vm.mount_path.trim_end_matches('/'), "/", &path].concat();
                 if let Some((dir, _)) = full.rsplit_once('/') {
                     let _ = fs.mkdir(dir, true);
                 }

@@ -102,6 +102,16 @@ impl Default for Fs {
 
 /// `path` made absolute against `cwd`, with `.`, `..` and repeated slashes resolved.
 pub fn normalize(cwd: &str, path: &str) -> String {
+    // Most paths (every volume file the kubelet writes) are already in this form: copied as
+    // they are, without splitting and joining them.
+    if is_normal(path) {
+        return path.to_string();
+    }
+    resolve(cwd, path)
+}
+
+/// [`normalize`] the long way: split, resolved part by part, joined.
+fn resolve(cwd: &str, path: &str) -> String {
     let joined = if path.starts_with('/') {
         path.to_string()
     } else {
@@ -118,6 +128,18 @@ pub fn normalize(cwd: &str, path: &str) -> String {
         }
     }
     format!("/{}", parts.join("/"))
+}
+
+/// Whether `path` is absolute and already what [`normalize`] makes of it: no empty, `.` or
+/// `..` part, and no trailing slash but the root's.
+fn is_normal(path: &str) -> bool {
+    if path == "/" {
+        return true;
+    }
+    let Some(rest) = path.strip_prefix('/') else {
+        return false;
+    };
+    rest.split('/').all(|p| !matches!(p, "" | "." | ".."))
 }
 
 fn parent(path: &str) -> &str {
@@ -356,6 +378,34 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn a_path_already_normal_is_kept_as_resolving_it_would_make_it() {
+        let paths = [
+            "/",
+            "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
+            "/a",
+            "/a/",
+            "//a",
+            "/a//b",
+            "/a/./b",
+            "/a/../b",
+            "/..",
+            "/.",
+            "/a/.",
+            "/a/..",
+            "/.hidden/..x/x..",
+            "a/b",
+            "",
+            ".",
+            "/\u{e9}t\u{e9}/x",
+        ];
+        for p in paths {
+            for cwd in ["/", "/usr/local"] {
+                assert_eq!(normalize(cwd, p), resolve(cwd, p), "{cwd} {p:?}");
+            }
+        }
+    }
 
     #[test]
     fn files_are_created_read_and_removed() {
