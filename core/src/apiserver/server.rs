@@ -1095,6 +1095,14 @@ fn with_status_of(old: &Object, from: Object) -> Object {
         (Object::ReplicaSet(o), Object::ReplicaSet(n)) => {
             n.metadata == o.metadata && n.spec == o.spec
         }
+        // The Deployment strategy also takes the sent annotations: equal ones change nothing.
+        (Object::Deployment(o), Object::Deployment(n)) => {
+            n.metadata == o.metadata && n.spec == o.spec
+        }
+        (Object::DaemonSet(o), Object::DaemonSet(n)) => {
+            n.metadata == o.metadata && n.spec == o.spec
+        }
+        (Object::Job(o), Object::Job(n)) => n.metadata == o.metadata && n.spec == o.spec,
         _ => false,
     };
     if as_sent {
