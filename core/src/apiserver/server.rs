@@ -510,12 +510,14 @@ impl ApiServer {
             now,
             writer,
         };
-        self.write_status(request, |old| {
-            let mut merged = old.clone();
-            if let Object::Pod(p) = &mut merged {
-                p.status = Some(status);
-            }
-            merged
+        self.write_status(request, |old| match old {
+            // The stored metadata and spec with the new status: the old status is not copied.
+            Object::Pod(p) => Object::from(Pod {
+                metadata: p.metadata.clone(),
+                spec: p.spec.clone(),
+                status: Some(status),
+            }),
+            other => other.clone(),
         })
     }
 
