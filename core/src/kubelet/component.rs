@@ -369,25 +369,34 @@ impl Kubelet {
             return;
         }
         let phase = status.phase.clone().unwrap_or_default();
-        let summary: Vec<String> = status
-            .conditions
-            .iter()
-            .flatten()
-            .filter(|c| c.type_ != "PodScheduled")
-            .map(|c| format!("{}={}", c.type_, c.status))
-            .collect();
+        // "status manager: phase Running, Initialized=True, Ready=True, …, podIP 10.244.1.5",
+        // built in one string (a status write per pod state change).
+        let mut detail = String::with_capacity(160);
+        detail.push_str("status manager: phase ");
+        detail.push_str(&phase);
+        let mut first = true;
+        for c in status.conditions.iter().flatten() {
+            if c.type_ == "PodScheduled" {
+                continue;
+            }
+            detail.push_str(", ");
+            first = false;
+            detail.push_str(&c.type_);
+            detail.push('=');
+            detail.push_str(&c.status);
+        }
+        if first {
+            // No condition: the comma before the (empty) list stays.
+            detail.push_str(", ");
+        }
+        if let Some(ip) = status.pod_ip.as_deref() {
+            detail.push_str(", podIP ");
+            detail.push_str(ip);
+        }
         ctx.trace(
             TraceStage::Kubelet,
-            format!("Pod/{ns}/{name}"),
-            format!(
-                "status manager: phase {phase}, {}{}",
-                summary.join(", "),
-                status
-                    .pod_ip
-                    .as_deref()
-                    .map(|ip| format!(", podIP {ip}"))
-                    .unwrap_or_default()
-            ),
+            ["Pod/", &ns, "/", &name].concat(),
+            detail,
         );
         match ctx.patch_pod_status(current, status) {
             Ok(stored) => {
