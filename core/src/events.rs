@@ -176,7 +176,31 @@ fn fnv1a(s: &str) -> u64 {
 
 /// `<name>.<hex nanos>`.
 fn event_name(reference: &ObjectReference, nanos: i128) -> String {
-    format!("{}.{nanos:x}", reference.name.as_deref().unwrap_or(""))
+    // `<name>.<nanos in hex>` (`fmt.Sprintf("%v.%x", …)`), built by hand: one per Event.
+    let name = reference.name.as_deref().unwrap_or("");
+    let mut out = String::with_capacity(name.len() + 17);
+    out.push_str(name);
+    out.push('.');
+    push_hex(&mut out, nanos);
+    out
+}
+
+/// `v` in lowercase hexadecimal, as `{:x}` writes an `i128` (a negative one as its two's
+/// complement).
+fn push_hex(out: &mut String, v: i128) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut v = v as u128;
+    let mut buf = [0u8; 32];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = DIGITS[(v & 0xf) as usize];
+        v >>= 4;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend(buf[at..].iter().map(|&b| char::from(b)));
 }
 
 /// The Event's namespace: the involved object's, or `default` for cluster-scoped objects.
@@ -861,6 +885,35 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use k8s_openapi::api::core::v1::{Container, PodSpec};
+
+    #[test]
+    fn an_event_name_is_the_object_name_and_the_nanoseconds_in_hex() {
+        let reference = ObjectReference {
+            name: Some("web-0".into()),
+            ..Default::default()
+        };
+        for nanos in [
+            0,
+            1,
+            15,
+            16,
+            255,
+            1_745_366_400_000_000_000,
+            i128::MAX,
+            -1,
+            i128::MIN,
+        ] {
+            assert_eq!(
+                event_name(&reference, nanos),
+                format!("web-0.{nanos:x}"),
+                "{nanos}"
+            );
+        }
+        assert_eq!(
+            event_name(&reference, 1_745_366_400_000_000_000),
+            "web-0.1838c97e52e70000"
+        );
+    }
 
     #[test]
     fn correlator_keys_of_a_busy_node_do_not_collide() {
