@@ -379,9 +379,11 @@ fn node_authorizer(attrs: &Attributes, lookup: &dyn Lookup) -> NodeDecision {
     let read = matches!(attrs.verb, Verb::Get | Verb::List | Verb::Watch);
     let sub = attrs.subresource.as_deref().unwrap_or_default();
     let allow = |what: &str| NodeDecision::Allow(format!("Node: allowed {what} for node '{node}'"));
-    let no_relationship = || NodeDecision::NoOpinion(Some(format!(
-        "no relationship found between node '{node}' and this object"
-    )));
+    let no_relationship = || {
+        NodeDecision::NoOpinion(Some(format!(
+            "no relationship found between node '{node}' and this object"
+        )))
+    };
     match (attrs.kind.kind, sub) {
         ("Node", _) if read => allow("reading nodes"),
         ("Node", "" | "status") if attrs.name == node => allow("writing its own Node"),

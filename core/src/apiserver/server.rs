@@ -208,10 +208,8 @@ impl Tracer {
         match result {
             Ok(stored) => {
                 self.step(Stage::Storage, || {
-                    format!(
-                        "{done} {key} at revision {}",
-                        stored.meta().resource_version.as_deref().unwrap_or("")
-                    )
+                    let rv = stored.meta().resource_version.as_deref().unwrap_or("");
+                    [done, " ", key, " at revision ", rv].concat()
                 });
                 Outcome {
                     result: Ok(stored),
@@ -250,11 +248,10 @@ impl ApiServer {
 
     fn authorize(&mut self, attrs: &Attributes, t: &mut Tracer) -> Result<(), ApiError> {
         t.step(Stage::Authentication, || {
-            format!(
-                "authenticated as {} (groups: {})",
-                attrs.user.name,
-                attrs.user.groups.join(", ")
-            )
+            let mut line = ["authenticated as ", &attrs.user.name, " (groups: "].concat();
+            line.push_str(&attrs.user.groups.join(", "));
+            line.push(')');
+            line
         });
         let rbac_revision = self.store.rbac_revision();
         match authz::authorize_cached(
@@ -1225,10 +1222,12 @@ fn trace_admission_from(
         if let Some(rejected) = &step.rejected {
             t.step(stage, || format!("{}: rejected: {rejected}", step.plugin));
         } else if step.changes.is_empty() {
-            t.step(stage, || format!("{}: no changes", step.plugin));
+            t.step(stage, || [step.plugin, ": no changes"].concat());
         } else {
             t.step(stage, || {
-                format!("{}: {}", step.plugin, step.changes.join("; "))
+                let mut line = [step.plugin, ": "].concat();
+                line.push_str(&step.changes.join("; "));
+                line
             });
         }
         for w in &step.warnings {
