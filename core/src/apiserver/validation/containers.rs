@@ -5,6 +5,7 @@ use super::names::{
     inclusive_range_error, is_dns1123_label, is_env_var_name, is_valid_port_name, is_valid_port_num,
 };
 use super::resources::validate_resource_requirements;
+use super::under;
 use crate::apiserver::errors::{go_quote, FieldError};
 use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EnvVar, HTTPGetAction, LifecycleHandler, Probe, SecurityContext,
@@ -29,7 +30,10 @@ pub fn validate_container_common(c: &Container, vols: &VolumeNames, path: &str) 
     if c.name.is_empty() {
         errs.push(FieldError::required(format!("{path}.name"), ""));
     } else {
-        errs.extend(dns1123_label(&c.name, &format!("{path}.name")));
+        errs.extend(under(
+            || format!("{path}.name"),
+            |at| dns1123_label(&c.name, at),
+        ));
     }
     if c.image.as_deref().unwrap_or("").is_empty() {
         errs.push(FieldError::required(format!("{path}.image"), ""));
@@ -46,18 +50,17 @@ pub fn validate_container_common(c: &Container, vols: &VolumeNames, path: &str) 
             &["File", "FallbackToLogsOnError"],
         )),
     }
-    errs.extend(validate_ports(
-        c.ports.as_deref().unwrap_or(&[]),
-        &format!("{path}.ports"),
+    errs.extend(under(
+        || format!("{path}.ports"),
+        |at| validate_ports(c.ports.as_deref().unwrap_or(&[]), at),
     ));
-    errs.extend(validate_env(
-        c.env.as_deref().unwrap_or(&[]),
-        &format!("{path}.env"),
+    errs.extend(under(
+        || format!("{path}.env"),
+        |at| validate_env(c.env.as_deref().unwrap_or(&[]), at),
     ));
-    errs.extend(validate_volume_mounts(
-        c,
-        vols,
-        &format!("{path}.volumeMounts"),
+    errs.extend(under(
+        || format!("{path}.volumeMounts"),
+        |at| validate_volume_mounts(c, vols, at),
     ));
     match c.image_pull_policy.as_deref().unwrap_or("") {
         "Always" | "IfNotPresent" | "Never" => {}
@@ -68,13 +71,13 @@ pub fn validate_container_common(c: &Container, vols: &VolumeNames, path: &str) 
             &["Always", "IfNotPresent", "Never"],
         )),
     }
-    errs.extend(validate_resource_requirements(
-        c.resources.as_ref(),
-        &format!("{path}.resources"),
+    errs.extend(under(
+        || format!("{path}.resources"),
+        |at| validate_resource_requirements(c.resources.as_ref(), at),
     ));
-    errs.extend(validate_security_context(
-        c.security_context.as_ref(),
-        &format!("{path}.securityContext"),
+    errs.extend(under(
+        || format!("{path}.securityContext"),
+        |at| validate_security_context(c.security_context.as_ref(), at),
     ));
     errs
 }
@@ -244,9 +247,9 @@ fn validate_volume_mounts(c: &Container, vols: &VolumeNames, path: &str) -> Vec<
             ));
         }
         if let Some(sp) = m.sub_path.as_deref().filter(|s| !s.is_empty()) {
-            errs.extend(validate_local_descending_path(
-                sp,
-                &format!("{path}.subPath"),
+            errs.extend(under(
+                || format!("{path}.subPath"),
+                |at| validate_local_descending_path(sp, at),
             ));
         }
     }
@@ -319,7 +322,10 @@ fn validate_http_get(h: &HTTPGetAction, path: &str) -> Vec<FieldError> {
     if h.path.as_deref().unwrap_or("").is_empty() {
         errs.push(FieldError::required(format!("{path}.path"), ""));
     }
-    errs.extend(validate_port_num_or_name(&h.port, &format!("{path}.port")));
+    errs.extend(under(
+        || format!("{path}.port"),
+        |at| validate_port_num_or_name(&h.port, at),
+    ));
     let scheme = h.scheme.as_deref().unwrap_or("");
     if scheme != "HTTP" && scheme != "HTTPS" {
         errs.push(FieldError::not_supported(
@@ -362,22 +368,25 @@ fn validate_handler(h: Handler<'_>, grace: Option<i64>, path: &str) -> Vec<Field
     }
     if let Some(g) = h.http_get {
         if take("httpGet", &mut errs) {
-            errs.extend(validate_http_get(g, &format!("{path}.httpGet")));
+            errs.extend(under(
+                || format!("{path}.httpGet"),
+                |at| validate_http_get(g, at),
+            ));
         }
     }
     if let Some(p) = h.tcp_port {
         if take("tcpSocket", &mut errs) {
-            errs.extend(validate_port_num_or_name(
-                p,
-                &format!("{path}.tcpSocket.port"),
+            errs.extend(under(
+                || format!("{path}.tcpSocket.port"),
+                |at| validate_port_num_or_name(p, at),
             ));
         }
     }
     if let Some(p) = h.grpc_port {
         if take("grpc", &mut errs) {
-            errs.extend(validate_port_num_or_name(
-                &IntOrString::Int(p),
-                &format!("{path}.grpc.port"),
+            errs.extend(under(
+                || format!("{path}.grpc.port"),
+                |at| validate_port_num_or_name(&IntOrString::Int(p), at),
             ));
         }
     }
@@ -505,37 +514,29 @@ fn validate_lifecycle_and_probes(c: &Container, grace: Option<i64>, path: &str) 
     let mut errs = Vec::new();
     if let Some(lc) = c.lifecycle.as_ref() {
         if let Some(h) = lc.post_start.as_ref() {
-            errs.extend(validate_handler(
-                lifecycle_handler(h),
-                grace,
-                &format!("{path}.lifecycle.postStart"),
+            errs.extend(under(
+                || format!("{path}.lifecycle.postStart"),
+                |at| validate_handler(lifecycle_handler(h), grace, at),
             ));
         }
         if let Some(h) = lc.pre_stop.as_ref() {
-            errs.extend(validate_handler(
-                lifecycle_handler(h),
-                grace,
-                &format!("{path}.lifecycle.preStop"),
+            errs.extend(under(
+                || format!("{path}.lifecycle.preStop"),
+                |at| validate_handler(lifecycle_handler(h), grace, at),
             ));
         }
     }
-    errs.extend(validate_probe(
-        c.liveness_probe.as_ref(),
-        ProbeKind::Liveness,
-        grace,
-        &format!("{path}.livenessProbe"),
+    errs.extend(under(
+        || format!("{path}.livenessProbe"),
+        |at| validate_probe(c.liveness_probe.as_ref(), ProbeKind::Liveness, grace, at),
     ));
-    errs.extend(validate_probe(
-        c.readiness_probe.as_ref(),
-        ProbeKind::Readiness,
-        grace,
-        &format!("{path}.readinessProbe"),
+    errs.extend(under(
+        || format!("{path}.readinessProbe"),
+        |at| validate_probe(c.readiness_probe.as_ref(), ProbeKind::Readiness, grace, at),
     ));
-    errs.extend(validate_probe(
-        c.startup_probe.as_ref(),
-        ProbeKind::Startup,
-        grace,
-        &format!("{path}.startupProbe"),
+    errs.extend(under(
+        || format!("{path}.startupProbe"),
+        |at| validate_probe(c.startup_probe.as_ref(), ProbeKind::Startup, grace, at),
     ));
     errs
 }

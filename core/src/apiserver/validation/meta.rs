@@ -3,6 +3,7 @@
 //! not change.
 
 use super::names::{is_qualified_name, is_valid_label_value};
+use super::under;
 use crate::apiserver::errors::{go_quote, FieldError};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use std::collections::BTreeMap;
@@ -77,13 +78,13 @@ pub fn validate_object_meta(
             ));
         }
     }
-    errs.extend(validate_labels(
-        meta.labels.as_ref(),
-        &format!("{path}.labels"),
+    errs.extend(under(
+        || format!("{path}.labels"),
+        |at| validate_labels(meta.labels.as_ref(), at),
     ));
-    errs.extend(validate_annotations(
-        meta.annotations.as_ref(),
-        &format!("{path}.annotations"),
+    errs.extend(under(
+        || format!("{path}.annotations"),
+        |at| validate_annotations(meta.annotations.as_ref(), at),
     ));
     for (i, f) in meta.finalizers.iter().flatten().enumerate() {
         for m in is_qualified_name(f) {
@@ -146,9 +147,9 @@ pub fn validate_label_selector(sel: Option<&LabelSelector>, path: &str) -> Vec<F
     let Some(sel) = sel else {
         return errs;
     };
-    errs.extend(validate_labels(
-        sel.match_labels.as_ref(),
-        &format!("{path}.matchLabels"),
+    errs.extend(under(
+        || format!("{path}.matchLabels"),
+        |at| validate_labels(sel.match_labels.as_ref(), at),
     ));
     for (i, r) in sel.match_expressions.iter().flatten().enumerate() {
         let p = format!("{path}.matchExpressions[{i}]");
@@ -263,13 +264,13 @@ pub fn validate_object_meta_update(
             "field is immutable",
         ));
     }
-    errs.extend(validate_labels(
-        new.labels.as_ref(),
-        &format!("{path}.labels"),
+    errs.extend(under(
+        || format!("{path}.labels"),
+        |at| validate_labels(new.labels.as_ref(), at),
     ));
-    errs.extend(validate_annotations(
-        new.annotations.as_ref(),
-        &format!("{path}.annotations"),
+    errs.extend(under(
+        || format!("{path}.annotations"),
+        |at| validate_annotations(new.annotations.as_ref(), at),
     ));
     errs
 }

@@ -21,6 +21,22 @@ use crate::object::Object;
 use meta::{validate_object_meta, validate_object_meta_update};
 use names::{name_is_dns_subdomain, name_is_path_segment};
 
+/// Runs `check` at the field path `path()` builds, building it only when `check` finds
+/// something: most objects are valid, and a path is a `format!` per field checked. `check` runs
+/// at the empty path first and, when it reports errors, again at the real one (validation reads
+/// only the object, so both runs find the same errors).
+pub fn under(
+    path: impl FnOnce() -> String,
+    check: impl Fn(&str) -> Vec<FieldError>,
+) -> Vec<FieldError> {
+    let errs = check("");
+    if errs.is_empty() {
+        errs
+    } else {
+        check(&path())
+    }
+}
+
 /// Validates an object about to be created.
 pub fn validate_create(obj: &Object) -> Vec<FieldError> {
     match obj {

@@ -12,6 +12,7 @@ use super::names::{inclusive_range_error, is_dns1123_subdomain, name_is_dns_subd
 use super::scheduling::{
     validate_affinity, validate_scheduling_gates, validate_tolerations, validate_topology_spread,
 };
+use super::under;
 use super::volumes::validate_volumes;
 use crate::apiserver::errors::{go_quote, FieldError};
 use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodTemplateSpec, Toleration};
@@ -62,26 +63,28 @@ pub fn validate_pod_spec(spec: &PodSpec, of: SpecOf, path: &str) -> Vec<FieldErr
         &format!("{path}.volumes"),
     );
     errs.extend(vol_errs);
-    errs.extend(validate_containers(
-        &spec.containers,
-        &vols,
-        grace,
-        &format!("{path}.containers"),
+    errs.extend(under(
+        || format!("{path}.containers"),
+        |at| validate_containers(&spec.containers, &vols, grace, at),
     ));
-    errs.extend(validate_init_containers(
-        spec.init_containers.as_deref().unwrap_or(&[]),
-        &spec.containers,
-        &vols,
-        grace,
-        &format!("{path}.initContainers"),
+    errs.extend(under(
+        || format!("{path}.initContainers"),
+        |at| {
+            validate_init_containers(
+                spec.init_containers.as_deref().unwrap_or(&[]),
+                &spec.containers,
+                &vols,
+                grace,
+                at,
+            )
+        },
     ));
     // Ephemeral containers: only their common rules (they may not be set on create anyway).
     for (i, ec) in spec.ephemeral_containers.iter().flatten().enumerate() {
         if let Ok(c) = serde_json::to_value(ec).and_then(serde_json::from_value::<Container>) {
-            errs.extend(validate_container_common(
-                &c,
-                &vols,
-                &format!("{path}.ephemeralContainers[{i}]"),
+            errs.extend(under(
+                || format!("{path}.ephemeralContainers[{i}]"),
+                |at| validate_container_common(&c, &vols, at),
             ));
         }
     }
@@ -117,9 +120,9 @@ pub fn validate_pod_spec(spec: &PodSpec, of: SpecOf, path: &str) -> Vec<FieldErr
             &["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"],
         )),
     }
-    errs.extend(validate_labels(
-        spec.node_selector.as_ref(),
-        &format!("{path}.nodeSelector"),
+    errs.extend(under(
+        || format!("{path}.nodeSelector"),
+        |at| validate_labels(spec.node_selector.as_ref(), at),
     ));
     if let Some(sc) = spec.security_context.as_ref() {
         let p = format!("{path}.securityContext");
@@ -130,9 +133,9 @@ pub fn validate_pod_spec(spec: &PodSpec, of: SpecOf, path: &str) -> Vec<FieldErr
             id_range(Some(*g), format!("{p}.supplementalGroups[{i}]"), &mut errs);
         }
     }
-    errs.extend(validate_affinity(
-        spec.affinity.as_ref(),
-        &format!("{path}.affinity"),
+    errs.extend(under(
+        || format!("{path}.affinity"),
+        |at| validate_affinity(spec.affinity.as_ref(), at),
     ));
     if spec.dns_policy.as_deref() == Some("None") {
         match spec.dns_config.as_ref() {
@@ -149,13 +152,18 @@ pub fn validate_pod_spec(spec: &PodSpec, of: SpecOf, path: &str) -> Vec<FieldErr
             Some(_) => {}
         }
     }
-    errs.extend(validate_scheduling_gates(
-        spec.scheduling_gates.as_deref().unwrap_or(&[]),
-        &format!("{path}.schedulingGates"),
+    errs.extend(under(
+        || format!("{path}.schedulingGates"),
+        |at| validate_scheduling_gates(spec.scheduling_gates.as_deref().unwrap_or(&[]), at),
     ));
-    errs.extend(validate_topology_spread(
-        spec.topology_spread_constraints.as_deref().unwrap_or(&[]),
-        &format!("{path}.topologySpreadConstraints"),
+    errs.extend(under(
+        || format!("{path}.topologySpreadConstraints"),
+        |at| {
+            validate_topology_spread(
+                spec.topology_spread_constraints.as_deref().unwrap_or(&[]),
+                at,
+            )
+        },
     ));
     for (field, value) in [
         ("serviceAccountName", spec.service_account_name.as_deref()),
@@ -185,11 +193,17 @@ pub fn validate_pod_spec(spec: &PodSpec, of: SpecOf, path: &str) -> Vec<FieldErr
         ("subdomain", spec.subdomain.as_deref()),
     ] {
         if let Some(v) = value.filter(|v| !v.is_empty()) {
-            errs.extend(dns1123_label(v, &format!("{path}.{field}")));
+            errs.extend(under(
+                || format!("{path}.{field}"),
+                |at| dns1123_label(v, at),
+            ));
         }
     }
     if let Some(ts) = spec.tolerations.as_deref().filter(|t| !t.is_empty()) {
-        errs.extend(validate_tolerations(ts, &format!("{path}.tolerations")));
+        errs.extend(under(
+            || format!("{path}.tolerations"),
+            |at| validate_tolerations(ts, at),
+        ));
     }
     if let Some(pc) = spec
         .priority_class_name
@@ -232,16 +246,15 @@ pub fn validate_pod_template_spec(t: &PodTemplateSpec, path: &str) -> Vec<FieldE
     let no_meta = ObjectMeta::default();
     let meta = t.metadata.as_ref().unwrap_or(&no_meta);
     let mut errs = validate_labels(meta.labels.as_ref(), &format!("{path}.labels"));
-    errs.extend(validate_annotations(
-        meta.annotations.as_ref(),
-        &format!("{path}.annotations"),
+    errs.extend(under(
+        || format!("{path}.annotations"),
+        |at| validate_annotations(meta.annotations.as_ref(), at),
     ));
     let no_spec = PodSpec::default();
     let spec = t.spec.as_ref().unwrap_or(&no_spec);
-    errs.extend(validate_pod_spec(
-        spec,
-        SpecOf::Template,
-        &format!("{path}.spec"),
+    errs.extend(under(
+        || format!("{path}.spec"),
+        |at| validate_pod_spec(spec, SpecOf::Template, at),
     ));
     if spec
         .ephemeral_containers

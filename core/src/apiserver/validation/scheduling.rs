@@ -3,6 +3,7 @@
 
 use super::meta::{validate_label_name, validate_label_selector};
 use super::names::{is_qualified_name, is_valid_label_value};
+use super::under;
 use crate::apiserver::errors::{go_quote, FieldError};
 use k8s_openapi::api::core::v1::{
     Affinity, NodeSelectorTerm, PodAffinityTerm, PodSchedulingGate, Toleration,
@@ -64,9 +65,9 @@ fn validate_node_selector_term(t: &NodeSelectorTerm, path: &str) -> Vec<FieldErr
 fn validate_pod_affinity_term(t: &PodAffinityTerm, path: &str) -> Vec<FieldError> {
     let mut errs =
         validate_label_selector(t.label_selector.as_ref(), &format!("{path}.labelSelector"));
-    errs.extend(validate_label_selector(
-        t.namespace_selector.as_ref(),
-        &format!("{path}.namespaceSelector"),
+    errs.extend(under(
+        || format!("{path}.namespaceSelector"),
+        |at| validate_label_selector(t.namespace_selector.as_ref(), at),
     ));
     for ns in t.namespaces.iter().flatten() {
         for m in super::names::is_dns1123_label(ns) {
@@ -83,9 +84,9 @@ fn validate_pod_affinity_term(t: &PodAffinityTerm, path: &str) -> Vec<FieldError
             "can not be empty",
         ));
     } else {
-        errs.extend(validate_label_name(
-            &t.topology_key,
-            &format!("{path}.topologyKey"),
+        errs.extend(under(
+            || format!("{path}.topologyKey"),
+            |at| validate_label_name(&t.topology_key, at),
         ));
     }
     errs
@@ -101,9 +102,9 @@ fn validate_weighted_terms(terms: &[WeightedPodAffinityTerm], path: &str) -> Vec
                 "must be in the range 1-100",
             ));
         }
-        errs.extend(validate_pod_affinity_term(
-            &t.pod_affinity_term,
-            &format!("{path}[{j}].podAffinityTerm"),
+        errs.extend(under(
+            || format!("{path}[{j}].podAffinityTerm"),
+            |at| validate_pod_affinity_term(&t.pod_affinity_term, at),
         ));
     }
     errs

@@ -546,3 +546,33 @@ fn the_shared_manifests_validate_clean_after_defaulting() {
         vec!["spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app.kubernetes.io/name\":\"nginx\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"]
     );
 }
+
+#[test]
+fn a_field_path_is_built_only_for_a_field_with_errors() {
+    use std::cell::Cell;
+    let built = Cell::new(0);
+    let path = || {
+        built.set(built.get() + 1);
+        "spec.containers[0]".to_string()
+    };
+    assert!(under(path, |_| Vec::new()).is_empty());
+    assert_eq!(built.get(), 0);
+    let errs = under(path, |at| {
+        vec![FieldError::required(format!("{at}.image"), "")]
+    });
+    assert_eq!(built.get(), 1);
+    assert_eq!(errs.len(), 1);
+    assert_eq!(errs[0].field, "spec.containers[0].image");
+    // Through a real validator: a bad port reports its full path.
+    let pod = object(
+        "Pod",
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+               "spec": {"containers": [{"name": "c", "image": "nginx",
+                        "ports": [{"containerPort": 70000}]}]}}),
+    );
+    let errs = validate_create(&pod);
+    assert_eq!(
+        errs.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+        ["spec.containers[0].ports[0].containerPort"]
+    );
+}

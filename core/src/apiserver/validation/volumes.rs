@@ -1,6 +1,7 @@
 //! Pod volumes (`ValidateVolumes`): names, exactly one source, and the common sources' fields.
 
 use super::containers::{dns1123_label, VolumeNames};
+use super::under;
 use crate::apiserver::errors::{go_quote, FieldError};
 use k8s_openapi::api::core::v1::Volume;
 
@@ -89,9 +90,9 @@ fn validate_volume_source(v: &Volume, path: &str) -> Vec<FieldError> {
                         "",
                     ));
                 }
-                errs.extend(default_mode(
-                    s.default_mode,
-                    &format!("{path}.secret.defaultMode"),
+                errs.extend(under(
+                    || format!("{path}.secret.defaultMode"),
+                    |at| default_mode(s.default_mode, at),
                 ));
             }
         }
@@ -100,9 +101,9 @@ fn validate_volume_source(v: &Volume, path: &str) -> Vec<FieldError> {
                 if c.name.is_empty() {
                     errs.push(FieldError::required(format!("{path}.configMap.name"), ""));
                 }
-                errs.extend(default_mode(
-                    c.default_mode,
-                    &format!("{path}.configMap.defaultMode"),
+                errs.extend(under(
+                    || format!("{path}.configMap.defaultMode"),
+                    |at| default_mode(c.default_mode, at),
                 ));
             }
         }
@@ -118,17 +119,17 @@ fn validate_volume_source(v: &Volume, path: &str) -> Vec<FieldError> {
         }
         Some("projected") => {
             if let Some(p) = v.projected.as_ref() {
-                errs.extend(default_mode(
-                    p.default_mode,
-                    &format!("{path}.projected.defaultMode"),
+                errs.extend(under(
+                    || format!("{path}.projected.defaultMode"),
+                    |at| default_mode(p.default_mode, at),
                 ));
             }
         }
         Some("downwardAPI") => {
             if let Some(d) = v.downward_api.as_ref() {
-                errs.extend(default_mode(
-                    d.default_mode,
-                    &format!("{path}.downwardAPI.defaultMode"),
+                errs.extend(under(
+                    || format!("{path}.downwardAPI.defaultMode"),
+                    |at| default_mode(d.default_mode, at),
                 ));
             }
         }
