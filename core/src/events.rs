@@ -128,7 +128,7 @@ pub fn container_reference(pod: &Pod, container: &str) -> ObjectReference {
         true,
         &pod.metadata,
     );
-    reference.field_path = Some(format!("spec.{list}{{{container}}}"));
+    reference.field_path = Some(["spec.", list, "{", container, "}"].concat());
     reference
 }
 
@@ -181,26 +181,8 @@ fn event_name(reference: &ObjectReference, nanos: i128) -> String {
     let mut out = String::with_capacity(name.len() + 17);
     out.push_str(name);
     out.push('.');
-    push_hex(&mut out, nanos);
+    crate::text::push_hex(&mut out, nanos as u128, 1);
     out
-}
-
-/// `v` in lowercase hexadecimal, as `{:x}` writes an `i128` (a negative one as its two's
-/// complement).
-fn push_hex(out: &mut String, v: i128) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut v = v as u128;
-    let mut buf = [0u8; 32];
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = DIGITS[(v & 0xf) as usize];
-        v >>= 4;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend(buf[at..].iter().map(|&b| char::from(b)));
 }
 
 /// The Event's namespace: the involved object's, or `default` for cluster-scoped objects.

@@ -51,7 +51,7 @@
 //! * [`snapshot`] turns objects into ready-to-render views (kubectl's STATUS, READY, AGE);
 //!   [`overview`] keeps the nodes and pod counts of a big cluster from a store feed, so a
 //!   frontend redraws them without viewing every pod; [`text`] cuts text to Kubernetes' byte
-//!   limits on character boundaries.
+//!   limits on character boundaries and writes the hex of IDs and Event names.
 //! * [`flow`] is the playground's nine-step pipeline (kubectl → API server → etcd → scheduler →
 //!   binding → kubelet → runtime → Ready → continuous management): a narration of each step in
 //!   English and Chinese, and which [`trace`] steps of one Pod belong to which.

@@ -1,6 +1,10 @@
-//! Cutting UTF-8 text to a byte budget without splitting a character: Kubernetes' limits (an
-//! event message's 1,024 bytes, a probe's 10 KiB of output, a generated name's 58-byte base)
-//! are in bytes, and a Rust `str` may only be cut on a character boundary.
+//! Small text helpers shared across the simulation.
+//!
+//! * [`prefix_bytes`] cuts UTF-8 text to a byte budget without splitting a character:
+//!   Kubernetes' limits (an event message's 1,024 bytes, a probe's 10 KiB of output, a generated
+//!   name's 58-byte base) are in bytes, and a Rust `str` may only be cut on a character boundary.
+//! * [`push_hex`] writes a number in lowercase hexadecimal without `format!`'s machinery, for the
+//!   IDs and names made on every pod's path (Event names, container IDs, image digests).
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
 pub fn prefix_bytes(s: &str, max: usize) -> &str {
@@ -9,6 +13,26 @@ pub fn prefix_bytes(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+/// Appends `v` in lowercase hexadecimal, zero-padded to at least `width` digits: what
+/// `format!("{v:0width$x}")` writes for a `u128` (an `i128` cast to `u128` gives `{:x}`'s two's
+/// complement of a negative one).
+pub fn push_hex(out: &mut String, v: u128, width: usize) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut v = v;
+    let mut buf = [b'0'; 32];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = DIGITS[(v & 0xf) as usize];
+        v >>= 4;
+        if v == 0 {
+            break;
+        }
+    }
+    let start = at.min(buf.len().saturating_sub(width));
+    out.extend(buf[start..].iter().map(|&b| char::from(b)));
 }
 
 #[cfg(test)]
@@ -25,5 +49,30 @@ mod tests {
         assert_eq!(prefix_bytes("\u{20ac}\u{20ac}", 5), "\u{20ac}");
         assert_eq!(prefix_bytes("abc", 10), "abc");
         assert_eq!(prefix_bytes("\u{20ac}", 0), "");
+    }
+
+    #[test]
+    fn hex_is_written_as_format_writes_it() {
+        for v in [
+            0u128,
+            1,
+            9,
+            10,
+            15,
+            16,
+            255,
+            0xdead_beef,
+            u64::MAX as u128,
+            u128::MAX,
+        ] {
+            for width in [0, 1, 16] {
+                let mut s = String::from("x.");
+                push_hex(&mut s, v, width);
+                assert_eq!(s, format!("x.{v:0width$x}"), "{v} {width}");
+            }
+        }
+        let mut s = String::new();
+        push_hex(&mut s, -1i128 as u128, 1);
+        assert_eq!(s, format!("{:x}", -1i128));
     }
 }

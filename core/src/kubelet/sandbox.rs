@@ -61,7 +61,7 @@ impl IpAllocator {
 pub fn container_id(rng: &mut SimRng) -> String {
     let mut id = String::from("containerd://");
     for _ in 0..4 {
-        id.push_str(&format!("{:016x}", rng.next_u64()));
+        crate::text::push_hex(&mut id, u128::from(rng.next_u64()), 16);
     }
     id
 }
@@ -76,7 +76,7 @@ pub fn image_digest(reference: &str) -> String {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
-        out.push_str(&format!("{h:016x}"));
+        crate::text::push_hex(&mut out, u128::from(h), 16);
     }
     out
 }

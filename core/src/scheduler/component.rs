@@ -179,7 +179,7 @@ impl KubeScheduler {
             }
         }
         let total_nodes = self.snapshot.nodes.len();
-        let object = format!("Pod/{key}");
+        let object = ["Pod/", &key].concat();
         match schedule_one(
             &pod,
             &self.snapshot,

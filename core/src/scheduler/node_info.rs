@@ -249,7 +249,7 @@ pub fn normalized_image_name(name: &str) -> String {
     let colon = name.rfind(':').map(|i| i as isize).unwrap_or(-1);
     let slash = name.rfind('/').map(|i| i as isize).unwrap_or(-1);
     if colon <= slash {
-        format!("{name}:latest")
+        [name, ":latest"].concat()
     } else {
         name.to_string()
     }
