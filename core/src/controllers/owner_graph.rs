@@ -87,6 +87,22 @@ impl OwnerGraph {
 
     /// Records an object's current state (`present` false: it is gone).
     fn observe(&mut self, slot: Slot, object: &Object, present: bool) {
+        let meta = object.meta();
+        let refs = meta.owner_references.as_deref().unwrap_or_default();
+        // Most changes are status writes that keep the owners: the edges stay as they are
+        // (upstream's graph builder, too, acts on an update only when its references differ).
+        let same_edges = present
+            && self.owners.get(&slot).is_some_and(|uids| {
+                uids.len() == refs.len() && uids.iter().zip(refs).all(|(u, r)| *u == r.uid)
+            })
+            && meta
+                .uid
+                .as_deref()
+                .is_some_and(|uid| self.live.get(uid) == Some(&slot));
+        if same_edges {
+            self.observe_state(&slot, object, refs);
+            return;
+        }
         for uid in self.owners.remove(&slot).unwrap_or_default() {
             if let Some(deps) = self.dependents.get_mut(&uid) {
                 deps.remove(&slot);
@@ -95,7 +111,6 @@ impl OwnerGraph {
                 }
             }
         }
-        let meta = object.meta();
         if let Some(uid) = meta.uid.as_deref() {
             if present {
                 self.live.insert(uid.to_string(), slot.clone());
@@ -108,17 +123,8 @@ impl OwnerGraph {
             self.suspects.remove(&slot);
             return;
         }
-        let deleting = meta.deletion_timestamp.is_some()
-            && (has_finalizer(object, ORPHAN_FINALIZER)
-                || has_finalizer(object, FOREGROUND_FINALIZER));
-        if deleting {
-            self.deleting.insert(slot.clone());
-        } else {
-            self.deleting.remove(&slot);
-        }
-        let refs = meta.owner_references.as_deref().unwrap_or_default();
         if refs.is_empty() {
-            self.suspects.remove(&slot);
+            self.observe_state(&slot, object, refs);
             return;
         }
         let uids: Vec<String> = refs.iter().map(|r| r.uid.clone()).collect();
@@ -128,12 +134,29 @@ impl OwnerGraph {
                 .or_default()
                 .insert(slot.clone());
         }
-        if self.some_owner_present(meta.namespace.as_deref(), refs) {
-            self.suspects.remove(&slot);
+        self.observe_state(&slot, object, refs);
+        self.owners.insert(slot, uids);
+    }
+
+    /// Whether a present object is being deleted with the orphan or foreground finalizer, and
+    /// whether it is a suspect (it has owners and none of them is present).
+    fn observe_state(&mut self, slot: &Slot, object: &Object, refs: &[OwnerReference]) {
+        let meta = object.meta();
+        let deleting = meta.deletion_timestamp.is_some()
+            && (has_finalizer(object, ORPHAN_FINALIZER)
+                || has_finalizer(object, FOREGROUND_FINALIZER));
+        if deleting {
+            if !self.deleting.contains(slot) {
+                self.deleting.insert(slot.clone());
+            }
         } else {
+            self.deleting.remove(slot);
+        }
+        if refs.is_empty() || self.some_owner_present(meta.namespace.as_deref(), refs) {
+            self.suspects.remove(slot);
+        } else if !self.suspects.contains(slot) {
             self.suspects.insert(slot.clone());
         }
-        self.owners.insert(slot, uids);
     }
 
     fn apply(&mut self, change: &Change) {
