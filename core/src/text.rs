@@ -32,7 +32,8 @@ pub fn push_hex(out: &mut String, v: u128, width: usize) {
         }
     }
     let start = at.min(buf.len().saturating_sub(width));
-    out.extend(buf[start..].iter().map(|&b| char::from(b)));
+    // Hex digits are ASCII, so this is always the digits.
+    out.push_str(std::str::from_utf8(&buf[start..]).unwrap_or_default());
 }
 
 #[cfg(test)]
