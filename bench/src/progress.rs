@@ -110,20 +110,21 @@ impl Progress {
         if store.revision() == self.cursor {
             return;
         }
-        let changes: Vec<(String, Option<PodState>)> = match store.changes_since(self.cursor) {
-            Ok(changes) => changes
-                .filter(|c| c.key.starts_with(PODS))
-                .map(|c| {
-                    let state =
-                        (c.type_ != WatchEventType::Deleted).then(|| PodState::of(&c.object));
-                    (c.key.clone(), state)
-                })
-                .collect(),
-            Err(_) => {
-                self.rescan(cluster);
-                return;
-            }
-        };
+        let changes: Vec<(std::sync::Arc<str>, Option<PodState>)> =
+            match store.changes_since(self.cursor) {
+                Ok(changes) => changes
+                    .filter(|c| c.key.starts_with(PODS))
+                    .map(|c| {
+                        let state =
+                            (c.type_ != WatchEventType::Deleted).then(|| PodState::of(&c.object));
+                        (c.key.clone(), state)
+                    })
+                    .collect(),
+                Err(_) => {
+                    self.rescan(cluster);
+                    return;
+                }
+            };
         self.cursor = store.revision();
         for (key, state) in changes {
             self.set(&key, state);

@@ -36,10 +36,10 @@ impl PodGcIndex {
             pod.status.as_ref().and_then(|s| s.phase.as_deref()),
             Some("Succeeded" | "Failed")
         ) {
-            self.finished.insert(key.clone());
+            self.finished.insert(key.to_string());
         }
         if pod.metadata.deletion_timestamp.is_some() {
-            self.terminating.insert(key.clone());
+            self.terminating.insert(key.to_string());
         }
         if let Some(node) = pod
             .spec
@@ -47,11 +47,11 @@ impl PodGcIndex {
             .and_then(|s| s.node_name.as_deref())
             .filter(|n| !n.is_empty())
         {
-            self.node_of.insert(key.clone(), node.to_string());
+            self.node_of.insert(key.to_string(), node.to_string());
             self.by_node
                 .entry(node.to_string())
                 .or_default()
-                .insert(key.clone());
+                .insert(key.to_string());
         }
     }
 
@@ -118,7 +118,7 @@ mod tests {
         WatchEvent {
             type_,
             revision: 1,
-            key: format!("/registry/pods/default/{name}"),
+            key: format!("/registry/pods/default/{name}").into(),
             object: Arc::new(Object::from(pod)),
             old: None,
         }

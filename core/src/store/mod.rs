@@ -195,8 +195,8 @@ pub struct Change {
     pub revision: i64,
     /// What the write did.
     pub type_: WatchEventType,
-    /// The etcd key.
-    pub key: String,
+    /// The etcd key (shared: every watch event, feed and log entry of the change carries it).
+    pub key: Arc<str>,
     /// The object after the write; for a deletion, its last state stamped with the deletion's
     /// revision.
     pub object: Arc<Object>,
@@ -525,7 +525,7 @@ impl Store {
         let change = Change {
             revision: self.revision,
             type_,
-            key: key.to_string(),
+            key: Arc::from(key),
             object,
             old,
             writer,
@@ -645,7 +645,7 @@ impl Store {
                 .map(|(key, e)| WatchEvent {
                     type_: WatchEventType::Added,
                     revision: e.mod_revision,
-                    key: key.clone(),
+                    key: Arc::from(key.as_str()),
                     object: Arc::clone(&e.object),
                     old: None,
                 })
@@ -764,7 +764,7 @@ mod tests {
     fn summary(events: &[WatchEvent]) -> Vec<(WatchEventType, i64, String)> {
         events
             .iter()
-            .map(|e| (e.type_, e.revision, e.key.clone()))
+            .map(|e| (e.type_, e.revision, e.key.to_string()))
             .collect()
     }
 
@@ -913,7 +913,7 @@ mod tests {
             s.create(&key(name), pod(name, None), "kubectl").unwrap();
         }
         for (p, w) in prefixes.iter().zip(&watches) {
-            let seen: Vec<String> = s.poll(*w).into_iter().map(|e| e.key).collect();
+            let seen: Vec<String> = s.poll(*w).into_iter().map(|e| e.key.to_string()).collect();
             let want: Vec<String> = names
                 .iter()
                 .map(|n| key(n))
@@ -1214,7 +1214,7 @@ mod tests {
         let read: Vec<(i64, WatchEventType, String)> = s
             .read_feed(feed, usize::MAX)
             .into_iter()
-            .map(|c| (c.revision, c.type_, c.key))
+            .map(|c| (c.revision, c.type_, c.key.to_string()))
             .collect();
         assert_eq!(read.len(), 21);
         assert_eq!(read[0], (2, WatchEventType::Added, key("p0")));

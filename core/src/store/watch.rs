@@ -65,8 +65,9 @@ pub struct WatchEvent {
     pub type_: WatchEventType,
     /// The store revision of the change; equals `object.metadata.resourceVersion`.
     pub revision: i64,
-    /// The etcd key, e.g. `/registry/pods/default/nginx`.
-    pub key: String,
+    /// The etcd key, e.g. `/registry/pods/default/nginx` (shared with the change's other
+    /// events).
+    pub key: Arc<str>,
     /// The object after the change; for `DELETED`, its last state with the deletion's
     /// resourceVersion (as the API server sends it).
     pub object: Arc<Object>,
@@ -266,7 +267,7 @@ impl Watchers {
 
     /// Delivers one change to every watcher it concerns, exactly once each.
     pub(crate) fn dispatch(&mut self, change: &Change) {
-        let key = change.key.as_str();
+        let key: &str = &change.key;
         let mut targets: Vec<(WatchId, WatchEventType, bool)> = Vec::new();
 
         // Watchers without a field selector: those of every registered prefix of the key,
