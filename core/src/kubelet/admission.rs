@@ -19,6 +19,19 @@ pub struct Rejection {
 
 /// Admits `pod` on `node` where `admitted` pods already run, or says why not.
 pub fn admit(pod: &Pod, node: &Node, admitted: &[&Pod]) -> Result<(), Rejection> {
+    let used: Vec<Resource> = admitted.iter().map(|p| pod_requests(p, false)).collect();
+    let used: Vec<&Resource> = used.iter().collect();
+    admit_with(pod, &pod_requests(pod, false), node, &used)
+}
+
+/// [`admit`] with the pods' requests already summed up per pod (the kubelet keeps each pod's:
+/// a pod's requests never change), `want` being `pod`'s.
+pub fn admit_with(
+    pod: &Pod,
+    want: &Resource,
+    node: &Node,
+    admitted: &[&Resource],
+) -> Result<(), Rejection> {
     let name = node.metadata.name.as_deref().unwrap_or("");
     let labels = node.metadata.labels.as_ref();
     let spec = pod.spec.as_ref();
@@ -51,10 +64,9 @@ pub fn admit(pod: &Pod, node: &Node, admitted: &[&Pod]) -> Result<(), Rejection>
         .map(Resource::from_list)
         .unwrap_or_default();
     let mut used = Resource::default();
-    for p in admitted {
-        used.add(&pod_requests(p, false));
+    for r in admitted {
+        used.add(r);
     }
-    let want = pod_requests(pod, false);
     if allocatable.allowed_pod_number > 0
         && admitted.len() as i64 + 1 > allocatable.allowed_pod_number
     {

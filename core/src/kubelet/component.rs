@@ -13,7 +13,7 @@ use crate::apiserver::server::Target;
 use crate::apiserver::UserInfo;
 use crate::component::{Component, Ctx};
 use crate::events::{container_reference, object_reference, EventRecorder};
-use crate::kubelet::admission::admit;
+use crate::kubelet::admission::admit_with;
 use crate::kubelet::backoff::Backoff;
 use crate::kubelet::images::ImageManager;
 use crate::kubelet::pod_worker::{NodeEnv, PodWorker, Stage};
@@ -21,6 +21,7 @@ use crate::kubelet::sandbox::{image_digest, IpAllocator};
 use crate::kubelet::timing::{Step, Timings};
 use crate::object::{kind_info, Object, PodRef};
 use crate::runtime::catalog::{parse_reference, Catalog};
+use crate::scheduler::framework::Resource;
 use crate::sim::{SimDuration, SimTime};
 use crate::store::{WatchEvent, WatchEventType, WatchFilter};
 use crate::trace::Stage as TraceStage;
@@ -246,14 +247,14 @@ impl Kubelet {
         };
         let host_ip = Kubelet::host_ip(node);
         if w.admission_due(now) {
-            let others: Vec<&Pod> = self
+            let others: Vec<&Resource> = self
                 .workers
                 .values()
                 .filter(|o| o.holds_resources())
-                .map(|o| &*o.pod)
+                .map(|o| &o.requests)
                 .collect();
             let verdict = match node {
-                Some(n) => admit(&w.pod, n, &others),
+                Some(n) => admit_with(&w.pod, &w.requests, n, &others),
                 None => Ok(()),
             };
             let object = pod_object(&w.pod);

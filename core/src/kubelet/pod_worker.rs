@@ -28,6 +28,7 @@ use crate::runtime::catalog::{
     ImageInfo, Program,
 };
 use crate::runtime::shell::{Process, ProcessState};
+use crate::scheduler::framework::{pod_requests, Resource};
 use crate::sim::{SimDuration, SimRng, SimTime};
 
 /// How long the pod worker waits before syncing a pod again after a sync error (a container
@@ -117,6 +118,9 @@ pub struct PodWorker {
     pub armed: std::collections::BTreeSet<SimTime>,
     /// The regular containers finished for good: sidecars are stopped, not restarted.
     pub winding_down: bool,
+    /// What the pod requests (its effective cpu, memory, …), for the kubelet's admission of
+    /// the pods after it: fixed for the pod's life, so reckoned once.
+    pub requests: Resource,
 }
 
 fn ms(d: u64) -> SimDuration {
@@ -152,6 +156,7 @@ impl PodWorker {
                 .flat_map(|s| s.containers.iter())
                 .map(|c| ContainerRt::new(c, false, admit_at))
                 .collect(),
+            requests: pod_requests(&pod, false),
             pod,
             stage: Stage::Admitting { at: admit_at },
             pod_ip: None,
