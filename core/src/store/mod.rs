@@ -418,7 +418,7 @@ impl Store {
             }
         }
         obj.meta_mut().resource_version = Some(entry.mod_revision.to_string());
-        if *entry.object == obj {
+        if unchanged(&entry.object, &obj) {
             return Ok(Arc::clone(&entry.object));
         }
         let revision = self.revision + 1;
@@ -722,6 +722,32 @@ impl Store {
 
 /// Whether a client's resourceVersion string names revision `current` (compared as numbers, as
 /// the API server parses them; an unparsable one never matches).
+/// Whether a write changes nothing: the new object equals the stored one. Pods and Nodes are
+/// compared status first, where their writes (status writes, most of them) differ, instead of
+/// through their whole metadata and spec first.
+fn unchanged(stored: &Object, new: &Object) -> bool {
+    match (stored, new) {
+        // Destructured, so that a field added to the type cannot be left out of the comparison.
+        (Object::Pod(a), Object::Pod(b)) => {
+            let k8s_openapi::api::core::v1::Pod {
+                metadata,
+                spec,
+                status,
+            } = &**a;
+            *status == b.status && *spec == b.spec && *metadata == b.metadata
+        }
+        (Object::Node(a), Object::Node(b)) => {
+            let k8s_openapi::api::core::v1::Node {
+                metadata,
+                spec,
+                status,
+            } = &**a;
+            *status == b.status && *spec == b.spec && *metadata == b.metadata
+        }
+        _ => stored == new,
+    }
+}
+
 fn same_version(expected: &str, current: i64) -> bool {
     expected.parse::<i64>().is_ok_and(|v| v == current)
 }
