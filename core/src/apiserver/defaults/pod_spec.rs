@@ -93,10 +93,9 @@ pub(super) fn set_pod_spec_defaults(spec: &mut PodSpec) -> Result<(), QuantityEr
 }
 
 fn set_volume_defaults(v: &mut Volume) -> Result<(), QuantityError> {
-    let has_source = serde_json::to_value(&*v)
-        .ok()
-        .and_then(|json| json.as_object().map(|o| o.keys().any(|k| k != "name")))
-        .unwrap_or(true);
+    let has_source = crate::apiserver::validation::volumes::volume_sources(v)
+        .next()
+        .is_some();
     if !has_source {
         v.empty_dir = Some(Default::default());
     }
