@@ -46,7 +46,7 @@ pub struct History {
     per_key_cap: usize,
     total_cap: usize,
     tombstone_cap: usize,
-    per_key: BTreeMap<String, Vec<HistoryEntry>>,
+    per_key: BTreeMap<Arc<str>, Vec<HistoryEntry>>,
     /// How many entries `per_key` holds in all.
     live: usize,
     /// The recorded writes in revision order, to forget the oldest when over `total_cap`. An
@@ -54,9 +54,9 @@ pub struct History {
     /// such stale entries are swept out once they are as many as the live ones: without the
     /// sweep, this queue would grow to `total_cap` writes of a few busy keys (node Leases
     /// renewed every 10 s) while the history itself stays at a few thousand entries.
-    order: VecDeque<(i64, String)>,
+    order: VecDeque<(i64, Arc<str>)>,
     /// Deletions in revision order, to forget the longest-deleted keys.
-    tombstones: VecDeque<(i64, String)>,
+    tombstones: VecDeque<(i64, Arc<str>)>,
 }
 
 impl History {
@@ -70,16 +70,16 @@ impl History {
         }
     }
 
-    /// Remembers one write of `key`.
-    pub fn record(&mut self, key: &str, entry: HistoryEntry) {
+    /// Remembers one write of `key` (shared with the change's other copies).
+    pub fn record(&mut self, key: &Arc<str>, entry: HistoryEntry) {
         if self.per_key_cap == 0 || self.total_cap == 0 {
             return;
         }
         let revision = entry.revision;
         let deleted = entry.type_ == WatchEventType::Deleted;
-        let entries = match self.per_key.get_mut(key) {
+        let entries = match self.per_key.get_mut(&**key) {
             Some(entries) => entries,
-            None => self.per_key.entry(key.to_string()).or_default(),
+            None => self.per_key.entry(Arc::clone(key)).or_default(),
         };
         entries.push(entry);
         self.live += 1;
@@ -88,7 +88,7 @@ impl History {
             entries.drain(..excess);
             self.live -= excess;
         }
-        self.order.push_back((revision, key.to_string()));
+        self.order.push_back((revision, Arc::clone(key)));
         while self.live > self.total_cap {
             match self.order.pop_front() {
                 Some((rev, k)) => self.forget_entry(&k, rev),
@@ -96,7 +96,7 @@ impl History {
             }
         }
         if deleted {
-            self.tombstones.push_back((revision, key.to_string()));
+            self.tombstones.push_back((revision, Arc::clone(key)));
             while self.tombstones.len() > self.tombstone_cap {
                 if let Some((rev, k)) = self.tombstones.pop_front() {
                     // Only if the key was not re-created (and deleted again) since.
@@ -283,7 +283,7 @@ mod tests {
             writer: Arc::from("kubelet/node-1"),
             object: Arc::new(Object::Pod(Default::default())),
         };
-        h.record(key, entry);
+        h.record(&Arc::from(key), entry);
     }
 
     #[test]

@@ -531,7 +531,7 @@ impl Store {
             writer,
         };
         self.history.record(
-            key,
+            &change.key,
             HistoryEntry {
                 revision: change.revision,
                 type_,
