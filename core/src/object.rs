@@ -60,9 +60,23 @@ impl KindInfo {
 
     /// The etcd key of an object of this kind, e.g. `/registry/pods/default/nginx`.
     pub fn key(&self, namespace: Option<&str>, name: &str) -> String {
-        // Built by hand: keys are made on every request and `format!` costs several times more.
+        let mut key = self.prefix_with_room(namespace, name.len());
+        key.push_str(name);
+        key
+    }
+
+    /// The etcd key prefix of this kind's objects in `namespace` (`/registry/pods/default/`), or
+    /// of all of them when the kind is cluster-scoped or no namespace is given
+    /// (`/registry/pods/`): what a list or a watch of the kind ranges over.
+    pub fn prefix(&self, namespace: Option<&str>) -> String {
+        self.prefix_with_room(namespace, 0)
+    }
+
+    /// [`KindInfo::prefix`] with room for `extra` more bytes. Built by hand: keys are made on
+    /// every request and `format!` costs several times more.
+    fn prefix_with_room(&self, namespace: Option<&str>, extra: usize) -> String {
         let namespace = namespace.filter(|_| self.namespaced);
-        let len = 11 + self.etcd_prefix.len() + namespace.map_or(0, |ns| ns.len() + 1) + name.len();
+        let len = 11 + self.etcd_prefix.len() + namespace.map_or(0, |ns| ns.len() + 1) + extra;
         let mut key = String::with_capacity(len);
         key.push_str("/registry/");
         key.push_str(self.etcd_prefix);
@@ -71,7 +85,6 @@ impl KindInfo {
             key.push_str(ns);
             key.push('/');
         }
-        key.push_str(name);
         key
     }
 }
@@ -332,6 +345,11 @@ mod tests {
         );
         let node = kind_info("Node").unwrap();
         assert_eq!(node.key(None, "node-1"), "/registry/minions/node-1");
+        // What a list ranges over: a namespace's pods, all pods, all nodes (a namespace given
+        // for a cluster-scoped kind is ignored, as the key ignores it).
+        assert_eq!(pod.prefix(Some("default")), "/registry/pods/default/");
+        assert_eq!(pod.prefix(None), "/registry/pods/");
+        assert_eq!(node.prefix(Some("default")), "/registry/minions/");
         assert_eq!(
             kind_for("apps/v1", "Deployment")
                 .unwrap()

@@ -36,11 +36,7 @@ impl Lookup for StoreLookup<'_> {
         let Some(info) = kind_info(kind) else {
             return Vec::new();
         };
-        let prefix = match namespace {
-            Some(ns) if info.namespaced => ["/registry/", info.etcd_prefix, "/", ns, "/"].concat(),
-            _ => ["/registry/", info.etcd_prefix, "/"].concat(),
-        };
-        self.0.list(&prefix).items
+        self.0.list(&info.prefix(namespace)).items
     }
 }
 

@@ -243,7 +243,7 @@ impl Component for GarbageCollector {
         KINDS
             .iter()
             .filter_map(|k| kind_info(k))
-            .map(|info| WatchFilter::prefix(format!("/registry/{}/", info.etcd_prefix)))
+            .map(|info| WatchFilter::prefix(info.prefix(None)))
             .collect()
     }
 

@@ -52,10 +52,7 @@ impl OwnerGraph {
     pub fn new(kinds: &[&str]) -> OwnerGraph {
         let kinds: Vec<&'static KindInfo> = kinds.iter().filter_map(|k| kind_info(k)).collect();
         OwnerGraph {
-            prefixes: kinds
-                .iter()
-                .map(|info| format!("/registry/{}/", info.etcd_prefix))
-                .collect(),
+            prefixes: kinds.iter().map(|info| info.prefix(None)).collect(),
             kinds,
             ..OwnerGraph::default()
         }
