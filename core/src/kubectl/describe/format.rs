@@ -72,7 +72,7 @@ pub fn labels_multiline(
 }
 
 /// `shorten`: cut to `max` bytes and add `...`.
-fn shorten(s: &str, max: usize) -> String {
+pub fn shorten(s: &str, max: usize) -> String {
     if s.len() > max {
         format!("{}...", prefix_bytes(s, max))
     } else {

@@ -3,9 +3,8 @@
 
 use k8s_openapi::api::core::v1::Volume;
 
-use super::format::quantity;
+use super::format::{quantity, shorten};
 use super::writer::{PrefixWriter, LEVEL_0, LEVEL_1, LEVEL_2, LEVEL_3};
-use crate::text::prefix_bytes;
 
 /// `Volumes:` with one block per volume (`space` indents a pod template's).
 pub fn describe_volumes(w: &mut PrefixWriter, volumes: &[Volume], space: &str) {
@@ -169,12 +168,7 @@ fn describe_source(w: &mut PrefixWriter, v: &Volume) {
                 w.write(LEVEL_2, "");
                 w.write(LEVEL_2, "\t");
             }
-            let line = format!("{k}={v}");
-            if line.len() > 140 {
-                w.write(LEVEL_2, &format!("{}...\n", prefix_bytes(&line, 140)));
-            } else {
-                w.write(LEVEL_2, &format!("{line}\n"));
-            }
+            w.write(LEVEL_2, &format!("{}\n", shorten(&format!("{k}={v}"), 140)));
         }
     } else if let Some(i) = &v.image {
         w.write(
