@@ -5,7 +5,7 @@
 
 use k8s_openapi::api::core::v1::{Node, Pod};
 
-use crate::scheduler::framework::{pod_requests, Resource};
+use crate::scheduler::framework::Resource;
 use crate::scheduler::selectors::node_selector_terms_match;
 
 /// Why the kubelet refused a pod.
@@ -17,16 +17,10 @@ pub struct Rejection {
     pub message: String,
 }
 
-/// Admits `pod` on `node` where `admitted` pods already run, or says why not.
-pub fn admit(pod: &Pod, node: &Node, admitted: &[&Pod]) -> Result<(), Rejection> {
-    let used: Vec<Resource> = admitted.iter().map(|p| pod_requests(p, false)).collect();
-    let used: Vec<&Resource> = used.iter().collect();
-    admit_with(pod, &pod_requests(pod, false), node, &used)
-}
-
-/// [`admit`] with the pods' requests already summed up per pod (the kubelet keeps each pod's:
-/// a pod's requests never change), `want` being `pod`'s.
-pub fn admit_with(
+/// Admits `pod`, which requests `want`, on `node` where pods requesting `admitted` already run,
+/// or says why not. The kubelet keeps each pod's requests (a pod's resources cannot change), so
+/// they are not read again from every running pod at each admission.
+pub fn admit(
     pod: &Pod,
     want: &Resource,
     node: &Node,
@@ -118,15 +112,24 @@ mod tests {
         serde_json::from_value(json!({"metadata": {"name": "p"}, "spec": spec})).unwrap_or_default()
     }
 
+    /// [`admit`] of `pod` beside the `running` pods, their requests read as the kubelet's pod
+    /// workers read them.
+    fn admit_beside(pod: &Pod, running: &[&Pod]) -> Result<(), Rejection> {
+        use crate::scheduler::framework::pod_requests;
+        let used: Vec<Resource> = running.iter().map(|p| pod_requests(p, false)).collect();
+        let used: Vec<&Resource> = used.iter().collect();
+        admit(pod, &pod_requests(pod, false), &node(), &used)
+    }
+
     #[test]
     fn too_much_cpu_is_out_of_cpu_with_the_predicate_message() {
         let big =
             pod(json!({"containers": [{"name": "c", "resources": {"requests": {"cpu": "3"}}}]}));
         let more =
             pod(json!({"containers": [{"name": "c", "resources": {"requests": {"cpu": "2"}}}]}));
-        assert_eq!(admit(&big, &node(), &[]), Ok(()));
+        assert_eq!(admit_beside(&big, &[]), Ok(()));
         assert_eq!(
-            admit(&more, &node(), &[&big]),
+            admit_beside(&more, &[&big]),
             Err(Rejection {
                 reason: "OutOfcpu".into(),
                 message: "Node didn't have enough resource: cpu, requested: 2000, used: 3000, capacity: 4000".into()
@@ -138,7 +141,7 @@ mod tests {
     fn a_selector_the_node_lacks_is_node_affinity() {
         let p = pod(json!({"nodeSelector": {"disk": "ssd"}, "containers": [{"name": "c"}]}));
         assert_eq!(
-            admit(&p, &node(), &[]).map_err(|r| r.reason),
+            admit_beside(&p, &[]).map_err(|r| r.reason),
             Err("NodeAffinity".to_string())
         );
     }

@@ -13,7 +13,7 @@ use crate::apiserver::server::Target;
 use crate::apiserver::UserInfo;
 use crate::component::{Component, Ctx};
 use crate::events::{container_reference, object_reference, EventRecorder};
-use crate::kubelet::admission::admit_with;
+use crate::kubelet::admission::admit;
 use crate::kubelet::backoff::Backoff;
 use crate::kubelet::images::ImageManager;
 use crate::kubelet::pod_worker::{NodeEnv, PodWorker, Stage};
@@ -254,7 +254,7 @@ impl Kubelet {
                 .map(|o| &o.requests)
                 .collect();
             let verdict = match node {
-                Some(n) => admit_with(&w.pod, &w.requests, n, &others),
+                Some(n) => admit(&w.pod, &w.requests, n, &others),
                 None => Ok(()),
             };
             let object = pod_object(&w.pod);
@@ -375,30 +375,22 @@ impl Kubelet {
         let mut detail = String::with_capacity(160);
         detail.push_str("status manager: phase ");
         detail.push_str(&phase);
-        let mut first = true;
-        for c in status.conditions.iter().flatten() {
-            if c.type_ == "PodScheduled" {
-                continue;
+        detail.push_str(", ");
+        let shown = status.conditions.iter().flatten();
+        for (i, c) in shown.filter(|c| c.type_ != "PodScheduled").enumerate() {
+            if i > 0 {
+                detail.push_str(", ");
             }
-            detail.push_str(", ");
-            first = false;
             detail.push_str(&c.type_);
             detail.push('=');
             detail.push_str(&c.status);
-        }
-        if first {
-            // No condition: the comma before the (empty) list stays.
-            detail.push_str(", ");
         }
         if let Some(ip) = status.pod_ip.as_deref() {
             detail.push_str(", podIP ");
             detail.push_str(ip);
         }
-        ctx.trace(
-            TraceStage::Kubelet,
-            ["Pod/", &ns, "/", &name].concat(),
-            detail,
-        );
+        let object = pod_object(&w.pod);
+        ctx.trace(TraceStage::Kubelet, &object, detail);
         match ctx.patch_pod_status(current, status) {
             Ok(stored) => {
                 if let Some(p) = PodRef::from_object(&stored) {
@@ -407,7 +399,7 @@ impl Kubelet {
             }
             Err(e) => ctx.trace(
                 TraceStage::Kubelet,
-                format!("Pod/{ns}/{name}"),
+                object,
                 format!("status update failed ({phase}): {}", e.message),
             ),
         }
@@ -503,11 +495,13 @@ impl Component for Kubelet {
 }
 
 fn pod_object(pod: &Pod) -> String {
-    format!(
-        "Pod/{}/{}",
+    [
+        "Pod/",
         pod.metadata.namespace.as_deref().unwrap_or(""),
-        pod.metadata.name.as_deref().unwrap_or("")
-    )
+        "/",
+        pod.metadata.name.as_deref().unwrap_or(""),
+    ]
+    .concat()
 }
 
 #[cfg(test)]
