@@ -14,11 +14,12 @@ use crate::component::{Component, Ctx};
 use crate::events::{object_reference, EventType, SeriesEventRecorder};
 use crate::object::{kind_info, Object, PodRef};
 use crate::scheduler::cache::Cache;
-use crate::scheduler::cycle::{schedule_one, FitError};
+use crate::scheduler::cycle::{schedule_one_remembering, FitError};
 use crate::scheduler::decision::Decision;
 use crate::scheduler::framework::{pod_key, ClusterSnapshot};
 use crate::scheduler::queue::{ClusterEvent, SchedulingQueue};
 use crate::scheduler::registry::Profile;
+use crate::scheduler::verdict_memo::VerdictMemo;
 use crate::sim::{SimDuration, SimTime};
 use crate::store::{WatchEvent, WatchEventType, WatchFilter};
 use crate::trace::Stage;
@@ -49,6 +50,8 @@ pub struct KubeScheduler {
     /// Unbound pods with a `status.nominatedNodeName`, by pod key.
     nominated: BTreeMap<String, Pod>,
     next_start_index: usize,
+    /// What the node-local plugins said of each node for the last pod spec.
+    memo: VerdictMemo,
     recorder: SeriesEventRecorder,
     decisions: BTreeMap<String, Decision>,
     cycle_due: Option<SimTime>,
@@ -66,6 +69,7 @@ impl KubeScheduler {
             snapshot: ClusterSnapshot::default(),
             nominated: BTreeMap::new(),
             next_start_index: 0,
+            memo: VerdictMemo::new(),
             recorder: SeriesEventRecorder::new(SCHEDULER_NAME, "control-plane", now),
             decisions: BTreeMap::new(),
             cycle_due: None,
@@ -180,12 +184,13 @@ impl KubeScheduler {
         }
         let total_nodes = self.snapshot.nodes.len();
         let object = ["Pod/", &key].concat();
-        match schedule_one(
+        match schedule_one_remembering(
             &pod,
             &self.snapshot,
             &self.profile,
             &mut self.next_start_index,
             ctx.rng,
+            &mut self.memo,
         ) {
             Ok(result) => {
                 ctx.trace(

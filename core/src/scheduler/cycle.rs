@@ -7,16 +7,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Pod;
 
 use crate::scheduler::decision::{Decision, FilterTrace, PluginVerdict};
 use crate::scheduler::framework::{
     pod_key, pod_priority, ClusterSnapshot, Code, CycleState, FilterPlugin, NodeInfo,
-    PreFilterResult, Status, MAX_NODE_SCORE, MIN_NODE_SCORE,
+    PreFilterResult, ScorePlugin, Status, MAX_NODE_SCORE, MIN_NODE_SCORE,
 };
 use crate::scheduler::plugins::default_preemption::Preemption;
 use crate::scheduler::registry::Profile;
+use crate::scheduler::verdict_memo::{KeptFilters, VerdictMemo};
 use crate::sim::SimRng;
 
 /// Below this many nodes every node is evaluated; also the least number searched for
@@ -188,19 +190,23 @@ pub fn run_filter_plugins_with_nominated_pods(
     snapshot: &ClusterSnapshot,
     trace: Option<&mut FilterTrace>,
 ) -> Status {
-    let filters = active_filters(profile, state);
-    filter_with_nominated_pods(profile, &filters, state, pod, node, snapshot, trace)
+    let filters = Filters::new(active_filters(profile, state));
+    filter_with_nominated_pods(profile, &filters, state, pod, node, snapshot, trace, None)
 }
 
-/// [`run_filter_plugins_with_nominated_pods`] with the cycle's filters already chosen.
+/// [`run_filter_plugins_with_nominated_pods`] with the cycle's filters already chosen, and the
+/// node-local verdicts of the cycle's memo, when it keeps one, standing in for running the
+/// leading node-local filters again.
+#[allow(clippy::too_many_arguments)]
 fn filter_with_nominated_pods(
     profile: &Profile,
-    filters: &[&dyn FilterPlugin],
+    filters: &Filters<'_>,
     state: &CycleState,
     pod: &Pod,
     node: &NodeInfo,
     snapshot: &ClusterSnapshot,
     mut trace: Option<&mut FilterTrace>,
+    memo: Option<(&mut VerdictMemo, usize)>,
 ) -> Status {
     // (The name is read only when some pod is nominated anywhere: it lives in the node object.)
     let nominated_here = if snapshot.nominated.is_empty() {
@@ -219,7 +225,12 @@ fn filter_with_nominated_pods(
         }
     };
     if nominated.is_empty() {
-        return run_filters(filters, state, pod, node, trace);
+        return match memo {
+            Some((memo, at)) if filters.local > 0 => {
+                run_filters_remembered(filters, memo, at, state, pod, node, trace)
+            }
+            _ => run_filters(&filters.all, state, pod, node, trace),
+        };
     }
     let mut with_state = state.clone();
     let mut with_node = node.clone();
@@ -230,11 +241,97 @@ fn filter_with_nominated_pods(
         }
     }
     // The record shows a rejection with the nominated pods, else the run without them.
-    let s = run_filters(filters, &with_state, pod, &with_node, trace.as_deref_mut());
+    let s = run_filters(
+        &filters.all,
+        &with_state,
+        pod,
+        &with_node,
+        trace.as_deref_mut(),
+    );
     if !s.is_success() {
         return s;
     }
-    run_filters(filters, state, pod, node, trace)
+    run_filters(&filters.all, state, pod, node, trace)
+}
+
+/// The filters a cycle runs, in order, and how many of the first are node-local.
+struct Filters<'p> {
+    all: Vec<&'p dyn FilterPlugin>,
+    /// The length of the leading run of node-local filters.
+    local: usize,
+}
+
+impl<'p> Filters<'p> {
+    fn new(all: Vec<&'p dyn FilterPlugin>) -> Filters<'p> {
+        let local = all
+            .iter()
+            .take_while(|pl| pl.filter_is_node_local())
+            .count();
+        Filters { all, local }
+    }
+}
+
+/// [`run_filters`] with the outcome of the leading node-local filters taken from the memo's
+/// verdicts at `at` (computed and kept there when missing); the rest run as usual. The trace
+/// reads as if every filter had run here.
+fn run_filters_remembered(
+    filters: &Filters<'_>,
+    memo: &mut VerdictMemo,
+    at: usize,
+    state: &CycleState,
+    pod: &Pod,
+    node: &NodeInfo,
+    trace: Option<&mut FilterTrace>,
+) -> Status {
+    let local = &filters.all[..filters.local];
+    match memo.filters(at) {
+        KeptFilters::Passed => memo.count_reuse(1),
+        KeptFilters::Rejected(kept) => {
+            let (s, t) = (**kept).clone();
+            memo.count_reuse(1);
+            if let Some(trace) = trace {
+                *trace = t;
+            }
+            return s;
+        }
+        KeptFilters::Unknown => {
+            let mut t = FilterTrace::default();
+            let s = run_filters(local, state, pod, node, Some(&mut t));
+            if !s.is_success() {
+                memo.keep_filters(at, KeptFilters::Rejected(Box::new((s.clone(), t.clone()))));
+                if let Some(trace) = trace {
+                    *trace = t;
+                }
+                return s;
+            }
+            memo.keep_filters(at, KeptFilters::Passed);
+        }
+    }
+    // The node-local filters passed; the others run.
+    if filters.local == filters.all.len() {
+        if let Some(t) = trace {
+            *t = FilterTrace {
+                run: filters.local,
+                last: None,
+            };
+        }
+        return Status::success();
+    }
+    let mut rest = FilterTrace::default();
+    let s = run_filters(
+        &filters.all[filters.local..],
+        state,
+        pod,
+        node,
+        trace.is_some().then_some(&mut rest),
+    );
+    if let Some(t) = trace {
+        *t = FilterTrace {
+            run: filters.local + rest.run,
+            last: rest.last,
+        };
+    }
+    s
 }
 
 /// The profile's filters minus those whose PreFilter skipped them this cycle, in order.
@@ -345,6 +442,32 @@ pub fn schedule_one(
     next_start_index: &mut usize,
     rng: &mut SimRng,
 ) -> Result<ScheduleResult, FitError> {
+    schedule(pod, snapshot, profile, next_start_index, rng, None)
+}
+
+/// [`schedule_one`] reusing, for nodes unchanged since an earlier cycle of a pod with the same
+/// spec, what the node-local filters and scores said then (see [`VerdictMemo`]): the same result
+/// and decision record, computed with less work. The memo belongs to one profile.
+pub fn schedule_one_remembering(
+    pod: &Pod,
+    snapshot: &ClusterSnapshot,
+    profile: &Profile,
+    next_start_index: &mut usize,
+    rng: &mut SimRng,
+    memo: &mut VerdictMemo,
+) -> Result<ScheduleResult, FitError> {
+    let memo = memo.begin(pod, profile.score.len()).then_some(memo);
+    schedule(pod, snapshot, profile, next_start_index, rng, memo)
+}
+
+fn schedule(
+    pod: &Pod,
+    snapshot: &ClusterSnapshot,
+    profile: &Profile,
+    next_start_index: &mut usize,
+    rng: &mut SimRng,
+    mut memo: Option<&mut VerdictMemo>,
+) -> Result<ScheduleResult, FitError> {
     let all = snapshot.nodes.len();
     let mut decision = Decision::new(pod_key(pod), all);
     if all == 0 {
@@ -438,7 +561,7 @@ pub fn schedule_one(
         }
     };
     let count = narrowed_at.as_ref().map_or(all, Vec::len);
-    let node_at = |k: usize| -> &NodeInfo {
+    let node_at = |k: usize| -> &Arc<NodeInfo> {
         match &narrowed_at {
             None => &snapshot.nodes[k],
             Some(at) => &snapshot.nodes[at[k]],
@@ -446,13 +569,15 @@ pub fn schedule_one(
     };
 
     // Filter from the rotating start until enough feasible nodes are found.
-    let filters = active_filters(profile, &state);
+    let filters = Filters::new(active_filters(profile, &state));
     let to_find = num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, count);
     decision.nodes_to_find = to_find;
     let mut feasible: Vec<&NodeInfo> = Vec::with_capacity(to_find.min(count));
     // Each feasible node's slot in the decision record (`None` past the recorded ones).
     let mut slots: Vec<Option<usize>> = Vec::with_capacity(feasible.capacity());
-    decision.filter_plugins = filters.iter().map(|pl| pl.name()).collect();
+    // Each feasible node's position in the memo, when the cycle keeps one.
+    let mut remembered: Vec<usize> = Vec::new();
+    decision.filter_plugins = filters.all.iter().map(|pl| pl.name()).collect();
     decision.reserve_nodes(count);
     let mut processed = 0;
     let start = if count == 0 {
@@ -468,6 +593,7 @@ pub fn schedule_one(
         processed += 1;
         let slot = decision.record_node(|| node.name());
         let mut trace = FilterTrace::default();
+        let at = memo.as_deref_mut().map(|memo| memo.current(node));
         let s = filter_with_nominated_pods(
             profile,
             &filters,
@@ -476,6 +602,7 @@ pub fn schedule_one(
             node,
             snapshot,
             slot.map(|_| &mut trace),
+            memo.as_deref_mut().zip(at),
         );
         if let Some(i) = slot {
             decision.set_filters(i, trace);
@@ -484,6 +611,7 @@ pub fn schedule_one(
             Code::Success => {
                 feasible.push(node);
                 slots.push(slot);
+                remembered.extend(at);
             }
             Code::Error => {
                 return Err(internal_error(pod, snapshot, s.message(), decision));
@@ -528,6 +656,7 @@ pub fn schedule_one(
         &feasible,
         &slots,
         &mut decision,
+        memo.zip(Some(&remembered[..])),
     ) {
         Ok(t) => t,
         Err(msg) => return Err(internal_error(pod, snapshot, msg, decision)),
@@ -550,6 +679,7 @@ fn prioritize(
     feasible: &[&NodeInfo],
     slots: &[Option<usize>],
     decision: &mut Decision,
+    mut memo: Option<(&mut VerdictMemo, &[usize])>,
 ) -> Result<Vec<i64>, String> {
     let mut totals = vec![0i64; feasible.len()];
     if profile.score.is_empty() {
@@ -570,15 +700,20 @@ fn prioritize(
         .filter(|wp| !state.skip_score.contains(wp.plugin.name()))
         .count();
     decision.start_scores(columns, slots);
-    for wp in &profile.score {
+    for (k, wp) in profile.score.iter().enumerate() {
         let pl = &wp.plugin;
         if state.skip_score.contains(pl.name()) {
             continue;
         }
         decision.push_score_column(pl.name(), wp.weight);
         let mut raw = Vec::with_capacity(feasible.len());
-        pl.score_nodes(state, pod, feasible, &mut raw)
-            .map_err(|s| s.message())?;
+        match memo.as_mut() {
+            Some((memo, at)) if pl.score_is_node_local() => {
+                score_remembered(&**pl, k, state, pod, feasible, at, memo, &mut raw)
+            }
+            _ => pl.score_nodes(state, pod, feasible, &mut raw),
+        }
+        .map_err(|s| s.message())?;
         let mut normalized = raw.clone();
         let s = pl.normalize_score(state, pod, &mut normalized);
         if !s.is_success() {
@@ -605,6 +740,41 @@ fn prioritize(
         }
     }
     Ok(totals)
+}
+
+/// A node-local score plugin's raw scores of `feasible` into `out`: the memo's where it has
+/// them, the plugin's for the rest, which the memo then keeps. `k` is the plugin's position in
+/// the profile's score list; `at`, each feasible node's position in the memo.
+#[allow(clippy::too_many_arguments)]
+fn score_remembered(
+    pl: &dyn ScorePlugin,
+    k: usize,
+    state: &CycleState,
+    pod: &Pod,
+    feasible: &[&NodeInfo],
+    at: &[usize],
+    memo: &mut VerdictMemo,
+    out: &mut Vec<i64>,
+) -> Result<(), Status> {
+    let mut missing: Vec<usize> = Vec::new();
+    out.extend(at.iter().enumerate().map(|(i, &at)| {
+        memo.score(at, k).unwrap_or_else(|| {
+            missing.push(i);
+            0
+        })
+    }));
+    memo.count_reuse(feasible.len() - missing.len());
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let nodes: Vec<&NodeInfo> = missing.iter().map(|&i| feasible[i]).collect();
+    let mut scored = Vec::with_capacity(nodes.len());
+    pl.score_nodes(state, pod, &nodes, &mut scored)?;
+    for (&i, v) in missing.iter().zip(scored) {
+        out[i] = v;
+        memo.keep_score(at[i], k, v);
+    }
+    Ok(())
 }
 
 /// The node with the highest total; ties broken uniformly by reservoir sampling (upstream

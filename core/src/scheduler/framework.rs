@@ -284,6 +284,14 @@ pub trait PreFilterPlugin: Plugin {
 pub trait FilterPlugin: Plugin {
     /// `Success` when the pod fits; a rejection otherwise, with the exact upstream reason.
     fn filter(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status;
+
+    /// Whether the verdict depends on nothing but the node's [`NodeInfo`] and the pod's spec
+    /// (volumes and volume mounts aside), through this plugin's own PreFilter state: then the
+    /// cycle may reuse the verdict it had for an unchanged node and an equal spec
+    /// ([`VerdictMemo`](crate::scheduler::verdict_memo::VerdictMemo)). Default `false`.
+    fn filter_is_node_local(&self) -> bool {
+        false
+    }
 }
 
 /// Runs after no node fits (upstream `PostFilterPlugin`; DefaultPreemption).
@@ -331,6 +339,14 @@ pub trait ScorePlugin: Plugin {
             out.push(self.score(state, pod, n)?);
         }
         Ok(())
+    }
+
+    /// Whether the raw score depends on nothing but the node's [`NodeInfo`] and the pod's spec
+    /// (volumes and volume mounts aside), through this plugin's own PreScore state: then the
+    /// cycle may reuse the raw score it had for an unchanged node and an equal spec. Default
+    /// `false`.
+    fn score_is_node_local(&self) -> bool {
+        false
     }
 
     /// Maps raw scores into `0..=100` in place (upstream `NormalizeScore`). Default: unchanged.

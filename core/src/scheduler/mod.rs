@@ -9,7 +9,8 @@
 //! * [`snapshot`]: the `ClusterSnapshot` a cycle reads; [`cache`]: the scheduler's incremental
 //!   cache that keeps it up to date (upstream `backend/cache`).
 //! * [`plugins`]: the plugins; [`registry`]: which run where, and `Profile`.
-//! * [`cycle`]: `schedule_one` and `FitError`; [`decision`]: what the UI shows per attempt.
+//! * [`cycle`]: `schedule_one` and `FitError`; [`decision`]: what the UI shows per attempt;
+//!   [`verdict_memo`]: node-local verdicts reused across cycles of pods with the same spec.
 //! * [`queue`]: activeQ, backoffQ and the unschedulable pool over virtual time.
 //! * [`config`]: the scenario's `KubeSchedulerConfiguration`-shaped profile knob.
 //! * [`component`]: the scheduler living in the cluster, fed by watches, binding through the API.
@@ -28,10 +29,11 @@ pub mod registry;
 pub mod resource;
 pub mod selectors;
 pub mod snapshot;
+pub mod verdict_memo;
 
 #[cfg(test)]
 pub(crate) mod testutil;
 
-pub use cycle::{schedule_one, FitError, ScheduleResult};
+pub use cycle::{schedule_one, schedule_one_remembering, FitError, ScheduleResult};
 pub use framework::{ClusterSnapshot, Code, CycleState, NodeInfo, Status};
 pub use registry::{Profile, ProfileConfig};

@@ -119,6 +119,11 @@ impl PreFilterPlugin for NodeAffinity {
 }
 
 impl FilterPlugin for NodeAffinity {
+    /// Reads the node's name and labels and the pod's node selector and affinity only.
+    fn filter_is_node_local(&self) -> bool {
+        true
+    }
+
     fn filter(&self, _state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status {
         if required_affinity_matches(pod, node) {
             Status::success()
@@ -145,6 +150,11 @@ impl PreScorePlugin for NodeAffinity {
 }
 
 impl ScorePlugin for NodeAffinity {
+    /// Reads the node's name and labels and the pod's preferred terms only.
+    fn score_is_node_local(&self) -> bool {
+        true
+    }
+
     fn score(&self, _state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
         Ok(preferred_terms(pod)
             .iter()

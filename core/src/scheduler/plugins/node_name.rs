@@ -20,6 +20,11 @@ impl Plugin for NodeName {
 }
 
 impl FilterPlugin for NodeName {
+    /// Reads the node's name and the pod's `spec.nodeName` only.
+    fn filter_is_node_local(&self) -> bool {
+        true
+    }
+
     fn filter(&self, _state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status {
         match pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) {
             Some(want) if !want.is_empty() && want != node.name() => {

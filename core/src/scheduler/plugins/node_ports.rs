@@ -49,6 +49,11 @@ fn conflicts(a: &HostPort, b: &HostPort) -> bool {
 }
 
 impl FilterPlugin for NodePorts {
+    /// Reads the node's ports in use and the host ports PreFilter took from the spec only.
+    fn filter_is_node_local(&self) -> bool {
+        true
+    }
+
     fn filter(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status {
         let computed;
         let wanted = match state.read::<PreFilterState>(NAME) {

@@ -81,6 +81,11 @@ fn node_score(p: &Resource, node: &NodeInfo) -> i64 {
 }
 
 impl ScorePlugin for NodeResourcesBalancedAllocation {
+    /// Reads the node's allocatable and requests and the spec's requests only.
+    fn score_is_node_local(&self) -> bool {
+        true
+    }
+
     fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
         score_one(self, state, pod, node)
     }

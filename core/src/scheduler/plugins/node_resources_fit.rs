@@ -128,6 +128,11 @@ pub fn fits(req: &Resource, node: &NodeInfo) -> bool {
 }
 
 impl FilterPlugin for NodeResourcesFit {
+    /// Reads the node's pods, allocatable and requests and the spec's requests only.
+    fn filter_is_node_local(&self) -> bool {
+        true
+    }
+
     fn filter(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status {
         let computed;
         let req = match state.read::<PreFilterState>(NAME) {
@@ -196,6 +201,11 @@ pub fn least_allocated_for(pod_req: &Resource, node: &NodeInfo) -> i64 {
 }
 
 impl ScorePlugin for NodeResourcesFit {
+    /// Reads the node's allocatable and requests and the spec's requests only.
+    fn score_is_node_local(&self) -> bool {
+        true
+    }
+
     fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
         score_one(self, state, pod, node)
     }

@@ -24,6 +24,11 @@ impl Plugin for NodeUnschedulable {
 }
 
 impl FilterPlugin for NodeUnschedulable {
+    /// Reads the node's cordon flag and the pod's tolerations only.
+    fn filter_is_node_local(&self) -> bool {
+        true
+    }
+
     fn filter(&self, _state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status {
         if !node.unschedulable {
             return Status::success();

@@ -54,6 +54,11 @@ fn tolerated(tols: &[Toleration], t: &Taint) -> bool {
 }
 
 impl FilterPlugin for TaintToleration {
+    /// Reads the node's taints and the pod's tolerations only.
+    fn filter_is_node_local(&self) -> bool {
+        true
+    }
+
     fn filter(&self, _state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status {
         let tols = tolerations(pod);
         let untolerated = taints(node)
@@ -108,6 +113,11 @@ fn intolerable_prefer_no_schedule(tols: &[Toleration], node: &NodeInfo) -> i64 {
 }
 
 impl ScorePlugin for TaintToleration {
+    /// Reads the node's taints and the tolerations PreScore took from the spec only.
+    fn score_is_node_local(&self) -> bool {
+        true
+    }
+
     fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
         score_one(self, state, pod, node)
     }
