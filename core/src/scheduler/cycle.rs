@@ -561,10 +561,11 @@ fn schedule(
         }
     };
     let count = narrowed_at.as_ref().map_or(all, Vec::len);
-    let node_at = |k: usize| -> &Arc<NodeInfo> {
+    // The snapshot position of the `k`th node left.
+    let position = |k: usize| -> usize {
         match &narrowed_at {
-            None => &snapshot.nodes[k],
-            Some(at) => &snapshot.nodes[at[k]],
+            None => k,
+            Some(at) => at[k],
         }
     };
 
@@ -589,11 +590,12 @@ fn schedule(
         if feasible.len() >= to_find {
             break;
         }
-        let node = node_at((start + i) % count);
+        let index = position((start + i) % count);
+        let node: &Arc<NodeInfo> = &snapshot.nodes[index];
         processed += 1;
         let slot = decision.record_node(|| node.name());
         let mut trace = FilterTrace::default();
-        let at = memo.as_deref_mut().map(|memo| memo.current(node));
+        let at = memo.as_deref_mut().map(|memo| memo.current(node, index));
         let s = filter_with_nominated_pods(
             profile,
             &filters,

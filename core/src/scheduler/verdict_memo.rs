@@ -84,10 +84,10 @@ impl VerdictMemo {
         true
     }
 
-    /// The position of the snapshot's `node` in the memo (its snapshot index), with the
-    /// verdicts there made current: they are dropped when they are for another node state.
-    pub(crate) fn current(&mut self, node: &Arc<NodeInfo>) -> usize {
-        let at = node.snapshot_index;
+    /// The position in the memo of the snapshot's node at `at`, with the verdicts there made
+    /// current: they are dropped when they are for another node state. (The position is the
+    /// caller's, so that a node whose verdicts are all kept is not read at all.)
+    pub(crate) fn current(&mut self, node: &Arc<NodeInfo>, at: usize) -> usize {
         if self.by_node.len() <= at {
             self.by_node.resize_with(at + 1, Remembered::default);
             self.scores.resize((at + 1) * self.score_plugins, None);
