@@ -460,6 +460,7 @@ pub fn schedule_one_remembering(
     schedule(pod, snapshot, profile, next_start_index, rng, memo)
 }
 
+/// The cycle of [`schedule_one`], with the memo's verdicts when it is given one.
 fn schedule(
     pod: &Pod,
     snapshot: &ClusterSnapshot,

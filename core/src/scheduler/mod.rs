@@ -8,7 +8,8 @@
 //!   [`affinity_terms`]: a pod's inter-pod affinity terms, parsed once.
 //! * [`snapshot`]: the `ClusterSnapshot` a cycle reads; [`cache`]: the scheduler's incremental
 //!   cache that keeps it up to date (upstream `backend/cache`).
-//! * [`plugins`]: the plugins; [`registry`]: which run where, and `Profile`.
+//! * [`plugins`]: the plugins; [`registry`]: which run where, and `Profile`;
+//!   [`plugin_memo`]: what a plugin keeps from one cycle to the next beside the snapshot.
 //! * [`cycle`]: `schedule_one` and `FitError`; [`decision`]: what the UI shows per attempt;
 //!   [`verdict_memo`]: node-local verdicts reused across cycles of pods with the same spec.
 //! * [`queue`]: activeQ, backoffQ and the unschedulable pool over virtual time.
@@ -23,6 +24,7 @@ pub mod cycle;
 pub mod decision;
 pub mod framework;
 pub mod node_info;
+pub mod plugin_memo;
 pub mod plugins;
 pub mod queue;
 pub mod registry;

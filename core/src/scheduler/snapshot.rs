@@ -11,6 +11,7 @@ use std::sync::Arc;
 use k8s_openapi::api::core::v1::{Node, PersistentVolumeClaim, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
+use crate::scheduler::plugin_memo::PluginMemos;
 use crate::scheduler::node_info::{NodeInfo, PodInfo};
 use crate::scheduler::selectors::label_selector_matches;
 
@@ -98,6 +99,8 @@ pub struct ClusterSnapshot {
     with_required_anti_affinity: BTreeSet<usize>,
     /// The cache generation the snapshot reflects.
     pub(crate) generation: u64,
+    /// What plugins keep from one cycle to the next about these nodes.
+    pub(crate) plugin_memos: PluginMemos,
 }
 
 /// Counts, for every image on the given nodes, how many of them hold it.

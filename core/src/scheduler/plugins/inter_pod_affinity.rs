@@ -5,6 +5,7 @@
 //! none of its own (upstream's `HavePodsWith…AffinityList`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Pod;
 
@@ -90,11 +91,59 @@ struct PreFilterState {
     affinity: Vec<Term>,
     anti_affinity: Vec<Term>,
     /// Domains where an existing pod's anti-affinity matches the incoming pod.
-    existing_anti: Counts,
+    existing_anti: Arc<Counts>,
     /// Domains holding pods that match all of the incoming pod's affinity terms.
-    affinity_counts: Counts,
+    affinity_counts: Arc<Counts>,
     /// Domains holding pods that match the incoming pod's anti-affinity terms.
-    anti_counts: Counts,
+    anti_counts: Arc<Counts>,
+}
+
+/// What one node's pods add to the counts of a PreFilter: per topology key, how many of their
+/// required anti-affinity terms match the incoming pod; how many of them match all of its
+/// required affinity terms; and how many match each of its required anti-affinity terms.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Share {
+    existing_anti: Vec<(String, i64)>,
+    affinity: i64,
+    anti: Vec<i64>,
+}
+
+impl Share {
+    /// The share of `pods` (each with its required anti-affinity terms) for an incoming pod
+    /// with these required terms.
+    fn of<'p>(
+        affinity_terms: &[Term],
+        anti_terms: &[Term],
+        incoming: &Pod,
+        pods: impl IntoIterator<Item = (&'p Pod, &'p [Term])>,
+    ) -> Share {
+        let mut existing_anti: Vec<(&str, i64)> = Vec::new();
+        let mut affinity = 0;
+        let mut anti = vec![0; anti_terms.len()];
+        for (other, other_anti) in pods {
+            for t in other_anti {
+                if t.matches(incoming) {
+                    add_to(&mut existing_anti, t.key(), 1);
+                }
+            }
+            if !affinity_terms.is_empty() && affinity_terms.iter().all(|t| t.matches(other)) {
+                affinity += 1;
+            }
+            for (n, t) in anti.iter_mut().zip(anti_terms) {
+                if t.matches(other) {
+                    *n += 1;
+                }
+            }
+        }
+        Share {
+            existing_anti: existing_anti
+                .into_iter()
+                .map(|(k, n)| (k.to_string(), n))
+                .collect(),
+            affinity,
+            anti,
+        }
+    }
 }
 
 /// Adds `by` to the entry of `key` in a short list of per-key sums.
@@ -112,6 +161,33 @@ fn add_matching<'t>(sums: &mut Vec<(&'t str, i64)>, t: &'t Term, weight: i64, of
     }
 }
 
+/// Adds `by` times a node's share into the three counts (each kept by the node's label values).
+#[allow(clippy::too_many_arguments)]
+fn apply(
+    existing_anti: &mut Counts,
+    affinity_counts: &mut Counts,
+    anti_counts: &mut Counts,
+    affinity_terms: &[Term],
+    anti_terms: &[Term],
+    share: &Share,
+    node: &NodeInfo,
+    by: i64,
+) {
+    for (key, n) in &share.existing_anti {
+        existing_anti.bump(node, key, n * by);
+    }
+    if share.affinity > 0 {
+        for t in affinity_terms {
+            affinity_counts.bump(node, t.key(), share.affinity * by);
+        }
+    }
+    for (n, t) in share.anti.iter().zip(anti_terms) {
+        if *n > 0 {
+            anti_counts.bump(node, t.key(), *n * by);
+        }
+    }
+}
+
 impl PreFilterState {
     /// Counts, `by` times, the pods of `node` given (each with its required anti-affinity
     /// terms): per topology key, how many match, then one change per key to the node's domain
@@ -123,37 +199,113 @@ impl PreFilterState {
         node: &NodeInfo,
         by: i64,
     ) {
-        let mut existing_anti: Vec<(&str, i64)> = Vec::new();
-        let mut affinity = 0;
-        let mut anti = vec![0; self.anti_affinity.len()];
-        for (other, other_anti) in pods {
-            for t in other_anti {
-                if t.matches(incoming) {
-                    add_to(&mut existing_anti, t.key(), 1);
-                }
+        let share = Share::of(&self.affinity, &self.anti_affinity, incoming, pods);
+        apply(
+            Arc::make_mut(&mut self.existing_anti),
+            Arc::make_mut(&mut self.affinity_counts),
+            Arc::make_mut(&mut self.anti_counts),
+            &self.affinity,
+            &self.anti_affinity,
+            &share,
+            node,
+            by,
+        );
+    }
+}
+
+/// Whom kept counts are for: the incoming pod's namespace and labels, and its required affinity
+/// and anti-affinity terms.
+type Counted = (
+    Option<String>,
+    Option<BTreeMap<String, String>>,
+    Vec<Term>,
+    Vec<Term>,
+);
+
+/// The counts of the last PreFilter that walked every node (the incoming pod has required terms
+/// of its own), kept with each node's share, so that the next one for a pod of the same
+/// namespace, labels and required terms (the next pod of a ReplicaSet) takes back the share of
+/// each node that changed and adds its new one, instead of walking every pod in the cluster.
+/// The counts are sums, so they come out as a fresh walk's (a test checks it).
+#[derive(Debug, Default)]
+struct KeptCounts {
+    incoming: Option<Counted>,
+    /// Each node's state as counted, with its share, by snapshot position.
+    shares: Vec<(Arc<NodeInfo>, Share)>,
+    existing_anti: Arc<Counts>,
+    affinity_counts: Arc<Counts>,
+    anti_counts: Arc<Counts>,
+}
+
+impl KeptCounts {
+    /// Brings the counts up to date for `incoming` (whose required terms are in `s`) over
+    /// `snapshot`'s nodes, and puts them in `s`.
+    fn update(&mut self, incoming: &Pod, s: &mut PreFilterState, snapshot: &ClusterSnapshot) {
+        let meta = &incoming.metadata;
+        let same = self.incoming.as_ref().is_some_and(|(ns, labels, a, b)| {
+            *ns == meta.namespace
+                && *labels == meta.labels
+                && *a == s.affinity
+                && *b == s.anti_affinity
+        });
+        if !same || self.shares.len() > snapshot.nodes.len() {
+            *self = KeptCounts {
+                incoming: Some((
+                    meta.namespace.clone(),
+                    meta.labels.clone(),
+                    s.affinity.clone(),
+                    s.anti_affinity.clone(),
+                )),
+                ..KeptCounts::default()
+            };
+        }
+        let existing_anti = Arc::make_mut(&mut self.existing_anti);
+        let affinity_counts = Arc::make_mut(&mut self.affinity_counts);
+        let anti_counts = Arc::make_mut(&mut self.anti_counts);
+        let (a, b) = (&s.affinity, &s.anti_affinity);
+        for (i, node) in snapshot.nodes.iter().enumerate() {
+            if self
+                .shares
+                .get(i)
+                .is_some_and(|(kept, _)| Arc::ptr_eq(kept, node))
+            {
+                continue;
             }
-            if !self.affinity.is_empty() && self.affinity.iter().all(|t| t.matches(other)) {
-                affinity += 1;
+            let pods = node
+                .pods
+                .iter()
+                .map(|p| (&*p.pod, p.terms.required_anti_affinity.as_slice()));
+            let share = Share::of(a, b, incoming, pods);
+            if let Some((old_node, old)) = self.shares.get(i) {
+                apply(
+                    existing_anti,
+                    affinity_counts,
+                    anti_counts,
+                    a,
+                    b,
+                    old,
+                    old_node,
+                    -1,
+                );
             }
-            for (n, t) in anti.iter_mut().zip(&self.anti_affinity) {
-                if t.matches(other) {
-                    *n += 1;
-                }
+            apply(
+                existing_anti,
+                affinity_counts,
+                anti_counts,
+                a,
+                b,
+                &share,
+                node,
+                1,
+            );
+            match self.shares.get_mut(i) {
+                Some(kept) => *kept = (Arc::clone(node), share),
+                None => self.shares.push((Arc::clone(node), share)),
             }
         }
-        for (key, n) in existing_anti {
-            self.existing_anti.bump(node, key, n * by);
-        }
-        if affinity > 0 {
-            for t in &self.affinity {
-                self.affinity_counts.bump(node, t.key(), affinity * by);
-            }
-        }
-        for (n, t) in anti.iter().zip(&self.anti_affinity) {
-            if *n > 0 {
-                self.anti_counts.bump(node, t.key(), *n * by);
-            }
-        }
+        s.existing_anti = Arc::clone(&self.existing_anti);
+        s.affinity_counts = Arc::clone(&self.affinity_counts);
+        s.anti_counts = Arc::clone(&self.anti_counts);
     }
 }
 
@@ -168,36 +320,34 @@ impl PreFilterPlugin for InterPodAffinity {
         let mut s = PreFilterState {
             affinity: own.required_affinity,
             anti_affinity: own.required_anti_affinity,
-            existing_anti: Counts::default(),
-            affinity_counts: Counts::default(),
-            anti_counts: Counts::default(),
+            existing_anti: Arc::default(),
+            affinity_counts: Arc::default(),
+            anti_counts: Arc::default(),
         };
         let mut any_existing_anti = false;
-        let visit = |s: &mut PreFilterState, any: &mut bool, node: &NodeInfo, all: bool| {
-            let counted = node
-                .pods
-                .iter()
-                .filter(|p| all || p.terms.has_required_anti_affinity());
-            *any |= node
-                .pods
-                .iter()
-                .any(|p| p.terms.has_required_anti_affinity());
-            s.count(
-                pod,
-                counted.map(|p| (&*p.pod, p.terms.required_anti_affinity.as_slice())),
-                node,
-                1,
-            );
-        };
         if s.affinity.is_empty() && s.anti_affinity.is_empty() {
             // Only existing pods' anti-affinity can matter: walk the nodes that have some.
             for node in snapshot.nodes_with_required_anti_affinity() {
-                visit(&mut s, &mut any_existing_anti, node, false);
+                let counted = node
+                    .pods
+                    .iter()
+                    .filter(|p| p.terms.has_required_anti_affinity());
+                any_existing_anti |= node
+                    .pods
+                    .iter()
+                    .any(|p| p.terms.has_required_anti_affinity());
+                s.count(
+                    pod,
+                    counted.map(|p| (&*p.pod, p.terms.required_anti_affinity.as_slice())),
+                    node,
+                    1,
+                );
             }
         } else {
-            for node in &snapshot.nodes {
-                visit(&mut s, &mut any_existing_anti, node, true);
-            }
+            // Every node's pods count: from the counts kept since the last such walk.
+            snapshot
+                .plugin_memos
+                .with(NAME, |kept: &mut KeptCounts| kept.update(pod, &mut s, snapshot));
         }
         if s.affinity.is_empty() && s.anti_affinity.is_empty() && !any_existing_anti {
             return (None, Status::skip());
@@ -546,9 +696,9 @@ mod tests {
         let empty = || PreFilterState {
             affinity: own.required_affinity.clone(),
             anti_affinity: own.required_anti_affinity.clone(),
-            existing_anti: Counts::default(),
-            affinity_counts: Counts::default(),
-            anti_counts: Counts::default(),
+            existing_anti: Arc::default(),
+            affinity_counts: Arc::default(),
+            anti_counts: Arc::default(),
         };
         let (mut at_once, mut one_by_one) = (empty(), empty());
         for n in &snap.nodes {
@@ -586,6 +736,74 @@ mod tests {
             }
         }
         assert_eq!(counts(&at_once), "Counts({}) Counts({}) Counts({})");
+    }
+
+    #[test]
+    fn kept_counts_brought_up_to_date_equal_a_fresh_walk() {
+        use crate::object::Object;
+        use crate::scheduler::cache::Cache;
+        const HOST: &str = "kubernetes.io/hostname";
+        let host_zoned = |i: usize, zone: &str| {
+            let name = format!("n{i:02}");
+            with_label(zoned(&name, zone), HOST, &name)
+        };
+        let mut cache = Cache::new();
+        for i in 0..24 {
+            cache.upsert_node(&host_zoned(i, ["a", "b", "c"][i % 3]));
+        }
+        let labelled = |name: &str, app: &str| with_pod_label(pod(name, "", ""), "app", app);
+        // Templates: a self-affine web tier, a db that avoids other dbs per host, a cache that
+        // wants web in its zone and avoids caches per zone, and a plain pod.
+        let templates = [
+            with_affinity(labelled("web", "web"), Some(term("web", ZONE)), None),
+            with_affinity(labelled("db", "db"), None, Some(term("db", HOST))),
+            with_affinity(
+                labelled("cache", "cache"),
+                Some(term("web", ZONE)),
+                Some(term("cache", ZONE)),
+            ),
+            labelled("plain", "plain"),
+        ];
+        let mut snapshot = ClusterSnapshot::default();
+        let counts = |snap: &ClusterSnapshot, p: &Pod| {
+            let mut st = CycleState::default();
+            let (_, status) = InterPodAffinity.pre_filter(&mut st, p, snap);
+            let kept = st.read::<PreFilterState>(NAME).map(|s| {
+                format!(
+                    "{:?} {:?} {:?}",
+                    s.existing_anti, s.affinity_counts, s.anti_counts
+                )
+            });
+            (status.code, kept)
+        };
+        let mut bound: Vec<String> = Vec::new();
+        for step in 0..160usize {
+            // Runs of one template with a switch now and then, as ReplicaSets create pods.
+            let t = [0, 0, 0, 1, 1, 2, 0, 3, 2, 2][(step / 4) % 10];
+            let mut p = templates[t].clone();
+            p.metadata.name = Some(format!("p{step}"));
+            cache.update_snapshot(&mut snapshot);
+            // The snapshot's kept counts against a copy's (a copy starts with no memos).
+            let fresh = snapshot.clone();
+            assert_eq!(counts(&snapshot, &p), counts(&fresh, &p), "step {step}");
+            let node = format!("n{:02}", (step * 7) % snapshot.nodes.len());
+            cache.assume_pod(&Arc::new(Object::from(on(p, &node))));
+            bound.push(format!("default/p{step}"));
+            match step % 40 {
+                // A pod leaves.
+                13 => cache.remove_pod(&bound[step / 2]),
+                // A node moves to another zone.
+                21 => cache.upsert_node(&host_zoned(4, "c")),
+                // A node joins (every position after it moves), later one leaves.
+                29 => cache.upsert_node(&host_zoned(24 + step / 40, "b")),
+                37 => cache.remove_node("n05"),
+                _ => {}
+            }
+        }
+        let shares = snapshot
+            .plugin_memos
+            .with(NAME, |kept: &mut KeptCounts| kept.shares.len());
+        assert_eq!(shares, snapshot.nodes.len());
     }
 
     #[test]
