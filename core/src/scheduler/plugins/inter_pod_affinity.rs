@@ -416,29 +416,160 @@ impl FilterPlugin for InterPodAffinity {
     }
 }
 
+/// topologyKey → value → (score, how many nodes' shares it holds). A domain is listed, even at a
+/// score of 0, while some node in it has a share for its key, as upstream's map gets an entry
+/// for every node it visits.
+type TopologyScore = BTreeMap<String, BTreeMap<String, (i64, usize)>>;
+
 #[derive(Debug, Clone, Default)]
 struct PreScoreState {
-    /// topologyKey → value → score.
-    topology_score: BTreeMap<String, BTreeMap<String, i64>>,
+    topology_score: Arc<TopologyScore>,
 }
 
-impl PreScoreState {
-    /// Adds `by` to the score of the node's domain for `key` (creating it, even at 0, when the
-    /// node has the label).
-    fn add(&mut self, key: &str, by: i64, node: &NodeInfo) {
-        if let Some(v) = label(node, key) {
-            if !self.topology_score.contains_key(key) {
-                self.topology_score.insert(key.to_string(), BTreeMap::new());
+/// Adds (`sign` 1) or takes back (`sign` −1) one node's share, per topology key, of the score
+/// of the node's domain for that key.
+fn add_share(score: &mut TopologyScore, share: &[(String, i64)], node: &NodeInfo, sign: i64) {
+    for (key, sum) in share {
+        let Some(v) = label(node, key) else {
+            continue;
+        };
+        if sign > 0 {
+            if !score.contains_key(key.as_str()) {
+                score.insert(key.clone(), BTreeMap::new());
             }
-            if let Some(values) = self.topology_score.get_mut(key) {
+            if let Some(values) = score.get_mut(key.as_str()) {
                 match values.get_mut(v.as_str()) {
-                    Some(n) => *n += by,
+                    Some((n, nodes)) => {
+                        *n += sum;
+                        *nodes += 1;
+                    }
                     None => {
-                        values.insert(v.clone(), by);
+                        values.insert(v.clone(), (*sum, 1));
                     }
                 }
             }
+        } else if let Some(values) = score.get_mut(key.as_str()) {
+            if let Some((n, nodes)) = values.get_mut(v.as_str()) {
+                *n -= sum;
+                *nodes -= 1;
+                if *nodes == 0 {
+                    values.remove(v.as_str());
+                }
+            }
+            if values.is_empty() {
+                score.remove(key.as_str());
+            }
         }
+    }
+}
+
+/// One node's share of the PreScore, per topology key: the weights of the incoming pod's
+/// preferred terms its pods match (all of them when `all`, else only the pods whose own terms
+/// score others) and of those pods' terms the incoming pod matches.
+fn score_share(
+    incoming: &Pod,
+    pref: &[(i64, Term)],
+    pref_anti: &[(i64, Term)],
+    node: &NodeInfo,
+    all: bool,
+) -> Vec<(String, i64)> {
+    let labelled = node.labels().is_some_and(|l| !l.is_empty());
+    // Per topology key, the sum of this node's matching terms (the node's domain is looked up
+    // once per key, not once per pod).
+    let mut sums: Vec<(&str, i64)> = Vec::new();
+    for existing in &node.pods {
+        // Without preferred terms of its own, only existing pods with terms can score the
+        // incoming pod.
+        if !all && !existing.terms.scores_others() {
+            continue;
+        }
+        let e = &existing.pod;
+        for (w, t) in pref {
+            add_matching(&mut sums, t, *w, e, 1);
+        }
+        for (w, t) in pref_anti {
+            add_matching(&mut sums, t, *w, e, -1);
+        }
+        if labelled {
+            for t in &existing.terms.required_affinity {
+                add_matching(&mut sums, t, HARD_POD_AFFINITY_WEIGHT, incoming, 1);
+            }
+        }
+        for (w, t) in &existing.terms.preferred_affinity {
+            add_matching(&mut sums, t, *w, incoming, 1);
+        }
+        for (w, t) in &existing.terms.preferred_anti_affinity {
+            add_matching(&mut sums, t, *w, incoming, -1);
+        }
+    }
+    sums.into_iter().map(|(k, n)| (k.to_string(), n)).collect()
+}
+
+/// Whom a kept PreScore is for: the incoming pod's namespace and labels, and its preferred
+/// affinity and anti-affinity terms.
+type Scored = (
+    Option<String>,
+    Option<BTreeMap<String, String>>,
+    Vec<(i64, Term)>,
+    Vec<(i64, Term)>,
+);
+
+/// The PreScore of the last pod, kept with each node's share (as [`KeptCounts`] for the
+/// PreFilter): the next pod of the same namespace, labels and preferred terms takes back the
+/// share of each node that changed and adds its new one.
+#[derive(Debug, Default)]
+struct KeptScore {
+    incoming: Option<Scored>,
+    /// Each node's state as scored, with its share, by snapshot position.
+    shares: Vec<(Arc<NodeInfo>, Vec<(String, i64)>)>,
+    score: Arc<TopologyScore>,
+}
+
+impl KeptScore {
+    /// The PreScore for `incoming` over `snapshot`'s nodes, brought up to date.
+    fn update(
+        &mut self,
+        incoming: &Pod,
+        pref: &[(i64, Term)],
+        pref_anti: &[(i64, Term)],
+        snapshot: &ClusterSnapshot,
+    ) -> Arc<TopologyScore> {
+        let meta = &incoming.metadata;
+        let same = self.incoming.as_ref().is_some_and(|(ns, labels, a, b)| {
+            *ns == meta.namespace && *labels == meta.labels && a == pref && b == pref_anti
+        });
+        if !same || self.shares.len() > snapshot.nodes.len() {
+            *self = KeptScore {
+                incoming: Some((
+                    meta.namespace.clone(),
+                    meta.labels.clone(),
+                    pref.to_vec(),
+                    pref_anti.to_vec(),
+                )),
+                ..KeptScore::default()
+            };
+        }
+        let all = !(pref.is_empty() && pref_anti.is_empty());
+        let score = Arc::make_mut(&mut self.score);
+        for (i, node) in snapshot.nodes.iter().enumerate() {
+            if self
+                .shares
+                .get(i)
+                .is_some_and(|(kept, _)| Arc::ptr_eq(kept, node))
+            {
+                continue;
+            }
+            let share = score_share(incoming, pref, pref_anti, node, all);
+            if let Some((old_node, old)) = self.shares.get(i) {
+                add_share(score, old, old_node, -1);
+            }
+            add_share(score, &share, node, 1);
+            match self.shares.get_mut(i) {
+                Some(kept) => *kept = (Arc::clone(node), share),
+                None => self.shares.push((Arc::clone(node), share)),
+            }
+        }
+        Arc::clone(&self.score)
     }
 }
 
@@ -453,55 +584,24 @@ impl PreScorePlugin for InterPodAffinity {
         let own = PodAffinityTerms::of(pod);
         let pref = own.preferred_affinity;
         let pref_anti = own.preferred_anti_affinity;
-        let mut s = PreScoreState::default();
-        let mut visit = |node: &NodeInfo, all: bool| {
-            let labelled = node.labels().is_some_and(|l| !l.is_empty());
-            // Per topology key, the sum of this node's matching terms (the node's domain is
-            // looked up once per key, not once per pod).
-            let mut sums: Vec<(&str, i64)> = Vec::new();
-            for existing in &node.pods {
-                // Without preferred terms of its own, only existing pods with terms can score
-                // the incoming pod.
-                if !all && !existing.terms.scores_others() {
-                    continue;
-                }
-                let e = &existing.pod;
-                for (w, t) in &pref {
-                    add_matching(&mut sums, t, *w, e, 1);
-                }
-                for (w, t) in &pref_anti {
-                    add_matching(&mut sums, t, *w, e, -1);
-                }
-                if labelled {
-                    for t in &existing.terms.required_affinity {
-                        add_matching(&mut sums, t, HARD_POD_AFFINITY_WEIGHT, pod, 1);
-                    }
-                }
-                for (w, t) in &existing.terms.preferred_affinity {
-                    add_matching(&mut sums, t, *w, pod, 1);
-                }
-                for (w, t) in &existing.terms.preferred_anti_affinity {
-                    add_matching(&mut sums, t, *w, pod, -1);
-                }
-            }
-            for (key, sum) in sums {
-                s.add(key, sum, node);
-            }
-        };
-        if pref.is_empty() && pref_anti.is_empty() {
-            // Upstream walks `HavePodsWithAffinityList` then.
-            for node in snapshot.nodes_with_affinity() {
-                visit(node, false);
-            }
+        // Upstream walks every node when the pod has preferred terms, else the nodes holding
+        // pods whose terms score others (`HavePodsWithAffinityList`); a node outside that list
+        // has no share then, so the kept score over every node is the same.
+        let walk = !(pref.is_empty() && pref_anti.is_empty())
+            || snapshot.nodes_with_affinity().next().is_some();
+        let topology_score = if walk {
+            snapshot
+                .plugin_memos
+                .with(PRE_SCORE_KEY, |kept: &mut KeptScore| {
+                    kept.update(pod, &pref, &pref_anti, snapshot)
+                })
         } else {
-            for node in &snapshot.nodes {
-                visit(node, true);
-            }
-        }
-        if s.topology_score.is_empty() && pref.is_empty() && pref_anti.is_empty() {
+            Arc::default()
+        };
+        if topology_score.is_empty() && pref.is_empty() && pref_anti.is_empty() {
             return Status::skip();
         }
-        state.write(PRE_SCORE_KEY, s);
+        state.write(PRE_SCORE_KEY, PreScoreState { topology_score });
         Status::success()
     }
 }
@@ -514,6 +614,7 @@ impl ScorePlugin for InterPodAffinity {
         Ok(s.topology_score
             .iter()
             .filter_map(|(k, values)| label(node, k).and_then(|v| values.get(v)))
+            .map(|(score, _)| score)
             .sum())
     }
 
@@ -738,8 +839,25 @@ mod tests {
         assert_eq!(counts(&at_once), "Counts({}) Counts({}) Counts({})");
     }
 
+    /// Adds a preferred affinity term of `weight`.
+    fn preferring(mut p: Pod, t: PodAffinityTerm, weight: i32) -> Pod {
+        p.spec
+            .get_or_insert_with(Default::default)
+            .affinity
+            .get_or_insert_with(Default::default)
+            .pod_affinity
+            .get_or_insert_with(Default::default)
+            .preferred_during_scheduling_ignored_during_execution
+            .get_or_insert_with(Vec::new)
+            .push(WeightedPodAffinityTerm {
+                weight,
+                pod_affinity_term: t,
+            });
+        p
+    }
+
     #[test]
-    fn kept_counts_brought_up_to_date_equal_a_fresh_walk() {
+    fn kept_counts_and_scores_brought_up_to_date_equal_a_fresh_walk() {
         use crate::object::Object;
         use crate::scheduler::cache::Cache;
         const HOST: &str = "kubernetes.io/hostname";
@@ -751,6 +869,8 @@ mod tests {
         for i in 0..24 {
             cache.upsert_node(&host_zoned(i, ["a", "b", "c"][i % 3]));
         }
+        // Alone in its zone until it moves: the zone's score must then go, not stay at 0.
+        cache.upsert_node(&host_zoned(99, "d"));
         let labelled = |name: &str, app: &str| with_pod_label(pod(name, "", ""), "app", app);
         // Templates: a self-affine web tier, a db that avoids other dbs per host, a cache that
         // wants web in its zone and avoids caches per zone, and a plain pod.
@@ -763,6 +883,7 @@ mod tests {
                 Some(term("cache", ZONE)),
             ),
             labelled("plain", "plain"),
+            preferring(labelled("api", "api"), term("web", HOST), 30),
         ];
         let mut snapshot = ClusterSnapshot::default();
         let counts = |snap: &ClusterSnapshot, p: &Pod| {
@@ -774,19 +895,25 @@ mod tests {
                     s.existing_anti, s.affinity_counts, s.anti_counts
                 )
             });
-            (status.code, kept)
+            let scored = InterPodAffinity.pre_score(&mut st, p, &[], snap);
+            let score = st
+                .read::<PreScoreState>(PRE_SCORE_KEY)
+                .map(|s| format!("{:?}", s.topology_score));
+            (status.code, kept, scored.code, score)
         };
         let mut bound: Vec<String> = Vec::new();
         for step in 0..160usize {
             // Runs of one template with a switch now and then, as ReplicaSets create pods.
-            let t = [0, 0, 0, 1, 1, 2, 0, 3, 2, 2][(step / 4) % 10];
+            let t = [0, 0, 0, 1, 1, 2, 0, 3, 2, 4, 4, 2][(step / 4) % 12];
             let mut p = templates[t].clone();
             p.metadata.name = Some(format!("p{step}"));
             cache.update_snapshot(&mut snapshot);
             // The snapshot's kept counts against a copy's (a copy starts with no memos).
             let fresh = snapshot.clone();
             assert_eq!(counts(&snapshot, &p), counts(&fresh, &p), "step {step}");
-            let node = format!("n{:02}", (step * 7) % snapshot.nodes.len());
+            let node = snapshot.nodes[(step * 7) % snapshot.nodes.len()]
+                .name()
+                .to_string();
             cache.assume_pod(&Arc::new(Object::from(on(p, &node))));
             bound.push(format!("default/p{step}"));
             match step % 40 {
@@ -799,11 +926,18 @@ mod tests {
                 37 => cache.remove_node("n05"),
                 _ => {}
             }
+            if step == 9 {
+                cache.upsert_node(&host_zoned(99, "a"));
+            }
         }
         let shares = snapshot
             .plugin_memos
             .with(NAME, |kept: &mut KeptCounts| kept.shares.len());
         assert_eq!(shares, snapshot.nodes.len());
+        let scored = snapshot
+            .plugin_memos
+            .with(PRE_SCORE_KEY, |kept: &mut KeptScore| kept.shares.len());
+        assert_eq!(scored, snapshot.nodes.len());
     }
 
     #[test]
