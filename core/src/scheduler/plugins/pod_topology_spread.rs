@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{Pod, TopologySpreadConstraint};
+use k8s_openapi::api::core::v1::{NodeAffinity, Pod, TopologySpreadConstraint};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 
 use crate::scheduler::framework::{
@@ -41,7 +41,7 @@ impl Plugin for PodTopologySpread {
 }
 
 /// One constraint with its effective selector (`matchLabelKeys` folded in).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Constraint {
     /// `maxSkew`.
     pub max_skew: i64,
@@ -121,16 +121,6 @@ pub fn constraints(pod: &Pod, action: &str) -> (Vec<Constraint>, bool) {
     (vec![mk(LABEL_HOSTNAME, 3), mk(LABEL_ZONE, 5)], true)
 }
 
-/// Adds `n` to the count of domain `value`.
-fn add(counts: &mut BTreeMap<String, i64>, value: &str, n: i64) {
-    match counts.get_mut(value) {
-        Some(c) => *c += n,
-        None => {
-            counts.insert(value.to_string(), n);
-        }
-    }
-}
-
 fn has_all_keys(node: &NodeInfo, cs: &[Constraint]) -> bool {
     cs.iter().all(|c| {
         node.labels()
@@ -173,6 +163,121 @@ impl PreFilterState {
     }
 }
 
+/// One node's share of a PreFilter's counts: `None` when the node is not counted (it lacks a
+/// constraint's key or does not match the pod's required node affinity), else, per constraint,
+/// its domain value and how many of its pods match.
+type SpreadShare = Option<Vec<(String, i64)>>;
+
+/// Whom kept counts are for: the pod's namespace, its `DoNotSchedule` constraints, and its
+/// node selector and node affinity (which decide the nodes counted).
+type Spread = (
+    Option<String>,
+    Vec<Constraint>,
+    Option<BTreeMap<String, String>>,
+    Option<NodeAffinity>,
+);
+
+/// The counts of the last PreFilter, kept with each node's share, so that the next pod with the
+/// same constraints (the next pod of a ReplicaSet) takes back the share of each node that
+/// changed and adds its new one instead of walking every node again. Each domain also keeps how
+/// many nodes' shares it holds: it is listed, even at 0 matching pods, while one does.
+#[derive(Debug, Default)]
+struct KeptSpread {
+    incoming: Option<Spread>,
+    /// Each node's state as counted, with its share, by snapshot position.
+    shares: Vec<(Arc<NodeInfo>, SpreadShare)>,
+    /// Per constraint: domain value → (matching pods, nodes counted in it).
+    counts: Vec<BTreeMap<String, (i64, usize)>>,
+}
+
+impl KeptSpread {
+    /// The per-domain counts for `pod`'s constraints `cs` (with each one's matching pods per
+    /// node in `matching`) over `snapshot`'s nodes, brought up to date.
+    fn update(
+        &mut self,
+        pod: &Pod,
+        cs: &[Constraint],
+        matching: &[Arc<SelectorCounts>],
+        snapshot: &ClusterSnapshot,
+    ) -> Vec<BTreeMap<String, i64>> {
+        let spec = pod.spec.as_ref();
+        let selector = spec.and_then(|s| s.node_selector.as_ref());
+        let affinity = spec
+            .and_then(|s| s.affinity.as_ref())
+            .and_then(|a| a.node_affinity.as_ref());
+        let same = self.incoming.as_ref().is_some_and(|(ns, kept, sel, aff)| {
+            *ns == pod.metadata.namespace
+                && kept.as_slice() == cs
+                && sel.as_ref() == selector
+                && aff.as_ref() == affinity
+        });
+        if !same || self.shares.len() > snapshot.nodes.len() {
+            *self = KeptSpread {
+                incoming: Some((
+                    pod.metadata.namespace.clone(),
+                    cs.to_vec(),
+                    selector.cloned(),
+                    affinity.cloned(),
+                )),
+                shares: Vec::new(),
+                counts: vec![BTreeMap::new(); cs.len()],
+            };
+        }
+        for (at, node) in snapshot.nodes.iter().enumerate() {
+            if self
+                .shares
+                .get(at)
+                .is_some_and(|(kept, _)| Arc::ptr_eq(kept, node))
+            {
+                continue;
+            }
+            let share = (has_all_keys(node, cs) && required_affinity_matches(pod, node)).then(|| {
+                cs.iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let v = node
+                            .labels()
+                            .and_then(|l| l.get(&c.topology_key))
+                            .cloned()
+                            .unwrap_or_default();
+                        (v, matching[i].per_node[at])
+                    })
+                    .collect::<Vec<_>>()
+            });
+            if let Some((_, Some(old))) = self.shares.get(at) {
+                for (counts, (v, n)) in self.counts.iter_mut().zip(old) {
+                    if let Some((count, nodes)) = counts.get_mut(v.as_str()) {
+                        *count -= n;
+                        *nodes -= 1;
+                        if *nodes == 0 {
+                            counts.remove(v.as_str());
+                        }
+                    }
+                }
+            }
+            for (counts, (v, n)) in self.counts.iter_mut().zip(share.iter().flatten()) {
+                match counts.get_mut(v.as_str()) {
+                    Some((count, nodes)) => {
+                        *count += n;
+                        *nodes += 1;
+                    }
+                    None => {
+                        counts.insert(v.clone(), (*n, 1));
+                    }
+                }
+            }
+            match self.shares.get_mut(at) {
+                Some(kept) => *kept = (Arc::clone(node), share),
+                None => self.shares.push((Arc::clone(node), share)),
+            }
+        }
+        self.counts
+            .iter()
+            .map(|c| c.iter().map(|(v, (n, _))| (v.clone(), *n)).collect())
+            .collect()
+    }
+}
+
 impl PreFilterPlugin for PodTopologySpread {
     fn pre_filter(
         &self,
@@ -189,20 +294,10 @@ impl PreFilterPlugin for PodTopologySpread {
             .iter()
             .map(|c| snapshot.selector_counts(ns, &c.selector))
             .collect();
-        let mut counts: Vec<BTreeMap<String, i64>> = vec![BTreeMap::new(); cs.len()];
-        for (at, node) in snapshot.nodes.iter().enumerate() {
-            if !has_all_keys(node, &cs) || !required_affinity_matches(pod, node) {
-                continue;
-            }
-            for (i, c) in cs.iter().enumerate() {
-                let v = node
-                    .labels()
-                    .and_then(|l| l.get(&c.topology_key))
-                    .map(String::as_str)
-                    .unwrap_or_default();
-                add(&mut counts[i], v, matching[i].per_node[at]);
-            }
-        }
+        // Every node counts: from the counts kept since the last pod with these constraints.
+        let counts = snapshot.plugin_memos.with(NAME, |kept: &mut KeptSpread| {
+            kept.update(pod, &cs, &matching, snapshot)
+        });
         let mut s = PreFilterState {
             min_match: vec![0; cs.len()],
             constraints: cs,
@@ -597,5 +692,79 @@ mod tests {
             .collect();
         assert_eq!(keys, vec![(LABEL_HOSTNAME, 3), (LABEL_ZONE, 5)]);
         assert!(constraints(&p, "DoNotSchedule").0.is_empty());
+    }
+
+    #[test]
+    fn kept_spread_counts_brought_up_to_date_equal_a_fresh_walk() {
+        use crate::object::Object;
+        use crate::scheduler::cache::Cache;
+        let named = |i: usize, zone: &str| {
+            let name = format!("n{i:02}");
+            let n = with_label(node(&name, "4", "8Gi"), LABEL_HOSTNAME, &name);
+            if zone.is_empty() {
+                n
+            } else {
+                with_label(n, LABEL_ZONE, zone)
+            }
+        };
+        let mut cache = Cache::new();
+        for i in 0..20 {
+            // Zones a–c, and every seventh node without a zone (not counted for zone keys).
+            let zone = if i % 7 == 6 { "" } else { ["a", "b", "c"][i % 3] };
+            cache.upsert_node(&named(i, zone));
+        }
+        // Alone in its zone until it moves: the domain must then go, not stay at 0.
+        cache.upsert_node(&named(90, "d"));
+        let mut pinned = spread(pod("pinned", "", ""), LABEL_ZONE, 1, "DoNotSchedule");
+        pinned.spec.as_mut().unwrap().node_selector =
+            Some([(LABEL_ZONE.to_string(), "a".to_string())].into());
+        let templates = [
+            spread(pod("web", "", ""), LABEL_ZONE, 1, "DoNotSchedule"),
+            spread(pod("host", "", ""), LABEL_HOSTNAME, 2, "DoNotSchedule"),
+            spread(
+                spread(pod("both", "", ""), LABEL_ZONE, 3, "DoNotSchedule"),
+                LABEL_HOSTNAME,
+                1,
+                "DoNotSchedule",
+            ),
+            pinned,
+        ];
+        let mut snapshot = ClusterSnapshot::default();
+        let counts = |snap: &ClusterSnapshot, p: &Pod| {
+            let mut st = CycleState::default();
+            let (_, status) = PodTopologySpread.pre_filter(&mut st, p, snap);
+            let kept = st
+                .read::<PreFilterState>(NAME)
+                .map(|s| format!("{:?} {:?}", s.counts, s.min_match));
+            (status.code, kept)
+        };
+        let mut bound: Vec<String> = Vec::new();
+        for step in 0..160usize {
+            let t = [0, 0, 1, 2, 0, 3, 1, 1][(step / 4) % 8];
+            let mut p = templates[t].clone();
+            p.metadata.name = Some(format!("p{step}"));
+            cache.update_snapshot(&mut snapshot);
+            let fresh = snapshot.clone();
+            assert_eq!(counts(&snapshot, &p), counts(&fresh, &p), "step {step}");
+            let node = snapshot.nodes[(step * 7) % snapshot.nodes.len()]
+                .name()
+                .to_string();
+            cache.assume_pod(&Arc::new(Object::from(on(p, &node))));
+            bound.push(format!("default/p{step}"));
+            match step % 40 {
+                13 => cache.remove_pod(&bound[step / 2]),
+                21 => cache.upsert_node(&named(4, "c")),
+                29 => cache.upsert_node(&named(30 + step / 40, "b")),
+                37 => cache.remove_node("n05"),
+                _ => {}
+            }
+            if step == 2 {
+                cache.upsert_node(&named(90, "a"));
+            }
+        }
+        let shares = snapshot
+            .plugin_memos
+            .with(NAME, |kept: &mut KeptSpread| kept.shares.len());
+        assert_eq!(shares, snapshot.nodes.len());
     }
 }
