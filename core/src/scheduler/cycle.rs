@@ -574,11 +574,11 @@ fn schedule(
     let filters = Filters::new(active_filters(profile, &state));
     let to_find = num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, count);
     decision.nodes_to_find = to_find;
-    let mut feasible: Vec<&NodeInfo> = Vec::with_capacity(to_find.min(count));
-    // Each feasible node's slot in the decision record (`None` past the recorded ones).
-    let mut slots: Vec<Option<usize>> = Vec::with_capacity(feasible.capacity());
-    // Each feasible node's position in the memo, when the cycle keeps one.
-    let mut remembered: Vec<usize> = Vec::new();
+    let mut found = Feasible {
+        nodes: Vec::with_capacity(to_find.min(count)),
+        slots: Vec::with_capacity(to_find.min(count)),
+        remembered: Vec::new(),
+    };
     decision.filter_plugins = filters.all.iter().map(|pl| pl.name()).collect();
     decision.reserve_nodes(count);
     let mut processed = 0;
@@ -588,7 +588,7 @@ fn schedule(
         *next_start_index % count
     };
     for i in 0..count {
-        if feasible.len() >= to_find {
+        if found.nodes.len() >= to_find {
             break;
         }
         let index = position((start + i) % count);
@@ -612,9 +612,9 @@ fn schedule(
         }
         match s.code {
             Code::Success => {
-                feasible.push(node);
-                slots.push(slot);
-                remembered.extend(at);
+                found.nodes.push(node);
+                found.slots.push(slot);
+                found.remembered.extend(at);
             }
             Code::Error => {
                 return Err(internal_error(pod, snapshot, s.message(), decision));
@@ -632,15 +632,15 @@ fn schedule(
     }
     *next_start_index = (*next_start_index + processed) % all;
     decision.evaluated_nodes = processed;
-    decision.feasible_nodes = feasible.len();
+    decision.feasible_nodes = found.nodes.len();
 
-    if feasible.is_empty() {
+    if found.nodes.is_empty() {
         return Err(fail(
             pod, profile, &state, snapshot, diagnosis, decision, rng,
         ));
     }
-    if feasible.len() == 1 {
-        let host = feasible[0].name().to_string();
+    if found.nodes.len() == 1 {
+        let host = found.nodes[0].name().to_string();
         decision.chosen = Some(host.clone());
         return Ok(ScheduleResult {
             suggested_host: host,
@@ -656,22 +656,30 @@ fn schedule(
         profile,
         &mut state,
         snapshot,
-        &feasible,
-        &slots,
+        &found,
         &mut decision,
-        memo.zip(Some(&remembered[..])),
+        memo,
     ) {
         Ok(t) => t,
         Err(msg) => return Err(internal_error(pod, snapshot, msg, decision)),
     };
-    let host = select_host(&feasible, &totals, rng);
+    let host = select_host(&found.nodes, &totals, rng);
     decision.chosen = Some(host.clone());
     Ok(ScheduleResult {
         suggested_host: host,
         evaluated_nodes: processed,
-        feasible_nodes: feasible.len(),
+        feasible_nodes: found.nodes.len(),
         decision,
     })
+}
+
+/// The nodes that passed the filters, in the order found.
+struct Feasible<'n> {
+    nodes: Vec<&'n NodeInfo>,
+    /// Each one's slot in the decision record (`None` past the recorded ones).
+    slots: Vec<Option<usize>>,
+    /// Each one's position in the memo, when the cycle keeps one.
+    remembered: Vec<usize>,
 }
 
 fn prioritize(
@@ -679,11 +687,11 @@ fn prioritize(
     profile: &Profile,
     state: &mut CycleState,
     snapshot: &ClusterSnapshot,
-    feasible: &[&NodeInfo],
-    slots: &[Option<usize>],
+    found: &Feasible<'_>,
     decision: &mut Decision,
-    mut memo: Option<(&mut VerdictMemo, &[usize])>,
+    mut memo: Option<&mut VerdictMemo>,
 ) -> Result<Vec<i64>, String> {
+    let (feasible, slots) = (found.nodes.as_slice(), found.slots.as_slice());
     let mut totals = vec![0i64; feasible.len()];
     if profile.score.is_empty() {
         totals.iter_mut().for_each(|t| *t = 1);
@@ -710,9 +718,9 @@ fn prioritize(
         }
         decision.push_score_column(pl.name(), wp.weight);
         let mut raw = Vec::with_capacity(feasible.len());
-        match memo.as_mut() {
-            Some((memo, at)) if pl.score_is_node_local() => {
-                score_remembered(&**pl, k, state, pod, feasible, at, memo, &mut raw)
+        match memo.as_deref_mut() {
+            Some(memo) if pl.score_is_node_local() => {
+                score_remembered(&**pl, k, state, pod, found, memo, &mut raw)
             }
             _ => pl.score_nodes(state, pod, feasible, &mut raw),
         }
@@ -745,20 +753,19 @@ fn prioritize(
     Ok(totals)
 }
 
-/// A node-local score plugin's raw scores of `feasible` into `out`: the memo's where it has
-/// them, the plugin's for the rest, which the memo then keeps. `k` is the plugin's position in
-/// the profile's score list; `at`, each feasible node's position in the memo.
-#[allow(clippy::too_many_arguments)]
+/// A node-local score plugin's raw scores of the feasible nodes into `out`: the memo's where it
+/// has them, the plugin's for the rest, which the memo then keeps. `k` is the plugin's position
+/// in the profile's score list.
 fn score_remembered(
     pl: &dyn ScorePlugin,
     k: usize,
     state: &CycleState,
     pod: &Pod,
-    feasible: &[&NodeInfo],
-    at: &[usize],
+    found: &Feasible<'_>,
     memo: &mut VerdictMemo,
     out: &mut Vec<i64>,
 ) -> Result<(), Status> {
+    let (feasible, at) = (found.nodes.as_slice(), found.remembered.as_slice());
     let mut missing: Vec<usize> = Vec::new();
     out.extend(at.iter().enumerate().map(|(i, &at)| {
         memo.score(at, k).unwrap_or_else(|| {

@@ -16,7 +16,11 @@ pub struct PluginMemos(RefCell<BTreeMap<&'static str, Box<dyn Any>>>);
 impl PluginMemos {
     /// Runs `f` on the memo `plugin` keeps (a new `T::default()` the first time, or when the
     /// memo kept under that name has another type).
-    pub fn with<T: Any + Default, R>(&self, plugin: &'static str, f: impl FnOnce(&mut T) -> R) -> R {
+    pub fn with<T: Any + Default, R>(
+        &self,
+        plugin: &'static str,
+        f: impl FnOnce(&mut T) -> R,
+    ) -> R {
         let mut memos = self.0.borrow_mut();
         let slot = memos
             .entry(plugin)

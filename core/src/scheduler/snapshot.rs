@@ -11,8 +11,8 @@ use std::sync::Arc;
 use k8s_openapi::api::core::v1::{Node, PersistentVolumeClaim, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
-use crate::scheduler::plugin_memo::PluginMemos;
 use crate::scheduler::node_info::{NodeInfo, PodInfo};
+use crate::scheduler::plugin_memo::PluginMemos;
 use crate::scheduler::selectors::label_selector_matches;
 
 /// Each memo (selector counts, topology domains) keeps at most this many entries; past it, it

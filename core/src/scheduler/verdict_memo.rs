@@ -114,7 +114,10 @@ impl VerdictMemo {
 
     /// The raw score of the `k`th score plugin for the node at `at`, when kept.
     pub(crate) fn score(&self, at: usize, k: usize) -> Option<i64> {
-        self.scores.get(at * self.score_plugins + k).copied().flatten()
+        self.scores
+            .get(at * self.score_plugins + k)
+            .copied()
+            .flatten()
     }
 
     /// Keeps the raw score of the `k`th score plugin for the node at `at`.
@@ -288,8 +291,8 @@ mod tests {
     use super::*;
     use crate::object::Object;
     use crate::scheduler::cache::Cache;
-    use crate::scheduler::framework::ClusterSnapshot;
     use crate::scheduler::cycle::{schedule_one, schedule_one_remembering};
+    use crate::scheduler::framework::ClusterSnapshot;
     use crate::scheduler::registry::Profile;
     use crate::scheduler::testutil::{
         node, on, pod, tolerating, with_host_port, with_image, with_label, with_taint,
@@ -332,7 +335,10 @@ mod tests {
         // Anything else a node could care about makes them differ.
         let changes: Vec<(&str, Pod)> = vec![
             ("cpu", pod("t", "600m", "1Gi")),
-            ("toleration", tolerating(template.clone(), "k", "Exists", "", "")),
+            (
+                "toleration",
+                tolerating(template.clone(), "k", "Exists", "", ""),
+            ),
             ("host port", with_host_port(template.clone(), 80)),
             ("node name", on(template.clone(), "n1")),
         ];
@@ -401,7 +407,13 @@ mod tests {
             Some([("topology.kubernetes.io/zone".to_string(), "z1".to_string())].into());
         let templates = [
             pod("web", "500m", "1Gi"),
-            tolerating(pod("gpu", "1", "2Gi"), "dedicated", "Equal", "gpu", "NoSchedule"),
+            tolerating(
+                pod("gpu", "1", "2Gi"),
+                "dedicated",
+                "Equal",
+                "gpu",
+                "NoSchedule",
+            ),
             with_host_port(pod("proxy", "100m", "128Mi"), 8080),
             zone_pinned,
             pod("huge", "64", "1Gi"),
@@ -436,9 +448,7 @@ mod tests {
                     w.snapshot.nominated.clear();
                     if count % 9 == 0 {
                         let nominated = on(pod("nominated", "1", "1Gi"), "n001");
-                        w.snapshot
-                            .nominated
-                            .insert("n001".into(), vec![nominated]);
+                        w.snapshot.nominated.insert("n001".into(), vec![nominated]);
                     }
                 }
                 let want = schedule_one(

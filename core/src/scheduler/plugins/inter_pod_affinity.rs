@@ -345,9 +345,9 @@ impl PreFilterPlugin for InterPodAffinity {
             }
         } else {
             // Every node's pods count: from the counts kept since the last such walk.
-            snapshot
-                .plugin_memos
-                .with(NAME, |kept: &mut KeptCounts| kept.update(pod, &mut s, snapshot));
+            snapshot.plugin_memos.with(NAME, |kept: &mut KeptCounts| {
+                kept.update(pod, &mut s, snapshot)
+            });
         }
         if s.affinity.is_empty() && s.anti_affinity.is_empty() && !any_existing_anti {
             return (None, Status::skip());
@@ -472,7 +472,7 @@ fn score_share(
     pref_anti: &[(i64, Term)],
     node: &NodeInfo,
     all: bool,
-) -> Vec<(String, i64)> {
+) -> ScoreShare {
     let labelled = node.labels().is_some_and(|l| !l.is_empty());
     // Per topology key, the sum of this node's matching terms (the node's domain is looked up
     // once per key, not once per pod).
@@ -505,6 +505,9 @@ fn score_share(
     sums.into_iter().map(|(k, n)| (k.to_string(), n)).collect()
 }
 
+/// One node's share of the PreScore: per topology key, the sum of its matching terms.
+type ScoreShare = Vec<(String, i64)>;
+
 /// Whom a kept PreScore is for: the incoming pod's namespace and labels, and its preferred
 /// affinity and anti-affinity terms.
 type Scored = (
@@ -521,7 +524,7 @@ type Scored = (
 struct KeptScore {
     incoming: Option<Scored>,
     /// Each node's state as scored, with its share, by snapshot position.
-    shares: Vec<(Arc<NodeInfo>, Vec<(String, i64)>)>,
+    shares: Vec<(Arc<NodeInfo>, ScoreShare)>,
     score: Arc<TopologyScore>,
 }
 

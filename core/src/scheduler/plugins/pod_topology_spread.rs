@@ -231,19 +231,20 @@ impl KeptSpread {
             {
                 continue;
             }
-            let share = (has_all_keys(node, cs) && required_affinity_matches(pod, node)).then(|| {
-                cs.iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        let v = node
-                            .labels()
-                            .and_then(|l| l.get(&c.topology_key))
-                            .cloned()
-                            .unwrap_or_default();
-                        (v, matching[i].per_node[at])
-                    })
-                    .collect::<Vec<_>>()
-            });
+            let share =
+                (has_all_keys(node, cs) && required_affinity_matches(pod, node)).then(|| {
+                    cs.iter()
+                        .enumerate()
+                        .map(|(i, c)| {
+                            let v = node
+                                .labels()
+                                .and_then(|l| l.get(&c.topology_key))
+                                .cloned()
+                                .unwrap_or_default();
+                            (v, matching[i].per_node[at])
+                        })
+                        .collect::<Vec<_>>()
+                });
             if let Some((_, Some(old))) = self.shares.get(at) {
                 for (counts, (v, n)) in self.counts.iter_mut().zip(old) {
                     if let Some((count, nodes)) = counts.get_mut(v.as_str()) {
@@ -710,7 +711,11 @@ mod tests {
         let mut cache = Cache::new();
         for i in 0..20 {
             // Zones a–c, and every seventh node without a zone (not counted for zone keys).
-            let zone = if i % 7 == 6 { "" } else { ["a", "b", "c"][i % 3] };
+            let zone = if i % 7 == 6 {
+                ""
+            } else {
+                ["a", "b", "c"][i % 3]
+            };
             cache.upsert_node(&named(i, zone));
         }
         // Alone in its zone until it moves: the domain must then go, not stay at 0.
