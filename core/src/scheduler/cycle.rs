@@ -572,6 +572,13 @@ fn schedule(
 
     // Filter from the rotating start until enough feasible nodes are found.
     let filters = Filters::new(active_filters(profile, &state));
+    if let Some(memo) = memo.as_deref_mut() {
+        let local: Vec<&'static str> = filters.all[..filters.local]
+            .iter()
+            .map(|pl| pl.name())
+            .collect();
+        memo.filters_for(&local);
+    }
     let to_find = num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, count);
     decision.nodes_to_find = to_find;
     let mut found = Feasible {

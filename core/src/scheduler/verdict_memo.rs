@@ -51,6 +51,8 @@ pub struct VerdictMemo {
     spec: Option<PodSpec>,
     /// How many score plugins the profile has: the stride of `scores`.
     score_plugins: usize,
+    /// The leading node-local filters the kept filter verdicts are for.
+    filter_names: Vec<&'static str>,
     by_node: Vec<Remembered>,
     /// Each node's raw score from each node-local score plugin, `score_plugins` per node.
     scores: Vec<Option<i64>>,
@@ -82,6 +84,19 @@ impl VerdictMemo {
             self.scores.clear();
         }
         true
+    }
+
+    /// Starts a cycle whose leading node-local filters are `local`, in order: the filter
+    /// verdicts kept for another list are forgotten. (Which filters lead can change from one
+    /// cycle to the next with the same spec: a filter placed between node-local ones may skip
+    /// itself in one cycle, as InterPodAffinity does while no pod has required anti-affinity.)
+    pub(crate) fn filters_for(&mut self, local: &[&'static str]) {
+        if self.filter_names != local {
+            self.filter_names = local.to_vec();
+            for kept in &mut self.by_node {
+                kept.filters = KeptFilters::Unknown;
+            }
+        }
     }
 
     /// The position in the memo of the snapshot's node at `at`, with the verdicts there made
@@ -488,5 +503,85 @@ mod tests {
         assert_eq!(count, 285);
         // Most verdicts were reused: the test compared the memo's answers, not only its misses.
         assert!(memo.reused() > 50_000, "reused {}", memo.reused());
+    }
+
+    #[test]
+    fn a_filter_that_skips_itself_in_one_cycle_changes_which_verdicts_are_kept() {
+        use k8s_openapi::api::core::v1::{Affinity, PodAffinityTerm, PodAntiAffinity};
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+        // InterPodAffinity's filter moved before NodeResourcesFit: it runs only while some pod
+        // has required anti-affinity, so which filters lead the list changes with it.
+        let mut profile = Profile::default();
+        let ipa = profile
+            .filter
+            .iter()
+            .position(|pl| pl.name() == "InterPodAffinity")
+            .unwrap();
+        let ipa = profile.filter.remove(ipa);
+        let fit = profile
+            .filter
+            .iter()
+            .position(|pl| pl.name() == "NodeResourcesFit")
+            .unwrap();
+        profile.filter.insert(fit, ipa);
+        let nodes = [
+            node("big", "8", "32Gi"),
+            node("small-1", "1", "4Gi"),
+            node("small-2", "1", "4Gi"),
+        ];
+        let mut loner = on(pod("loner", "", ""), "big");
+        loner.spec.as_mut().unwrap().affinity = Some(Affinity {
+            pod_anti_affinity: Some(PodAntiAffinity {
+                required_during_scheduling_ignored_during_execution: Some(vec![PodAffinityTerm {
+                    label_selector: Some(LabelSelector {
+                        match_labels: Some([("app".to_string(), "db".to_string())].into()),
+                        match_expressions: None,
+                    }),
+                    topology_key: "kubernetes.io/hostname".into(),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        let loner = Arc::new(Object::from(loner));
+        let mut plain = World::new(&nodes);
+        let mut remembering = World::new(&nodes);
+        for w in [&mut plain, &mut remembering] {
+            w.cache.assume_pod(&loner);
+        }
+        let mut memo = VerdictMemo::new();
+        let mut outcomes = Vec::new();
+        for step in 0..3 {
+            let p = of_template(&pod("p", "2", "1Gi"), &format!("p{step}"), "x7k2q");
+            for w in [&mut plain, &mut remembering] {
+                w.cache.update_snapshot(&mut w.snapshot);
+            }
+            let want = schedule_one(
+                &p,
+                &plain.snapshot,
+                &profile,
+                &mut plain.next,
+                &mut plain.rng,
+            );
+            let got = schedule_one_remembering(
+                &p,
+                &remembering.snapshot,
+                &profile,
+                &mut remembering.next,
+                &mut remembering.rng,
+                &mut memo,
+            );
+            assert_eq!(got, want, "step {step}");
+            outcomes.push(want.map(|r| r.suggested_host).unwrap_or_default());
+            // After the first pod the loner leaves: InterPodAffinity skips itself from then on.
+            if step == 0 {
+                for w in [&mut plain, &mut remembering] {
+                    w.cache.remove_pod("default/loner");
+                }
+            }
+        }
+        // Only the big node ever fits a 2-CPU pod.
+        assert_eq!(outcomes, ["big", "big", "big"]);
     }
 }
