@@ -8,6 +8,9 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
+
+use crate::scheduler::node_info::NodeInfo;
 
 /// One memo per plugin name, of the plugin's own type.
 #[derive(Default)]
@@ -32,6 +35,60 @@ impl PluginMemos {
             Some(memo) => f(memo),
             // (Unreachable: the slot was just made a `T`.)
             None => f(&mut T::default()),
+        }
+    }
+}
+
+/// Each node's share of sums a plugin keeps across cycles, with the node state it was computed
+/// from, by snapshot position. A node's state is the same while the snapshot holds the same
+/// `Arc<NodeInfo>` (the scheduler cache replaces it on every change, and the `Arc` kept here
+/// keeps its address from being reused).
+#[derive(Debug)]
+pub struct NodeShares<S>(Vec<(Arc<NodeInfo>, S)>);
+
+impl<S> Default for NodeShares<S> {
+    fn default() -> Self {
+        NodeShares(Vec::new())
+    }
+}
+
+impl<S> NodeShares<S> {
+    /// How many nodes have a share.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no node has a share.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Brings the shares up to date with `nodes` (a snapshot's, by position): for each node
+    /// whose state is not the one its share was computed from, computes its new share with
+    /// `share(position, node)` and hands `change` the old state and share (when there was one)
+    /// and the new ones, for the caller to take the old share out of its sums and add the new.
+    /// (A caller whose nodes got fewer starts afresh: the shares past the end would never be
+    /// taken back.)
+    pub fn update(
+        &mut self,
+        nodes: &[Arc<NodeInfo>],
+        mut share: impl FnMut(usize, &NodeInfo) -> S,
+        mut change: impl FnMut(Option<(&NodeInfo, &S)>, &NodeInfo, &S),
+    ) {
+        for (at, node) in nodes.iter().enumerate() {
+            if self
+                .0
+                .get(at)
+                .is_some_and(|(kept, _)| Arc::ptr_eq(kept, node))
+            {
+                continue;
+            }
+            let new = share(at, node);
+            change(self.0.get(at).map(|(n, s)| (&**n, s)), node, &new);
+            match self.0.get_mut(at) {
+                Some(kept) => *kept = (Arc::clone(node), new),
+                None => self.0.push((Arc::clone(node), new)),
+            }
         }
     }
 }

@@ -156,3 +156,34 @@ pub fn with_host_port(mut p: Pod, port: i32) -> Pod {
     }
     p
 }
+
+/// One step of the churn the side-by-side tests of what plugins keep across cycles run: binds
+/// `pod` (in `default`) to a node picked round `snapshot`, and every 40 steps has a pod leave
+/// (at 13), node `n04` move to zone `c` (21), a node join (29: every later position moves) and
+/// `n05` leave (37). `named(i, zone)` builds node `n<i>`.
+pub fn churn(
+    cache: &mut crate::scheduler::cache::Cache,
+    snapshot: &crate::scheduler::ClusterSnapshot,
+    step: usize,
+    pod: Pod,
+    bound: &mut Vec<String>,
+    named: impl Fn(usize, &str) -> Node,
+) {
+    let node = snapshot.nodes[(step * 7) % snapshot.nodes.len()]
+        .name()
+        .to_string();
+    bound.push(format!(
+        "default/{}",
+        pod.metadata.name.as_deref().unwrap_or("")
+    ));
+    cache.assume_pod(&std::sync::Arc::new(crate::object::Object::from(on(
+        pod, &node,
+    ))));
+    match step % 40 {
+        13 => cache.remove_pod(&bound[step / 2]),
+        21 => cache.upsert_node(&named(4, "c")),
+        29 => cache.upsert_node(&named(40 + step / 40, "b")),
+        37 => cache.remove_node("n05"),
+        _ => {}
+    }
+}

@@ -389,6 +389,30 @@ mod tests {
         }
     }
 
+    /// Schedules `p` in `plain` without a memo and in `remembering` with `memo`, checks that
+    /// both give the same result and rotate the same, and returns the chosen node, if any.
+    fn both_ways(
+        p: &Pod,
+        profile: &Profile,
+        plain: &mut World,
+        remembering: &mut World,
+        memo: &mut VerdictMemo,
+        what: &str,
+    ) -> Option<String> {
+        let want = schedule_one(p, &plain.snapshot, profile, &mut plain.next, &mut plain.rng);
+        let got = schedule_one_remembering(
+            p,
+            &remembering.snapshot,
+            profile,
+            &mut remembering.next,
+            &mut remembering.rng,
+            memo,
+        );
+        assert_eq!(got, want, "{what}");
+        assert_eq!(remembering.next, plain.next, "{what}");
+        want.ok().map(|r| r.suggested_host)
+    }
+
     #[test]
     fn remembered_verdicts_give_the_same_decisions_as_computing_them_again() {
         // 150 nodes, so a cycle samples 100 from a rotating start; taints, cordons, zones,
@@ -466,25 +490,11 @@ mod tests {
                         w.snapshot.nominated.insert("n001".into(), vec![nominated]);
                     }
                 }
-                let want = schedule_one(
-                    &p,
-                    &plain.snapshot,
-                    &profile,
-                    &mut plain.next,
-                    &mut plain.rng,
-                );
-                let got = schedule_one_remembering(
-                    &p,
-                    &remembering.snapshot,
-                    &profile,
-                    &mut remembering.next,
-                    &mut remembering.rng,
-                    &mut memo,
-                );
-                assert_eq!(got, want, "pod {count} (template {t})");
-                assert_eq!(remembering.next, plain.next);
-                if let Ok(r) = &want {
-                    let bound = Arc::new(Object::from(on(p.clone(), &r.suggested_host)));
+                let what = format!("pod {count} (template {t})");
+                let chosen =
+                    both_ways(&p, &profile, &mut plain, &mut remembering, &mut memo, &what);
+                if let Some(host) = &chosen {
+                    let bound = Arc::new(Object::from(on(p.clone(), host)));
                     for w in [&mut plain, &mut remembering] {
                         w.cache.assume_pod(&bound);
                     }
@@ -557,23 +567,9 @@ mod tests {
             for w in [&mut plain, &mut remembering] {
                 w.cache.update_snapshot(&mut w.snapshot);
             }
-            let want = schedule_one(
-                &p,
-                &plain.snapshot,
-                &profile,
-                &mut plain.next,
-                &mut plain.rng,
-            );
-            let got = schedule_one_remembering(
-                &p,
-                &remembering.snapshot,
-                &profile,
-                &mut remembering.next,
-                &mut remembering.rng,
-                &mut memo,
-            );
-            assert_eq!(got, want, "step {step}");
-            outcomes.push(want.map(|r| r.suggested_host).unwrap_or_default());
+            let what = format!("step {step}");
+            let chosen = both_ways(&p, &profile, &mut plain, &mut remembering, &mut memo, &what);
+            outcomes.push(chosen.unwrap_or_default());
             // After the first pod the loner leaves: InterPodAffinity skips itself from then on.
             if step == 0 {
                 for w in [&mut plain, &mut remembering] {

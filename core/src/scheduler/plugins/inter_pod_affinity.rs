@@ -14,6 +14,7 @@ use crate::scheduler::framework::{
     ClusterSnapshot, CycleState, FilterPlugin, NodeInfo, Plugin, PreFilterPlugin, PreFilterResult,
     PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
+use crate::scheduler::plugin_memo::NodeShares;
 
 /// The plugin's upstream name.
 pub const NAME: &str = "InterPodAffinity";
@@ -230,8 +231,8 @@ type Counted = (
 #[derive(Debug, Default)]
 struct KeptCounts {
     incoming: Option<Counted>,
-    /// Each node's state as counted, with its share, by snapshot position.
-    shares: Vec<(Arc<NodeInfo>, Share)>,
+    /// Each node's share, with its state as counted.
+    shares: NodeShares<Share>,
     existing_anti: Arc<Counts>,
     affinity_counts: Arc<Counts>,
     anti_counts: Arc<Counts>,
@@ -263,46 +264,40 @@ impl KeptCounts {
         let affinity_counts = Arc::make_mut(&mut self.affinity_counts);
         let anti_counts = Arc::make_mut(&mut self.anti_counts);
         let (a, b) = (&s.affinity, &s.anti_affinity);
-        for (i, node) in snapshot.nodes.iter().enumerate() {
-            if self
-                .shares
-                .get(i)
-                .is_some_and(|(kept, _)| Arc::ptr_eq(kept, node))
-            {
-                continue;
-            }
-            let pods = node
-                .pods
-                .iter()
-                .map(|p| (&*p.pod, p.terms.required_anti_affinity.as_slice()));
-            let share = Share::of(a, b, incoming, pods);
-            if let Some((old_node, old)) = self.shares.get(i) {
+        self.shares.update(
+            &snapshot.nodes,
+            |_, node| {
+                let pods = node
+                    .pods
+                    .iter()
+                    .map(|p| (&*p.pod, p.terms.required_anti_affinity.as_slice()));
+                Share::of(a, b, incoming, pods)
+            },
+            |old, node, share| {
+                if let Some((old_node, old)) = old {
+                    apply(
+                        existing_anti,
+                        affinity_counts,
+                        anti_counts,
+                        a,
+                        b,
+                        old,
+                        old_node,
+                        -1,
+                    );
+                }
                 apply(
                     existing_anti,
                     affinity_counts,
                     anti_counts,
                     a,
                     b,
-                    old,
-                    old_node,
-                    -1,
+                    share,
+                    node,
+                    1,
                 );
-            }
-            apply(
-                existing_anti,
-                affinity_counts,
-                anti_counts,
-                a,
-                b,
-                &share,
-                node,
-                1,
-            );
-            match self.shares.get_mut(i) {
-                Some(kept) => *kept = (Arc::clone(node), share),
-                None => self.shares.push((Arc::clone(node), share)),
-            }
-        }
+            },
+        );
         s.existing_anti = Arc::clone(&self.existing_anti);
         s.affinity_counts = Arc::clone(&self.affinity_counts);
         s.anti_counts = Arc::clone(&self.anti_counts);
@@ -523,8 +518,8 @@ type Scored = (
 #[derive(Debug, Default)]
 struct KeptScore {
     incoming: Option<Scored>,
-    /// Each node's state as scored, with its share, by snapshot position.
-    shares: Vec<(Arc<NodeInfo>, ScoreShare)>,
+    /// Each node's share, with its state as scored.
+    shares: NodeShares<ScoreShare>,
     score: Arc<TopologyScore>,
 }
 
@@ -554,24 +549,16 @@ impl KeptScore {
         }
         let all = !(pref.is_empty() && pref_anti.is_empty());
         let score = Arc::make_mut(&mut self.score);
-        for (i, node) in snapshot.nodes.iter().enumerate() {
-            if self
-                .shares
-                .get(i)
-                .is_some_and(|(kept, _)| Arc::ptr_eq(kept, node))
-            {
-                continue;
-            }
-            let share = score_share(incoming, pref, pref_anti, node, all);
-            if let Some((old_node, old)) = self.shares.get(i) {
-                add_share(score, old, old_node, -1);
-            }
-            add_share(score, &share, node, 1);
-            match self.shares.get_mut(i) {
-                Some(kept) => *kept = (Arc::clone(node), share),
-                None => self.shares.push((Arc::clone(node), share)),
-            }
-        }
+        self.shares.update(
+            &snapshot.nodes,
+            |_, node| score_share(incoming, pref, pref_anti, node, all),
+            |old, node, share| {
+                if let Some((old_node, old)) = old {
+                    add_share(score, old, old_node, -1);
+                }
+                add_share(score, share, node, 1);
+            },
+        );
         Arc::clone(&self.score)
     }
 }
@@ -646,7 +633,7 @@ impl ScorePlugin for InterPodAffinity {
 mod tests {
     use super::*;
     use crate::scheduler::framework::Code;
-    use crate::scheduler::testutil::{node, on, pod, with_label, with_pod_label};
+    use crate::scheduler::testutil::{churn, node, on, pod, with_label, with_pod_label};
     use k8s_openapi::api::core::v1::{
         Affinity, PodAffinity, PodAffinityTerm, PodAntiAffinity, WeightedPodAffinityTerm,
     };
@@ -861,7 +848,6 @@ mod tests {
 
     #[test]
     fn kept_counts_and_scores_brought_up_to_date_equal_a_fresh_walk() {
-        use crate::object::Object;
         use crate::scheduler::cache::Cache;
         const HOST: &str = "kubernetes.io/hostname";
         let host_zoned = |i: usize, zone: &str| {
@@ -914,21 +900,7 @@ mod tests {
             // The snapshot's kept counts against a copy's (a copy starts with no memos).
             let fresh = snapshot.clone();
             assert_eq!(counts(&snapshot, &p), counts(&fresh, &p), "step {step}");
-            let node = snapshot.nodes[(step * 7) % snapshot.nodes.len()]
-                .name()
-                .to_string();
-            cache.assume_pod(&Arc::new(Object::from(on(p, &node))));
-            bound.push(format!("default/p{step}"));
-            match step % 40 {
-                // A pod leaves.
-                13 => cache.remove_pod(&bound[step / 2]),
-                // A node moves to another zone.
-                21 => cache.upsert_node(&host_zoned(4, "c")),
-                // A node joins (every position after it moves), later one leaves.
-                29 => cache.upsert_node(&host_zoned(24 + step / 40, "b")),
-                37 => cache.remove_node("n05"),
-                _ => {}
-            }
+            churn(&mut cache, &snapshot, step, p, &mut bound, host_zoned);
             if step == 9 {
                 cache.upsert_node(&host_zoned(99, "a"));
             }

@@ -12,6 +12,7 @@ use crate::scheduler::framework::{
     ClusterSnapshot, CycleState, FilterPlugin, NodeInfo, Plugin, PreFilterPlugin, PreFilterResult,
     PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
+use crate::scheduler::plugin_memo::NodeShares;
 use crate::scheduler::plugins::node_affinity::required_affinity_matches;
 use crate::scheduler::selectors::label_selector_matches;
 use crate::scheduler::snapshot::{count_matching, pod_matches, SelectorCounts, TopologyDomains};
@@ -184,8 +185,8 @@ type Spread = (
 #[derive(Debug, Default)]
 struct KeptSpread {
     incoming: Option<Spread>,
-    /// Each node's state as counted, with its share, by snapshot position.
-    shares: Vec<(Arc<NodeInfo>, SpreadShare)>,
+    /// Each node's share, with its state as counted.
+    shares: NodeShares<SpreadShare>,
     /// Per constraint: domain value → (matching pods, nodes counted in it).
     counts: Vec<BTreeMap<String, (i64, usize)>>,
 }
@@ -219,19 +220,14 @@ impl KeptSpread {
                     selector.cloned(),
                     affinity.cloned(),
                 )),
-                shares: Vec::new(),
+                shares: NodeShares::default(),
                 counts: vec![BTreeMap::new(); cs.len()],
             };
         }
-        for (at, node) in snapshot.nodes.iter().enumerate() {
-            if self
-                .shares
-                .get(at)
-                .is_some_and(|(kept, _)| Arc::ptr_eq(kept, node))
-            {
-                continue;
-            }
-            let share =
+        let counts = &mut self.counts;
+        self.shares.update(
+            &snapshot.nodes,
+            |at, node| {
                 (has_all_keys(node, cs) && required_affinity_matches(pod, node)).then(|| {
                     cs.iter()
                         .enumerate()
@@ -244,9 +240,13 @@ impl KeptSpread {
                             (v, matching[i].per_node[at])
                         })
                         .collect::<Vec<_>>()
-                });
-            if let Some((_, Some(old))) = self.shares.get(at) {
-                for (counts, (v, n)) in self.counts.iter_mut().zip(old) {
+                })
+            },
+            |old, _, share| {
+                for (counts, (v, n)) in counts
+                    .iter_mut()
+                    .zip(old.and_then(|(_, o)| o.as_ref()).into_iter().flatten())
+                {
                     if let Some((count, nodes)) = counts.get_mut(v.as_str()) {
                         *count -= n;
                         *nodes -= 1;
@@ -255,23 +255,19 @@ impl KeptSpread {
                         }
                     }
                 }
-            }
-            for (counts, (v, n)) in self.counts.iter_mut().zip(share.iter().flatten()) {
-                match counts.get_mut(v.as_str()) {
-                    Some((count, nodes)) => {
-                        *count += n;
-                        *nodes += 1;
-                    }
-                    None => {
-                        counts.insert(v.clone(), (*n, 1));
+                for (counts, (v, n)) in counts.iter_mut().zip(share.iter().flatten()) {
+                    match counts.get_mut(v.as_str()) {
+                        Some((count, nodes)) => {
+                            *count += n;
+                            *nodes += 1;
+                        }
+                        None => {
+                            counts.insert(v.clone(), (*n, 1));
+                        }
                     }
                 }
-            }
-            match self.shares.get_mut(at) {
-                Some(kept) => *kept = (Arc::clone(node), share),
-                None => self.shares.push((Arc::clone(node), share)),
-            }
-        }
+            },
+        );
         self.counts
             .iter()
             .map(|c| c.iter().map(|(v, (n, _))| (v.clone(), *n)).collect())
@@ -581,7 +577,7 @@ impl ScorePlugin for PodTopologySpread {
 mod tests {
     use super::*;
     use crate::scheduler::framework::Code;
-    use crate::scheduler::testutil::{node, on, pod, with_label, with_pod_label};
+    use crate::scheduler::testutil::{churn, node, on, pod, with_label, with_pod_label};
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -697,7 +693,6 @@ mod tests {
 
     #[test]
     fn kept_spread_counts_brought_up_to_date_equal_a_fresh_walk() {
-        use crate::object::Object;
         use crate::scheduler::cache::Cache;
         let named = |i: usize, zone: &str| {
             let name = format!("n{i:02}");
@@ -751,18 +746,7 @@ mod tests {
             cache.update_snapshot(&mut snapshot);
             let fresh = snapshot.clone();
             assert_eq!(counts(&snapshot, &p), counts(&fresh, &p), "step {step}");
-            let node = snapshot.nodes[(step * 7) % snapshot.nodes.len()]
-                .name()
-                .to_string();
-            cache.assume_pod(&Arc::new(Object::from(on(p, &node))));
-            bound.push(format!("default/p{step}"));
-            match step % 40 {
-                13 => cache.remove_pod(&bound[step / 2]),
-                21 => cache.upsert_node(&named(4, "c")),
-                29 => cache.upsert_node(&named(30 + step / 40, "b")),
-                37 => cache.remove_node("n05"),
-                _ => {}
-            }
+            churn(&mut cache, &snapshot, step, p, &mut bound, named);
             if step == 2 {
                 cache.upsert_node(&named(90, "a"));
             }
