@@ -136,6 +136,9 @@ struct PreFilterState {
     counts: Vec<BTreeMap<String, i64>>,
     /// The smallest domain count per constraint.
     min_match: Vec<i64>,
+    /// Per constraint, 1 when the incoming pod matches its own selector (it will count in the
+    /// domain it lands in), else 0: the pod's alone, so worked out once, not once per node.
+    self_match: Vec<i64>,
 }
 
 impl PreFilterState {
@@ -295,10 +298,20 @@ impl PreFilterPlugin for PodTopologySpread {
         let counts = snapshot.plugin_memos.with(NAME, |kept: &mut KeptSpread| {
             kept.update(pod, &cs, &matching, snapshot)
         });
+        let self_match = cs
+            .iter()
+            .map(|c| {
+                i64::from(label_selector_matches(
+                    &c.selector,
+                    pod.metadata.labels.as_ref(),
+                ))
+            })
+            .collect();
         let mut s = PreFilterState {
             min_match: vec![0; cs.len()],
             constraints: cs,
             counts,
+            self_match,
         };
         for i in 0..s.constraints.len() {
             s.recompute_min(i);
@@ -321,7 +334,7 @@ impl PreFilterPlugin for PodTopologySpread {
 }
 
 impl FilterPlugin for PodTopologySpread {
-    fn filter(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status {
+    fn filter(&self, state: &CycleState, _pod: &Pod, node: &NodeInfo) -> Status {
         let Some(s) = state.read::<PreFilterState>(NAME) else {
             return Status::success();
         };
@@ -329,12 +342,8 @@ impl FilterPlugin for PodTopologySpread {
             let Some(v) = node.labels().and_then(|l| l.get(&c.topology_key)) else {
                 return Status::unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH);
             };
-            let self_match = i64::from(label_selector_matches(
-                &c.selector,
-                pod.metadata.labels.as_ref(),
-            ));
             let match_num = s.counts[i].get(v).copied().unwrap_or(0);
-            if match_num + self_match - s.min_match[i] > c.max_skew {
+            if match_num + s.self_match[i] - s.min_match[i] > c.max_skew {
                 return Status::unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH);
             }
         }
