@@ -572,12 +572,9 @@ fn schedule(
 
     // Filter from the rotating start until enough feasible nodes are found.
     let filters = Filters::new(active_filters(profile, &state));
+    decision.filter_plugins = filters.all.iter().map(|pl| pl.name()).collect();
     if let Some(memo) = memo.as_deref_mut() {
-        let local: Vec<&'static str> = filters.all[..filters.local]
-            .iter()
-            .map(|pl| pl.name())
-            .collect();
-        memo.filters_for(&local);
+        memo.filters_for(&decision.filter_plugins[..filters.local]);
     }
     let to_find = num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, count);
     decision.nodes_to_find = to_find;
@@ -586,7 +583,6 @@ fn schedule(
         slots: Vec::with_capacity(to_find.min(count)),
         remembered: Vec::new(),
     };
-    decision.filter_plugins = filters.all.iter().map(|pl| pl.name()).collect();
     decision.reserve_nodes(count);
     let mut processed = 0;
     let start = if count == 0 {
@@ -603,7 +599,10 @@ fn schedule(
         processed += 1;
         let slot = decision.record_node(|| node.name());
         let mut trace = FilterTrace::default();
-        let at = memo.as_deref_mut().map(|memo| memo.current(node, index));
+        let at = memo.as_deref_mut().map(|memo| {
+            memo.make_current(node, index);
+            index
+        });
         let s = filter_with_nominated_pods(
             profile,
             &filters,

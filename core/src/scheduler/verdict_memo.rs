@@ -99,10 +99,10 @@ impl VerdictMemo {
         }
     }
 
-    /// The position in the memo of the snapshot's node at `at`, with the verdicts there made
-    /// current: they are dropped when they are for another node state. (The position is the
-    /// caller's, so that a node whose verdicts are all kept is not read at all.)
-    pub(crate) fn current(&mut self, node: &Arc<NodeInfo>, at: usize) -> usize {
+    /// Makes the verdicts at `at`, the snapshot's position of `node`, current: they are dropped
+    /// when they are for another node state. (The position is the caller's, so that a node whose
+    /// verdicts are all kept is not read at all.)
+    pub(crate) fn make_current(&mut self, node: &Arc<NodeInfo>, at: usize) {
         if self.by_node.len() <= at {
             self.by_node.resize_with(at + 1, Remembered::default);
             self.scores.resize((at + 1) * self.score_plugins, None);
@@ -114,7 +114,6 @@ impl VerdictMemo {
             let row = at * self.score_plugins;
             self.scores[row..row + self.score_plugins].fill(None);
         }
-        at
     }
 
     /// What the leading node-local filters said of the node at `at`.
