@@ -67,13 +67,12 @@ impl<S> NodeShares<S> {
     /// whose state is not the one its share was computed from, computes its new share with
     /// `share(position, node)` and hands `change` the old state and share (when there was one)
     /// and the new ones, for the caller to take the old share out of its sums and add the new.
-    /// (A caller whose nodes got fewer starts afresh: the shares past the end would never be
-    /// taken back.)
+    /// The shares of positions past the last node (nodes went away) are handed back alone.
     pub fn update(
         &mut self,
         nodes: &[Arc<NodeInfo>],
         mut share: impl FnMut(usize, &NodeInfo) -> S,
-        mut change: impl FnMut(Option<(&NodeInfo, &S)>, &NodeInfo, &S),
+        mut change: impl FnMut(Option<(&NodeInfo, &S)>, Option<(&NodeInfo, &S)>),
     ) {
         for (at, node) in nodes.iter().enumerate() {
             if self
@@ -84,11 +83,17 @@ impl<S> NodeShares<S> {
                 continue;
             }
             let new = share(at, node);
-            change(self.0.get(at).map(|(n, s)| (&**n, s)), node, &new);
+            change(
+                self.0.get(at).map(|(n, s)| (&**n, s)),
+                Some((&**node, &new)),
+            );
             match self.0.get_mut(at) {
                 Some(kept) => *kept = (Arc::clone(node), new),
                 None => self.0.push((Arc::clone(node), new)),
             }
+        }
+        for (old_node, old) in self.0.drain(nodes.len().min(self.0.len())..) {
+            change(Some((&*old_node, &old)), None);
         }
     }
 }

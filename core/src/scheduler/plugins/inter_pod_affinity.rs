@@ -249,7 +249,7 @@ impl KeptCounts {
                 && *a == s.affinity
                 && *b == s.anti_affinity
         });
-        if !same || self.shares.len() > snapshot.nodes.len() {
+        if !same {
             *self = KeptCounts {
                 incoming: Some((
                     meta.namespace.clone(),
@@ -273,29 +273,22 @@ impl KeptCounts {
                     .map(|p| (&*p.pod, p.terms.required_anti_affinity.as_slice()));
                 Share::of(a, b, incoming, pods)
             },
-            |old, node, share| {
-                if let Some((old_node, old)) = old {
+            |old, new| {
+                for ((node, share), by) in [(old, -1), (new, 1)]
+                    .into_iter()
+                    .filter_map(|(s, by)| Some((s?, by)))
+                {
                     apply(
                         existing_anti,
                         affinity_counts,
                         anti_counts,
                         a,
                         b,
-                        old,
-                        old_node,
-                        -1,
+                        share,
+                        node,
+                        by,
                     );
                 }
-                apply(
-                    existing_anti,
-                    affinity_counts,
-                    anti_counts,
-                    a,
-                    b,
-                    share,
-                    node,
-                    1,
-                );
             },
         );
         s.existing_anti = Arc::clone(&self.existing_anti);
@@ -536,7 +529,7 @@ impl KeptScore {
         let same = self.incoming.as_ref().is_some_and(|(ns, labels, a, b)| {
             *ns == meta.namespace && *labels == meta.labels && a == pref && b == pref_anti
         });
-        if !same || self.shares.len() > snapshot.nodes.len() {
+        if !same {
             *self = KeptScore {
                 incoming: Some((
                     meta.namespace.clone(),
@@ -552,11 +545,13 @@ impl KeptScore {
         self.shares.update(
             &snapshot.nodes,
             |_, node| score_share(incoming, pref, pref_anti, node, all),
-            |old, node, share| {
-                if let Some((old_node, old)) = old {
-                    add_share(score, old, old_node, -1);
+            |old, new| {
+                if let Some((node, share)) = old {
+                    add_share(score, share, node, -1);
                 }
-                add_share(score, share, node, 1);
+                if let Some((node, share)) = new {
+                    add_share(score, share, node, 1);
+                }
             },
         );
         Arc::clone(&self.score)

@@ -215,7 +215,7 @@ impl KeptSpread {
                 && sel.as_ref() == selector
                 && aff.as_ref() == affinity
         });
-        if !same || self.shares.len() > snapshot.nodes.len() {
+        if !same {
             *self = KeptSpread {
                 incoming: Some((
                     pod.metadata.namespace.clone(),
@@ -245,10 +245,11 @@ impl KeptSpread {
                         .collect::<Vec<_>>()
                 })
             },
-            |old, _, share| {
+            |old, new| {
+                // The old share out, the new one in (a node not counted has none).
                 for (counts, (v, n)) in counts
                     .iter_mut()
-                    .zip(old.and_then(|(_, o)| o.as_ref()).into_iter().flatten())
+                    .zip(old.and_then(|(_, s)| s.as_deref()).unwrap_or_default())
                 {
                     if let Some((count, nodes)) = counts.get_mut(v.as_str()) {
                         *count -= n;
@@ -258,7 +259,10 @@ impl KeptSpread {
                         }
                     }
                 }
-                for (counts, (v, n)) in counts.iter_mut().zip(share.iter().flatten()) {
+                for (counts, (v, n)) in counts
+                    .iter_mut()
+                    .zip(new.and_then(|(_, s)| s.as_deref()).unwrap_or_default())
+                {
                     match counts.get_mut(v.as_str()) {
                         Some((count, nodes)) => {
                             *count += n;
