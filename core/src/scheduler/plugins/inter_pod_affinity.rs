@@ -91,12 +91,46 @@ impl Counts {
 struct PreFilterState {
     affinity: Vec<Term>,
     anti_affinity: Vec<Term>,
+    /// Shared with the counts kept across cycles (a preemption dry run changes a copy).
+    counts: Arc<DomainCounts>,
+}
+
+/// What a PreFilter counts per topology domain.
+#[derive(Debug, Clone, Default)]
+struct DomainCounts {
     /// Domains where an existing pod's anti-affinity matches the incoming pod.
-    existing_anti: Arc<Counts>,
+    existing_anti: Counts,
     /// Domains holding pods that match all of the incoming pod's affinity terms.
-    affinity_counts: Arc<Counts>,
+    affinity: Counts,
     /// Domains holding pods that match the incoming pod's anti-affinity terms.
-    anti_counts: Arc<Counts>,
+    anti: Counts,
+}
+
+impl DomainCounts {
+    /// Adds `by` times a node's share, for an incoming pod with these required terms (each
+    /// count kept by the node's label values).
+    fn apply(
+        &mut self,
+        affinity_terms: &[Term],
+        anti_terms: &[Term],
+        share: &Share,
+        node: &NodeInfo,
+        by: i64,
+    ) {
+        for (key, n) in &share.existing_anti {
+            self.existing_anti.bump(node, key, n * by);
+        }
+        if share.affinity > 0 {
+            for t in affinity_terms {
+                self.affinity.bump(node, t.key(), share.affinity * by);
+            }
+        }
+        for (n, t) in share.anti.iter().zip(anti_terms) {
+            if *n > 0 {
+                self.anti.bump(node, t.key(), *n * by);
+            }
+        }
+    }
 }
 
 /// What one node's pods add to the counts of a PreFilter: per topology key, how many of their
@@ -162,33 +196,6 @@ fn add_matching<'t>(sums: &mut Vec<(&'t str, i64)>, t: &'t Term, weight: i64, of
     }
 }
 
-/// Adds `by` times a node's share into the three counts (each kept by the node's label values).
-#[allow(clippy::too_many_arguments)]
-fn apply(
-    existing_anti: &mut Counts,
-    affinity_counts: &mut Counts,
-    anti_counts: &mut Counts,
-    affinity_terms: &[Term],
-    anti_terms: &[Term],
-    share: &Share,
-    node: &NodeInfo,
-    by: i64,
-) {
-    for (key, n) in &share.existing_anti {
-        existing_anti.bump(node, key, n * by);
-    }
-    if share.affinity > 0 {
-        for t in affinity_terms {
-            affinity_counts.bump(node, t.key(), share.affinity * by);
-        }
-    }
-    for (n, t) in share.anti.iter().zip(anti_terms) {
-        if *n > 0 {
-            anti_counts.bump(node, t.key(), *n * by);
-        }
-    }
-}
-
 impl PreFilterState {
     /// Counts, `by` times, the pods of `node` given (each with its required anti-affinity
     /// terms): per topology key, how many match, then one change per key to the node's domain
@@ -201,10 +208,7 @@ impl PreFilterState {
         by: i64,
     ) {
         let share = Share::of(&self.affinity, &self.anti_affinity, incoming, pods);
-        apply(
-            Arc::make_mut(&mut self.existing_anti),
-            Arc::make_mut(&mut self.affinity_counts),
-            Arc::make_mut(&mut self.anti_counts),
+        Arc::make_mut(&mut self.counts).apply(
             &self.affinity,
             &self.anti_affinity,
             &share,
@@ -233,9 +237,7 @@ struct KeptCounts {
     incoming: Option<Counted>,
     /// Each node's share, with its state as counted.
     shares: NodeShares<Share>,
-    existing_anti: Arc<Counts>,
-    affinity_counts: Arc<Counts>,
-    anti_counts: Arc<Counts>,
+    counts: Arc<DomainCounts>,
 }
 
 impl KeptCounts {
@@ -260,9 +262,7 @@ impl KeptCounts {
                 ..KeptCounts::default()
             };
         }
-        let existing_anti = Arc::make_mut(&mut self.existing_anti);
-        let affinity_counts = Arc::make_mut(&mut self.affinity_counts);
-        let anti_counts = Arc::make_mut(&mut self.anti_counts);
+        let counts = Arc::make_mut(&mut self.counts);
         let (a, b) = (&s.affinity, &s.anti_affinity);
         self.shares.update(
             &snapshot.nodes,
@@ -278,22 +278,11 @@ impl KeptCounts {
                     .into_iter()
                     .filter_map(|(s, by)| Some((s?, by)))
                 {
-                    apply(
-                        existing_anti,
-                        affinity_counts,
-                        anti_counts,
-                        a,
-                        b,
-                        share,
-                        node,
-                        by,
-                    );
+                    counts.apply(a, b, share, node, by);
                 }
             },
         );
-        s.existing_anti = Arc::clone(&self.existing_anti);
-        s.affinity_counts = Arc::clone(&self.affinity_counts);
-        s.anti_counts = Arc::clone(&self.anti_counts);
+        s.counts = Arc::clone(&self.counts);
     }
 }
 
@@ -308,9 +297,7 @@ impl PreFilterPlugin for InterPodAffinity {
         let mut s = PreFilterState {
             affinity: own.required_affinity,
             anti_affinity: own.required_anti_affinity,
-            existing_anti: Arc::default(),
-            affinity_counts: Arc::default(),
-            anti_counts: Arc::default(),
+            counts: Arc::default(),
         };
         let mut any_existing_anti = false;
         if s.affinity.is_empty() && s.anti_affinity.is_empty() {
@@ -375,27 +362,27 @@ impl FilterPlugin for InterPodAffinity {
             let Some(v) = label(node, t.key()) else {
                 return Status::unresolvable(ERR_REASON_AFFINITY);
             };
-            if s.affinity_counts.get(t.key(), v) <= 0 {
+            if s.counts.affinity.get(t.key(), v) <= 0 {
                 pods_exist = false;
             }
         }
         let first_of_group =
-            s.affinity_counts.is_empty() && s.affinity.iter().all(|t| t.matches(pod));
+            s.counts.affinity.is_empty() && s.affinity.iter().all(|t| t.matches(pod));
         if !pods_exist && !first_of_group {
             return Status::unresolvable(ERR_REASON_AFFINITY);
         }
         for t in &s.anti_affinity {
             if let Some(v) = label(node, t.key()) {
-                if s.anti_counts.get(t.key(), v) > 0 {
+                if s.counts.anti.get(t.key(), v) > 0 {
                     return Status::unschedulable(ERR_REASON_ANTI_AFFINITY);
                 }
             }
         }
         // An existing pod's anti-affinity forbids a domain the node is in: look the node's own
         // labels up (as upstream `satisfyExistingPodsAntiAffinity`), not every domain.
-        if !s.existing_anti.is_empty() {
+        if !s.counts.existing_anti.is_empty() {
             for (k, v) in node.labels().into_iter().flatten() {
-                if s.existing_anti.get(k, v) > 0 {
+                if s.counts.existing_anti.get(k, v) > 0 {
                     return Status::unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
                 }
             }
@@ -782,9 +769,7 @@ mod tests {
         let empty = || PreFilterState {
             affinity: own.required_affinity.clone(),
             anti_affinity: own.required_anti_affinity.clone(),
-            existing_anti: Arc::default(),
-            affinity_counts: Arc::default(),
-            anti_counts: Arc::default(),
+            counts: Arc::default(),
         };
         let (mut at_once, mut one_by_one) = (empty(), empty());
         for n in &snap.nodes {
@@ -804,7 +789,7 @@ mod tests {
         let counts = |s: &PreFilterState| {
             format!(
                 "{:?} {:?} {:?}",
-                s.existing_anti, s.affinity_counts, s.anti_counts
+                s.counts.existing_anti, s.counts.affinity, s.counts.anti
             )
         };
         assert_eq!(counts(&at_once), counts(&one_by_one));
@@ -876,7 +861,7 @@ mod tests {
             let kept = st.read::<PreFilterState>(NAME).map(|s| {
                 format!(
                     "{:?} {:?} {:?}",
-                    s.existing_anti, s.affinity_counts, s.anti_counts
+                    s.counts.existing_anti, s.counts.affinity, s.counts.anti
                 )
             });
             let scored = InterPodAffinity.pre_score(&mut st, p, &[], snap);
