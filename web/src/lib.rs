@@ -35,6 +35,10 @@ use podflow_core::ApplyResult;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+// The word-at-a-time `memcmp` (see the crate), named so that it is linked into the app.
+#[cfg(target_arch = "wasm32")]
+use podflow_wasm_memcmp as _;
+
 use components::cluster_view::{ClusterView, ClusterViewProps};
 use components::console::{Console, ConsoleEntry};
 use components::editor::{Editor, PresetChoice};

@@ -128,13 +128,15 @@ pub fn test(env: &Env, installs: &Installs) -> Result<bool, String> {
             vec!["test", "--workspace", "--no-fail-fast"],
         ),
         (
-            "core on wasm32 (node): cargo test -p podflow-core --target wasm32-unknown-unknown",
+            "core on wasm32 (node): cargo test -p podflow-core -p podflow-wasm-memcmp --target wasm32-unknown-unknown",
             true,
             vec![
                 "test",
                 "--no-fail-fast",
                 "-p",
                 "podflow-core",
+                "-p",
+                "podflow-wasm-memcmp",
                 "--target",
                 "wasm32-unknown-unknown",
             ],

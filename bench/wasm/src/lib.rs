@@ -19,6 +19,9 @@ use podflow_bench::clock::MillisClock;
 use podflow_bench::report::{self, Sample};
 use podflow_bench::shape::{Scale, Shape};
 use wasm_bindgen::prelude::*;
+// The playground's word-at-a-time `memcmp` (see the crate): named so that it is linked.
+#[cfg(target_arch = "wasm32")]
+use podflow_wasm_memcmp as _;
 
 #[wasm_bindgen]
 extern "C" {
