@@ -289,6 +289,53 @@ impl<T: Stored + std::fmt::Debug> std::fmt::Debug for Shared<T> {
     }
 }
 
+/// A stored object a controller is working on, as upstream's `DeepCopy` before a sync: read in
+/// place, copied on the first change (`DerefMut`), so a sync that changes nothing copies
+/// nothing, and the copy is handed to the API server without another copy
+/// ([`Draft::take_object`]).
+pub struct Draft<T> {
+    live: Shared<T>,
+    own: Option<Box<T>>,
+}
+
+impl<T: Stored + Clone> Draft<T> {
+    /// Works on `live` (not copied yet).
+    pub fn new(live: Shared<T>) -> Draft<T> {
+        Draft { live, own: None }
+    }
+
+    /// The object as an [`Object`] to send: the changed copy if there is one (taken, so the
+    /// draft reads the stored object again), else a copy of the stored object.
+    pub fn take_object(&mut self) -> Object {
+        match self.own.take() {
+            Some(own) => (*own).into(),
+            None => (*self.live).clone().into(),
+        }
+    }
+
+    /// Whether it has been changed (and so copied) since it was read.
+    pub fn is_changed(&self) -> bool {
+        self.own.is_some()
+    }
+}
+
+impl<T: Stored> Deref for Draft<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        match &self.own {
+            Some(own) => own,
+            None => &self.live,
+        }
+    }
+}
+
+impl<T: Stored + Clone> std::ops::DerefMut for Draft<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        let live = &self.live;
+        self.own.get_or_insert_with(|| Box::new((**live).clone()))
+    }
+}
+
 /// Looks a kind up by its `kind` name, e.g. `Pod`.
 pub fn kind_info(kind: &str) -> Option<&'static KindInfo> {
     KINDS.iter().find(|k| k.kind == kind)

@@ -16,7 +16,7 @@ use crate::controllers::podutil::{controller_of, controller_ref, created, key_of
 use crate::controllers::template_hash::compute_hash;
 use crate::controllers::workqueue::WorkQueue;
 use crate::events::{object_reference, EventRecorder, EventType};
-use crate::object::{kind_info, Object, Shared};
+use crate::object::{kind_info, Draft, Object, Shared};
 use crate::scheduler::selectors::label_selector_matches;
 use crate::sim::{SimDuration, SimTime};
 use crate::store::{WatchEvent, WatchFilter};
@@ -80,17 +80,17 @@ impl DeploymentController {
         let Some(live) = ctx.get("Deployment", namespace, name) else {
             return;
         };
-        let Object::Deployment(d) = &*live else {
+        let Some(live) = Shared::<Deployment>::from_object(&live) else {
             return;
         };
-        if d.metadata.deletion_timestamp.is_some() {
+        if live.metadata.deletion_timestamp.is_some() {
             return;
         }
-        let mut d = d.clone();
+        let mut d = Draft::new(live);
         let rs_list = self.claim_replica_sets(&d, ctx);
         if d.spec.as_ref().and_then(|s| s.paused) == Some(true) {
             let sets = self.sets(&mut d, &rs_list, false, ctx);
-            self.sync_status(&d, &sets, ctx);
+            self.sync_status(&mut d, &sets, ctx);
             return;
         }
         let scaling = self.is_scaling_event(&mut d, &rs_list, ctx);
@@ -100,7 +100,7 @@ impl DeploymentController {
             let sets = self.sets(&mut d, &rs_list, false, ctx);
             self.scale(&d, &sets, ctx);
             let sets = self.refresh(&sets, ctx);
-            self.sync_status(&d, &sets, ctx);
+            self.sync_status(&mut d, &sets, ctx);
             return;
         }
         if is_rolling(&d) {
@@ -171,7 +171,7 @@ impl DeploymentController {
     /// revision up to date, creating it when asked to.
     fn sets(
         &mut self,
-        d: &mut Deployment,
+        d: &mut Draft<Deployment>,
         rs_list: &[RsRef],
         create: bool,
         ctx: &mut Ctx<'_>,
@@ -202,7 +202,7 @@ impl DeploymentController {
 
     fn sync_existing(
         &mut self,
-        d: &mut Deployment,
+        d: &mut Draft<Deployment>,
         rs: &RsRef,
         new_revision: &str,
         ctx: &mut Ctx<'_>,
@@ -234,11 +234,12 @@ impl DeploymentController {
             .cloned()
             .unwrap_or_default();
         let mut needs_update = set_deployment_revision(d, &rev);
-        let status = d.status.get_or_insert_with(Default::default);
-        if condition(status, "Progressing").is_none() {
+        // Read before written: a draft is copied only when something changes.
+        let progressing = d.status.as_ref().and_then(|s| condition(s, "Progressing"));
+        if progressing.is_none() {
             let name = rs.metadata.name.clone().unwrap_or_default();
             set_condition(
-                status,
+                d.status.get_or_insert_with(Default::default),
                 new_condition(
                     "Progressing",
                     "True",
@@ -257,7 +258,7 @@ impl DeploymentController {
 
     fn create_new(
         &mut self,
-        d: &mut Deployment,
+        d: &mut Draft<Deployment>,
         old: &[RsRef],
         new_revision: &str,
         ctx: &mut Ctx<'_>,
@@ -337,11 +338,12 @@ impl DeploymentController {
     }
 
     /// Writes the Deployment's status (and its revision annotation, which the status strategy
-    /// lets through), keeping `d` current.
-    fn write_status(&mut self, d: &mut Deployment, ctx: &mut Ctx<'_>) {
-        if let Ok(stored) = ctx.update_status(Object::from(d.clone())) {
-            if let Object::Deployment(s) = &*stored {
-                *d = (**s).clone();
+    /// lets through), keeping `d` current: after the write it reads the stored object, as
+    /// written, and after a failed one the object as it was read.
+    fn write_status(&mut self, d: &mut Draft<Deployment>, ctx: &mut Ctx<'_>) {
+        if let Ok(stored) = ctx.update_status(d.take_object()) {
+            if let Some(stored) = Shared::from_object(&stored) {
+                *d = Draft::new(stored);
             }
         }
     }
@@ -397,7 +399,7 @@ impl DeploymentController {
     /// Deployment's replicas.
     fn is_scaling_event(
         &mut self,
-        d: &mut Deployment,
+        d: &mut Draft<Deployment>,
         rs_list: &[RsRef],
         ctx: &mut Ctx<'_>,
     ) -> bool {
@@ -518,7 +520,7 @@ impl DeploymentController {
         }
     }
 
-    fn rollout_rolling(&mut self, d: &mut Deployment, rs_list: &[RsRef], ctx: &mut Ctx<'_>) {
+    fn rollout_rolling(&mut self, d: &mut Draft<Deployment>, rs_list: &[RsRef], ctx: &mut Ctx<'_>) {
         let mut sets = self.sets(d, rs_list, true, ctx);
         let Some(new) = sets.new.clone() else {
             self.sync_rollout_status(d, &sets, ctx);
@@ -604,7 +606,12 @@ impl DeploymentController {
         cleaned + scaled > 0
     }
 
-    fn rollout_recreate(&mut self, d: &mut Deployment, rs_list: &[RsRef], ctx: &mut Ctx<'_>) {
+    fn rollout_recreate(
+        &mut self,
+        d: &mut Draft<Deployment>,
+        rs_list: &[RsRef],
+        ctx: &mut Ctx<'_>,
+    ) {
         let sets = self.sets(d, rs_list, false, ctx);
         let mut scaled_down = false;
         for rs in sets.old.iter().filter(|rs| rs_replicas(rs) > 0) {
@@ -740,18 +747,17 @@ impl DeploymentController {
     }
 
     /// `syncDeploymentStatus`: writes the counts when they changed.
-    fn sync_status(&mut self, d: &Deployment, sets: &Sets, ctx: &mut Ctx<'_>) {
+    fn sync_status(&mut self, d: &mut Draft<Deployment>, sets: &Sets, ctx: &mut Ctx<'_>) {
         let status = self.calculate_status(d, sets, ctx.now);
         if d.status.as_ref() == Some(&status) {
             return;
         }
-        let mut d = d.clone();
         d.status = Some(status);
-        self.write_status(&mut d, ctx);
+        self.write_status(d, ctx);
     }
 
     /// `syncRolloutStatus`: counts, Available, and Progressing (complete, progressing).
-    fn sync_rollout_status(&mut self, d: &mut Deployment, sets: &Sets, ctx: &mut Ctx<'_>) {
+    fn sync_rollout_status(&mut self, d: &mut Draft<Deployment>, sets: &Sets, ctx: &mut Ctx<'_>) {
         let mut status = self.calculate_status(d, sets, ctx.now);
         let has_deadline = d
             .spec

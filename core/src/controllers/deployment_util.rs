@@ -7,6 +7,7 @@ use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use crate::object::Draft;
 use crate::sim::{SimDuration, SimTime};
 
 /// The label and selector key that ties a ReplicaSet's pods to its template.
@@ -264,12 +265,20 @@ pub(crate) fn new_rs_replicas<R: std::ops::Deref<Target = ReplicaSet>>(
 }
 
 /// `SetDeploymentRevision`: the Deployment's revision annotation; whether it changed.
-pub(crate) fn set_deployment_revision(d: &mut Deployment, revision: &str) -> bool {
-    let annotations = d.metadata.annotations.get_or_insert_with(Default::default);
-    if annotations.get(REVISION).map(String::as_str) == Some(revision) {
+pub(crate) fn set_deployment_revision(d: &mut Draft<Deployment>, revision: &str) -> bool {
+    // Read before written: a draft is copied only when something changes.
+    let current = d
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(REVISION));
+    if current.map(String::as_str) == Some(revision) {
         return false;
     }
-    annotations.insert(REVISION.into(), revision.into());
+    d.metadata
+        .annotations
+        .get_or_insert_with(Default::default)
+        .insert(REVISION.into(), revision.into());
     true
 }
 
