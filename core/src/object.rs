@@ -312,11 +312,6 @@ impl<T: Stored + Clone> Draft<T> {
             None => (*self.live).clone().into(),
         }
     }
-
-    /// Whether it has been changed (and so copied) since it was read.
-    pub fn is_changed(&self) -> bool {
-        self.own.is_some()
-    }
 }
 
 impl<T: Stored> Deref for Draft<T> {
@@ -405,5 +400,34 @@ mod tests {
         );
         assert_eq!(kind_for_resource("deploy").unwrap().kind, "Deployment");
         assert_eq!(kind_for_resource("po").unwrap().qualified_kind(), "Pod");
+    }
+
+    #[test]
+    fn a_draft_reads_the_stored_object_until_changed_and_sends_its_change() {
+        let stored = |name: &str| Deployment {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                ..ObjectMeta::default()
+            },
+            ..Deployment::default()
+        };
+        let live = Shared::new(stored("web"));
+        let mut d = Draft::new(live.clone());
+        // Read in place: no copy yet.
+        assert!(std::ptr::eq(&*d, &*live));
+        d.metadata.generation = Some(2);
+        assert!(!std::ptr::eq(&*d, &*live));
+        assert_eq!(
+            live.metadata.generation, None,
+            "the stored object is untouched"
+        );
+        // The change is what is sent; then the draft reads the stored object again.
+        let Object::Deployment(sent) = d.take_object() else {
+            panic!("not a Deployment");
+        };
+        assert_eq!(sent.metadata.generation, Some(2));
+        assert!(std::ptr::eq(&*d, &*live));
+        // Unchanged, it sends a copy of the stored object.
+        assert_eq!(d.take_object(), Object::from(stored("web")));
     }
 }
