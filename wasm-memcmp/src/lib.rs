@@ -9,7 +9,7 @@
 //! Linking this crate into a wasm binary (`use podflow_wasm_memcmp as _;`) gives the linker a
 //! `memcmp` that reads eight-byte words and looks at single bytes only where two words differ
 //! and in the last few bytes. [`compare`] is the same comparison over slices, safe and
-//! platform independent, which the tests check against the standard library's ordering.
+//! platform independent, which the tests check against a byte-by-byte comparison.
 //! Elsewhere the crate is empty apart from [`compare`].
 
 /// Compares the first `n` bytes of `a` and `b` as C's `memcmp` does, where `n` is the shorter
@@ -62,8 +62,7 @@ unsafe fn compare_raw(a: *const u8, b: *const u8, n: usize) -> i32 {
 }
 
 /// The `memcmp` the wasm linker resolves every byte-slice comparison to, in place of
-/// `compiler-builtins`' (which is linked after every crate and only fills what is still
-/// undefined).
+/// `compiler-builtins`' (the disassembled release modules have this one as their `memcmp`).
 ///
 /// # Safety
 ///
