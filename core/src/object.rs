@@ -1,6 +1,7 @@
 //! Every API object the simulated cluster stores, as real `k8s-openapi` types, and what the API
-//! server knows about each kind (group, version, resource name, scope, etcd key prefix), and
-//! [`PodRef`], a stored pod shared instead of copied.
+//! server knows about each kind (group, version, resource name, scope, etcd key prefix),
+//! [`PodRef`], a stored pod shared instead of copied, and [`Draft`], a stored object a controller
+//! changes, copied only when it does.
 
 use std::marker::PhantomData;
 use std::ops::Deref;
