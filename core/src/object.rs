@@ -296,7 +296,7 @@ impl<T: Stored + std::fmt::Debug> std::fmt::Debug for Shared<T> {
 /// ([`Draft::take_object`]).
 pub struct Draft<T> {
     live: Shared<T>,
-    own: Option<Box<T>>,
+    own: Option<T>,
 }
 
 impl<T: Stored + Clone> Draft<T> {
@@ -309,7 +309,7 @@ impl<T: Stored + Clone> Draft<T> {
     /// draft reads the stored object again), else a copy of the stored object.
     pub fn take_object(&mut self) -> Object {
         match self.own.take() {
-            Some(own) => (*own).into(),
+            Some(own) => own.into(),
             None => (*self.live).clone().into(),
         }
     }
@@ -328,7 +328,7 @@ impl<T: Stored> Deref for Draft<T> {
 impl<T: Stored + Clone> std::ops::DerefMut for Draft<T> {
     fn deref_mut(&mut self) -> &mut T {
         let live = &self.live;
-        self.own.get_or_insert_with(|| Box::new((**live).clone()))
+        self.own.get_or_insert_with(|| (**live).clone())
     }
 }
 
