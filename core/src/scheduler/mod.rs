@@ -7,7 +7,8 @@
 //! * [`node_info`]: `NodeInfo` and `PodInfo`; [`resource`]: requests and host ports;
 //!   [`affinity_terms`]: a pod's inter-pod affinity terms, parsed once.
 //! * [`snapshot`]: the `ClusterSnapshot` a cycle reads; [`cache`]: the scheduler's incremental
-//!   cache that keeps it up to date (upstream `backend/cache`).
+//!   cache that keeps it up to date (upstream `backend/cache`); [`topology_counts`]: counts per
+//!   topology domain read by a node's index in the snapshot.
 //! * [`plugins`]: the plugins; [`registry`]: which run where, and `Profile`;
 //!   [`plugin_memo`]: what a plugin keeps from one cycle to the next beside the snapshot.
 //! * [`cycle`]: `schedule_one` and `FitError`; [`decision`]: what the UI shows per attempt;
@@ -31,6 +32,7 @@ pub mod registry;
 pub mod resource;
 pub mod selectors;
 pub mod snapshot;
+pub mod topology_counts;
 pub mod verdict_memo;
 
 #[cfg(test)]

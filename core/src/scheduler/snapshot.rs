@@ -54,12 +54,27 @@ pub struct TopologyDomains {
     pub of_node: Vec<Option<u32>>,
     /// Domain numbers by value.
     pub by_value: BTreeMap<String, u32>,
+    /// The name of the node at each index, to tell a node of the snapshot the table was made
+    /// from (read by its index) from one it does not hold (read by its labels).
+    pub names: Vec<Arc<str>>,
 }
 
 impl TopologyDomains {
     /// The domain number of the node at index `at`; `None` when it lacks the label.
     pub fn of(&self, at: usize) -> Option<usize> {
         self.of_node[at].map(|d| d as usize)
+    }
+
+    /// Where `node` is for this key: `None` when it lacks the label, else its domain number, or
+    /// `Err(value)` for a value no node of the table's snapshot has. A node of that snapshot is
+    /// read from the table by its index, any other by its labels.
+    pub fn place<'n>(&self, key: &str, node: &'n NodeInfo) -> Option<Result<usize, &'n str>> {
+        let at = node.snapshot_index;
+        if self.names.get(at).is_some_and(|n| **n == *node.name()) {
+            return self.of(at).map(Ok);
+        }
+        let value = node.labels()?.get(key)?;
+        Some(self.by_value.get(value).map(|d| *d as usize).ok_or(value))
     }
 }
 
@@ -228,6 +243,7 @@ impl ClusterSnapshot {
         }
         let mut domains = TopologyDomains::default();
         domains.of_node.reserve(self.nodes.len());
+        domains.names.reserve(self.nodes.len());
         for n in &self.nodes {
             let value = n.labels().and_then(|l| l.get(key));
             let domain = value.map(|v| {
@@ -235,6 +251,7 @@ impl ClusterSnapshot {
                 *domains.by_value.entry(v.clone()).or_insert(next)
             });
             domains.of_node.push(domain);
+            domains.names.push(Arc::from(n.name()));
         }
         let domains = Arc::new(domains);
         let mut memo = self.topology_domains.borrow_mut();

@@ -15,6 +15,7 @@ use crate::scheduler::framework::{
     PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::plugin_memo::NodeShares;
+use crate::scheduler::topology_counts::TopologyCounts as Counts;
 
 /// The plugin's upstream name.
 pub const NAME: &str = "InterPodAffinity";
@@ -43,50 +44,6 @@ impl Plugin for InterPodAffinity {
 
 type Term = AffinityTerm;
 
-/// Pods per topology domain: topology key → value → count (entries that fall to 0 are dropped).
-#[derive(Debug, Clone, Default)]
-struct Counts(BTreeMap<String, BTreeMap<String, i64>>);
-
-impl Counts {
-    fn get(&self, key: &str, value: &str) -> i64 {
-        self.0
-            .get(key)
-            .and_then(|m| m.get(value))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Adds `by` to the domain of `node` for `key`, if the node has that label.
-    fn bump(&mut self, node: &NodeInfo, key: &str, by: i64) {
-        let Some(v) = label(node, key) else {
-            return;
-        };
-        if !self.0.contains_key(key) {
-            self.0.insert(key.to_string(), BTreeMap::new());
-        }
-        let Some(values) = self.0.get_mut(key) else {
-            return;
-        };
-        if !values.contains_key(v.as_str()) {
-            values.insert(v.clone(), 0);
-        }
-        let Some(n) = values.get_mut(v.as_str()) else {
-            return;
-        };
-        *n += by;
-        if *n == 0 {
-            values.remove(v.as_str());
-            if values.is_empty() {
-                self.0.remove(key);
-            }
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 struct PreFilterState {
     affinity: Vec<Term>,
@@ -107,6 +64,13 @@ struct DomainCounts {
 }
 
 impl DomainCounts {
+    /// Whether every count is numbered by the domains `snapshot` has now.
+    fn numbered_by(&self, snapshot: &ClusterSnapshot) -> bool {
+        [&self.existing_anti, &self.affinity, &self.anti]
+            .into_iter()
+            .all(|c| c.numbered_by(snapshot))
+    }
+
     /// Adds `by` times a node's share, for an incoming pod with these required terms (each
     /// count kept by the node's label values).
     fn apply(
@@ -116,18 +80,20 @@ impl DomainCounts {
         share: &Share,
         node: &NodeInfo,
         by: i64,
+        snapshot: Option<&ClusterSnapshot>,
     ) {
         for (key, n) in &share.existing_anti {
-            self.existing_anti.bump(node, key, n * by);
+            self.existing_anti.bump(node, key, n * by, snapshot);
         }
         if share.affinity > 0 {
             for t in affinity_terms {
-                self.affinity.bump(node, t.key(), share.affinity * by);
+                self.affinity
+                    .bump(node, t.key(), share.affinity * by, snapshot);
             }
         }
         for (n, t) in share.anti.iter().zip(anti_terms) {
             if *n > 0 {
-                self.anti.bump(node, t.key(), *n * by);
+                self.anti.bump(node, t.key(), *n * by, snapshot);
             }
         }
     }
@@ -206,6 +172,7 @@ impl PreFilterState {
         pods: impl IntoIterator<Item = (&'p Pod, &'p [Term])>,
         node: &NodeInfo,
         by: i64,
+        snapshot: Option<&ClusterSnapshot>,
     ) {
         let share = Share::of(&self.affinity, &self.anti_affinity, incoming, pods);
         Arc::make_mut(&mut self.counts).apply(
@@ -214,6 +181,7 @@ impl PreFilterState {
             &share,
             node,
             by,
+            snapshot,
         );
     }
 }
@@ -251,7 +219,9 @@ impl KeptCounts {
                 && *a == s.affinity
                 && *b == s.anti_affinity
         });
-        if !same {
+        // Counts numbered by domains the snapshot has since numbered anew (a node joined, left
+        // or was relabelled) read by label: counting again is faster from here on.
+        if !same || !self.counts.numbered_by(snapshot) {
             *self = KeptCounts {
                 incoming: Some((
                     meta.namespace.clone(),
@@ -278,7 +248,7 @@ impl KeptCounts {
                     .into_iter()
                     .filter_map(|(s, by)| Some((s?, by)))
                 {
-                    counts.apply(a, b, share, node, by);
+                    counts.apply(a, b, share, node, by, Some(snapshot));
                 }
             },
         );
@@ -316,6 +286,7 @@ impl PreFilterPlugin for InterPodAffinity {
                     counted.map(|p| (&*p.pod, p.terms.required_anti_affinity.as_slice())),
                     node,
                     1,
+                    Some(snapshot),
                 );
             }
         } else {
@@ -334,14 +305,14 @@ impl PreFilterPlugin for InterPodAffinity {
     fn remove_pod(&self, state: &mut CycleState, pod: &Pod, victim: &Pod, node: &NodeInfo) {
         if let Some(s) = state.read_mut::<PreFilterState>(NAME) {
             let anti = PodAffinityTerms::of(victim).required_anti_affinity;
-            s.count(pod, [(victim, anti.as_slice())], node, -1);
+            s.count(pod, [(victim, anti.as_slice())], node, -1, None);
         }
     }
 
     fn add_pod(&self, state: &mut CycleState, pod: &Pod, other: &Pod, node: &NodeInfo) {
         if let Some(s) = state.read_mut::<PreFilterState>(NAME) {
             let anti = PodAffinityTerms::of(other).required_anti_affinity;
-            s.count(pod, [(other, anti.as_slice())], node, 1);
+            s.count(pod, [(other, anti.as_slice())], node, 1, None);
         }
     }
 }
@@ -359,10 +330,10 @@ impl FilterPlugin for InterPodAffinity {
         // cluster matches and the pod matches its own terms (the first of a group).
         let mut pods_exist = true;
         for t in &s.affinity {
-            let Some(v) = label(node, t.key()) else {
+            let Some(n) = s.counts.affinity.get(t.key(), node) else {
                 return Status::unresolvable(ERR_REASON_AFFINITY);
             };
-            if s.counts.affinity.get(t.key(), v) <= 0 {
+            if n <= 0 {
                 pods_exist = false;
             }
         }
@@ -372,20 +343,15 @@ impl FilterPlugin for InterPodAffinity {
             return Status::unresolvable(ERR_REASON_AFFINITY);
         }
         for t in &s.anti_affinity {
-            if let Some(v) = label(node, t.key()) {
-                if s.counts.anti.get(t.key(), v) > 0 {
-                    return Status::unschedulable(ERR_REASON_ANTI_AFFINITY);
-                }
+            if s.counts.anti.get(t.key(), node).is_some_and(|n| n > 0) {
+                return Status::unschedulable(ERR_REASON_ANTI_AFFINITY);
             }
         }
-        // An existing pod's anti-affinity forbids a domain the node is in: look the node's own
-        // labels up (as upstream `satisfyExistingPodsAntiAffinity`), not every domain.
-        if !s.counts.existing_anti.is_empty() {
-            for (k, v) in node.labels().into_iter().flatten() {
-                if s.counts.existing_anti.get(k, v) > 0 {
-                    return Status::unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
-                }
-            }
+        // An existing pod's anti-affinity forbids a domain the node is in: the node's domain
+        // of each key counted (as upstream `satisfyExistingPodsAntiAffinity` looks the node's
+        // own labels up), not every domain.
+        if s.counts.existing_anti.any_above_zero(node) {
+            return Status::unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
         }
         Status::success()
     }
@@ -655,18 +621,28 @@ mod tests {
         p
     }
 
+    /// The filter's verdict on each node of `snap`, checked to be the same for a copy of the
+    /// node the snapshot does not hold at that index (read by its labels, not its index).
     fn verdicts(snap: &ClusterSnapshot, p: &Pod) -> Vec<(Code, String)> {
         let mut st = CycleState::default();
         let (_, s) = InterPodAffinity.pre_filter(&mut st, p, snap);
         snap.nodes
             .iter()
             .map(|n| {
-                let s = if s.is_skip() {
-                    Status::success()
-                } else {
-                    InterPodAffinity.filter(&st, p, n)
+                let verdict = |n: &NodeInfo| {
+                    let s = if s.is_skip() {
+                        Status::success()
+                    } else {
+                        InterPodAffinity.filter(&st, p, n)
+                    };
+                    (s.code, s.message())
                 };
-                (s.code, s.message())
+                for at in [usize::MAX, (n.snapshot_index + 1) % snap.nodes.len()] {
+                    let mut elsewhere = (**n).clone();
+                    elsewhere.snapshot_index = at;
+                    assert_eq!(verdict(&elsewhere), verdict(n), "{} at {at}", n.name());
+                }
+                verdict(n)
             })
             .collect()
     }
@@ -780,10 +756,11 @@ mod tests {
                     .map(|p| (&*p.pod, p.terms.required_anti_affinity.as_slice())),
                 n,
                 1,
+                Some(&snap),
             );
             for p in &n.pods {
                 let one = [(&*p.pod, p.terms.required_anti_affinity.as_slice())];
-                one_by_one.count(&incoming, one, n, 1);
+                one_by_one.count(&incoming, one, n, 1, None);
             }
         }
         let counts = |s: &PreFilterState| {
@@ -795,18 +772,21 @@ mod tests {
         assert_eq!(counts(&at_once), counts(&one_by_one));
         assert_eq!(
             counts(&at_once),
-            "Counts({\"kubernetes.io/hostname\": {\"a2\": 1}, \"topology.kubernetes.io/zone\": {\"a\": 1}}) \
-             Counts({\"topology.kubernetes.io/zone\": {\"a\": 2, \"b\": 2}}) \
-             Counts({\"kubernetes.io/hostname\": {\"b1\": 1}})"
+            "TopologyCounts({\"kubernetes.io/hostname\": {\"a2\": 1}, \"topology.kubernetes.io/zone\": {\"a\": 1}}) \
+             TopologyCounts({\"topology.kubernetes.io/zone\": {\"a\": 2, \"b\": 2}}) \
+             TopologyCounts({\"kubernetes.io/hostname\": {\"b1\": 1}})"
         );
         // Removing every pod again (preemption's `remove_pod`) leaves nothing counted.
         for n in &snap.nodes {
             for p in &n.pods {
                 let one = [(&*p.pod, p.terms.required_anti_affinity.as_slice())];
-                at_once.count(&incoming, one, n, -1);
+                at_once.count(&incoming, one, n, -1, None);
             }
         }
-        assert_eq!(counts(&at_once), "Counts({}) Counts({}) Counts({})");
+        assert_eq!(
+            counts(&at_once),
+            "TopologyCounts({}) TopologyCounts({}) TopologyCounts({})"
+        );
     }
 
     /// Adds a preferred affinity term of `weight`.
