@@ -132,8 +132,9 @@ fn has_all_keys(node: &NodeInfo, cs: &[Constraint]) -> bool {
 #[derive(Debug, Clone)]
 struct PreFilterState {
     constraints: Vec<Constraint>,
-    /// Matching pods per constraint and domain value.
-    counts: Vec<BTreeMap<String, i64>>,
+    /// Matching pods per constraint and domain (shared with the counts kept across cycles;
+    /// a preemption dry run changes a copy).
+    counts: Arc<Vec<DomainTally>>,
     /// The smallest domain count per constraint.
     min_match: Vec<i64>,
     /// Per constraint, 1 when the incoming pod matches its own selector (it will count in the
@@ -141,11 +142,62 @@ struct PreFilterState {
     self_match: Vec<i64>,
 }
 
+/// One constraint's matching pods per domain of its topology key, by the domain numbers of the
+/// snapshot's [`TopologyDomains`], so that the filter reads a node's count by the node's index.
+#[derive(Clone, PartialEq)]
+struct DomainTally {
+    domains: Arc<TopologyDomains>,
+    /// (matching pods, nodes counted in it) by domain number: a domain is listed, even at 0
+    /// matching pods, while it holds a counted node.
+    by_domain: Vec<(i64, usize)>,
+}
+
+impl DomainTally {
+    fn new(domains: Arc<TopologyDomains>) -> DomainTally {
+        DomainTally {
+            by_domain: vec![(0, 0); domains.by_value.len()],
+            domains,
+        }
+    }
+
+    /// The counts of the listed domains.
+    fn listed(&self) -> impl Iterator<Item = i64> + '_ {
+        self.by_domain
+            .iter()
+            .filter(|(_, nodes)| *nodes > 0)
+            .map(|(n, _)| *n)
+    }
+
+    /// The count of `node`'s domain (0 for a domain not listed); `None` when the node lacks the
+    /// key's label.
+    fn of(&self, key: &str, node: &NodeInfo) -> Option<i64> {
+        Some(match self.domains.place(key, node)? {
+            Ok(d) => self.by_domain[d].0,
+            Err(_) => 0,
+        })
+    }
+}
+
+/// As the listed domains' counts by value.
+impl std::fmt::Debug for DomainTally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let listed: BTreeMap<&str, i64> = self
+            .domains
+            .by_value
+            .iter()
+            .map(|(v, d)| (v.as_str(), self.by_domain[*d as usize]))
+            .filter(|(_, (_, nodes))| *nodes > 0)
+            .map(|(v, (n, _))| (v, n))
+            .collect();
+        listed.fmt(f)
+    }
+}
+
 impl PreFilterState {
     fn recompute_min(&mut self, i: usize) {
         let c = &self.constraints[i];
-        let domains = self.counts[i].len() as i64;
-        let min = self.counts[i].values().copied().min().unwrap_or(0);
+        let domains = self.counts[i].listed().count() as i64;
+        let min = self.counts[i].listed().min().unwrap_or(0);
         self.min_match[i] = if domains < c.min_domains { 0 } else { min };
     }
 
@@ -153,14 +205,17 @@ impl PreFilterState {
         let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
         for i in 0..self.constraints.len() {
             let c = &self.constraints[i];
-            let Some(v) = node.labels().and_then(|l| l.get(&c.topology_key)) else {
+            let Some(place) = self.counts[i].domains.place(&c.topology_key, node) else {
                 continue;
             };
             if !pod_matches(other, &c.selector, ns) {
                 continue;
             }
-            if let Some(n) = self.counts[i].get_mut(v) {
-                *n += delta;
+            if let Ok(d) = place {
+                let (n, nodes) = &mut Arc::make_mut(&mut self.counts)[i].by_domain[d];
+                if *nodes > 0 {
+                    *n += delta;
+                }
             }
             self.recompute_min(i);
         }
@@ -169,8 +224,8 @@ impl PreFilterState {
 
 /// One node's share of a PreFilter's counts: `None` when the node is not counted (it lacks a
 /// constraint's key or does not match the pod's required node affinity), else, per constraint,
-/// its domain value and how many of its pods match.
-type SpreadShare = Option<Vec<(String, i64)>>;
+/// its domain number and how many of its pods match.
+type SpreadShare = Option<Vec<(usize, i64)>>;
 
 /// Whom kept counts are for: the pod's namespace, its `DoNotSchedule` constraints, and its
 /// node selector and node affinity (which decide the nodes counted).
@@ -190,20 +245,22 @@ struct KeptSpread {
     incoming: Option<Spread>,
     /// Each node's share, with its state as counted.
     shares: NodeShares<SpreadShare>,
-    /// Per constraint: domain value → (matching pods, nodes counted in it).
-    counts: Vec<BTreeMap<String, (i64, usize)>>,
+    /// Per constraint, the counts by domain.
+    counts: Arc<Vec<DomainTally>>,
 }
 
 impl KeptSpread {
     /// The per-domain counts for `pod`'s constraints `cs` (with each one's matching pods per
-    /// node in `matching`) over `snapshot`'s nodes, brought up to date.
+    /// node in `matching`, and its key's domains in `domains`) over `snapshot`'s nodes, brought
+    /// up to date.
     fn update(
         &mut self,
         pod: &Pod,
         cs: &[Constraint],
         matching: &[Arc<SelectorCounts>],
+        domains: &[Arc<TopologyDomains>],
         snapshot: &ClusterSnapshot,
-    ) -> Vec<BTreeMap<String, i64>> {
+    ) -> Arc<Vec<DomainTally>> {
         let spec = pod.spec.as_ref();
         let selector = spec.and_then(|s| s.node_selector.as_ref());
         let affinity = spec
@@ -215,7 +272,14 @@ impl KeptSpread {
                 && sel.as_ref() == selector
                 && aff.as_ref() == affinity
         });
-        if !same {
+        // Domains numbered anew (a node joined, left or was relabelled): count again.
+        let renumbered = || {
+            self.counts
+                .iter()
+                .zip(domains)
+                .any(|(t, d)| !Arc::ptr_eq(&t.domains, d))
+        };
+        if !same || renumbered() {
             *self = KeptSpread {
                 incoming: Some((
                     pod.metadata.namespace.clone(),
@@ -224,61 +288,42 @@ impl KeptSpread {
                     affinity.cloned(),
                 )),
                 shares: NodeShares::default(),
-                counts: vec![BTreeMap::new(); cs.len()],
+                counts: Arc::new(domains.iter().cloned().map(DomainTally::new).collect()),
             };
         }
-        let counts = &mut self.counts;
+        let counts = Arc::make_mut(&mut self.counts);
         self.shares.update(
             &snapshot.nodes,
             |at, node| {
                 (has_all_keys(node, cs) && required_affinity_matches(pod, node)).then(|| {
-                    cs.iter()
+                    domains
+                        .iter()
                         .enumerate()
-                        .map(|(i, c)| {
-                            let v = node
-                                .labels()
-                                .and_then(|l| l.get(&c.topology_key))
-                                .cloned()
-                                .unwrap_or_default();
-                            (v, matching[i].per_node[at])
-                        })
+                        .map(|(i, d)| (d.of(at).unwrap_or_default(), matching[i].per_node[at]))
                         .collect::<Vec<_>>()
                 })
             },
             |old, new| {
                 // The old share out, the new one in (a node not counted has none).
-                for (counts, (v, n)) in counts
+                for (tally, (d, n)) in counts
                     .iter_mut()
                     .zip(old.and_then(|(_, s)| s.as_deref()).unwrap_or_default())
                 {
-                    if let Some((count, nodes)) = counts.get_mut(v.as_str()) {
-                        *count -= n;
-                        *nodes -= 1;
-                        if *nodes == 0 {
-                            counts.remove(v.as_str());
-                        }
-                    }
+                    let (count, nodes) = &mut tally.by_domain[*d];
+                    *count -= n;
+                    *nodes -= 1;
                 }
-                for (counts, (v, n)) in counts
+                for (tally, (d, n)) in counts
                     .iter_mut()
                     .zip(new.and_then(|(_, s)| s.as_deref()).unwrap_or_default())
                 {
-                    match counts.get_mut(v.as_str()) {
-                        Some((count, nodes)) => {
-                            *count += n;
-                            *nodes += 1;
-                        }
-                        None => {
-                            counts.insert(v.clone(), (*n, 1));
-                        }
-                    }
+                    let (count, nodes) = &mut tally.by_domain[*d];
+                    *count += n;
+                    *nodes += 1;
                 }
             },
         );
-        self.counts
-            .iter()
-            .map(|c| c.iter().map(|(v, (n, _))| (v.clone(), *n)).collect())
-            .collect()
+        Arc::clone(&self.counts)
     }
 }
 
@@ -298,9 +343,13 @@ impl PreFilterPlugin for PodTopologySpread {
             .iter()
             .map(|c| snapshot.selector_counts(ns, &c.selector))
             .collect();
+        let domains: Vec<Arc<TopologyDomains>> = cs
+            .iter()
+            .map(|c| snapshot.topology_domains(&c.topology_key))
+            .collect();
         // Every node counts: from the counts kept since the last pod with these constraints.
         let counts = snapshot.plugin_memos.with(NAME, |kept: &mut KeptSpread| {
-            kept.update(pod, &cs, &matching, snapshot)
+            kept.update(pod, &cs, &matching, &domains, snapshot)
         });
         let self_match = cs
             .iter()
@@ -343,10 +392,9 @@ impl FilterPlugin for PodTopologySpread {
             return Status::success();
         };
         for (i, c) in s.constraints.iter().enumerate() {
-            let Some(v) = node.labels().and_then(|l| l.get(&c.topology_key)) else {
+            let Some(match_num) = s.counts[i].of(&c.topology_key, node) else {
                 return Status::unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH);
             };
-            let match_num = s.counts[i].get(v).copied().unwrap_or(0);
             if match_num + s.self_match[i] - s.min_match[i] > c.max_skew {
                 return Status::unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH);
             }
@@ -636,14 +684,11 @@ mod tests {
         let mut st = CycleState::default();
         let (_, s) = PodTopologySpread.pre_filter(&mut st, &p, &snap);
         assert!(s.is_success());
-        let verdicts: Vec<(Code, String)> = snap
-            .nodes
-            .iter()
-            .map(|n| {
-                let s = PodTopologySpread.filter(&st, &p, n);
-                (s.code, s.message())
-            })
-            .collect();
+        let verdict = |n: &NodeInfo| {
+            let s = PodTopologySpread.filter(&st, &p, n);
+            (s.code, s.message())
+        };
+        let verdicts: Vec<(Code, String)> = snap.nodes.iter().map(|n| verdict(n)).collect();
         assert_eq!(
             verdicts,
             vec![
@@ -658,6 +703,17 @@ mod tests {
                 ),
             ]
         );
+        // A node the snapshot does not hold at that index is read by its labels, the same way;
+        // one in a zone no node of the snapshot is in has no pods there.
+        for n in &snap.nodes {
+            for at in [usize::MAX, (n.snapshot_index + 1) % snap.nodes.len()] {
+                let mut elsewhere = (**n).clone();
+                elsewhere.snapshot_index = at;
+                assert_eq!(verdict(&elsewhere), verdict(n), "{} at {at}", n.name());
+            }
+        }
+        let stray = NodeInfo::new(zoned("c1", "c"));
+        assert_eq!(verdict(&stray), (Code::Success, String::new()));
     }
 
     #[test]
