@@ -77,13 +77,13 @@ impl NodeToStatus {
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
         for s in self.explicit.values() {
             for r in &s.reasons {
-                *counts.entry(r.as_str()).or_insert(0) += 1;
+                *counts.entry(r.as_ref()).or_insert(0) += 1;
             }
         }
         let absent = num_all_nodes.saturating_sub(self.explicit.len());
         if absent > 0 {
             for r in &self.absent.reasons {
-                *counts.entry(r.as_str()).or_insert(0) += absent;
+                *counts.entry(r.as_ref()).or_insert(0) += absent;
             }
         }
         let mut out: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
@@ -600,7 +600,7 @@ fn schedule(
         let index = position((start + i) % count);
         let node: &Arc<NodeInfo> = &snapshot.nodes[index];
         processed += 1;
-        let slot = decision.record_node(|| node.name());
+        let slot = decision.record_node(|| Arc::clone(node.shared_name()));
         let mut trace = FilterTrace::default();
         let at = memo.as_deref_mut().map(|memo| {
             memo.make_current(node, index);

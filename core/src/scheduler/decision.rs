@@ -1,6 +1,8 @@
 //! A record of one scheduling attempt for the UI: every evaluated node's filter verdicts, every
 //! score plugin's raw, normalized and weighted score, the totals and the chosen node.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::kubectl::table::Table;
@@ -64,7 +66,7 @@ pub struct FilterTrace {
 /// One recorded node, as stored: its name, its filters' outcome and where its scores are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct NodeRecord {
-    node: Box<str>,
+    node: Arc<str>,
     /// How many of the attempt's filters ran on it.
     filters_run: u8,
     /// The last filter's code and reason, when it did not pass.
@@ -239,13 +241,13 @@ impl Decision {
 
     /// Starts recording an attempt for the node called `name()` (returns its slot, or `None`
     /// past the bound; the name is asked for only when the node is recorded).
-    pub fn record_node<'n>(&mut self, name: impl FnOnce() -> &'n str) -> Option<usize> {
+    pub fn record_node(&mut self, name: impl FnOnce() -> Arc<str>) -> Option<usize> {
         if self.nodes.len() >= MAX_RECORDED_NODES {
             self.unrecorded_nodes += 1;
             return None;
         }
         self.nodes.push(NodeRecord {
-            node: name().into(),
+            node: name(),
             filters_run: 0,
             last: None,
             scores_at: None,
@@ -394,7 +396,7 @@ mod tests {
         let mut d = Decision::new("default/web".into(), 3);
         d.filter_plugins = vec!["NodeUnschedulable", "TaintToleration", "NodeResourcesFit"];
         for name in ["a", "b", "c"] {
-            let slot = d.record_node(|| name).unwrap();
+            let slot = d.record_node(|| name.into()).unwrap();
             let trace = if name == "a" {
                 FilterTrace {
                     run: 2,

@@ -4,6 +4,7 @@
 //! and [`snapshot`](super::snapshot) and is re-exported here.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use k8s_openapi::api::core::v1::Pod;
@@ -46,8 +47,9 @@ pub enum Code {
 pub struct Status {
     /// The outcome class.
     pub code: Code,
-    /// Human-readable reasons, exactly as upstream words them.
-    pub reasons: Vec<String>,
+    /// Human-readable reasons, exactly as upstream words them (most are a plugin's constant:
+    /// filters return one per rejected node).
+    pub reasons: Vec<Cow<'static, str>>,
     /// The plugin that returned this status; empty until the runner records it.
     pub plugin: &'static str,
 }
@@ -68,7 +70,10 @@ impl Status {
     }
 
     /// A status with the given code and reasons.
-    pub fn new<S: Into<String>>(code: Code, reasons: impl IntoIterator<Item = S>) -> Status {
+    pub fn new<S: Into<Cow<'static, str>>>(
+        code: Code,
+        reasons: impl IntoIterator<Item = S>,
+    ) -> Status {
         Status {
             code,
             reasons: reasons.into_iter().map(Into::into).collect(),
@@ -77,17 +82,17 @@ impl Status {
     }
 
     /// An `Unschedulable` status with one reason.
-    pub fn unschedulable(reason: impl Into<String>) -> Status {
+    pub fn unschedulable(reason: impl Into<Cow<'static, str>>) -> Status {
         Status::new(Code::Unschedulable, [reason.into()])
     }
 
     /// An `UnschedulableAndUnresolvable` status with one reason.
-    pub fn unresolvable(reason: impl Into<String>) -> Status {
+    pub fn unresolvable(reason: impl Into<Cow<'static, str>>) -> Status {
         Status::new(Code::UnschedulableAndUnresolvable, [reason.into()])
     }
 
     /// An `Error` status with one reason.
-    pub fn error(reason: impl Into<String>) -> Status {
+    pub fn error(reason: impl Into<Cow<'static, str>>) -> Status {
         Status::new(Code::Error, [reason.into()])
     }
 

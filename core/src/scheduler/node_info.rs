@@ -68,6 +68,8 @@ pub struct ImageState {
 pub struct NodeInfo {
     /// The node object.
     pub node: Arc<Node>,
+    /// The node's name, shared with the scheduler's records and tables that name the node.
+    name: Arc<str>,
     /// Pods bound to the node, ordered by `namespace/name`.
     pub pods: Vec<Arc<PodInfo>>,
     /// Sum of the pods' actual requests.
@@ -145,6 +147,7 @@ impl NodeInfo {
     pub fn with_node(node: Arc<Node>) -> NodeInfo {
         let (unschedulable, tainted) = spec_flags(&node);
         NodeInfo {
+            name: Arc::from(node.metadata.name.as_deref().unwrap_or("")),
             unschedulable,
             tainted,
             allocatable: allocatable(&node),
@@ -174,13 +177,21 @@ impl NodeInfo {
         let images_changed = status(&node).and_then(|s| s.images.as_ref())
             != status(&self.node).and_then(|s| s.images.as_ref());
         (self.unschedulable, self.tainted) = spec_flags(&node);
+        if node.metadata.name.as_deref().unwrap_or("") != &*self.name {
+            self.name = Arc::from(node.metadata.name.as_deref().unwrap_or(""));
+        }
         self.node = node;
         images_changed.then(|| std::mem::replace(&mut self.image_states, image_states(&self.node)))
     }
 
     /// The node's name.
     pub fn name(&self) -> &str {
-        self.node.metadata.name.as_deref().unwrap_or("")
+        &self.name
+    }
+
+    /// The node's name, shared.
+    pub fn shared_name(&self) -> &Arc<str> {
+        &self.name
     }
 
     /// The node's labels.

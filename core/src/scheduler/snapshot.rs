@@ -70,7 +70,11 @@ impl TopologyDomains {
     /// read from the table by its index, any other by its labels.
     pub fn place<'n>(&self, key: &str, node: &'n NodeInfo) -> Option<Result<usize, &'n str>> {
         let at = node.snapshot_index;
-        if self.names.get(at).is_some_and(|n| **n == *node.name()) {
+        if self
+            .names
+            .get(at)
+            .is_some_and(|n| Arc::ptr_eq(n, node.shared_name()) || **n == *node.name())
+        {
             return self.of(at).map(Ok);
         }
         let value = node.labels()?.get(key)?;
@@ -251,7 +255,7 @@ impl ClusterSnapshot {
                 *domains.by_value.entry(v.clone()).or_insert(next)
             });
             domains.of_node.push(domain);
-            domains.names.push(Arc::from(n.name()));
+            domains.names.push(Arc::clone(n.shared_name()));
         }
         let domains = Arc::new(domains);
         let mut memo = self.topology_domains.borrow_mut();
