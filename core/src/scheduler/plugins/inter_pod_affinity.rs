@@ -15,7 +15,9 @@ use crate::scheduler::framework::{
     PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::plugin_memo::NodeShares;
-use crate::scheduler::topology_counts::TopologyCounts as Counts;
+use crate::scheduler::topology_counts::{Scored as DomainScore, TopologyCounts};
+
+type Counts = TopologyCounts;
 
 /// The plugin's upstream name.
 pub const NAME: &str = "InterPodAffinity";
@@ -317,10 +319,6 @@ impl PreFilterPlugin for InterPodAffinity {
     }
 }
 
-fn label<'a>(node: &'a NodeInfo, key: &str) -> Option<&'a String> {
-    node.labels().and_then(|l| l.get(key))
-}
-
 impl FilterPlugin for InterPodAffinity {
     fn filter(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Status {
         let Some(s) = state.read::<PreFilterState>(NAME) else {
@@ -357,10 +355,10 @@ impl FilterPlugin for InterPodAffinity {
     }
 }
 
-/// topologyKey → value → (score, how many nodes' shares it holds). A domain is listed, even at a
-/// score of 0, while some node in it has a share for its key, as upstream's map gets an entry
-/// for every node it visits.
-type TopologyScore = BTreeMap<String, BTreeMap<String, (i64, usize)>>;
+/// topologyKey → value → (score, how many nodes' shares it holds), by the snapshot's domain
+/// numbers. A domain is listed, even at a score of 0, while some node in it has a share for its
+/// key, as upstream's map gets an entry for every node it visits.
+type TopologyScore = TopologyCounts<DomainScore>;
 
 #[derive(Debug, Clone, Default)]
 struct PreScoreState {
@@ -369,38 +367,19 @@ struct PreScoreState {
 
 /// Adds (`sign` 1) or takes back (`sign` −1) one node's share, per topology key, of the score
 /// of the node's domain for that key.
-fn add_share(score: &mut TopologyScore, share: &[(String, i64)], node: &NodeInfo, sign: i64) {
+fn add_share(
+    score: &mut TopologyScore,
+    share: &[(String, i64)],
+    node: &NodeInfo,
+    sign: i64,
+    snapshot: &ClusterSnapshot,
+) {
     for (key, sum) in share {
-        let Some(v) = label(node, key) else {
-            continue;
+        let by = DomainScore {
+            score: sum * sign,
+            nodes: sign,
         };
-        if sign > 0 {
-            if !score.contains_key(key.as_str()) {
-                score.insert(key.clone(), BTreeMap::new());
-            }
-            if let Some(values) = score.get_mut(key.as_str()) {
-                match values.get_mut(v.as_str()) {
-                    Some((n, nodes)) => {
-                        *n += sum;
-                        *nodes += 1;
-                    }
-                    None => {
-                        values.insert(v.clone(), (*sum, 1));
-                    }
-                }
-            }
-        } else if let Some(values) = score.get_mut(key.as_str()) {
-            if let Some((n, nodes)) = values.get_mut(v.as_str()) {
-                *n -= sum;
-                *nodes -= 1;
-                if *nodes == 0 {
-                    values.remove(v.as_str());
-                }
-            }
-            if values.is_empty() {
-                score.remove(key.as_str());
-            }
-        }
+        score.bump(node, key, by, Some(snapshot));
     }
 }
 
@@ -482,7 +461,8 @@ impl KeptScore {
         let same = self.incoming.as_ref().is_some_and(|(ns, labels, a, b)| {
             *ns == meta.namespace && *labels == meta.labels && a == pref && b == pref_anti
         });
-        if !same {
+        // Scores numbered by domains the snapshot has since numbered anew: score again.
+        if !same || !self.score.numbered_by(snapshot) {
             *self = KeptScore {
                 incoming: Some((
                     meta.namespace.clone(),
@@ -500,10 +480,10 @@ impl KeptScore {
             |_, node| score_share(incoming, pref, pref_anti, node, all),
             |old, new| {
                 if let Some((node, share)) = old {
-                    add_share(score, share, node, -1);
+                    add_share(score, share, node, -1, snapshot);
                 }
                 if let Some((node, share)) = new {
-                    add_share(score, share, node, 1);
+                    add_share(score, share, node, 1, snapshot);
                 }
             },
         );
@@ -549,11 +529,7 @@ impl ScorePlugin for InterPodAffinity {
         let Some(s) = state.read::<PreScoreState>(PRE_SCORE_KEY) else {
             return Ok(0);
         };
-        Ok(s.topology_score
-            .iter()
-            .filter_map(|(k, values)| label(node, k).and_then(|v| values.get(v)))
-            .map(|(score, _)| score)
-            .sum())
+        Ok(s.topology_score.at(node).map(|d| d.score).sum())
     }
 
     fn normalize_score(&self, state: &CycleState, _pod: &Pod, scores: &mut [i64]) -> Status {
