@@ -44,23 +44,57 @@ impl PluginMemos {
 /// `Arc<NodeInfo>` (the scheduler cache replaces it on every change, and the `Arc` kept here
 /// keeps its address from being reused).
 #[derive(Debug)]
-pub struct NodeShares<S>(Vec<(Arc<NodeInfo>, S)>);
+pub struct NodeShares<S> {
+    shares: Vec<(Arc<NodeInfo>, S)>,
+    /// The address of each kept state, by position: what a cycle compares, for every node,
+    /// with the snapshot's, in one pass over two dense arrays.
+    kept: Vec<usize>,
+}
 
 impl<S> Default for NodeShares<S> {
     fn default() -> Self {
-        NodeShares(Vec::new())
+        NodeShares {
+            shares: Vec::new(),
+            kept: Vec::new(),
+        }
     }
+}
+
+/// The address `NodeShares` compares a node state by.
+fn address(node: &Arc<NodeInfo>) -> usize {
+    Arc::as_ptr(node) as usize
+}
+
+/// How many leading nodes are in the kept states: eight compared at a time, with one branch.
+fn unchanged_run(kept: &[usize], nodes: &[Arc<NodeInfo>]) -> usize {
+    let n = kept.len().min(nodes.len());
+    let (kept, nodes) = (&kept[..n], &nodes[..n]);
+    let mut run = 0;
+    for (k, c) in kept.chunks_exact(8).zip(nodes.chunks_exact(8)) {
+        if !k
+            .iter()
+            .zip(c)
+            .fold(true, |same, (k, c)| same & (*k == address(c)))
+        {
+            break;
+        }
+        run += 8;
+    }
+    while run < n && kept[run] == address(&nodes[run]) {
+        run += 1;
+    }
+    run
 }
 
 impl<S> NodeShares<S> {
     /// How many nodes have a share.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.shares.len()
     }
 
     /// Whether no node has a share.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.shares.is_empty()
     }
 
     /// Brings the shares up to date with `nodes` (a snapshot's, by position): for each node
@@ -74,25 +108,33 @@ impl<S> NodeShares<S> {
         mut share: impl FnMut(usize, &NodeInfo) -> S,
         mut change: impl FnMut(Option<(&NodeInfo, &S)>, Option<(&NodeInfo, &S)>),
     ) {
-        for (at, node) in nodes.iter().enumerate() {
-            if self
-                .0
-                .get(at)
-                .is_some_and(|(kept, _)| Arc::ptr_eq(kept, node))
-            {
-                continue;
-            }
+        let mut at = 0;
+        while at < nodes.len() {
+            // The run of unchanged nodes from here.
+            at += unchanged_run(&self.kept[at.min(self.kept.len())..], &nodes[at..]);
+            let Some(node) = nodes.get(at) else {
+                break;
+            };
             let new = share(at, node);
             change(
-                self.0.get(at).map(|(n, s)| (&**n, s)),
+                self.shares.get(at).map(|(n, s)| (&**n, s)),
                 Some((&**node, &new)),
             );
-            match self.0.get_mut(at) {
-                Some(kept) => *kept = (Arc::clone(node), new),
-                None => self.0.push((Arc::clone(node), new)),
+            match self.shares.get_mut(at) {
+                Some(kept) => {
+                    *kept = (Arc::clone(node), new);
+                    self.kept[at] = address(node);
+                }
+                None => {
+                    self.shares.push((Arc::clone(node), new));
+                    self.kept.push(address(node));
+                }
             }
+            at += 1;
         }
-        for (old_node, old) in self.0.drain(nodes.len().min(self.0.len())..) {
+        let gone = nodes.len().min(self.shares.len());
+        self.kept.truncate(gone);
+        for (old_node, old) in self.shares.drain(gone..) {
             change(Some((&*old_node, &old)), None);
         }
     }
@@ -138,5 +180,50 @@ mod tests {
         assert_eq!(format!("{memos:?}"), "PluginMemos([\"A\", \"B\"])");
         let copy = memos.clone();
         assert_eq!(copy.with("B", |s: &mut String| s.clone()), "");
+    }
+
+    #[test]
+    fn shares_are_worked_out_again_only_for_nodes_whose_state_changed() {
+        use crate::scheduler::testutil::node;
+        let states = |names: &[&str]| -> Vec<Arc<NodeInfo>> {
+            names
+                .iter()
+                .map(|n| Arc::new(NodeInfo::new(node(n, "1", "1Gi"))))
+                .collect()
+        };
+        let mut shares: NodeShares<String> = NodeShares::default();
+        // What each update worked out and handed over, as `old -> new` per position.
+        let run = |shares: &mut NodeShares<String>, nodes: &[Arc<NodeInfo>]| {
+            let mut seen = Vec::new();
+            shares.update(
+                nodes,
+                |at, n| format!("{at}:{}", n.name()),
+                |old, new| {
+                    seen.push(format!(
+                        "{} -> {}",
+                        old.map_or("-".into(), |(_, s)| s.clone()),
+                        new.map_or("-".into(), |(_, s)| s.clone())
+                    ))
+                },
+            );
+            seen
+        };
+        let mut nodes = states(&["a", "b", "c", "d"]);
+        assert_eq!(
+            run(&mut shares, &nodes),
+            ["- -> 0:a", "- -> 1:b", "- -> 2:c", "- -> 3:d"]
+        );
+        assert!(run(&mut shares, &nodes).is_empty());
+        // Two nodes change state (the cache replaced their `Arc`): only they are worked out.
+        nodes[1] = Arc::new((*nodes[1]).clone());
+        nodes[3] = Arc::new((*nodes[3]).clone());
+        assert_eq!(run(&mut shares, &nodes), ["1:b -> 1:b", "3:d -> 3:d"]);
+        // A node joins at the end, then two go away.
+        nodes.push(states(&["e"]).remove(0));
+        assert_eq!(run(&mut shares, &nodes), ["- -> 4:e"]);
+        nodes.truncate(3);
+        assert_eq!(run(&mut shares, &nodes), ["3:d -> -", "4:e -> -"]);
+        assert_eq!(shares.len(), 3);
+        assert!(run(&mut shares, &nodes).is_empty());
     }
 }
