@@ -60,9 +60,10 @@ pub struct TopologyDomains {
 }
 
 impl TopologyDomains {
-    /// The domain number of the node at index `at`; `None` when it lacks the label.
+    /// The domain number of the node at index `at`; `None` when it lacks the label (or the
+    /// table has no node at `at`).
     pub fn of(&self, at: usize) -> Option<usize> {
-        self.of_node[at].map(|d| d as usize)
+        self.of_node.get(at).copied().flatten().map(|d| d as usize)
     }
 
     /// Where `node` is for this key: `None` when it lacks the label, else its domain number, or

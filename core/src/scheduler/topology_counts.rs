@@ -91,7 +91,7 @@ impl<T: Tally> KeyCounts<T> {
     /// The count of `node`'s domain; `None` when it lacks the label.
     fn get(&self, node: &NodeInfo) -> Option<T> {
         Some(match self.place(node)? {
-            Ok(d) => self.by_domain[d],
+            Ok(d) => self.by_domain.get(d).copied().unwrap_or_default(),
             Err(v) => self.by_value.get(v).copied().unwrap_or_default(),
         })
     }
@@ -100,7 +100,9 @@ impl<T: Tally> KeyCounts<T> {
         let (was, now) = match self.place(node) {
             None => return,
             Some(Ok(d)) => {
-                let n = &mut self.by_domain[d];
+                let Some(n) = self.by_domain.get_mut(d) else {
+                    return;
+                };
                 let was = *n;
                 n.add(by);
                 (was, *n)
@@ -129,7 +131,7 @@ impl<T: Tally> KeyCounts<T> {
         let numbered = self.domains.iter().flat_map(|d| {
             d.by_value
                 .iter()
-                .map(|(v, i)| (v.as_str(), self.by_domain[*i as usize]))
+                .filter_map(|(v, i)| Some((v.as_str(), *self.by_domain.get(*i as usize)?)))
         });
         numbered
             .chain(self.by_value.iter().map(|(v, n)| (v.as_str(), *n)))

@@ -172,7 +172,7 @@ impl DomainTally {
     /// key's label.
     fn of(&self, key: &str, node: &NodeInfo) -> Option<i64> {
         Some(match self.domains.place(key, node)? {
-            Ok(d) => self.by_domain[d].0,
+            Ok(d) => self.by_domain.get(d).map_or(0, |(n, _)| *n),
             Err(_) => 0,
         })
     }
@@ -185,7 +185,7 @@ impl std::fmt::Debug for DomainTally {
             .domains
             .by_value
             .iter()
-            .map(|(v, d)| (v.as_str(), self.by_domain[*d as usize]))
+            .filter_map(|(v, d)| Some((v.as_str(), *self.by_domain.get(*d as usize)?)))
             .filter(|(_, (_, nodes))| *nodes > 0)
             .map(|(v, (n, _))| (v, n))
             .collect();
@@ -212,9 +212,10 @@ impl PreFilterState {
                 continue;
             }
             if let Ok(d) = place {
-                let (n, nodes) = &mut Arc::make_mut(&mut self.counts)[i].by_domain[d];
-                if *nodes > 0 {
-                    *n += delta;
+                if let Some((n, nodes)) = Arc::make_mut(&mut self.counts)[i].by_domain.get_mut(d) {
+                    if *nodes > 0 {
+                        *n += delta;
+                    }
                 }
             }
             self.recompute_min(i);
@@ -309,17 +310,19 @@ impl KeptSpread {
                     .iter_mut()
                     .zip(old.and_then(|(_, s)| s.as_deref()).unwrap_or_default())
                 {
-                    let (count, nodes) = &mut tally.by_domain[*d];
-                    *count -= n;
-                    *nodes -= 1;
+                    if let Some((count, nodes)) = tally.by_domain.get_mut(*d) {
+                        *count -= n;
+                        *nodes -= 1;
+                    }
                 }
                 for (tally, (d, n)) in counts
                     .iter_mut()
                     .zip(new.and_then(|(_, s)| s.as_deref()).unwrap_or_default())
                 {
-                    let (count, nodes) = &mut tally.by_domain[*d];
-                    *count += n;
-                    *nodes += 1;
+                    if let Some((count, nodes)) = tally.by_domain.get_mut(*d) {
+                        *count += n;
+                        *nodes += 1;
+                    }
                 }
             },
         );
