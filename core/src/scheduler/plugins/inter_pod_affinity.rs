@@ -15,9 +15,7 @@ use crate::scheduler::framework::{
     PreScorePlugin, ScorePlugin, Status, MAX_NODE_SCORE,
 };
 use crate::scheduler::plugin_memo::NodeShares;
-use crate::scheduler::topology_counts::{Scored as DomainScore, TopologyCounts};
-
-type Counts = TopologyCounts;
+use crate::scheduler::topology_counts::{Scored as DomainScore, TopologyCounts as Counts};
 
 /// The plugin's upstream name.
 pub const NAME: &str = "InterPodAffinity";
@@ -73,8 +71,8 @@ impl DomainCounts {
             .all(|c| c.numbered_by(snapshot))
     }
 
-    /// Adds `by` times a node's share, for an incoming pod with these required terms (each
-    /// count kept by the node's label values).
+    /// Adds `by` times a node's share, for an incoming pod with these required terms (a key
+    /// counted for the first time is numbered by `snapshot`'s domains when one is given).
     fn apply(
         &mut self,
         affinity_terms: &[Term],
@@ -358,7 +356,7 @@ impl FilterPlugin for InterPodAffinity {
 /// topologyKey → value → (score, how many nodes' shares it holds), by the snapshot's domain
 /// numbers. A domain is listed, even at a score of 0, while some node in it has a share for its
 /// key, as upstream's map gets an entry for every node it visits.
-type TopologyScore = TopologyCounts<DomainScore>;
+type TopologyScore = Counts<DomainScore>;
 
 #[derive(Debug, Clone, Default)]
 struct PreScoreState {
