@@ -1198,6 +1198,56 @@ mod tests {
     }
 
     #[test]
+    fn a_score_out_of_range_fails_the_cycle_with_upstream_s_message() {
+        /// Scores each node by the digit its name ends in, times 50.
+        struct Overshoot;
+        impl crate::scheduler::framework::Plugin for Overshoot {
+            fn name(&self) -> &'static str {
+                "Overshoot"
+            }
+        }
+        impl ScorePlugin for Overshoot {
+            fn score(&self, _: &CycleState, _: &Pod, node: &NodeInfo) -> Result<i64, Status> {
+                let digit = node.name().bytes().last().unwrap_or(b'0') - b'0';
+                Ok(i64::from(digit) * 50)
+            }
+        }
+        let profile = Profile {
+            score: vec![crate::scheduler::registry::WeightedScorePlugin {
+                plugin: Box::new(Overshoot),
+                weight: 1,
+            }],
+            ..Profile::default()
+        };
+        let nodes: Vec<Node> = (0..4).map(|i| node(&format!("n{i}"), "4", "8Gi")).collect();
+        let snap = ClusterSnapshot::new(nodes, &[]);
+        let err = schedule_one(
+            &pod("p", "", ""),
+            &snap,
+            &profile,
+            &mut 0,
+            &mut SimRng::new(1),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "plugin \"Overshoot\" returns an invalid score 150, it should in the range of [0, 100] after normalizing"
+        );
+        // The nodes before it were scored and recorded; the one out of range (150) was not, and
+        // its cell reads as never set.
+        let recorded: Vec<Option<i64>> = ["n0", "n1", "n2", "n3"]
+            .iter()
+            .map(|n| {
+                err.decision
+                    .node(n)
+                    .and_then(|r| r.score("Overshoot"))
+                    .map(|s| s.raw)
+            })
+            .collect();
+        assert_eq!(recorded, vec![Some(0), Some(50), Some(100), Some(0)]);
+    }
+
+    #[test]
     fn ties_are_broken_by_the_seeded_rng_and_replay_exactly() {
         let nodes: Vec<Node> = (0..4).map(|i| node(&format!("n{i}"), "4", "8Gi")).collect();
         let snap = ClusterSnapshot::new(nodes, &[]);
