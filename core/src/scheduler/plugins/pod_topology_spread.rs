@@ -16,6 +16,7 @@ use crate::scheduler::plugin_memo::NodeShares;
 use crate::scheduler::plugins::node_affinity::required_affinity_matches;
 use crate::scheduler::selectors::label_selector_matches;
 use crate::scheduler::snapshot::{count_matching, pod_matches, SelectorCounts, TopologyDomains};
+use crate::scheduler::topology_counts::{Scored, Tally};
 
 /// The plugin's upstream name.
 pub const NAME: &str = "PodTopologySpread";
@@ -147,15 +148,15 @@ struct PreFilterState {
 #[derive(Clone, PartialEq)]
 struct DomainTally {
     domains: Arc<TopologyDomains>,
-    /// (matching pods, nodes counted in it) by domain number: a domain is listed, even at 0
-    /// matching pods, while it holds a counted node.
-    by_domain: Vec<(i64, usize)>,
+    /// Matching pods (`score`) and nodes counted in it by domain number: a domain is listed,
+    /// even at 0 matching pods, while it holds a counted node (as InterPodAffinity's scores).
+    by_domain: Vec<Scored>,
 }
 
 impl DomainTally {
     fn new(domains: Arc<TopologyDomains>) -> DomainTally {
         DomainTally {
-            by_domain: vec![(0, 0); domains.by_value.len()],
+            by_domain: vec![Scored::default(); domains.by_value.len()],
             domains,
         }
     }
@@ -164,15 +165,15 @@ impl DomainTally {
     fn listed(&self) -> impl Iterator<Item = i64> + '_ {
         self.by_domain
             .iter()
-            .filter(|(_, nodes)| *nodes > 0)
-            .map(|(n, _)| *n)
+            .filter(|d| !d.is_empty())
+            .map(|d| d.score)
     }
 
     /// The count of `node`'s domain (0 for a domain not listed); `None` when the node lacks the
     /// key's label.
     fn of(&self, key: &str, node: &NodeInfo) -> Option<i64> {
         Some(match self.domains.place(key, node)? {
-            Ok(d) => self.by_domain.get(d).map_or(0, |(n, _)| *n),
+            Ok(d) => self.by_domain.get(d).map_or(0, |d| d.score),
             Err(_) => 0,
         })
     }
@@ -186,8 +187,8 @@ impl std::fmt::Debug for DomainTally {
             .by_value
             .iter()
             .filter_map(|(v, d)| Some((v.as_str(), *self.by_domain.get(*d as usize)?)))
-            .filter(|(_, (_, nodes))| *nodes > 0)
-            .map(|(v, (n, _))| (v, n))
+            .filter(|(_, d)| !d.is_empty())
+            .map(|(v, d)| (v, d.score))
             .collect();
         listed.fmt(f)
     }
@@ -212,9 +213,9 @@ impl PreFilterState {
                 continue;
             }
             if let Ok(d) = place {
-                if let Some((n, nodes)) = Arc::make_mut(&mut self.counts)[i].by_domain.get_mut(d) {
-                    if *nodes > 0 {
-                        *n += delta;
+                if let Some(d) = Arc::make_mut(&mut self.counts)[i].by_domain.get_mut(d) {
+                    if !d.is_empty() {
+                        d.score += delta;
                     }
                 }
             }
@@ -310,18 +311,22 @@ impl KeptSpread {
                     .iter_mut()
                     .zip(old.and_then(|(_, s)| s.as_deref()).unwrap_or_default())
                 {
-                    if let Some((count, nodes)) = tally.by_domain.get_mut(*d) {
-                        *count -= n;
-                        *nodes -= 1;
+                    if let Some(d) = tally.by_domain.get_mut(*d) {
+                        d.add(Scored {
+                            score: -n,
+                            nodes: -1,
+                        });
                     }
                 }
                 for (tally, (d, n)) in counts
                     .iter_mut()
                     .zip(new.and_then(|(_, s)| s.as_deref()).unwrap_or_default())
                 {
-                    if let Some((count, nodes)) = tally.by_domain.get_mut(*d) {
-                        *count += n;
-                        *nodes += 1;
+                    if let Some(d) = tally.by_domain.get_mut(*d) {
+                        d.add(Scored {
+                            score: *n,
+                            nodes: 1,
+                        });
                     }
                 }
             },
