@@ -136,6 +136,9 @@ pub struct Cluster {
     timers: TimerQueue<Task>,
     trace: Trace,
     components: Vec<Box<dyn Component>>,
+    /// Each component's name and user, read once when it starts (they never change), so a
+    /// handler's context borrows them instead of copying them for every call.
+    identities: Vec<(String, UserInfo)>,
     watch_owner: BTreeMap<WatchId, usize>,
     delivery_scheduled: BTreeSet<WatchId>,
     failed_nodes: BTreeSet<String>,
@@ -172,6 +175,7 @@ impl Cluster {
             timers: TimerQueue::default(),
             trace: Trace::default(),
             components: Vec::new(),
+            identities: Vec::new(),
             watch_owner: BTreeMap::new(),
             delivery_scheduled: BTreeSet::new(),
             partitioned_nodes: BTreeSet::new(),
@@ -1256,6 +1260,8 @@ impl Cluster {
                 self.watch_owner.insert(id, index);
             }
         }
+        self.identities
+            .push((component.name().to_string(), component.user().clone()));
         self.components.push(component);
         self.schedule_deliveries();
     }
@@ -1278,11 +1284,11 @@ impl Cluster {
 
     /// Runs one component handler with a fresh context, then schedules what it asked for.
     fn run_component(&mut self, index: usize, work: impl FnOnce(&mut dyn Component, &mut Ctx<'_>)) {
-        let Some(component) = self.components.get_mut(index) else {
+        let (Some(component), Some((name, user))) =
+            (self.components.get_mut(index), self.identities.get(index))
+        else {
             return;
         };
-        let name = component.name().to_string();
-        let user = component.user().clone();
         let offline = component
             .node()
             .is_some_and(|n| self.partitioned_nodes.contains(n));
@@ -1291,8 +1297,8 @@ impl Cluster {
             &mut self.rng,
             &mut self.api,
             &mut self.trace,
-            &name,
-            &user,
+            name,
+            user,
         );
         if offline {
             ctx.go_offline();

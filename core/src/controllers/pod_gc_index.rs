@@ -24,29 +24,35 @@ pub struct PodGcIndex {
 impl PodGcIndex {
     /// Takes in a watch event on a pod.
     pub fn apply(&mut self, event: &WatchEvent) {
-        self.remove(&event.key);
-        if event.type_ == WatchEventType::Deleted {
-            return;
-        }
-        let Object::Pod(pod) = &*event.object else {
-            return;
+        let key: &str = &event.key;
+        let pod = match &*event.object {
+            Object::Pod(pod) if event.type_ != WatchEventType::Deleted => pod,
+            _ => {
+                self.remove(key);
+                return;
+            }
         };
-        let key = &event.key;
-        if matches!(
+        let finished = matches!(
             pod.status.as_ref().and_then(|s| s.phase.as_deref()),
             Some("Succeeded" | "Failed")
-        ) {
-            self.finished.insert(key.to_string());
-        }
-        if pod.metadata.deletion_timestamp.is_some() {
-            self.terminating.insert(key.to_string());
-        }
-        if let Some(node) = pod
+        );
+        set_member(&mut self.finished, key, finished);
+        set_member(
+            &mut self.terminating,
+            key,
+            pod.metadata.deletion_timestamp.is_some(),
+        );
+        let node = pod
             .spec
             .as_ref()
             .and_then(|s| s.node_name.as_deref())
-            .filter(|n| !n.is_empty())
-        {
+            .filter(|n| !n.is_empty());
+        // Most changes of a pod (its status) leave it on the node it was on.
+        if self.node_of.get(key).map(String::as_str) == node {
+            return;
+        }
+        self.forget_node(key);
+        if let Some(node) = node {
             self.node_of.insert(key.to_string(), node.to_string());
             self.by_node
                 .entry(node.to_string())
@@ -58,6 +64,10 @@ impl PodGcIndex {
     fn remove(&mut self, key: &str) {
         self.finished.remove(key);
         self.terminating.remove(key);
+        self.forget_node(key);
+    }
+
+    fn forget_node(&mut self, key: &str) {
         if let Some(node) = self.node_of.remove(key) {
             if let Some(keys) = self.by_node.get_mut(&node) {
                 keys.remove(key);
@@ -90,6 +100,15 @@ impl PodGcIndex {
             .into_iter()
             .flatten()
             .map(String::as_str)
+    }
+}
+
+/// Puts `key` in `set` or takes it out, copying it only when it was not there.
+fn set_member(set: &mut BTreeSet<String>, key: &str, member: bool) {
+    if !member {
+        set.remove(key);
+    } else if !set.contains(key) {
+        set.insert(key.to_string());
     }
 }
 

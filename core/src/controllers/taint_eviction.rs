@@ -106,27 +106,30 @@ impl TaintEvictionController {
             self.work.remove(&key);
             return;
         }
+        let spec = pod.spec.as_ref();
+        let node = spec.and_then(|s| s.node_name.as_deref()).unwrap_or_default();
+        let tolerations = spec
+            .and_then(|s| s.tolerations.as_deref())
+            .unwrap_or_default();
+        // Most changes of a pod (its status) leave its node and tolerations as they were: compare
+        // before copying them.
+        if self
+            .pods
+            .get(&key)
+            .is_some_and(|p| p.node == node && p.tolerations == tolerations)
+        {
+            return;
+        }
         let info = PodInfo {
-            node: pod
-                .spec
-                .as_ref()
-                .and_then(|s| s.node_name.clone())
-                .unwrap_or_default(),
-            tolerations: pod
-                .spec
-                .as_ref()
-                .and_then(|s| s.tolerations.clone())
-                .unwrap_or_default(),
+            node: node.to_string(),
+            tolerations: tolerations.to_vec(),
         };
-        if self.pods.get(&key) == Some(&info) {
+        self.pods.insert(key.clone(), info);
+        if node.is_empty() {
             return;
         }
-        self.pods.insert(key.clone(), info.clone());
-        if info.node.is_empty() {
-            return;
-        }
-        if let Some(taints) = self.tainted.get(&info.node).cloned() {
-            self.process_pod(&key, &info.tolerations, &taints, ctx);
+        if let Some(taints) = self.tainted.get(node).cloned() {
+            self.process_pod(&key, tolerations, &taints, ctx);
         }
     }
 
