@@ -124,6 +124,44 @@ impl ReplicaSetPods {
         }
     }
 
+    /// Takes in a change that leaves an indexed pod active, in its namespace, under its
+    /// controller and with its labels (most often a status change): only the Ready count can
+    /// move. False, with nothing done, for any other change.
+    fn replace(&mut self, key: &str, object: &Arc<Object>) -> bool {
+        let Some(new) = as_pod(object).filter(|p| podutil::is_active(p)) else {
+            return false;
+        };
+        let Some(stored) = self.pods.get_mut(key) else {
+            return false;
+        };
+        let Some(old) = as_pod(stored) else {
+            return false;
+        };
+        let controller = controller_of(&new.metadata).map(|r| &r.uid);
+        if old.metadata.namespace != new.metadata.namespace
+            || old.metadata.labels != new.metadata.labels
+            || controller_of(&old.metadata).map(|r| &r.uid) != controller
+        {
+            return false;
+        }
+        let (was_ready, is_ready) = (podutil::is_ready(old), podutil::is_ready(new));
+        if was_ready != is_ready {
+            // A pod counts towards Ready only where it is claimed, which its unchanged
+            // namespace and labels keep as it was.
+            if let Some(t) = controller.and_then(|uid| self.tallies.get_mut(uid)) {
+                if t.matched.contains(key) {
+                    if is_ready {
+                        t.ready += 1;
+                    } else {
+                        t.ready -= 1;
+                    }
+                }
+            }
+        }
+        *stored = Arc::clone(object);
+        true
+    }
+
     fn insert(&mut self, key: &str, object: Arc<Object>) {
         let Some(pod) = as_pod(&object) else {
             return;
@@ -150,6 +188,9 @@ impl ReplicaSetPods {
 
     fn apply(&mut self, change: &Change) {
         if !change.key.starts_with(POD_PREFIX) {
+            return;
+        }
+        if change.type_ != WatchEventType::Deleted && self.replace(&change.key, &change.object) {
             return;
         }
         self.remove(&change.key);
