@@ -280,3 +280,113 @@ impl ReplicaSetPods {
         self.pods.get(key)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::{PodCondition, PodStatus};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+
+    const UID: &str = "rs-uid";
+
+    fn pod(labels: &[(&str, &str)], ready: bool, phase: &str) -> Arc<Object> {
+        Arc::new(Object::from(Pod {
+            metadata: ObjectMeta {
+                name: Some("web-1".into()),
+                namespace: Some("default".into()),
+                labels: Some(
+                    labels
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                ),
+                owner_references: Some(vec![OwnerReference {
+                    api_version: "apps/v1".into(),
+                    kind: "ReplicaSet".into(),
+                    name: "web".into(),
+                    uid: UID.into(),
+                    controller: Some(true),
+                    ..OwnerReference::default()
+                }]),
+                ..ObjectMeta::default()
+            },
+            spec: None,
+            status: Some(PodStatus {
+                phase: Some(phase.into()),
+                conditions: Some(vec![PodCondition {
+                    type_: "Ready".into(),
+                    status: if ready { "True" } else { "False" }.into(),
+                    ..PodCondition::default()
+                }]),
+                ..PodStatus::default()
+            }),
+        }))
+    }
+
+    fn change(type_: WatchEventType, object: Arc<Object>) -> Change {
+        Change {
+            revision: 1,
+            type_,
+            key: Arc::from("/registry/pods/default/web-1"),
+            object,
+            old: None,
+            writer: Arc::from("test"),
+        }
+    }
+
+    fn counts(index: &ReplicaSetPods) -> (usize, usize, usize, usize) {
+        let t = index.tally(UID).expect("a tally");
+        (
+            t.matched.len(),
+            t.mismatched.len(),
+            t.fully_labeled,
+            t.ready,
+        )
+    }
+
+    #[test]
+    fn status_and_label_changes_keep_the_tally_as_a_fresh_count_would() {
+        use WatchEventType::{Added, Deleted, Modified};
+        let selector = LabelSelector {
+            match_labels: Some([("app".to_string(), "web".to_string())].into()),
+            ..LabelSelector::default()
+        };
+        let template: BTreeMap<String, String> = [("app", "web"), ("tier", "front")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut index = ReplicaSetPods::default();
+        index.refresh_tally(UID, "default", &selector, &template);
+        let labels = [("app", "web"), ("tier", "front")];
+
+        index.apply(&change(Added, pod(&labels, false, "Pending")));
+        assert_eq!(counts(&index), (1, 0, 1, 0));
+        // The kubelet's status writes: Ready, then not Ready, then Ready again.
+        index.apply(&change(Modified, pod(&labels, true, "Running")));
+        assert_eq!(counts(&index), (1, 0, 1, 1));
+        index.apply(&change(Modified, pod(&labels, false, "Running")));
+        assert_eq!(counts(&index), (1, 0, 1, 0));
+        index.apply(&change(Modified, pod(&labels, true, "Running")));
+        assert_eq!(counts(&index), (1, 0, 1, 1));
+        // A template label removed: still claimed and Ready, no longer fully labeled.
+        index.apply(&change(Modified, pod(&[("app", "web")], true, "Running")));
+        assert_eq!(counts(&index), (1, 0, 0, 1));
+        // Relabelled out of the selector: released, so no longer counted as Ready.
+        index.apply(&change(Modified, pod(&[("app", "db")], true, "Running")));
+        assert_eq!(counts(&index), (0, 1, 0, 0));
+        // Back in, then finished (no longer active), then gone.
+        index.apply(&change(Modified, pod(&labels, true, "Running")));
+        assert_eq!(counts(&index), (1, 0, 1, 1));
+        index.apply(&change(Modified, pod(&labels, false, "Succeeded")));
+        assert_eq!(counts(&index), (0, 0, 0, 0));
+        assert!(index.pod("/registry/pods/default/web-1").is_none());
+        index.apply(&change(Deleted, pod(&labels, false, "Succeeded")));
+        assert_eq!(counts(&index), (0, 0, 0, 0));
+
+        // Each state counted afresh gives the same tally as the changes did.
+        let mut fresh = ReplicaSetPods::default();
+        fresh.apply(&change(Added, pod(&[("app", "web")], true, "Running")));
+        fresh.refresh_tally(UID, "default", &selector, &template);
+        assert_eq!(counts(&fresh), (1, 0, 0, 1));
+    }
+}

@@ -107,7 +107,9 @@ impl TaintEvictionController {
             return;
         }
         let spec = pod.spec.as_ref();
-        let node = spec.and_then(|s| s.node_name.as_deref()).unwrap_or_default();
+        let node = spec
+            .and_then(|s| s.node_name.as_deref())
+            .unwrap_or_default();
         let tolerations = spec
             .and_then(|s| s.tolerations.as_deref())
             .unwrap_or_default();
