@@ -24,7 +24,7 @@ mod watch;
 pub use history::{line_diff, render, DiffLine, History, HistoryEntry};
 pub use watch::{pod_node_name, WatchEvent, WatchEventType, WatchFilter, WatchId};
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{btree_map, BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 use std::ops::Bound;
 use std::sync::Arc;
@@ -232,7 +232,9 @@ pub struct Store {
     config: StoreConfig,
     revision: i64,
     compacted: i64,
-    data: BTreeMap<String, Entry>,
+    /// The objects by key; the key is shared with every change, watch event and history entry
+    /// of it.
+    data: BTreeMap<Arc<str>, Entry>,
     /// Pod keys by `spec.nodeName` (`""` for unbound), for node-filtered lists.
     pods_by_node: BTreeMap<String, BTreeSet<String>>,
     log: VecDeque<Change>,
@@ -339,7 +341,7 @@ impl Store {
     }
 
     /// The stored keys matching `filter`, sorted by key.
-    fn matching(&self, filter: &WatchFilter) -> Vec<(&String, &Entry)> {
+    fn matching(&self, filter: &WatchFilter) -> Vec<(&Arc<str>, &Entry)> {
         match &filter.node_name {
             None => self
                 .data
@@ -352,7 +354,7 @@ impl Store {
                 .into_iter()
                 .flatten()
                 .filter(|k| k.starts_with(&filter.prefix))
-                .filter_map(|k| self.data.get_key_value(k))
+                .filter_map(|k| self.data.get_key_value(k.as_str()))
                 .collect(),
         }
     }
@@ -364,24 +366,25 @@ impl Store {
         mut obj: Object,
         writer: &str,
     ) -> Result<Arc<Object>, StoreError> {
-        if self.data.contains_key(key) {
-            return Err(StoreError::AlreadyExists {
-                key: key.to_string(),
-            });
-        }
+        let vacant = match self.data.entry(Arc::from(key)) {
+            btree_map::Entry::Occupied(_) => {
+                return Err(StoreError::AlreadyExists {
+                    key: key.to_string(),
+                })
+            }
+            btree_map::Entry::Vacant(vacant) => vacant,
+        };
         let revision = self.revision + 1;
         obj.meta_mut().resource_version = Some(revision.to_string());
         let object = Arc::new(obj);
-        self.index_pod(key, None, Some(&object));
-        self.data.insert(
-            key.to_string(),
-            Entry {
-                object: Arc::clone(&object),
-                create_revision: revision,
-                mod_revision: revision,
-                version: 1,
-            },
-        );
+        let key = Arc::clone(vacant.key());
+        vacant.insert(Entry {
+            object: Arc::clone(&object),
+            create_revision: revision,
+            mod_revision: revision,
+            version: 1,
+        });
+        index_pod(&mut self.pods_by_node, &key, None, Some(&object));
         self.commit(
             WatchEventType::Added,
             key,
@@ -403,7 +406,7 @@ impl Store {
         expected_resource_version: Option<&str>,
         writer: &str,
     ) -> Result<Arc<Object>, StoreError> {
-        let Some(entry) = self.data.get(key) else {
+        let Some(entry) = self.data.get_mut(key) else {
             return Err(StoreError::NotFound {
                 key: key.to_string(),
             });
@@ -424,16 +427,13 @@ impl Store {
         let revision = self.revision + 1;
         obj.meta_mut().resource_version = Some(revision.to_string());
         let object = Arc::new(obj);
-        let old = Arc::clone(&entry.object);
-        self.index_pod(key, Some(&old), Some(&object));
-        if let Some(entry) = self.data.get_mut(key) {
-            entry.object = Arc::clone(&object);
-            entry.mod_revision = revision;
-            entry.version += 1;
-        }
+        let old = std::mem::replace(&mut entry.object, Arc::clone(&object));
+        entry.mod_revision = revision;
+        entry.version += 1;
+        index_pod(&mut self.pods_by_node, key, Some(&old), Some(&object));
         self.commit(
             WatchEventType::Modified,
-            key,
+            Arc::from(key),
             Arc::clone(&object),
             Some(old),
             writer,
@@ -464,7 +464,7 @@ impl Store {
                 });
             }
         }
-        let Some(entry) = self.data.remove(key) else {
+        let Some((key, entry)) = self.data.remove_entry(key) else {
             return Err(StoreError::NotFound {
                 key: key.to_string(),
             });
@@ -473,7 +473,7 @@ impl Store {
         let mut last = (*entry.object).clone();
         last.meta_mut().resource_version = Some(revision.to_string());
         let tombstone = Arc::new(last);
-        self.index_pod(key, Some(&entry.object), None);
+        index_pod(&mut self.pods_by_node, &key, Some(&entry.object), None);
         self.commit(
             WatchEventType::Deleted,
             key,
@@ -484,34 +484,12 @@ impl Store {
         Ok(tombstone)
     }
 
-    fn index_pod(&mut self, key: &str, old: Option<&Arc<Object>>, new: Option<&Arc<Object>>) {
-        let old_node = old.and_then(|o| pod_node_name(o));
-        let new_node = new.and_then(|o| pod_node_name(o));
-        if old_node == new_node {
-            return;
-        }
-        if let Some(node) = old_node {
-            if let Some(keys) = self.pods_by_node.get_mut(node) {
-                keys.remove(key);
-                if keys.is_empty() {
-                    self.pods_by_node.remove(node);
-                }
-            }
-        }
-        if let Some(node) = new_node {
-            self.pods_by_node
-                .entry(node.to_string())
-                .or_default()
-                .insert(key.to_string());
-        }
-    }
-
     /// Records a write: bumps the revision, remembers it in the history, hands it to the
     /// watchers and appends it to the change log (compacting the oldest if the log is full).
     fn commit(
         &mut self,
         type_: WatchEventType,
-        key: &str,
+        key: Arc<str>,
         object: Arc<Object>,
         old: Option<Arc<Object>>,
         writer: &str,
@@ -525,7 +503,7 @@ impl Store {
         let change = Change {
             revision: self.revision,
             type_,
-            key: Arc::from(key),
+            key,
             object,
             old,
             writer,
@@ -645,7 +623,7 @@ impl Store {
                 .map(|(key, e)| WatchEvent {
                     type_: WatchEventType::Added,
                     revision: e.mod_revision,
-                    key: Arc::from(key.as_str()),
+                    key: Arc::clone(key),
                     object: Arc::clone(&e.object),
                     old: None,
                 })
@@ -717,6 +695,34 @@ impl Store {
     /// is not in its history.
     pub fn diff(&self, key: &str, rev_a: i64, rev_b: i64) -> Option<Vec<DiffLine>> {
         self.history.diff(key, rev_a, rev_b)
+    }
+}
+
+/// Keeps the node index of pod keys in step with a write of `key` from `old` to `new`.
+fn index_pod(
+    pods_by_node: &mut BTreeMap<String, BTreeSet<String>>,
+    key: &str,
+    old: Option<&Arc<Object>>,
+    new: Option<&Arc<Object>>,
+) {
+    let old_node = old.and_then(|o| pod_node_name(o));
+    let new_node = new.and_then(|o| pod_node_name(o));
+    if old_node == new_node {
+        return;
+    }
+    if let Some(node) = old_node {
+        if let Some(keys) = pods_by_node.get_mut(node) {
+            keys.remove(key);
+            if keys.is_empty() {
+                pods_by_node.remove(node);
+            }
+        }
+    }
+    if let Some(node) = new_node {
+        pods_by_node
+            .entry(node.to_string())
+            .or_default()
+            .insert(key.to_string());
     }
 }
 
