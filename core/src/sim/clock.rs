@@ -1,7 +1,8 @@
 //! Virtual time: a millisecond clock that only moves when the simulation says so, and the timer
 //! queue that tells it where to jump next (ties broken by insertion order).
 
-use std::collections::BTreeMap;
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
 use std::fmt;
 
 /// A moment of virtual time, in milliseconds since the simulation started.
@@ -115,17 +116,48 @@ impl fmt::Display for SimTime {
 }
 
 /// Pending timers ordered by due time, then by the order they were set.
+///
+/// A binary heap on that key: it is a total order (no two timers share a sequence number), so
+/// timers come out in the same order as from a sorted map, without a tree node per timer.
 #[derive(Debug, Clone)]
 pub struct TimerQueue<T> {
     next_seq: u64,
-    queue: BTreeMap<(SimTime, u64), T>,
+    queue: BinaryHeap<Reverse<Timer<T>>>,
+}
+
+/// One pending timer, ordered by `(due, seq)` alone.
+#[derive(Debug, Clone)]
+struct Timer<T> {
+    due: SimTime,
+    seq: u64,
+    item: T,
+}
+
+impl<T> PartialEq for Timer<T> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.due, self.seq) == (other.due, other.seq)
+    }
+}
+
+impl<T> Eq for Timer<T> {}
+
+impl<T> PartialOrd for Timer<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T> Ord for Timer<T> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.due, self.seq).cmp(&(other.due, other.seq))
+    }
 }
 
 impl<T> Default for TimerQueue<T> {
     fn default() -> Self {
         TimerQueue {
             next_seq: 0,
-            queue: BTreeMap::new(),
+            queue: BinaryHeap::new(),
         }
     }
 }
@@ -133,23 +165,27 @@ impl<T> Default for TimerQueue<T> {
 impl<T> TimerQueue<T> {
     /// Schedules `item` at `due`.
     pub fn push(&mut self, due: SimTime, item: T) {
-        self.queue.insert((due, self.next_seq), item);
+        self.queue.push(Reverse(Timer {
+            due,
+            seq: self.next_seq,
+            item,
+        }));
         self.next_seq += 1;
     }
 
     /// When the earliest timer is due, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.queue.keys().next().map(|(t, _)| *t)
+        self.queue.peek().map(|Reverse(t)| t.due)
     }
 
     /// The earliest timer, left in place.
     pub fn peek(&self) -> Option<(SimTime, &T)> {
-        self.queue.iter().next().map(|((t, _), item)| (*t, item))
+        self.queue.peek().map(|Reverse(t)| (t.due, &t.item))
     }
 
     /// Removes and returns the earliest timer.
     pub fn pop(&mut self) -> Option<(SimTime, T)> {
-        self.queue.pop_first().map(|((t, _), item)| (t, item))
+        self.queue.pop().map(|Reverse(t)| (t.due, t.item))
     }
 
     /// How many timers are pending.
@@ -179,6 +215,37 @@ mod tests {
         assert_eq!(q.pop(), Some((SimTime(10), "second")));
         assert_eq!(q.pop(), Some((SimTime(20), "late")));
         assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn many_timers_due_together_keep_their_order_across_pushes_and_pops() {
+        // Pushes at a handful of due times, popping now and then, against a list kept sorted
+        // by (due, push order): the queue must hand out exactly the list's order.
+        let mut q = TimerQueue::default();
+        let mut expected: Vec<(SimTime, u64, usize)> = Vec::new();
+        let (mut seq, mut x) = (0u64, 7u64);
+        let mut popped = Vec::new();
+        let mut wanted = Vec::new();
+        for i in 0..500 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let due = SimTime(popped.len() as u64 + (x >> 60));
+            q.push(due, i);
+            expected.push((due, seq, i));
+            seq += 1;
+            if x >> 62 == 0 {
+                expected.sort();
+                wanted.push(expected.remove(0));
+                popped.push(q.pop().expect("a timer is pending"));
+            }
+        }
+        expected.sort();
+        wanted.extend(expected);
+        while let Some(t) = q.pop() {
+            popped.push(t);
+        }
+        let wanted: Vec<(SimTime, usize)> = wanted.into_iter().map(|(t, _, i)| (t, i)).collect();
+        assert_eq!(popped, wanted);
+        assert!(q.is_empty());
     }
 
     #[test]
