@@ -37,6 +37,9 @@ use crate::trace::{Stage, Trace, TraceStep};
 mod commands;
 mod logs;
 mod partition;
+mod watch_table;
+
+use watch_table::WatchTable;
 
 pub use logs::LogsOutput;
 
@@ -139,8 +142,8 @@ pub struct Cluster {
     /// Each component's name and user, read once when it starts (they never change), so a
     /// handler's context borrows them instead of copying them for every call.
     identities: Vec<(String, UserInfo)>,
-    watch_owner: BTreeMap<WatchId, usize>,
-    delivery_scheduled: BTreeSet<WatchId>,
+    /// Each watch's owner and whether its delivery is scheduled.
+    watches: WatchTable,
     failed_nodes: BTreeSet<String>,
     partitioned_nodes: BTreeSet<String>,
     /// Whether a [`Task::LeaseExpiry`] is pending (at most one is: a later lease never expires
@@ -176,8 +179,7 @@ impl Cluster {
             trace: Trace::default(),
             components: Vec::new(),
             identities: Vec::new(),
-            watch_owner: BTreeMap::new(),
-            delivery_scheduled: BTreeSet::new(),
+            watches: WatchTable::default(),
             partitioned_nodes: BTreeSet::new(),
             lease_timer_armed: false,
             overview: Default::default(),
@@ -705,8 +707,8 @@ impl Cluster {
         let name = |i: usize| self.components.get(i).map_or("?", |c| c.name());
         Some(match self.timers.peek()?.1 {
             Task::Action(i) => format!("scenario action {i}"),
-            Task::Deliver(id) => match self.watch_owner.get(id) {
-                Some(&i) => format!(
+            Task::Deliver(id) => match self.watches.owner(*id) {
+                Some(i) => format!(
                     "watch delivery to {} ({} events)",
                     name(i),
                     self.api.store.pending(*id)
@@ -745,8 +747,8 @@ impl Cluster {
         match task {
             Task::Action(i) => results.extend(self.run_action(i)),
             Task::Deliver(id) => {
-                self.delivery_scheduled.remove(&id);
-                let owner = self.watch_owner.get(&id).copied();
+                self.watches.delivered(id);
+                let owner = self.watches.owner(id);
                 // A stopped or cut-off node agent's events wait in its watch until the node
                 // recovers or the partition heals.
                 if owner.is_some_and(|i| self.is_stopped(i) || self.is_partitioned(i)) {
@@ -761,7 +763,7 @@ impl Cluster {
                     });
                 }
                 // The rest, at this same moment: they have already waited the watch latency.
-                if self.api.store.pending(id) > 0 && self.delivery_scheduled.insert(id) {
+                if self.api.store.pending(id) > 0 && self.watches.schedule(id) {
                     self.timers.push(self.now, Task::Deliver(id));
                 }
             }
@@ -1225,14 +1227,8 @@ impl Cluster {
         for &index in &agents {
             self.run_component(index, |c, ctx| c.on_restart(ctx));
         }
-        let waiting: Vec<WatchId> = self
-            .watch_owner
-            .iter()
-            .filter(|(_, owner)| agents.contains(owner))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in waiting {
-            if self.api.store.pending(id) > 0 && self.delivery_scheduled.insert(id) {
+        for id in self.watches.owned_by(&agents) {
+            if self.api.store.pending(id) > 0 && self.watches.schedule(id) {
                 self.timers
                     .push(self.now.plus(WATCH_LATENCY), Task::Deliver(id));
             }
@@ -1257,7 +1253,7 @@ impl Cluster {
         let index = self.components.len();
         for filter in component.watches() {
             if let Ok(id) = self.api.store.watch(filter, Some(0)) {
-                self.watch_owner.insert(id, index);
+                self.watches.own(id, index);
             }
         }
         self.identities
@@ -1269,7 +1265,7 @@ impl Cluster {
     /// Schedules one delivery for every watch that has events waiting.
     fn schedule_deliveries(&mut self) {
         for id in self.api.store.take_ready_watches() {
-            if self.watch_owner.contains_key(&id) && self.delivery_scheduled.insert(id) {
+            if self.watches.schedule(id) {
                 self.timers
                     .push(self.now.plus(WATCH_LATENCY), Task::Deliver(id));
             }

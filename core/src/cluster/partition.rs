@@ -7,7 +7,6 @@
 //! events, stops the deleted pods' containers and the objects go.
 
 use super::{ApplyResult, Cluster, Task};
-use crate::store::WatchId;
 use crate::trace::{Stage, TraceStep};
 
 impl Cluster {
@@ -41,14 +40,8 @@ impl Cluster {
         let agents: Vec<usize> = (0..self.components.len())
             .filter(|&i| self.components[i].node() == Some(node))
             .collect();
-        let waiting: Vec<WatchId> = self
-            .watch_owner
-            .iter()
-            .filter(|(_, owner)| agents.contains(owner))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in waiting {
-            if self.api.store.pending(id) > 0 && self.delivery_scheduled.insert(id) {
+        for id in self.watches.owned_by(&agents) {
+            if self.api.store.pending(id) > 0 && self.watches.schedule(id) {
                 self.timers
                     .push(self.now.plus(super::WATCH_LATENCY), Task::Deliver(id));
             }
