@@ -234,7 +234,8 @@ impl Kubelet {
 
     /// Runs the pod's worker for everything due now, then records, writes and re-arms.
     fn sync(&mut self, uid: &str, ctx: &mut Ctx<'_>) {
-        let Some(mut w) = self.workers.remove(uid) else {
+        // Taken out while it works (its key with it, to go back without a copy).
+        let Some((key, mut w)) = self.workers.remove_entry(uid) else {
             return;
         };
         let now = ctx.now;
@@ -301,12 +302,12 @@ impl Kubelet {
         self.write_status(&mut w, host_ip.as_deref(), ctx);
         if finished {
             let pod = w.pod.clone();
-            self.workers.insert(uid.to_string(), w);
+            self.workers.insert(key, w);
             self.delete_pod(&pod, ctx);
             return;
         }
         let next = w.next_wake(now);
-        self.workers.insert(uid.to_string(), w);
+        self.workers.insert(key, w);
         if let Some(at) = next {
             self.arm(uid, at, ctx);
         }
