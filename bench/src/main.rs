@@ -272,7 +272,7 @@ fn ui_frames(o: &Options) -> ExitCode {
         &speeds,
         Duration::from_secs(o.warmup),
         o.seconds,
-        |f| println!("{}", ui::line(f)),
+        |f| println!("{}\n{}", ui::line(f), ui::long_render_line(f)),
     ) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {

@@ -137,6 +137,20 @@ impl Frames {
         med_max(&self.view_ms)
     }
 
+    /// The renders of more than a refresh interval (16.7 ms), and the longest view building
+    /// among them: when that stays small, a long render's time went to Yew's diff, the DOM
+    /// patch, the canvas or the browser's own work, not to the page's view data.
+    pub fn long_renders(&self) -> (usize, f64) {
+        let long: Vec<f64> = self
+            .render_ms
+            .iter()
+            .zip(&self.view_ms)
+            .filter(|(r, _)| **r > REFRESH_MS)
+            .map(|(_, v)| *v)
+            .collect();
+        (long.len(), long.iter().copied().fold(0.0, f64::max))
+    }
+
     /// Median and maximum of the overview's sync per Play frame, ms.
     pub fn sync_stats(&self) -> (f64, f64) {
         med_max(&self.sync_ms)
@@ -155,6 +169,9 @@ impl Frames {
 
 /// A frame interval above this missed a refresh of a 60 Hz display, ms.
 pub const LONG_FRAME_MS: f64 = 17.0;
+
+/// One refresh interval of a 60 Hz display, ms: a render longer than this cannot fit a frame.
+pub const REFRESH_MS: f64 = 1000.0 / 60.0;
 
 /// Records `requestAnimationFrame` intervals into `window.__frames` until `window.__rec` is
 /// false.
@@ -309,6 +326,19 @@ pub fn run(
     Ok(out)
 }
 
+/// The line printed under a speed's row: how many renders were longer than a refresh interval,
+/// and how much of the longest of them was the page's view building.
+pub fn long_render_line(f: &Frames) -> String {
+    let (n, view) = f.long_renders();
+    if n == 0 {
+        return format!("       renders over 16.7 ms: 0 of {}", f.render_ms.len());
+    }
+    format!(
+        "       renders over 16.7 ms: {n} of {}; view building in them at most {view:.1} ms (the rest: Yew's diff, the DOM patch, the canvas)",
+        f.render_ms.len()
+    )
+}
+
 /// The table's header.
 pub fn header() -> String {
     format!(
@@ -364,4 +394,46 @@ pub fn line(f: &Frames) -> String {
         f.warmup.as_secs_f64(),
         f.played.as_secs_f64()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(render_ms: Vec<f64>, view_ms: Vec<f64>) -> Frames {
+        Frames {
+            speed: "10×".into(),
+            intervals: vec![16.7, 33.3, 16.7],
+            sim_ms: Vec::new(),
+            sync_ms: Vec::new(),
+            render_ms,
+            view_ms,
+            clock: "t = 4.849s".into(),
+            running: 0,
+            pods: 30_000,
+            load: Duration::from_secs(1),
+            warmup: Duration::from_secs(30),
+            played: Duration::from_secs(10),
+        }
+    }
+
+    #[test]
+    fn long_renders_are_counted_with_their_longest_view_building() {
+        let f = frames(
+            vec![9.8, 44.9, 16.6, 16.8, 12.0],
+            vec![2.2, 2.8, 9.0, 3.1, 2.5],
+        );
+        assert_eq!(f.long_renders(), (2, 3.1));
+        assert_eq!(
+            long_render_line(&f),
+            "       renders over 16.7 ms: 2 of 5; view building in them at most 3.1 ms (the rest: Yew's diff, the DOM patch, the canvas)"
+        );
+        let quiet = frames(vec![9.8, 12.0], vec![2.2, 2.5]);
+        assert_eq!(quiet.long_renders(), (0, 0.0));
+        assert_eq!(
+            long_render_line(&quiet),
+            "       renders over 16.7 ms: 0 of 2"
+        );
+        assert_eq!(quiet.long_frames(), 1);
+    }
 }
