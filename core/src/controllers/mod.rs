@@ -16,6 +16,7 @@ pub mod podutil;
 pub mod replicaset;
 pub mod replicaset_pods;
 pub mod resource_quota;
+pub mod set_member;
 pub mod taint_eviction;
 pub mod template_hash;
 pub mod workqueue;

@@ -12,6 +12,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 
 use crate::apiserver::server::{FOREGROUND_FINALIZER, ORPHAN_FINALIZER};
 use crate::component::Ctx;
+use crate::controllers::set_member::set_member;
 use crate::object::{kind_info, KindInfo, Object};
 use crate::store::{Change, FeedId, WatchEventType};
 
@@ -142,18 +143,9 @@ impl OwnerGraph {
         let deleting = meta.deletion_timestamp.is_some()
             && (has_finalizer(object, ORPHAN_FINALIZER)
                 || has_finalizer(object, FOREGROUND_FINALIZER));
-        if deleting {
-            if !self.deleting.contains(slot) {
-                self.deleting.insert(slot.clone());
-            }
-        } else {
-            self.deleting.remove(slot);
-        }
-        if refs.is_empty() || self.some_owner_present(meta.namespace.as_deref(), refs) {
-            self.suspects.remove(slot);
-        } else if !self.suspects.contains(slot) {
-            self.suspects.insert(slot.clone());
-        }
+        set_member(&mut self.deleting, slot, deleting);
+        let suspect = !refs.is_empty() && !self.some_owner_present(meta.namespace.as_deref(), refs);
+        set_member(&mut self.suspects, slot, suspect);
     }
 
     fn apply(&mut self, change: &Change) {

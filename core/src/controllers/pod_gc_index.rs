@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::controllers::set_member::set_member;
 use crate::object::Object;
 use crate::store::{WatchEvent, WatchEventType};
 
@@ -100,15 +101,6 @@ impl PodGcIndex {
             .into_iter()
             .flatten()
             .map(String::as_str)
-    }
-}
-
-/// Puts `key` in `set` or takes it out, copying it only when it was not there.
-fn set_member(set: &mut BTreeSet<String>, key: &str, member: bool) {
-    if !member {
-        set.remove(key);
-    } else if !set.contains(key) {
-        set.insert(key.to_string());
     }
 }
 
