@@ -9,10 +9,17 @@ use crate::store::WatchId;
 /// The cluster's bookkeeping of its components' watches.
 #[derive(Debug, Default)]
 pub(crate) struct WatchTable {
-    /// Per watch id, the index of the component that opened it.
-    owner: Vec<Option<usize>>,
-    /// Per watch id, whether a delivery of its waiting events is in the timer queue.
-    scheduled: Vec<bool>,
+    /// Per watch id, the owned watch there (`None` for an id no component opened).
+    watches: Vec<Option<Owned>>,
+}
+
+/// An owned watch.
+#[derive(Debug, Clone, Copy)]
+struct Owned {
+    /// The index of the component that opened it.
+    owner: usize,
+    /// Whether a delivery of its waiting events is in the timer queue.
+    scheduled: bool,
 }
 
 fn slot(id: WatchId) -> usize {
@@ -26,24 +33,30 @@ impl WatchTable {
         if at == usize::MAX {
             return;
         }
-        if self.owner.len() <= at {
-            self.owner.resize(at + 1, None);
-            self.scheduled.resize(at + 1, false);
+        if self.watches.len() <= at {
+            self.watches.resize(at + 1, None);
         }
-        self.owner[at] = Some(index);
+        self.watches[at] = Some(Owned {
+            owner: index,
+            scheduled: false,
+        });
     }
 
     /// The component that opened watch `id`.
     pub(crate) fn owner(&self, id: WatchId) -> Option<usize> {
-        self.owner.get(slot(id)).copied().flatten()
+        self.watches
+            .get(slot(id))
+            .copied()
+            .flatten()
+            .map(|w| w.owner)
     }
 
     /// The watches opened by any of `components`, in id order.
     pub(crate) fn owned_by(&self, components: &[usize]) -> Vec<WatchId> {
-        self.owner
+        self.watches
             .iter()
             .enumerate()
-            .filter(|(_, owner)| owner.is_some_and(|o| components.contains(&o)))
+            .filter(|(_, w)| w.is_some_and(|w| components.contains(&w.owner)))
             .map(|(i, _)| WatchId(i as u64))
             .collect()
     }
@@ -51,12 +64,9 @@ impl WatchTable {
     /// Marks a delivery of watch `id` as scheduled; false if one already was, or if no
     /// component owns the watch.
     pub(crate) fn schedule(&mut self, id: WatchId) -> bool {
-        if self.owner(id).is_none() {
-            return false;
-        }
-        match self.scheduled.get_mut(slot(id)) {
-            Some(s) if !*s => {
-                *s = true;
+        match self.watches.get_mut(slot(id)) {
+            Some(Some(w)) if !w.scheduled => {
+                w.scheduled = true;
                 true
             }
             _ => false,
@@ -65,8 +75,8 @@ impl WatchTable {
 
     /// The scheduled delivery of watch `id` is running.
     pub(crate) fn delivered(&mut self, id: WatchId) {
-        if let Some(s) = self.scheduled.get_mut(slot(id)) {
-            *s = false;
+        if let Some(Some(w)) = self.watches.get_mut(slot(id)) {
+            w.scheduled = false;
         }
     }
 }
