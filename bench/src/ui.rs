@@ -141,14 +141,13 @@ impl Frames {
     /// among them: when that stays small, a long render's time went to Yew's diff, the DOM
     /// patch, the canvas or the browser's own work, not to the page's view data.
     pub fn long_renders(&self) -> (usize, f64) {
-        let long: Vec<f64> = self
-            .render_ms
+        self.render_ms
             .iter()
             .zip(&self.view_ms)
             .filter(|(r, _)| **r > REFRESH_MS)
-            .map(|(_, v)| *v)
-            .collect();
-        (long.len(), long.iter().copied().fold(0.0, f64::max))
+            .fold((0, 0.0), |(n, longest), (_, v)| {
+                (n + 1, f64::max(longest, *v))
+            })
     }
 
     /// Median and maximum of the overview's sync per Play frame, ms.
@@ -330,13 +329,14 @@ pub fn run(
 /// and how much of the longest of them was the page's view building.
 pub fn long_render_line(f: &Frames) -> String {
     let (n, view) = f.long_renders();
-    if n == 0 {
-        return format!("       renders over 16.7 ms: 0 of {}", f.render_ms.len());
-    }
-    format!(
-        "       renders over 16.7 ms: {n} of {}; view building in them at most {view:.1} ms (the rest: Yew's diff, the DOM patch, the canvas)",
+    let head = format!(
+        "       renders over {REFRESH_MS:.1} ms: {n} of {}",
         f.render_ms.len()
-    )
+    );
+    if n == 0 {
+        return head;
+    }
+    format!("{head}; view building in them at most {view:.1} ms (the rest: Yew's diff, the DOM patch, the canvas, the browser)")
 }
 
 /// The table's header.
@@ -426,7 +426,7 @@ mod tests {
         assert_eq!(f.long_renders(), (2, 3.1));
         assert_eq!(
             long_render_line(&f),
-            "       renders over 16.7 ms: 2 of 5; view building in them at most 3.1 ms (the rest: Yew's diff, the DOM patch, the canvas)"
+            "       renders over 16.7 ms: 2 of 5; view building in them at most 3.1 ms (the rest: Yew's diff, the DOM patch, the canvas, the browser)"
         );
         let quiet = frames(vec![9.8, 12.0], vec![2.2, 2.5]);
         assert_eq!(quiet.long_renders(), (0, 0.0));
