@@ -726,8 +726,6 @@ fn index_pod(
     }
 }
 
-/// Whether a client's resourceVersion string names revision `current` (compared as numbers, as
-/// the API server parses them; an unparsable one never matches).
 /// Whether a write changes nothing: the new object equals the stored one. Pods and Nodes are
 /// compared status first, where their writes (status writes, most of them) differ, instead of
 /// through their whole metadata and spec first.
@@ -754,6 +752,8 @@ fn unchanged(stored: &Object, new: &Object) -> bool {
     }
 }
 
+/// Whether a client's resourceVersion string names revision `current` (compared as numbers, as
+/// the API server parses them; an unparsable one never matches).
 fn same_version(expected: &str, current: i64) -> bool {
     expected.parse::<i64>().is_ok_and(|v| v == current)
 }
