@@ -332,6 +332,11 @@ impl<T: Stored + Clone> std::ops::DerefMut for Draft<T> {
     }
 }
 
+/// The position of `info` in [`KINDS`] (`None` for a `KindInfo` not taken from there).
+pub fn kind_position(info: &KindInfo) -> Option<usize> {
+    KINDS.iter().position(|k| std::ptr::eq(k, info))
+}
+
 /// Looks a kind up by its `kind` name, e.g. `Pod`.
 pub fn kind_info(kind: &str) -> Option<&'static KindInfo> {
     KINDS.iter().find(|k| k.kind == kind)

@@ -36,6 +36,9 @@ impl Lookup for StoreLookup<'_> {
         let Some(info) = kind_info(kind) else {
             return Vec::new();
         };
+        if !self.0.holds_kind(info) {
+            return Vec::new();
+        }
         self.0.list(&info.prefix(namespace)).items
     }
 }

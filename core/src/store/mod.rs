@@ -30,7 +30,7 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use crate::apiserver::{ApiError, Reason};
-use crate::object::Object;
+use crate::object::{kind_position, KindInfo, Object, KINDS};
 
 use watch::Watchers;
 
@@ -235,6 +235,10 @@ pub struct Store {
     /// The objects by key; the key is shared with every change, watch event and history entry
     /// of it.
     data: BTreeMap<Arc<str>, Entry>,
+    /// How many objects of each kind `data` holds, by position in [`KINDS`]: a list of a kind
+    /// with none (ResourceQuotas and LimitRanges at every create's admission, Services at
+    /// every pod change) is answered without a search of the keys.
+    per_kind: Vec<usize>,
     /// Pod keys by `spec.nodeName` (`""` for unbound), for node-filtered lists.
     pods_by_node: BTreeMap<String, BTreeSet<String>>,
     log: VecDeque<Change>,
@@ -260,6 +264,7 @@ impl Store {
             revision: 1,
             compacted: 1,
             data: BTreeMap::new(),
+            per_kind: vec![0; KINDS.len()],
             pods_by_node: BTreeMap::new(),
             log: VecDeque::new(),
             feeds: Vec::new(),
@@ -312,6 +317,17 @@ impl Store {
     /// Whether the store holds no object.
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
+    }
+
+    /// Whether any object of `kind` is stored.
+    pub fn holds_kind(&self, kind: &KindInfo) -> bool {
+        kind_position(kind).is_none_or(|at| self.per_kind[at] > 0)
+    }
+
+    fn count(&mut self, object: &Object, by: isize) {
+        if let Some(at) = kind_position(object.info()) {
+            self.per_kind[at] = self.per_kind[at].saturating_add_signed(by);
+        }
     }
 
     /// Every object whose key starts with `prefix`, sorted by key, with the current revision.
@@ -385,6 +401,7 @@ impl Store {
             version: 1,
         });
         index_pod(&mut self.pods_by_node, &key, None, Some(&object));
+        self.count(&object, 1);
         self.commit(
             WatchEventType::Added,
             key,
@@ -474,6 +491,7 @@ impl Store {
         last.meta_mut().resource_version = Some(revision.to_string());
         let tombstone = Arc::new(last);
         index_pod(&mut self.pods_by_node, &key, Some(&entry.object), None);
+        self.count(&entry.object, -1);
         self.commit(
             WatchEventType::Deleted,
             key,
@@ -764,6 +782,7 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
+    use crate::object::kind_info;
     use k8s_openapi::api::core::v1::{Node, Pod, PodSpec};
 
     fn pod(name: &str, node: Option<&str>) -> Object {
@@ -1002,6 +1021,25 @@ mod tests {
         assert_eq!(names, ["a", "b", "c"]);
         assert_eq!(s.list("/registry/").items.len(), 4);
         assert_eq!(s.list("/registry/pods/kube-system/").items.len(), 0);
+    }
+
+    #[test]
+    fn the_store_knows_which_kinds_it_holds_through_creates_updates_and_deletes() {
+        let (pods, nodes) = (kind_info("Pod").unwrap(), kind_info("Node").unwrap());
+        let mut s = Store::default();
+        assert!(!s.holds_kind(pods) && !s.holds_kind(nodes));
+        s.create(&key("a"), pod("a", None), "kubectl").unwrap();
+        s.create(&key("b"), pod("b", None), "kubectl").unwrap();
+        s.update(&key("a"), with_label(pod("a", None), "1"), None, "kubectl")
+            .unwrap();
+        assert!(s.holds_kind(pods) && !s.holds_kind(nodes));
+        // Creating an existing key fails and counts nothing.
+        assert!(s.create(&key("b"), pod("b", None), "kubectl").is_err());
+        s.delete(&key("a"), None, "kubectl").unwrap();
+        assert!(s.holds_kind(pods), "b is still there");
+        s.delete(&key("b"), None, "kubectl").unwrap();
+        assert!(!s.holds_kind(pods));
+        assert_eq!(s.list("/registry/pods/").items.len(), 0);
     }
 
     /// A little history touching several keys: 12 writes, revisions 2..=13.
