@@ -23,7 +23,7 @@
 //! each recorder adds a fixed sub-millisecond offset derived from its identity and never reuses a
 //! nanosecond: names are deterministic and unique even for events recorded at the same instant.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Event, EventSeries, EventSource, ObjectReference, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -277,14 +277,29 @@ impl<V> Lru<V> {
         }
     }
 
-    /// The value at `key`, marked as just used.
-    fn get(&mut self, key: u64) -> Option<&mut V> {
+    /// Updates the value at `key` (about the object whose UID hashes to `object`) in place with
+    /// `change`, starting from `fresh()` when there is none, and marks it as just used, evicting
+    /// the least recently used beyond capacity: one look-up where reading the value and putting
+    /// the changed one back took four.
+    fn upsert<R>(
+        &mut self,
+        key: u64,
+        object: u64,
+        fresh: impl FnOnce() -> V,
+        change: impl FnOnce(&mut V) -> R,
+    ) -> R {
         self.tick += 1;
-        let slot = self.entries.get_mut(&key)?;
-        self.by_use.remove(&slot.used);
-        slot.used = self.tick;
-        self.by_use.insert(self.tick, key);
-        Some(&mut slot.value)
+        if let Some(slot) = self.entries.get_mut(&key) {
+            self.by_use.remove(&slot.used);
+            slot.used = self.tick;
+            slot.object = object;
+            self.by_use.insert(self.tick, key);
+            return change(&mut slot.value);
+        }
+        let mut value = fresh();
+        let out = change(&mut value);
+        self.put(key, object, value);
+        out
     }
 
     /// Stores `value` at `key` (about the object whose UID hashes to `object`) as just used,
@@ -360,7 +375,9 @@ impl Default for CorrelatorConfig {
 /// Similar events seen recently (`aggregateRecord`).
 #[derive(Debug, Clone, Default)]
 struct AggregateRecord {
-    messages: BTreeSet<String>,
+    /// The distinct messages, sorted (a set; usually of one, so a vector rather than a tree's
+    /// node of eleven).
+    messages: Vec<String>,
     last: Option<SimTime>,
 }
 
@@ -530,25 +547,29 @@ impl EventRecorder {
         ]);
         let message = s(&event.message).to_string();
 
-        let mut record = self
-            .aggregator
-            .get(aggregate_key)
-            .cloned()
-            .unwrap_or_default();
-        let stale = record
-            .last
-            .is_none_or(|last| now.since(last) > self.config.aggregate_interval);
-        if stale {
-            record = AggregateRecord::default();
-        }
-        record.messages.insert(message.clone());
-        record.last = Some(now);
-        let similar = record.messages.len();
-        if similar >= self.config.aggregate_max_events {
-            // Upstream pops an arbitrary one (Go map order); the first in order is deterministic.
-            record.messages.pop_first();
-        }
-        self.aggregator.put(aggregate_key, object, record);
+        let (interval, max) = (
+            self.config.aggregate_interval,
+            self.config.aggregate_max_events,
+        );
+        let similar =
+            self.aggregator
+                .upsert(aggregate_key, object, AggregateRecord::default, |record| {
+                    let stale = record.last.is_none_or(|last| now.since(last) > interval);
+                    if stale {
+                        record.messages.clear();
+                    }
+                    if let Err(at) = record.messages.binary_search(&message) {
+                        record.messages.insert(at, message.clone());
+                    }
+                    record.last = Some(now);
+                    let similar = record.messages.len();
+                    if similar >= max {
+                        // Upstream pops an arbitrary one (Go map order); the first in order is
+                        // deterministic.
+                        record.messages.remove(0);
+                    }
+                    similar
+                });
         if similar < self.config.aggregate_max_events {
             return (event, event_key);
         }
@@ -576,25 +597,28 @@ impl EventRecorder {
     /// `eventLogger.eventObserve`: a repeat takes the first occurrence's name and
     /// `firstTimestamp` and the next count.
     fn observe(&mut self, mut event: Event, key: u64) -> Event {
-        if let Some(last) = self.observed.get(key).filter(|l| l.count > 0) {
-            event.metadata.name = Some(last.name.clone());
-            event.first_timestamp = Some(last.first_timestamp.to_k8s_time());
-            event.count = Some(last.count + 1);
-        }
-        let first_timestamp = event
-            .first_timestamp
-            .as_ref()
-            .map_or(SimTime::ZERO, SimTime::from_k8s_time);
         let object = key_hash(&[s(&event.involved_object.uid)]);
-        self.observed.put(
-            key,
-            object,
-            EventLog {
+        // A fresh entry has count 0: not a repeat.
+        let fresh = || EventLog {
+            count: 0,
+            first_timestamp: SimTime::ZERO,
+            name: String::new(),
+        };
+        self.observed.upsert(key, object, fresh, |last| {
+            if last.count > 0 {
+                event.metadata.name = Some(std::mem::take(&mut last.name));
+                event.first_timestamp = Some(last.first_timestamp.to_k8s_time());
+                event.count = Some(last.count + 1);
+            }
+            *last = EventLog {
                 count: event.count.unwrap_or(1),
-                first_timestamp,
+                first_timestamp: event
+                    .first_timestamp
+                    .as_ref()
+                    .map_or(SimTime::ZERO, SimTime::from_k8s_time),
                 name: event.metadata.name.clone().unwrap_or_default(),
-            },
-        );
+            };
+        });
         event
     }
 
@@ -613,20 +637,22 @@ impl EventRecorder {
         ]);
         let per_token = self.config.spam_refill.as_millis().max(1);
         let capacity = self.config.spam_burst.saturating_mul(per_token);
-        let mut bucket = self.spam.get(key).cloned().unwrap_or(TokenBucket {
+        let full = || TokenBucket {
             credit: capacity,
             last: now,
+        };
+        let accept = self.spam.upsert(key, object, full, |bucket| {
+            bucket.credit = bucket
+                .credit
+                .saturating_add(now.since(bucket.last).as_millis())
+                .min(capacity);
+            bucket.last = now;
+            let accept = bucket.credit >= per_token;
+            if accept {
+                bucket.credit -= per_token;
+            }
+            accept
         });
-        bucket.credit = bucket
-            .credit
-            .saturating_add(now.since(bucket.last).as_millis())
-            .min(capacity);
-        bucket.last = now;
-        let accept = bucket.credit >= per_token;
-        if accept {
-            bucket.credit -= per_token;
-        }
-        self.spam.put(key, object, bucket);
         !accept
     }
 
@@ -863,6 +889,7 @@ impl SeriesEventRecorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -1186,6 +1213,36 @@ mod tests {
             )
             .unwrap();
         assert!(!names.contains(other.event().metadata.name.as_deref().unwrap()));
+    }
+
+    #[test]
+    fn an_upsert_updates_in_place_and_evicts_the_least_recently_used() {
+        let mut lru: Lru<u32> = Lru::new(2);
+        let count = |lru: &mut Lru<u32>, key: u64| {
+            lru.upsert(
+                key,
+                key,
+                || 0,
+                |n| {
+                    *n += 1;
+                    *n
+                },
+            )
+        };
+        assert_eq!(count(&mut lru, 1), 1);
+        assert_eq!(count(&mut lru, 2), 1);
+        // 1 again: updated where it is, and now the most recently used.
+        assert_eq!(count(&mut lru, 1), 2);
+        // A third key evicts 2, the least recently used, not 1.
+        assert_eq!(count(&mut lru, 3), 1);
+        assert_eq!(lru.len(), 2);
+        assert_eq!(count(&mut lru, 1), 3);
+        assert_eq!(count(&mut lru, 2), 1, "2 was evicted, so it starts again");
+        // With no room at all nothing is kept, as a put beyond capacity keeps nothing.
+        let mut none: Lru<u32> = Lru::new(0);
+        assert_eq!(count(&mut none, 1), 1);
+        assert_eq!(count(&mut none, 1), 1);
+        assert_eq!(none.len(), 0);
     }
 
     #[test]
