@@ -61,16 +61,25 @@ impl std::fmt::Display for LevelVersion {
 /// The namespace's policy for one mode (`enforce`, `warn`, `audit`). Missing labels mean
 /// `privileged:latest`; an unparsable level fails closed to `restricted`.
 pub fn policy(labels: &BTreeMap<String, String>, mode: &str) -> LevelVersion {
-    let level = match labels
-        .get(&format!("{LABEL_PREFIX}{mode}"))
-        .map(String::as_str)
-    {
+    // Most namespaces carry no pod-security label: then no key is built to look one up.
+    let labelled = labels
+        .range::<str, _>((
+            std::ops::Bound::Included(LABEL_PREFIX),
+            std::ops::Bound::Unbounded,
+        ))
+        .next()
+        .is_some_and(|(k, _)| k.starts_with(LABEL_PREFIX));
+    let label = |suffix: &str| {
+        labelled
+            .then(|| labels.get(&[LABEL_PREFIX, mode, suffix].concat()))
+            .flatten()
+    };
+    let level = match label("").map(String::as_str) {
         None | Some("privileged") => Level::Privileged,
         Some("baseline") => Level::Baseline,
         Some(_) => Level::Restricted,
     };
-    let version = labels
-        .get(&format!("{LABEL_PREFIX}{mode}-version"))
+    let version = label("-version")
         .filter(|v| {
             *v == "latest"
                 || v.strip_prefix("v1.")
