@@ -297,9 +297,16 @@ impl Kubelet {
             w.step(now, ctx, &mut env);
         }
         self.ips = Some(ips);
-        self.record(&mut w, ctx);
+        // The stored pod, read once for the Events and the status write: recording Events
+        // writes only Events, so it is the same object for both.
+        let stored = ctx.get(
+            "Pod",
+            w.pod.metadata.namespace.as_deref().unwrap_or(""),
+            w.pod.metadata.name.as_deref().unwrap_or(""),
+        );
+        self.record(&mut w, stored.as_ref(), ctx);
         let finished = w.stage == Stage::Finished;
-        self.write_status(&mut w, host_ip.as_deref(), ctx);
+        self.write_status(&mut w, stored.as_deref(), host_ip.as_deref(), ctx);
         if finished {
             let pod = w.pod.clone();
             self.workers.insert(key, w);
@@ -313,18 +320,13 @@ impl Kubelet {
         }
     }
 
-    fn record(&mut self, w: &mut PodWorker, ctx: &mut Ctx<'_>) {
+    fn record(&mut self, w: &mut PodWorker, stored: Option<&Arc<Object>>, ctx: &mut Ctx<'_>) {
         if w.events.is_empty() {
             return;
         }
         // The stored pod (else the worker's), shared rather than copied.
-        let live: PodRef = ctx
-            .get(
-                "Pod",
-                w.pod.metadata.namespace.as_deref().unwrap_or(""),
-                w.pod.metadata.name.as_deref().unwrap_or(""),
-            )
-            .and_then(|o| PodRef::from_object(&o))
+        let live: PodRef = stored
+            .and_then(PodRef::from_object)
             .unwrap_or_else(|| w.pod.clone());
         let object = pod_object(&live);
         for e in std::mem::take(&mut w.events) {
@@ -351,13 +353,14 @@ impl Kubelet {
     }
 
     /// The status manager: one write when the generated status differs from the stored one.
-    fn write_status(&mut self, w: &mut PodWorker, host_ip: Option<&str>, ctx: &mut Ctx<'_>) {
-        let ns = w.pod.metadata.namespace.clone().unwrap_or_default();
-        let name = w.pod.metadata.name.clone().unwrap_or_default();
-        let Some(stored) = ctx.get("Pod", &ns, &name) else {
-            return;
-        };
-        let Object::Pod(current) = &*stored else {
+    fn write_status(
+        &mut self,
+        w: &mut PodWorker,
+        stored: Option<&Object>,
+        host_ip: Option<&str>,
+        ctx: &mut Ctx<'_>,
+    ) {
+        let Some(Object::Pod(current)) = stored else {
             return;
         };
         if current.metadata.uid != w.pod.metadata.uid {
