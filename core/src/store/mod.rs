@@ -975,6 +975,55 @@ mod tests {
     }
 
     #[test]
+    fn watches_opened_and_closed_between_writes_of_a_directory_see_exactly_their_writes() {
+        let mut s = Store::default();
+        let dir = s
+            .watch(WatchFilter::prefix("/registry/pods/default/"), None)
+            .unwrap();
+        // The directory's watchers are worked out here and remembered…
+        s.create(&key("a"), pod("a", None), "kubectl").unwrap();
+        // …and must be worked out again once a watch of a shorter prefix, of a longer one and
+        // of everything is opened, and once the directory's own is closed.
+        let pods = s
+            .watch(WatchFilter::prefix("/registry/pods/"), None)
+            .unwrap();
+        let web = s
+            .watch(WatchFilter::prefix("/registry/pods/default/web"), None)
+            .unwrap();
+        let all = s.watch(WatchFilter::prefix(""), None).unwrap();
+        s.create(&key("web-1"), pod("web-1", None), "kubectl")
+            .unwrap();
+        assert!(s.unwatch(dir));
+        s.create(&key("b"), pod("b", None), "kubectl").unwrap();
+        s.create("/registry/pods/kube-system/c", pod("c", None), "kubectl")
+            .unwrap();
+        let mut seen =
+            |w| -> Vec<String> { s.poll(w).into_iter().map(|e| e.key.to_string()).collect() };
+        assert_eq!(
+            seen(dir),
+            Vec::<String>::new(),
+            "closed, its events dropped"
+        );
+        assert_eq!(
+            seen(pods),
+            [
+                key("web-1"),
+                key("b"),
+                "/registry/pods/kube-system/c".into()
+            ]
+        );
+        assert_eq!(seen(web), [key("web-1")]);
+        assert_eq!(
+            seen(all),
+            [
+                key("web-1"),
+                key("b"),
+                "/registry/pods/kube-system/c".into()
+            ]
+        );
+    }
+
+    #[test]
     fn an_update_that_changes_nothing_is_not_written() {
         let mut s = Store::default();
         let w = s.watch(WatchFilter::prefix("/registry/"), None).unwrap();

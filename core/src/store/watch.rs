@@ -152,7 +152,16 @@ pub(crate) struct Watchers {
     by_node: BTreeMap<String, BTreeSet<WatchId>>,
     /// Watchers that received events since the last `take_ready`.
     ready: BTreeSet<WatchId>,
+    /// By key directory (a key up to its last `/`, `/registry/pods/default/`): the watchers of
+    /// every registered prefix of it, shortest prefix first. These are a change's watchers but
+    /// for prefixes longer than its directory (a single object's key), which are rare, so most
+    /// changes find their watchers with one look-up here and one in `by_prefix`. Emptied
+    /// whenever `by_prefix` changes, and at [`MAX_DIRS`] directories.
+    by_dir: BTreeMap<String, Vec<WatchId>>,
 }
+
+/// How many directories [`Watchers`] remembers the prefix watchers of.
+const MAX_DIRS: usize = 256;
 
 impl Watchers {
     /// An empty index whose watchers close once `max_pending` events wait unpolled.
@@ -195,6 +204,7 @@ impl Watchers {
                     .entry(filter.prefix.clone())
                     .or_default()
                     .insert(id);
+                self.by_dir.clear();
             }
         }
     }
@@ -217,6 +227,7 @@ impl Watchers {
                 if ids.is_empty() {
                     self.by_prefix.remove(&filter.prefix);
                 }
+                self.by_dir.clear();
             }
         }
     }
@@ -271,8 +282,24 @@ impl Watchers {
         let mut targets: Vec<(WatchId, WatchEventType, bool)> = Vec::new();
 
         // Watchers without a field selector: those of every registered prefix of the key,
-        // shortest first.
-        for ids in self.prefixes_of(key).into_iter().rev() {
+        // shortest first: the directory's, then any longer ones.
+        let dir = &key[..key.rfind('/').map_or(0, |i| i + 1)];
+        if !self.by_dir.contains_key(dir) {
+            let ids: Vec<WatchId> = self
+                .prefixes_of(dir, None)
+                .into_iter()
+                .rev()
+                .flatten()
+                .copied()
+                .collect();
+            if self.by_dir.len() >= MAX_DIRS {
+                self.by_dir.clear();
+            }
+            self.by_dir.insert(dir.to_string(), ids);
+        }
+        let in_dir = self.by_dir.get(dir).map_or(&[][..], Vec::as_slice);
+        targets.extend(in_dir.iter().map(|&id| (id, change.type_, false)));
+        for ids in self.prefixes_of(key, Some(dir.len())).into_iter().rev() {
             targets.extend(ids.iter().map(|&id| (id, change.type_, false)));
         }
 
@@ -301,13 +328,16 @@ impl Watchers {
         }
     }
 
-    /// The watchers of each registered prefix of `key`, longest prefix first. Rather than
-    /// probing every length, it asks the index for the greatest prefix not after a bound,
-    /// starting from the key itself: a registered prefix of the key is never after the key, so
-    /// the answer either is one (then the next are shorter than it) or shares with the key a
-    /// start that every remaining one is a prefix of. A few range look-ups per change, however
-    /// many prefixes (one per node's Lease and Node, …) are registered.
-    fn prefixes_of(&self, key: &str) -> Vec<&BTreeSet<WatchId>> {
+    /// The watchers of each registered prefix of `key` (only those longer than `longer_than`
+    /// bytes, if given), longest prefix first. Rather than probing every length, it asks the index for the greatest prefix not
+    /// after a bound, starting from the key itself: a registered prefix of the key is never
+    /// after the key, so the answer either is one (then the next are shorter than it) or shares
+    /// with the key a start that every remaining one is a prefix of. A few range look-ups per
+    /// change, however many prefixes (one per node's Lease and Node, …) are registered, and
+    /// one when none is longer than `longer_than`.
+    fn prefixes_of(&self, key: &str, longer_than: Option<usize>) -> Vec<&BTreeSet<WatchId>> {
+        // Whether every prefix left (none longer than `len`) is too short.
+        let done = |len: usize| longer_than.is_some_and(|min| len <= min);
         let mut found = Vec::new();
         let mut bound = key;
         while let Some((prefix, ids)) = self
@@ -316,6 +346,9 @@ impl Watchers {
             .next_back()
         {
             let end = if key.starts_with(prefix.as_str()) {
+                if done(prefix.len()) {
+                    break;
+                }
                 found.push(ids);
                 if prefix.is_empty() {
                     break;
@@ -328,6 +361,9 @@ impl Watchers {
                     .take_while(|(a, b)| a == b)
                     .count()
             };
+            if done(end) {
+                break;
+            }
             bound = prefix_bytes(key, end);
         }
         found
