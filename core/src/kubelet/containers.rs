@@ -3,6 +3,7 @@
 //! workers, and the restart-policy rule that decides what happens when it exits.
 
 use k8s_openapi::api::core::v1::Container;
+use std::sync::Arc;
 
 use crate::kubelet::images::PullTicket;
 use crate::kubelet::probes::{ProbeKind, ProbeSpec, ProbeTick, ProbeWorker};
@@ -29,7 +30,7 @@ pub enum Stage {
         /// When the container exists.
         at: SimTime,
         /// The image it runs.
-        image: ImageInfo,
+        image: Arc<ImageInfo>,
         /// Its resolved `env`/`envFrom`.
         env: Vec<(String, String)>,
     },
@@ -40,7 +41,7 @@ pub enum Stage {
         /// The new container's ID (`containerd://…`).
         id: String,
         /// The image it runs.
-        image: ImageInfo,
+        image: Arc<ImageInfo>,
         /// Its resolved `env`/`envFrom`.
         env: Vec<(String, String)>,
     },

@@ -3,6 +3,7 @@
 //! back-off, and the exact events and waiting reasons each path produces.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::kubelet::backoff::{image_key, image_pull_backoff_message, Backoff};
 use crate::kubelet::timing::{go_duration, Step, Timings};
@@ -87,7 +88,7 @@ pub struct PullTicket {
     pub started_at: SimTime,
     /// When it completes.
     pub done_at: SimTime,
-    outcome: Result<ImageInfo, String>,
+    outcome: Result<Arc<ImageInfo>, String>,
 }
 
 /// What [`ImageManager::ensure`] decided.
@@ -98,7 +99,7 @@ pub enum Ensure {
         /// Events to record (`Pulled` …).
         events: Vec<ImageEvent>,
         /// The image's metadata.
-        image: ImageInfo,
+        image: Arc<ImageInfo>,
     },
     /// A pull started: record the events, then call [`ImageManager::finish`] at `done_at`.
     Pulling {
@@ -130,7 +131,7 @@ fn waiting(mut events: Vec<ImageEvent>, reason: &'static str, message: String) -
 /// One node's images and puller.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ImageManager {
-    present: BTreeMap<String, ImageInfo>,
+    present: BTreeMap<String, Arc<ImageInfo>>,
     /// Bumped whenever `present` changes, so the node status sync can tell cheaply.
     generation: u64,
     in_flight: BTreeMap<String, SimTime>,

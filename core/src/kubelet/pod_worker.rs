@@ -6,6 +6,7 @@
 //! writes the status it generates.
 
 use k8s_openapi::api::core::v1::Pod;
+use std::sync::Arc;
 
 use crate::component::Ctx;
 use crate::events::EventType;
@@ -601,7 +602,7 @@ impl PodWorker {
         &mut self,
         init: bool,
         i: usize,
-        image: ImageInfo,
+        image: Arc<ImageInfo>,
         now: SimTime,
         ctx: &mut Ctx<'_>,
         env: &mut NodeEnv<'_>,
@@ -651,7 +652,7 @@ impl PodWorker {
         init: bool,
         i: usize,
         id: String,
-        image: ImageInfo,
+        image: Arc<ImageInfo>,
         vars: Vec<(String, String)>,
         now: SimTime,
         ctx: &mut Ctx<'_>,

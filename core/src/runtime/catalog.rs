@@ -3,6 +3,7 @@
 //! behaviour, and the registry's answer for images nobody knows.
 
 use crate::sim::SimDuration;
+use std::sync::Arc;
 
 /// A parsed, normalized image reference, as containerd names it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -651,8 +652,9 @@ pub struct ImageInfo {
 /// What the registry answers for a reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolution {
-    /// The image exists: pull it.
-    Found(ImageInfo),
+    /// The image exists: pull it (shared by the pull, the node's image list and the
+    /// containers that run it).
+    Found(Arc<ImageInfo>),
     /// The pull fails with this CRI error text.
     Failed(String),
 }
@@ -941,15 +943,18 @@ impl Catalog {
 
     /// What the registry says about `r`: the image, or containerd's pull error.
     pub fn resolve(&self, r: &ImageRef) -> Resolution {
-        let full = r.full();
-        let host = r.domain.split(':').next().unwrap_or(&r.domain).to_string();
-        let head_path = format!(
-            "https://{}/v2/{}/manifests/{}",
-            r.domain,
-            r.path,
-            r.digest.as_deref().or(r.tag.as_deref()).unwrap_or("latest")
-        );
+        let host = r.domain.split(':').next().unwrap_or(&r.domain);
+        // The failure texts, built only for a failure.
+        let head_path = || {
+            format!(
+                "https://{}/v2/{}/manifests/{}",
+                r.domain,
+                r.path,
+                r.digest.as_deref().or(r.tag.as_deref()).unwrap_or("latest")
+            )
+        };
         let prefix = |code: &str, err: String| {
+            let full = r.full();
             format!(
                 "rpc error: code = {code} desc = failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": {err}"
             )
@@ -958,7 +963,8 @@ impl Catalog {
             return Resolution::Failed(prefix(
                 "Unknown",
                 format!(
-                    "failed to do request: Head \"{head_path}\": dial tcp 127.0.0.1:{}: connect: connection refused",
+                    "failed to do request: Head \"{}\": dial tcp 127.0.0.1:{}: connect: connection refused",
+                    head_path(),
                     r.domain.split(':').nth(1).unwrap_or("443")
                 ),
             ));
@@ -967,18 +973,19 @@ impl Catalog {
             return Resolution::Failed(prefix(
                 "Unknown",
                 format!(
-                    "failed to do request: Head \"{head_path}\": dial tcp: lookup {host} on 127.0.0.53:53: no such host"
+                    "failed to do request: Head \"{}\": dial tcp: lookup {host} on 127.0.0.53:53: no such host",
+                    head_path()
                 ),
             ));
         }
         let tag_fake = r.tag.as_deref().is_some_and(looks_fake);
         if let Some(info) = self.known(r) {
             if !tag_fake {
-                return Resolution::Found(info.clone());
+                return Resolution::Found(Arc::new(info.clone()));
             }
         }
         if tag_fake || r.digest.is_some() && self.known(r).is_none() {
-            return Resolution::Failed(prefix("NotFound", format!("{full}: not found")));
+            return Resolution::Failed(prefix("NotFound", format!("{}: not found", r.full())));
         }
         if r.path.split('/').any(looks_fake) {
             return Resolution::Failed(prefix(
@@ -986,14 +993,14 @@ impl Catalog {
                 "pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed".into(),
             ));
         }
-        Resolution::Found(ImageInfo {
+        Resolution::Found(Arc::new(ImageInfo {
             repository: r.repository(),
             tags: vec![],
             size: self.default_size,
             entrypoint: vec![],
             cmd: vec!["sh".into()],
             env: vec![],
-        })
+        }))
     }
 }
 
