@@ -2,6 +2,8 @@
 //! maxUnavailable fenceposts, the new ReplicaSet's size), revision and replicas annotations,
 //! and the Deployment conditions (complete, progressing, timed out).
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -117,18 +119,62 @@ pub(crate) fn revision(rs: &ReplicaSet) -> i64 {
 }
 
 /// `EqualIgnoreHash`: the two templates are equal once the `pod-template-hash` label is removed
-/// from both. Only the metadata is copied to compare; the specs are compared in place.
+/// from both (upstream copies both to remove it; here nothing is copied: the labels are compared
+/// without it, every other field as it is).
 pub(crate) fn equal_ignore_hash(a: &PodTemplateSpec, b: &PodTemplateSpec) -> bool {
-    fn meta(
-        t: &PodTemplateSpec,
-    ) -> Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta> {
-        let mut m = t.metadata.clone();
-        if let Some(labels) = m.as_mut().and_then(|m| m.labels.as_mut()) {
-            labels.remove(HASH_LABEL);
+    a.spec == b.spec
+        && match (&a.metadata, &b.metadata) {
+            (None, None) => true,
+            (Some(a), Some(b)) => meta_equal_ignore_hash(a, b),
+            _ => false,
         }
-        m
-    }
-    a.spec == b.spec && meta(a) == meta(b)
+}
+
+fn without_hash_label(
+    labels: &BTreeMap<String, String>,
+) -> impl Iterator<Item = (&String, &String)> {
+    labels.iter().filter(|(k, _)| k.as_str() != HASH_LABEL)
+}
+
+fn meta_equal_ignore_hash(a: &ObjectMeta, b: &ObjectMeta) -> bool {
+    // Every field named, so that a field added to `ObjectMeta` must be added here.
+    let ObjectMeta {
+        annotations,
+        creation_timestamp,
+        deletion_grace_period_seconds,
+        deletion_timestamp,
+        finalizers,
+        generate_name,
+        generation,
+        labels,
+        managed_fields,
+        name,
+        namespace,
+        owner_references,
+        resource_version,
+        self_link,
+        uid,
+    } = a;
+    let labels_equal = match (labels, &b.labels) {
+        (None, None) => true,
+        (Some(x), Some(y)) => without_hash_label(x).eq(without_hash_label(y)),
+        _ => false,
+    };
+    labels_equal
+        && *annotations == b.annotations
+        && *creation_timestamp == b.creation_timestamp
+        && *deletion_grace_period_seconds == b.deletion_grace_period_seconds
+        && *deletion_timestamp == b.deletion_timestamp
+        && *finalizers == b.finalizers
+        && *generate_name == b.generate_name
+        && *generation == b.generation
+        && *managed_fields == b.managed_fields
+        && *name == b.name
+        && *namespace == b.namespace
+        && *owner_references == b.owner_references
+        && *resource_version == b.resource_version
+        && *self_link == b.self_link
+        && *uid == b.uid
 }
 
 /// The template with the `pod-template-hash` label removed (`EqualIgnoreHash`).
@@ -367,6 +413,54 @@ mod tests {
             }),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn templates_equal_but_for_the_hash_label_are_equal_and_any_other_difference_is_not() {
+        let template = |labels: &[(&str, &str)]| PodTemplateSpec {
+            metadata: Some(ObjectMeta {
+                labels: Some(
+                    labels
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                ),
+                ..ObjectMeta::default()
+            }),
+            spec: None,
+        };
+        let deployment = template(&[("app", "web")]);
+        let replica_set = template(&[("app", "web"), (HASH_LABEL, "5d4b8f7c9")]);
+        assert!(equal_ignore_hash(&deployment, &replica_set));
+        assert!(equal_ignore_hash(&replica_set, &deployment));
+        assert!(!equal_ignore_hash(
+            &template(&[("app", "db")]),
+            &replica_set
+        ));
+        assert!(!equal_ignore_hash(
+            &template(&[("app", "web"), ("tier", "x")]),
+            &replica_set
+        ));
+        // Only the hash label left: an empty label map, not an absent one (as upstream's
+        // deletion from a copy leaves it).
+        let no_labels = PodTemplateSpec {
+            metadata: Some(ObjectMeta::default()),
+            spec: None,
+        };
+        assert!(!equal_ignore_hash(
+            &no_labels,
+            &template(&[(HASH_LABEL, "1")])
+        ));
+        assert!(equal_ignore_hash(
+            &template(&[]),
+            &template(&[(HASH_LABEL, "1")])
+        ));
+        // Any other field counts.
+        let mut annotated = replica_set.clone();
+        annotated.metadata.as_mut().unwrap().annotations =
+            Some([("a".to_string(), "b".to_string())].into());
+        assert!(!equal_ignore_hash(&deployment, &annotated));
+        assert!(!equal_ignore_hash(&deployment, &PodTemplateSpec::default()));
     }
 
     fn pct(s: &str) -> IntOrString {
