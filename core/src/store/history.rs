@@ -40,23 +40,53 @@ pub enum DiffLine {
     Removed(String),
 }
 
+/// Where one key's history is kept in [`History`]: the store's entry for a live key holds it,
+/// so that a write of the key records without looking the key up.
+pub type HistorySlot = usize;
+
+/// One key's remembered revisions.
+#[derive(Debug, Default)]
+struct Slot {
+    key: Arc<str>,
+    entries: Vec<HistoryEntry>,
+}
+
+impl Slot {
+    /// Whether the key's last remembered write deleted it.
+    fn deleted(&self) -> bool {
+        self.entries
+            .last()
+            .is_some_and(|e| e.type_ == WatchEventType::Deleted)
+    }
+}
+
 /// The bounded per-key history of the store.
+///
+/// Each key's entries sit in a slot of a vector; the key finds its slot through `per_key`, the
+/// store's entry remembers it, and the queues that forget hold slots, so neither a write nor
+/// forgetting the oldest entry looks a key up. A key whose entries are all forgotten frees its
+/// slot for reuse: the store's entry then finds that the slot names another key (or none) and
+/// looks the key up. A slot in a queue that was freed and reused since is told apart by
+/// revision: every later write has a later one.
 #[derive(Debug, Default)]
 pub struct History {
     per_key_cap: usize,
     total_cap: usize,
     tombstone_cap: usize,
-    per_key: BTreeMap<Arc<str>, Vec<HistoryEntry>>,
-    /// How many entries `per_key` holds in all.
+    per_key: BTreeMap<Arc<str>, HistorySlot>,
+    slots: Vec<Slot>,
+    /// Slots of forgotten keys, to reuse.
+    free: Vec<HistorySlot>,
+    /// How many entries the slots hold in all.
     live: usize,
     /// The recorded writes in revision order, to forget the oldest when over `total_cap`. An
     /// entry already dropped by the per-key or tombstone cap is skipped when it comes up, and
     /// such stale entries are swept out once they are as many as the live ones: without the
     /// sweep, this queue would grow to `total_cap` writes of a few busy keys (node Leases
     /// renewed every 10 s) while the history itself stays at a few thousand entries.
-    order: VecDeque<(i64, Arc<str>)>,
+    order: VecDeque<(i64, HistorySlot)>,
     /// Deletions in revision order, to forget the longest-deleted keys.
-    tombstones: VecDeque<(i64, Arc<str>)>,
+    tombstones: VecDeque<(i64, HistorySlot)>,
 }
 
 impl History {
@@ -70,17 +100,49 @@ impl History {
         }
     }
 
+    /// The slot of `key` given the one it had (`hint`, from an earlier call): that one if it is
+    /// still the key's, else the key's own if it has a history, else a fresh one; `None` when
+    /// the history keeps nothing (a cap of 0).
+    pub fn slot(&mut self, hint: Option<HistorySlot>, key: &Arc<str>) -> Option<HistorySlot> {
+        if self.per_key_cap == 0 || self.total_cap == 0 {
+            return None;
+        }
+        // A freed slot names no key, and keys are never empty.
+        if let Some(slot) = hint.filter(|&s| self.slots.get(s).is_some_and(|s| s.key == *key)) {
+            return Some(slot);
+        }
+        if let Some(&slot) = self.per_key.get(&**key) {
+            return Some(slot);
+        }
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot].key = Arc::clone(key);
+                slot
+            }
+            None => {
+                self.slots.push(Slot {
+                    key: Arc::clone(key),
+                    entries: Vec::new(),
+                });
+                self.slots.len() - 1
+            }
+        };
+        self.per_key.insert(Arc::clone(key), slot);
+        Some(slot)
+    }
+
     /// Remembers one write of `key` (shared with the change's other copies).
     pub fn record(&mut self, key: &Arc<str>, entry: HistoryEntry) {
-        if self.per_key_cap == 0 || self.total_cap == 0 {
-            return;
+        if let Some(slot) = self.slot(None, key) {
+            self.record_at(slot, entry);
         }
+    }
+
+    /// Remembers one write of the key whose slot is `slot`, just returned by [`History::slot`].
+    pub fn record_at(&mut self, slot: HistorySlot, entry: HistoryEntry) {
         let revision = entry.revision;
         let deleted = entry.type_ == WatchEventType::Deleted;
-        let entries = match self.per_key.get_mut(&**key) {
-            Some(entries) => entries,
-            None => self.per_key.entry(Arc::clone(key)).or_default(),
-        };
+        let entries = &mut self.slots[slot].entries;
         entries.push(entry);
         self.live += 1;
         if entries.len() > self.per_key_cap {
@@ -88,27 +150,24 @@ impl History {
             entries.drain(..excess);
             self.live -= excess;
         }
-        self.order.push_back((revision, Arc::clone(key)));
+        self.order.push_back((revision, slot));
         while self.live > self.total_cap {
             match self.order.pop_front() {
-                Some((rev, k)) => self.forget_entry(&k, rev),
+                Some((rev, s)) => self.forget_entry(s, rev),
                 None => break,
             }
         }
         if deleted {
-            self.tombstones.push_back((revision, Arc::clone(key)));
+            self.tombstones.push_back((revision, slot));
             while self.tombstones.len() > self.tombstone_cap {
-                if let Some((rev, k)) = self.tombstones.pop_front() {
+                if let Some((rev, s)) = self.tombstones.pop_front() {
                     // Only if the key was not re-created (and deleted again) since.
-                    let still_deleted = self
-                        .per_key
-                        .get(&k)
-                        .and_then(|e| e.last())
+                    let still_deleted = self.slots[s]
+                        .entries
+                        .last()
                         .is_some_and(|last| last.revision == rev);
                     if still_deleted {
-                        if let Some(gone) = self.per_key.remove(&k) {
-                            self.live -= gone.len();
-                        }
+                        self.release(s);
                     }
                 }
             }
@@ -118,34 +177,43 @@ impl History {
         }
     }
 
-    fn forget_entry(&mut self, key: &str, revision: i64) {
-        if let Some(entries) = self.per_key.get_mut(key) {
-            if entries.first().is_some_and(|e| e.revision == revision) {
-                entries.remove(0);
-                self.live -= 1;
-            }
+    fn forget_entry(&mut self, slot: HistorySlot, revision: i64) {
+        let entries = &mut self.slots[slot].entries;
+        if entries.first().is_some_and(|e| e.revision == revision) {
+            entries.remove(0);
+            self.live -= 1;
             if entries.is_empty() {
-                self.per_key.remove(key);
+                self.release(slot);
             }
         }
     }
 
+    /// Forgets a key's history and frees its slot.
+    fn release(&mut self, slot: HistorySlot) {
+        let gone = std::mem::take(&mut self.slots[slot]);
+        self.live -= gone.entries.len();
+        self.per_key.remove(&gone.key);
+        self.free.push(slot);
+    }
+
     /// Drops the writes in `order` whose entries are gone. A key's remembered entries are the
     /// suffix of its writes from the first one still held, so a write is gone if it is older than
-    /// that (or its key has no history left).
+    /// that (or its slot holds nothing, or another key's later writes).
     fn sweep_order(&mut self) {
-        let per_key = &self.per_key;
-        self.order.retain(|(rev, k)| {
-            per_key
-                .get(k)
-                .and_then(|e| e.first())
+        let slots = &self.slots;
+        self.order.retain(|(rev, s)| {
+            slots[*s]
+                .entries
+                .first()
                 .is_some_and(|first| *rev >= first.revision)
         });
     }
 
     /// The remembered revisions of `key`, oldest first (empty if none).
     pub fn entries(&self, key: &str) -> &[HistoryEntry] {
-        self.per_key.get(key).map_or(&[], Vec::as_slice)
+        self.per_key
+            .get(key)
+            .map_or(&[], |&slot| self.slots[slot].entries.as_slice())
     }
 
     /// The remembered entry of `key` at exactly `revision`.
@@ -181,7 +249,7 @@ impl History {
     pub fn tombstoned_len(&self) -> usize {
         self.per_key
             .values()
-            .filter(|e| e.last().is_some_and(|l| l.type_ == WatchEventType::Deleted))
+            .filter(|&&slot| self.slots[slot].deleted())
             .count()
     }
 }

@@ -21,7 +21,7 @@
 mod history;
 mod watch;
 
-pub use history::{line_diff, render, DiffLine, History, HistoryEntry};
+pub use history::{line_diff, render, DiffLine, History, HistoryEntry, HistorySlot};
 pub use watch::{pod_node_name, WatchEvent, WatchEventType, WatchFilter, WatchId};
 
 use std::collections::{btree_map, BTreeMap, BTreeSet, VecDeque};
@@ -186,6 +186,8 @@ pub struct Entry {
     pub mod_revision: i64,
     /// How many writes the key has had since creation (1 after create).
     pub version: i64,
+    /// Where the key's history is kept (`None` when the history keeps nothing).
+    history: Option<HistorySlot>,
 }
 
 /// One committed write, as the change log keeps it.
@@ -394,17 +396,20 @@ impl Store {
         obj.meta_mut().resource_version = Some(revision.to_string());
         let object = Arc::new(obj);
         let key = Arc::clone(vacant.key());
+        let history = self.history.slot(None, &key);
         vacant.insert(Entry {
             object: Arc::clone(&object),
             create_revision: revision,
             mod_revision: revision,
             version: 1,
+            history,
         });
         index_pod(&mut self.pods_by_node, &key, None, Some(&object));
         self.count(&object, 1);
         self.commit(
             WatchEventType::Added,
             key,
+            history,
             Arc::clone(&object),
             None,
             writer,
@@ -447,10 +452,20 @@ impl Store {
         let old = std::mem::replace(&mut entry.object, Arc::clone(&object));
         entry.mod_revision = revision;
         entry.version += 1;
+        let hint = entry.history;
+        let shared: Arc<str> = Arc::from(key);
+        let history = self.history.slot(hint, &shared);
+        if history != hint {
+            // The key's history was forgotten and its slot reused: it starts a new one.
+            if let Some(entry) = self.data.get_mut(key) {
+                entry.history = history;
+            }
+        }
         index_pod(&mut self.pods_by_node, key, Some(&old), Some(&object));
         self.commit(
             WatchEventType::Modified,
-            Arc::from(key),
+            shared,
+            history,
             Arc::clone(&object),
             Some(old),
             writer,
@@ -492,9 +507,11 @@ impl Store {
         let tombstone = Arc::new(last);
         index_pod(&mut self.pods_by_node, &key, Some(&entry.object), None);
         self.count(&entry.object, -1);
+        let history = self.history.slot(entry.history, &key);
         self.commit(
             WatchEventType::Deleted,
             key,
+            history,
             Arc::clone(&tombstone),
             Some(entry.object),
             writer,
@@ -508,6 +525,7 @@ impl Store {
         &mut self,
         type_: WatchEventType,
         key: Arc<str>,
+        history: Option<HistorySlot>,
         object: Arc<Object>,
         old: Option<Arc<Object>>,
         writer: &str,
@@ -526,15 +544,17 @@ impl Store {
             old,
             writer,
         };
-        self.history.record(
-            &change.key,
-            HistoryEntry {
-                revision: change.revision,
-                type_,
-                writer: Arc::clone(&change.writer),
-                object: Arc::clone(&change.object),
-            },
-        );
+        if let Some(slot) = history {
+            self.history.record_at(
+                slot,
+                HistoryEntry {
+                    revision: change.revision,
+                    type_,
+                    writer: Arc::clone(&change.writer),
+                    object: Arc::clone(&change.object),
+                },
+            );
+        }
         self.watchers.dispatch(&change);
         for feed in &mut self.feeds {
             if feed
@@ -1479,6 +1499,38 @@ mod tests {
         assert!(s.history(&key("a")).is_empty());
         assert_eq!(s.history(&key("b")).len(), 2);
         assert_eq!(s.history_store().tombstoned_len(), 2);
+    }
+
+    #[test]
+    fn a_live_key_whose_history_was_forgotten_starts_a_new_one_without_touching_others() {
+        let config = StoreConfig {
+            history_total: 2,
+            ..StoreConfig::default()
+        };
+        let mut s = Store::new(config);
+        let revs = |s: &Store, name: &str| -> Vec<i64> {
+            s.history(&key(name)).iter().map(|e| e.revision).collect()
+        };
+        s.create(&key("a"), pod("a", None), "kubectl").unwrap(); // 2
+        s.create(&key("b"), pod("b", None), "kubectl").unwrap(); // 3
+        s.create(&key("c"), pod("c", None), "kubectl").unwrap(); // 4: a's history is forgotten
+        assert_eq!(revs(&s, "a"), Vec::<i64>::new());
+        s.create(&key("d"), pod("d", None), "kubectl").unwrap(); // 5: b's too
+                                                                 // a is written again: its history restarts with this write alone, and c's and d's
+                                                                 // (one of which holds a's old place) lose only what the cap takes.
+        s.update(&key("a"), with_label(pod("a", None), "1"), None, "kubectl")
+            .unwrap(); // 6
+        assert_eq!(revs(&s, "a"), [6]);
+        assert_eq!(revs(&s, "b"), Vec::<i64>::new());
+        assert_eq!(revs(&s, "c"), Vec::<i64>::new());
+        assert_eq!(revs(&s, "d"), [5]);
+        s.update(&key("d"), with_label(pod("d", None), "1"), None, "kubectl")
+            .unwrap(); // 7
+        s.delete(&key("a"), None, "kubectl").unwrap(); // 8
+        assert_eq!(revs(&s, "a"), [8]);
+        assert_eq!(revs(&s, "d"), [7]);
+        assert_eq!(s.history_store().total_len(), 2);
+        assert_eq!(s.history_store().keys_len(), 2);
     }
 
     #[test]
