@@ -271,6 +271,7 @@ impl Decision {
 
     /// Starts the scores: `columns` score plugins will run, each scoring the feasible nodes,
     /// whose slots in the record (`None` past the recorded ones) are `slots`.
+    #[inline]
     pub fn start_scores(&mut self, columns: usize, slots: &[Option<usize>]) {
         self.score_stride = columns;
         let recorded = slots.iter().flatten().count();
