@@ -122,7 +122,7 @@ impl Overview {
         if change.type_ == WatchEventType::Deleted {
             self.remove(&change.key);
         } else {
-            self.put(change.key.to_string(), &change.object);
+            self.put(String::from(&*change.key), &change.object);
         }
     }
 

@@ -151,7 +151,7 @@ impl OwnerGraph {
     fn apply(&mut self, change: &Change) {
         if let Some(kind) = self.kind_of(&change.key) {
             let present = change.type_ != WatchEventType::Deleted;
-            self.observe((kind, change.key.to_string()), &change.object, present);
+            self.observe((kind, String::from(&*change.key)), &change.object, present);
         }
         if change.type_ == WatchEventType::Deleted {
             if let Some(deps) = change
