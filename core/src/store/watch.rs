@@ -329,12 +329,12 @@ impl Watchers {
     }
 
     /// The watchers of each registered prefix of `key` (only those longer than `longer_than`
-    /// bytes, if given), longest prefix first. Rather than probing every length, it asks the index for the greatest prefix not
-    /// after a bound, starting from the key itself: a registered prefix of the key is never
-    /// after the key, so the answer either is one (then the next are shorter than it) or shares
-    /// with the key a start that every remaining one is a prefix of. A few range look-ups per
-    /// change, however many prefixes (one per node's Lease and Node, …) are registered, and
-    /// one when none is longer than `longer_than`.
+    /// bytes, if given), longest prefix first. Rather than probing every length, it asks the
+    /// index for the greatest prefix not after a bound, starting from the key itself: a
+    /// registered prefix of the key is never after the key, so the answer either is one (then
+    /// the next are shorter than it) or shares with the key a start that every remaining one is
+    /// a prefix of. A few range look-ups per change, however many prefixes (one per node's
+    /// Lease and Node, …) are registered, and one when none is longer than `longer_than`.
     fn prefixes_of(&self, key: &str, longer_than: Option<usize>) -> Vec<&BTreeSet<WatchId>> {
         // Whether every prefix left (none longer than `len`) is too short.
         let done = |len: usize| longer_than.is_some_and(|min| len <= min);
