@@ -200,6 +200,16 @@ impl Cache {
             // The same stored revision again (the binding's result, then its watch event).
             return;
         }
+        if same_node {
+            // Updated where it is (most often a status write): its entry is replaced in place.
+            if let (Some(entry), Some(info)) =
+                (self.nodes.get_mut(node), PodInfo::from_object(object))
+            {
+                Arc::make_mut(&mut entry.info).replace_pod_info(Arc::new(info));
+                self.bump(node);
+                return;
+            }
+        }
         self.detach(&key);
         if let Some(info) = PodInfo::from_object(object) {
             self.attach(key, node, Arc::new(info));

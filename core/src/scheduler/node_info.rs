@@ -211,17 +211,7 @@ impl NodeInfo {
     /// Adds a pod already wrapped, keeping the pods in key order (a pod of the same key is
     /// added after it).
     pub fn add_pod_info(&mut self, info: Arc<PodInfo>) {
-        self.requested.add(&info.requests);
-        self.non_zero_requested.add(&info.non_zero_requests);
-        for p in &info.host_ports {
-            *self.used_ports.entry(p.clone()).or_insert(0) += 1;
-        }
-        if info.terms.scores_others() {
-            self.pods_with_affinity += 1;
-        }
-        if info.terms.has_required_anti_affinity() {
-            self.pods_with_required_anti_affinity += 1;
-        }
+        self.count(&info);
         let at = self.pods.partition_point(|p| {
             matches!(
                 p.key.as_str().cmp(&info.key),
@@ -235,6 +225,40 @@ impl NodeInfo {
     pub fn remove_pod(&mut self, key: &str) -> Option<Arc<PodInfo>> {
         let at = self.position(key).ok()?;
         let info = self.pods.remove(at);
+        self.uncount(&info);
+        Some(info)
+    }
+
+    /// Puts `info` in the place of the pod with its key (or adds it): what removing the old one
+    /// and adding the new one does, without moving the other pods twice.
+    pub fn replace_pod_info(&mut self, info: Arc<PodInfo>) {
+        match self.position(&info.key) {
+            Ok(at) => {
+                self.count(&info);
+                let old = std::mem::replace(&mut self.pods[at], info);
+                self.uncount(&old);
+            }
+            Err(_) => self.add_pod_info(info),
+        }
+    }
+
+    /// Adds a pod's requests, host ports and affinity terms to the node's totals.
+    fn count(&mut self, info: &PodInfo) {
+        self.requested.add(&info.requests);
+        self.non_zero_requested.add(&info.non_zero_requests);
+        for p in &info.host_ports {
+            *self.used_ports.entry(p.clone()).or_insert(0) += 1;
+        }
+        if info.terms.scores_others() {
+            self.pods_with_affinity += 1;
+        }
+        if info.terms.has_required_anti_affinity() {
+            self.pods_with_required_anti_affinity += 1;
+        }
+    }
+
+    /// Takes a pod's requests, host ports and affinity terms off the node's totals.
+    fn uncount(&mut self, info: &PodInfo) {
         self.requested.sub(&info.requests);
         self.non_zero_requested.sub(&info.non_zero_requests);
         for p in &info.host_ports {
@@ -251,7 +275,6 @@ impl NodeInfo {
         if info.terms.has_required_anti_affinity() {
             self.pods_with_required_anti_affinity -= 1;
         }
-        Some(info)
     }
 }
 
@@ -263,5 +286,46 @@ pub fn normalized_image_name(name: &str) -> String {
         [name, ":latest"].concat()
     } else {
         name.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use crate::scheduler::testutil::{node, on, pod, with_host_port};
+
+    fn info(p: Pod) -> Arc<PodInfo> {
+        Arc::new(PodInfo::from_object(&Arc::new(p.into())).unwrap())
+    }
+
+    #[test]
+    fn a_pod_replaced_in_place_leaves_the_node_as_removing_and_adding_it_would() {
+        let n = Arc::new(node("node-1", "4", "8Gi"));
+        let a = on(with_host_port(pod("a", "100m", "128Mi"), 80), "node-1");
+        let b = on(with_host_port(pod("b", "200m", "256Mi"), 80), "node-1");
+        let c = on(pod("c", "50m", "64Mi"), "node-1");
+        // a again, asking for more and on another port.
+        let a2 = on(with_host_port(pod("a", "300m", "512Mi"), 81), "node-1");
+
+        let mut replaced = NodeInfo::with_node(Arc::clone(&n));
+        for p in [&a, &b, &c] {
+            replaced.add_pod_info(info(p.clone()));
+        }
+        replaced.replace_pod_info(info(a2.clone()));
+        // A pod not on the node yet is added.
+        let d = on(pod("d", "10m", "16Mi"), "node-1");
+        replaced.replace_pod_info(info(d.clone()));
+
+        let mut fresh = NodeInfo::with_node(n);
+        for p in [&a2, &b, &c, &d] {
+            fresh.add_pod_info(info(p.clone()));
+        }
+        assert_eq!(replaced, fresh);
+        let keys: Vec<&str> = replaced.pods.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["default/a", "default/b", "default/c", "default/d"]);
+        assert_eq!(replaced.used_ports.len(), 2, "port 80 (b) and 81 (a)");
     }
 }
