@@ -452,15 +452,10 @@ impl Store {
         let old = std::mem::replace(&mut entry.object, Arc::clone(&object));
         entry.mod_revision = revision;
         entry.version += 1;
-        let hint = entry.history;
         let shared: Arc<str> = Arc::from(key);
-        let history = self.history.slot(hint, &shared);
-        if history != hint {
-            // The key's history was forgotten and its slot reused: it starts a new one.
-            if let Some(entry) = self.data.get_mut(key) {
-                entry.history = history;
-            }
-        }
+        // Another slot when the key's history was forgotten and its slot reused.
+        entry.history = self.history.slot(entry.history, &shared);
+        let history = entry.history;
         index_pod(&mut self.pods_by_node, key, Some(&old), Some(&object));
         self.commit(
             WatchEventType::Modified,
