@@ -82,8 +82,9 @@ pub enum Stage {
 /// A container of a pod on this node.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContainerRt {
-    /// Its spec.
-    pub spec: Container,
+    /// Its spec, shared: the pod worker hands it to each step of a start (create, start,
+    /// `postStart`) without copying it.
+    pub spec: Arc<Container>,
     /// Whether it is an init container (sidecars included).
     pub init: bool,
     /// What the status reports.
@@ -128,7 +129,7 @@ impl ContainerRt {
     pub fn new(spec: &Container, init: bool, at: SimTime) -> ContainerRt {
         ContainerRt {
             model: ContainerModel::new(&spec.name),
-            spec: spec.clone(),
+            spec: Arc::new(spec.clone()),
             init,
             stage: Stage::Idle { at },
             probes: Vec::new(),
