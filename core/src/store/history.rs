@@ -131,6 +131,12 @@ impl History {
         Some(slot)
     }
 
+    /// The key of `slot` if it is `key`'s: the key's `Arc` kept since the slot was taken.
+    pub fn key_of(&self, slot: Option<HistorySlot>, key: &str) -> Option<&Arc<str>> {
+        let held = &self.slots.get(slot?)?.key;
+        (**held == *key).then_some(held)
+    }
+
     /// Remembers one write of `key` (shared with the change's other copies).
     pub fn record(&mut self, key: &Arc<str>, entry: HistoryEntry) {
         if let Some(slot) = self.slot(None, key) {

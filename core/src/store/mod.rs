@@ -250,6 +250,9 @@ pub struct Store {
     watchers: Watchers,
     /// The revision of the last write to a Role, ClusterRole or binding.
     rbac_revision: i64,
+    /// The writer of the last change, shared by the next change of the same writer (a
+    /// kubelet's Events and status patch of one sync, a controller's batch of creations).
+    last_writer: Option<Arc<str>>,
 }
 
 impl Default for Store {
@@ -277,6 +280,7 @@ impl Store {
             ),
             watchers: Watchers::new(config.max_pending_per_watcher),
             rbac_revision: 0,
+            last_writer: None,
         }
     }
 
@@ -452,7 +456,12 @@ impl Store {
         let old = std::mem::replace(&mut entry.object, Arc::clone(&object));
         entry.mod_revision = revision;
         entry.version += 1;
-        let shared: Arc<str> = Arc::from(key);
+        // The key as its history holds it (the stored key's own `Arc` since the create), not a
+        // copy.
+        let shared = self
+            .history
+            .key_of(entry.history, key)
+            .map_or_else(|| Arc::from(key), Arc::clone);
         // Another slot when the key's history was forgotten and its slot reused.
         entry.history = self.history.slot(entry.history, &shared);
         let history = entry.history;
@@ -530,7 +539,14 @@ impl Store {
         if key.starts_with("/registry/role") || key.starts_with("/registry/clusterrole") {
             self.rbac_revision = self.revision;
         }
-        let writer: Arc<str> = Arc::from(writer);
+        let writer = match &self.last_writer {
+            Some(last) if **last == *writer => Arc::clone(last),
+            _ => {
+                let new: Arc<str> = Arc::from(writer);
+                self.last_writer = Some(Arc::clone(&new));
+                new
+            }
+        };
         let change = Change {
             revision: self.revision,
             type_,
@@ -1320,6 +1336,39 @@ mod tests {
             }
         }
         assert_eq!(s.poll(all).len(), 4000);
+    }
+
+    #[test]
+    fn the_changes_of_a_key_share_its_stored_key_and_a_writer_its_name() {
+        let mut s = Store::default();
+        let feed = s.open_feed(vec!["/registry/pods/".to_string()]);
+        s.create(&key("a"), pod("a", None), "kubectl").unwrap();
+        s.update(&key("a"), with_label(pod("a", None), "1"), None, "kubectl")
+            .unwrap();
+        s.update(&key("a"), with_label(pod("a", None), "2"), None, "kubelet")
+            .unwrap();
+        s.update(&key("a"), with_label(pod("a", None), "3"), None, "kubelet")
+            .unwrap();
+        let changes = s.read_feed(feed, usize::MAX);
+        let writers: Vec<&str> = changes.iter().map(|c| &*c.writer).collect();
+        assert_eq!(writers, ["kubectl", "kubectl", "kubelet", "kubelet"]);
+        let stored = s.data.get_key_value(key("a").as_str()).unwrap().0;
+        assert!(changes.iter().all(|c| Arc::ptr_eq(&c.key, stored)));
+        assert!(Arc::ptr_eq(&changes[0].writer, &changes[1].writer));
+        assert!(!Arc::ptr_eq(&changes[1].writer, &changes[2].writer));
+        assert!(Arc::ptr_eq(&changes[2].writer, &changes[3].writer));
+        // Without a history (a cap of 0) an update's change holds a copy of the key.
+        let mut bare = Store::new(StoreConfig {
+            history_per_key: 0,
+            ..StoreConfig::default()
+        });
+        let feed = bare.open_feed(vec!["/registry/pods/".to_string()]);
+        bare.create(&key("b"), pod("b", None), "kubectl").unwrap();
+        bare.update(&key("b"), with_label(pod("b", None), "1"), None, "kubectl")
+            .unwrap();
+        let changes = bare.read_feed(feed, usize::MAX);
+        assert_eq!(&*changes[1].key, key("b"));
+        assert!(!Arc::ptr_eq(&changes[0].key, &changes[1].key));
     }
 
     #[test]
