@@ -8,6 +8,7 @@
 //! every key still attached to it is deleted (in key order here; etcd does it in one revision).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::sim::{SimDuration, SimTime};
 
@@ -23,7 +24,8 @@ const MAX_ATTACHED: usize = 1000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Lease {
     expires: SimTime,
-    keys: BTreeSet<String>,
+    /// Its keys, each shared with `Leases::by_key`.
+    keys: BTreeSet<Arc<str>>,
 }
 
 /// The leases of TTL'd keys (Events) and when they expire.
@@ -34,7 +36,7 @@ pub struct Leases {
     /// The lease the manager hands out while it may be reused, and how many writes it took.
     current: Option<(u64, usize)>,
     leases: BTreeMap<u64, Lease>,
-    by_key: BTreeMap<String, u64>,
+    by_key: BTreeMap<Arc<str>, u64>,
 }
 
 impl Default for Leases {
@@ -93,13 +95,14 @@ impl Leases {
                 id
             }
         };
-        if let Some(old) = self.by_key.insert(key.to_string(), id) {
+        let shared: Arc<str> = Arc::from(key);
+        if let Some(old) = self.by_key.insert(Arc::clone(&shared), id) {
             if old != id {
                 self.detach(key, old);
             }
         }
         let lease = self.leases.get_mut(&id).expect("lease just found or made");
-        lease.keys.insert(key.to_string());
+        lease.keys.insert(shared);
         lease.expires
     }
 
@@ -133,7 +136,7 @@ impl Leases {
     /// Revokes the leases expired by `now` and returns up to `max` of their keys (to delete),
     /// leases in the order they were granted, keys in order within each; an expired lease
     /// keeps the keys not taken yet for the next call (and is no longer handed out).
-    pub fn take_expired(&mut self, now: SimTime, max: usize) -> Vec<String> {
+    pub fn take_expired(&mut self, now: SimTime, max: usize) -> Vec<Arc<str>> {
         let expired: Vec<u64> = self
             .leases
             .iter()
@@ -181,6 +184,14 @@ mod tests {
         SimTime::ZERO.plus(SimDuration::secs(s))
     }
 
+    /// The keys `take_expired` gives, as strings.
+    fn take(l: &mut Leases, now: SimTime, max: usize) -> Vec<String> {
+        l.take_expired(now, max)
+            .iter()
+            .map(|k| k.to_string())
+            .collect()
+    }
+
     #[test]
     fn a_lease_is_granted_for_the_ttl_plus_the_reuse_window_and_reused_within_it() {
         let mut l = Leases::default();
@@ -196,9 +207,9 @@ mod tests {
             at(70 + 3660)
         );
         assert_eq!(l.next_expiry(), Some(at(3670)));
-        assert_eq!(l.take_expired(at(3669), usize::MAX), Vec::<String>::new());
+        assert_eq!(take(&mut l, at(3669), usize::MAX), Vec::<String>::new());
         assert_eq!(
-            l.take_expired(at(3670), usize::MAX),
+            take(&mut l, at(3670), usize::MAX),
             ["/registry/events/default/a", "/registry/events/default/b"]
         );
         assert_eq!(l.next_expiry(), Some(at(3730)));
@@ -211,7 +222,7 @@ mod tests {
         l.attach("k", at(0));
         l.attach("other", at(0));
         assert_eq!(l.attach("k", at(600)), at(600 + 3660));
-        assert_eq!(l.take_expired(at(3660), usize::MAX), ["other"]);
+        assert_eq!(take(&mut l, at(3660), usize::MAX), ["other"]);
         l.forget("k");
         assert!(l.is_empty());
         assert_eq!(l.next_expiry(), None);
@@ -225,7 +236,7 @@ mod tests {
         }
         // The 1,001st object gets a new lease, although the first could still be reused.
         assert_eq!(l.attach("k1000", at(1)), at(3661));
-        assert_eq!(l.take_expired(at(3660), usize::MAX).len(), 1000);
+        assert_eq!(take(&mut l, at(3660), usize::MAX).len(), 1000);
         assert_eq!(l.len(), 1);
     }
 
@@ -237,19 +248,19 @@ mod tests {
         }
         l.attach("b", at(30));
         assert_eq!(l.attach("c", at(3600)), at(3600 + 3660));
-        let first = l.take_expired(at(3660), 64);
+        let first = take(&mut l, at(3660), 64);
         assert_eq!(first.len(), 64);
         assert_eq!((first[0].as_str(), first[63].as_str()), ("a000", "a063"));
         // The rest is still due at once; a key written now gets a lease of its own.
         assert_eq!(l.next_expiry(), Some(at(3660)));
         assert_eq!(l.attach("d", at(3660)), at(3660 + 3660));
-        let second = l.take_expired(at(3660), 64);
+        let second = take(&mut l, at(3660), 64);
         assert_eq!((second[0].as_str(), second[63].as_str()), ("a064", "a127"));
         // The last 22 keys, and "b": written within the reuse window, it went on the same lease.
-        let third = l.take_expired(at(3660), 64);
+        let third = take(&mut l, at(3660), 64);
         assert_eq!(third.len(), 23);
         assert_eq!((third[0].as_str(), third[22].as_str()), ("a128", "b"));
-        assert_eq!(l.take_expired(at(3660), 64), Vec::<String>::new());
+        assert_eq!(take(&mut l, at(3660), 64), Vec::<String>::new());
         assert_eq!(l.len(), 2);
         assert_eq!(l.next_expiry(), Some(at(3600 + 3660)));
     }
