@@ -593,11 +593,17 @@ fn schedule(
     } else {
         *next_start_index % count
     };
-    for i in 0..count {
+    // The `k`th node left from the start, `(start + i) % count`, kept without a division a node.
+    let mut k = start;
+    for _ in 0..count {
         if found.nodes.len() >= to_find {
             break;
         }
-        let index = position((start + i) % count);
+        let index = position(k);
+        k += 1;
+        if k == count {
+            k = 0;
+        }
         let node: &Arc<NodeInfo> = &snapshot.nodes[index];
         processed += 1;
         let slot = decision.record_node(|| Arc::clone(node.shared_name()));
