@@ -81,6 +81,7 @@ impl<T: Tally> KeyCounts<T> {
     }
 
     /// Where `node` is: `None` when it lacks the label.
+    #[inline]
     fn place<'n>(&self, node: &'n NodeInfo) -> Option<Result<usize, &'n str>> {
         match &self.domains {
             Some(d) => d.place(&self.key, node),
@@ -89,6 +90,7 @@ impl<T: Tally> KeyCounts<T> {
     }
 
     /// The count of `node`'s domain; `None` when it lacks the label.
+    #[inline]
     fn get(&self, node: &NodeInfo) -> Option<T> {
         Some(match self.place(node)? {
             Ok(d) => self.by_domain.get(d).copied().unwrap_or_default(),
@@ -173,6 +175,7 @@ impl<T: Tally> TopologyCounts<T> {
     }
 
     /// The count of `node`'s domain for `key`; `None` when the node lacks the label.
+    #[inline]
     pub fn get(&self, key: &str, node: &NodeInfo) -> Option<T> {
         match self.keys.iter().find(|k| k.key == key) {
             Some(k) => k.get(node),
