@@ -206,10 +206,15 @@ pub fn container_fs(pod: &Pod, container: &Container, lookup: Lookup<'_>) -> Fs 
     for vm in container.volume_mounts.iter().flatten() {
         let _ = fs.mkdir(&vm.mount_path, true);
         if let Ok(files) = volume_files(pod, &vm.name, lookup) {
+            // The directory made last: a volume's files mostly share one (the mount's own).
+            let mut made = vm.mount_path.trim_end_matches('/').to_string();
             for (path, content) in files {
                 let full = [vm.mount_path.trim_end_matches('/'), "/", &path].concat();
                 if let Some((dir, _)) = full.rsplit_once('/') {
-                    let _ = fs.mkdir(dir, true);
+                    if dir != made {
+                        let _ = fs.mkdir(dir, true);
+                        made = dir.to_string();
+                    }
                 }
                 let _ = fs.write(&full, &content, false);
             }
