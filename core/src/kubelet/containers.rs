@@ -82,9 +82,8 @@ pub enum Stage {
 /// A container of a pod on this node.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContainerRt {
-    /// Its spec, shared: the pod worker hands it to each step of a start (create, start,
-    /// `postStart`) without copying it.
-    pub spec: Arc<Container>,
+    /// Its spec.
+    pub spec: Container,
     /// Whether it is an init container (sidecars included).
     pub init: bool,
     /// What the status reports.
@@ -129,7 +128,7 @@ impl ContainerRt {
     pub fn new(spec: &Container, init: bool, at: SimTime) -> ContainerRt {
         ContainerRt {
             model: ContainerModel::new(&spec.name),
-            spec: Arc::new(spec.clone()),
+            spec: spec.clone(),
             init,
             stage: Stage::Idle { at },
             probes: Vec::new(),

@@ -608,7 +608,7 @@ impl PodWorker {
         env: &mut NodeEnv<'_>,
     ) {
         let ns = self.namespace();
-        let spec = Arc::clone(&self.container(init, i).spec);
+        let spec = self.container(init, i).spec.clone();
         let resolved = {
             let lookup = |kind: &str, name: &str| ctx.get(kind, &ns, name);
             volumes::container_env(
@@ -678,7 +678,7 @@ impl PodWorker {
         c.model.image = full;
         c.model.image_id = format!("{repo}@{}", image_digest(&repo));
         let hostname = self.name();
-        let spec = Arc::clone(&self.container(init, i).spec);
+        let spec = self.container(init, i).spec.clone();
         let argv = exec_single_command(container_argv(
             &image,
             spec.command.as_deref(),
@@ -771,7 +771,7 @@ impl PodWorker {
         let Some(handler) = c.spec.lifecycle.as_ref().and_then(|l| l.post_start.clone()) else {
             return;
         };
-        let spec = Arc::clone(&c.spec);
+        let spec = c.spec.clone();
         if let CStage::Running { process, .. } = &mut c.stage {
             c.post_start = Some(run_post_start(
                 &handler,
