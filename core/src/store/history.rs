@@ -108,8 +108,8 @@ impl History {
             return None;
         }
         // A freed slot names no key, and keys are never empty.
-        if let Some(slot) = hint.filter(|&s| self.slots.get(s).is_some_and(|s| s.key == *key)) {
-            return Some(slot);
+        if self.key_of(hint, key).is_some() {
+            return hint;
         }
         if let Some(&slot) = self.per_key.get(&**key) {
             return Some(slot);
@@ -135,13 +135,6 @@ impl History {
     pub fn key_of(&self, slot: Option<HistorySlot>, key: &str) -> Option<&Arc<str>> {
         let held = &self.slots.get(slot?)?.key;
         (**held == *key).then_some(held)
-    }
-
-    /// Remembers one write of `key` (shared with the change's other copies).
-    pub fn record(&mut self, key: &Arc<str>, entry: HistoryEntry) {
-        if let Some(slot) = self.slot(None, key) {
-            self.record_at(slot, entry);
-        }
     }
 
     /// Remembers one write of the key whose slot is `slot`, just returned by [`History::slot`].
@@ -357,7 +350,9 @@ mod tests {
             writer: Arc::from("kubelet/node-1"),
             object: Arc::new(Object::Pod(Default::default())),
         };
-        h.record(&Arc::from(key), entry);
+        if let Some(slot) = h.slot(None, &Arc::from(key)) {
+            h.record_at(slot, entry);
+        }
     }
 
     #[test]

@@ -456,15 +456,18 @@ impl Store {
         let old = std::mem::replace(&mut entry.object, Arc::clone(&object));
         entry.mod_revision = revision;
         entry.version += 1;
-        // The key as its history holds it (the stored key's own `Arc` since the create), not a
-        // copy.
-        let shared = self
-            .history
-            .key_of(entry.history, key)
-            .map_or_else(|| Arc::from(key), Arc::clone);
-        // Another slot when the key's history was forgotten and its slot reused.
-        entry.history = self.history.slot(entry.history, &shared);
-        let history = entry.history;
+        let (shared, history) = match self.history.key_of(entry.history, key) {
+            // The slot is still the key's: the key as it holds it, the stored key's own `Arc`
+            // since the create, not a copy.
+            Some(held) => (Arc::clone(held), entry.history),
+            // The key's history was forgotten and its slot reused (or none is kept): another.
+            None => {
+                let shared: Arc<str> = Arc::from(key);
+                let slot = self.history.slot(None, &shared);
+                (shared, slot)
+            }
+        };
+        entry.history = history;
         index_pod(&mut self.pods_by_node, key, Some(&old), Some(&object));
         self.commit(
             WatchEventType::Modified,
@@ -1560,8 +1563,9 @@ mod tests {
         s.create(&key("c"), pod("c", None), "kubectl").unwrap(); // 4: a's history is forgotten
         assert_eq!(revs(&s, "a"), Vec::<i64>::new());
         s.create(&key("d"), pod("d", None), "kubectl").unwrap(); // 5: b's too
-                                                                 // a is written again: its history restarts with this write alone, and c's and d's
-                                                                 // (one of which holds a's old place) lose only what the cap takes.
+
+        // a is written again: its history restarts with this write alone, and c's and d's
+        // (one of which holds a's old place) lose only what the cap takes.
         s.update(&key("a"), with_label(pod("a", None), "1"), None, "kubectl")
             .unwrap(); // 6
         assert_eq!(revs(&s, "a"), [6]);
