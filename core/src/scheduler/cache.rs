@@ -200,20 +200,19 @@ impl Cache {
             // The same stored revision again (the binding's result, then its watch event).
             return;
         }
+        let Some(info) = PodInfo::from_object(object).map(Arc::new) else {
+            return;
+        };
         if same_node {
             // Updated where it is (most often a status write): its entry is replaced in place.
-            if let (Some(entry), Some(info)) =
-                (self.nodes.get_mut(node), PodInfo::from_object(object))
-            {
-                Arc::make_mut(&mut entry.info).replace_pod_info(Arc::new(info));
+            if let Some(entry) = self.nodes.get_mut(node) {
+                Arc::make_mut(&mut entry.info).replace_pod_info(info);
                 self.bump(node);
                 return;
             }
         }
         self.detach(&key);
-        if let Some(info) = PodInfo::from_object(object) {
-            self.attach(key, node, Arc::new(info));
-        }
+        self.attach(key, node, info);
     }
 
     /// Assumes `pod` — as this scheduler's binding stored it — is on its node until the pod's
