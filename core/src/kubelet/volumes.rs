@@ -206,10 +206,11 @@ pub fn container_fs(pod: &Pod, container: &Container, lookup: Lookup<'_>) -> Fs 
     for vm in container.volume_mounts.iter().flatten() {
         let _ = fs.mkdir(&vm.mount_path, true);
         if let Ok(files) = volume_files(pod, &vm.name, lookup) {
+            let mount = vm.mount_path.trim_end_matches('/');
             // The directory made last: a volume's files mostly share one (the mount's own).
-            let mut made = vm.mount_path.trim_end_matches('/').to_string();
+            let mut made = mount.to_string();
             for (path, content) in files {
-                let full = [vm.mount_path.trim_end_matches('/'), "/", &path].concat();
+                let full = [mount, "/", &path].concat();
                 if let Some((dir, _)) = full.rsplit_once('/') {
                     if dir != made {
                         let _ = fs.mkdir(dir, true);
