@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use crate::hash_index::{self, HashIndex};
 use crate::sim::{SimDuration, SimTime};
 
 /// kube-apiserver's `--event-ttl` default.
@@ -36,7 +37,7 @@ pub struct Leases {
     /// The lease the manager hands out while it may be reused, and how many writes it took.
     current: Option<(u64, usize)>,
     leases: BTreeMap<u64, Lease>,
-    by_key: BTreeMap<Arc<str>, u64>,
+    by_key: HashIndex<Arc<str>, u64>,
 }
 
 impl Default for Leases {
@@ -53,7 +54,7 @@ impl Leases {
             next_id: 1,
             current: None,
             leases: BTreeMap::new(),
-            by_key: BTreeMap::new(),
+            by_key: hash_index::new(),
         }
     }
 

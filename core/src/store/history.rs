@@ -6,9 +6,10 @@
 //! writes are forgotten first), and the history of at most `tombstoned_keys` deleted keys (the
 //! longest-deleted are forgotten first).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
+use crate::hash_index::HashIndex;
 use crate::object::Object;
 
 use super::watch::WatchEventType;
@@ -73,7 +74,8 @@ pub struct History {
     per_key_cap: usize,
     total_cap: usize,
     tombstone_cap: usize,
-    per_key: BTreeMap<Arc<str>, HistorySlot>,
+    /// The slot of each key with a history (looked up, never listed).
+    per_key: HashIndex<Arc<str>, HistorySlot>,
     slots: Vec<Slot>,
     /// Slots of forgotten keys, to reuse.
     free: Vec<HistorySlot>,
@@ -246,10 +248,8 @@ impl History {
 
     /// How many remembered keys are currently deleted.
     pub fn tombstoned_len(&self) -> usize {
-        self.per_key
-            .values()
-            .filter(|&&slot| self.slots[slot].deleted())
-            .count()
+        // A freed slot holds no entries, so it is not counted.
+        self.slots.iter().filter(|s| s.deleted()).count()
     }
 }
 

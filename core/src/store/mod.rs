@@ -24,12 +24,13 @@ mod watch;
 pub use history::{line_diff, render, DiffLine, History, HistoryEntry, HistorySlot};
 pub use watch::{pod_node_name, WatchEvent, WatchEventType, WatchFilter, WatchId};
 
-use std::collections::{btree_map, BTreeMap, BTreeSet, VecDeque};
+use std::collections::{hash_map, BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 use std::ops::Bound;
 use std::sync::Arc;
 
 use crate::apiserver::{ApiError, Reason};
+use crate::hash_index::{self, HashIndex};
 use crate::object::{kind_position, KindInfo, Object, KINDS};
 
 use watch::Watchers;
@@ -234,9 +235,11 @@ pub struct Store {
     config: StoreConfig,
     revision: i64,
     compacted: i64,
-    /// The objects by key; the key is shared with every change, watch event and history entry
-    /// of it.
-    data: BTreeMap<Arc<str>, Entry>,
+    /// The objects by key; the key is shared with `keys` and with every change, watch event and
+    /// history entry of it.
+    data: HashIndex<Arc<str>, Entry>,
+    /// The stored keys in order, for lists (etcd's range reads); `data` answers point reads.
+    keys: BTreeSet<Arc<str>>,
     /// How many objects of each kind `data` holds, by position in [`KINDS`]: a list of a kind
     /// with none (ResourceQuotas and LimitRanges at every create's admission, Services at
     /// every pod change) is answered without a search of the keys.
@@ -268,7 +271,8 @@ impl Store {
             config,
             revision: 1,
             compacted: 1,
-            data: BTreeMap::new(),
+            data: hash_index::new(),
+            keys: BTreeSet::new(),
             per_kind: vec![0; KINDS.len()],
             pods_by_node: BTreeMap::new(),
             log: VecDeque::new(),
@@ -341,9 +345,7 @@ impl Store {
         List {
             revision: self.revision,
             items: self
-                .data
-                .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
-                .take_while(|(k, _)| k.starts_with(prefix))
+                .range(prefix)
                 .map(|(_, e)| Arc::clone(&e.object))
                 .collect(),
         }
@@ -365,11 +367,7 @@ impl Store {
     /// The stored keys matching `filter`, sorted by key.
     fn matching(&self, filter: &WatchFilter) -> Vec<(&Arc<str>, &Entry)> {
         match &filter.node_name {
-            None => self
-                .data
-                .range::<str, _>((Bound::Included(filter.prefix.as_str()), Bound::Unbounded))
-                .take_while(|(k, _)| k.starts_with(&filter.prefix))
-                .collect(),
+            None => self.range(&filter.prefix).collect(),
             Some(node) => self
                 .pods_by_node
                 .get(node)
@@ -381,6 +379,17 @@ impl Store {
         }
     }
 
+    /// The stored keys under `prefix` with their entries, in key order.
+    fn range<'a, 'p>(
+        &'a self,
+        prefix: &'p str,
+    ) -> impl Iterator<Item = (&'a Arc<str>, &'a Entry)> + use<'a, 'p> {
+        self.keys
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(move |k| k.starts_with(prefix))
+            .filter_map(|k| self.data.get_key_value(&**k))
+    }
+
     /// Creates `key`; fails if it exists. Sets `metadata.resourceVersion` to the new revision.
     pub fn create(
         &mut self,
@@ -389,18 +398,19 @@ impl Store {
         writer: &str,
     ) -> Result<Arc<Object>, StoreError> {
         let vacant = match self.data.entry(Arc::from(key)) {
-            btree_map::Entry::Occupied(_) => {
+            hash_map::Entry::Occupied(_) => {
                 return Err(StoreError::AlreadyExists {
                     key: key.to_string(),
                 })
             }
-            btree_map::Entry::Vacant(vacant) => vacant,
+            hash_map::Entry::Vacant(vacant) => vacant,
         };
         let revision = self.revision + 1;
         obj.meta_mut().resource_version = Some(revision.to_string());
         let object = Arc::new(obj);
         let key = Arc::clone(vacant.key());
         let history = self.history.slot(None, &key);
+        self.keys.insert(Arc::clone(&key));
         vacant.insert(Entry {
             object: Arc::clone(&object),
             create_revision: revision,
@@ -508,6 +518,7 @@ impl Store {
                 key: key.to_string(),
             });
         };
+        self.keys.remove(&key);
         let revision = self.revision + 1;
         let mut last = (*entry.object).clone();
         last.meta_mut().resource_version = Some(revision.to_string());
