@@ -3,7 +3,9 @@
 //! when a phase is done without listing every pod after every step.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use podflow_core::hash_index::{self, HashIndex};
 use podflow_core::object::Object;
 use podflow_core::store::WatchEventType;
 use podflow_core::Cluster;
@@ -39,10 +41,11 @@ impl PodState {
 }
 
 /// Bound and Ready pod counts per namespace, kept current from the change feed.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Progress {
     cursor: i64,
-    pods: BTreeMap<String, PodState>,
+    /// Each pod's state by its key (the store's own `Arc`), looked up, never listed.
+    pods: HashIndex<Arc<str>, PodState>,
     bound: BTreeMap<String, usize>,
     ready: BTreeMap<String, usize>,
 }
@@ -57,7 +60,10 @@ fn bump(counts: &mut BTreeMap<String, usize>, ns: &str, was: bool, is: bool) {
     if was == is {
         return;
     }
-    let n = counts.entry(ns.to_string()).or_insert(0);
+    let n = match counts.get_mut(ns) {
+        Some(n) => n,
+        None => counts.entry(ns.to_string()).or_insert(0),
+    };
     if is {
         *n += 1;
     } else {
@@ -68,19 +74,24 @@ fn bump(counts: &mut BTreeMap<String, usize>, ns: &str, was: bool, is: bool) {
 impl Progress {
     /// Counts for the cluster as it is now.
     pub fn new(cluster: &Cluster) -> Progress {
-        let mut p = Progress::default();
+        let mut p = Progress {
+            cursor: 0,
+            pods: hash_index::new(),
+            bound: BTreeMap::new(),
+            ready: BTreeMap::new(),
+        };
         p.rescan(cluster);
         p
     }
 
-    fn set(&mut self, key: &str, state: Option<PodState>) {
+    fn set(&mut self, key: Arc<str>, state: Option<PodState>) {
         let old = match state {
-            Some(s) => self.pods.insert(key.to_string(), s),
-            None => self.pods.remove(key),
+            Some(s) => self.pods.insert(Arc::clone(&key), s),
+            None => self.pods.remove(&key),
         }
         .unwrap_or_default();
         let new = state.unwrap_or_default();
-        let ns = namespace_of(key);
+        let ns = namespace_of(&key);
         bump(&mut self.bound, ns, old.bound, new.bound);
         bump(&mut self.ready, ns, old.ready, new.ready);
     }
@@ -98,7 +109,7 @@ impl Progress {
                 meta.namespace.as_deref().unwrap_or(""),
                 meta.name.as_deref().unwrap_or("")
             );
-            self.set(&key, Some(PodState::of(object)));
+            self.set(Arc::from(key), Some(PodState::of(object)));
         }
         self.cursor = list.revision;
     }
@@ -110,24 +121,23 @@ impl Progress {
         if store.revision() == self.cursor {
             return;
         }
-        let changes: Vec<(std::sync::Arc<str>, Option<PodState>)> =
-            match store.changes_since(self.cursor) {
-                Ok(changes) => changes
-                    .filter(|c| c.key.starts_with(PODS))
-                    .map(|c| {
-                        let state =
-                            (c.type_ != WatchEventType::Deleted).then(|| PodState::of(&c.object));
-                        (c.key.clone(), state)
-                    })
-                    .collect(),
-                Err(_) => {
-                    self.rescan(cluster);
-                    return;
-                }
-            };
+        let changes: Vec<(Arc<str>, Option<PodState>)> = match store.changes_since(self.cursor) {
+            Ok(changes) => changes
+                .filter(|c| c.key.starts_with(PODS))
+                .map(|c| {
+                    let state =
+                        (c.type_ != WatchEventType::Deleted).then(|| PodState::of(&c.object));
+                    (c.key.clone(), state)
+                })
+                .collect(),
+            Err(_) => {
+                self.rescan(cluster);
+                return;
+            }
+        };
         self.cursor = store.revision();
         for (key, state) in changes {
-            self.set(&key, state);
+            self.set(key, state);
         }
     }
 
