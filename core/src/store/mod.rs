@@ -24,7 +24,7 @@ mod watch;
 pub use history::{line_diff, render, DiffLine, History, HistoryEntry, HistorySlot};
 pub use watch::{pod_node_name, WatchEvent, WatchEventType, WatchFilter, WatchId};
 
-use std::collections::{hash_map, BTreeMap, BTreeSet, VecDeque};
+use std::collections::{hash_map, BTreeSet, VecDeque};
 use std::fmt;
 use std::ops::Bound;
 use std::sync::Arc;
@@ -245,7 +245,7 @@ pub struct Store {
     /// every pod change) is answered without a search of the keys.
     per_kind: Vec<usize>,
     /// Pod keys by `spec.nodeName` (`""` for unbound), for node-filtered lists.
-    pods_by_node: BTreeMap<String, BTreeSet<String>>,
+    pods_by_node: HashIndex<String, BTreeSet<Arc<str>>>,
     log: VecDeque<Change>,
     /// The feeds opened with [`Store::open_feed`], by [`FeedId`].
     feeds: Vec<Feed>,
@@ -274,7 +274,7 @@ impl Store {
             data: hash_index::new(),
             keys: BTreeSet::new(),
             per_kind: vec![0; KINDS.len()],
-            pods_by_node: BTreeMap::new(),
+            pods_by_node: hash_index::new(),
             log: VecDeque::new(),
             feeds: Vec::new(),
             history: History::new(
@@ -374,7 +374,7 @@ impl Store {
                 .into_iter()
                 .flatten()
                 .filter(|k| k.starts_with(&filter.prefix))
-                .filter_map(|k| self.data.get_key_value(k.as_str()))
+                .filter_map(|k| self.data.get_key_value(&**k))
                 .collect(),
         }
     }
@@ -478,7 +478,7 @@ impl Store {
             }
         };
         entry.history = history;
-        index_pod(&mut self.pods_by_node, key, Some(&old), Some(&object));
+        index_pod(&mut self.pods_by_node, &shared, Some(&old), Some(&object));
         self.commit(
             WatchEventType::Modified,
             shared,
@@ -763,8 +763,8 @@ impl Store {
 
 /// Keeps the node index of pod keys in step with a write of `key` from `old` to `new`.
 fn index_pod(
-    pods_by_node: &mut BTreeMap<String, BTreeSet<String>>,
-    key: &str,
+    pods_by_node: &mut HashIndex<String, BTreeSet<Arc<str>>>,
+    key: &Arc<str>,
     old: Option<&Arc<Object>>,
     new: Option<&Arc<Object>>,
 ) {
@@ -775,17 +775,18 @@ fn index_pod(
     }
     if let Some(node) = old_node {
         if let Some(keys) = pods_by_node.get_mut(node) {
-            keys.remove(key);
+            keys.remove(&**key);
             if keys.is_empty() {
                 pods_by_node.remove(node);
             }
         }
     }
     if let Some(node) = new_node {
-        pods_by_node
-            .entry(node.to_string())
-            .or_default()
-            .insert(key.to_string());
+        let keys = match pods_by_node.get_mut(node) {
+            Some(keys) => keys,
+            None => pods_by_node.entry(node.to_string()).or_default(),
+        };
+        keys.insert(Arc::clone(key));
     }
 }
 
