@@ -13,6 +13,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use crate::apiserver::server::{FOREGROUND_FINALIZER, ORPHAN_FINALIZER};
 use crate::component::Ctx;
 use crate::controllers::set_member::set_member;
+use crate::hash_index::HashIndex;
 use crate::object::{kind_info, KindInfo, Object};
 use crate::store::{Change, FeedId, WatchEventType};
 
@@ -32,9 +33,9 @@ pub struct OwnerGraph {
     /// The owner UIDs each object's ownerReferences name.
     owners: BTreeMap<Slot, Vec<String>>,
     /// The objects naming each UID as an owner.
-    dependents: BTreeMap<String, BTreeSet<Slot>>,
+    dependents: HashIndex<String, BTreeSet<Slot>>,
     /// Every object of the kinds, by UID.
-    live: BTreeMap<String, Slot>,
+    live: HashIndex<String, Slot>,
     /// Objects being deleted with the `orphan` or `foreground` finalizer.
     deleting: BTreeSet<Slot>,
     /// Objects with owners that may all be gone: added or changed while none of their owners

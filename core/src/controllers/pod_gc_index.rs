@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::controllers::set_member::set_member;
+use crate::hash_index::HashIndex;
 use crate::object::Object;
 use crate::store::{WatchEvent, WatchEventType};
 
@@ -17,7 +18,7 @@ pub struct PodGcIndex {
     /// Pods with a deletionTimestamp.
     terminating: BTreeSet<String>,
     /// The node each bound pod is bound to.
-    node_of: BTreeMap<String, String>,
+    node_of: HashIndex<String, String>,
     /// The pods bound to each node.
     by_node: BTreeMap<String, BTreeSet<String>>,
 }

@@ -12,6 +12,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use crate::component::Ctx;
 use crate::controllers::podutil::{self, as_pod, controller_of};
+use crate::hash_index::HashIndex;
 use crate::object::Object;
 use crate::overview::POD_PREFIX;
 use crate::scheduler::selectors::label_selector_matches;
@@ -78,7 +79,7 @@ pub struct ReplicaSetPods {
     /// The store's change feed the index follows; `None` until the first sync.
     feed: Option<FeedId>,
     /// Every active pod (not Succeeded or Failed, not being deleted), by key.
-    pods: BTreeMap<String, Arc<Object>>,
+    pods: HashIndex<String, Arc<Object>>,
     /// Active pods by (namespace, controller UID).
     controlled: BTreeMap<(String, String), BTreeSet<String>>,
     /// Active pods without a controller, by namespace.

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Node, Pod};
 
+use crate::hash_index::HashIndex;
 use crate::object::Object;
 use crate::scheduler::framework::pod_key;
 use crate::scheduler::node_info::{ImageState, NodeInfo, PodInfo};
@@ -32,7 +33,7 @@ pub struct Cache {
     /// the node when it arrives, as upstream keeps pods of a node it has not seen.
     ghosts: BTreeMap<String, BTreeMap<String, Arc<PodInfo>>>,
     /// The node of every bound pod the cache holds, by pod key.
-    pod_nodes: BTreeMap<String, String>,
+    pod_nodes: HashIndex<String, String>,
     /// Pods bound by this scheduler whose confirming watch event has not arrived yet.
     assumed: BTreeSet<String>,
     /// The latest generation handed out.
