@@ -46,6 +46,19 @@ pub struct Cache {
     images_changed: bool,
 }
 
+/// Gives node `name`'s entry the next generation, so the next snapshot update copies it.
+fn stamp(
+    entry: &mut Entry,
+    name: &str,
+    generation: &mut u64,
+    by_generation: &mut BTreeMap<u64, String>,
+) {
+    by_generation.remove(&entry.generation);
+    *generation += 1;
+    entry.generation = *generation;
+    by_generation.insert(*generation, name.to_string());
+}
+
 fn bound_node(pod: &Pod) -> Option<&str> {
     pod.spec
         .as_ref()
@@ -73,10 +86,7 @@ impl Cache {
         let Some(entry) = self.nodes.get_mut(name) else {
             return;
         };
-        self.by_generation.remove(&entry.generation);
-        self.generation += 1;
-        entry.generation = self.generation;
-        self.by_generation.insert(self.generation, name.to_string());
+        stamp(entry, name, &mut self.generation, &mut self.by_generation);
     }
 
     fn count_images(&mut self, images: &BTreeMap<String, ImageState>, add: bool) {
@@ -167,18 +177,9 @@ impl Cache {
         }
     }
 
-    fn cached_version(&self, key: &str, node: &str) -> Option<&str> {
-        let info = match self.nodes.get(node) {
-            Some(entry) => {
-                let at = entry
-                    .info
-                    .pods
-                    .binary_search_by(|p| p.key.as_str().cmp(key))
-                    .ok()?;
-                &entry.info.pods[at]
-            }
-            None => self.ghosts.get(node)?.get(key)?,
-        };
+    /// The stored revision of pod `key` held as a ghost of unknown node `node`.
+    fn ghost_version(&self, key: &str, node: &str) -> Option<&str> {
+        let info = self.ghosts.get(node)?.get(key)?;
         info.pod.metadata.resource_version.as_deref()
     }
 
@@ -194,24 +195,34 @@ impl Cache {
         let key = pod_key(pod);
         self.assumed.remove(&key);
         let same_node = self.pod_nodes.get(&key).is_some_and(|n| n == node);
-        if same_node
-            && pod.metadata.resource_version.is_some()
-            && self.cached_version(&key, node) == pod.metadata.resource_version.as_deref()
-        {
-            // The same stored revision again (the binding's result, then its watch event).
-            return;
+        let version = pod.metadata.resource_version.as_deref();
+        if same_node {
+            if let Some(entry) = self.nodes.get_mut(node) {
+                // The node found once, for the version check, the replacement and the stamp.
+                let cached = entry
+                    .info
+                    .pod(&key)
+                    .map(|p| p.pod.metadata.resource_version.as_deref());
+                if version.is_some() && cached == Some(version) {
+                    // The same stored revision again (the binding's result, then its watch event).
+                    return;
+                }
+                let Some(info) = PodInfo::from_object(object).map(Arc::new) else {
+                    return;
+                };
+                // Updated where it is (most often a status write): its entry is replaced in place.
+                Arc::make_mut(&mut entry.info).replace_pod_info(info);
+                stamp(entry, node, &mut self.generation, &mut self.by_generation);
+                return;
+            }
+            if version.is_some() && self.ghost_version(&key, node) == version {
+                // The same revision of a pod of a node not seen yet.
+                return;
+            }
         }
         let Some(info) = PodInfo::from_object(object).map(Arc::new) else {
             return;
         };
-        if same_node {
-            // Updated where it is (most often a status write): its entry is replaced in place.
-            if let Some(entry) = self.nodes.get_mut(node) {
-                Arc::make_mut(&mut entry.info).replace_pod_info(info);
-                self.bump(node);
-                return;
-            }
-        }
         self.detach(&key);
         self.attach(key, node, info);
     }

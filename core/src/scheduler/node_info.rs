@@ -203,6 +203,11 @@ impl NodeInfo {
         self.pods.binary_search_by(|p| p.key.as_str().cmp(key))
     }
 
+    /// The pod `namespace/name`, if it is on this node.
+    pub fn pod(&self, key: &str) -> Option<&Arc<PodInfo>> {
+        self.position(key).ok().map(|at| &self.pods[at])
+    }
+
     /// Adds a pod, updating requests and ports.
     pub fn add_pod(&mut self, pod: Pod) {
         self.add_pod_info(Arc::new(PodInfo::new(pod)));
