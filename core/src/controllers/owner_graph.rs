@@ -5,7 +5,7 @@
 //! were last looked at. It follows the store's change feed, so a scan sees the store as it is
 //! at that moment — as the full scans it replaces did — while costing only what changed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
@@ -31,7 +31,7 @@ pub struct OwnerGraph {
     /// The store's change feed the graph follows; `None` until the first sync.
     feed: Option<FeedId>,
     /// The owner UIDs each object's ownerReferences name.
-    owners: BTreeMap<Slot, Vec<String>>,
+    owners: HashIndex<Slot, Vec<String>>,
     /// The objects naming each UID as an owner.
     dependents: HashIndex<String, BTreeSet<Slot>>,
     /// Every object of the kinds, by UID.
