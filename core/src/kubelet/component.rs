@@ -313,11 +313,14 @@ impl Kubelet {
             self.delete_pod(&pod, ctx);
             return;
         }
-        let next = w.next_wake(now);
-        self.workers.insert(key, w);
-        if let Some(at) = next {
-            self.arm(uid, at, ctx);
+        // Re-armed before it goes back, rather than found again by `arm`.
+        if let Some(at) = w.next_wake(now) {
+            let token = self.token(uid);
+            if w.armed.insert(at) {
+                ctx.after(at.since(now), token);
+            }
         }
+        self.workers.insert(key, w);
     }
 
     fn record(&mut self, w: &mut PodWorker, stored: Option<&Arc<Object>>, ctx: &mut Ctx<'_>) {
