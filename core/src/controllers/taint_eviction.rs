@@ -96,6 +96,15 @@ impl TaintEvictionController {
     }
 
     fn on_pod(&mut self, event: &WatchEvent, pod: &Pod, ctx: &mut Ctx<'_>) {
+        // Upstream `podUpdated`: an update that keeps the pod's node and tolerations (a status
+        // write, most of them) changes nothing here.
+        if let (WatchEventType::Modified, Some(Object::Pod(old))) =
+            (event.type_, event.old.as_deref())
+        {
+            if node_and_tolerations(old) == node_and_tolerations(pod) {
+                return;
+            }
+        }
         let key = (
             pod.metadata.namespace.clone().unwrap_or_default(),
             pod.metadata.name.clone().unwrap_or_default(),
@@ -106,15 +115,9 @@ impl TaintEvictionController {
             self.work.remove(&key);
             return;
         }
-        let spec = pod.spec.as_ref();
-        let node = spec
-            .and_then(|s| s.node_name.as_deref())
-            .unwrap_or_default();
-        let tolerations = spec
-            .and_then(|s| s.tolerations.as_deref())
-            .unwrap_or_default();
-        // Most changes of a pod (its status) leave its node and tolerations as they were: compare
-        // before copying them.
+        let (node, tolerations) = node_and_tolerations(pod);
+        // A pod seen again (as when the controller lists after a restart) as it was: compare
+        // before copying.
         if self
             .pods
             .get(&key)
@@ -296,6 +299,17 @@ fn min_toleration_seconds(used: &[&Toleration]) -> Option<u64> {
         }
     }
     min
+}
+
+/// A pod's `spec.nodeName` (`""` if unbound) and tolerations, what the controller acts on.
+fn node_and_tolerations(pod: &Pod) -> (&str, &[Toleration]) {
+    let spec = pod.spec.as_ref();
+    (
+        spec.and_then(|s| s.node_name.as_deref())
+            .unwrap_or_default(),
+        spec.and_then(|s| s.tolerations.as_deref())
+            .unwrap_or_default(),
+    )
 }
 
 impl Component for TaintEvictionController {
