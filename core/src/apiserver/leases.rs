@@ -7,7 +7,7 @@
 //! 1,000 objects, and a new lease is granted for the TTL plus that window. When a lease expires,
 //! every key still attached to it is deleted (in key order here; etcd does it in one revision).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::hash_index::{self, HashIndex};
@@ -25,8 +25,14 @@ const MAX_ATTACHED: usize = 1000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Lease {
     expires: SimTime,
-    /// Its keys, each shared with `Leases::by_key`.
-    keys: BTreeSet<Arc<str>>,
+    /// The keys attached to it, in the order they were (each shared with `Leases::by_key`):
+    /// a key since moved to a later lease, or deleted, stays here until the lease expires, and
+    /// `by_key` tells it apart. Sorted in key order, once, when the lease has expired.
+    keys: Vec<Arc<str>>,
+    /// How many keys are attached to it now (those `by_key` gives this lease).
+    live: usize,
+    /// Whether `keys` is sorted (from the last) for revoking.
+    sorted: bool,
 }
 
 /// The leases of TTL'd keys (Events) and when they expire.
@@ -64,7 +70,7 @@ impl Leases {
     }
 
     /// `GetLease` and attach: `key` was written at `now`; returns when it will expire.
-    pub fn attach(&mut self, key: &str, now: SimTime) -> SimTime {
+    pub fn attach(&mut self, key: impl Into<Arc<str>>, now: SimTime) -> SimTime {
         let reuse = self.reuse();
         let reusable = self.current.and_then(|(id, count)| {
             let lease = self.leases.get(&id)?;
@@ -89,30 +95,37 @@ impl Leases {
                     id,
                     Lease {
                         expires: now.plus(self.ttl).plus(reuse),
-                        keys: BTreeSet::new(),
+                        keys: Vec::new(),
+                        live: 0,
+                        sorted: false,
                     },
                 );
                 self.current = Some((id, 1));
                 id
             }
         };
-        let shared: Arc<str> = Arc::from(key);
-        if let Some(old) = self.by_key.insert(Arc::clone(&shared), id) {
-            if old != id {
-                self.detach(key, old);
-            }
+        let key: Arc<str> = key.into();
+        let old = self.by_key.insert(Arc::clone(&key), id);
+        if old == Some(id) {
+            // Written again within the same lease: already among its keys.
+            return self.leases.get(&id).map_or(now, |l| l.expires);
+        }
+        if let Some(old) = old {
+            self.detach(old);
         }
         let lease = self.leases.get_mut(&id).expect("lease just found or made");
-        lease.keys.insert(shared);
+        lease.keys.push(key);
+        lease.live += 1;
         lease.expires
     }
 
-    fn detach(&mut self, key: &str, id: u64) {
+    /// One key of lease `id` left it.
+    fn detach(&mut self, id: u64) {
         if let Some(lease) = self.leases.get_mut(&id) {
-            lease.keys.remove(key);
+            lease.live = lease.live.saturating_sub(1);
             // A lease with no keys left still expires in etcd, harmlessly; forget it now unless
             // the manager may still hand it out.
-            if lease.keys.is_empty() && self.current.map(|(c, _)| c) != Some(id) {
+            if lease.live == 0 && self.current.map(|(c, _)| c) != Some(id) {
                 self.leases.remove(&id);
             }
         }
@@ -121,7 +134,7 @@ impl Leases {
     /// The key was deleted: it no longer belongs to any lease.
     pub fn forget(&mut self, key: &str) {
         if let Some(id) = self.by_key.remove(key) {
-            self.detach(key, id);
+            self.detach(id);
         }
     }
 
@@ -129,7 +142,7 @@ impl Leases {
     pub fn next_expiry(&self) -> Option<SimTime> {
         self.leases
             .values()
-            .filter(|l| !l.keys.is_empty())
+            .filter(|l| l.live > 0)
             .map(|l| l.expires)
             .min()
     }
@@ -152,14 +165,26 @@ impl Leases {
             let Some(lease) = self.leases.get_mut(&id) else {
                 continue;
             };
-            while keys.len() < max {
-                let Some(key) = lease.keys.pop_first() else {
+            if !lease.sorted {
+                // Last first, so that the first in key order is popped first; a key attached,
+                // deleted and attached again is here twice.
+                lease.keys.sort_unstable_by(|a, b| b.cmp(a));
+                lease.keys.dedup();
+                lease.sorted = true;
+            }
+            while keys.len() < max && lease.live > 0 {
+                let Some(key) = lease.keys.pop() else {
                     break;
                 };
+                if self.by_key.get(&key) != Some(&id) {
+                    // Moved to a later lease, or deleted, since it was attached here.
+                    continue;
+                }
                 self.by_key.remove(&key);
+                lease.live -= 1;
                 keys.push(key);
             }
-            if lease.keys.is_empty() {
+            if lease.live == 0 {
                 self.leases.remove(&id);
             }
         }
@@ -230,10 +255,25 @@ mod tests {
     }
 
     #[test]
+    fn a_key_deleted_and_written_again_within_one_lease_expires_once() {
+        let mut l = Leases::default();
+        l.attach("k", at(0));
+        l.attach("j", at(0));
+        l.forget("k");
+        l.attach("k", at(1));
+        // Written twice more: still one key of the lease.
+        l.attach("k", at(2));
+        assert_eq!(l.len(), 2);
+        assert_eq!(take(&mut l, at(3660), usize::MAX), ["j", "k"]);
+        assert!(l.is_empty());
+        assert_eq!(l.next_expiry(), None);
+    }
+
+    #[test]
     fn a_lease_holds_at_most_a_thousand_objects() {
         let mut l = Leases::default();
         for i in 0..1000 {
-            assert_eq!(l.attach(&format!("k{i:04}"), at(0)), at(3660));
+            assert_eq!(l.attach(format!("k{i:04}"), at(0)), at(3660));
         }
         // The 1,001st object gets a new lease, although the first could still be reused.
         assert_eq!(l.attach("k1000", at(1)), at(3661));
@@ -245,7 +285,7 @@ mod tests {
     fn expired_keys_are_taken_a_few_at_a_time_in_order_and_the_lease_is_not_reused() {
         let mut l = Leases::default();
         for i in 0..150 {
-            l.attach(&format!("a{i:03}"), at(0));
+            l.attach(format!("a{i:03}"), at(0));
         }
         l.attach("b", at(30));
         assert_eq!(l.attach("c", at(3600)), at(3600 + 3660));

@@ -917,7 +917,11 @@ impl ApiServer {
     /// on update alike).
     fn attach_lease(&mut self, info: &KindInfo, key: &str, now: SimTime) {
         if info.kind == "Event" {
-            self.leases.attach(key, now);
+            // The key as the store holds it, shared rather than copied.
+            match self.store.shared_key(key) {
+                Some(shared) => self.leases.attach(shared, now),
+                None => self.leases.attach(key, now),
+            };
         }
     }
 

@@ -314,6 +314,12 @@ impl Store {
         self.data.get(key).map(|e| &e.object)
     }
 
+    /// The stored key equal to `key`: the `Arc` the store's entry, its changes and its history
+    /// share.
+    pub fn shared_key(&self, key: &str) -> Option<Arc<str>> {
+        self.data.get_key_value(key).map(|(k, _)| Arc::clone(k))
+    }
+
     /// The object at `key` with its per-key revisions.
     pub fn entry(&self, key: &str) -> Option<&Entry> {
         self.data.get(key)
@@ -1369,6 +1375,8 @@ mod tests {
         assert_eq!(writers, ["kubectl", "kubectl", "kubelet", "kubelet"]);
         let stored = s.data.get_key_value(key("a").as_str()).unwrap().0;
         assert!(changes.iter().all(|c| Arc::ptr_eq(&c.key, stored)));
+        assert!(Arc::ptr_eq(&s.shared_key(&key("a")).unwrap(), stored));
+        assert_eq!(s.shared_key(&key("none")), None);
         assert!(Arc::ptr_eq(&changes[0].writer, &changes[1].writer));
         assert!(!Arc::ptr_eq(&changes[1].writer, &changes[2].writer));
         assert!(Arc::ptr_eq(&changes[2].writer, &changes[3].writer));
