@@ -6,7 +6,7 @@
 //! writes the status it generates.
 
 use k8s_openapi::api::core::v1::Pod;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use crate::component::Ctx;
 use crate::events::EventType;
@@ -28,7 +28,7 @@ use crate::runtime::catalog::{
     container_argv, container_env, kubernetes_service_env, parse_reference, program, Catalog,
     ImageInfo, Program,
 };
-use crate::runtime::shell::{Process, ProcessState};
+use crate::runtime::shell::{EnvVar, Process, ProcessState};
 use crate::scheduler::framework::{pod_requests, Resource};
 use crate::sim::{SimDuration, SimRng, SimTime};
 
@@ -37,6 +37,10 @@ use crate::sim::{SimDuration, SimRng, SimTime};
 pub const SYNC_RETRY: SimDuration = SimDuration::secs(10);
 /// The ClusterIP of the default `kubernetes` Service, for the service environment variables.
 pub const KUBERNETES_SERVICE_IP: &str = "10.96.0.1";
+
+/// The `kubernetes` Service's variables every container gets, made once and shared.
+static SERVICE_ENV: LazyLock<Vec<EnvVar>> =
+    LazyLock::new(|| kubernetes_service_env(KUBERNETES_SERVICE_IP));
 
 /// Where the pod is in its life on this node.
 #[derive(Debug, Clone, PartialEq)]
@@ -684,12 +688,7 @@ impl PodWorker {
             spec.command.as_deref(),
             spec.args.as_deref(),
         ));
-        let full_env = container_env(
-            &hostname,
-            &image,
-            &vars,
-            &kubernetes_service_env(KUBERNETES_SERVICE_IP),
-        );
+        let full_env = container_env(&hostname, &image, &vars, &SERVICE_ENV);
         let fs = {
             let lookup = |kind: &str, name: &str| ctx.get(kind, &ns, name);
             volumes::container_fs(&self.pod, &spec, &lookup)

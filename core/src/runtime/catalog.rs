@@ -2,8 +2,11 @@
 //! (size, entrypoint, cmd, env, memory), which programs serve which ports with which protocol
 //! behaviour, and the registry's answer for images nobody knows.
 
+use std::borrow::Cow;
+use std::sync::{Arc, LazyLock};
+
+use crate::runtime::shell::EnvVar;
 use crate::sim::SimDuration;
-use std::sync::Arc;
 
 /// A parsed, normalized image reference, as containerd names it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -303,8 +306,8 @@ pub struct Daemon {
     pub memory_bytes: u64,
     /// CPU it tries to use, millicores.
     pub cpu_millis: u64,
-    /// Lines it logs on startup.
-    pub startup_logs: Vec<String>,
+    /// Lines it logs on startup (the catalog's own lines borrowed, not copied per container).
+    pub startup_logs: Vec<Cow<'static, str>>,
 }
 
 /// What running an argv means, decided from the program name like a real exec would.
@@ -429,9 +432,8 @@ pub fn program(argv: &[String]) -> Option<Program> {
                 "/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh",
                 "/docker-entrypoint.sh: Configuration complete; ready for start up",
             ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+            .map(Cow::Borrowed)
+            .to_vec(),
         }),
         "redis-server" => Program::Daemon(Daemon {
             listeners: vec![Listener::tcp(6379)],
@@ -509,9 +511,9 @@ pub fn program(argv: &[String]) -> Option<Program> {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0);
             let startup = if first.contains("stress") && vms > 0 {
-                vec![format!(
+                vec![Cow::Owned(format!(
                     "stress: info: [1] dispatching hogs: {cpus} cpu, 0 io, {vms} vm, 0 hdd"
-                )]
+                ))]
             } else {
                 vec![]
             };
@@ -1025,7 +1027,7 @@ pub fn container_argv(
 
 /// The variables the kubelet injects for the default `kubernetes` Service (docker-links style),
 /// in the order a container sees them.
-pub fn kubernetes_service_env(cluster_ip: &str) -> Vec<(String, String)> {
+pub fn kubernetes_service_env(cluster_ip: &str) -> Vec<EnvVar> {
     let url = format!("tcp://{cluster_ip}:443");
     [
         ("KUBERNETES_SERVICE_PORT_HTTPS", "443".to_string()),
@@ -1038,9 +1040,15 @@ pub fn kubernetes_service_env(cluster_ip: &str) -> Vec<(String, String)> {
         ("KUBERNETES_PORT_443_TCP_PORT", "443".to_string()),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
+    .map(|(k, v)| (k.into(), v.into()))
     .collect()
 }
+
+/// `PATH` as every container gets it, `HOSTNAME`'s name and the `HOME` default: allocated once
+/// for every container.
+static PATH: LazyLock<EnvVar> = LazyLock::new(|| ("PATH".into(), DEFAULT_PATH.into()));
+static HOSTNAME: LazyLock<Arc<str>> = LazyLock::new(|| "HOSTNAME".into());
+static HOME: LazyLock<EnvVar> = LazyLock::new(|| ("HOME".into(), "/root".into()));
 
 /// A container's environment as containerd assembles it: `PATH`, `HOSTNAME` (the pod name),
 /// the image's `ENV`, the container's `env` (already resolved), the Service variables, then
@@ -1049,22 +1057,30 @@ pub fn container_env(
     hostname: &str,
     image: &ImageInfo,
     env: &[(String, String)],
-    services: &[(String, String)],
-) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = vec![
-        ("PATH".into(), DEFAULT_PATH.into()),
-        ("HOSTNAME".into(), hostname.into()),
-    ];
-    for (k, v) in image.env.iter().chain(env).chain(services) {
-        match out.iter_mut().find(|(name, _)| name == k) {
-            Some(slot) => slot.1 = v.clone(),
-            None => out.push((k.clone(), v.clone())),
-        }
+    services: &[EnvVar],
+) -> Vec<EnvVar> {
+    let mut out: Vec<EnvVar> = Vec::with_capacity(3 + image.env.len() + env.len() + services.len());
+    out.push(PATH.clone());
+    out.push((Arc::clone(&HOSTNAME), hostname.into()));
+    for (k, v) in image.env.iter().chain(env) {
+        set_var(&mut out, (k.as_str().into(), v.as_str().into()));
     }
-    if !out.iter().any(|(k, _)| k == "HOME") {
-        out.push(("HOME".into(), "/root".into()));
+    // The Service variables are the same in every container: shared, not copied.
+    for var in services {
+        set_var(&mut out, var.clone());
+    }
+    if !out.iter().any(|(k, _)| &**k == "HOME") {
+        out.push(HOME.clone());
     }
     out
+}
+
+/// Puts `var` in the place of the variable of its name, or last.
+fn set_var(out: &mut Vec<EnvVar>, var: EnvVar) {
+    match out.iter_mut().find(|(name, _)| *name == var.0) {
+        Some(slot) => slot.1 = var.1,
+        None => out.push(var),
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! `sleep 30` suspends until the clock passes and `while true` never runs away.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::runtime::catalog::{program, Daemon, Listener, Program};
 use crate::runtime::fs::{normalize, Fs, FsError};
@@ -705,10 +706,15 @@ pub struct LogLine {
     pub text: String,
 }
 
+/// One environment variable, name and value. Shared, not copied, between the processes that
+/// have it: every container's Service variables and `PATH`, an exec's copy of its container's
+/// environment; an assignment replaces the value.
+pub type EnvVar = (Arc<str>, Arc<str>);
+
 /// The shell's mutable world: variables, positional arguments, cwd, the filesystem.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Ctx {
-    vars: Vec<(String, String)>,
+    vars: Vec<EnvVar>,
     positional: Vec<String>,
     cwd: String,
     status: i32,
@@ -729,16 +735,16 @@ impl Ctx {
                 .vars
                 .iter()
                 .rev()
-                .find(|(k, _)| k == n)
-                .map(|(_, v)| v.clone()),
+                .find(|(k, _)| **k == *n)
+                .map(|(_, v)| v.to_string()),
         }
     }
 
     fn set(&mut self, name: &str, value: &str) {
-        if let Some(slot) = self.vars.iter_mut().find(|(k, _)| k == name) {
-            slot.1 = value.to_string();
+        if let Some(slot) = self.vars.iter_mut().find(|(k, _)| **k == *name) {
+            slot.1 = value.into();
         } else if self.vars.len() < 1024 {
-            self.vars.push((name.to_string(), value.to_string()));
+            self.vars.push((name.into(), value.into()));
         }
     }
 }
@@ -964,7 +970,7 @@ fn run_builtin(argv: &[String], stdin: &str, fs: &mut Fs, ctx: &mut Ctx, now: Si
             let mut out = String::new();
             let mut status = 0;
             for a in args {
-                match ctx.vars.iter().find(|(k, _)| k == a) {
+                match ctx.vars.iter().find(|(k, _)| **k == **a) {
                     Some((_, v)) => {
                         out.push_str(v);
                         out.push('\n');
@@ -1321,7 +1327,7 @@ pub fn start_error(argv: &[String]) -> String {
 impl Process {
     /// Starts `argv` with the container's environment `env` on filesystem `fs`; `Err` is
     /// containerd's start error when nothing in the image runs `argv[0]`.
-    pub fn start(argv: &[String], env: &[(String, String)], fs: Fs) -> Result<Process, String> {
+    pub fn start(argv: &[String], env: &[EnvVar], fs: Fs) -> Result<Process, String> {
         let prog = program(argv).ok_or_else(|| start_error(argv))?;
         let mut ctx = Ctx {
             vars: env.to_vec(),
@@ -1384,7 +1390,7 @@ impl Process {
                 for l in &d.startup_logs {
                     logs.push(LogLine {
                         at: SimTime::ZERO,
-                        text: l.clone(),
+                        text: l.to_string(),
                     });
                 }
                 Body::Daemon(d)
@@ -1421,7 +1427,7 @@ impl Process {
     }
 
     /// The environment the process started with (plus what it exported).
-    pub fn env(&self) -> &[(String, String)] {
+    pub fn env(&self) -> &[EnvVar] {
         &self.ctx.vars
     }
 
@@ -1940,7 +1946,7 @@ pub struct ExecResult {
 /// Runs `argv` to completion in the container's filesystem and environment, as an exec probe
 /// or `kubectl exec` does; bounded by [`EXEC_BUDGET`] operations. Sleeps do not block: they add
 /// to [`ExecResult::elapsed`] so the caller can apply its timeout.
-pub fn exec(argv: &[String], fs: &mut Fs, env: &[(String, String)], now: SimTime) -> ExecResult {
+pub fn exec(argv: &[String], fs: &mut Fs, env: &[EnvVar], now: SimTime) -> ExecResult {
     let Some(prog) = program(argv) else {
         return ExecResult {
             code: Some(127),
@@ -2083,7 +2089,7 @@ pub fn exec(argv: &[String], fs: &mut Fs, env: &[(String, String)], now: SimTime
 
 /// Variables every container gets besides its own `env`, in the kubelet's order is not
 /// guaranteed; tests and callers pass them explicitly. This helper builds the common ones.
-pub fn base_env(hostname: &str) -> Vec<(String, String)> {
+pub fn base_env(hostname: &str) -> Vec<EnvVar> {
     vec![
         ("PATH".into(), crate::runtime::catalog::DEFAULT_PATH.into()),
         ("HOSTNAME".into(), hostname.into()),
