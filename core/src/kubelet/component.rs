@@ -55,6 +55,13 @@ const NODE_STATUS_UPDATE: SimDuration = SimDuration::secs(10);
 /// `nodeStatusMaxImages`: at most 50 images are reported, the largest first.
 const NODE_STATUS_MAX_IMAGES: usize = 50;
 
+/// Sets `w`'s timer (`token`) for `at`, unless it is already set for then.
+fn arm_worker(w: &mut PodWorker, token: u64, at: SimTime, ctx: &mut Ctx<'_>) {
+    if w.armed.insert(at) {
+        ctx.after(at.since(ctx.now), token);
+    }
+}
+
 impl Kubelet {
     /// The kubelet of `node`, with the image catalog and timing table it uses.
     pub fn new(node: &str, catalog: Catalog, timings: Timings) -> Kubelet {
@@ -160,11 +167,8 @@ impl Kubelet {
 
     fn arm(&mut self, uid: &str, at: SimTime, ctx: &mut Ctx<'_>) {
         let token = self.token(uid);
-        let Some(w) = self.workers.get_mut(uid) else {
-            return;
-        };
-        if w.armed.insert(at) {
-            ctx.after(at.since(ctx.now), token);
+        if let Some(w) = self.workers.get_mut(uid) {
+            arm_worker(w, token, at, ctx);
         }
     }
 
@@ -316,9 +320,7 @@ impl Kubelet {
         // Re-armed before it goes back, rather than found again by `arm`.
         if let Some(at) = w.next_wake(now) {
             let token = self.token(uid);
-            if w.armed.insert(at) {
-                ctx.after(at.since(now), token);
-            }
+            arm_worker(&mut w, token, at, ctx);
         }
         self.workers.insert(key, w);
     }
