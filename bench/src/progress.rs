@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use podflow_core::hash_index::{self, HashIndex};
+use podflow_core::hash_index::HashIndex;
 use podflow_core::object::Object;
 use podflow_core::store::WatchEventType;
 use podflow_core::Cluster;
@@ -41,7 +41,7 @@ impl PodState {
 }
 
 /// Bound and Ready pod counts per namespace, kept current from the change feed.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Progress {
     cursor: i64,
     /// Each pod's state by its key (the store's own `Arc`), looked up, never listed.
@@ -74,12 +74,7 @@ fn bump(counts: &mut BTreeMap<String, usize>, ns: &str, was: bool, is: bool) {
 impl Progress {
     /// Counts for the cluster as it is now.
     pub fn new(cluster: &Cluster) -> Progress {
-        let mut p = Progress {
-            cursor: 0,
-            pods: hash_index::new(),
-            bound: BTreeMap::new(),
-            ready: BTreeMap::new(),
-        };
+        let mut p = Progress::default();
         p.rescan(cluster);
         p
     }
