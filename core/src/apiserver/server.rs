@@ -918,10 +918,8 @@ impl ApiServer {
     fn attach_lease(&mut self, info: &KindInfo, key: &str, now: SimTime) {
         if info.kind == "Event" {
             // The key as the store holds it, shared rather than copied.
-            match self.store.shared_key(key) {
-                Some(shared) => self.leases.attach(shared, now),
-                None => self.leases.attach(key, now),
-            };
+            let shared = self.store.shared_key(key).unwrap_or_else(|| key.into());
+            self.leases.attach(shared, now);
         }
     }
 
