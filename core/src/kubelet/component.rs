@@ -196,7 +196,7 @@ impl Kubelet {
         }
         match self.workers.get_mut(&uid) {
             Some(w) => {
-                w.pod = pod.clone();
+                w.set_pod(pod.clone());
                 if w.pod.metadata.deletion_timestamp.is_some()
                     && !matches!(w.stage, Stage::Terminating | Stage::Finished)
                 {
@@ -403,7 +403,7 @@ impl Kubelet {
         match ctx.patch_pod_status(current, status) {
             Ok(stored) => {
                 if let Some(p) = PodRef::from_object(&stored) {
-                    w.pod = p;
+                    w.set_pod(p);
                 }
             }
             Err(e) => ctx.trace(
@@ -493,7 +493,7 @@ impl Component for Kubelet {
         self.arm_image_sync(ctx);
         for (uid, pod) in listed {
             if let (Some(w), Some(pod)) = (self.workers.get_mut(&uid), PodRef::from_object(&pod)) {
-                w.pod = pod;
+                w.set_pod(pod);
                 let now = ctx.now;
                 self.arm(&uid, now, ctx);
             } else {

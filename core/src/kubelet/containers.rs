@@ -3,11 +3,13 @@
 //! workers, and the restart-policy rule that decides what happens when it exits.
 
 use k8s_openapi::api::core::v1::Container;
-use std::sync::Arc;
+use std::ops::Deref;
+use std::sync::{Arc, LazyLock};
 
 use crate::kubelet::images::PullTicket;
 use crate::kubelet::probes::{ProbeKind, ProbeSpec, ProbeTick, ProbeWorker};
 use crate::kubelet::status::{ContainerModel, Termination};
+use crate::object::PodRef;
 use crate::runtime::catalog::ImageInfo;
 use crate::runtime::shell::{LogLine, Process};
 use crate::sim::SimTime;
@@ -79,11 +81,79 @@ pub enum Stage {
     Dead,
 }
 
+/// A container's spec as the kubelet admitted it: a place in a stored pod object (shared with
+/// the store), not a copy of the container. Dereferences to the `Container`.
+///
+/// The kubelet keeps running the spec it admitted (the pod's later versions are read for its
+/// metadata and deletion only), so the handle moves to a newer version of the pod only when
+/// that version's container at the same place is equal ([`ContainerSpec::follow`]); otherwise
+/// it keeps the version it was admitted from.
+#[derive(Clone)]
+pub struct ContainerSpec {
+    pod: PodRef,
+    init: bool,
+    index: usize,
+}
+
+impl ContainerSpec {
+    /// The `index`th init container (`init`) or container of `pod`.
+    pub fn new(pod: &PodRef, init: bool, index: usize) -> ContainerSpec {
+        ContainerSpec {
+            pod: pod.clone(),
+            init,
+            index,
+        }
+    }
+
+    fn of(pod: &PodRef, init: bool, index: usize) -> Option<&Container> {
+        let spec = pod.spec.as_ref()?;
+        let list = if init {
+            spec.init_containers.as_deref()?
+        } else {
+            &spec.containers
+        };
+        list.get(index)
+    }
+
+    /// Reads the container from `pod`, a newer version of the same pod, if it is unchanged
+    /// there, so that the older version is not kept alive for it.
+    pub fn follow(&mut self, pod: &PodRef) {
+        if Arc::ptr_eq(self.pod.object(), pod.object()) {
+            return;
+        }
+        if ContainerSpec::of(pod, self.init, self.index).is_some_and(|c| c == &**self) {
+            self.pod = pod.clone();
+        }
+    }
+}
+
+impl Deref for ContainerSpec {
+    type Target = Container;
+    fn deref(&self) -> &Container {
+        static NONE: LazyLock<Container> = LazyLock::new(Container::default);
+        // Always there: the handle is made from a place in the pod and follows only to an
+        // equal container.
+        ContainerSpec::of(&self.pod, self.init, self.index).unwrap_or(&NONE)
+    }
+}
+
+impl PartialEq for ContainerSpec {
+    fn eq(&self, other: &ContainerSpec) -> bool {
+        **self == **other
+    }
+}
+
+impl std::fmt::Debug for ContainerSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
 /// A container of a pod on this node.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContainerRt {
     /// Its spec.
-    pub spec: Container,
+    pub spec: ContainerSpec,
     /// Whether it is an init container (sidecars included).
     pub init: bool,
     /// What the status reports.
@@ -125,10 +195,10 @@ pub struct PostStart {
 
 impl ContainerRt {
     /// A container not created yet, to be tried from `at`.
-    pub fn new(spec: &Container, init: bool, at: SimTime) -> ContainerRt {
+    pub fn new(spec: ContainerSpec, init: bool, at: SimTime) -> ContainerRt {
         ContainerRt {
             model: ContainerModel::new(&spec.name),
-            spec: spec.clone(),
+            spec,
             init,
             stage: Stage::Idle { at },
             probes: Vec::new(),
@@ -243,5 +313,62 @@ impl ContainerRt {
             Stage::Dead => {}
         }
         times.into_iter().filter(|t| *t > now).min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::{Pod, PodSpec, PodStatus};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn pod(image: &str, phase: &str) -> PodRef {
+        PodRef::new(Pod {
+            spec: Some(PodSpec {
+                init_containers: Some(vec![Container {
+                    name: "init-myservice".into(),
+                    image: Some("busybox:1.28".into()),
+                    ..Container::default()
+                }]),
+                containers: vec![Container {
+                    name: "nginx".into(),
+                    image: Some(image.into()),
+                    ..Container::default()
+                }],
+                ..PodSpec::default()
+            }),
+            status: Some(PodStatus {
+                phase: Some(phase.into()),
+                ..PodStatus::default()
+            }),
+            ..Pod::default()
+        })
+    }
+
+    #[test]
+    fn a_container_spec_reads_its_place_in_the_pod_and_follows_only_an_unchanged_container() {
+        let admitted = pod("nginx:1.14.2", "Pending");
+        let mut init = ContainerSpec::new(&admitted, true, 0);
+        let mut main = ContainerSpec::new(&admitted, false, 0);
+        assert_eq!(init.name, "init-myservice");
+        assert_eq!(main.image.as_deref(), Some("nginx:1.14.2"));
+
+        // A status write: the same containers, so the handles move to the new version and the
+        // admitted one is no longer kept alive by them.
+        let running = pod("nginx:1.14.2", "Running");
+        init.follow(&running);
+        main.follow(&running);
+        assert!(Arc::ptr_eq(main.pod.object(), running.object()));
+        assert!(Arc::ptr_eq(init.pod.object(), running.object()));
+        assert_eq!(Arc::strong_count(admitted.object()), 1);
+
+        // The image changed: the kubelet keeps the spec it admitted.
+        let updated = pod("nginx:1.16.1", "Running");
+        main.follow(&updated);
+        init.follow(&updated);
+        assert_eq!(main.image.as_deref(), Some("nginx:1.14.2"));
+        assert!(Arc::ptr_eq(main.pod.object(), running.object()));
+        assert!(Arc::ptr_eq(init.pod.object(), updated.object()));
     }
 }

@@ -14,7 +14,7 @@ use crate::kubelet::admission::Rejection;
 use crate::kubelet::backoff::{
     container_key, crash_loop_event, crash_loop_message, format_pod, Backoff,
 };
-use crate::kubelet::containers::{ContainerRt, Stage as CStage};
+use crate::kubelet::containers::{ContainerRt, ContainerSpec, Stage as CStage};
 use crate::kubelet::hooks::run_post_start;
 use crate::kubelet::images::{Ensure, ImageEvent, ImageManager, PullPolicy};
 use crate::kubelet::probes::{run_handler, ContainerView, ProbeKind, ProbeResult};
@@ -154,12 +154,14 @@ impl PodWorker {
                 .and_then(|s| s.init_containers.as_ref())
                 .into_iter()
                 .flatten()
-                .map(|c| ContainerRt::new(c, true, admit_at))
+                .enumerate()
+                .map(|(i, _)| ContainerRt::new(ContainerSpec::new(&pod, true, i), true, admit_at))
                 .collect(),
             regular: spec
                 .into_iter()
                 .flat_map(|s| s.containers.iter())
-                .map(|c| ContainerRt::new(c, false, admit_at))
+                .enumerate()
+                .map(|(i, _)| ContainerRt::new(ContainerSpec::new(&pod, false, i), false, admit_at))
                 .collect(),
             requests: pod_requests(&pod, false),
             pod,
@@ -170,6 +172,15 @@ impl PodWorker {
             armed: Default::default(),
             winding_down: false,
         }
+    }
+
+    /// Takes a newer version of its pod (from a watch event or its own status write); the
+    /// containers read their specs from it where they are unchanged.
+    pub fn set_pod(&mut self, pod: PodRef) {
+        for c in self.inits.iter_mut().chain(&mut self.regular) {
+            c.spec.follow(&pod);
+        }
+        self.pod = pod;
     }
 
     fn name(&self) -> String {
