@@ -149,20 +149,20 @@ impl PodWorker {
     pub fn new(pod: impl Into<PodRef>, admit_at: SimTime) -> PodWorker {
         let pod: PodRef = pod.into();
         let spec = pod.spec.as_ref();
+        let inits = spec
+            .and_then(|s| s.init_containers.as_ref())
+            .map_or(0, Vec::len);
+        let regular = spec.map_or(0, |s| s.containers.len());
+        // Collected from a range, so the vectors are exactly as long: a container tracker is
+        // small enough that a vector grown one by one would start with room for four.
+        let containers = |init: bool, count: usize| -> Vec<ContainerRt> {
+            (0..count)
+                .map(|i| ContainerRt::new(ContainerSpec::new(&pod, init, i), init, admit_at))
+                .collect()
+        };
         PodWorker {
-            inits: spec
-                .and_then(|s| s.init_containers.as_ref())
-                .into_iter()
-                .flatten()
-                .enumerate()
-                .map(|(i, _)| ContainerRt::new(ContainerSpec::new(&pod, true, i), true, admit_at))
-                .collect(),
-            regular: spec
-                .into_iter()
-                .flat_map(|s| s.containers.iter())
-                .enumerate()
-                .map(|(i, _)| ContainerRt::new(ContainerSpec::new(&pod, false, i), false, admit_at))
-                .collect(),
+            inits: containers(true, inits),
+            regular: containers(false, regular),
             requests: pod_requests(&pod, false),
             pod,
             stage: Stage::Admitting { at: admit_at },
