@@ -9,9 +9,10 @@
 //! output. A `HashIndex` wraps one but offers no iteration at all, only "what is stored under
 //! this key" and "how many", so its order cannot reach anything; a table that is ever read in
 //! order stays a `BTreeMap` (the store keeps its keys in a `BTreeSet` beside its index for
-//! lists). The hasher is SipHash-1-3 with fixed keys (the standard library's `DefaultHasher`),
-//! not `RandomState`'s per-process random keys: no OS randomness is read, and every run, native
-//! or WebAssembly, builds the same table.
+//! lists). The hasher is foldhash's `FixedState` (the hasher `hashbrown` itself defaults to, a
+//! few multiplications per eight bytes where SipHash takes rounds per byte), with its fixed
+//! seed rather than a per-process random one: no OS randomness is read, and every run of a
+//! build lays its tables out the same way.
 
 // The one place the core holds a `HashMap`: private, and never iterated.
 #![allow(clippy::disallowed_types)]
@@ -19,11 +20,13 @@
 use std::borrow::Borrow;
 use std::collections::hash_map::{self, HashMap};
 use std::fmt;
-use std::hash::{BuildHasherDefault, DefaultHasher, Hash};
+use std::hash::Hash;
+
+use foldhash::fast::FixedState;
 
 /// A map answering point lookups by hash, with no iteration (see the module).
 #[derive(Clone)]
-pub struct HashIndex<K, V>(HashMap<K, V, BuildHasherDefault<DefaultHasher>>);
+pub struct HashIndex<K, V>(HashMap<K, V, FixedState>);
 
 /// Equal when they hold the same keys with equal values (in any order).
 impl<K: Eq + Hash, V: PartialEq> PartialEq for HashIndex<K, V> {
@@ -138,19 +141,18 @@ impl<K: Eq + Hash, V> HashIndex<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::hash::{BuildHasher, Hasher};
+    use std::hash::BuildHasher;
 
     #[test]
-    fn keys_hash_with_fixed_keys_the_same_in_every_index() {
+    fn keys_hash_with_a_fixed_seed_the_same_in_every_index() {
         let a: HashIndex<&str, ()> = new();
         let b: HashIndex<&str, ()> = new();
         let key = "/registry/pods/default/nginx";
         let (ha, hb) = (a.0.hasher().hash_one(key), b.0.hasher().hash_one(key));
         assert_eq!(ha, hb);
-        // `DefaultHasher::new()` is SipHash-1-3 with keys (0, 0), not seeded per process.
-        let mut h = DefaultHasher::new();
-        key.hash(&mut h);
-        assert_eq!(ha, h.finish());
+        // `FixedState::default()` is the seed 0, not one drawn per process or per map.
+        assert_eq!(ha, FixedState::with_seed(0).hash_one(key));
+        assert_ne!(ha, FixedState::with_seed(1).hash_one(key));
     }
 
     #[test]
