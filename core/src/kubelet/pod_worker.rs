@@ -713,7 +713,7 @@ impl PodWorker {
             .map(|q| q.value());
         let oom_delay = env.timings.sample(Step::ContainerStop, ctx.rng);
         let c = self.container(init, i);
-        match Process::start(&argv, &full_env, fs) {
+        match Process::start(&argv, full_env, fs) {
             Ok(mut process) => {
                 let state = process.step(now);
                 c.rotate_logs();

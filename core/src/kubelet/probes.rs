@@ -516,7 +516,7 @@ mod tests {
             "-c",
             "touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600",
         ]);
-        let mut p = Process::start(&argv, &base_env("liveness-exec"), Fs::new()).unwrap();
+        let mut p = Process::start(&argv, base_env("liveness-exec"), Fs::new()).unwrap();
         let started = s(2);
         p.step(started);
         let mut w = ProbeWorker::new(ProbeKind::Liveness, sp.clone(), "liveness", s(1));

@@ -1325,12 +1325,13 @@ pub fn start_error(argv: &[String]) -> String {
 }
 
 impl Process {
-    /// Starts `argv` with the container's environment `env` on filesystem `fs`; `Err` is
-    /// containerd's start error when nothing in the image runs `argv[0]`.
-    pub fn start(argv: &[String], env: &[EnvVar], fs: Fs) -> Result<Process, String> {
+    /// Starts `argv` with the container's environment `env` (taken, not copied, when it is
+    /// handed over as a vector) on filesystem `fs`; `Err` is containerd's start error when
+    /// nothing in the image runs `argv[0]`.
+    pub fn start(argv: &[String], env: impl Into<Vec<EnvVar>>, fs: Fs) -> Result<Process, String> {
         let prog = program(argv).ok_or_else(|| start_error(argv))?;
         let mut ctx = Ctx {
-            vars: env.to_vec(),
+            vars: env.into(),
             positional: vec!["sh".into()],
             cwd: "/".into(),
             status: 0,
@@ -2125,7 +2126,7 @@ mod tests {
             "-c",
             "touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600",
         ]);
-        let mut p = Process::start(&argv, &base_env("liveness-exec"), Fs::new()).unwrap();
+        let mut p = Process::start(&argv, base_env("liveness-exec"), Fs::new()).unwrap();
         assert_eq!(
             p.step(s(0)),
             ProcessState::Running {
@@ -2160,7 +2161,7 @@ mod tests {
         env.push(("KUBERNETES_PORT".into(), "tcp://10.96.0.1:443".into()));
         let mut p = Process::start(
             &v(&["printenv", "HOSTNAME", "KUBERNETES_PORT"]),
-            &env,
+            env.as_slice(),
             Fs::new(),
         )
         .unwrap();
@@ -2180,7 +2181,7 @@ mod tests {
         let script = "while true; do echo -en '\\n'; printenv MY_POD_NAME; sleep 10; done;";
         let mut env = base_env("dapi");
         env.push(("MY_POD_NAME".into(), "dapi-envars-fieldref".into()));
-        let mut p = Process::start(&v(&["sh", "-c", script]), &env, Fs::new()).unwrap();
+        let mut p = Process::start(&v(&["sh", "-c", script]), env.as_slice(), Fs::new()).unwrap();
         let mut t = s(0);
         for _ in 0..2000 {
             match p.step(t) {
@@ -2206,7 +2207,7 @@ mod tests {
     fn and_or_lists_exit_codes_and_echo_expand_like_sh() {
         let run = |script: &str| {
             let mut p =
-                Process::start(&v(&["sh", "-c", script]), &base_env("h"), Fs::new()).unwrap();
+                Process::start(&v(&["sh", "-c", script]), base_env("h"), Fs::new()).unwrap();
             p.step(s(0))
         };
         assert_eq!(
@@ -2412,7 +2413,7 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(if rng.below(2) == 0 { " " } else { "" });
             let argv = v(&["sh", "-c", &script]);
-            let mut p = Process::start(&argv, &base_env("fuzz"), Fs::new()).unwrap();
+            let mut p = Process::start(&argv, base_env("fuzz"), Fs::new()).unwrap();
             let mut t = s(0);
             for _ in 0..20 {
                 match p.step(t) {
@@ -2446,7 +2447,7 @@ mod tests {
         ] {
             env.push((k.into(), val.into()));
         }
-        let mut p = Process::start(&v(&["sh", "-c", script]), &env, Fs::new()).unwrap();
+        let mut p = Process::start(&v(&["sh", "-c", script]), env.as_slice(), Fs::new()).unwrap();
         assert_eq!(
             p.step(s(0)),
             ProcessState::Running {
