@@ -375,9 +375,9 @@ impl Default for CorrelatorConfig {
 /// Similar events seen recently (`aggregateRecord`).
 #[derive(Debug, Clone, Default)]
 struct AggregateRecord {
-    /// The distinct messages, sorted (a set; usually of one, so a vector rather than a tree's
-    /// node of eleven).
-    messages: Vec<String>,
+    /// The distinct messages, as hashes (like the cache's keys), sorted: a set, usually of
+    /// one, so a vector rather than a tree's node of eleven. Only their number is read.
+    messages: Vec<u64>,
     last: Option<SimTime>,
 }
 
@@ -545,7 +545,7 @@ impl EventRecorder {
             s(&event.reporting_component),
             s(&event.reporting_instance),
         ]);
-        let message = s(&event.message).to_string();
+        let message = key_hash(&[s(&event.message)]);
 
         let (interval, max) = (
             self.config.aggregate_interval,
@@ -559,12 +559,12 @@ impl EventRecorder {
                         record.messages.clear();
                     }
                     if let Err(at) = record.messages.binary_search(&message) {
-                        record.messages.insert(at, message.clone());
+                        record.messages.insert(at, message);
                     }
                     record.last = Some(now);
                     let similar = record.messages.len();
                     if similar >= max {
-                        // Upstream pops an arbitrary one (Go map order); the first in order is
+                        // Upstream pops an arbitrary one (Go map order); the smallest hash is
                         // deterministic.
                         record.messages.remove(0);
                     }
@@ -584,7 +584,10 @@ impl EventRecorder {
             count: Some(1),
             first_timestamp: Some(t.clone()),
             last_timestamp: Some(t),
-            message: Some(format!("(combined from similar events): {message}")),
+            message: Some(format!(
+                "(combined from similar events): {}",
+                s(&event.message)
+            )),
             type_: event.type_,
             reason: event.reason,
             source: event.source,
