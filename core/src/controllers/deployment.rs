@@ -5,7 +5,7 @@
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentStatus, ReplicaSet, ReplicaSetSpec};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use crate::apiserver::authn;
 use crate::apiserver::server::Target;
@@ -114,11 +114,8 @@ impl DeploymentController {
     fn claim_replica_sets(&mut self, d: &Deployment, ctx: &mut Ctx<'_>) -> Vec<RsRef> {
         let (ns, _) = key_of(&d.metadata);
         let uid = d.metadata.uid.clone().unwrap_or_default();
-        let selector = d
-            .spec
-            .as_ref()
-            .map(|s| s.selector.clone())
-            .unwrap_or_default();
+        let no_selector = LabelSelector::default();
+        let selector = d.spec.as_ref().map_or(&no_selector, |s| &s.selector);
         let mut out = Vec::new();
         for o in ctx.list("ReplicaSet", Some(&ns)) {
             let Some(rs) = RsRef::from_object(&o) else {
@@ -129,7 +126,7 @@ impl DeploymentController {
                 Some(r) if r.uid == uid => out.push(rs.clone()),
                 Some(_) => {}
                 None if rs.metadata.deletion_timestamp.is_none()
-                    && label_selector_matches(&selector, labels) =>
+                    && label_selector_matches(selector, labels) =>
                 {
                     let mut adopted = (*rs).clone();
                     adopted
