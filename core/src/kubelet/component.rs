@@ -19,6 +19,7 @@ use crate::kubelet::images::ImageManager;
 use crate::kubelet::pod_worker::{NodeEnv, PodWorker, Stage};
 use crate::kubelet::sandbox::{image_digest, IpAllocator};
 use crate::kubelet::timing::{Step, Timings};
+use crate::kubelet::volumes::MountLayers;
 use crate::object::{kind_info, Object, PodRef};
 use crate::runtime::catalog::{parse_reference, Catalog};
 use crate::scheduler::framework::Resource;
@@ -38,6 +39,9 @@ pub struct Kubelet {
     images: ImageManager,
     crash: Backoff,
     ips: Option<IpAllocator>,
+    /// The lower layers of its containers' mounts, shared between containers that mount the
+    /// same files.
+    layers: MountLayers,
     workers: BTreeMap<String, PodWorker>,
     tokens: BTreeMap<u64, String>,
     token_of: BTreeMap<String, u64>,
@@ -75,6 +79,7 @@ impl Kubelet {
             images: ImageManager::new(),
             crash: Backoff::default(),
             ips: None,
+            layers: MountLayers::default(),
             workers: BTreeMap::new(),
             tokens: BTreeMap::new(),
             token_of: BTreeMap::new(),
@@ -297,6 +302,7 @@ impl Kubelet {
                 timings: &self.timings,
                 crash: &mut self.crash,
                 ips: &mut ips,
+                layers: &mut self.layers,
             };
             w.step(now, ctx, &mut env);
         }

@@ -100,6 +100,8 @@ pub struct NodeEnv<'a> {
     pub crash: &'a mut Backoff,
     /// The pod IP allocator.
     pub ips: &'a mut IpAllocator,
+    /// The lower layers of containers' mounts, shared.
+    pub layers: &'a mut volumes::MountLayers,
 }
 
 /// One pod's worker.
@@ -702,7 +704,7 @@ impl PodWorker {
         let full_env = container_env(&hostname, &image, &vars, &SERVICE_ENV);
         let fs = {
             let lookup = |kind: &str, name: &str| ctx.get(kind, &ns, name);
-            volumes::container_fs(&self.pod, &spec, &lookup)
+            volumes::container_fs(&self.pod, &spec, &lookup, env.layers)
         };
         let limit = spec
             .resources

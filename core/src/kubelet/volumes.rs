@@ -9,7 +9,7 @@ use std::sync::Arc;
 use k8s_openapi::api::core::v1::{Container, ObjectFieldSelector, Pod};
 
 use crate::object::Object;
-use crate::runtime::fs::Fs;
+use crate::runtime::fs::{Fs, Layer};
 
 /// The volume manager's retry back-off (`nestedpendingoperations`): 500 ms, doubling.
 pub const MOUNT_RETRY_INITIAL_MS: u64 = 500;
@@ -200,27 +200,68 @@ pub fn mount_errors(pod: &Pod, lookup: Lookup<'_>) -> Vec<(String, String)> {
     errors
 }
 
-/// A fresh container filesystem with the container's mounts populated.
-pub fn container_fs(pod: &Pod, container: &Container, lookup: Lookup<'_>) -> Fs {
+/// What a container mounts: each mount path with the files of its volume, in the order of its
+/// `volumeMounts`.
+type Mounts = Vec<(String, BTreeMap<String, String>)>;
+
+/// Most mount layers a kubelet keeps; past it, it starts afresh.
+const MAX_MOUNT_LAYERS: usize = 64;
+
+/// The lower layers a kubelet made for its containers' mounts, by what they mount: containers
+/// that mount the same files (every pod of a namespace mounting its service-account token, its
+/// `kube-root-ca.crt` and its namespace's name, say) share one layer instead of each writing
+/// its own copy. Bounded; a cache only, so what a container sees does not depend on it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MountLayers {
+    layers: BTreeMap<Mounts, Layer>,
+}
+
+/// A fresh container filesystem with the container's mounts populated: the base layout and the
+/// mounted files as the lower layer (shared through `layers`), nothing written above it yet.
+pub fn container_fs(
+    pod: &Pod,
+    container: &Container,
+    lookup: Lookup<'_>,
+    layers: &mut MountLayers,
+) -> Fs {
+    let mounts: Mounts = container
+        .volume_mounts
+        .iter()
+        .flatten()
+        .map(|vm| {
+            let files = volume_files(pod, &vm.name, lookup).unwrap_or_default();
+            (vm.mount_path.clone(), files)
+        })
+        .collect();
+    if mounts.is_empty() {
+        return Fs::new();
+    }
+    if let Some(layer) = layers.layers.get(&mounts) {
+        return Fs::on(layer);
+    }
     let mut fs = Fs::new();
-    for vm in container.volume_mounts.iter().flatten() {
-        let _ = fs.mkdir(&vm.mount_path, true);
-        if let Ok(files) = volume_files(pod, &vm.name, lookup) {
-            let mount = vm.mount_path.trim_end_matches('/');
-            // The directory made last: a volume's files mostly share one (the mount's own).
-            let mut made = mount.to_string();
-            for (path, content) in files {
-                let full = [mount, "/", &path].concat();
-                if let Some((dir, _)) = full.rsplit_once('/') {
-                    if dir != made {
-                        let _ = fs.mkdir(dir, true);
-                        made = dir.to_string();
-                    }
+    for (mount_path, files) in &mounts {
+        let _ = fs.mkdir(mount_path, true);
+        let mount = mount_path.trim_end_matches('/');
+        // The directory made last: a volume's files mostly share one (the mount's own).
+        let mut made = mount.to_string();
+        for (path, content) in files {
+            let full = [mount, "/", path].concat();
+            if let Some((dir, _)) = full.rsplit_once('/') {
+                if dir != made {
+                    let _ = fs.mkdir(dir, true);
+                    made = dir.to_string();
                 }
-                let _ = fs.write(&full, &content, false);
             }
+            let _ = fs.write(&full, content, false);
         }
     }
+    let layer = fs.into_layer();
+    let fs = Fs::on(&layer);
+    if layers.layers.len() >= MAX_MOUNT_LAYERS {
+        layers.layers.clear();
+    }
+    layers.layers.insert(mounts, layer);
     fs
 }
 
@@ -399,6 +440,46 @@ mod tests {
         );
         let some = |_: &str, _: &str| Some(cm("x", json!({"a": "1"})));
         assert!(mount_errors(&p, &some).is_empty());
+    }
+
+    #[test]
+    fn containers_mounting_the_same_files_share_one_layer_and_see_them() {
+        let spec = json!({"containers": [{"name": "c", "volumeMounts": [
+                {"name": "config-vol", "mountPath": "/etc/config/"}]}],
+            "volumes": [{"name": "config-vol", "configMap": {"name": "x"}}]});
+        let (p, q) = (pod(spec.clone()), pod(spec));
+        let c = p
+            .spec
+            .as_ref()
+            .map(|s| s.containers[0].clone())
+            .unwrap_or_default();
+        let mut layers = MountLayers::default();
+        let v1 = |_: &str, _: &str| Some(cm("x", json!({"log_level": "INFO"})));
+        let mut a = container_fs(&p, &c, &v1, &mut layers);
+        let b = container_fs(&q, &c, &v1, &mut layers);
+        assert_eq!(layers.layers.len(), 1);
+        assert_eq!(a.read("/etc/config/log_level"), Ok("INFO"));
+        assert_eq!(a.list("/etc/config"), Ok(vec!["log_level".to_string()]));
+        a.write("/etc/config/log_level", "DEBUG", false).unwrap();
+        assert_eq!(b.read("/etc/config/log_level"), Ok("INFO"));
+
+        // Other contents, another layer; a missing ConfigMap mounts an empty directory.
+        let v2 = |_: &str, _: &str| Some(cm("x", json!({"log_level": "WARN"})));
+        assert_eq!(
+            container_fs(&p, &c, &v2, &mut layers).read("/etc/config/log_level"),
+            Ok("WARN")
+        );
+        let none = |_: &str, _: &str| None;
+        assert_eq!(
+            container_fs(&p, &c, &none, &mut layers).list("/etc/config"),
+            Ok(Vec::new())
+        );
+        assert_eq!(layers.layers.len(), 3);
+        assert_eq!(
+            container_fs(&p, &c, &v1, &mut layers).read("/etc/config/log_level"),
+            Ok("INFO")
+        );
+        assert_eq!(layers.layers.len(), 3);
     }
 
     #[test]

@@ -88,6 +88,11 @@ pub struct Fs {
     len: usize,
 }
 
+/// A read-only lower layer: the base layout with what was written over it, shared by every
+/// filesystem made on it ([`Fs::on`]), as the containers of one image share its layers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layer(Arc<BTreeMap<String, Node>>);
+
 impl Default for Fs {
     /// The base layout every Linux image has.
     fn default() -> Self {
@@ -162,6 +167,35 @@ impl Fs {
     /// An empty-but-for-the-base-layout filesystem.
     pub fn new() -> Fs {
         Fs::default()
+    }
+
+    /// A filesystem with `layer` below and nothing written yet.
+    pub fn on(layer: &Layer) -> Fs {
+        Fs {
+            len: layer.0.len(),
+            base: Arc::clone(&layer.0),
+            upper: BTreeMap::new(),
+        }
+    }
+
+    /// What this filesystem shows, as a lower layer for others (what `docker commit` makes of
+    /// a container): the writable layer merged into a copy of the one below.
+    pub fn into_layer(self) -> Layer {
+        if self.upper.is_empty() {
+            return Layer(self.base);
+        }
+        let mut merged = Arc::unwrap_or_clone(self.base);
+        for (path, entry) in self.upper {
+            match entry {
+                Some(node) => {
+                    merged.insert(path, node);
+                }
+                None => {
+                    merged.remove(&path);
+                }
+            }
+        }
+        Layer(Arc::new(merged))
     }
 
     /// The entry at `path` in the merged view.
@@ -461,6 +495,35 @@ mod tests {
             b.list("/").unwrap(),
             ["bin", "dev", "etc", "home", "proc", "root", "run", "sys", "tmp", "usr", "var"]
         );
+    }
+
+    #[test]
+    fn a_filesystem_made_on_a_layer_sees_it_and_changes_only_itself() {
+        let mut made = Fs::new();
+        made.mkdir("/var/run/secrets", true).unwrap();
+        made.write("/var/run/secrets/token", "abc", false).unwrap();
+        made.remove("/home", true).unwrap();
+        let seen = made.list("/").unwrap();
+        let layer = made.into_layer();
+
+        let (mut a, b) = (Fs::on(&layer), Fs::on(&layer));
+        assert_eq!(a.list("/").unwrap(), seen);
+        assert!(!a.exists("/home"));
+        assert_eq!(a.read("/var/run/secrets/token"), Ok("abc"));
+        a.write("/var/run/secrets/token", "x", true).unwrap();
+        a.remove("/var/run/secrets", true).unwrap();
+        assert!(!a.exists("/var/run/secrets/token"));
+        assert_eq!(a.list("/var/run"), Ok(Vec::new()));
+        assert_eq!(b.read("/var/run/secrets/token"), Ok("abc"));
+        // The entry limit counts what the layer holds.
+        let mut c = Fs::on(&layer);
+        let room = MAX_ENTRIES - c.len;
+        for i in 0..room {
+            c.touch(&format!("/f{i}")).unwrap();
+        }
+        assert_eq!(c.touch("/one-too-many"), Err(FsError::NoSpace));
+        // A filesystem with nothing written is its own layer, not a copy.
+        assert!(Arc::ptr_eq(&Fs::on(&layer).into_layer().0, &layer.0));
     }
 
     #[test]
