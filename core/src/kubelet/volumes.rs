@@ -211,7 +211,7 @@ const MAX_MOUNT_LAYERS: usize = 64;
 /// that mount the same files (every pod of a namespace mounting its service-account token, its
 /// `kube-root-ca.crt` and its namespace's name, say) share one layer instead of each writing
 /// its own copy. Bounded; a cache only, so what a container sees does not depend on it.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Default)]
 pub struct MountLayers {
     layers: BTreeMap<Mounts, Layer>,
 }
