@@ -1264,7 +1264,7 @@ mod tests {
             &[],
             &kubernetes_service_env("10.96.0.1"),
         );
-        let mut p = Process::start(&argv, env.as_slice(), Fs::new()).unwrap();
+        let mut p = Process::start(&argv, env, Fs::new()).unwrap();
         assert_eq!(
             p.step(crate::sim::SimTime(5)),
             ProcessState::Exited {

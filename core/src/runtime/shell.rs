@@ -2161,7 +2161,7 @@ mod tests {
         env.push(("KUBERNETES_PORT".into(), "tcp://10.96.0.1:443".into()));
         let mut p = Process::start(
             &v(&["printenv", "HOSTNAME", "KUBERNETES_PORT"]),
-            env.as_slice(),
+            env,
             Fs::new(),
         )
         .unwrap();
@@ -2181,7 +2181,7 @@ mod tests {
         let script = "while true; do echo -en '\\n'; printenv MY_POD_NAME; sleep 10; done;";
         let mut env = base_env("dapi");
         env.push(("MY_POD_NAME".into(), "dapi-envars-fieldref".into()));
-        let mut p = Process::start(&v(&["sh", "-c", script]), env.as_slice(), Fs::new()).unwrap();
+        let mut p = Process::start(&v(&["sh", "-c", script]), env, Fs::new()).unwrap();
         let mut t = s(0);
         for _ in 0..2000 {
             match p.step(t) {
@@ -2447,7 +2447,7 @@ mod tests {
         ] {
             env.push((k.into(), val.into()));
         }
-        let mut p = Process::start(&v(&["sh", "-c", script]), env.as_slice(), Fs::new()).unwrap();
+        let mut p = Process::start(&v(&["sh", "-c", script]), env, Fs::new()).unwrap();
         assert_eq!(
             p.step(s(0)),
             ProcessState::Running {
