@@ -115,6 +115,11 @@ impl ContainerSpec {
         list.get(index)
     }
 
+    /// Whether it is an init container (sidecars included).
+    pub fn init(&self) -> bool {
+        self.init
+    }
+
     /// Reads the container from `pod`, a newer version of the same pod, if it is unchanged
     /// there, so that the older version is not kept alive for it.
     pub fn follow(&mut self, pod: &PodRef) {
@@ -195,11 +200,11 @@ pub struct PostStart {
 
 impl ContainerRt {
     /// A container not created yet, to be tried from `at`.
-    pub fn new(spec: ContainerSpec, init: bool, at: SimTime) -> ContainerRt {
+    pub fn new(spec: ContainerSpec, at: SimTime) -> ContainerRt {
         ContainerRt {
             model: ContainerModel::new(&spec.name),
+            init: spec.init(),
             spec,
-            init,
             stage: Stage::Idle { at },
             probes: Vec::new(),
             pull_failed_at: None,

@@ -159,7 +159,7 @@ impl PodWorker {
         // small enough that a vector grown one by one would start with room for four.
         let containers = |init: bool, count: usize| -> Vec<ContainerRt> {
             (0..count)
-                .map(|i| ContainerRt::new(ContainerSpec::new(&pod, init, i), init, admit_at))
+                .map(|i| ContainerRt::new(ContainerSpec::new(&pod, init, i), admit_at))
                 .collect()
         };
         PodWorker {
