@@ -47,7 +47,7 @@ enum Node {
 }
 
 /// The base layout every Linux image has: the lower layer every container's filesystem shares.
-static BASE: LazyLock<Arc<BTreeMap<String, Node>>> = LazyLock::new(|| {
+static BASE: LazyLock<Layer> = LazyLock::new(|| {
     let mut entries = BTreeMap::new();
     entries.insert("/".into(), Node::Dir);
     for d in [
@@ -72,11 +72,12 @@ static BASE: LazyLock<Arc<BTreeMap<String, Node>>> = LazyLock::new(|| {
     }
     entries.insert("/dev/null".into(), Node::File(String::new()));
     entries.insert("/etc/hostname".into(), Node::File(String::new()));
-    Arc::new(entries)
+    Layer(Arc::new(entries))
 });
 
-/// One container's filesystem, layered as overlayfs layers a container's: the image's base
-/// layout, shared by every container, under the container's own writable layer.
+/// One container's filesystem, layered as overlayfs layers a container's: a shared read-only
+/// [`Layer`] (the image's base layout, with the kubelet's mounted files if any) under the
+/// container's own writable layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fs {
     /// The lower layer (read-only, shared).
@@ -96,12 +97,7 @@ pub struct Layer(Arc<BTreeMap<String, Node>>);
 impl Default for Fs {
     /// The base layout every Linux image has.
     fn default() -> Self {
-        let base = Arc::clone(&BASE);
-        Fs {
-            len: base.len(),
-            base,
-            upper: BTreeMap::new(),
-        }
+        Fs::on(&BASE)
     }
 }
 
