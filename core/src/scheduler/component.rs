@@ -158,6 +158,9 @@ impl KubeScheduler {
     fn schedule_next(&mut self, ctx: &mut Ctx<'_>) {
         self.queue.flush(ctx.now);
         let Some(queued) = self.queue.pop(&self.profile, ctx.now) else {
+            // Nothing to schedule now: the node states go, rather than copies of them pile up
+            // as the kubelets write their pods' statuses.
+            self.snapshot.release_nodes();
             if let Some(at) = self.queue.next_wakeup() {
                 self.arm_cycle(ctx, at.max(ctx.now));
             }
