@@ -8,6 +8,7 @@
 //! away is cancelled with `Cancelling deletion of Pod <ns>/<name>`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{ObjectReference, Pod, PodCondition, Taint, Toleration};
 
@@ -23,11 +24,13 @@ use crate::store::{WatchEvent, WatchEventType, WatchFilter};
 /// The controller's name: its event source and service account.
 pub const CONTROLLER_NAME: &str = "taint-eviction-controller";
 
-/// What the controller knows of a pod.
+/// What the controller knows of a pod. Its tolerations are shared with the pods before it that
+/// had the same: a Deployment's pods all have the same (most often the two that
+/// DefaultTolerationSeconds adds), some 400 bytes each when copied.
 #[derive(Debug, Clone, PartialEq)]
 struct PodInfo {
     node: String,
-    tolerations: Vec<Toleration>,
+    tolerations: Arc<[Toleration]>,
 }
 
 /// A scheduled deletion (upstream `TimedWorker`); `fired` keeps the key after it ran, so the
@@ -49,6 +52,8 @@ pub struct TaintEvictionController {
     pods: BTreeMap<(String, String), PodInfo>,
     work: BTreeMap<(String, String), Work>,
     next_token: u64,
+    /// The tolerations of the pod taken in last, for the next pod with the same to share.
+    last_tolerations: Arc<[Toleration]>,
 }
 
 impl Default for TaintEvictionController {
@@ -67,6 +72,7 @@ impl TaintEvictionController {
             pods: BTreeMap::new(),
             work: BTreeMap::new(),
             next_token: 1,
+            last_tolerations: Arc::new([]),
         }
     }
 
@@ -121,13 +127,16 @@ impl TaintEvictionController {
         if self
             .pods
             .get(&key)
-            .is_some_and(|p| p.node == node && p.tolerations == tolerations)
+            .is_some_and(|p| p.node == node && *p.tolerations == *tolerations)
         {
             return;
         }
+        if *self.last_tolerations != *tolerations {
+            self.last_tolerations = tolerations.into();
+        }
         let info = PodInfo {
             node: node.to_string(),
-            tolerations: tolerations.to_vec(),
+            tolerations: Arc::clone(&self.last_tolerations),
         };
         self.pods.insert(key.clone(), info);
         if node.is_empty() {
