@@ -7,6 +7,7 @@
 
 use std::collections::BTreeSet;
 use std::ops::Bound;
+use std::sync::Arc;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 
@@ -18,8 +19,9 @@ use crate::object::{kind_info, KindInfo, Object};
 use crate::store::{Change, FeedId, WatchEventType};
 
 /// An object in the graph: the index of its kind in the collector's kind list, then its etcd
-/// key — the order a scan visits objects in (kind by kind, each listed by key).
-pub type Slot = (usize, String);
+/// key — the order a scan visits objects in (kind by kind, each listed by key). The key is the
+/// store's own, shared: the graph holds it three times for every object.
+pub type Slot = (usize, Arc<str>);
 
 /// What the collector knows about ownership, kept current from the change feed.
 #[derive(Debug, Default)]
@@ -80,7 +82,7 @@ impl OwnerGraph {
             };
             self.live
                 .get(&r.uid)
-                .is_some_and(|(k, key)| *k == kind && *key == info.key(namespace, &r.name))
+                .is_some_and(|(k, key)| *k == kind && **key == *info.key(namespace, &r.name))
         })
     }
 
@@ -152,7 +154,7 @@ impl OwnerGraph {
     fn apply(&mut self, change: &Change) {
         if let Some(kind) = self.kind_of(&change.key) {
             let present = change.type_ != WatchEventType::Deleted;
-            self.observe((kind, String::from(&*change.key)), &change.object, present);
+            self.observe((kind, Arc::clone(&change.key)), &change.object, present);
         }
         if change.type_ == WatchEventType::Deleted {
             if let Some(deps) = change
@@ -187,7 +189,7 @@ impl OwnerGraph {
                     meta.namespace.as_deref(),
                     meta.name.as_deref().unwrap_or(""),
                 );
-                self.observe((i, key), &object, true);
+                self.observe((i, key.into()), &object, true);
             }
         }
         false
