@@ -158,9 +158,13 @@ impl KubeScheduler {
     fn schedule_next(&mut self, ctx: &mut Ctx<'_>) {
         self.queue.flush(ctx.now);
         let Some(queued) = self.queue.pop(&self.profile, ctx.now) else {
-            // Nothing to schedule now: the node states go, rather than copies of them pile up
-            // as the kubelets write their pods' statuses.
-            self.snapshot.release_nodes();
+            // Nothing to schedule now (a watch event armed this cycle): the snapshot takes the
+            // node states the event changed, so that it lets go of the ones they replace. Left
+            // for the next pod, the snapshot would keep a node state, and with it the older
+            // version of each of its pods, for every node whose pods changed since the last
+            // one: once the last pod is scheduled, the kubelets' status writes would leave a
+            // second version of nearly every pod alive.
+            self.cache.update_snapshot(&mut self.snapshot);
             if let Some(at) = self.queue.next_wakeup() {
                 self.arm_cycle(ctx, at.max(ctx.now));
             }
@@ -452,5 +456,118 @@ impl Component for KubeScheduler {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use k8s_openapi::api::core::v1::PodStatus;
+
+    use super::*;
+    use crate::apiserver::server::ApiServer;
+    use crate::scheduler::testutil::{node, on, pod};
+    use crate::sim::SimRng;
+    use crate::trace::Trace;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// Hands the scheduler the watch event of a write of `object` (over `old`), then runs the
+    /// cycle the event arms.
+    fn deliver(
+        s: &mut KubeScheduler,
+        api: &mut ApiServer,
+        rng: &mut SimRng,
+        object: &Arc<Object>,
+        old: Option<&Arc<Object>>,
+    ) {
+        let meta = object.meta();
+        let event = WatchEvent {
+            type_: if old.is_some() {
+                WatchEventType::Modified
+            } else {
+                WatchEventType::Added
+            },
+            revision: meta
+                .resource_version
+                .as_deref()
+                .and_then(|rv| rv.parse().ok())
+                .unwrap_or_default(),
+            key: format!(
+                "/registry/{}/{}",
+                if matches!(**object, Object::Node(_)) {
+                    "minions"
+                } else {
+                    "pods/default"
+                },
+                meta.name.as_deref().unwrap_or_default()
+            )
+            .into(),
+            object: Arc::clone(object),
+            old: old.cloned(),
+        };
+        let mut trace = Trace::default();
+        let user = s.user().clone();
+        let mut ctx = Ctx::new(SimTime::ZERO, rng, api, &mut trace, SCHEDULER_NAME, &user);
+        s.on_watch(&event, &mut ctx);
+        s.on_timer(TOKEN_CYCLE, &mut ctx);
+    }
+
+    #[test]
+    fn with_nothing_to_schedule_the_scheduler_keeps_no_older_version_of_a_pod() {
+        let mut api = ApiServer::default();
+        let mut rng = SimRng::new(1);
+        let mut s = KubeScheduler::new(Profile::default_scheduler(), SimTime::ZERO);
+        // The bootstrap RBAC policy lets the scheduler bind.
+        for o in crate::apiserver::bootstrap::objects() {
+            let _ = api.bootstrap(o, SimTime::ZERO, &mut rng);
+        }
+        let n = api
+            .bootstrap(
+                Object::from(node("node-1", "4", "8Gi")),
+                SimTime::ZERO,
+                &mut rng,
+            )
+            .expect("node stored");
+        let pending = api
+            .bootstrap(
+                Object::from(pod("pending", "", "")),
+                SimTime::ZERO,
+                &mut rng,
+            )
+            .expect("pod stored");
+        // A pod the scheduler learns of from its watch only (the API server's history and
+        // change log would keep any version it stored).
+        let version = |rv: &str, phase: &str| {
+            let mut p = on(pod("running", "", ""), "node-1");
+            p.metadata.resource_version = Some(rv.into());
+            p.status = Some(PodStatus {
+                phase: Some(phase.into()),
+                ..PodStatus::default()
+            });
+            Arc::new(Object::from(p))
+        };
+        let first = version("100", "Pending");
+        deliver(&mut s, &mut api, &mut rng, &n, None);
+        deliver(&mut s, &mut api, &mut rng, &first, None);
+        // A cycle schedules the pending pod: its snapshot holds node-1 with `running` as it
+        // was then.
+        deliver(&mut s, &mut api, &mut rng, &pending, None);
+        let bound = api.get("Pod", "default", "pending").expect("pod");
+        let Object::Pod(bound) = &*bound else {
+            panic!("not a pod")
+        };
+        let node_name = bound.spec.as_ref().and_then(|s| s.node_name.as_deref());
+        assert_eq!(node_name, Some("node-1"));
+
+        // The kubelet writes `running`'s status, and nothing is left to schedule: the cycle
+        // the watch event arms keeps no node state that holds the older version.
+        let kept = Arc::downgrade(&first);
+        let second = version("101", "Running");
+        deliver(&mut s, &mut api, &mut rng, &second, Some(&first));
+        drop(first);
+        assert!(kept.upgrade().is_none());
+        assert!(s.cache.has_pod("default/running"));
     }
 }

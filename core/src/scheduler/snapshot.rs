@@ -162,20 +162,6 @@ impl ClusterSnapshot {
         snapshot
     }
 
-    /// Lets go of the node states and of what plugins kept about them, for a scheduler with
-    /// nothing to schedule; the next [`Cache::update_snapshot`](super::cache::Cache::update_snapshot)
-    /// rebuilds them from the cache.
-    ///
-    /// While the snapshot shares a node's state with the cache, the cache makes each change of
-    /// the node in a copy, and the snapshot keeps the older one, with a whole pod object for
-    /// each of its pods, until the next cycle. The kubelets' status writes go on long after the
-    /// last pod is scheduled, so an idle snapshot would hold a second version of nearly every
-    /// pod of the cluster.
-    pub(crate) fn release_nodes(&mut self) {
-        self.nodes = Vec::new();
-        self.plugin_memos = PluginMemos::default();
-    }
-
     /// Rebuilds the name index and the affinity lists from `nodes` (and forgets the selector
     /// counts, whose positions moved).
     pub(crate) fn reindex(&mut self) {
@@ -575,49 +561,5 @@ mod tests {
             snapshot.index_of(&NodeInfo::new(node("e", "1", "1Gi"))),
             None
         );
-    }
-
-    #[test]
-    fn a_released_snapshot_keeps_no_older_pod_version_and_the_next_update_rebuilds_it() {
-        let mut cache = Cache::new();
-        for name in ["b", "c"] {
-            cache.upsert_node(&node(name, "1", "1Gi"));
-        }
-        let version = |rv: &str| {
-            let mut p = on(pod("p", "", ""), "c");
-            p.metadata.resource_version = Some(rv.into());
-            Arc::new(crate::object::Object::from(p))
-        };
-        let version_on_c =
-            |s: &ClusterSnapshot| s.nodes[1].pods[0].pod.metadata.resource_version.clone();
-        let mut snapshot = ClusterSnapshot::default();
-        let bound = version("7");
-        cache.upsert_pod(&bound);
-        cache.update_snapshot(&mut snapshot);
-        assert_eq!(version_on_c(&snapshot).as_deref(), Some("7"));
-
-        // Held by the snapshot, an older version outlives the cache's change until the next
-        // update.
-        let kept = Arc::downgrade(&bound);
-        drop(bound);
-        let written = version("8");
-        cache.upsert_pod(&written);
-        assert!(kept.upgrade().is_some());
-        cache.update_snapshot(&mut snapshot);
-        assert!(kept.upgrade().is_none());
-
-        // Released, the snapshot holds no node state: the cache changes its own in place.
-        let kept = Arc::downgrade(&written);
-        drop(written);
-        snapshot.release_nodes();
-        assert!(snapshot.nodes.is_empty());
-        cache.upsert_pod(&version("9"));
-        assert!(kept.upgrade().is_none());
-
-        // The next update builds every node again, with the latest version.
-        cache.update_snapshot(&mut snapshot);
-        let indices: Vec<usize> = snapshot.nodes.iter().map(|n| n.snapshot_index).collect();
-        assert_eq!(indices, [0, 1]);
-        assert_eq!(version_on_c(&snapshot).as_deref(), Some("9"));
     }
 }
