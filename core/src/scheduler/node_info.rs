@@ -163,6 +163,27 @@ impl NodeInfo {
         }
     }
 
+    /// The node alone: its object, name and snapshot position, without its pods, images or
+    /// sums. What the plugins' kept counts read of a node state they computed from
+    /// ([`NodeShares`](super::plugin_memo::NodeShares)), without keeping its pods' objects.
+    pub fn skeleton(&self) -> NodeInfo {
+        NodeInfo {
+            node: Arc::clone(&self.node),
+            name: Arc::clone(&self.name),
+            pods: Vec::new(),
+            requested: Resource::default(),
+            non_zero_requested: Resource::default(),
+            allocatable: Resource::default(),
+            used_ports: BTreeMap::new(),
+            image_states: BTreeMap::new(),
+            pods_with_affinity: 0,
+            pods_with_required_anti_affinity: 0,
+            unschedulable: self.unschedulable,
+            tainted: self.tainted,
+            snapshot_index: self.snapshot_index,
+        }
+    }
+
     /// Replaces the node object (a Node update), keeping the pods; returns the previous image
     /// states when the node's images changed.
     pub fn set_node(&mut self, node: Arc<Node>) -> Option<BTreeMap<String, ImageState>> {

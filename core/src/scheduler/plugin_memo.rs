@@ -8,7 +8,7 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use crate::scheduler::node_info::NodeInfo;
 
@@ -41,11 +41,14 @@ impl PluginMemos {
 
 /// Each node's share of sums a plugin keeps across cycles, with the node state it was computed
 /// from, by snapshot position. A node's state is the same while the snapshot holds the same
-/// `Arc<NodeInfo>` (the scheduler cache replaces it on every change, and the `Arc` kept here
-/// keeps its address from being reused).
+/// `Arc<NodeInfo>` (the scheduler cache replaces it on every change). The state is kept as a
+/// `Weak`, which keeps its address from being reused but not what is in it, and as a
+/// [`NodeInfo::skeleton`], which is all a caller reads of an old state: a strong `Arc` would
+/// keep the node's pods' objects, every older version of them, alive until the next pod with
+/// the plugin's terms is scheduled.
 #[derive(Debug)]
 pub struct NodeShares<S> {
-    shares: Vec<(Arc<NodeInfo>, S)>,
+    shares: Vec<(Weak<NodeInfo>, NodeInfo, S)>,
     /// The address of each kept state, by position: what a cycle compares, for every node,
     /// with the snapshot's, in one pass over two dense arrays.
     kept: Vec<usize>,
@@ -117,16 +120,17 @@ impl<S> NodeShares<S> {
             };
             let new = share(at, node);
             change(
-                self.shares.get(at).map(|(n, s)| (&**n, s)),
+                self.shares.get(at).map(|(_, n, s)| (n, s)),
                 Some((&**node, &new)),
             );
+            let kept = (Arc::downgrade(node), node.skeleton(), new);
             match self.shares.get_mut(at) {
-                Some(kept) => {
-                    *kept = (Arc::clone(node), new);
+                Some(slot) => {
+                    *slot = kept;
                     self.kept[at] = address(node);
                 }
                 None => {
-                    self.shares.push((Arc::clone(node), new));
+                    self.shares.push(kept);
                     self.kept.push(address(node));
                 }
             }
@@ -134,8 +138,8 @@ impl<S> NodeShares<S> {
         }
         let gone = nodes.len().min(self.shares.len());
         self.kept.truncate(gone);
-        for (old_node, old) in self.shares.drain(gone..) {
-            change(Some((&*old_node, &old)), None);
+        for (_, old_node, old) in self.shares.drain(gone..) {
+            change(Some((&old_node, &old)), None);
         }
     }
 }
@@ -218,6 +222,12 @@ mod tests {
         nodes[1] = Arc::new((*nodes[1]).clone());
         nodes[3] = Arc::new((*nodes[3]).clone());
         assert_eq!(run(&mut shares, &nodes), ["1:b -> 1:b", "3:d -> 3:d"]);
+        // The shares hold no node state: one the snapshot lets go of is gone (with its pods),
+        // and what the next update hands over of it is its name and position.
+        let replaced = Arc::downgrade(&nodes[2]);
+        nodes[2] = Arc::new((*nodes[2]).clone());
+        assert!(replaced.upgrade().is_none());
+        assert_eq!(run(&mut shares, &nodes), ["2:c -> 2:c"]);
         // A node joins at the end, then two go away.
         nodes.push(states(&["e"]).remove(0));
         assert_eq!(run(&mut shares, &nodes), ["- -> 4:e"]);
