@@ -340,7 +340,9 @@ impl ClusterSnapshot {
 }
 
 /// The pods of `new` that `old` does not hold (as the same object), and those of `old` that
-/// `new` does not: both lists are in key order, and unchanged pods are shared.
+/// `new` does not, for the selector counts: both lists are in key order, unchanged pods are
+/// shared, and a pod in both whose labels, namespace and deletion timestamp are the same (what
+/// [`pod_matches`] reads) is in neither.
 fn changed_pods<'a>(old: &'a NodeInfo, new: &'a NodeInfo) -> (Vec<&'a PodInfo>, Vec<&'a PodInfo>) {
     let (mut added, mut removed) = (Vec::new(), Vec::new());
     let (mut a, mut b) = (old.pods.iter().peekable(), new.pods.iter().peekable());
@@ -370,9 +372,17 @@ fn changed_pods<'a>(old: &'a NodeInfo, new: &'a NodeInfo) -> (Vec<&'a PodInfo>, 
                         added.push(&***n);
                         b.next();
                     }
+                    // Another version of the same pod: only what `pod_matches` reads can
+                    // change what it counts towards (a status write, most often, changes none).
                     std::cmp::Ordering::Equal => {
-                        removed.push(&***o);
-                        added.push(&***n);
+                        let (om, nm) = (&o.pod.metadata, &n.pod.metadata);
+                        if om.labels != nm.labels
+                            || om.namespace != nm.namespace
+                            || om.deletion_timestamp != nm.deletion_timestamp
+                        {
+                            removed.push(&***o);
+                            added.push(&***n);
+                        }
                         a.next();
                         b.next();
                     }
@@ -561,5 +571,55 @@ mod tests {
             snapshot.index_of(&NodeInfo::new(node("e", "1", "1Gi"))),
             None
         );
+    }
+
+    #[test]
+    fn selector_counts_follow_a_pods_labels_and_deletion_but_not_its_status() {
+        use crate::scheduler::testutil::with_pod_label;
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+        let mut cache = Cache::new();
+        cache.upsert_node(&node("a", "1", "1Gi"));
+        let web = LabelSelector {
+            match_labels: Some([("app".to_string(), "web".to_string())].into()),
+            match_expressions: None,
+        };
+        let mut rv = 0;
+        let mut write = |cache: &mut Cache, p: Pod| {
+            let mut p = on(p, "a");
+            rv += 1;
+            p.metadata.resource_version = Some(rv.to_string());
+            cache.upsert_pod(&Arc::new(crate::object::Object::from(p)));
+        };
+        let mut snapshot = ClusterSnapshot::default();
+        write(&mut cache, with_pod_label(pod("p", "", ""), "app", "web"));
+        cache.update_snapshot(&mut snapshot);
+        let counted = snapshot.selector_counts("default", &web);
+        assert_eq!(counted.per_node, [1]);
+
+        // A status write: the same labels, so the same counts (not even copied).
+        let mut running = with_pod_label(pod("p", "", ""), "app", "web");
+        running.status = Some(k8s_openapi::api::core::v1::PodStatus {
+            phase: Some("Running".into()),
+            ..Default::default()
+        });
+        write(&mut cache, running);
+        cache.update_snapshot(&mut snapshot);
+        assert!(Arc::ptr_eq(
+            &counted,
+            &snapshot.selector_counts("default", &web)
+        ));
+
+        // Relabelled away, back, then being deleted.
+        write(&mut cache, with_pod_label(pod("p", "", ""), "app", "db"));
+        cache.update_snapshot(&mut snapshot);
+        assert_eq!(snapshot.selector_counts("default", &web).per_node, [0]);
+        write(&mut cache, with_pod_label(pod("p", "", ""), "app", "web"));
+        cache.update_snapshot(&mut snapshot);
+        assert_eq!(snapshot.selector_counts("default", &web).per_node, [1]);
+        let mut deleting = with_pod_label(pod("p", "", ""), "app", "web");
+        deleting.metadata.deletion_timestamp = Some(Time(Default::default()));
+        write(&mut cache, deleting);
+        cache.update_snapshot(&mut snapshot);
+        assert_eq!(snapshot.selector_counts("default", &web).per_node, [0]);
     }
 }
