@@ -158,13 +158,13 @@ impl KubeScheduler {
     fn schedule_next(&mut self, ctx: &mut Ctx<'_>) {
         self.queue.flush(ctx.now);
         let Some(queued) = self.queue.pop(&self.profile, ctx.now) else {
-            // Nothing to schedule now (a watch event armed this cycle): the snapshot takes the
-            // node states the event changed, so that it lets go of the ones they replace. Left
-            // for the next pod, the snapshot would keep a node state, and with it the older
-            // version of each of its pods, for every node whose pods changed since the last
-            // one: once the last pod is scheduled, the kubelets' status writes would leave a
-            // second version of nearly every pod alive.
-            self.cache.update_snapshot(&mut self.snapshot);
+            // Nothing to schedule now (a watch event armed this cycle): the snapshot lets go of
+            // its node states, and the next cycle takes them from the cache again. Kept, a
+            // state the cache replaced would keep the older version of each of its pods until
+            // that cycle: once the last pod is scheduled, the kubelets' status writes would
+            // leave a second version of nearly every pod alive. Released, the cache also
+            // changes its states in place instead of copying them.
+            self.snapshot.release_nodes();
             if let Some(at) = self.queue.next_wakeup() {
                 self.arm_cycle(ctx, at.max(ctx.now));
             }

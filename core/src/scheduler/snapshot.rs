@@ -162,6 +162,15 @@ impl ClusterSnapshot {
         snapshot
     }
 
+    /// Lets go of the node states, for a scheduler with nothing to schedule; the next
+    /// [`Cache::update_snapshot`](super::cache::Cache::update_snapshot) takes them from the
+    /// cache again, as after a node joins. What the plugins keep across cycles holds no node
+    /// state ([`NodeShares`](super::plugin_memo::NodeShares)) and stays: a node unchanged in the
+    /// meantime comes back as the same state.
+    pub(crate) fn release_nodes(&mut self) {
+        self.nodes = Vec::new();
+    }
+
     /// Rebuilds the name index and the affinity lists from `nodes` (and forgets the selector
     /// counts, whose positions moved).
     pub(crate) fn reindex(&mut self) {
