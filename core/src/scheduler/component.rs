@@ -519,24 +519,13 @@ mod tests {
         let mut api = ApiServer::default();
         let mut rng = SimRng::new(1);
         let mut s = KubeScheduler::new(Profile::default_scheduler(), SimTime::ZERO);
+        let mut stored = |o: Object| api.bootstrap(o, SimTime::ZERO, &mut rng);
         // The bootstrap RBAC policy lets the scheduler bind.
         for o in crate::apiserver::bootstrap::objects() {
-            let _ = api.bootstrap(o, SimTime::ZERO, &mut rng);
+            let _ = stored(o);
         }
-        let n = api
-            .bootstrap(
-                Object::from(node("node-1", "4", "8Gi")),
-                SimTime::ZERO,
-                &mut rng,
-            )
-            .expect("node stored");
-        let pending = api
-            .bootstrap(
-                Object::from(pod("pending", "", "")),
-                SimTime::ZERO,
-                &mut rng,
-            )
-            .expect("pod stored");
+        let n = stored(Object::from(node("node-1", "4", "8Gi"))).expect("node stored");
+        let pending = stored(Object::from(pod("pending", "", ""))).expect("pod stored");
         // A pod the scheduler learns of from its watch only (the API server's history and
         // change log would keep any version it stored).
         let version = |rv: &str, phase: &str| {
