@@ -157,10 +157,8 @@ impl std::fmt::Debug for ContainerSpec {
 /// A container of a pod on this node.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContainerRt {
-    /// Its spec.
+    /// Its spec (which also says whether it is an init container: [`ContainerRt::init`]).
     pub spec: ContainerSpec,
-    /// Whether it is an init container (sidecars included).
-    pub init: bool,
     /// What the status reports.
     pub model: ContainerModel,
     /// Where it is.
@@ -203,7 +201,6 @@ impl ContainerRt {
     pub fn new(spec: ContainerSpec, at: SimTime) -> ContainerRt {
         ContainerRt {
             model: ContainerModel::new(&spec.name),
-            init: spec.init(),
             spec,
             stage: Stage::Idle { at },
             probes: Vec::new(),
@@ -216,6 +213,11 @@ impl ContainerRt {
             logs: Vec::new(),
             previous_logs: Vec::new(),
         }
+    }
+
+    /// Whether it is an init container (sidecars included), as its spec's place says.
+    pub fn init(&self) -> bool {
+        self.spec.init()
     }
 
     /// The log of its current (or last) container: live from the process while it runs.
@@ -233,12 +235,12 @@ impl ContainerRt {
 
     /// A sidecar: an init container with `restartPolicy: Always`.
     pub fn is_sidecar(&self) -> bool {
-        self.init && self.spec.restart_policy.as_deref() == Some("Always")
+        self.init() && self.spec.restart_policy.as_deref() == Some("Always")
     }
 
     /// Whether a regular init container has completed (exited 0).
     pub fn completed(&self) -> bool {
-        self.init && !self.is_sidecar() && self.model.ready
+        self.init() && !self.is_sidecar() && self.model.ready
     }
 
     /// Whether it holds the pod's sync (a pull, create or start in progress, or a `postStart`
@@ -262,7 +264,7 @@ impl ContainerRt {
         if self.is_sidecar() {
             return true;
         }
-        if self.init {
+        if self.init() {
             return code != 0 && pod_policy != "Never";
         }
         match pod_policy {

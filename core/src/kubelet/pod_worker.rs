@@ -727,7 +727,7 @@ impl PodWorker {
                 c.model.started = !c.has_probe(ProbeKind::Startup);
                 c.model.ready = c.model.started
                     && !c.has_probe(ProbeKind::Readiness)
-                    && (!c.init || c.is_sidecar());
+                    && (!c.init() || c.is_sidecar());
                 let oom_at = limit
                     .filter(|l| *l > 0 && process.memory_bytes() > *l as u64)
                     .map(|_| now.plus(oom_delay));
@@ -910,7 +910,7 @@ impl PodWorker {
                 kill = tick.kill;
             }
         }
-        if c.model.started && !has_readiness && (!c.init || c.is_sidecar()) {
+        if c.model.started && !has_readiness && (!c.init() || c.is_sidecar()) {
             c.model.ready = true;
         }
         let mut changed = false;
@@ -953,7 +953,7 @@ impl PodWorker {
         let code = term.exit_code;
         c.model.state = RunState::Terminated(term.clone());
         c.model.started = false;
-        c.model.ready = c.init && !c.is_sidecar() && code == 0;
+        c.model.ready = c.init() && !c.is_sidecar() && code == 0;
         c.previous = Some(term);
         if terminating || (winding_down && c.is_sidecar()) || !c.restarts(&policy, code) {
             c.hook_error = None;
