@@ -27,6 +27,15 @@ pub fn pod_matches(pod: &Pod, selector: &LabelSelector, ns: &str) -> bool {
         && label_selector_matches(selector, pod.metadata.labels.as_ref())
 }
 
+/// Whether two versions of a pod count alike for every selector: they agree on all that
+/// [`pod_matches`] reads (a status write, most often, changes none of it).
+fn match_alike(a: &Pod, b: &Pod) -> bool {
+    let (a, b) = (&a.metadata, &b.metadata);
+    a.labels == b.labels
+        && a.namespace == b.namespace
+        && a.deletion_timestamp == b.deletion_timestamp
+}
+
 /// How many of `pods` count for `selector` in namespace `ns`.
 pub fn count_matching(pods: &[Arc<PodInfo>], selector: &LabelSelector, ns: &str) -> i64 {
     pods.iter()
@@ -350,8 +359,7 @@ impl ClusterSnapshot {
 
 /// The pods of `new` that `old` does not hold (as the same object), and those of `old` that
 /// `new` does not, for the selector counts: both lists are in key order, unchanged pods are
-/// shared, and a pod in both whose labels, namespace and deletion timestamp are the same (what
-/// [`pod_matches`] reads) is in neither.
+/// shared, and a pod in both whose versions [`match_alike`] is in neither.
 fn changed_pods<'a>(old: &'a NodeInfo, new: &'a NodeInfo) -> (Vec<&'a PodInfo>, Vec<&'a PodInfo>) {
     let (mut added, mut removed) = (Vec::new(), Vec::new());
     let (mut a, mut b) = (old.pods.iter().peekable(), new.pods.iter().peekable());
@@ -381,14 +389,9 @@ fn changed_pods<'a>(old: &'a NodeInfo, new: &'a NodeInfo) -> (Vec<&'a PodInfo>, 
                         added.push(&***n);
                         b.next();
                     }
-                    // Another version of the same pod: only what `pod_matches` reads can
-                    // change what it counts towards (a status write, most often, changes none).
+                    // Another version of the same pod.
                     std::cmp::Ordering::Equal => {
-                        let (om, nm) = (&o.pod.metadata, &n.pod.metadata);
-                        if om.labels != nm.labels
-                            || om.namespace != nm.namespace
-                            || om.deletion_timestamp != nm.deletion_timestamp
-                        {
+                        if !match_alike(&o.pod, &n.pod) {
                             removed.push(&***o);
                             added.push(&***n);
                         }
