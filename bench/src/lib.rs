@@ -15,9 +15,12 @@
 //! * [`ui`]: the playground's frame times at 1,000 nodes and 30,000 pods (native only).
 //! * [`items`]: the same scenario natively, item by item: which single items are too long for a
 //!   frame.
+//! * [`allocator`]: the benchmark binary's allocator, mimalloc (native only).
 //! * [`rss`]: the process's peak and current resident set size; [`cpu`]: its CPU time; [`report`]: medians
 //!   and the table.
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod allocator;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod browser;
 pub mod check;

@@ -18,7 +18,7 @@
 //! prints frame intervals (see `podflow_bench::ui`).
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: podflow_bench::allocator::Mimalloc = podflow_bench::allocator::Mimalloc;
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
