@@ -93,9 +93,15 @@ impl DeploymentController {
             self.sync_status(&mut d, &sets, ctx);
             return;
         }
+        let before = ctx.revision();
         let scaling = self.is_scaling_event(&mut d, &rs_list, ctx);
-        // Read the ReplicaSets again: syncing the new one's revision may have written it.
-        let rs_list = self.claim_replica_sets(&d, ctx);
+        // Read the ReplicaSets again if syncing the new one's revision may have written it
+        // (the store's revision moved); else the list just read is still what is stored.
+        let rs_list = if ctx.revision() == before {
+            rs_list
+        } else {
+            self.claim_replica_sets(&d, ctx)
+        };
         if scaling {
             let sets = self.sets(&mut d, &rs_list, false, ctx);
             self.scale(&d, &sets, ctx);
