@@ -372,8 +372,30 @@ pub fn get_phase(
     "Pending"
 }
 
-fn go_list(names: &[String]) -> String {
-    format!("[{}]", names.join(" "))
+/// `containers with unknown status: [a b], containers with <second> status: [c]`, the parts
+/// with no names left out (upstream's messages print Go's `%v` of each name list), or `None`
+/// when both lists are empty. Built in one string: a status is generated at every pod sync.
+fn containers_message(unknown: &[&str], second: &str, others: &[&str]) -> Option<String> {
+    let mut out = String::new();
+    for (label, names) in [("unknown", unknown), (second, others)] {
+        if names.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        out.push_str("containers with ");
+        out.push_str(label);
+        out.push_str(" status: [");
+        for (i, name) in names.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(name);
+        }
+        out.push(']');
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 fn condition(
@@ -415,15 +437,15 @@ pub fn initialized_condition(
     let mut incomplete = Vec::new();
     for c in inits {
         let Some(s) = find(init, &c.name) else {
-            unknown.push(c.name.clone());
+            unknown.push(c.name.as_str());
             continue;
         };
         if is_sidecar(c) {
             if s.started != Some(true) {
-                incomplete.push(c.name.clone());
+                incomplete.push(c.name.as_str());
             }
         } else if !s.ready {
-            incomplete.push(c.name.clone());
+            incomplete.push(c.name.as_str());
         }
     }
     if phase == "Succeeded" && unknown.is_empty() {
@@ -432,28 +454,14 @@ pub fn initialized_condition(
     if any_regular_started(spec, regular) {
         return condition("Initialized", true, None, None);
     }
-    let mut msgs = Vec::new();
-    if !unknown.is_empty() {
-        msgs.push(format!(
-            "containers with unknown status: {}",
-            go_list(&unknown)
-        ));
-    }
-    if !incomplete.is_empty() {
-        msgs.push(format!(
-            "containers with incomplete status: {}",
-            go_list(&incomplete)
-        ));
-    }
-    if msgs.is_empty() {
-        condition("Initialized", true, None, None)
-    } else {
-        condition(
+    match containers_message(&unknown, "incomplete", &incomplete) {
+        None => condition("Initialized", true, None, None),
+        Some(message) => condition(
             "Initialized",
             false,
             Some("ContainersNotInitialized"),
-            Some(msgs.join(", ")),
-        )
+            Some(message),
+        ),
     }
 }
 
@@ -473,15 +481,15 @@ pub fn containers_ready_condition(
         .filter(|c| is_sidecar(c))
     {
         match find(init, &c.name) {
-            None => unknown.push(c.name.clone()),
-            Some(s) if !s.ready => unready.push(c.name.clone()),
+            None => unknown.push(c.name.as_str()),
+            Some(s) if !s.ready => unready.push(c.name.as_str()),
             _ => {}
         }
     }
     for c in &spec.containers {
         match find(regular, &c.name) {
-            None => unknown.push(c.name.clone()),
-            Some(s) if !s.ready => unready.push(c.name.clone()),
+            None => unknown.push(c.name.as_str()),
+            Some(s) if !s.ready => unready.push(c.name.as_str()),
             _ => {}
         }
     }
@@ -491,28 +499,14 @@ pub fn containers_ready_condition(
     if phase == "Failed" {
         return condition("ContainersReady", false, Some("PodFailed"), None);
     }
-    let mut msgs = Vec::new();
-    if !unknown.is_empty() {
-        msgs.push(format!(
-            "containers with unknown status: {}",
-            go_list(&unknown)
-        ));
-    }
-    if !unready.is_empty() {
-        msgs.push(format!(
-            "containers with unready status: {}",
-            go_list(&unready)
-        ));
-    }
-    if msgs.is_empty() {
-        condition("ContainersReady", true, None, None)
-    } else {
-        condition(
+    match containers_message(&unknown, "unready", &unready) {
+        None => condition("ContainersReady", true, None, None),
+        Some(message) => condition(
             "ContainersReady",
             false,
             Some("ContainersNotReady"),
-            Some(msgs.join(", ")),
-        )
+            Some(message),
+        ),
     }
 }
 
@@ -665,6 +659,25 @@ mod tests {
 
     fn s(n: u64) -> SimTime {
         SimTime(n * 1000)
+    }
+
+    #[test]
+    fn containers_messages_list_names_as_go_prints_a_slice_and_join_both_parts() {
+        // `fmt.Sprintf("containers with unknown status: %s", unknownContainers)`, and the
+        // unready (or incomplete) part after `, `.
+        assert_eq!(
+            containers_message(&["a", "b"], "unready", &["c"]).as_deref(),
+            Some("containers with unknown status: [a b], containers with unready status: [c]")
+        );
+        assert_eq!(
+            containers_message(&[], "incomplete", &["init", "setup"]).as_deref(),
+            Some("containers with incomplete status: [init setup]")
+        );
+        assert_eq!(
+            containers_message(&["x"], "unready", &[]).as_deref(),
+            Some("containers with unknown status: [x]")
+        );
+        assert_eq!(containers_message(&[], "unready", &[]), None);
     }
 
     fn pod(v: serde_json::Value) -> Pod {
