@@ -987,6 +987,48 @@ mod tests {
     }
 
     #[test]
+    fn the_ready_watches_come_once_each_in_id_order_and_only_after_new_events() {
+        let mut s = Store::default();
+        let pods = s
+            .watch(WatchFilter::prefix("/registry/pods/"), None)
+            .unwrap();
+        let nodes = s
+            .watch(WatchFilter::prefix("/registry/nodes/"), None)
+            .unwrap();
+        let all = s.watch(WatchFilter::prefix("/registry/"), None).unwrap();
+        let quiet = s
+            .watch(WatchFilter::prefix("/registry/leases/"), None)
+            .unwrap();
+        assert!(s.take_ready_watches().is_empty());
+        let node = |name: &str| {
+            let mut n = Node::default();
+            n.metadata.name = Some(name.to_string());
+            Object::from(n)
+        };
+        // Pods, a node, then pods again: each watch is ready once, in id order.
+        s.create(&key("a"), pod("a", None), "kubectl").unwrap();
+        s.create("/registry/nodes/n1", node("n1"), "kubelet")
+            .unwrap();
+        s.create(&key("b"), pod("b", None), "kubectl").unwrap();
+        assert_eq!(s.take_ready_watches(), vec![pods, nodes, all]);
+        assert!(s.take_ready_watches().is_empty());
+        s.create("/registry/nodes/n2", node("n2"), "kubelet")
+            .unwrap();
+        assert_eq!(s.take_ready_watches(), vec![nodes, all]);
+        assert_eq!(s.poll(pods).len(), 2);
+        assert!(s.poll(quiet).is_empty());
+        // Never taken: thousands of writes leave each watch's id in the list a few times at most.
+        for i in 0..3_000 {
+            let name = format!("p{i}");
+            s.create(&key(&name), pod(&name, None), "kubectl").unwrap();
+            s.create(&format!("/registry/nodes/{name}"), node(&name), "kubelet")
+                .unwrap();
+        }
+        assert!(s.watchers.ready_len() <= 4 * 4 + 64);
+        assert_eq!(s.take_ready_watches(), vec![pods, nodes, all]);
+    }
+
+    #[test]
     fn a_prefix_watch_receives_exactly_the_keys_that_start_with_its_prefix() {
         // Nested, sibling and partial-name prefixes, one ending inside a two-byte character's
         // neighbourhood, and the empty prefix (everything).

@@ -150,8 +150,10 @@ pub(crate) struct Watchers {
     by_prefix: BTreeMap<String, BTreeSet<WatchId>>,
     /// Watchers with a node filter, by node name.
     by_node: BTreeMap<String, BTreeSet<WatchId>>,
-    /// Watchers that received events since the last `take_ready`.
-    ready: BTreeSet<WatchId>,
+    /// Watchers that received events since the last `take_ready`, in the order they did, an id
+    /// once for each run of events in a row (a change's watchers each get one): a push per
+    /// event where a set took a tree insertion, sorted and deduplicated when taken.
+    ready: Vec<WatchId>,
     /// By key directory (a key up to its last `/`, `/registry/pods/default/`): the watchers of
     /// every registered prefix of it, shortest prefix first. These are a change's watchers but
     /// for prefixes longer than its directory (a single object's key), which are rare, so most
@@ -181,7 +183,7 @@ impl Watchers {
             self.index(id, &filter);
         }
         if !replay.is_empty() {
-            self.ready.insert(id);
+            self.mark_ready(id);
         }
         self.watchers.insert(
             id,
@@ -385,12 +387,33 @@ impl Watchers {
             return;
         }
         w.pending.push_back(event);
-        self.ready.insert(id);
+        self.mark_ready(id);
     }
 
-    /// The watchers that received events since the last call, in id order.
+    fn mark_ready(&mut self, id: WatchId) {
+        if self.ready.last() != Some(&id) {
+            self.ready.push(id);
+            // A store nobody takes the ready list from (no cluster driving it) still holds
+            // each watcher's id at most a few times.
+            if self.ready.len() > 4 * self.watchers.len() + 64 {
+                self.ready.sort_unstable();
+                self.ready.dedup();
+            }
+        }
+    }
+
+    /// How many ids the ready list holds (repeats included).
+    #[cfg(test)]
+    pub(crate) fn ready_len(&self) -> usize {
+        self.ready.len()
+    }
+
+    /// The watchers that received events since the last call, in id order, each once.
     pub(crate) fn take_ready(&mut self) -> Vec<WatchId> {
-        std::mem::take(&mut self.ready).into_iter().collect()
+        let mut ready = std::mem::take(&mut self.ready);
+        ready.sort_unstable();
+        ready.dedup();
+        ready
     }
 }
 
