@@ -203,7 +203,13 @@ impl Chain {
         old: Option<&Object>,
         ctx: &mut RequestContext<'_>,
     ) -> Result<Report, Box<Rejection>> {
-        run_mutating(&self.mutating, attrs, obj, old, ctx)
+        // Room for a step of every plugin of both phases: the report grows to that on every
+        // request that passes.
+        let report = Report {
+            steps: Vec::with_capacity(self.mutating.len() + self.validating.len()),
+            ..Report::default()
+        };
+        mutate(&self.mutating, attrs, obj, old, ctx, report)
     }
 
     /// Runs the validating phase: see [`run_validating`].
@@ -227,7 +233,18 @@ pub fn run_mutating(
     old: Option<&Object>,
     ctx: &mut RequestContext<'_>,
 ) -> Result<Report, Box<Rejection>> {
-    let mut report = Report::default();
+    mutate(plugins, attrs, obj, old, ctx, Report::default())
+}
+
+/// [`run_mutating`], its steps appended to `report`.
+fn mutate(
+    plugins: &[Box<dyn MutatingPlugin>],
+    attrs: &Attributes,
+    obj: &mut Object,
+    old: Option<&Object>,
+    ctx: &mut RequestContext<'_>,
+    mut report: Report,
+) -> Result<Report, Box<Rejection>> {
     for plugin in plugins {
         match plugin.admit(attrs, obj, old, ctx) {
             Ok(changes) => report.steps.push(Step {
