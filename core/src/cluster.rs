@@ -149,6 +149,8 @@ pub struct Cluster {
     /// Whether a [`Task::LeaseExpiry`] is pending (at most one is: a later lease never expires
     /// before an earlier one).
     lease_timer_armed: bool,
+    /// The store's ready watches, taken after every step into this one buffer.
+    ready_watches: Vec<WatchId>,
     /// The frontend's incrementally kept view ([`Cluster::sync_overview`]); it follows the
     /// store only once something asked for it.
     overview: crate::overview::Overview,
@@ -182,6 +184,7 @@ impl Cluster {
             watches: WatchTable::default(),
             partitioned_nodes: BTreeSet::new(),
             lease_timer_armed: false,
+            ready_watches: Vec::new(),
             overview: Default::default(),
             failed_nodes: BTreeSet::new(),
         };
@@ -1264,12 +1267,15 @@ impl Cluster {
 
     /// Schedules one delivery for every watch that has events waiting.
     fn schedule_deliveries(&mut self) {
-        for id in self.api.store.take_ready_watches() {
+        let mut ready = std::mem::take(&mut self.ready_watches);
+        self.api.store.take_ready_watches_into(&mut ready);
+        for &id in &ready {
             if self.watches.schedule(id) {
                 self.timers
                     .push(self.now.plus(WATCH_LATENCY), Task::Deliver(id));
             }
         }
+        self.ready_watches = ready;
         if !self.lease_timer_armed {
             if let Some(at) = self.api.next_lease_expiry() {
                 self.timers.push(at.max(self.now), Task::LeaseExpiry);

@@ -710,7 +710,15 @@ impl Store {
     /// The watchers that received events since the last call, in id order: the simulation
     /// schedules a delivery for each instead of polling every watcher after every write.
     pub fn take_ready_watches(&mut self) -> Vec<WatchId> {
-        self.watchers.take_ready()
+        let mut ready = Vec::new();
+        self.watchers.take_ready_into(&mut ready);
+        ready
+    }
+
+    /// [`take_ready_watches`](Self::take_ready_watches) into `ready` (cleared first), so that a
+    /// caller asking after every step keeps one buffer, and the store keeps its own.
+    pub fn take_ready_watches_into(&mut self, ready: &mut Vec<WatchId>) {
+        self.watchers.take_ready_into(ready);
     }
 
     /// Takes every event waiting for watch `id`, in revision order (empty for unknown ids).

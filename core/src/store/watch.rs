@@ -408,12 +408,13 @@ impl Watchers {
         self.ready.len()
     }
 
-    /// The watchers that received events since the last call, in id order, each once.
-    pub(crate) fn take_ready(&mut self) -> Vec<WatchId> {
-        let mut ready = std::mem::take(&mut self.ready);
-        ready.sort_unstable();
-        ready.dedup();
-        ready
+    /// The watchers that received events since the last call, in id order, each once, into
+    /// `out` (cleared first).
+    pub(crate) fn take_ready_into(&mut self, out: &mut Vec<WatchId>) {
+        out.clear();
+        out.append(&mut self.ready);
+        out.sort_unstable();
+        out.dedup();
     }
 }
 
