@@ -247,8 +247,21 @@ impl ApiServer {
 
     fn authorize(&mut self, attrs: &Attributes, t: &mut Tracer) -> Result<(), ApiError> {
         t.step(Stage::Authentication, || {
-            let mut line = ["authenticated as ", &attrs.user.name, " (groups: "].concat();
-            line.push_str(&attrs.user.groups.join(", "));
+            // `authenticated as <user> (groups: <g1>, <g2>)`, in a string of its final length.
+            let groups = &attrs.user.groups;
+            let len = "authenticated as  (groups: )".len()
+                + attrs.user.name.len()
+                + groups.iter().map(|g| g.len() + 2).sum::<usize>();
+            let mut line = String::with_capacity(len);
+            line.push_str("authenticated as ");
+            line.push_str(&attrs.user.name);
+            line.push_str(" (groups: ");
+            for (i, group) in groups.iter().enumerate() {
+                if i > 0 {
+                    line.push_str(", ");
+                }
+                line.push_str(group);
+            }
             line.push(')');
             line
         });
