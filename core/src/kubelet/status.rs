@@ -376,8 +376,22 @@ pub fn get_phase(
 /// with no names left out (upstream's messages print Go's `%v` of each name list), or `None`
 /// when both lists are empty. Built in one string: a status is generated at every pod sync.
 fn containers_message(unknown: &[&str], second: &str, others: &[&str]) -> Option<String> {
-    let mut out = String::new();
-    for (label, names) in [("unknown", unknown), (second, others)] {
+    let parts = [("unknown", unknown), (second, others)];
+    // ", containers with <label> status: [" and "]", and each name with a separator.
+    let len: usize = parts
+        .iter()
+        .filter(|(_, names)| !names.is_empty())
+        .map(|(label, names)| {
+            ", containers with  status: []".len()
+                + label.len()
+                + names.iter().map(|n| n.len() + 1).sum::<usize>()
+        })
+        .sum();
+    if len == 0 {
+        return None;
+    }
+    let mut out = String::with_capacity(len);
+    for (label, names) in parts {
         if names.is_empty() {
             continue;
         }
@@ -395,7 +409,7 @@ fn containers_message(unknown: &[&str], second: &str, others: &[&str]) -> Option
         }
         out.push(']');
     }
-    (!out.is_empty()).then_some(out)
+    Some(out)
 }
 
 fn condition(
