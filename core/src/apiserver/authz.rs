@@ -16,15 +16,39 @@ use crate::object::Object;
 /// The superuser group (`user.SystemPrivilegedGroup`).
 pub const SYSTEM_MASTERS: &str = "system:masters";
 
-/// Why a request was allowed, for the UI's trace.
+/// Why a request was allowed, for the UI's trace: kept as what decided it, and written out by
+/// [`Decision::reason`] only when the trace shows it (an Event write's authorization step is not
+/// shown, and every kubelet Event is one).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decision {
+pub struct Decision<'a> {
+    why: Why<'a>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Why<'a> {
+    /// The user is in `system:masters`.
+    Superuser,
+    /// The Node authorizer allowed `what` for its node.
+    Node { what: &'static str, node: &'a str },
+    /// RBAC's reason (shared with the decision cache).
+    Rbac(Arc<str>),
+}
+
+impl Decision<'_> {
     /// E.g. `RBAC: allowed by RoleBinding "read-pods/default" of Role "pod-reader" to User "jane"`.
-    pub reason: String,
+    pub fn reason(&self) -> String {
+        match &self.why {
+            Why::Superuser => format!(
+                "allowed: group {SYSTEM_MASTERS} is the superuser group (ClusterRoleBinding cluster-admin)"
+            ),
+            Why::Node { what, node } => format!("Node: allowed {what} for node '{node}'"),
+            Why::Rbac(reason) => reason.to_string(),
+        }
+    }
 }
 
 /// Authorizes a request: `Ok` with the reason it was allowed, or the `403` the client gets.
-pub fn authorize(attrs: &Attributes, lookup: &dyn Lookup) -> Result<Decision, ApiError> {
+pub fn authorize<'a>(attrs: &'a Attributes, lookup: &dyn Lookup) -> Result<Decision<'a>, ApiError> {
     authorize_with(attrs, lookup, None)
 }
 
@@ -39,7 +63,7 @@ pub fn authorize(attrs: &Attributes, lookup: &dyn Lookup) -> Result<Decision, Ap
 #[derive(Debug, Default, Clone)]
 pub struct RbacCache {
     revision: i64,
-    entries: BTreeMap<String, Result<String, Option<String>>>,
+    entries: BTreeMap<String, Result<Arc<str>, Option<String>>>,
     /// Per verb, API group, resource and subresource: whether any Role or ClusterRole has a rule
     /// for it that names `resourceNames`.
     named_rules: BTreeMap<String, bool>,
@@ -54,7 +78,7 @@ impl RbacCache {
         lookup: &dyn Lookup,
         rbac_revision: i64,
         decide: impl FnOnce() -> Result<String, Option<String>>,
-    ) -> Result<String, Option<String>> {
+    ) -> Result<Arc<str>, Option<String>> {
         if self.revision != rbac_revision || self.entries.len() >= RBAC_CACHE_ENTRIES {
             self.entries.clear();
             self.named_rules.clear();
@@ -100,7 +124,7 @@ impl RbacCache {
         if let Some(hit) = self.entries.get(&key) {
             return hit.clone();
         }
-        let decision = decide();
+        let decision = decide().map(Arc::from);
         self.entries.insert(key, decision.clone());
         decision
     }
@@ -108,37 +132,45 @@ impl RbacCache {
 
 /// [`authorize`], with RBAC's decisions remembered in `cache` while the RBAC objects stay at
 /// `rbac_revision`.
-pub fn authorize_cached(
-    attrs: &Attributes,
+pub fn authorize_cached<'a>(
+    attrs: &'a Attributes,
     lookup: &dyn Lookup,
     cache: &mut RbacCache,
     rbac_revision: i64,
-) -> Result<Decision, ApiError> {
+) -> Result<Decision<'a>, ApiError> {
     authorize_with(attrs, lookup, Some((cache, rbac_revision)))
 }
 
-fn authorize_with(
-    attrs: &Attributes,
+fn authorize_with<'a>(
+    attrs: &'a Attributes,
     lookup: &dyn Lookup,
     cache: Option<(&mut RbacCache, i64)>,
-) -> Result<Decision, ApiError> {
+) -> Result<Decision<'a>, ApiError> {
     let mut reasons = Vec::new();
     if attrs.user.groups.iter().any(|g| g == SYSTEM_MASTERS) {
         return Ok(Decision {
-            reason: format!("allowed: group {SYSTEM_MASTERS} is the superuser group (ClusterRoleBinding cluster-admin)"),
+            why: Why::Superuser,
         });
     }
     match node_authorizer(attrs, lookup) {
-        NodeDecision::Allow(reason) => return Ok(Decision { reason }),
+        NodeDecision::Allow { what, node } => {
+            return Ok(Decision {
+                why: Why::Node { what, node },
+            })
+        }
         NodeDecision::NoOpinion(Some(reason)) => reasons.push(reason),
         NodeDecision::NoOpinion(None) => {}
     }
     let decision = match cache {
         Some((cache, revision)) => cache.decide(attrs, lookup, revision, || rbac(attrs, lookup)),
-        None => rbac(attrs, lookup),
+        None => rbac(attrs, lookup).map(Arc::from),
     };
     match decision {
-        Ok(reason) => return Ok(Decision { reason }),
+        Ok(reason) => {
+            return Ok(Decision {
+                why: Why::Rbac(reason),
+            })
+        }
         Err(Some(reason)) => reasons.push(reason),
         Err(None) => {}
     }
@@ -360,14 +392,18 @@ fn rbac(attrs: &Attributes, lookup: &dyn Lookup) -> Result<String, Option<String
     }
 }
 
-enum NodeDecision {
-    Allow(String),
+enum NodeDecision<'a> {
+    /// Allowed: `what` for `node` (written out only if the trace shows it).
+    Allow {
+        what: &'static str,
+        node: &'a str,
+    },
     NoOpinion(Option<String>),
 }
 
 /// A simplified Node authorizer: kubelets read cluster state, write their own Node and Lease,
 /// read and update pods bound to them, and write events.
-fn node_authorizer(attrs: &Attributes, lookup: &dyn Lookup) -> NodeDecision {
+fn node_authorizer<'a>(attrs: &'a Attributes, lookup: &dyn Lookup) -> NodeDecision<'a> {
     let Some(node) = attrs
         .user
         .name
@@ -378,7 +414,7 @@ fn node_authorizer(attrs: &Attributes, lookup: &dyn Lookup) -> NodeDecision {
     };
     let read = matches!(attrs.verb, Verb::Get | Verb::List | Verb::Watch);
     let sub = attrs.subresource.as_deref().unwrap_or_default();
-    let allow = |what: &str| NodeDecision::Allow(format!("Node: allowed {what} for node '{node}'"));
+    let allow = |what: &'static str| NodeDecision::Allow { what, node };
     let no_relationship = || {
         NodeDecision::NoOpinion(Some(format!(
             "no relationship found between node '{node}' and this object"
@@ -478,10 +514,10 @@ mod tests {
 
     #[test]
     fn jane_may_read_pods_through_her_role_binding() {
-        let decision =
-            authorize(&jane(Verb::Get, "Pod", "default", "nginx"), &pod_reader()).unwrap();
+        let request = jane(Verb::Get, "Pod", "default", "nginx");
+        let decision = authorize(&request, &pod_reader()).unwrap();
         assert_eq!(
-            decision.reason,
+            decision.reason(),
             "RBAC: allowed by RoleBinding \"read-pods/default\" of Role \"pod-reader\" to User \"jane\""
         );
     }
@@ -572,9 +608,10 @@ mod tests {
         let mut cache = RbacCache::default();
         let get = |name: &str| jane(Verb::Get, "Pod", "default", name);
         for name in ["nginx", "web", "db"] {
-            let decision = authorize_cached(&get(name), &lookup, &mut cache, 1).unwrap();
+            let request = get(name);
+            let decision = authorize_cached(&request, &lookup, &mut cache, 1).unwrap();
             assert_eq!(
-                decision.reason,
+                decision.reason(),
                 "RBAC: allowed by RoleBinding \"read-pods/default\" of Role \"pod-reader\" to User \"jane\""
             );
         }
@@ -611,19 +648,22 @@ mod tests {
     fn masters_and_components_are_allowed_by_their_bootstrap_roles() {
         let lookup = pod_reader();
         let admin = attrs(Verb::Delete, "Node", "", "node-1");
-        assert!(authorize(&admin, &lookup).is_ok());
+        assert_eq!(
+            authorize(&admin, &lookup).unwrap().reason(),
+            "allowed: group system:masters is the superuser group (ClusterRoleBinding cluster-admin)"
+        );
         let mut a = attrs(Verb::Create, "Pod", "default", "nginx");
         a.subresource = Some("binding".into());
         a.user = authn::kube_scheduler();
         assert_eq!(
-            authorize(&a, &lookup).unwrap().reason,
+            authorize(&a, &lookup).unwrap().reason(),
             "RBAC: allowed by ClusterRoleBinding \"system:kube-scheduler\" of ClusterRole \"system:kube-scheduler\" to User \"system:kube-scheduler\""
         );
         let mut a = attrs(Verb::Create, "Pod", "default", "");
         a.user = authn::controller("replicaset-controller");
         assert!(authorize(&a, &lookup)
             .unwrap()
-            .reason
+            .reason()
             .contains("to ServiceAccount \"replicaset-controller/kube-system\""));
     }
 
@@ -636,7 +676,10 @@ mod tests {
         let mut a = attrs(Verb::Update, "Pod", "default", "nginx");
         a.subresource = Some("status".into());
         a.user = authn::node("node-1");
-        assert!(authorize(&a, &lookup).is_ok());
+        assert_eq!(
+            authorize(&a, &lookup).unwrap().reason(),
+            "Node: allowed a pod bound to it for node 'node-1'"
+        );
         a.user = authn::node("node-2");
         assert_eq!(
             authorize(&a, &lookup).unwrap_err().message,
@@ -644,6 +687,9 @@ mod tests {
         );
         let mut a = attrs(Verb::Update, "Node", "", "node-1");
         a.user = authn::node("node-1");
-        assert!(authorize(&a, &lookup).is_ok());
+        assert_eq!(
+            authorize(&a, &lookup).unwrap().reason(),
+            "Node: allowed writing its own Node for node 'node-1'"
+        );
     }
 }

@@ -273,7 +273,7 @@ impl ApiServer {
             rbac_revision,
         ) {
             Ok(decision) => {
-                t.step(Stage::Authorization, decision.reason);
+                t.step(Stage::Authorization, || decision.reason());
                 Ok(())
             }
             Err(e) => {
