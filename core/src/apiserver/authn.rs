@@ -92,8 +92,8 @@ mod tests {
         let user = authn
             .authenticate(&Credential::Token("jane-token".into()))
             .unwrap();
-        assert_eq!(user.name, "jane");
-        assert_eq!(user.groups, vec!["developers", "system:authenticated"]);
+        assert_eq!(&*user.name, "jane");
+        assert_eq!(*user.groups, ["developers", "system:authenticated"]);
     }
 
     #[test]
@@ -116,15 +116,15 @@ mod tests {
     #[test]
     fn components_have_their_kubernetes_identities() {
         assert_eq!(default_user().groups[0], "system:masters");
-        assert_eq!(kube_scheduler().name, "system:kube-scheduler");
+        assert_eq!(&*kube_scheduler().name, "system:kube-scheduler");
         assert_eq!(
-            kube_controller_manager().name,
+            &*kube_controller_manager().name,
             "system:kube-controller-manager"
         );
-        assert_eq!(node("node-1").name, "system:node:node-1");
+        assert_eq!(&*node("node-1").name, "system:node:node-1");
         assert_eq!(node("node-1").groups[0], "system:nodes");
         assert_eq!(
-            controller("replicaset-controller").name,
+            &*controller("replicaset-controller").name,
             "system:serviceaccount:kube-system:replicaset-controller"
         );
     }

@@ -107,7 +107,7 @@ impl RbacCache {
         };
         let mut key = String::with_capacity(96);
         for part in [
-            attrs.user.name.as_str(),
+            &*attrs.user.name,
             attrs.verb.as_str(),
             attrs.kind.group,
             attrs.kind.resource,
@@ -250,7 +250,7 @@ fn any_rule_names_resources(attrs: &Attributes, lookup: &dyn Lookup) -> bool {
 
 fn applies_to(user: &UserInfo, subject: &Subject, namespace: &str) -> bool {
     match subject.kind.as_str() {
-        "User" => user.name == subject.name,
+        "User" => *user.name == *subject.name,
         "Group" => user.groups.contains(&subject.name),
         "ServiceAccount" => {
             let ns = subject

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use crate::object::{KindInfo, Object};
 use crate::sim::{SimRng, SimTime};
 
-/// An authenticated user (`user.Info`).
+/// An authenticated user (`user.Info`). Shared, not copied: every request's attributes carry
+/// their user, and a component sends thousands of requests as the same one.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct UserInfo {
     /// The user name, e.g. `kubernetes-admin`, `system:kube-scheduler`, `system:node:node-1`.
-    pub name: String,
+    pub name: Arc<str>,
     /// The groups, e.g. `system:masters`, `system:authenticated`.
-    pub groups: Vec<String>,
+    pub groups: Arc<[String]>,
 }
 
 impl UserInfo {
@@ -24,8 +25,8 @@ impl UserInfo {
             groups.push("system:authenticated".into());
         }
         UserInfo {
-            name: name.into(),
-            groups,
+            name: Arc::from(name.into()),
+            groups: Arc::from(groups),
         }
     }
 
