@@ -141,7 +141,7 @@ pub struct Cluster {
     components: Vec<Box<dyn Component>>,
     /// Each component's name and user, read once when it starts (they never change), so a
     /// handler's context borrows them instead of copying them for every call.
-    identities: Vec<(String, UserInfo)>,
+    identities: Vec<(Arc<str>, UserInfo)>,
     /// Each watch's owner and whether its delivery is scheduled.
     watches: WatchTable,
     failed_nodes: BTreeSet<String>,
@@ -521,7 +521,7 @@ impl Cluster {
             time: self.now,
             component: "kubectl".into(),
             stage: Stage::Kubectl,
-            object,
+            object: object.into(),
             detail,
         });
     }
@@ -1243,9 +1243,9 @@ impl Cluster {
     fn trace_node(&mut self, node: &str, detail: &str) {
         self.trace.push(TraceStep {
             time: self.now,
-            component: format!("kubelet/{node}"),
+            component: format!("kubelet/{node}").into(),
             stage: Stage::Kubelet,
-            object: format!("Node/{node}"),
+            object: format!("Node/{node}").into(),
             detail: detail.into(),
         });
     }
@@ -1260,7 +1260,7 @@ impl Cluster {
             }
         }
         self.identities
-            .push((component.name().to_string(), component.user().clone()));
+            .push((Arc::from(component.name()), component.user().clone()));
         self.components.push(component);
         self.schedule_deliveries();
     }
@@ -1299,7 +1299,7 @@ impl Cluster {
             &mut self.rng,
             &mut self.api,
             &mut self.trace,
-            name,
+            Arc::clone(name),
             user,
         );
         if offline {

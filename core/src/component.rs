@@ -57,11 +57,49 @@ pub struct Ctx<'a> {
     pub rng: &'a mut SimRng,
     api: &'a mut ApiServer,
     trace: &'a mut Trace,
-    name: &'a str,
+    /// The component's name, shared by its trace steps.
+    name: Arc<str>,
     user: &'a UserInfo,
     timers: Vec<(SimDuration, u64)>,
     /// The component cannot reach the API server (its node is partitioned): every write fails.
     offline: bool,
+}
+
+/// A trace step's object (`kind/namespace/name`), given as text or as a shared string that
+/// several steps about the same object can hold without copying it.
+pub trait TraceObject {
+    /// The step's object.
+    fn into_object(self) -> Arc<str>;
+}
+
+impl TraceObject for Arc<str> {
+    fn into_object(self) -> Arc<str> {
+        self
+    }
+}
+
+impl TraceObject for &Arc<str> {
+    fn into_object(self) -> Arc<str> {
+        Arc::clone(self)
+    }
+}
+
+impl TraceObject for String {
+    fn into_object(self) -> Arc<str> {
+        self.into()
+    }
+}
+
+impl TraceObject for &String {
+    fn into_object(self) -> Arc<str> {
+        self.as_str().into()
+    }
+}
+
+impl TraceObject for &str {
+    fn into_object(self) -> Arc<str> {
+        self.into()
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -71,7 +109,7 @@ impl<'a> Ctx<'a> {
         rng: &'a mut SimRng,
         api: &'a mut ApiServer,
         trace: &'a mut Trace,
-        name: &'a str,
+        name: impl Into<Arc<str>>,
         user: &'a UserInfo,
     ) -> Ctx<'a> {
         Ctx {
@@ -79,7 +117,7 @@ impl<'a> Ctx<'a> {
             rng,
             api,
             trace,
-            name,
+            name: name.into(),
             user,
             timers: Vec::new(),
             offline: false,
@@ -111,12 +149,12 @@ impl<'a> Ctx<'a> {
     }
 
     /// Records a flow step by this component.
-    pub fn trace(&mut self, stage: Stage, object: impl Into<String>, detail: impl Into<String>) {
+    pub fn trace(&mut self, stage: Stage, object: impl TraceObject, detail: impl Into<String>) {
         self.trace.push(TraceStep {
             time: self.now,
-            component: self.name.to_string(),
+            component: Arc::clone(&self.name),
             stage,
-            object: object.into(),
+            object: object.into_object(),
             detail: detail.into(),
         });
     }
@@ -185,7 +223,7 @@ impl<'a> Ctx<'a> {
         }
         let outcome = self
             .api
-            .create(self.user, obj, self.now, self.rng, self.name);
+            .create(self.user, obj, self.now, self.rng, &self.name);
         self.record(outcome)
     }
 
@@ -196,7 +234,7 @@ impl<'a> Ctx<'a> {
         }
         let outcome = self
             .api
-            .update(self.user, Verb::Update, obj, self.now, self.rng, self.name);
+            .update(self.user, Verb::Update, obj, self.now, self.rng, &self.name);
         self.record(outcome)
     }
 
@@ -208,7 +246,7 @@ impl<'a> Ctx<'a> {
         }
         let outcome = self
             .api
-            .update(self.user, Verb::Patch, obj, self.now, self.rng, self.name);
+            .update(self.user, Verb::Patch, obj, self.now, self.rng, &self.name);
         self.record(outcome)
     }
 
@@ -217,7 +255,7 @@ impl<'a> Ctx<'a> {
         if self.offline {
             return self.unreachable();
         }
-        let outcome = self.api.update_status(self.user, obj, self.now, self.name);
+        let outcome = self.api.update_status(self.user, obj, self.now, &self.name);
         self.record(outcome)
     }
 
@@ -233,7 +271,7 @@ impl<'a> Ctx<'a> {
         }
         let outcome = self
             .api
-            .patch_pod_status(self.user, stored, status, self.now, self.name);
+            .patch_pod_status(self.user, stored, status, self.now, &self.name);
         self.record(outcome)
     }
 
@@ -249,7 +287,7 @@ impl<'a> Ctx<'a> {
         }
         let outcome = self
             .api
-            .bind(self.user, namespace, pod, node, self.now, self.name);
+            .bind(self.user, namespace, pod, node, self.now, &self.name);
         self.record(outcome)
     }
 
@@ -264,7 +302,7 @@ impl<'a> Ctx<'a> {
         }
         let outcome = self
             .api
-            .finalize_namespace(self.user, name, finalizers, self.now, self.name);
+            .finalize_namespace(self.user, name, finalizers, self.now, &self.name);
         self.record(outcome)
     }
 
@@ -279,7 +317,7 @@ impl<'a> Ctx<'a> {
         }
         let outcome = self
             .api
-            .delete(self.user, target, grace_seconds, self.now, self.name);
+            .delete(self.user, target, grace_seconds, self.now, &self.name);
         self.record(outcome)
     }
 
@@ -298,7 +336,7 @@ impl<'a> Ctx<'a> {
             None,
             Some(propagation),
             self.now,
-            self.name,
+            &self.name,
         );
         self.record(outcome)
     }

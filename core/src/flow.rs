@@ -302,20 +302,20 @@ fn scan<'t>(
         let s = steps[i].1;
         if s.stage == Stage::Kubectl {
             let next_is_ours =
-                i + 1 < steps.len() && next_to(i, i + 1) && steps[i + 1].1.object == object;
-            if s.object == kubectl_object && next_is_ours {
+                i + 1 < steps.len() && next_to(i, i + 1) && *steps[i + 1].1.object == *object;
+            if *s.object == *kubectl_object && next_is_ours {
                 by_step[FlowStep::Kubectl as usize].push(s);
                 ctx.kubectl_pending = true;
             }
             i += 1;
             continue;
         }
-        let ours = s.object == object;
-        if s.component == "kube-apiserver" && (ours || is_prefix(&s.object)) {
+        let ours = *s.object == *object;
+        if &*s.component == "kube-apiserver" && (ours || is_prefix(&s.object)) {
             let mut end = i + 1;
             while end < steps.len()
                 && next_to(end - 1, end)
-                && steps[end].1.component == "kube-apiserver"
+                && &*steps[end].1.component == "kube-apiserver"
                 && steps[end].1.object == s.object
                 && steps[end].1.stage != Stage::Authentication
             {

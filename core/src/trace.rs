@@ -3,6 +3,7 @@
 //! view and the CLI's `-o timeline` are both renderings of this trace.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -72,12 +73,13 @@ impl Stage {
 pub struct TraceStep {
     /// When it happened.
     pub time: SimTime,
-    /// Who did it, e.g. `kube-apiserver`, `kube-scheduler`, `kubelet/node-1`.
-    pub component: String,
+    /// Who did it, e.g. `kube-apiserver`, `kube-scheduler`, `kubelet/node-1` (shared by the
+    /// steps of one component).
+    pub component: Arc<str>,
     /// Which stage of the flow.
     pub stage: Stage,
-    /// The object, as `kind/namespace/name` or `kind/name`.
-    pub object: String,
+    /// The object, as `kind/namespace/name` or `kind/name` (shared by the steps of one request).
+    pub object: Arc<str>,
     /// What happened, in a sentence (plugin name first where there is one).
     pub detail: String,
 }
@@ -160,9 +162,9 @@ pub struct TraceIndex {
     /// The sequence number of the oldest step indexed.
     first: u64,
     /// The object of each step indexed, from `first` on.
-    objects: VecDeque<String>,
+    objects: VecDeque<Arc<str>>,
     /// The sequence numbers of each object's steps, oldest first.
-    by_object: std::collections::BTreeMap<String, VecDeque<u64>>,
+    by_object: std::collections::BTreeMap<Arc<str>, VecDeque<u64>>,
 }
 
 impl TraceIndex {
@@ -186,9 +188,9 @@ impl TraceIndex {
             self.first = from;
         }
         for (seq, step) in (from..).zip(trace.since(from)) {
-            self.objects.push_back(step.object.clone());
+            self.objects.push_back(Arc::clone(&step.object));
             self.by_object
-                .entry(step.object.clone())
+                .entry(Arc::clone(&step.object))
                 .or_default()
                 .push_back(seq);
         }

@@ -272,7 +272,7 @@ fn the_pipeline_stages_are_traced_in_order() {
     let stages: Vec<&str> = cluster
         .trace()
         .steps()
-        .filter(|s| s.object == "Pod/default/nginx" || s.object == "pod/nginx")
+        .filter(|s| &*s.object == "Pod/default/nginx" || &*s.object == "pod/nginx")
         .map(|s| s.stage.as_str())
         .collect();
     let mut dedup = stages.clone();

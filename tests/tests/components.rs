@@ -131,9 +131,15 @@ fn a_pod_travels_from_apply_through_a_watcher_to_its_node() {
     let steps: Vec<(String, String, String)> = cluster
         .trace()
         .steps()
-        .filter(|s| s.component != "kubectl" && s.stage != Stage::Kubectl)
+        .filter(|s| &*s.component != "kubectl" && s.stage != Stage::Kubectl)
         .filter(|s| matches!(s.stage, Stage::Scheduling | Stage::Binding))
-        .map(|s| (s.time.to_string(), s.component.clone(), s.detail.clone()))
+        .map(|s| {
+            (
+                s.time.to_string(),
+                s.component.to_string(),
+                s.detail.clone(),
+            )
+        })
         .collect();
     assert_eq!(
         steps,
@@ -218,7 +224,7 @@ fn an_event_expires_an_hour_after_its_last_write_as_etcd_revokes_its_lease() {
     cluster.run_for(SimDuration::millis(1));
     assert_eq!(cluster.objects(&["Event"]).len(), 0);
     let last = cluster.trace().steps().last().unwrap();
-    assert_eq!(last.component, "etcd");
+    assert_eq!(&*last.component, "etcd");
     assert_eq!(last.time.to_string(), "1h01m00.001s");
     assert!(
         last.detail.starts_with(

@@ -1580,7 +1580,7 @@ fn a_burst_of_orphans_is_collected_over_several_scans_at_one_moment() {
             .steps
             .iter()
             .filter(|s| {
-                s.component == "kube-apiserver" && s.detail.starts_with("deleted /registry/pods/")
+                &*s.component == "kube-apiserver" && s.detail.starts_with("deleted /registry/pods/")
             })
             .count();
         if gc && deleted > 0 {

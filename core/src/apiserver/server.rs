@@ -20,6 +20,10 @@ use crate::trace::{Stage, TraceStep};
 /// The component name the API server's own trace steps carry.
 pub const COMPONENT: &str = "kube-apiserver";
 
+/// [`COMPONENT`], shared by every step the API server traces.
+static COMPONENT_NAME: std::sync::LazyLock<Arc<str>> =
+    std::sync::LazyLock::new(|| Arc::from(COMPONENT));
+
 /// At most this many keys of expired leases are deleted by one [`ApiServer::expire_leases`].
 pub const EXPIRED_KEYS_PER_ITEM: usize = 64;
 
@@ -101,7 +105,8 @@ struct StatusWrite<'a> {
 /// Builds trace steps for one request.
 struct Tracer {
     now: SimTime,
-    object: String,
+    /// `kind/namespace/name`, shared by the request's steps.
+    object: Arc<str>,
     /// Which stages this request's object shows in the flow.
     shown: Shown,
     steps: Vec<TraceStep>,
@@ -144,10 +149,10 @@ enum Shown {
 impl Tracer {
     fn new(now: SimTime, info: &KindInfo, namespace: &str, name: &str) -> Tracer {
         // `concat`, not `format!`: a tracer is made for every request.
-        let object = if info.namespaced {
-            [info.kind, "/", namespace, "/", name].concat()
+        let object: Arc<str> = if info.namespaced {
+            [info.kind, "/", namespace, "/", name].concat().into()
         } else {
-            [info.kind, "/", name].concat()
+            [info.kind, "/", name].concat().into()
         };
         let shown = match info.kind {
             "Lease" if namespace == "kube-node-lease" => Shown::Nothing,
@@ -179,9 +184,9 @@ impl Tracer {
         }
         self.steps.push(TraceStep {
             time: self.now,
-            component: COMPONENT.to_string(),
+            component: Arc::clone(&COMPONENT_NAME),
             stage,
-            object: self.object.clone(),
+            object: Arc::clone(&self.object),
             detail: detail.text(),
         });
     }

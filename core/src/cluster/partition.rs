@@ -57,9 +57,9 @@ impl Cluster {
     fn trace_partition(&mut self, node: &str, detail: &str) {
         self.trace.push(TraceStep {
             time: self.now,
-            component: format!("kubelet/{node}"),
+            component: format!("kubelet/{node}").into(),
             stage: Stage::Kubelet,
-            object: format!("Node/{node}"),
+            object: format!("Node/{node}").into(),
             detail: detail.into(),
         });
     }

@@ -509,7 +509,8 @@ impl Component for Kubelet {
     }
 }
 
-fn pod_object(pod: &Pod) -> String {
+/// `Pod/<namespace>/<name>`, shared by the trace steps of one sync.
+fn pod_object(pod: &Pod) -> Arc<str> {
     [
         "Pod/",
         pod.metadata.namespace.as_deref().unwrap_or(""),
@@ -517,6 +518,7 @@ fn pod_object(pod: &Pod) -> String {
         pod.metadata.name.as_deref().unwrap_or(""),
     ]
     .concat()
+    .into()
 }
 
 #[cfg(test)]
@@ -549,7 +551,7 @@ mod tests {
         let mut trace = Trace::default();
         let user = k.user().clone();
         let name = k.name().to_string();
-        let mut ctx = Ctx::new(now, rng, api, &mut trace, &name, &user);
+        let mut ctx = Ctx::new(now, rng, api, &mut trace, name.as_str(), &user);
         work(k, &mut ctx);
         ctx.into_timers()
     }
