@@ -2,6 +2,7 @@
 //! requests ≤ limits, non-overcommittable resources, negative and fractional quantities.
 
 use super::names::is_qualified_name;
+use super::under;
 use crate::apiserver::errors::{go_quote, FieldError};
 use crate::quantity::Quantity;
 use k8s_openapi::api::core::v1::ResourceRequirements;
@@ -95,41 +96,50 @@ pub fn validate_resource_requirements(
     let Some(r) = r else {
         return errs;
     };
-    let lim_path = format!("{path}.limits");
-    let req_path = format!("{path}.requests");
+    // The paths are written only for the errors that name them: most containers are valid.
+    let lim_path = || format!("{path}.limits");
+    let req_path = || format!("{path}.requests");
+    let named = |name: &str, q: &Quantity, at: &str| {
+        let mut errs = validate_container_resource_name(name, at);
+        errs.extend(validate_quantity_value(name, q, at));
+        errs
+    };
     let (mut lim_cpu_mem, mut req_cpu_mem, mut lim_huge, mut req_huge) =
         (false, false, false, false);
     for (name, q) in r.limits.iter().flatten() {
-        let p = format!("{lim_path}[{name}]");
-        errs.extend(validate_container_resource_name(name, &p));
-        errs.extend(validate_quantity_value(name, &parse(q), &p));
+        let limit = parse(q);
+        errs.extend(under(
+            || format!("{path}.limits[{name}]"),
+            |at| named(name, &limit, at),
+        ));
         lim_huge |= is_huge_pages(name);
         lim_cpu_mem |= name == "cpu" || name == "memory";
     }
     for (name, q) in r.requests.iter().flatten() {
-        let p = format!("{req_path}[{name}]");
-        errs.extend(validate_container_resource_name(name, &p));
         let request = parse(q);
-        errs.extend(validate_quantity_value(name, &request, &p));
+        errs.extend(under(
+            || format!("{path}.requests[{name}]"),
+            |at| named(name, &request, at),
+        ));
         match r.limits.as_ref().and_then(|l| l.get(name)) {
             Some(limit) => {
                 let limit = parse(limit);
                 if request != limit && !is_overcommit_allowed(name) {
                     errs.push(FieldError::invalid(
-                        &req_path,
+                        req_path(),
                         go_quote(&request.to_string()),
                         format!("must be equal to {name} limit of {limit}"),
                     ));
                 } else if request > limit {
                     errs.push(FieldError::invalid(
-                        &req_path,
+                        req_path(),
                         go_quote(&request.to_string()),
                         format!("must be less than or equal to {name} limit of {limit}"),
                     ));
                 }
             }
             None if !is_overcommit_allowed(name) => errs.push(FieldError::required(
-                &lim_path,
+                lim_path(),
                 "Limit must be set for non overcommitable resources",
             )),
             None => {}

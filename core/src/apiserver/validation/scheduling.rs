@@ -198,62 +198,73 @@ pub fn validate_affinity(a: Option<&Affinity>, path: &str) -> Vec<FieldError> {
 pub fn validate_tolerations(ts: &[Toleration], path: &str) -> Vec<FieldError> {
     let mut errs = Vec::new();
     for (i, t) in ts.iter().enumerate() {
-        let p = format!("{path}[{i}]");
-        let key = t.key.as_deref().unwrap_or("");
-        let op = t.operator.as_deref().unwrap_or("");
-        let effect = t.effect.as_deref().unwrap_or("");
-        let value = t.value.as_deref().unwrap_or("");
-        if !key.is_empty() {
-            errs.extend(validate_label_name(key, &format!("{p}.key")));
-        }
-        if key.is_empty() && op != "Exists" {
-            errs.push(FieldError::invalid(
-                format!("{p}.operator"),
-                go_quote(op),
-                "operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
-            ));
-        }
-        if t.toleration_seconds.is_some() && effect != "NoExecute" {
-            errs.push(FieldError::invalid(
-                format!("{p}.effect"),
-                go_quote(effect),
-                "effect must be 'NoExecute' when `tolerationSeconds` is set",
-            ));
-        }
-        match op {
-            "Equal" | "" => {
-                let msgs = is_valid_label_value(value);
-                if !msgs.is_empty() {
-                    errs.push(FieldError::invalid(
-                        format!("{p}.operator"),
-                        go_quote(value),
-                        msgs.join(";"),
-                    ));
-                }
+        errs.extend(under(
+            || format!("{path}[{i}]"),
+            |p| validate_toleration(t, p),
+        ));
+    }
+    errs
+}
+
+/// One toleration at `p` (`spec.tolerations[i]`).
+fn validate_toleration(t: &Toleration, p: &str) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    let key = t.key.as_deref().unwrap_or("");
+    let op = t.operator.as_deref().unwrap_or("");
+    let effect = t.effect.as_deref().unwrap_or("");
+    let value = t.value.as_deref().unwrap_or("");
+    if !key.is_empty() {
+        errs.extend(under(
+            || format!("{p}.key"),
+            |at| validate_label_name(key, at),
+        ));
+    }
+    if key.is_empty() && op != "Exists" {
+        errs.push(FieldError::invalid(
+            format!("{p}.operator"),
+            go_quote(op),
+            "operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
+        ));
+    }
+    if t.toleration_seconds.is_some() && effect != "NoExecute" {
+        errs.push(FieldError::invalid(
+            format!("{p}.effect"),
+            go_quote(effect),
+            "effect must be 'NoExecute' when `tolerationSeconds` is set",
+        ));
+    }
+    match op {
+        "Equal" | "" => {
+            let msgs = is_valid_label_value(value);
+            if !msgs.is_empty() {
+                errs.push(FieldError::invalid(
+                    format!("{p}.operator"),
+                    go_quote(value),
+                    msgs.join(";"),
+                ));
             }
-            "Exists" => {
-                if !value.is_empty() {
-                    errs.push(FieldError::invalid(
-                        format!("{p}.operator"),
-                        go_quote(value),
-                        "value must be empty when `operator` is 'Exists'",
-                    ));
-                }
+        }
+        "Exists" => {
+            if !value.is_empty() {
+                errs.push(FieldError::invalid(
+                    format!("{p}.operator"),
+                    go_quote(value),
+                    "value must be empty when `operator` is 'Exists'",
+                ));
             }
-            other => errs.push(FieldError::not_supported(
-                format!("{p}.operator"),
-                other,
-                &["Equal", "Exists"],
-            )),
         }
-        if !effect.is_empty() && !matches!(effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute")
-        {
-            errs.push(FieldError::not_supported(
-                format!("{p}.effect"),
-                effect,
-                &["NoSchedule", "PreferNoSchedule", "NoExecute"],
-            ));
-        }
+        other => errs.push(FieldError::not_supported(
+            format!("{p}.operator"),
+            other,
+            &["Equal", "Exists"],
+        )),
+    }
+    if !effect.is_empty() && !matches!(effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
+        errs.push(FieldError::not_supported(
+            format!("{p}.effect"),
+            effect,
+            &["NoSchedule", "PreferNoSchedule", "NoExecute"],
+        ));
     }
     errs
 }

@@ -267,6 +267,11 @@ fn tolerations_and_gates_are_checked() {
         "spec.tolerations[0].effect: Invalid value: \"NoSchedule\": effect must be 'NoExecute' when `tolerationSeconds` is set"
     );
     assert_eq!(
+        one(json!({"containers": [nginx()], "tolerations": [
+            {"key": "ok", "operator": "Exists"}, {"key": "a b", "operator": "Exists"}]})),
+        "spec.tolerations[1].key: Invalid value: \"a b\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+    );
+    assert_eq!(
         one(
             json!({"containers": [nginx()], "schedulingGates": [{"name": "a/b"}, {"name": "a/b"}]})
         ),
