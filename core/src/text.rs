@@ -5,6 +5,8 @@
 //!   name's 58-byte base) are in bytes, and a Rust `str` may only be cut on a character boundary.
 //! * [`push_hex`] writes a number in lowercase hexadecimal without `format!`'s machinery, for the
 //!   IDs and names made on every pod's path (Event names, container IDs, image digests).
+//! * [`push_joined`] writes a list with separators into a string being built, where
+//!   `join` would make a string of its own first.
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
 pub fn prefix_bytes(s: &str, max: usize) -> &str {
@@ -13,6 +15,17 @@ pub fn prefix_bytes(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+/// Appends `items` separated by `sep`: what `items.join(sep)` makes, written into `out` instead
+/// of a string of its own.
+pub fn push_joined<'a>(out: &mut String, items: impl IntoIterator<Item = &'a str>, sep: &str) {
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(item);
+    }
 }
 
 /// Appends `v` in lowercase hexadecimal, zero-padded to at least `width` digits: what
@@ -41,6 +54,19 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn joined_items_read_as_join_makes_them() {
+        for items in [
+            &[][..],
+            &["a"][..],
+            &["system:nodes", "system:authenticated"][..],
+        ] {
+            let mut out = String::from("(");
+            push_joined(&mut out, items.iter().copied(), ", ");
+            assert_eq!(out, format!("({}", items.join(", ")));
+        }
+    }
 
     #[test]
     fn a_prefix_never_splits_a_character() {

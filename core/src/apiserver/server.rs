@@ -261,12 +261,7 @@ impl ApiServer {
             line.push_str("authenticated as ");
             line.push_str(&attrs.user.name);
             line.push_str(" (groups: ");
-            for (i, group) in groups.iter().enumerate() {
-                if i > 0 {
-                    line.push_str(", ");
-                }
-                line.push_str(group);
-            }
+            crate::text::push_joined(&mut line, groups.iter().map(String::as_str), ", ");
             line.push(')');
             line
         });

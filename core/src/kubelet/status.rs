@@ -401,12 +401,7 @@ fn containers_message(unknown: &[&str], second: &str, others: &[&str]) -> Option
         out.push_str("containers with ");
         out.push_str(label);
         out.push_str(" status: [");
-        for (i, name) in names.iter().enumerate() {
-            if i > 0 {
-                out.push(' ');
-            }
-            out.push_str(name);
-        }
+        crate::text::push_joined(&mut out, names.iter().copied(), " ");
         out.push(']');
     }
     Some(out)
