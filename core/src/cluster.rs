@@ -140,7 +140,7 @@ pub struct Cluster {
     trace: Trace,
     components: Vec<Box<dyn Component>>,
     /// Each component's name and user, read once when it starts (they never change), so a
-    /// handler's context borrows them instead of copying them for every call.
+    /// handler's context shares them instead of copying them for every call.
     identities: Vec<(Arc<str>, UserInfo)>,
     /// Each watch's owner and whether its delivery is scheduled.
     watches: WatchTable,

@@ -150,7 +150,7 @@ pub(crate) struct Watchers {
     by_prefix: BTreeMap<String, BTreeSet<WatchId>>,
     /// Watchers with a node filter, by node name.
     by_node: BTreeMap<String, BTreeSet<WatchId>>,
-    /// Watchers that received events since the last `take_ready`, in the order they did, an id
+    /// Watchers that received events since the last `take_ready_into`, in the order they did, an id
     /// once for each run of events in a row (a change's watchers each get one): a push per
     /// event where a set took a tree insertion, sorted and deduplicated when taken.
     ready: Vec<WatchId>,
