@@ -14,7 +14,7 @@ use crate::object::Object;
 use crate::scheduler::decision::Decision;
 use crate::sim::{SimDuration, SimRng, SimTime};
 use crate::store::{Change, FeedId, WatchEvent, WatchFilter};
-use crate::trace::{Stage, Trace, TraceStep};
+use crate::trace::{Stage, Trace, TraceObject, TraceStep};
 
 /// A control-plane or node component driven by the simulation.
 pub trait Component: std::fmt::Debug {
@@ -63,43 +63,6 @@ pub struct Ctx<'a> {
     timers: Vec<(SimDuration, u64)>,
     /// The component cannot reach the API server (its node is partitioned): every write fails.
     offline: bool,
-}
-
-/// A trace step's object (`kind/namespace/name`), given as text or as a shared string that
-/// several steps about the same object can hold without copying it.
-pub trait TraceObject {
-    /// The step's object.
-    fn into_object(self) -> Arc<str>;
-}
-
-impl TraceObject for Arc<str> {
-    fn into_object(self) -> Arc<str> {
-        self
-    }
-}
-
-impl TraceObject for &Arc<str> {
-    fn into_object(self) -> Arc<str> {
-        Arc::clone(self)
-    }
-}
-
-impl TraceObject for String {
-    fn into_object(self) -> Arc<str> {
-        self.into()
-    }
-}
-
-impl TraceObject for &String {
-    fn into_object(self) -> Arc<str> {
-        self.as_str().into()
-    }
-}
-
-impl TraceObject for &str {
-    fn into_object(self) -> Arc<str> {
-        self.into()
-    }
 }
 
 impl<'a> Ctx<'a> {

@@ -84,6 +84,43 @@ pub struct TraceStep {
     pub detail: String,
 }
 
+/// A trace step's object (`kind/namespace/name`), given as text or as a shared string that
+/// several steps about the same object can hold without copying it.
+pub trait TraceObject {
+    /// The step's object.
+    fn into_object(self) -> Arc<str>;
+}
+
+impl TraceObject for Arc<str> {
+    fn into_object(self) -> Arc<str> {
+        self
+    }
+}
+
+impl TraceObject for &Arc<str> {
+    fn into_object(self) -> Arc<str> {
+        Arc::clone(self)
+    }
+}
+
+impl TraceObject for String {
+    fn into_object(self) -> Arc<str> {
+        self.into()
+    }
+}
+
+impl TraceObject for &String {
+    fn into_object(self) -> Arc<str> {
+        self.as_str().into()
+    }
+}
+
+impl TraceObject for &str {
+    fn into_object(self) -> Arc<str> {
+        self.into()
+    }
+}
+
 /// A bounded, append-only log of trace steps with a running sequence number.
 #[derive(Debug, Clone)]
 pub struct Trace {
