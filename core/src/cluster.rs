@@ -1240,6 +1240,7 @@ impl Cluster {
         ApplyResult::ok(format!("node/{node} recovered"), Vec::new())
     }
 
+    /// A flow step by a node's kubelet about its Node (failure, recovery, a partition).
     fn trace_node(&mut self, node: &str, detail: &str) {
         self.trace.push(TraceStep {
             time: self.now,

@@ -7,7 +7,6 @@
 //! events, stops the deleted pods' containers and the objects go.
 
 use super::{ApplyResult, Cluster, Task};
-use crate::trace::{Stage, TraceStep};
 
 impl Cluster {
     /// Cuts `node` off from the control plane.
@@ -20,7 +19,7 @@ impl Cluster {
         if !self.partitioned_nodes.insert(node.to_string()) {
             return ApplyResult::ok(format!("node/{node} already partitioned"), Vec::new());
         }
-        self.trace_partition(
+        self.trace_node(
             node,
             "network partitioned: the kubelet keeps running but cannot reach the API server",
         );
@@ -33,7 +32,7 @@ impl Cluster {
         if !self.partitioned_nodes.remove(node) {
             return ApplyResult::ok(format!("node/{node} is not partitioned"), Vec::new());
         }
-        self.trace_partition(
+        self.trace_node(
             node,
             "network healed: the kubelet reaches the API server again",
         );
@@ -52,15 +51,5 @@ impl Cluster {
     /// The nodes that are partitioned now.
     pub fn partitioned_nodes(&self) -> &std::collections::BTreeSet<String> {
         &self.partitioned_nodes
-    }
-
-    fn trace_partition(&mut self, node: &str, detail: &str) {
-        self.trace.push(TraceStep {
-            time: self.now,
-            component: format!("kubelet/{node}").into(),
-            stage: Stage::Kubelet,
-            object: format!("Node/{node}").into(),
-            detail: detail.into(),
-        });
     }
 }
