@@ -709,14 +709,8 @@ impl Store {
 
     /// The watchers that received events since the last call, in id order: the simulation
     /// schedules a delivery for each instead of polling every watcher after every write.
-    pub fn take_ready_watches(&mut self) -> Vec<WatchId> {
-        let mut ready = Vec::new();
-        self.watchers.take_ready_into(&mut ready);
-        ready
-    }
-
-    /// [`take_ready_watches`](Self::take_ready_watches) into `ready` (cleared first), so that a
-    /// caller asking after every step keeps one buffer, and the store keeps its own.
+    /// They go into `ready` (cleared first), so that a caller asking after every step keeps one
+    /// buffer, and the store keeps its own.
     pub fn take_ready_watches_into(&mut self, ready: &mut Vec<WatchId>) {
         self.watchers.take_ready_into(ready);
     }
@@ -1007,7 +1001,12 @@ mod tests {
         let quiet = s
             .watch(WatchFilter::prefix("/registry/leases/"), None)
             .unwrap();
-        assert!(s.take_ready_watches().is_empty());
+        let mut ready = vec![WatchId(99)];
+        let mut take = |s: &mut Store| {
+            s.take_ready_watches_into(&mut ready);
+            ready.clone()
+        };
+        assert!(take(&mut s).is_empty());
         let node = |name: &str| {
             let mut n = Node::default();
             n.metadata.name = Some(name.to_string());
@@ -1018,11 +1017,11 @@ mod tests {
         s.create("/registry/nodes/n1", node("n1"), "kubelet")
             .unwrap();
         s.create(&key("b"), pod("b", None), "kubectl").unwrap();
-        assert_eq!(s.take_ready_watches(), vec![pods, nodes, all]);
-        assert!(s.take_ready_watches().is_empty());
+        assert_eq!(take(&mut s), vec![pods, nodes, all]);
+        assert!(take(&mut s).is_empty());
         s.create("/registry/nodes/n2", node("n2"), "kubelet")
             .unwrap();
-        assert_eq!(s.take_ready_watches(), vec![nodes, all]);
+        assert_eq!(take(&mut s), vec![nodes, all]);
         assert_eq!(s.poll(pods).len(), 2);
         assert!(s.poll(quiet).is_empty());
         // Never taken: thousands of writes leave each watch's id in the list a few times at most.
@@ -1033,7 +1032,7 @@ mod tests {
                 .unwrap();
         }
         assert!(s.watchers.ready_len() <= 4 * 4 + 64);
-        assert_eq!(s.take_ready_watches(), vec![pods, nodes, all]);
+        assert_eq!(take(&mut s), vec![pods, nodes, all]);
     }
 
     #[test]
