@@ -7,8 +7,8 @@
 //! less, which every mimalloc block has (`MI_MAX_ALIGN_SIZE`), so those go to `mi_malloc` and
 //! `mi_realloc`; only larger alignments take the aligned calls.
 
-// The only unsafe code in the workspace: a `GlobalAlloc` is an unsafe trait, and mimalloc is
-// reached through its C functions.
+// Unsafe code, as in `wasm-memcmp` and nowhere else in the workspace: a `GlobalAlloc` is an
+// unsafe trait, and mimalloc is reached through its C functions.
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout};
