@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ops::Bound;
 use std::sync::Arc;
 
+use crate::hash_index::HashIndex;
 use crate::object::Object;
 use crate::text::prefix_bytes;
 
@@ -140,16 +141,19 @@ struct Watcher {
 }
 
 /// Every watcher, indexed by prefix (no field selector) and by node name (pod watches with a
-/// `spec.nodeName` selector).
+/// `spec.nodeName` selector). The tables only ever answered "what is under this key" (none is
+/// read in order), so the ones looked up at every change are [`HashIndex`]es: at 5,000 nodes a
+/// `BTreeMap` look-up of a node name or a watcher's id was a dozen comparisons behind as many
+/// pointers.
 #[derive(Debug, Default)]
 pub(crate) struct Watchers {
     next_id: u64,
     max_pending: usize,
-    watchers: BTreeMap<WatchId, Watcher>,
+    watchers: HashIndex<WatchId, Watcher>,
     /// Watchers without a node filter, by exact prefix.
     by_prefix: BTreeMap<String, BTreeSet<WatchId>>,
     /// Watchers with a node filter, by node name.
-    by_node: BTreeMap<String, BTreeSet<WatchId>>,
+    by_node: HashIndex<String, BTreeSet<WatchId>>,
     /// Watchers that received events since the last `take_ready_into`, in the order they did, an id
     /// once for each run of events in a row (a change's watchers each get one): a push per
     /// event where a set took a tree insertion, sorted and deduplicated when taken.
@@ -159,7 +163,9 @@ pub(crate) struct Watchers {
     /// for prefixes longer than its directory (a single object's key), which are rare, so most
     /// changes find their watchers with one look-up here and one in `by_prefix`. Emptied
     /// whenever `by_prefix` changes, and at [`MAX_DIRS`] directories.
-    by_dir: BTreeMap<String, Vec<WatchId>>,
+    by_dir: HashIndex<String, Vec<WatchId>>,
+    /// The list [`Watchers::dispatch`] gathers a change's watchers in, kept between changes.
+    targets: Vec<(WatchId, WatchEventType, bool)>,
 }
 
 /// How many directories [`Watchers`] remembers the prefix watchers of.
@@ -281,7 +287,7 @@ impl Watchers {
     /// Delivers one change to every watcher it concerns, exactly once each.
     pub(crate) fn dispatch(&mut self, change: &Change) {
         let key: &str = &change.key;
-        let mut targets: Vec<(WatchId, WatchEventType, bool)> = Vec::new();
+        let mut targets = std::mem::take(&mut self.targets);
 
         // Watchers without a field selector: those of every registered prefix of the key,
         // shortest first: the directory's, then any longer ones.
@@ -308,9 +314,8 @@ impl Watchers {
         // Watchers with a node selector: only the nodes of the old and new pod.
         if !self.by_node.is_empty() {
             let (new_node, old_node) = nodes_of(change);
-            let mut nodes: Vec<&str> = new_node.into_iter().chain(old_node).collect();
-            nodes.dedup();
-            for node in nodes {
+            let old_node = old_node.filter(|old| Some(*old) != new_node);
+            for node in new_node.into_iter().chain(old_node) {
                 let Some(ids) = self.by_node.get(node) else {
                     continue;
                 };
@@ -324,10 +329,11 @@ impl Watchers {
             }
         }
 
-        for (id, type_, rewrite_old) in targets {
+        for (id, type_, rewrite_old) in targets.drain(..) {
             let event = watcher_event(change, type_, rewrite_old);
             self.deliver(id, event);
         }
+        self.targets = targets;
     }
 
     /// The watchers of each registered prefix of `key` (only those longer than `longer_than`
