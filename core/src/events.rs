@@ -28,6 +28,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{Event, EventSeries, EventSource, ObjectReference, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use crate::hash_index::HashIndex;
 use crate::object::Object;
 use crate::sim::clock::EPOCH_UNIX_SECONDS;
 use crate::sim::{SimDuration, SimTime};
@@ -249,38 +250,56 @@ fn fold_mix(x: u64) -> u64 {
     (m >> 64) as u64 ^ m as u64
 }
 
-/// A cache entry: when it was last used, which involved object it is about (the hash of its
-/// UID, to forget a deleted object's entries), and the value.
+/// No slot: the end of the recency list.
+const NIL: u32 = u32::MAX;
+
+/// A cache entry: its key, which involved object it is about (the hash of its UID, to forget a
+/// deleted object's entries), its neighbours in the recency list, and the value (`None` in a
+/// freed slot).
 #[derive(Debug, Clone)]
 struct Slot<V> {
-    used: u64,
+    key: u64,
     object: u64,
-    value: V,
+    /// The next more recently used entry, or [`NIL`].
+    newer: u32,
+    /// The next less recently used entry, or [`NIL`].
+    older: u32,
+    value: Option<V>,
 }
 
-/// A small deterministic least-recently-used cache with hashed keys, like groupcache's `lru`.
+/// A small deterministic least-recently-used cache with hashed keys, like groupcache's `lru`:
+/// its entries in a slab, linked from the most to the least recently used, and found by key
+/// through a [`HashIndex`], so a use, an insertion and an eviction each cost a hash look-up and
+/// a few links (two ordered trees took a search of each, one of them twice). Nothing is ever
+/// read in hash order: entries are found by key and evicted from the list's end.
 #[derive(Debug, Clone)]
 struct Lru<V> {
     capacity: usize,
-    tick: u64,
-    entries: BTreeMap<u64, Slot<V>>,
-    by_use: BTreeMap<u64, u64>,
+    index: HashIndex<u64, u32>,
+    slots: Vec<Slot<V>>,
+    /// Slots freed by [`Lru::forget_object`], for the next insertions.
+    free: Vec<u32>,
+    /// The most recently used entry, or [`NIL`].
+    newest: u32,
+    /// The least recently used entry, the next to evict, or [`NIL`].
+    oldest: u32,
 }
 
 impl<V> Lru<V> {
     fn new(capacity: usize) -> Lru<V> {
         Lru {
             capacity,
-            tick: 0,
-            entries: BTreeMap::new(),
-            by_use: BTreeMap::new(),
+            index: HashIndex::default(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            newest: NIL,
+            oldest: NIL,
         }
     }
 
     /// Updates the value at `key` (about the object whose UID hashes to `object`) in place with
     /// `change`, starting from `fresh()` when there is none, and marks it as just used, evicting
-    /// the least recently used beyond capacity: one look-up where reading the value and putting
-    /// the changed one back took four.
+    /// the least recently used beyond capacity.
     fn upsert<R>(
         &mut self,
         key: u64,
@@ -288,60 +307,107 @@ impl<V> Lru<V> {
         fresh: impl FnOnce() -> V,
         change: impl FnOnce(&mut V) -> R,
     ) -> R {
-        self.tick += 1;
-        if let Some(slot) = self.entries.get_mut(&key) {
-            self.by_use.remove(&slot.used);
-            slot.used = self.tick;
+        if let Some(&at) = self.index.get(&key) {
+            self.unlink(at);
+            self.push_newest(at);
+            let slot = &mut self.slots[at as usize];
             slot.object = object;
-            self.by_use.insert(self.tick, key);
-            return change(&mut slot.value);
+            if let Some(value) = slot.value.as_mut() {
+                return change(value);
+            }
         }
         let mut value = fresh();
         let out = change(&mut value);
-        self.put(key, object, value);
+        self.insert(key, object, value);
         out
     }
 
-    /// Stores `value` at `key` (about the object whose UID hashes to `object`) as just used,
-    /// evicting the least recently used beyond capacity.
-    fn put(&mut self, key: u64, object: u64, value: V) {
-        self.tick += 1;
-        if let Some(old) = self.entries.remove(&key) {
-            self.by_use.remove(&old.used);
+    /// Stores `value` at `key`, which the cache does not hold, as just used, evicting the least
+    /// recently used at capacity (with no capacity at all, nothing is kept).
+    fn insert(&mut self, key: u64, object: u64, value: V) {
+        if self.capacity == 0 {
+            return;
         }
-        self.entries.insert(
-            key,
-            Slot {
-                used: self.tick,
+        let at = if self.index.len() >= self.capacity && self.oldest != NIL {
+            // Evict the least recently used and take its slot.
+            let at = self.oldest;
+            self.unlink(at);
+            let evicted = self.slots[at as usize].key;
+            self.index.remove(&evicted);
+            at
+        } else if let Some(at) = self.free.pop() {
+            at
+        } else {
+            let Ok(at) = u32::try_from(self.slots.len()) else {
+                return;
+            };
+            self.slots.push(Slot {
+                key,
                 object,
-                value,
-            },
-        );
-        self.by_use.insert(self.tick, key);
-        while self.entries.len() > self.capacity {
-            match self.by_use.pop_first() {
-                Some((_, oldest)) => {
-                    self.entries.remove(&oldest);
-                }
-                None => break,
-            }
+                newer: NIL,
+                older: NIL,
+                value: None,
+            });
+            at
+        };
+        let slot = &mut self.slots[at as usize];
+        slot.key = key;
+        slot.object = object;
+        slot.value = Some(value);
+        self.push_newest(at);
+        self.index.insert(key, at);
+    }
+
+    /// Takes slot `at` out of the recency list.
+    fn unlink(&mut self, at: u32) {
+        let (newer, older) = {
+            let slot = &self.slots[at as usize];
+            (slot.newer, slot.older)
+        };
+        match newer {
+            NIL => self.newest = older,
+            n => self.slots[n as usize].older = older,
+        }
+        match older {
+            NIL => self.oldest = newer,
+            o => self.slots[o as usize].newer = newer,
         }
     }
 
+    /// Puts slot `at` at the most recently used end of the list.
+    fn push_newest(&mut self, at: u32) {
+        let old_newest = self.newest;
+        {
+            let slot = &mut self.slots[at as usize];
+            slot.newer = NIL;
+            slot.older = old_newest;
+        }
+        match old_newest {
+            NIL => self.oldest = at,
+            n => self.slots[n as usize].newer = at,
+        }
+        self.newest = at;
+    }
+
     fn len(&self) -> usize {
-        self.entries.len()
+        self.index.len()
     }
 
     /// Forgets every entry about the object whose UID hashes to `object`.
     fn forget_object(&mut self, object: u64) {
-        let by_use = &mut self.by_use;
-        self.entries.retain(|_, slot| {
-            let keep = slot.object != object;
-            if !keep {
-                by_use.remove(&slot.used);
+        for at in 0..self.slots.len() {
+            let slot = &self.slots[at];
+            if slot.value.is_none() || slot.object != object {
+                continue;
             }
-            keep
-        });
+            let key = slot.key;
+            // `at` is below `slots.len()`, which never exceeds `u32::MAX` (see `insert`).
+            let at = at as u32;
+            self.unlink(at);
+            self.index.remove(&key);
+            self.slots[at as usize].value = None;
+            self.free.push(at);
+        }
     }
 }
 
