@@ -42,7 +42,7 @@ pub struct Kubelet {
     /// The lower layers of its containers' mounts, shared between containers that mount the
     /// same files.
     layers: MountLayers,
-    workers: BTreeMap<String, PodWorker>,
+    workers: BTreeMap<String, Box<PodWorker>>,
     tokens: BTreeMap<u64, String>,
     token_of: BTreeMap<String, u64>,
     next_token: u64,
@@ -219,7 +219,8 @@ impl Kubelet {
                     return;
                 }
                 let at = ctx.now.plus(self.timings.sample(Step::Admit, ctx.rng));
-                self.workers.insert(uid.clone(), PodWorker::new(pod, at));
+                self.workers
+                    .insert(uid.clone(), Box::new(PodWorker::new(pod, at)));
                 self.arm(&uid, at, ctx);
             }
         }
