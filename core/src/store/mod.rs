@@ -798,9 +798,10 @@ fn index_pod(
     }
 }
 
-/// Whether a write changes nothing: the new object equals the stored one. Pods and Nodes are
-/// compared status first, where their writes (status writes, most of them) differ, instead of
-/// through their whole metadata and spec first.
+/// Whether a write changes nothing: the new object equals the stored one. Pods, Nodes,
+/// ReplicaSets and Deployments are compared status first, where their writes (status writes,
+/// most of them) differ, instead of through their whole metadata and spec (a workload's spec
+/// holds its whole pod template) first.
 fn unchanged(stored: &Object, new: &Object) -> bool {
     match (stored, new) {
         // Destructured, so that a field added to the type cannot be left out of the comparison.
@@ -814,6 +815,22 @@ fn unchanged(stored: &Object, new: &Object) -> bool {
         }
         (Object::Node(a), Object::Node(b)) => {
             let k8s_openapi::api::core::v1::Node {
+                metadata,
+                spec,
+                status,
+            } = &**a;
+            *status == b.status && *spec == b.spec && *metadata == b.metadata
+        }
+        (Object::ReplicaSet(a), Object::ReplicaSet(b)) => {
+            let k8s_openapi::api::apps::v1::ReplicaSet {
+                metadata,
+                spec,
+                status,
+            } = &**a;
+            *status == b.status && *spec == b.spec && *metadata == b.metadata
+        }
+        (Object::Deployment(a), Object::Deployment(b)) => {
+            let k8s_openapi::api::apps::v1::Deployment {
                 metadata,
                 spec,
                 status,
