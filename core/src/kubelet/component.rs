@@ -13,6 +13,7 @@ use crate::apiserver::server::Target;
 use crate::apiserver::UserInfo;
 use crate::component::{Component, Ctx};
 use crate::events::{container_reference, object_reference, EventRecorder};
+use crate::hash_index::HashIndex;
 use crate::kubelet::admission::admit;
 use crate::kubelet::backoff::Backoff;
 use crate::kubelet::images::ImageManager;
@@ -43,8 +44,10 @@ pub struct Kubelet {
     /// same files.
     layers: MountLayers,
     workers: BTreeMap<String, Box<PodWorker>>,
-    tokens: BTreeMap<u64, String>,
-    token_of: BTreeMap<String, u64>,
+    /// Each pod worker's timer token, and the pod UID of each token: looked up only, at every
+    /// sync and timer.
+    tokens: HashIndex<u64, String>,
+    token_of: HashIndex<String, u64>,
     next_token: u64,
     /// The image manager's generation last written to the node's `status.images`.
     posted_images: u64,
@@ -81,8 +84,8 @@ impl Kubelet {
             ips: None,
             layers: MountLayers::default(),
             workers: BTreeMap::new(),
-            tokens: BTreeMap::new(),
-            token_of: BTreeMap::new(),
+            tokens: HashIndex::default(),
+            token_of: HashIndex::default(),
             next_token: 1,
             posted_images: 0,
             image_sync_armed: false,
