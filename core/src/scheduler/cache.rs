@@ -28,7 +28,7 @@ pub struct Cache {
     /// Nodes by name (the snapshot's order).
     nodes: BTreeMap<String, Entry>,
     /// Node names by the generation of their last change (each node once).
-    by_generation: BTreeMap<u64, String>,
+    by_generation: BTreeMap<u64, Arc<str>>,
     /// Pods bound to nodes the cache does not know (yet), by node name then pod key: they join
     /// the node when it arrives, as upstream keeps pods of a node it has not seen.
     ghosts: BTreeMap<String, BTreeMap<String, Arc<PodInfo>>>,
@@ -46,17 +46,13 @@ pub struct Cache {
     images_changed: bool,
 }
 
-/// Gives node `name`'s entry the next generation, so the next snapshot update copies it.
-fn stamp(
-    entry: &mut Entry,
-    name: &str,
-    generation: &mut u64,
-    by_generation: &mut BTreeMap<u64, String>,
-) {
+/// Gives a node's entry the next generation, so the next snapshot update copies it; the
+/// generation table shares the node's name.
+fn stamp(entry: &mut Entry, generation: &mut u64, by_generation: &mut BTreeMap<u64, Arc<str>>) {
     by_generation.remove(&entry.generation);
     *generation += 1;
     entry.generation = *generation;
-    by_generation.insert(*generation, name.to_string());
+    by_generation.insert(*generation, Arc::clone(entry.info.shared_name()));
 }
 
 fn bound_node(pod: &Pod) -> Option<&str> {
@@ -86,7 +82,7 @@ impl Cache {
         let Some(entry) = self.nodes.get_mut(name) else {
             return;
         };
-        stamp(entry, name, &mut self.generation, &mut self.by_generation);
+        stamp(entry, &mut self.generation, &mut self.by_generation);
     }
 
     fn count_images(&mut self, images: &BTreeMap<String, ImageState>, add: bool) {
@@ -212,7 +208,7 @@ impl Cache {
                 };
                 // Updated where it is (most often a status write): its entry is replaced in place.
                 Arc::make_mut(&mut entry.info).replace_pod_info(info);
-                stamp(entry, node, &mut self.generation, &mut self.by_generation);
+                stamp(entry, &mut self.generation, &mut self.by_generation);
                 return;
             }
             if version.is_some() && self.ghost_version(&key, node) == version {
@@ -263,13 +259,13 @@ impl Cache {
             snapshot.reindex();
             self.nodes_changed = false;
         } else {
-            let changed: Vec<&String> = self
+            let changed: Vec<&Arc<str>> = self
                 .by_generation
                 .range(snapshot.generation + 1..)
                 .map(|(_, name)| name)
                 .collect();
             for name in changed {
-                let (Some(i), Some(entry)) = (snapshot.node_index(name), self.nodes.get(name))
+                let (Some(i), Some(entry)) = (snapshot.node_index(name), self.nodes.get(&**name))
                 else {
                     continue;
                 };
