@@ -1,7 +1,8 @@
 //! Virtual time: a millisecond clock that only moves when the simulation says so, and the timer
 //! queue that tells it where to jump next (ties broken by insertion order).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
 use std::fmt;
 
 /// A moment of virtual time, in milliseconds since the simulation started.
@@ -116,22 +117,47 @@ impl fmt::Display for SimTime {
 
 /// Pending timers ordered by due time, then by the order they were set.
 ///
-/// The timers of each due time in a list, in the order they were set, and the lists in a map
-/// by due time: timers come out in the order of a sorted map of `(due, order set)`, and a
-/// moment's timers (a batch's watch deliveries, a kubelet's syncs) are pushed and popped at the
-/// ends of one list, with a search of the map by time only for the first of them. A binary heap
-/// of every timer took a sift through a dozen levels for each pop.
+/// A binary heap on that key: it is a total order (no two timers share a sequence number), so
+/// timers come out in the same order as from a sorted map, without a tree node per timer.
 #[derive(Debug, Clone)]
 pub struct TimerQueue<T> {
-    queue: BTreeMap<SimTime, VecDeque<T>>,
-    len: usize,
+    next_seq: u64,
+    queue: BinaryHeap<Reverse<Timer<T>>>,
+}
+
+/// One pending timer, ordered by `(due, seq)` alone.
+#[derive(Debug, Clone)]
+struct Timer<T> {
+    due: SimTime,
+    seq: u64,
+    item: T,
+}
+
+impl<T> PartialEq for Timer<T> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.due, self.seq) == (other.due, other.seq)
+    }
+}
+
+impl<T> Eq for Timer<T> {}
+
+impl<T> PartialOrd for Timer<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T> Ord for Timer<T> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.due, self.seq).cmp(&(other.due, other.seq))
+    }
 }
 
 impl<T> Default for TimerQueue<T> {
     fn default() -> Self {
         TimerQueue {
-            queue: BTreeMap::new(),
-            len: 0,
+            next_seq: 0,
+            queue: BinaryHeap::new(),
         }
     }
 }
@@ -139,42 +165,37 @@ impl<T> Default for TimerQueue<T> {
 impl<T> TimerQueue<T> {
     /// Schedules `item` at `due`.
     pub fn push(&mut self, due: SimTime, item: T) {
-        self.queue.entry(due).or_default().push_back(item);
-        self.len += 1;
+        self.queue.push(Reverse(Timer {
+            due,
+            seq: self.next_seq,
+            item,
+        }));
+        self.next_seq += 1;
     }
 
     /// When the earliest timer is due, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.queue.first_key_value().map(|(due, _)| *due)
+        self.queue.peek().map(|Reverse(t)| t.due)
     }
 
     /// The earliest timer, left in place.
     pub fn peek(&self) -> Option<(SimTime, &T)> {
-        let (due, items) = self.queue.first_key_value()?;
-        items.front().map(|item| (*due, item))
+        self.queue.peek().map(|Reverse(t)| (t.due, &t.item))
     }
 
     /// Removes and returns the earliest timer.
     pub fn pop(&mut self) -> Option<(SimTime, T)> {
-        let mut first = self.queue.first_entry()?;
-        let due = *first.key();
-        let item = first.get_mut().pop_front();
-        if first.get().is_empty() {
-            first.remove();
-        }
-        let item = item?;
-        self.len -= 1;
-        Some((due, item))
+        self.queue.pop().map(|Reverse(t)| (t.due, t.item))
     }
 
     /// How many timers are pending.
     pub fn len(&self) -> usize {
-        self.len
+        self.queue.len()
     }
 
     /// Whether no timer is pending.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.queue.is_empty()
     }
 }
 
