@@ -803,40 +803,23 @@ fn index_pod(
 /// most of them) differ, instead of through their whole metadata and spec (a workload's spec
 /// holds its whole pod template) first.
 fn unchanged(stored: &Object, new: &Object) -> bool {
+    // Destructured, so that a field added to the type cannot be left out of the comparison.
+    macro_rules! status_first {
+        ($a:expr, $b:expr, $($ty:ident)::+) => {{
+            let $($ty)::+ {
+                metadata,
+                spec,
+                status,
+            } = &**$a;
+            *status == $b.status && *spec == $b.spec && *metadata == $b.metadata
+        }};
+    }
+    use k8s_openapi::api::{apps::v1 as apps_v1, core::v1 as core_v1};
     match (stored, new) {
-        // Destructured, so that a field added to the type cannot be left out of the comparison.
-        (Object::Pod(a), Object::Pod(b)) => {
-            let k8s_openapi::api::core::v1::Pod {
-                metadata,
-                spec,
-                status,
-            } = &**a;
-            *status == b.status && *spec == b.spec && *metadata == b.metadata
-        }
-        (Object::Node(a), Object::Node(b)) => {
-            let k8s_openapi::api::core::v1::Node {
-                metadata,
-                spec,
-                status,
-            } = &**a;
-            *status == b.status && *spec == b.spec && *metadata == b.metadata
-        }
-        (Object::ReplicaSet(a), Object::ReplicaSet(b)) => {
-            let k8s_openapi::api::apps::v1::ReplicaSet {
-                metadata,
-                spec,
-                status,
-            } = &**a;
-            *status == b.status && *spec == b.spec && *metadata == b.metadata
-        }
-        (Object::Deployment(a), Object::Deployment(b)) => {
-            let k8s_openapi::api::apps::v1::Deployment {
-                metadata,
-                spec,
-                status,
-            } = &**a;
-            *status == b.status && *spec == b.spec && *metadata == b.metadata
-        }
+        (Object::Pod(a), Object::Pod(b)) => status_first!(a, b, core_v1::Pod),
+        (Object::Node(a), Object::Node(b)) => status_first!(a, b, core_v1::Node),
+        (Object::ReplicaSet(a), Object::ReplicaSet(b)) => status_first!(a, b, apps_v1::ReplicaSet),
+        (Object::Deployment(a), Object::Deployment(b)) => status_first!(a, b, apps_v1::Deployment),
         _ => stored == new,
     }
 }
@@ -1154,6 +1137,87 @@ mod tests {
         assert_eq!(s.entry(&key("x")).unwrap().version, 1);
         assert_eq!(s.poll(w).len(), 1);
         assert_eq!(s.history(&key("x")).len(), 1);
+    }
+
+    #[test]
+    fn a_workload_write_is_skipped_only_when_status_spec_and_metadata_are_all_the_same() {
+        use k8s_openapi::api::apps::v1::{
+            Deployment, DeploymentSpec, DeploymentStatus, ReplicaSet, ReplicaSetSpec,
+            ReplicaSetStatus,
+        };
+        let mut s = Store::default();
+        let rs = |replicas: i32, ready: i32| -> Object {
+            let mut rs = ReplicaSet::default();
+            rs.metadata.name = Some("web-1".into());
+            rs.metadata.namespace = Some("default".into());
+            rs.spec = Some(ReplicaSetSpec {
+                replicas: Some(replicas),
+                ..ReplicaSetSpec::default()
+            });
+            rs.status = Some(ReplicaSetStatus {
+                replicas: 3,
+                ready_replicas: Some(ready),
+                ..ReplicaSetStatus::default()
+            });
+            rs.into()
+        };
+        let rs_key = "/registry/replicasets/default/web-1";
+        s.create(rs_key, rs(3, 0), "kube-controller-manager")
+            .unwrap();
+        let created = s.revision();
+        s.update(rs_key, rs(3, 0), None, "kube-controller-manager")
+            .unwrap();
+        assert_eq!(
+            s.revision(),
+            created,
+            "the same ReplicaSet again is not written"
+        );
+        s.update(rs_key, rs(3, 1), None, "kube-controller-manager")
+            .unwrap();
+        assert_eq!(s.revision(), created + 1, "a status change is written");
+        s.update(rs_key, rs(4, 1), None, "kube-controller-manager")
+            .unwrap();
+        assert_eq!(
+            s.revision(),
+            created + 2,
+            "a spec change with the same status is written"
+        );
+
+        let deployment = |paused: bool, updated: i32| -> Object {
+            let mut d = Deployment::default();
+            d.metadata.name = Some("web".into());
+            d.metadata.namespace = Some("default".into());
+            d.spec = Some(DeploymentSpec {
+                paused: Some(paused),
+                ..DeploymentSpec::default()
+            });
+            d.status = Some(DeploymentStatus {
+                updated_replicas: Some(updated),
+                ..DeploymentStatus::default()
+            });
+            d.into()
+        };
+        let d_key = "/registry/deployments/default/web";
+        s.create(d_key, deployment(false, 0), "kubectl").unwrap();
+        let d_created = s.revision();
+        s.update(d_key, deployment(false, 0), None, "kubectl")
+            .unwrap();
+        assert_eq!(
+            s.revision(),
+            d_created,
+            "the same Deployment again is not written"
+        );
+        s.update(d_key, deployment(true, 0), None, "kubectl")
+            .unwrap();
+        assert_eq!(
+            s.revision(),
+            d_created + 1,
+            "a spec change with the same status is written"
+        );
+        let mut labelled = deployment(true, 0);
+        labelled.meta_mut().labels = Some([("app".to_string(), "web".to_string())].into());
+        s.update(d_key, labelled, None, "kubectl").unwrap();
+        assert_eq!(s.revision(), d_created + 2, "a metadata change is written");
     }
 
     #[test]
