@@ -304,7 +304,6 @@ struct Options {
 }
 
 fn main() -> ExitCode {
-    podflow_bench::allocator::keep_freed_memory();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut o = Options {
         runs: 3,
