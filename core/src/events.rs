@@ -312,9 +312,7 @@ impl<V> Lru<V> {
             self.push_newest(at);
             let slot = &mut self.slots[at as usize];
             slot.object = object;
-            if let Some(value) = slot.value.as_mut() {
-                return change(value);
-            }
+            return change(slot.value.get_or_insert_with(fresh));
         }
         let mut value = fresh();
         let out = change(&mut value);
