@@ -1139,13 +1139,57 @@ mod tests {
         assert_eq!(s.history(&key("x")).len(), 1);
     }
 
+    /// Creates `stored` at `key`, then writes it again unchanged, with `status_changed`, with
+    /// `spec_changed` (its status as `status_changed`'s) and with a label added: only the
+    /// unchanged write is skipped.
+    fn assert_only_the_unchanged_write_is_skipped(
+        key: &str,
+        stored: Object,
+        status_changed: Object,
+        spec_changed: Object,
+    ) {
+        let mut s = Store::default();
+        s.create(key, stored.clone(), "kube-controller-manager")
+            .unwrap();
+        let created = s.revision();
+        s.update(key, stored, None, "kube-controller-manager")
+            .unwrap();
+        assert_eq!(
+            s.revision(),
+            created,
+            "{key}: the same object is not written"
+        );
+        s.update(key, status_changed, None, "kube-controller-manager")
+            .unwrap();
+        assert_eq!(
+            s.revision(),
+            created + 1,
+            "{key}: a status change is written"
+        );
+        s.update(key, spec_changed.clone(), None, "kube-controller-manager")
+            .unwrap();
+        assert_eq!(
+            s.revision(),
+            created + 2,
+            "{key}: a spec change with the same status is written"
+        );
+        let mut labelled = spec_changed;
+        labelled.meta_mut().labels = Some([("app".to_string(), "web".to_string())].into());
+        s.update(key, labelled, None, "kube-controller-manager")
+            .unwrap();
+        assert_eq!(
+            s.revision(),
+            created + 3,
+            "{key}: a metadata change is written"
+        );
+    }
+
     #[test]
     fn a_workload_write_is_skipped_only_when_status_spec_and_metadata_are_all_the_same() {
         use k8s_openapi::api::apps::v1::{
             Deployment, DeploymentSpec, DeploymentStatus, ReplicaSet, ReplicaSetSpec,
             ReplicaSetStatus,
         };
-        let mut s = Store::default();
         let rs = |replicas: i32, ready: i32| -> Object {
             let mut rs = ReplicaSet::default();
             rs.metadata.name = Some("web-1".into());
@@ -1161,28 +1205,12 @@ mod tests {
             });
             rs.into()
         };
-        let rs_key = "/registry/replicasets/default/web-1";
-        s.create(rs_key, rs(3, 0), "kube-controller-manager")
-            .unwrap();
-        let created = s.revision();
-        s.update(rs_key, rs(3, 0), None, "kube-controller-manager")
-            .unwrap();
-        assert_eq!(
-            s.revision(),
-            created,
-            "the same ReplicaSet again is not written"
+        assert_only_the_unchanged_write_is_skipped(
+            "/registry/replicasets/default/web-1",
+            rs(3, 0),
+            rs(3, 1),
+            rs(4, 1),
         );
-        s.update(rs_key, rs(3, 1), None, "kube-controller-manager")
-            .unwrap();
-        assert_eq!(s.revision(), created + 1, "a status change is written");
-        s.update(rs_key, rs(4, 1), None, "kube-controller-manager")
-            .unwrap();
-        assert_eq!(
-            s.revision(),
-            created + 2,
-            "a spec change with the same status is written"
-        );
-
         let deployment = |paused: bool, updated: i32| -> Object {
             let mut d = Deployment::default();
             d.metadata.name = Some("web".into());
@@ -1197,27 +1225,12 @@ mod tests {
             });
             d.into()
         };
-        let d_key = "/registry/deployments/default/web";
-        s.create(d_key, deployment(false, 0), "kubectl").unwrap();
-        let d_created = s.revision();
-        s.update(d_key, deployment(false, 0), None, "kubectl")
-            .unwrap();
-        assert_eq!(
-            s.revision(),
-            d_created,
-            "the same Deployment again is not written"
+        assert_only_the_unchanged_write_is_skipped(
+            "/registry/deployments/default/web",
+            deployment(false, 0),
+            deployment(false, 1),
+            deployment(true, 1),
         );
-        s.update(d_key, deployment(true, 0), None, "kubectl")
-            .unwrap();
-        assert_eq!(
-            s.revision(),
-            d_created + 1,
-            "a spec change with the same status is written"
-        );
-        let mut labelled = deployment(true, 0);
-        labelled.meta_mut().labels = Some([("app".to_string(), "web".to_string())].into());
-        s.update(d_key, labelled, None, "kubectl").unwrap();
-        assert_eq!(s.revision(), d_created + 2, "a metadata change is written");
     }
 
     #[test]
