@@ -19,11 +19,13 @@
 //! revision.
 
 mod history;
+mod packed_event;
 mod watch;
 
 pub use history::{line_diff, render, DiffLine, History, HistoryEntry, HistorySlot};
 pub use watch::{pod_node_name, WatchEvent, WatchEventType, WatchFilter, WatchId};
 
+use std::cell::OnceCell;
 use std::collections::{hash_map, BTreeSet, VecDeque};
 use std::fmt;
 use std::ops::Bound;
@@ -33,6 +35,7 @@ use crate::apiserver::{ApiError, Reason};
 use crate::hash_index::{self, HashIndex};
 use crate::object::{kind_position, KindInfo, Object, KINDS};
 
+use packed_event::PackedEvent;
 use watch::Watchers;
 
 /// Sizes of the store's bounded buffers.
@@ -177,10 +180,10 @@ impl fmt::Display for StoreError {
 impl std::error::Error for StoreError {}
 
 /// One stored key: the object and etcd's per-key revisions.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Entry {
-    /// The current object (its resourceVersion is `mod_revision`).
-    pub object: Arc<Object>,
+    /// The current object (its resourceVersion is `mod_revision`), as [`Entry::object`] gives it.
+    value: Value,
     /// The revision that created the key.
     pub create_revision: i64,
     /// The revision of the last write to the key.
@@ -189,6 +192,88 @@ pub struct Entry {
     pub version: i64,
     /// Where the key's history is kept (`None` when the history keeps nothing).
     history: Option<HistorySlot>,
+}
+
+impl Entry {
+    /// The current object (its resourceVersion is `mod_revision`). A packed Event is unpacked
+    /// the first time it is asked for and kept so until its next write.
+    pub fn object(&self) -> &Arc<Object> {
+        match &self.value {
+            Value::Typed(object) => object,
+            Value::Packed(packed) => packed.typed.get_or_init(|| packed.unpack()),
+        }
+    }
+
+    /// The current object, without keeping a packed Event unpacked: for lists and replays,
+    /// which read every object once.
+    fn to_object(&self) -> Arc<Object> {
+        match &self.value {
+            Value::Typed(object) => Arc::clone(object),
+            Value::Packed(packed) => match packed.typed.get() {
+                Some(object) => Arc::clone(object),
+                None => packed.unpack(),
+            },
+        }
+    }
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Entry) -> bool {
+        self.create_revision == other.create_revision
+            && self.mod_revision == other.mod_revision
+            && self.version == other.version
+            && self.history == other.history
+            && self.object() == other.object()
+    }
+}
+
+/// How an [`Entry`] holds its object.
+#[derive(Debug, Clone)]
+enum Value {
+    /// As written, shared with the write's change, watch events and history.
+    Typed(Arc<Object>),
+    /// An Event in its compact form (see [`PackedEvent`]): most of a cluster's objects, held
+    /// for as long as the key lives while the typed object goes with the change log.
+    Packed(Box<Packed>),
+}
+
+impl Value {
+    /// How the store keeps `object`: packed if it is an Event that packs, else as it is.
+    fn of(object: &Arc<Object>) -> Value {
+        if let Object::Event(event) = &**object {
+            if let Some(event) = PackedEvent::pack(event) {
+                return Value::Packed(Box::new(Packed {
+                    event,
+                    typed: OnceCell::new(),
+                }));
+            }
+        }
+        Value::Typed(Arc::clone(object))
+    }
+
+    /// The object, taking it out of the value.
+    fn into_object(self) -> Arc<Object> {
+        match self {
+            Value::Typed(object) => object,
+            Value::Packed(packed) => match packed.typed.get() {
+                Some(object) => Arc::clone(object),
+                None => packed.unpack(),
+            },
+        }
+    }
+}
+
+/// A packed Event with its typed form once asked for.
+#[derive(Debug, Clone)]
+struct Packed {
+    event: PackedEvent,
+    typed: OnceCell<Arc<Object>>,
+}
+
+impl Packed {
+    fn unpack(&self) -> Arc<Object> {
+        Arc::new(Object::Event(Box::new(self.event.unpack())))
+    }
 }
 
 /// One committed write, as the change log keeps it.
@@ -311,7 +396,7 @@ impl Store {
 
     /// The object at `key`.
     pub fn get(&self, key: &str) -> Option<&Arc<Object>> {
-        self.data.get(key).map(|e| &e.object)
+        self.data.get(key).map(Entry::object)
     }
 
     /// The stored key equal to `key`: the `Arc` the store's entry, its changes and its history
@@ -350,10 +435,7 @@ impl Store {
     pub fn list(&self, prefix: &str) -> List {
         List {
             revision: self.revision,
-            items: self
-                .range(prefix)
-                .map(|(_, e)| Arc::clone(&e.object))
-                .collect(),
+            items: self.range(prefix).map(|(_, e)| e.to_object()).collect(),
         }
     }
 
@@ -365,7 +447,7 @@ impl Store {
             items: self
                 .matching(filter)
                 .into_iter()
-                .map(|(_, e)| Arc::clone(&e.object))
+                .map(|(_, e)| e.to_object())
                 .collect(),
         }
     }
@@ -418,7 +500,7 @@ impl Store {
         let history = self.history.slot(None, &key);
         self.keys.insert(Arc::clone(&key));
         vacant.insert(Entry {
-            object: Arc::clone(&object),
+            value: Value::of(&object),
             create_revision: revision,
             mod_revision: revision,
             version: 1,
@@ -463,13 +545,13 @@ impl Store {
             }
         }
         obj.meta_mut().resource_version = Some(entry.mod_revision.to_string());
-        if unchanged(&entry.object, &obj) {
-            return Ok(Arc::clone(&entry.object));
+        if unchanged(entry.object(), &obj) {
+            return Ok(Arc::clone(entry.object()));
         }
         let revision = self.revision + 1;
         obj.meta_mut().resource_version = Some(revision.to_string());
         let object = Arc::new(obj);
-        let old = std::mem::replace(&mut entry.object, Arc::clone(&object));
+        let old = std::mem::replace(&mut entry.value, Value::of(&object)).into_object();
         entry.mod_revision = revision;
         entry.version += 1;
         let (shared, history) = match self.history.key_of(entry.history, key) {
@@ -526,18 +608,19 @@ impl Store {
         };
         self.keys.remove(&key);
         let revision = self.revision + 1;
-        let mut last = (*entry.object).clone();
+        let history = self.history.slot(entry.history, &key);
+        let object = entry.value.into_object();
+        let mut last = (*object).clone();
         last.meta_mut().resource_version = Some(revision.to_string());
         let tombstone = Arc::new(last);
-        index_pod(&mut self.pods_by_node, &key, Some(&entry.object), None);
-        self.count(&entry.object, -1);
-        let history = self.history.slot(entry.history, &key);
+        index_pod(&mut self.pods_by_node, &key, Some(&object), None);
+        self.count(&object, -1);
         self.commit(
             WatchEventType::Deleted,
             key,
             history,
             Arc::clone(&tombstone),
-            Some(entry.object),
+            Some(object),
             writer,
         );
         Ok(tombstone)
@@ -693,7 +776,7 @@ impl Store {
                     type_: WatchEventType::Added,
                     revision: e.mod_revision,
                     key: Arc::clone(key),
-                    object: Arc::clone(&e.object),
+                    object: e.to_object(),
                     old: None,
                 })
                 .collect(),
