@@ -16,7 +16,9 @@
 //!   older is `410 Expired` (`too old resource version: 5 (10)`).
 //!
 //! Values are `Arc<Object>`: watchers, the change log and the history share one allocation per
-//! revision.
+//! revision. The store's own entry keeps an Event packed instead (`packed_event.rs`): a
+//! cluster's Events are most of its objects, and the typed form of each goes once the change
+//! log, the history and the watchers are done with it.
 
 mod history;
 mod packed_event;
@@ -251,14 +253,16 @@ impl Value {
         Value::Typed(Arc::clone(object))
     }
 
-    /// The object, taking it out of the value.
+    /// The object, taking it out of the value (a packed Event's typed form if it has one).
     fn into_object(self) -> Arc<Object> {
         match self {
             Value::Typed(object) => object,
-            Value::Packed(packed) => match packed.typed.get() {
-                Some(object) => Arc::clone(object),
-                None => packed.unpack(),
-            },
+            Value::Packed(packed) => {
+                let Packed { event, typed } = *packed;
+                typed
+                    .into_inner()
+                    .unwrap_or_else(|| Arc::new(Object::Event(Box::new(event.unpack()))))
+            }
         }
     }
 }

@@ -1,21 +1,36 @@
-//! A stored Event held in a compact form: its texts in one buffer and its times beside them.
+//! A stored Event held in a compact form: its texts in one buffer and its times as numbers.
 //!
 //! A cluster's Events are most of its objects (five or six a pod) and are read far less often
 //! than they are written. As a `k8s_openapi` struct an Event is about 1,000 bytes before its
 //! strings, nearly all of it unset options (an `ObjectMeta`, two `ObjectReference`s), and each
 //! of its sixteen or so strings is an allocation of its own. The store keeps an Event it can
-//! pack as a [`PackedEvent`] instead (about a third of the memory, two allocations) and makes
-//! the typed object again when one is asked for. What it can pack are exactly the fields the
-//! recorders and the API server set on an Event; one with anything else (labels, annotations,
-//! owner references, managed fields, a deletion, a text over 64 KiB in all) stays typed, so
-//! packing never loses a field: `unpack(pack(e)) == e` for every Event it packs.
+//! pack as a [`PackedEvent`] instead (an 80-byte struct and one buffer, about a third of the
+//! memory) and makes the typed object again when one is asked for. What it can pack are exactly
+//! the fields the recorders and the API server set on an Event; one with anything else (labels,
+//! annotations, owner references, managed fields, a deletion, a time beyond the years
+//! 1678–2261) stays typed, so packing never loses a field: `unpack(pack(e)) == e` for every
+//! Event it packs.
 
 use k8s_openapi::api::core::v1::{Event, EventSeries, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Time};
+use k8s_openapi::jiff::Timestamp;
 
 /// How many optional string fields an Event has that a [`PackedEvent`] keeps; their order is
 /// [`PackedEvent::strings`]'s.
 const STRINGS: usize = 26;
+
+/// String fields that most often repeat another one, and which: the involved object's
+/// namespace is the Event's, a kubelet's reporting component and instance are its source's.
+/// A field equal to the one it is paired with is marked, not written again.
+const REPEATS: [(usize, usize); 3] = [(8, 1), (17, 14), (18, 15)];
+
+/// Nanoseconds a second.
+const NANOS: i64 = 1_000_000_000;
+
+/// How many bytes `n` takes in LEB128.
+fn leb128_len(n: usize) -> usize {
+    (usize::BITS - (n | 1).leading_zeros()).div_ceil(7) as usize
+}
 
 /// `related` is set.
 const RELATED: u8 = 1;
@@ -27,26 +42,26 @@ const SERIES: u8 = 1 << 2;
 /// An Event without the typed struct's unset fields: see the module's documentation.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PackedEvent {
-    /// The set string fields' texts, one after another, in [`PackedEvent::strings`]' order.
-    text: Box<str>,
-    /// Where each string field's text ends in `text`; it starts where the one before ends.
-    ends: [u16; STRINGS],
-    /// Which string fields are set, one bit each (an empty text and an unset field differ).
+    /// The set string fields not marked as repeats, in [`PackedEvent::strings`]' order, each
+    /// as its length in bytes (LEB128) followed by its text.
+    text: Box<[u8]>,
+    /// Which string fields are set (bit `i` for field `i`, an empty text and an unset field
+    /// differ), and from bit [`STRINGS`] on, which of [`REPEATS`] are repeats.
     present: u32,
     /// Which optional structs are set: [`RELATED`], [`SOURCE`], [`SERIES`].
     parts: u8,
+    /// Which of `times` are set, one bit each.
+    times_set: u8,
     count: Option<i32>,
     series_count: Option<i32>,
-    creation_timestamp: Option<Time>,
-    first_timestamp: Option<Time>,
-    last_timestamp: Option<Time>,
-    event_time: Option<MicroTime>,
-    series_last_observed_time: Option<MicroTime>,
+    /// `creationTimestamp`, `firstTimestamp`, `lastTimestamp`, `eventTime` and the series'
+    /// `lastObservedTime`, in nanoseconds since 1970.
+    times: [i64; 5],
 }
 
 impl PackedEvent {
     /// `event` packed, or `None` when it sets a field the packed form does not keep.
-    pub(crate) fn pack(event: &Event) -> Option<PackedEvent> {
+    pub(crate) fn pack<'a>(event: &'a Event) -> Option<PackedEvent> {
         // Every field named: a field a later Kubernetes version adds fails to compile here
         // instead of being lost.
         let Event {
@@ -96,22 +111,61 @@ impl PackedEvent {
         {
             return None;
         }
-        let strings = Self::strings(event);
-        let total: usize = strings.iter().flatten().map(|s| s.len()).sum();
-        if total > usize::from(u16::MAX) {
-            return None;
+        let series = series.as_ref();
+        let all_times = [
+            creation_timestamp.as_ref().map(|t| t.0),
+            first_timestamp.as_ref().map(|t| t.0),
+            last_timestamp.as_ref().map(|t| t.0),
+            event_time.as_ref().map(|t| t.0),
+            series
+                .and_then(|s| s.last_observed_time.as_ref())
+                .map(|t| t.0),
+        ];
+        let mut times = [0i64; 5];
+        let mut times_set = 0u8;
+        for (i, t) in all_times.into_iter().enumerate() {
+            if let Some(t) = t {
+                times[i] = t
+                    .as_second()
+                    .checked_mul(NANOS)?
+                    .checked_add(i64::from(t.subsec_nanosecond()))?;
+                times_set |= 1 << i;
+            }
         }
-        let mut text = String::with_capacity(total);
-        let mut ends = [0u16; STRINGS];
+
+        let strings = Self::strings(event);
         let mut present = 0u32;
         for (i, field) in strings.iter().enumerate() {
-            if let Some(s) = field {
-                text.push_str(s);
+            if field.is_some() {
                 present |= 1 << i;
             }
-            // `total` fits, so every prefix of it does.
-            ends[i] = text.len() as u16;
         }
+        // The fields written out: the set ones but the repeats.
+        let mut written = present;
+        for (r, &(field, of)) in REPEATS.iter().enumerate() {
+            if strings[field].is_some() && strings[field] == strings[of] {
+                present |= 1 << (STRINGS + r);
+                written &= !(1 << field);
+            }
+        }
+        let kept = |(i, s): (usize, &Option<&'a str>)| s.filter(|_| written & (1 << i) != 0);
+        let size: usize = strings
+            .iter()
+            .enumerate()
+            .filter_map(kept)
+            .map(|s| leb128_len(s.len()) + s.len())
+            .sum();
+        let mut text = Vec::with_capacity(size);
+        for s in strings.iter().enumerate().filter_map(kept) {
+            let mut len = s.len();
+            while len >= 0x80 {
+                text.push((len as u8) | 0x80);
+                len >>= 7;
+            }
+            text.push(len as u8);
+            text.extend_from_slice(s.as_bytes());
+        }
+
         let mut parts = 0;
         if related.is_some() {
             parts |= RELATED;
@@ -122,19 +176,14 @@ impl PackedEvent {
         if series.is_some() {
             parts |= SERIES;
         }
-        let series = series.as_ref();
         Some(PackedEvent {
-            text: text.into_boxed_str(),
-            ends,
+            text: text.into_boxed_slice(),
             present,
             parts,
+            times_set,
             count: *count,
             series_count: series.and_then(|s| s.count),
-            creation_timestamp: creation_timestamp.clone(),
-            first_timestamp: first_timestamp.clone(),
-            last_timestamp: last_timestamp.clone(),
-            event_time: event_time.clone(),
-            series_last_observed_time: series.and_then(|s| s.last_observed_time.clone()),
+            times,
         })
     }
 
@@ -176,56 +225,97 @@ impl PackedEvent {
         ]
     }
 
-    /// String field `i`, if set.
-    fn string(&self, i: usize) -> Option<String> {
-        if self.present & (1 << i) == 0 {
+    /// Every string field, read back from `text` in order.
+    fn unpack_strings(&self) -> [Option<String>; STRINGS] {
+        let mut written = self.present;
+        for (r, &(field, _)) in REPEATS.iter().enumerate() {
+            if self.present & (1 << (STRINGS + r)) != 0 {
+                written &= !(1 << field);
+            }
+        }
+        let mut fields: [Option<String>; STRINGS] = Default::default();
+        let mut at = 0;
+        for (i, field) in fields.iter_mut().enumerate() {
+            if written & (1 << i) == 0 {
+                continue;
+            }
+            let mut len = 0usize;
+            let mut shift = 0;
+            while let Some(&byte) = self.text.get(at) {
+                at += 1;
+                len |= usize::from(byte & 0x7f) << shift;
+                shift += 7;
+                if byte < 0x80 {
+                    break;
+                }
+            }
+            let bytes = self.text.get(at..at + len).unwrap_or_default();
+            at += len;
+            // Written from a `&str` at its boundaries, so always UTF-8.
+            *field = Some(String::from_utf8_lossy(bytes).into_owned());
+        }
+        for (r, &(field, of)) in REPEATS.iter().enumerate() {
+            if self.present & (1 << (STRINGS + r)) != 0 {
+                fields[field] = fields[of].clone();
+            }
+        }
+        fields
+    }
+
+    /// Time `i`, if set.
+    fn time(&self, i: usize) -> Option<Timestamp> {
+        if self.times_set & (1 << i) == 0 {
             return None;
         }
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        Some(self.text[usize::from(start)..usize::from(self.ends[i])].to_string())
+        // Read from a `Timestamp` in `pack`, so always in range.
+        let t = self.times[i];
+        Timestamp::new(t.div_euclid(NANOS), t.rem_euclid(NANOS) as i32).ok()
     }
 
     /// The Event as it was packed.
     pub(crate) fn unpack(&self) -> Event {
-        let s = |i| self.string(i);
-        let reference = |at: usize| ObjectReference {
-            api_version: s(at),
-            field_path: s(at + 1),
-            kind: s(at + 2),
-            name: s(at + 3),
-            namespace: s(at + 4),
-            resource_version: s(at + 5),
-            uid: s(at + 6),
+        let mut s = self.unpack_strings();
+        let mut take = |i: usize| s[i].take();
+        let mut reference = |at: usize| ObjectReference {
+            api_version: take(at),
+            field_path: take(at + 1),
+            kind: take(at + 2),
+            name: take(at + 3),
+            namespace: take(at + 4),
+            resource_version: take(at + 5),
+            uid: take(at + 6),
         };
+        let involved_object = reference(4);
+        let related = reference(19);
         Event {
             metadata: ObjectMeta {
-                name: s(0),
-                namespace: s(1),
-                uid: s(2),
-                resource_version: s(3),
-                creation_timestamp: self.creation_timestamp.clone(),
+                name: take(0),
+                namespace: take(1),
+                uid: take(2),
+                resource_version: take(3),
+                creation_timestamp: self.time(0).map(Time),
                 ..ObjectMeta::default()
             },
-            involved_object: reference(4),
-            action: s(11),
-            message: s(12),
-            reason: s(13),
-            reporting_component: s(14),
-            reporting_instance: s(15),
-            type_: s(16),
+            involved_object,
+            action: take(11),
+            message: take(12),
+            reason: take(13),
+            reporting_component: take(14),
+            reporting_instance: take(15),
+            type_: take(16),
             source: (self.parts & SOURCE != 0).then(|| EventSource {
-                component: s(17),
-                host: s(18),
+                component: take(17),
+                host: take(18),
             }),
-            related: (self.parts & RELATED != 0).then(|| reference(19)),
+            related: (self.parts & RELATED != 0).then_some(related),
             series: (self.parts & SERIES != 0).then(|| EventSeries {
                 count: self.series_count,
-                last_observed_time: self.series_last_observed_time.clone(),
+                last_observed_time: self.time(4).map(MicroTime),
             }),
             count: self.count,
-            first_timestamp: self.first_timestamp.clone(),
-            last_timestamp: self.last_timestamp.clone(),
-            event_time: self.event_time.clone(),
+            first_timestamp: self.time(1).map(Time),
+            last_timestamp: self.time(2).map(Time),
+            event_time: self.time(3).map(MicroTime),
         }
     }
 }
@@ -352,6 +442,43 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_packed_event_is_a_tenth_of_the_typed_struct() {
+        assert_eq!(std::mem::size_of::<Event>(), 1000);
+        assert!(std::mem::size_of::<PackedEvent>() <= 80);
+    }
+
+    #[test]
+    fn long_texts_and_repeated_ones_read_back_whole() {
+        let mut event = kubelet_event();
+        for len in [127, 128, 16_383, 16_384, 70_000] {
+            event.message = Some("é".repeat(len / 2) + &"x".repeat(len % 2));
+            let packed = PackedEvent::pack(&event).unwrap();
+            assert_eq!(packed.unpack(), event, "a message of {len} bytes");
+        }
+        // Times keep their nanoseconds, before 1970 too.
+        event.first_timestamp = Some(Time("1969-12-31T23:59:58.5Z".parse().unwrap()));
+        event.event_time = Some(MicroTime("2025-04-23T00:00:00.000001Z".parse().unwrap()));
+        assert_eq!(PackedEvent::pack(&event).unwrap().unpack(), event);
+        // The kubelet's source repeats its reporting fields, the involved object the namespace:
+        // written once each.
+        let packed = PackedEvent::pack(&kubelet_event()).unwrap();
+        let text = String::from_utf8_lossy(&packed.text);
+        assert_eq!(text.matches("node-2").count(), 1, "{text}");
+        assert_eq!(text.matches("default").count(), 1, "{text}");
+        // A source that differs from the reporting fields is written out.
+        let mut other = kubelet_event();
+        other.source.as_mut().unwrap().host = Some("node-3".into());
+        assert_eq!(PackedEvent::pack(&other).unwrap().unpack(), other);
+    }
+
+    #[test]
+    fn a_length_takes_a_byte_for_each_seven_bits() {
+        let lens = [0, 1, 127, 128, 16_383, 16_384].map(leb128_len);
+        assert_eq!(lens, [1, 1, 1, 2, 2, 3]);
+    }
+
+    #[test]
     fn an_empty_text_and_an_unset_one_stay_apart() {
         let mut event = scheduler_event();
         event.message = None;
@@ -369,8 +496,8 @@ mod tests {
         let mut labelled = kubelet_event();
         labelled.metadata.labels = Some([("app".to_string(), "web".to_string())].into());
         assert_eq!(PackedEvent::pack(&labelled), None);
-        let mut huge = kubelet_event();
-        huge.message = Some("x".repeat(70_000));
-        assert_eq!(PackedEvent::pack(&huge), None);
+        let mut far = kubelet_event();
+        far.last_timestamp = Some(Time("2300-01-01T00:00:00Z".parse().unwrap()));
+        assert_eq!(PackedEvent::pack(&far), None);
     }
 }
