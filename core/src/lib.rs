@@ -25,7 +25,8 @@
 //! * [`store`] is the etcd behind the API server: one global revision, resourceVersions,
 //!   watches routed by prefix and node, a bounded change log and per-key history with diffs.
 //!   Its point lookups go through a [`hash_index`], a fixed-key hash map for tables whose order
-//!   never reaches output; what is listed in order stays in a `BTreeMap`.
+//!   never reaches output; what is listed in order stays in a `BTreeMap`. It keeps Events, most
+//!   of a cluster's objects, packed into one buffer each and unpacks one when it is read.
 //! * [`events`] records Kubernetes Events as client-go does (counts, series, aggregation).
 //! * [`object`] lists every API kind the simulated API server serves, as real `k8s-openapi`
 //!   types, with their resource names and etcd key prefixes; [`quantity`] does exact resource

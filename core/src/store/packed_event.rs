@@ -4,10 +4,10 @@
 //! than they are written. As a `k8s_openapi` struct an Event is about 1,000 bytes before its
 //! strings, nearly all of it unset options (an `ObjectMeta`, two `ObjectReference`s), and each
 //! of its sixteen or so strings is an allocation of its own. The store keeps an Event it can
-//! pack as a [`PackedEvent`] instead (an 80-byte struct and one buffer, about a third of the
+//! pack as a [`PackedEvent`] instead (an 80-byte struct and one buffer, about a quarter of the
 //! memory) and makes the typed object again when one is asked for. What it can pack are exactly
 //! the fields the recorders and the API server set on an Event; one with anything else (labels,
-//! annotations, owner references, managed fields, a deletion, a time beyond the years
+//! annotations, owner references, managed fields, a deletion, a time outside the years
 //! 1678–2261) stays typed, so packing never loses a field: `unpack(pack(e)) == e` for every
 //! Event it packs.
 
