@@ -105,6 +105,15 @@ pub trait Lookup {
     fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<Arc<Object>>;
     /// Every object of `kind`, in one namespace or (with `None`) in all, sorted by key.
     fn list(&self, kind: &str, namespace: Option<&str>) -> Vec<Arc<Object>>;
+    /// The Events in one namespace or (with `None`) in all whose `involvedObject.name` is
+    /// `name`, sorted by key: the field selector `kubectl describe` lists Events with.
+    fn events_about(&self, namespace: Option<&str>, name: &str) -> Vec<Arc<Object>> {
+        let mut events = self.list("Event", namespace);
+        events.retain(
+            |o| matches!(&**o, Object::Event(e) if e.involved_object.name.as_deref() == Some(name)),
+        );
+        events
+    }
 }
 
 /// What the stages of a request may use besides the request: the time, the seeded RNG (random

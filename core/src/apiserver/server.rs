@@ -45,6 +45,17 @@ impl Lookup for StoreLookup<'_> {
         }
         self.0.list(&info.prefix(namespace)).items
     }
+
+    fn events_about(&self, namespace: Option<&str>, name: &str) -> Vec<Arc<Object>> {
+        match kind_info("Event") {
+            Some(info) if self.0.holds_kind(info) => {
+                self.0
+                    .list_events_about(&info.prefix(namespace), name)
+                    .items
+            }
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// The result of one request: the stored object or the error, the warnings for the client and

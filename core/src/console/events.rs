@@ -3,6 +3,7 @@
 
 use super::args::Args;
 use super::{namespace, Output};
+use crate::apiserver::Lookup;
 use crate::cluster::Cluster;
 use crate::kubectl::age::human_duration;
 use crate::kubectl::get::event_last_seen;
@@ -23,7 +24,12 @@ pub fn events(cluster: &Cluster, a: &Args) -> Output {
     });
     let now = cluster.now();
     let mut rows: Vec<(SimTime, Vec<String>)> = Vec::new();
-    for o in cluster.objects(&["Event"]) {
+    // `--for` is a field selector on the involved object's name, as kubectl sends it.
+    let listed = match &for_object {
+        Some((_, name)) => cluster.api().lookup().events_about(None, name),
+        None => cluster.objects(&["Event"]),
+    };
+    for o in listed {
         let Object::Event(e) = &*o else { continue };
         let event_ns = e.metadata.namespace.clone().unwrap_or_default();
         if !all && event_ns != ns {

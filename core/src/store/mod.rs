@@ -219,6 +219,18 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// Whether the object is an Event about an object named `name` (`involvedObject.name`),
+    /// read without unpacking a packed Event.
+    fn is_event_about(&self, name: &str) -> bool {
+        match &self.value {
+            Value::Typed(object) => matches!(&**object, Object::Event(e)
+                if e.involved_object.name.as_deref() == Some(name)),
+            Value::Packed(packed) => packed.event.involved_name() == Some(name),
+        }
+    }
+}
+
 impl PartialEq for Entry {
     fn eq(&self, other: &Entry) -> bool {
         self.create_revision == other.create_revision
@@ -440,6 +452,20 @@ impl Store {
         List {
             revision: self.revision,
             items: self.range(prefix).map(|(_, e)| e.to_object()).collect(),
+        }
+    }
+
+    /// The Events under `prefix` about an object named `name`, sorted by key, with the current
+    /// revision: the API server's `involvedObject.name` field selector, which `kubectl describe`
+    /// lists with. Only the Events that match are unpacked.
+    pub fn list_events_about(&self, prefix: &str, name: &str) -> List {
+        List {
+            revision: self.revision,
+            items: self
+                .range(prefix)
+                .filter(|(_, e)| e.is_event_about(name))
+                .map(|(_, e)| e.to_object())
+                .collect(),
         }
     }
 

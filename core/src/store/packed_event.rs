@@ -225,15 +225,16 @@ impl PackedEvent {
         ]
     }
 
-    /// Every string field, read back from `text` in order.
-    fn unpack_strings(&self) -> [Option<String>; STRINGS] {
+    /// The string fields as they lie in `text`, in order (a repeat as the field it repeats),
+    /// without copying them.
+    fn texts(&self) -> [Option<&str>; STRINGS] {
         let mut written = self.present;
         for (r, &(field, _)) in REPEATS.iter().enumerate() {
             if self.present & (1 << (STRINGS + r)) != 0 {
                 written &= !(1 << field);
             }
         }
-        let mut fields: [Option<String>; STRINGS] = Default::default();
+        let mut fields: [Option<&str>; STRINGS] = [None; STRINGS];
         let mut at = 0;
         for (i, field) in fields.iter_mut().enumerate() {
             if written & (1 << i) == 0 {
@@ -252,14 +253,20 @@ impl PackedEvent {
             let bytes = self.text.get(at..at + len).unwrap_or_default();
             at += len;
             // Written from a `&str` at its boundaries, so always UTF-8.
-            *field = Some(String::from_utf8_lossy(bytes).into_owned());
+            *field = Some(std::str::from_utf8(bytes).unwrap_or_default());
         }
         for (r, &(field, of)) in REPEATS.iter().enumerate() {
             if self.present & (1 << (STRINGS + r)) != 0 {
-                fields[field] = fields[of].clone();
+                fields[field] = fields[of];
             }
         }
         fields
+    }
+
+    /// `involvedObject.name`, read in place: what `kubectl describe`'s field selector matches
+    /// first, on every Event of a namespace.
+    pub(crate) fn involved_name(&self) -> Option<&str> {
+        self.texts()[7]
     }
 
     /// Time `i`, if set.
@@ -274,7 +281,7 @@ impl PackedEvent {
 
     /// The Event as it was packed.
     pub(crate) fn unpack(&self) -> Event {
-        let mut s = self.unpack_strings();
+        let mut s = self.texts().map(|t| t.map(str::to_string));
         let mut take = |i: usize| s[i].take();
         let mut reference = |at: usize| ObjectReference {
             api_version: take(at),
@@ -439,6 +446,30 @@ mod tests {
             assert_eq!(listed, written, "{key}");
             assert_eq!(entry.object(), written, "{key}");
         }
+
+        // An Event a user writes with labels stays typed; the field selector finds both forms.
+        let manual = "apiVersion: v1\nkind: Event\nmetadata: {name: manual, labels: {by: hand}}\ninvolvedObject: {kind: Pod, name: broken, namespace: default}\nreason: Manual\nmessage: written by hand\ntype: Normal\n";
+        let applied = cluster.apply(manual, "test");
+        assert!(applied.iter().all(|a| a.ok), "{applied:?}");
+        let store = &cluster.api().store;
+        let entry = store.entry("/registry/events/default/manual").unwrap();
+        assert!(matches!(entry.value, super::super::Value::Typed(_)));
+        let events = store.list("/registry/events/").items;
+        for name in ["broken", "web", "nope"] {
+            let about = |o: &&std::sync::Arc<Object>| matches!(&***o, Object::Event(e) if e.involved_object.name.as_deref() == Some(name));
+            let want: Vec<_> = events.iter().filter(about).cloned().collect();
+            let got = store
+                .list_events_about("/registry/events/default/", name)
+                .items;
+            assert_eq!(got, want, "{name}");
+        }
+        let broken = store
+            .list_events_about("/registry/events/default/", "broken")
+            .items;
+        assert!(broken.len() >= 3, "{}", broken.len());
+        assert!(broken
+            .iter()
+            .any(|o| o.meta().name.as_deref() == Some("manual")));
     }
 
     #[test]
@@ -463,6 +494,7 @@ mod tests {
         // The kubelet's source repeats its reporting fields, the involved object the namespace:
         // written once each.
         let packed = PackedEvent::pack(&kubelet_event()).unwrap();
+        assert_eq!(packed.involved_name(), Some("nginx"));
         let text = String::from_utf8_lossy(&packed.text);
         assert_eq!(text.matches("node-2").count(), 1, "{text}");
         assert_eq!(text.matches("default").count(), 1, "{text}");

@@ -29,7 +29,7 @@ pub struct EventQuery {
 pub fn search_events(lookup: &dyn Lookup, query: &EventQuery) -> Vec<Event> {
     let namespace = Some(query.namespace.as_str()).filter(|ns| !ns.is_empty());
     lookup
-        .list("Event", namespace)
+        .events_about(namespace, &query.name)
         .iter()
         .filter_map(|o| match &**o {
             Object::Event(e) => Some(&**e),
