@@ -225,35 +225,41 @@ impl PackedEvent {
         ]
     }
 
-    /// The string fields as they lie in `text`, in order (a repeat as the field it repeats),
-    /// without copying them.
-    fn texts(&self) -> [Option<&str>; STRINGS] {
+    /// The fields written out in `text`, in order: each one's number and bytes.
+    fn written(&self) -> impl Iterator<Item = (usize, &[u8])> + '_ {
         let mut written = self.present;
         for (r, &(field, _)) in REPEATS.iter().enumerate() {
             if self.present & (1 << (STRINGS + r)) != 0 {
                 written &= !(1 << field);
             }
         }
-        let mut fields: [Option<&str>; STRINGS] = [None; STRINGS];
         let mut at = 0;
-        for (i, field) in fields.iter_mut().enumerate() {
-            if written & (1 << i) == 0 {
-                continue;
-            }
-            let mut len = 0usize;
-            let mut shift = 0;
-            while let Some(&byte) = self.text.get(at) {
-                at += 1;
-                len |= usize::from(byte & 0x7f) << shift;
-                shift += 7;
-                if byte < 0x80 {
-                    break;
+        (0..STRINGS)
+            .filter(move |i| written & (1 << i) != 0)
+            .map(move |i| {
+                let mut len = 0usize;
+                let mut shift = 0;
+                while let Some(&byte) = self.text.get(at) {
+                    at += 1;
+                    len |= usize::from(byte & 0x7f) << shift;
+                    shift += 7;
+                    if byte < 0x80 {
+                        break;
+                    }
                 }
-            }
-            let bytes = self.text.get(at..at + len).unwrap_or_default();
-            at += len;
+                let bytes = self.text.get(at..at + len).unwrap_or_default();
+                at += len;
+                (i, bytes)
+            })
+    }
+
+    /// The string fields as they lie in `text`, in order (a repeat as the field it repeats),
+    /// without copying them.
+    fn texts(&self) -> [Option<&str>; STRINGS] {
+        let mut fields: [Option<&str>; STRINGS] = [None; STRINGS];
+        for (i, bytes) in self.written() {
             // Written from a `&str` at its boundaries, so always UTF-8.
-            *field = Some(std::str::from_utf8(bytes).unwrap_or_default());
+            fields[i] = Some(std::str::from_utf8(bytes).unwrap_or_default());
         }
         for (r, &(field, of)) in REPEATS.iter().enumerate() {
             if self.present & (1 << (STRINGS + r)) != 0 {
@@ -266,7 +272,9 @@ impl PackedEvent {
     /// `involvedObject.name`, read in place: what `kubectl describe`'s field selector matches
     /// first, on every Event of a namespace.
     pub(crate) fn involved_name(&self) -> Option<&str> {
-        self.texts()[7]
+        // Not one of the repeats: set means written.
+        let (_, bytes) = self.written().find(|&(i, _)| i == 7)?;
+        std::str::from_utf8(bytes).ok()
     }
 
     /// Time `i`, if set.
