@@ -27,17 +27,29 @@ const REPEATS: [(usize, usize); 3] = [(8, 1), (17, 14), (18, 15)];
 /// Nanoseconds a second.
 const NANOS: i64 = 1_000_000_000;
 
-/// How many bytes `n` takes in LEB128.
-fn leb128_len(n: usize) -> usize {
-    (usize::BITS - (n | 1).leading_zeros()).div_ceil(7) as usize
-}
-
 /// `related` is set.
 const RELATED: u8 = 1;
 /// `source` is set.
 const SOURCE: u8 = 1 << 1;
 /// `series` is set.
 const SERIES: u8 = 1 << 2;
+
+/// How many bytes `n` takes in LEB128.
+fn leb128_len(n: usize) -> usize {
+    (usize::BITS - (n | 1).leading_zeros()).div_ceil(7) as usize
+}
+
+/// The string fields written out in `text`, one bit each: those `present` marks as set but
+/// not those it marks as repeats.
+fn written_fields(present: u32) -> u32 {
+    let mut written = present;
+    for (r, &(field, _)) in REPEATS.iter().enumerate() {
+        if present & (1 << (STRINGS + r)) != 0 {
+            written &= !(1 << field);
+        }
+    }
+    written
+}
 
 /// An Event without the typed struct's unset fields: see the module's documentation.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,14 +152,12 @@ impl PackedEvent {
                 present |= 1 << i;
             }
         }
-        // The fields written out: the set ones but the repeats.
-        let mut written = present;
         for (r, &(field, of)) in REPEATS.iter().enumerate() {
             if strings[field].is_some() && strings[field] == strings[of] {
                 present |= 1 << (STRINGS + r);
-                written &= !(1 << field);
             }
         }
+        let written = written_fields(present);
         let kept = |(i, s): (usize, &Option<&'a str>)| s.filter(|_| written & (1 << i) != 0);
         let size: usize = strings
             .iter()
@@ -227,12 +237,7 @@ impl PackedEvent {
 
     /// The fields written out in `text`, in order: each one's number and bytes.
     fn written(&self) -> impl Iterator<Item = (usize, &[u8])> + '_ {
-        let mut written = self.present;
-        for (r, &(field, _)) in REPEATS.iter().enumerate() {
-            if self.present & (1 << (STRINGS + r)) != 0 {
-                written &= !(1 << field);
-            }
-        }
+        let written = written_fields(self.present);
         let mut at = 0;
         (0..STRINGS)
             .filter(move |i| written & (1 << i) != 0)
