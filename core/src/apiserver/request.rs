@@ -109,9 +109,7 @@ pub trait Lookup {
     /// `name`, sorted by key: the field selector `kubectl describe` lists Events with.
     fn events_about(&self, namespace: Option<&str>, name: &str) -> Vec<Arc<Object>> {
         let mut events = self.list("Event", namespace);
-        events.retain(
-            |o| matches!(&**o, Object::Event(e) if e.involved_object.name.as_deref() == Some(name)),
-        );
+        events.retain(|o| crate::store::is_event_about(o, name));
         events
     }
 }

@@ -211,24 +211,24 @@ impl Entry {
     fn to_object(&self) -> Arc<Object> {
         match &self.value {
             Value::Typed(object) => Arc::clone(object),
-            Value::Packed(packed) => match packed.typed.get() {
-                Some(object) => Arc::clone(object),
-                None => packed.unpack(),
-            },
+            Value::Packed(packed) => packed.to_object(),
         }
     }
-}
 
-impl Entry {
     /// Whether the object is an Event about an object named `name` (`involvedObject.name`),
     /// read without unpacking a packed Event.
     fn is_event_about(&self, name: &str) -> bool {
         match &self.value {
-            Value::Typed(object) => matches!(&**object, Object::Event(e)
-                if e.involved_object.name.as_deref() == Some(name)),
+            Value::Typed(object) => is_event_about(object, name),
             Value::Packed(packed) => packed.event.involved_name() == Some(name),
         }
     }
+}
+
+/// Whether `object` is an Event about an object named `name`: the `involvedObject.name` field
+/// selector.
+pub fn is_event_about(object: &Object, name: &str) -> bool {
+    matches!(object, Object::Event(e) if e.involved_object.name.as_deref() == Some(name))
 }
 
 impl PartialEq for Entry {
@@ -265,16 +265,11 @@ impl Value {
         Value::Typed(Arc::clone(object))
     }
 
-    /// The object, taking it out of the value (a packed Event's typed form if it has one).
+    /// The object, taking it out of the value.
     fn into_object(self) -> Arc<Object> {
         match self {
             Value::Typed(object) => object,
-            Value::Packed(packed) => {
-                let Packed { event, typed } = *packed;
-                typed
-                    .into_inner()
-                    .unwrap_or_else(|| Arc::new(Object::Event(Box::new(event.unpack()))))
-            }
+            Value::Packed(packed) => packed.to_object(),
         }
     }
 }
@@ -287,8 +282,17 @@ struct Packed {
 }
 
 impl Packed {
+    /// The Event unpacked anew.
     fn unpack(&self) -> Arc<Object> {
         Arc::new(Object::Event(Box::new(self.event.unpack())))
+    }
+
+    /// The typed Event: the one kept if it was asked for, else unpacked anew.
+    fn to_object(&self) -> Arc<Object> {
+        match self.typed.get() {
+            Some(object) => Arc::clone(object),
+            None => self.unpack(),
+        }
     }
 }
 
