@@ -1,7 +1,8 @@
 //! The cluster at a glance, kept up to date from a store feed: every node's view with the
 //! requests of the pods bound to it, the pods counted by kubectl's STATUS, which pods are on
 //! which node and which are not yet scheduled; the Events in the timeline's order
-//! ([`events`]); and which flow-trace steps concern each object ([`TraceIndex`]).
+//! ([`events`], counted by moment in [`event_counts`]); and which flow-trace steps concern each
+//! object ([`TraceIndex`]).
 //!
 //! [`Cluster::snapshot`](crate::Cluster::snapshot) views every pod, which at 30,000 pods costs
 //! a frame's time many times over. The playground redraws its cluster view several times a
@@ -23,6 +24,7 @@ use crate::snapshot::{node_charge, NodeView};
 use crate::store::{Change, FeedId, Store, WatchEventType};
 use crate::trace::{Trace, TraceIndex};
 
+pub mod event_counts;
 pub mod events;
 
 use events::{EventEntry, EventLog, EVENT_PREFIX};

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Event;
 
+use super::event_counts::EventCounts;
 use crate::kubectl::get::{event_last_seen, event_source};
 use crate::sim::SimTime;
 
@@ -67,6 +68,8 @@ pub struct EventLog {
     at: BTreeMap<String, SimTime>,
     /// How many Events each component recorded.
     components: BTreeMap<String, usize>,
+    /// How many Events, and Warnings, were last seen before any moment.
+    counts: EventCounts,
 }
 
 impl EventLog {
@@ -74,6 +77,7 @@ impl EventLog {
     pub fn put(&mut self, key: String, entry: EventEntry) {
         self.remove(&key);
         *self.components.entry(entry.component.clone()).or_insert(0) += 1;
+        self.counts.add(entry.at, entry.is_warning(), 1);
         self.at.insert(key.clone(), entry.at);
         self.by_time.insert((entry.at, key), entry);
     }
@@ -84,6 +88,7 @@ impl EventLog {
             return;
         };
         if let Some(old) = self.by_time.remove(&(at, key.to_string())) {
+            self.counts.add(at, old.is_warning(), -1);
             if let Some(n) = self.components.get_mut(&old.component) {
                 *n -= 1;
                 if *n == 0 {
@@ -111,6 +116,19 @@ impl EventLog {
     /// Every Event with its etcd key, oldest first.
     pub fn keyed(&self) -> impl DoubleEndedIterator<Item = (&str, &EventEntry)> {
         self.by_time.iter().map(|((_, key), e)| (key.as_str(), e))
+    }
+
+    /// How many Events, and how many Warnings among them, were last seen before `t`: O(log n).
+    pub fn count_before(&self, t: SimTime) -> (usize, usize) {
+        self.counts.before(t)
+    }
+
+    /// The first Event, in the log's order, last seen at `t` or later.
+    pub fn first_from(&self, t: SimTime) -> Option<&EventEntry> {
+        self.by_time
+            .range((t, String::new())..)
+            .next()
+            .map(|(_, e)| e)
     }
 
     /// The components that recorded Events, in name order.
