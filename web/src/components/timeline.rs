@@ -68,6 +68,9 @@ impl EventFilter {
 /// One tick of the axis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tick {
+    /// Its identity on the axis: the Event's place in the log, or past [`MAX_TICKS`] Events the
+    /// bucket (a fixed place on the axis, so a redraw keeps the tick's element).
+    pub bucket: u64,
     /// Where, as a percentage of the span.
     pub left: f64,
     /// Whether an Event it stands for is a Warning.
