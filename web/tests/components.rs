@@ -237,4 +237,25 @@ async fn the_timeline_draws_a_known_event_log() {
             .length(),
         1
     );
+    // The tick's hover text is set when the pointer is over it, and goes when it leaves.
+    let tick = root.query_selector(".axis .tick").unwrap().unwrap();
+    assert_eq!(tick.get_attribute("title"), None);
+    let over = web_sys::MouseEventInit::new();
+    over.set_bubbles(true);
+    tick.dispatch_event(
+        &web_sys::MouseEvent::new_with_mouse_event_init_dict("mouseover", &over).unwrap(),
+    )
+    .unwrap();
+    yew::platform::time::sleep(Duration::ZERO).await;
+    yew::scheduler::flush().await;
+    assert_eq!(
+        tick.get_attribute("title").as_deref(),
+        Some("FailedScheduling pod/picky")
+    );
+    let axis = root.query_selector(".axis").unwrap().unwrap();
+    axis.dispatch_event(&web_sys::MouseEvent::new("mouseleave").unwrap())
+        .unwrap();
+    yew::platform::time::sleep(Duration::ZERO).await;
+    yew::scheduler::flush().await;
+    assert_eq!(tick.get_attribute("title"), None);
 }

@@ -146,14 +146,36 @@ pub fn timeline(props: &TimelineProps) -> Html {
             }
         })
     };
+    // A tick's hover text is set on the tick under the pointer only: while playing a big
+    // cluster every tick's count changes at each render, and 500 titles rewritten per render
+    // cost more than the rest of the axis.
+    let hovered = use_state_eq(|| None::<u64>);
+    let on_hover = {
+        let hovered = hovered.clone();
+        Callback::from(move |e: MouseEvent| {
+            let tick = e
+                .target_dyn_into::<web_sys::Element>()
+                .and_then(|el| el.get_attribute("data-tick"))
+                .and_then(|b| b.parse::<u64>().ok());
+            hovered.set(tick);
+        })
+    };
+    let on_leave = {
+        let hovered = hovered.clone();
+        Callback::from(move |_: MouseEvent| hovered.set(None))
+    };
     let hidden = data.matching.saturating_sub(data.rows.len());
     html! {
         <section class="timeline" aria-label="Timeline">
             <h2>{ format!("Events · {}", data.total) }</h2>
-            <div class="axis" aria-hidden="true">
+            <div class="axis" aria-hidden="true" onmouseover={on_hover} onmouseleave={on_leave}>
                 { for data.ticks.iter().map(|t| {
                     let left = format!("left: {:.2}%", t.left);
-                    html! { <span class={classes!("tick", t.warning.then_some("warning"))} style={left} title={t.title.clone()} /> }
+                    let title = (*hovered == Some(t.bucket)).then(|| t.title.clone());
+                    html! {
+                        <span key={t.bucket} data-tick={t.bucket.to_string()}
+                            class={classes!("tick", t.warning.then_some("warning"))} style={left} {title} />
+                    }
                 }) }
             </div>
             <input class="scrubber" type="range" min="0" max={props.horizon_ms.to_string()} step="100"
