@@ -12,7 +12,8 @@
 //! * [`soak`]: 24 hours of virtual churn (rolling updates, a crash loop, node failures), sampled
 //!   for memory and for every size that could grow (run natively by `podflow-soak`).
 //! * [`browser`]: the workloads compiled to wasm and run in headless Chromium (native only).
-//! * [`ui`]: the playground's frame times at 1,000 nodes and 30,000 pods (native only).
+//! * [`ui`]: the playground's frame times at 1,000 nodes and 30,000 pods (native only), and
+//!   [`ui_profile`]: what V8's CPU profile shows in the long tasks among them.
 //! * [`items`]: the same scenario natively, item by item: which single items are too long for a
 //!   frame.
 //! * [`allocator`]: the benchmark binary's allocator, mimalloc (native only).
@@ -37,6 +38,8 @@ pub mod shape;
 pub mod soak;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod ui;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod ui_profile;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub use run::run;

@@ -6,7 +6,7 @@
 //! cargo run --profile native -p podflow-bench -- --fingerprint             # hash of each tiny run's trace
 //! cargo run --profile native -p podflow-bench -- --wasm [--native] [--wasm-profile P]… WORKLOAD…
 //! cargo run --profile native -p podflow-bench -- --wasm --smoke [WORKLOAD…]
-//! cargo run --profile native -p podflow-bench -- --ui-frames [--dist DIR] [--warmup S] [--seconds S] [--speed X]…
+//! cargo run --profile native -p podflow-bench -- --ui-frames [--dist DIR] [--warmup S] [--seconds S] [--speed X]… [--ui-profile] [--ui-css FILE]
 //! cargo run --profile native -p podflow-bench --bin podflow-soak -- [HOURS]  # 24 h of virtual churn
 //! ```
 //!
@@ -15,7 +15,10 @@
 //! headless Chromium instead (see `podflow_bench::browser`), one fresh browser session per run;
 //! with `--native` too, both rows are printed and the wasm/native ratio after the table.
 //! `--ui-frames` plays the release playground at 1,000 nodes and 30,000 pods at each speed and
-//! prints frame intervals (see `podflow_bench::ui`).
+//! prints frame intervals (see `podflow_bench::ui`); with `--ui-profile`, the renderer's style
+//! and layout time and what V8's CPU profile shows in the long tasks among them
+//! (`podflow_bench::ui_profile`); `--ui-css FILE` adds a stylesheet to the page first (to see
+//! what hiding or restyling a part of it saves).
 
 #[global_allocator]
 static GLOBAL: podflow_bench::allocator::Mimalloc = podflow_bench::allocator::Mimalloc;
@@ -27,11 +30,11 @@ use std::time::Duration;
 use podflow_bench::browser::{self, Answer, Browser, Page};
 use podflow_bench::report::{self, Row, Sample};
 use podflow_bench::shape::{expand, Scale, Shape, WORKLOADS};
-use podflow_bench::{check, items, rss, ui};
+use podflow_bench::{check, items, rss, ui, ui_profile};
 
 fn usage() -> String {
     format!(
-        "usage: podflow-bench [WORKLOAD…] [--runs N] [--native] [--wasm | --wasm-warm] [--wasm-profile P]… [--wasm-timeout SECS]\n       podflow-bench --smoke [--wasm] | --fingerprint | --one WORKLOAD\n       podflow-bench --ui-frames [--dist DIR] [--warmup S] [--seconds S] [--speed 1×|10×|100×|max]… [--ui-nodes N] [--ui-pods N]\n       podflow-bench --ui-items [--seconds S] [--ui-nodes N] [--ui-pods N]\nworkloads: {}, growth, all (default); NAME/N divides a workload by N\n--wasm runs in headless Chromium (profile `release`, the app's opt-level z, unless --wasm-profile; `native` is opt-level 3);\n--wasm-warm runs each workload once unmeasured first, in the same worker (V8 has tiered the hot code up)",
+        "usage: podflow-bench [WORKLOAD…] [--runs N] [--native] [--wasm | --wasm-warm] [--wasm-profile P]… [--wasm-timeout SECS]\n       podflow-bench --smoke [--wasm] | --fingerprint | --one WORKLOAD\n       podflow-bench --ui-frames [--dist DIR] [--warmup S] [--seconds S] [--speed 1×|10×|100×|max]… [--ui-nodes N] [--ui-pods N] [--ui-profile] [--ui-css FILE]\n       podflow-bench --ui-items [--seconds S] [--ui-nodes N] [--ui-pods N]\nworkloads: {}, growth, all (default); NAME/N divides a workload by N\n--wasm runs in headless Chromium (profile `release`, the app's opt-level z, unless --wasm-profile; `native` is opt-level 3);\n--wasm-warm runs each workload once unmeasured first, in the same worker (V8 has tiered the hot code up)",
         WORKLOADS.join(", ")
     )
 }
@@ -251,6 +254,16 @@ fn ui_frames(o: &Options) -> ExitCode {
             dist
         }
     };
+    let css = match &o.css {
+        Some(file) => match std::fs::read_to_string(file) {
+            Ok(text) => Some(text),
+            Err(e) => {
+                eprintln!("podflow-bench: {file}: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
     let (deployments, replicas) = ui_shape(o);
     let text = ui::scenario(o.ui_nodes, deployments, replicas);
     let speeds: Vec<String> = if o.speeds.is_empty() {
@@ -272,7 +285,16 @@ fn ui_frames(o: &Options) -> ExitCode {
         &speeds,
         Duration::from_secs(o.warmup),
         o.seconds,
-        |f| println!("{}\n{}", ui::line(f), ui::long_render_line(f)),
+        ui::Probe {
+            profile: o.ui_profile.then(|| dist.parent().unwrap_or(&dist)),
+            css: css.as_deref(),
+        },
+        |f| {
+            println!("{}\n{}", ui::line(f), ui::long_render_line(f));
+            if let Some((tasks, work)) = &f.profile {
+                println!("{}\n{}", work.line(), ui_profile::lines(tasks, 15));
+            }
+        },
     ) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
@@ -295,6 +317,10 @@ struct Options {
     timeout: Duration,
     ui: bool,
     ui_items: bool,
+    /// `--ui-profile`: V8's CPU profile of each recording, its long tasks summed by function.
+    ui_profile: bool,
+    /// `--ui-css FILE`: a stylesheet added to the page before Play.
+    css: Option<String>,
     dist: Option<String>,
     seconds: u64,
     warmup: u64,
@@ -316,6 +342,8 @@ fn main() -> ExitCode {
         timeout: Duration::from_secs(3600),
         ui: false,
         ui_items: false,
+        ui_profile: false,
+        css: None,
         dist: None,
         seconds: 10,
         warmup: 0,
@@ -336,8 +364,13 @@ fn main() -> ExitCode {
             "--native" => o.native = true,
             "--ui-frames" => o.ui = true,
             "--ui-items" => o.ui_items = true,
+            "--ui-profile" => o.ui_profile = true,
             "--dist" => match it.next() {
                 Some(d) => o.dist = Some(d.clone()),
+                None => return bad(),
+            },
+            "--ui-css" => match it.next() {
+                Some(f) => o.css = Some(f.clone()),
                 None => return bad(),
             },
             "--speed" => match it.next() {

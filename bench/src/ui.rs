@@ -11,9 +11,13 @@ use std::time::{Duration, Instant};
 use podflow_core::sim::SimTime;
 use podflow_tests::static_server;
 use podflow_tests::webdriver::{ChromeDriver, Session};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::manifests;
+use crate::ui_profile::{self, LongTasks, RendererWork};
+
+/// V8's sampling interval for `--ui-profile`, µs.
+const PROFILE_INTERVAL_US: u64 = 200;
 
 /// The toolbar's speeds, as their buttons read.
 pub const SPEEDS: [&str; 4] = ["1×", "10×", "100×", "max"];
@@ -93,6 +97,9 @@ pub struct Frames {
     /// Wall time from the speed's click to the frames read back (longer than asked when a long
     /// task held the page).
     pub played: Duration,
+    /// With `--ui-profile`: the recording's long busy stretches from V8's CPU profile, and the
+    /// renderer's work by kind from the DevTools performance metrics.
+    pub profile: Option<(LongTasks, RendererWork)>,
 }
 
 fn med_max(v: &[f64]) -> (f64, f64) {
@@ -250,6 +257,16 @@ fn wait_for_grid(session: &Session<'_>) -> Result<(), String> {
     }
 }
 
+/// What `--ui-profile` and `--ui-css` ask of each recording.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Probe<'a> {
+    /// Record V8's CPU profile and the DevTools performance metrics, and save the profile in
+    /// this directory as `ui-profile-<speed>.cpuprofile`.
+    pub profile: Option<&'a Path>,
+    /// A stylesheet added to the page before Play.
+    pub css: Option<&'a str>,
+}
+
 /// Plays the scenario at `speed` from a fresh page for `warmup`, then records the frames for
 /// `seconds` more.
 pub fn record(
@@ -258,12 +275,19 @@ pub fn record(
     speed: &str,
     warmup: Duration,
     seconds: u64,
+    probe: Probe<'_>,
 ) -> Result<Frames, String> {
     let session = driver.session()?;
     let opened = Instant::now();
     session.goto(url)?;
     wait_for_grid(&session)?;
     let load = opened.elapsed();
+    if let Some(css) = probe.css {
+        // A stylesheet of the caller's, to see what part of the page its style and layout cost.
+        session.execute(&format!(
+            "const s = document.createElement('style'); s.textContent = {css:?}; document.head.appendChild(s); return true;"
+        ))?;
+    }
     click_text(&session, "button.speed", speed)?;
     session.click("button.play")?;
     std::thread::sleep(warmup);
@@ -273,7 +297,33 @@ pub fn record(
         "window.__podflowSim = []; window.__podflowSync = []; window.__podflowRender = []; window.__podflowView = [];",
     )?;
     let warmup = recording.duration_since(opened).saturating_sub(load);
+    let mut metrics_before = Value::Null;
+    if probe.profile.is_some() {
+        session.cdp("Performance.enable", json!({}))?;
+        metrics_before = session.cdp("Performance.getMetrics", json!({}))?;
+        session.cdp("Profiler.enable", json!({}))?;
+        session.cdp(
+            "Profiler.setSamplingInterval",
+            json!({ "interval": PROFILE_INTERVAL_US }),
+        )?;
+        session.cdp("Profiler.start", json!({}))?;
+    }
     std::thread::sleep(Duration::from_secs(seconds));
+    let profile = match probe.profile {
+        Some(dir) => {
+            let stopped = session.cdp("Profiler.stop", json!({}))?;
+            let metrics_after = session.cdp("Performance.getMetrics", json!({}))?;
+            // The whole profile too, for Chrome DevTools' Performance panel.
+            let file = dir.join(format!("ui-profile-{}.cpuprofile", speed.replace('×', "x")));
+            std::fs::write(&file, stopped["profile"].to_string())
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            Some((
+                ui_profile::long_tasks(&stopped["profile"], REFRESH_MS)?,
+                ui_profile::RendererWork::between(&metrics_before, &metrics_after),
+            ))
+        }
+        None => None,
+    };
     let v = execute_patiently(
         &session,
         "window.__rec = false; document.querySelector('button.play').click();\
@@ -299,16 +349,19 @@ pub fn record(
         load,
         warmup,
         played,
+        profile,
     })
 }
 
-/// Serves `dist`, opens the scenario and records each of `speeds` for `seconds`.
+/// Serves `dist`, opens the scenario and records each of `speeds` for `seconds`, looking closer as
+/// `probe` asks.
 pub fn run(
     dist: &Path,
     text: &str,
     speeds: &[String],
     warmup: Duration,
     seconds: u64,
+    probe: Probe<'_>,
     mut each: impl FnMut(&Frames),
 ) -> Result<Vec<Frames>, String> {
     let server = static_server::serve(dist).map_err(|e| format!("serve: {e}"))?;
@@ -318,7 +371,7 @@ pub fn run(
     let driver = ChromeDriver::start()?;
     let mut out = Vec::new();
     for speed in speeds {
-        let f = record(&driver, &url, speed, warmup, seconds)?;
+        let f = record(&driver, &url, speed, warmup, seconds, probe)?;
         each(&f);
         out.push(f);
     }
@@ -414,6 +467,7 @@ mod tests {
             load: Duration::from_secs(1),
             warmup: Duration::from_secs(30),
             played: Duration::from_secs(10),
+            profile: None,
         }
     }
 

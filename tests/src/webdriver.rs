@@ -193,6 +193,16 @@ impl Session<'_> {
         }
     }
 
+    /// Sends a Chrome DevTools Protocol command to the page through chromedriver
+    /// (`goog/cdp/execute`) and returns its result.
+    pub fn cdp(&self, command: &str, params: Value) -> Result<Value, String> {
+        self.cmd(
+            "POST",
+            "/goog/cdp/execute",
+            Some(&json!({ "cmd": command, "params": params })),
+        )
+    }
+
     /// A PNG screenshot of the viewport.
     pub fn screenshot_png(&self) -> Result<Vec<u8>, String> {
         let b64 = self.cmd("GET", "/screenshot", None)?;
