@@ -1,15 +1,23 @@
 //! Events counted by the moment they were last seen, so that the timeline's axis can count the
 //! Events (and the Warnings) of any span of time in O(log n) instead of walking the whole log at
 //! every render: two Fenwick trees over the distinct moments, in time order. Time only moves on,
-//! so a new moment is almost always the latest and is appended; an earlier one rebuilds the trees.
+//! so a new moment is almost always the latest and is appended; an earlier one rebuilds the trees,
+//! and so does a log whose Events are mostly gone (Events expire after an hour), dropping the
+//! moments left empty, so the counts stay in proportion to the Events there are.
 
 use crate::sim::SimTime;
+
+/// Past this many empty moments, and when they are half of all, the empty ones are dropped.
+const COMPACT_AT: usize = 1024;
 
 /// Events and Warnings per distinct moment, with their prefix sums.
 #[derive(Debug, Default, Clone)]
 pub struct EventCounts {
-    /// Every moment that has held an Event, ascending (a moment whose Events are gone stays, at 0).
+    /// Every moment that has held an Event, ascending (a moment whose Events are gone stays, at 0,
+    /// until the next compaction).
     moments: Vec<SimTime>,
+    /// How many moments hold no Event.
+    empty: usize,
     /// Events and Warnings at each moment, as the trees are built from.
     at: Vec<(u32, u32)>,
     events: Fenwick,
@@ -22,7 +30,9 @@ impl EventCounts {
         let w = if warning { delta } else { 0 };
         let i = match self.moments.binary_search(&at) {
             Ok(i) => i,
+            Err(_) if delta < 0 => return,
             Err(i) if i == self.moments.len() => {
+                self.empty += 1;
                 self.moments.push(at);
                 self.at.push((0, 0));
                 self.events.push(0);
@@ -30,18 +40,52 @@ impl EventCounts {
                 i
             }
             Err(i) => {
+                self.empty += 1;
                 self.moments.insert(i, at);
                 self.at.insert(i, (0, 0));
-                self.events = Fenwick::of(self.at.iter().map(|c| i64::from(c.0)));
-                self.warnings = Fenwick::of(self.at.iter().map(|c| i64::from(c.1)));
+                self.rebuild();
                 i
             }
         };
         let c = &mut self.at[i];
+        if delta < 0 && (c.0 == 0 || (warning && c.1 == 0)) {
+            // Nothing to take away: the log never removes what it did not add.
+            return;
+        }
+        let was = c.0;
         c.0 = c.0.saturating_add_signed(delta);
         c.1 = c.1.saturating_add_signed(w);
+        let now = c.0;
         self.events.add(i, i64::from(delta));
         self.warnings.add(i, i64::from(w));
+        match (was, now) {
+            (0, n) if n > 0 => self.empty = self.empty.saturating_sub(1),
+            (n, 0) if n > 0 => self.empty += 1,
+            _ => {}
+        }
+        if self.empty > COMPACT_AT && 2 * self.empty > self.moments.len() {
+            self.compact();
+        }
+    }
+
+    /// Drops the moments that hold no Event.
+    fn compact(&mut self) {
+        let mut keep = self.at.iter().map(|c| c.0 > 0);
+        self.moments.retain(|_| keep.next().unwrap_or(false));
+        self.at.retain(|c| c.0 > 0);
+        self.empty = 0;
+        self.rebuild();
+    }
+
+    /// Builds the trees again from the counts at each moment.
+    fn rebuild(&mut self) {
+        self.events = Fenwick::of(self.at.iter().map(|c| i64::from(c.0)));
+        self.warnings = Fenwick::of(self.at.iter().map(|c| i64::from(c.1)));
+    }
+
+    /// How many moments are kept (for tests: they follow the Events there are).
+    pub fn moments(&self) -> usize {
+        self.moments.len()
     }
 
     /// How many Events, and how many of them Warnings, were last seen before `t`.
@@ -140,6 +184,31 @@ mod tests {
             }
         }
         assert_eq!(counts.before(SimTime(u64::MAX)), walk(&list, u64::MAX));
+    }
+
+    #[test]
+    fn moments_whose_events_are_gone_are_dropped_and_the_counts_stay_right() {
+        let mut counts = EventCounts::default();
+        // A day of Events, one a second, each gone an hour after it came.
+        for s in 0..86_400u64 {
+            counts.add(SimTime(s * 1000), s % 10 == 0, 1);
+            if s >= 3_600 {
+                let gone = s - 3_600;
+                counts.add(SimTime(gone * 1000), gone % 10 == 0, -1);
+            }
+        }
+        assert!(
+            counts.moments() <= 2 * 3_600 + COMPACT_AT + 1,
+            "{}",
+            counts.moments()
+        );
+        let last_hour = SimTime((86_400 - 3_600) * 1000);
+        assert_eq!(counts.before(last_hour), (0, 0));
+        assert_eq!(counts.before(SimTime(u64::MAX)), (3_600, 360));
+        assert_eq!(
+            counts.before(SimTime((86_400 - 1_800) * 1000)),
+            (1_800, 180)
+        );
     }
 
     #[test]
