@@ -93,7 +93,7 @@ fn ticks(log: &EventLog, horizon_ms: u64) -> Vec<Tick> {
         let (before, warnings_before) = log.count_before(first.at);
         let (upto, warnings_upto) = match end {
             Some(end) => log.count_before(end),
-            None => log.count_before(SimTime(u64::MAX)),
+            None => log.count_all(),
         };
         ticks.push(Tick {
             bucket: b,

@@ -83,6 +83,12 @@ impl EventCounts {
         self.warnings = Fenwick::of(self.at.iter().map(|c| i64::from(c.1)));
     }
 
+    /// How many Events there are, and how many Warnings.
+    pub fn all(&self) -> (usize, usize) {
+        let n = |f: &Fenwick| usize::try_from(f.prefix(self.moments.len())).unwrap_or(0);
+        (n(&self.events), n(&self.warnings))
+    }
+
     /// How many moments are kept (for tests: they follow the Events there are).
     pub fn moments(&self) -> usize {
         self.moments.len()
@@ -184,6 +190,10 @@ mod tests {
             }
         }
         assert_eq!(counts.before(SimTime(u64::MAX)), walk(&list, u64::MAX));
+        counts.add(SimTime(u64::MAX), true, 1);
+        list.push((u64::MAX, true));
+        let warnings = list.iter().filter(|(_, w)| *w).count();
+        assert_eq!(counts.all(), (list.len(), warnings));
     }
 
     #[test]

@@ -123,6 +123,11 @@ impl EventLog {
         self.counts.before(t)
     }
 
+    /// How many Events there are, and how many Warnings among them.
+    pub fn count_all(&self) -> (usize, usize) {
+        self.counts.all()
+    }
+
     /// The first Event, in the log's order, last seen at `t` or later.
     pub fn first_from(&self, t: SimTime) -> Option<&EventEntry> {
         self.by_time
