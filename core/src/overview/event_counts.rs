@@ -1,9 +1,10 @@
 //! Events counted by the moment they were last seen, so that the timeline's axis can count the
 //! Events (and the Warnings) of any span of time in O(log n) instead of walking the whole log at
 //! every render: two Fenwick trees over the distinct moments, in time order. Time only moves on,
-//! so a new moment is almost always the latest and is appended; an earlier one rebuilds the trees,
-//! and so does a log whose Events are mostly gone (Events expire after an hour), dropping the
-//! moments left empty, so the counts stay in proportion to the Events there are.
+//! so a new moment is mostly the latest and is appended; an earlier one (the store's order brings
+//! an Event seen a little before the latest now and then) rebuilds the trees from its place on,
+//! and a log whose Events are mostly gone (Events expire after an hour) drops the moments left
+//! empty, so the counts stay in proportion to the Events there are.
 
 use crate::sim::SimTime;
 
@@ -43,7 +44,7 @@ impl EventCounts {
                 self.empty += 1;
                 self.moments.insert(i, at);
                 self.at.insert(i, (0, 0));
-                self.rebuild();
+                self.rebuild_from(i);
                 i
             }
         };
@@ -79,8 +80,19 @@ impl EventCounts {
 
     /// Builds the trees again from the counts at each moment.
     fn rebuild(&mut self) {
-        self.events = Fenwick::of(self.at.iter().map(|c| i64::from(c.0)));
-        self.warnings = Fenwick::of(self.at.iter().map(|c| i64::from(c.1)));
+        self.rebuild_from(0);
+    }
+
+    /// Builds the trees again from moment `i` on: the nodes before it sum only moments before
+    /// it, so a moment inserted near the end (an Event seen a little before the latest, which the
+    /// store's order often brings) costs in proportion to the moments after it.
+    fn rebuild_from(&mut self, i: usize) {
+        self.events.0.truncate(i);
+        self.warnings.0.truncate(i);
+        for c in &self.at[i..] {
+            self.events.push(i64::from(c.0));
+            self.warnings.push(i64::from(c.1));
+        }
     }
 
     /// How many Events there are, and how many Warnings.
@@ -107,14 +119,6 @@ impl EventCounts {
 struct Fenwick(Vec<i64>);
 
 impl Fenwick {
-    fn of(values: impl Iterator<Item = i64>) -> Fenwick {
-        let mut f = Fenwick::default();
-        for v in values {
-            f.push(v);
-        }
-        f
-    }
-
     /// Appends a value: node `i` (1-based) holds the sum of the `i & -i` values ending at it.
     fn push(&mut self, v: i64) {
         let i = self.0.len() + 1;
