@@ -87,10 +87,12 @@ fn ticks(log: &EventLog, horizon_ms: u64) -> Vec<Tick> {
     };
     let mut ticks = Vec::new();
     let mut next = log.first_from(SimTime::ZERO);
+    // Events and Warnings before the current tick: the previous tick's end, as no Event lies
+    // between that end and the current tick's first Event.
+    let (mut before, mut warnings_before) = (0, 0);
     while let Some(first) = next {
         let b = bucket(first.at.0);
         let end = b.checked_add(1).and_then(start);
-        let (before, warnings_before) = log.count_before(first.at);
         let (upto, warnings_upto) = match end {
             Some(end) => log.count_before(end),
             None => log.count_all(),
@@ -106,6 +108,7 @@ fn ticks(log: &EventLog, horizon_ms: u64) -> Vec<Tick> {
                 upto.saturating_sub(before + 1)
             ),
         });
+        (before, warnings_before) = (upto, warnings_upto);
         next = end.and_then(|end| log.first_from(end));
     }
     ticks

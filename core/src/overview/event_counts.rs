@@ -75,11 +75,6 @@ impl EventCounts {
         self.moments.retain(|_| keep.next().unwrap_or(false));
         self.at.retain(|c| c.0 > 0);
         self.empty = 0;
-        self.rebuild();
-    }
-
-    /// Builds the trees again from the counts at each moment.
-    fn rebuild(&mut self) {
         self.rebuild_from(0);
     }
 
