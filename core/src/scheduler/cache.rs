@@ -247,7 +247,17 @@ impl Cache {
     /// Brings `snapshot` up to date: the node list is rebuilt when nodes came or went, else only
     /// the nodes changed since the snapshot's generation are copied (upstream `UpdateSnapshot`).
     pub fn update_snapshot(&mut self, snapshot: &mut ClusterSnapshot) {
-        if self.nodes_changed || snapshot.nodes.len() != self.nodes.len() {
+        if !self.nodes_changed && snapshot.released_len() == Some(self.nodes.len()) {
+            // The same nodes as when the snapshot let go of them: it takes the states back and
+            // brings what it keeps up to date for the nodes changed since.
+            let changed: Vec<usize> = self
+                .by_generation
+                .range(snapshot.generation + 1..)
+                .filter_map(|(_, name)| snapshot.node_index(name))
+                .collect();
+            let nodes = self.nodes.values().map(|e| Arc::clone(&e.info)).collect();
+            snapshot.refill(nodes, &changed);
+        } else if self.nodes_changed || snapshot.nodes.len() != self.nodes.len() {
             // The cache's own node states carry their snapshot index, so the states it hands
             // the snapshot node by node later need no copy to set it.
             for (i, e) in self.nodes.values_mut().enumerate() {

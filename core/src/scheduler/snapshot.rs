@@ -127,6 +127,9 @@ pub struct ClusterSnapshot {
     with_affinity: BTreeSet<usize>,
     /// Positions of the nodes holding pods with required anti-affinity terms.
     with_required_anti_affinity: BTreeSet<usize>,
+    /// The node objects of the node states [`ClusterSnapshot::release_nodes`] let go of, by
+    /// position, until [`ClusterSnapshot::refill`] takes states back for the same nodes.
+    released: Option<Vec<Arc<Node>>>,
     /// The cache generation the snapshot reflects.
     pub(crate) generation: u64,
     /// What plugins keep from one cycle to the next about these nodes.
@@ -173,16 +176,61 @@ impl ClusterSnapshot {
 
     /// Lets go of the node states, for a scheduler with nothing to schedule; the next
     /// [`Cache::update_snapshot`](super::cache::Cache::update_snapshot) takes them from the
-    /// cache again, as after a node joins. What the plugins keep across cycles holds no node
-    /// state ([`NodeShares`](super::plugin_memo::NodeShares)) and stays: a node unchanged in the
+    /// cache again ([`ClusterSnapshot::refill`]), or starts over if nodes came or went. The
+    /// index, the selector counts, the topology domains and the affinity lists stay, with each
+    /// node's object (not its pods), and are brought up to date for the nodes changed in the
+    /// meantime: starting over recounted every selector over every pod of the cluster at the
+    /// first cycle after each pause. What the plugins keep across cycles holds no node state
+    /// ([`NodeShares`](super::plugin_memo::NodeShares)) and stays too: a node unchanged in the
     /// meantime comes back as the same state.
     pub(crate) fn release_nodes(&mut self) {
-        self.nodes = Vec::new();
+        let nodes = std::mem::take(&mut self.nodes);
+        if self.released.is_none() && !nodes.is_empty() {
+            self.released = Some(nodes.iter().map(|n| Arc::clone(&n.node)).collect());
+        }
+    }
+
+    /// How many nodes the snapshot let go of, if it did (see [`ClusterSnapshot::refill`]).
+    pub(crate) fn released_len(&self) -> Option<usize> {
+        self.released.as_ref().map(Vec::len)
+    }
+
+    /// Takes back node states for the same nodes, in the same order, as before
+    /// [`ClusterSnapshot::release_nodes`]; `changed` are the positions of the nodes that
+    /// changed since. Their selector counts are recounted (their old pods are gone with the
+    /// old states), the topology domains forgotten if one was relabelled, and the affinity lists
+    /// brought up to date.
+    pub(crate) fn refill(&mut self, nodes: Vec<Arc<NodeInfo>>, changed: &[usize]) {
+        let released = self.released.take().unwrap_or_default();
+        debug_assert_eq!(released.len(), nodes.len());
+        self.nodes = nodes;
+        for &i in changed {
+            let Some(info) = self.nodes.get_mut(i) else {
+                continue;
+            };
+            if info.snapshot_index != i {
+                Arc::make_mut(info).snapshot_index = i;
+            }
+            let relabelled = released.get(i).is_none_or(|old| {
+                !Arc::ptr_eq(old, &info.node) && old.metadata.labels.as_ref() != info.labels()
+            });
+            if relabelled {
+                self.topology_domains.borrow_mut().clear();
+            }
+            for counts in self.selector_counts.borrow_mut().values_mut() {
+                let now = count_matching(&self.nodes[i].pods, &counts.selector, &counts.namespace);
+                if counts.per_node[i] != now {
+                    Arc::make_mut(counts).per_node[i] = now;
+                }
+            }
+            self.track(i);
+        }
     }
 
     /// Rebuilds the name index and the affinity lists from `nodes` (and forgets the selector
     /// counts, whose positions moved).
     pub(crate) fn reindex(&mut self) {
+        self.released = None;
         self.with_affinity.clear();
         self.with_required_anti_affinity.clear();
         self.selector_counts.borrow_mut().clear();
@@ -633,5 +681,96 @@ mod tests {
         write(&mut cache, deleting);
         cache.update_snapshot(&mut snapshot);
         assert_eq!(snapshot.selector_counts("default", &web).per_node, [0]);
+    }
+
+    #[test]
+    fn a_snapshot_that_let_go_of_its_nodes_takes_them_back_with_its_memos_up_to_date() {
+        use crate::scheduler::testutil::with_pod_label;
+        let web = LabelSelector {
+            match_labels: Some([("app".to_string(), "web".to_string())].into()),
+            match_expressions: None,
+        };
+        let mut cache = Cache::new();
+        for (name, zone) in [("a", "z1"), ("b", "z1"), ("c", "z2")] {
+            cache.upsert_node(&with_label(node(name, "1", "1Gi"), ZONE, zone));
+        }
+        let mut rv = 0;
+        let mut write = |cache: &mut Cache, p: Pod, on_node: &str| {
+            let mut p = on(p, on_node);
+            rv += 1;
+            p.metadata.resource_version = Some(rv.to_string());
+            cache.upsert_pod(&Arc::new(crate::object::Object::from(p)));
+        };
+        write(
+            &mut cache,
+            with_pod_label(pod("p1", "", ""), "app", "web"),
+            "a",
+        );
+        write(
+            &mut cache,
+            with_pod_label(pod("p2", "", ""), "app", "web"),
+            "b",
+        );
+        let mut snapshot = ClusterSnapshot::default();
+        cache.update_snapshot(&mut snapshot);
+        assert_eq!(
+            snapshot.selector_counts("default", &web).per_node,
+            [1, 1, 0]
+        );
+        let zones = snapshot.topology_domains(ZONE);
+        assert_eq!(zones.of_node, [Some(0), Some(0), Some(1)]);
+
+        // Nothing to schedule: the states go, and the cluster changes meanwhile.
+        snapshot.release_nodes();
+        assert!(snapshot.nodes.is_empty());
+        write(
+            &mut cache,
+            with_pod_label(pod("p3", "", ""), "app", "web"),
+            "c",
+        );
+        write(
+            &mut cache,
+            with_pod_label(pod("p1", "", ""), "app", "db"),
+            "a",
+        );
+        cache.update_snapshot(&mut snapshot);
+        assert_eq!(
+            snapshot
+                .nodes
+                .iter()
+                .map(|n| n.name().to_string())
+                .collect::<Vec<_>>(),
+            ["a", "b", "c"]
+        );
+        assert_eq!(
+            snapshot.selector_counts("default", &web).per_node,
+            [0, 1, 1]
+        );
+        // No node was relabelled: the domains are the ones kept.
+        assert!(Arc::ptr_eq(&zones, &snapshot.topology_domains(ZONE)));
+
+        // A node relabelled while released: the domains are made again.
+        snapshot.release_nodes();
+        cache.upsert_node(&with_label(node("b", "1", "1Gi"), ZONE, "z2"));
+        cache.update_snapshot(&mut snapshot);
+        assert_eq!(
+            snapshot.topology_domains(ZONE).of_node,
+            [Some(0), Some(1), Some(1)]
+        );
+
+        // A node joining while released: the snapshot starts over, and counts all four.
+        snapshot.release_nodes();
+        cache.upsert_node(&node("d", "1", "1Gi"));
+        write(
+            &mut cache,
+            with_pod_label(pod("p4", "", ""), "app", "web"),
+            "d",
+        );
+        cache.update_snapshot(&mut snapshot);
+        assert_eq!(snapshot.nodes.len(), 4);
+        assert_eq!(
+            snapshot.selector_counts("default", &web).per_node,
+            [0, 1, 1, 1]
+        );
     }
 }
