@@ -34,6 +34,9 @@ struct PreScoreState {
     total_nodes: usize,
     containers: usize,
     images: Vec<(String, usize)>,
+    /// Whether some node of the snapshot holds one of the images: when none does, every node
+    /// scores the same and is not looked at (`None` without a snapshot to tell).
+    held: Option<bool>,
 }
 
 fn pre_score_state(
@@ -43,6 +46,7 @@ fn pre_score_state(
 ) -> PreScoreState {
     let mut containers = 0;
     let mut images = Vec::new();
+    let mut held = snapshot.map(|_| false);
     if let Some(spec) = pod.spec.as_ref() {
         for c in spec
             .init_containers
@@ -53,9 +57,11 @@ fn pre_score_state(
             containers += 1;
             if let Some(img) = c.image.as_deref() {
                 let name = normalized_image_name(img);
-                let nodes = snapshot
-                    .and_then(|s| s.image_nodes.get(&name).copied())
-                    .unwrap_or(1);
+                let counted = snapshot.and_then(|s| s.image_nodes.get(&name).copied());
+                if counted.is_some() {
+                    held = Some(true);
+                }
+                let nodes = counted.unwrap_or(1);
                 images.push((name, nodes));
             }
         }
@@ -64,6 +70,7 @@ fn pre_score_state(
         total_nodes,
         containers,
         images,
+        held,
     }
 }
 
@@ -143,7 +150,13 @@ impl ScorePlugin for ImageLocality {
                 &computed
             }
         };
-        out.extend(nodes.iter().map(|n| node_score(s, n)));
+        if s.held == Some(false) {
+            // No node holds any of the images: each scores what an empty sum scores.
+            let score = calculate_priority(0, s.containers);
+            out.extend(nodes.iter().map(|_| score));
+        } else {
+            out.extend(nodes.iter().map(|n| node_score(s, n)));
+        }
         Ok(())
     }
 }
@@ -175,5 +188,33 @@ mod tests {
             "reg:5000/nginx:latest"
         );
         assert_eq!(normalized_image_name("nginx:1.27"), "nginx:1.27");
+    }
+
+    #[test]
+    fn an_image_no_node_holds_scores_every_node_as_an_empty_sum() {
+        let nodes = vec![
+            with_image(node("a", "1", "1Gi"), "redis:7", 500 * MB),
+            node("b", "1", "1Gi"),
+        ];
+        let snap = ClusterSnapshot::new(nodes, &[]);
+        let p = pod("p", "", "");
+        let mut st = CycleState::default();
+        ImageLocality.pre_score(&mut st, &p, &[], &snap);
+        let mut out = Vec::new();
+        let all: Vec<&NodeInfo> = snap.nodes.iter().map(|n| &**n).collect();
+        ImageLocality.score_nodes(&st, &p, &all, &mut out).unwrap();
+        assert_eq!(out, [0, 0]);
+        // The same pod with the node holding its image: that node is looked at.
+        let snap = ClusterSnapshot::new(
+            vec![with_image(node("a", "1", "1Gi"), "nginx:latest", 2000 * MB)],
+            &[],
+        );
+        let mut st = CycleState::default();
+        ImageLocality.pre_score(&mut st, &p, &[], &snap);
+        out.clear();
+        ImageLocality
+            .score_nodes(&st, &p, &[&*snap.nodes[0]], &mut out)
+            .unwrap();
+        assert_eq!(out, [100]);
     }
 }
