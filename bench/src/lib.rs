@@ -11,6 +11,8 @@
 //! * [`check`]: asserts that a finished run is correct (every pod bound or Ready, placement rules).
 //! * [`soak`]: 24 hours of virtual churn (rolling updates, a crash loop, node failures), sampled
 //!   for memory and for every size that could grow (run natively by `podflow-soak`).
+//! * [`heap`]: what a run's memory is made of at its end, the stored Pods field by field (run
+//!   natively by `podflow-heap`).
 //! * [`browser`]: the workloads compiled to wasm and run in headless Chromium (native only).
 //! * [`ui`]: the playground's frame times at 1,000 nodes and 30,000 pods (native only), and
 //!   [`ui_profile`]: what V8's CPU profile shows in the long tasks among them.
@@ -27,6 +29,7 @@ pub mod browser;
 pub mod check;
 pub mod clock;
 pub mod cpu;
+pub mod heap;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod items;
 pub mod manifests;
