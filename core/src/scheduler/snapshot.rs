@@ -695,22 +695,15 @@ mod tests {
             cache.upsert_node(&with_label(node(name, "1", "1Gi"), ZONE, zone));
         }
         let mut rv = 0;
-        let mut write = |cache: &mut Cache, p: Pod, on_node: &str| {
-            let mut p = on(p, on_node);
+        // Writes pod `name` labelled `app` on `node`.
+        let mut write = |cache: &mut Cache, name: &str, app: &str, node: &str| {
+            let mut p = on(with_pod_label(pod(name, "", ""), "app", app), node);
             rv += 1;
             p.metadata.resource_version = Some(rv.to_string());
             cache.upsert_pod(&Arc::new(crate::object::Object::from(p)));
         };
-        write(
-            &mut cache,
-            with_pod_label(pod("p1", "", ""), "app", "web"),
-            "a",
-        );
-        write(
-            &mut cache,
-            with_pod_label(pod("p2", "", ""), "app", "web"),
-            "b",
-        );
+        write(&mut cache, "p1", "web", "a");
+        write(&mut cache, "p2", "web", "b");
         let mut snapshot = ClusterSnapshot::default();
         cache.update_snapshot(&mut snapshot);
         assert_eq!(
@@ -723,16 +716,8 @@ mod tests {
         // Nothing to schedule: the states go, and the cluster changes meanwhile.
         snapshot.release_nodes();
         assert!(snapshot.nodes.is_empty());
-        write(
-            &mut cache,
-            with_pod_label(pod("p3", "", ""), "app", "web"),
-            "c",
-        );
-        write(
-            &mut cache,
-            with_pod_label(pod("p1", "", ""), "app", "db"),
-            "a",
-        );
+        write(&mut cache, "p3", "web", "c");
+        write(&mut cache, "p1", "db", "a");
         cache.update_snapshot(&mut snapshot);
         assert_eq!(
             snapshot
@@ -761,11 +746,7 @@ mod tests {
         // A node joining while released: the snapshot starts over, and counts all four.
         snapshot.release_nodes();
         cache.upsert_node(&node("d", "1", "1Gi"));
-        write(
-            &mut cache,
-            with_pod_label(pod("p4", "", ""), "app", "web"),
-            "d",
-        );
+        write(&mut cache, "p4", "web", "d");
         cache.update_snapshot(&mut snapshot);
         assert_eq!(snapshot.nodes.len(), 4);
         assert_eq!(
