@@ -136,6 +136,12 @@ pub struct ClusterSnapshot {
     pub(crate) plugin_memos: PluginMemos,
 }
 
+/// Whether a node's new state carries other labels than its object `old` (the topology
+/// domains are made again then).
+fn relabelled(old: &Arc<Node>, new: &NodeInfo) -> bool {
+    !Arc::ptr_eq(old, &new.node) && old.metadata.labels.as_ref() != new.labels()
+}
+
 /// Counts, for every image on the given nodes, how many of them hold it.
 fn count_images<'a>(nodes: impl IntoIterator<Item = &'a NodeInfo>) -> BTreeMap<String, usize> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -211,10 +217,7 @@ impl ClusterSnapshot {
             if info.snapshot_index != i {
                 Arc::make_mut(info).snapshot_index = i;
             }
-            let relabelled = released.get(i).is_none_or(|old| {
-                !Arc::ptr_eq(old, &info.node) && old.metadata.labels.as_ref() != info.labels()
-            });
-            if relabelled {
+            if released.get(i).is_none_or(|old| relabelled(old, info)) {
                 self.topology_domains.borrow_mut().clear();
             }
             for counts in self.selector_counts.borrow_mut().values_mut() {
@@ -258,8 +261,7 @@ impl ClusterSnapshot {
         if info.snapshot_index != i {
             Arc::make_mut(&mut info).snapshot_index = i;
         }
-        if !Arc::ptr_eq(&self.nodes[i].node, &info.node) && self.nodes[i].labels() != info.labels()
-        {
+        if relabelled(&self.nodes[i].node, &info) {
             self.topology_domains.borrow_mut().clear();
         }
         {
