@@ -336,11 +336,17 @@ impl ClusterSnapshot {
         domains
     }
 
-    /// The index of `node` in this snapshot: its `snapshot_index` when that is where it is,
-    /// else found by name; `None` for a node the snapshot does not hold.
+    /// The index of `node` in this snapshot: its `snapshot_index` when that is where it is (the
+    /// very state the snapshot holds there, as for the feasible nodes of a cycle, is known
+    /// without reading the names), else found by name; `None` for a node the snapshot does not
+    /// hold.
     pub fn index_of(&self, node: &NodeInfo) -> Option<usize> {
         let at = node.snapshot_index;
-        if self.nodes.get(at).is_some_and(|n| n.name() == node.name()) {
+        if self
+            .nodes
+            .get(at)
+            .is_some_and(|n| std::ptr::eq(&**n, node) || n.name() == node.name())
+        {
             return Some(at);
         }
         self.node_index(node.name())
