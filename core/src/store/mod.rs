@@ -766,7 +766,15 @@ impl Store {
         revision: i64,
     ) -> Result<impl Iterator<Item = &Change>, StoreError> {
         self.check_start(revision)?;
-        let start = self.log.partition_point(|c| c.revision <= revision);
+        // The log holds one change per revision, consecutive (`commit` appends the next, only
+        // the oldest are dropped), so the first change after `revision` is found by its
+        // distance from the front rather than by a search through the log.
+        let start = self.log.front().map_or(0, |first| {
+            usize::try_from(revision + 1 - first.revision)
+                .unwrap_or(0)
+                .min(self.log.len())
+        });
+        debug_assert_eq!(start, self.log.partition_point(|c| c.revision <= revision));
         Ok(self.log.range(start..))
     }
 
@@ -1697,6 +1705,37 @@ mod tests {
         let rest: Vec<i64> = s.read_feed(feed, 2).iter().map(|c| c.revision).collect();
         assert_eq!(rest, vec![45]);
         assert_eq!(s.feed_len(feed), 0);
+    }
+
+    #[test]
+    fn the_changes_since_a_revision_are_the_later_ones_whatever_the_log_still_holds() {
+        let mut s = busy_store(StoreConfig {
+            log_capacity: 5,
+            ..StoreConfig::default()
+        });
+        let since = |s: &Store, from: i64| -> Option<Vec<i64>> {
+            s.changes_since(from)
+                .ok()
+                .map(|changes| changes.map(|c| c.revision).collect())
+        };
+        // Revisions 9 to 13 are left; 8 is the last one dropped.
+        for from in 0..8 {
+            assert_eq!(since(&s, from), None, "from {from}");
+        }
+        for from in 8..=13 {
+            assert_eq!(
+                since(&s, from),
+                Some(((from + 1)..=13).collect()),
+                "from {from}"
+            );
+        }
+        assert_eq!(since(&s, 14), None);
+        // Compacted past what the log dropped, then up to the newest.
+        s.compact(10);
+        assert_eq!(since(&s, 9), None);
+        assert_eq!(since(&s, 10), Some(vec![11, 12, 13]));
+        s.compact(13);
+        assert_eq!(since(&s, 13), Some(vec![]));
     }
 
     #[test]
