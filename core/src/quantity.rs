@@ -82,6 +82,14 @@ impl Quantity {
 
     /// Parses a quantity as the API server does (`500m`, `1.5Gi`, `2`, `1e3`, `+100M`).
     pub fn parse(s: &str) -> Result<Quantity, QuantityError> {
+        match Quantity::parse_plain(s) {
+            Some(q) => Ok(q),
+            None => Quantity::parse_general(s),
+        }
+    }
+
+    /// Any text [`Quantity::parse`] is given: upstream `ParseQuantity`, step by step.
+    fn parse_general(s: &str) -> Result<Quantity, QuantityError> {
         if s.is_empty() || s.len() > 256 {
             return Err(QuantityError::FormatWrong);
         }
@@ -148,6 +156,24 @@ impl Quantity {
             nanos: if negative { -value } else { value },
             format,
         })
+    }
+
+    /// The common shape, parsed without the general path's checks: at most 18 digits (no sign,
+    /// no point) and a suffix of at most two characters, as in `500m`, `128Mi`, `2`. The value
+    /// is the one [`Quantity::parse`]'s general path gives for such a text: a whole mantissa
+    /// loses no digits and is never too large to hold. `None` for any other text, and for a
+    /// suffix `apply_suffix` refuses (the general path then gives the error).
+    fn parse_plain(s: &str) -> Option<Quantity> {
+        let bytes = s.as_bytes();
+        let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 || digits > 18 || bytes.len() - digits > 2 {
+            return None;
+        }
+        let whole = bytes[..digits]
+            .iter()
+            .fold(0i128, |n, d| n * 10 + i128::from(d - b'0'));
+        let (format, nanos) = apply_suffix(Some(whole * NANO), false, &s[digits..]).ok()?;
+        Some(Quantity { nanos, format })
     }
 
     /// A quantity of `milli` thousandths, in DecimalSI (`Quantity::from_milli(500)` is `500m`).
@@ -404,6 +430,42 @@ mod tests {
         assert!(q("500m") < q("1"));
         assert_eq!(q("600Mi").add(&q("100Mi")).to_string(), "700Mi");
         assert_eq!(q("1").sub(&q("250m")).to_string(), "750m");
+    }
+
+    #[test]
+    fn the_common_shape_parses_as_the_general_path_parses_it() {
+        let mut checked = 0;
+        for number in [
+            "0",
+            "1",
+            "7",
+            "10",
+            "100",
+            "250",
+            "1024",
+            "999999999999999999",
+        ] {
+            for suffix in [
+                "", "m", "n", "u", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi",
+                "Ei", "e3", "E6", "e0", "e-", "e", "i", "mm", "Zi", "KB", "+5", "é",
+            ] {
+                let text = format!("{number}{suffix}");
+                let exact = |r: Result<Quantity, QuantityError>| r.map(|q| (q.nanos, q.format));
+                let general = exact(Quantity::parse_general(&text));
+                if let Some(plain) = Quantity::parse_plain(&text) {
+                    assert_eq!(Ok((plain.nanos, plain.format)), general, "{text}");
+                    checked += 1;
+                }
+                assert_eq!(exact(Quantity::parse(&text)), general, "{text}");
+            }
+        }
+        // Not the common shape: left to the general path.
+        for text in ["1.5", "-1", "+1", "1234567890123456789", "1Mi ", ".5", ""] {
+            assert!(Quantity::parse_plain(text).is_none(), "{text}");
+        }
+        // Every number with each of the 19 suffixes Kubernetes knows, but 18 nines in T, P and
+        // E, whose nano-units overflow (`Numeric` from either path).
+        assert_eq!(checked, 8 * 19 - 3);
     }
 
     #[test]
