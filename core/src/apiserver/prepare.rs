@@ -5,8 +5,7 @@
 //! Active with the `kubernetes` finalizer.
 
 use k8s_openapi::api::core::v1::{
-    Container, NamespaceSpec, NamespaceStatus, PodCondition, PodSpec, PodStatus,
-    ResourceRequirements,
+    NamespaceSpec, NamespaceStatus, PodCondition, PodSpec, PodStatus,
 };
 
 use super::admission::qty;
@@ -38,44 +37,50 @@ pub fn generate_name(base: &str, rng: &mut SimRng) -> String {
 /// limits equal to its requests, BestEffort when nothing is requested or limited, else
 /// Burstable.
 pub fn qos_class(spec: &PodSpec) -> &'static str {
-    let mut requests: std::collections::BTreeMap<String, Quantity> = Default::default();
-    let mut limits: std::collections::BTreeMap<String, Quantity> = Default::default();
+    // Upstream sums requests and limits by resource name over the QoS resources, cpu and
+    // memory: one slot each (`None` where no container set a positive amount).
+    let slot = |name: &str| match name {
+        "cpu" => Some(0),
+        "memory" => Some(1),
+        _ => None,
+    };
+    let mut requests: [Option<Quantity>; 2] = [None, None];
+    let mut limits: [Option<Quantity>; 2] = [None, None];
     let mut guaranteed = true;
-    let all: Vec<&Container> = spec
+    for c in spec
         .containers
         .iter()
         .chain(spec.init_containers.iter().flatten())
-        .collect();
-    for c in all {
-        let no_resources = ResourceRequirements::default();
-        let r = c.resources.as_ref().unwrap_or(&no_resources);
+    {
+        let Some(r) = c.resources.as_ref() else {
+            guaranteed = false;
+            continue;
+        };
         for (name, q) in r.requests.iter().flatten() {
+            let Some(i) = slot(name) else { continue };
             let q = qty(q);
-            if (name == "cpu" || name == "memory") && q > Quantity::ZERO {
-                let e = requests.entry(name.clone()).or_insert(Quantity::ZERO);
-                *e = e.add(&q);
+            if q > Quantity::ZERO {
+                requests[i] = Some(requests[i].unwrap_or(Quantity::ZERO).add(&q));
             }
         }
-        let mut found = Vec::new();
+        let mut found = [false; 2];
         for (name, q) in r.limits.iter().flatten() {
+            let Some(i) = slot(name) else { continue };
             let q = qty(q);
-            if (name == "cpu" || name == "memory") && q > Quantity::ZERO {
-                found.push(name.as_str());
-                let e = limits.entry(name.clone()).or_insert(Quantity::ZERO);
-                *e = e.add(&q);
+            if q > Quantity::ZERO {
+                found[i] = true;
+                limits[i] = Some(limits[i].unwrap_or(Quantity::ZERO).add(&q));
             }
         }
-        if !(found.contains(&"cpu") && found.contains(&"memory")) {
+        if found != [true, true] {
             guaranteed = false;
         }
     }
-    if requests.is_empty() && limits.is_empty() {
+    if requests == [None, None] && limits == [None, None] {
         return "BestEffort";
     }
-    if guaranteed
-        && requests.iter().all(|(k, v)| limits.get(k) == Some(v))
-        && requests.len() == limits.len()
-    {
+    // Every request equals its limit, and no limit lacks a request.
+    if guaranteed && requests == limits {
         return "Guaranteed";
     }
     "Burstable"
@@ -321,7 +326,7 @@ mod tests {
     use crate::apiserver::admission::Chain;
     use crate::apiserver::request::Verb;
     use crate::sim::SimTime;
-    use k8s_openapi::api::core::v1::{Pod, PodSchedulingGate, ResourceRequirements};
+    use k8s_openapi::api::core::v1::{Container, Pod, PodSchedulingGate, ResourceRequirements};
     use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
     use serde_json::json;
     #[cfg(target_arch = "wasm32")]
@@ -361,6 +366,25 @@ mod tests {
         assert_eq!(qos_class(spec), "Burstable");
         spec.init_containers = None;
         spec.containers[0].resources = resources(&[("memory", "1Gi")], &[("memory", "2Gi")]);
+        assert_eq!(qos_class(spec), "Burstable");
+        // Only cpu and memory count, and only amounts above zero.
+        spec.containers[0].resources = resources(
+            &[("nvidia.com/gpu", "1"), ("cpu", "0")],
+            &[("nvidia.com/gpu", "1")],
+        );
+        assert_eq!(qos_class(spec), "BestEffort");
+        // A request unlike its limit, or a limit without a request, is not Guaranteed; equal
+        // sums over two containers are.
+        spec.containers[0].resources = resources(&[("cpu", "1")], &both);
+        assert_eq!(qos_class(spec), "Burstable");
+        spec.containers[0].resources = resources(&both, &both);
+        spec.containers.push(Container {
+            name: "b".into(),
+            resources: resources(&[("cpu", "0.5"), ("memory", "128Mi")], &both),
+            ..Default::default()
+        });
+        assert_eq!(qos_class(spec), "Guaranteed");
+        spec.containers[1].resources = None;
         assert_eq!(qos_class(spec), "Burstable");
     }
 
