@@ -746,27 +746,39 @@ fn prioritize(
         if !s.is_success() {
             return Err(s.message());
         }
-        for (i, slot) in slots.iter().enumerate() {
-            let v = normalized[i];
-            if !(MIN_NODE_SCORE..=MAX_NODE_SCORE).contains(&v) {
-                return Err(format!(
-                    "plugin \"{}\" returns an invalid score {v}, it should in the range of [{MIN_NODE_SCORE}, {MAX_NODE_SCORE}] after normalizing",
-                    pl.name()
-                ));
-            }
-            let weighted = v * wp.weight;
-            totals[i] += weighted;
-            if let Some(j) = slot {
-                decision.set_score(*j, raw[i], v);
-            }
+        // The first score out of range fails the cycle; the record keeps the scores before it.
+        let bad = normalized
+            .iter()
+            .position(|v| !(MIN_NODE_SCORE..=MAX_NODE_SCORE).contains(v));
+        for (i, j) in recorded_slots(slots).take_while(|(i, _)| bad.is_none_or(|b| *i < b)) {
+            decision.set_score(j, raw[i], normalized[i]);
+        }
+        if let Some(b) = bad {
+            return Err(format!(
+                "plugin \"{}\" returns an invalid score {}, it should in the range of [{MIN_NODE_SCORE}, {MAX_NODE_SCORE}] after normalizing",
+                pl.name(),
+                normalized[b]
+            ));
+        }
+        for (total, v) in totals.iter_mut().zip(&normalized) {
+            *total += v * wp.weight;
         }
     }
-    for (i, slot) in slots.iter().enumerate() {
-        if let Some(j) = slot {
-            decision.set_total(*j, totals[i]);
-        }
+    for (i, j) in recorded_slots(slots) {
+        decision.set_total(j, totals[i]);
     }
     Ok(totals)
+}
+
+/// The feasible nodes the decision records, as (position among the feasible, slot in the
+/// record). They lead: a node is recorded when it is among the first evaluated, and the
+/// feasible are listed in evaluation order, so the walk stops at the first one not recorded.
+fn recorded_slots(slots: &[Option<usize>]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    debug_assert!(slots
+        .iter()
+        .skip_while(|s| s.is_some())
+        .all(|s| s.is_none()));
+    slots.iter().map_while(|s| *s).enumerate()
 }
 
 /// A node-local score plugin's raw scores of the feasible nodes into `out`: the memo's where it
