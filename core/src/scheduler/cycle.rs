@@ -576,6 +576,7 @@ fn schedule(
     if let Some(memo) = memo.as_deref_mut() {
         memo.filters_for(&decision.filter_plugins[..filters.local]);
     }
+    let all_local = filters.local > 0 && filters.local == filters.all.len();
     let to_find = num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, count);
     decision.nodes_to_find = to_find;
     let mut found = Feasible {
@@ -607,6 +608,30 @@ fn schedule(
         let node: &Arc<NodeInfo> = &snapshot.nodes[index];
         processed += 1;
         let slot = decision.record_node(|| Arc::clone(node.shared_name()));
+        // An unchanged node that passed every filter last time passes again: every filter of
+        // the cycle is node-local and no pod is nominated anywhere, so nothing else could
+        // change the verdict (what `filter_with_nominated_pods` finds, without its steps).
+        if all_local && snapshot.nominated.is_empty() {
+            if let Some(memo) = memo
+                .as_deref_mut()
+                .filter(|m| m.passed_unchanged(node, index))
+            {
+                memo.count_reuse(1);
+                if let Some(i) = slot {
+                    decision.set_filters(
+                        i,
+                        FilterTrace {
+                            run: filters.local,
+                            last: None,
+                        },
+                    );
+                }
+                found.nodes.push(node);
+                found.slots.push(slot);
+                found.remembered.push(index);
+                continue;
+            }
+        }
         let mut trace = FilterTrace::default();
         let at = memo.as_deref_mut().map(|memo| {
             memo.make_current(node, index);

@@ -116,6 +116,16 @@ impl VerdictMemo {
         }
     }
 
+    /// Whether the verdicts at `at` are for `node`'s current state and say it passed the leading
+    /// node-local filters (what [`VerdictMemo::make_current`] and [`VerdictMemo::filters`]
+    /// would find, without changing anything).
+    pub(crate) fn passed_unchanged(&self, node: &Arc<NodeInfo>, at: usize) -> bool {
+        self.by_node.get(at).is_some_and(|kept| {
+            std::ptr::eq(kept.node.as_ptr(), Arc::as_ptr(node))
+                && matches!(kept.filters, KeptFilters::Passed)
+        })
+    }
+
     /// What the leading node-local filters said of the node at `at`.
     pub(crate) fn filters(&self, at: usize) -> &KeptFilters {
         &self.by_node[at].filters
