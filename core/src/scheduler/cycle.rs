@@ -820,12 +820,7 @@ fn score_remembered(
 ) -> Result<(), Status> {
     let (feasible, at) = (found.nodes.as_slice(), found.remembered.as_slice());
     let mut missing: Vec<usize> = Vec::new();
-    out.extend(at.iter().enumerate().map(|(i, &at)| {
-        memo.score(at, k).unwrap_or_else(|| {
-            missing.push(i);
-            0
-        })
-    }));
+    memo.scores_into(k, at, out, &mut missing);
     memo.count_reuse(feasible.len() - missing.len());
     if missing.is_empty() {
         return Ok(());

@@ -24,6 +24,11 @@ use k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
 use crate::scheduler::decision::FilterTrace;
 use crate::scheduler::framework::{NodeInfo, Status};
 
+/// A score cell with nothing kept. No plugin scores `i64::MIN` (scores are 0–100 after
+/// normalizing, and raw scores are counts and sums of weights); one that did would only be
+/// computed again at each cycle.
+const UNKNOWN: i64 = i64::MIN;
+
 /// What the leading node-local filters said of one node.
 #[derive(Debug, Clone, Default)]
 pub(crate) enum KeptFilters {
@@ -49,13 +54,14 @@ struct Remembered {
 pub struct VerdictMemo {
     /// The spec the verdicts were computed for.
     spec: Option<PodSpec>,
-    /// How many score plugins the profile has: the stride of `scores`.
+    /// How many score plugins the profile has: the number of columns of `scores`.
     score_plugins: usize,
     /// The leading node-local filters the kept filter verdicts are for.
     filter_names: Vec<&'static str>,
     by_node: Vec<Remembered>,
-    /// Each node's raw score from each node-local score plugin, `score_plugins` per node.
-    scores: Vec<Option<i64>>,
+    /// The raw scores of each score plugin (a column each, by node position; [`UNKNOWN`] where
+    /// none is kept). A plugin's column is read for every feasible node in a row.
+    scores: Vec<Vec<i64>>,
     /// How many verdicts (a node's filters, or one plugin's score of a node) were reused.
     reused: u64,
 }
@@ -82,6 +88,7 @@ impl VerdictMemo {
             self.score_plugins = score_plugins;
             self.by_node.clear();
             self.scores.clear();
+            self.scores.resize_with(score_plugins, Vec::new);
         }
         true
     }
@@ -105,14 +112,17 @@ impl VerdictMemo {
     pub(crate) fn make_current(&mut self, node: &Arc<NodeInfo>, at: usize) {
         if self.by_node.len() <= at {
             self.by_node.resize_with(at + 1, Remembered::default);
-            self.scores.resize((at + 1) * self.score_plugins, None);
+            for column in &mut self.scores {
+                column.resize(at + 1, UNKNOWN);
+            }
         }
         let kept = &mut self.by_node[at];
         if !std::ptr::eq(kept.node.as_ptr(), Arc::as_ptr(node)) {
             kept.node = Arc::downgrade(node);
             kept.filters = KeptFilters::Unknown;
-            let row = at * self.score_plugins;
-            self.scores[row..row + self.score_plugins].fill(None);
+            for column in &mut self.scores {
+                column[at] = UNKNOWN;
+            }
         }
     }
 
@@ -136,18 +146,39 @@ impl VerdictMemo {
         self.by_node[at].filters = filters;
     }
 
-    /// The raw score of the `k`th score plugin for the node at `at`, when kept.
-    pub(crate) fn score(&self, at: usize, k: usize) -> Option<i64> {
-        self.scores
-            .get(at * self.score_plugins + k)
-            .copied()
-            .flatten()
+    /// The kept raw scores of the `k`th score plugin for the nodes at the positions `at`, in
+    /// order, onto `out` (0 where none is kept), and the places in `at` of those with none onto
+    /// `missing`, in one pass over the plugin's column.
+    pub(crate) fn scores_into(
+        &self,
+        k: usize,
+        at: &[usize],
+        out: &mut Vec<i64>,
+        missing: &mut Vec<usize>,
+    ) {
+        let column = self.scores.get(k).map_or(&[][..], Vec::as_slice);
+        let start = out.len();
+        out.resize(start + at.len(), UNKNOWN);
+        let dst = &mut out[start..];
+        // Copy first, then look for the few cells with nothing kept: the copy has no branch.
+        for (d, &a) in dst.iter_mut().zip(at) {
+            *d = column.get(a).copied().unwrap_or(UNKNOWN);
+        }
+        if dst.contains(&UNKNOWN) {
+            for (i, d) in dst.iter_mut().enumerate() {
+                if *d == UNKNOWN {
+                    missing.push(i);
+                    *d = 0;
+                }
+            }
+        }
     }
 
-    /// Keeps the raw score of the `k`th score plugin for the node at `at`.
+    /// Keeps the raw score of the `k`th score plugin for the node at `at` (a score of
+    /// [`UNKNOWN`]'s value is not kept: it is computed again each time).
     pub(crate) fn keep_score(&mut self, at: usize, k: usize, score: i64) {
-        if let Some(s) = self.scores.get_mut(at * self.score_plugins + k) {
-            *s = Some(score);
+        if let Some(s) = self.scores.get_mut(k).and_then(|column| column.get_mut(at)) {
+            *s = score;
         }
     }
 
