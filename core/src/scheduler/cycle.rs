@@ -5,6 +5,7 @@
 // A FitError is built once per failed attempt and carries the whole diagnosis by design.
 #![allow(clippy::result_large_err)]
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
@@ -733,11 +734,11 @@ fn prioritize(
     mut memo: Option<&mut VerdictMemo>,
 ) -> Result<Vec<i64>, String> {
     let (feasible, slots) = (found.nodes.as_slice(), found.slots.as_slice());
-    let mut totals = vec![0i64; feasible.len()];
     if profile.score.is_empty() {
-        totals.iter_mut().for_each(|t| *t = 1);
-        return Ok(totals);
+        return Ok(vec![1; feasible.len()]);
     }
+    // Filled by the first column that runs, then added to.
+    let mut totals: Vec<i64> = Vec::with_capacity(feasible.len());
     for pl in &profile.pre_score {
         let s = pl.pre_score(state, pod, feasible, snapshot);
         if s.is_skip() {
@@ -766,11 +767,16 @@ fn prioritize(
             _ => pl.score_nodes(state, pod, feasible, &mut raw),
         }
         .map_err(|s| s.message())?;
-        let mut normalized = raw.clone();
-        let s = pl.normalize_score(state, pod, &mut normalized);
-        if !s.is_success() {
-            return Err(s.message());
-        }
+        let normalized: Cow<'_, [i64]> = if pl.has_score_extensions() {
+            let mut normalized = raw.clone();
+            let s = pl.normalize_score(state, pod, &mut normalized);
+            if !s.is_success() {
+                return Err(s.message());
+            }
+            Cow::Owned(normalized)
+        } else {
+            Cow::Borrowed(&raw)
+        };
         // The first score out of range fails the cycle; the record keeps the scores before it.
         let bad = normalized
             .iter()
@@ -785,9 +791,17 @@ fn prioritize(
                 normalized[b]
             ));
         }
-        for (total, v) in totals.iter_mut().zip(&normalized) {
-            *total += v * wp.weight;
+        if totals.is_empty() {
+            totals.extend(normalized.iter().map(|v| v * wp.weight));
+        } else {
+            for (total, v) in totals.iter_mut().zip(normalized.iter()) {
+                *total += v * wp.weight;
+            }
         }
+    }
+    if totals.is_empty() {
+        // Every score plugin skipped itself.
+        totals.resize(feasible.len(), 0);
     }
     for (i, j) in recorded_slots(slots) {
         decision.set_total(j, totals[i]);

@@ -354,6 +354,13 @@ pub trait ScorePlugin: Plugin {
         false
     }
 
+    /// Whether the plugin has a NormalizeScore step (upstream `ScoreExtensions()` returns one):
+    /// without one the cycle takes the raw scores as the normalized ones, without a copy.
+    /// Default `true` (the default [`ScorePlugin::normalize_score`] changes nothing).
+    fn has_score_extensions(&self) -> bool {
+        true
+    }
+
     /// Maps raw scores into `0..=100` in place (upstream `NormalizeScore`). Default: unchanged.
     fn normalize_score(&self, _state: &CycleState, _pod: &Pod, _scores: &mut [i64]) -> Status {
         Status::success()

@@ -158,12 +158,12 @@ impl VerdictMemo {
     ) {
         let column = self.scores.get(k).map_or(&[][..], Vec::as_slice);
         let start = out.len();
-        out.resize(start + at.len(), UNKNOWN);
-        let dst = &mut out[start..];
         // Copy first, then look for the few cells with nothing kept: the copy has no branch.
-        for (d, &a) in dst.iter_mut().zip(at) {
-            *d = column.get(a).copied().unwrap_or(UNKNOWN);
-        }
+        out.extend(
+            at.iter()
+                .map(|&a| column.get(a).copied().unwrap_or(UNKNOWN)),
+        );
+        let dst = &mut out[start..];
         if dst.contains(&UNKNOWN) {
             for (i, d) in dst.iter_mut().enumerate() {
                 if *d == UNKNOWN {

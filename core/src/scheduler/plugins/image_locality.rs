@@ -126,6 +126,11 @@ fn node_score(s: &PreScoreState, node: &NodeInfo) -> i64 {
 }
 
 impl ScorePlugin for ImageLocality {
+    /// `ImageLocality.ScoreExtensions` is nil upstream.
+    fn has_score_extensions(&self) -> bool {
+        false
+    }
+
     fn score(&self, state: &CycleState, pod: &Pod, node: &NodeInfo) -> Result<i64, Status> {
         score_one(self, state, pod, node)
     }

@@ -81,6 +81,11 @@ fn node_score(p: &Resource, node: &NodeInfo) -> i64 {
 }
 
 impl ScorePlugin for NodeResourcesBalancedAllocation {
+    /// `BalancedAllocation.ScoreExtensions` is nil upstream.
+    fn has_score_extensions(&self) -> bool {
+        false
+    }
+
     /// Reads the node's allocatable and requests and the spec's requests only.
     fn score_is_node_local(&self) -> bool {
         true

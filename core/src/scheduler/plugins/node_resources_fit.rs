@@ -201,6 +201,11 @@ pub fn least_allocated_for(pod_req: &Resource, node: &NodeInfo) -> i64 {
 }
 
 impl ScorePlugin for NodeResourcesFit {
+    /// `Fit.ScoreExtensions` is nil upstream.
+    fn has_score_extensions(&self) -> bool {
+        false
+    }
+
     /// Reads the node's allocatable and requests and the spec's requests only.
     fn score_is_node_local(&self) -> bool {
         true
