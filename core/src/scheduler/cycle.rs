@@ -582,7 +582,7 @@ fn schedule(
     decision.nodes_to_find = to_find;
     let mut found = Feasible {
         nodes: Vec::with_capacity(to_find.min(count)),
-        slots: Vec::with_capacity(to_find.min(count)),
+        recorded: Vec::new(),
         remembered: Vec::new(),
     };
     decision.reserve_nodes(count);
@@ -628,7 +628,7 @@ fn schedule(
                     );
                 }
                 found.nodes.push(node);
-                found.slots.push(slot);
+                found.recorded.extend(slot);
                 found.remembered.push(index);
                 continue;
             }
@@ -654,7 +654,7 @@ fn schedule(
         match s.code {
             Code::Success => {
                 found.nodes.push(node);
-                found.slots.push(slot);
+                found.recorded.extend(slot);
                 found.remembered.extend(at);
             }
             Code::Error => {
@@ -718,8 +718,9 @@ fn schedule(
 /// The nodes that passed the filters, in the order found.
 struct Feasible<'n> {
     nodes: Vec<&'n NodeInfo>,
-    /// Each one's slot in the decision record (`None` past the recorded ones).
-    slots: Vec<Option<usize>>,
+    /// The slots in the decision record of those it records. They lead: a node is recorded
+    /// when it is among the first evaluated, and the feasible are listed in evaluation order.
+    recorded: Vec<usize>,
     /// Each one's position in the memo, when the cycle keeps one.
     remembered: Vec<usize>,
 }
@@ -733,7 +734,7 @@ fn prioritize(
     decision: &mut Decision,
     mut memo: Option<&mut VerdictMemo>,
 ) -> Result<Vec<i64>, String> {
-    let (feasible, slots) = (found.nodes.as_slice(), found.slots.as_slice());
+    let (feasible, slots) = (found.nodes.as_slice(), found.recorded.as_slice());
     if profile.score.is_empty() {
         return Ok(vec![1; feasible.len()]);
     }
@@ -778,10 +779,19 @@ fn prioritize(
             Cow::Borrowed(&raw)
         };
         // The first score out of range fails the cycle; the record keeps the scores before it.
-        let bad = normalized
+        // (A pass without an early exit finds whether there is one: it compiles to a vector
+        // compare.)
+        let in_range = |v: &i64| (MIN_NODE_SCORE..=MAX_NODE_SCORE).contains(v);
+        let bad = if normalized.iter().fold(true, |ok, v| ok & in_range(v)) {
+            None
+        } else {
+            normalized.iter().position(|v| !in_range(v))
+        };
+        for (i, &j) in slots
             .iter()
-            .position(|v| !(MIN_NODE_SCORE..=MAX_NODE_SCORE).contains(v));
-        for (i, j) in recorded_slots(slots).take_while(|(i, _)| bad.is_none_or(|b| *i < b)) {
+            .enumerate()
+            .take_while(|(i, _)| bad.is_none_or(|b| *i < b))
+        {
             decision.set_score(j, raw[i], normalized[i]);
         }
         if let Some(b) = bad {
@@ -803,21 +813,10 @@ fn prioritize(
         // Every score plugin skipped itself.
         totals.resize(feasible.len(), 0);
     }
-    for (i, j) in recorded_slots(slots) {
+    for (i, &j) in slots.iter().enumerate() {
         decision.set_total(j, totals[i]);
     }
     Ok(totals)
-}
-
-/// The feasible nodes the decision records, as (position among the feasible, slot in the
-/// record). They lead: a node is recorded when it is among the first evaluated, and the
-/// feasible are listed in evaluation order, so the walk stops at the first one not recorded.
-fn recorded_slots(slots: &[Option<usize>]) -> impl Iterator<Item = (usize, usize)> + '_ {
-    debug_assert!(slots
-        .iter()
-        .skip_while(|s| s.is_some())
-        .all(|s| s.is_none()));
-    slots.iter().map_while(|s| *s).enumerate()
 }
 
 /// A node-local score plugin's raw scores of the feasible nodes into `out`: the memo's where it

@@ -269,14 +269,13 @@ impl Decision {
         }
     }
 
-    /// Starts the scores: `columns` score plugins will run, each scoring the feasible nodes,
-    /// whose slots in the record (`None` past the recorded ones) are `slots`.
+    /// Starts the scores: `columns` score plugins will run, each scoring the feasible nodes, of
+    /// which the recorded ones have the slots `slots` in the record.
     #[inline]
-    pub fn start_scores(&mut self, columns: usize, slots: &[Option<usize>]) {
+    pub fn start_scores(&mut self, columns: usize, slots: &[usize]) {
         self.score_stride = columns;
-        let recorded = slots.iter().flatten().count();
-        self.scores.reserve(columns * recorded);
-        for slot in slots.iter().flatten() {
+        self.scores.reserve(columns * slots.len());
+        for slot in slots {
             let at = u32::try_from(self.scores.len()).ok();
             if let Some(r) = self.nodes.get_mut(*slot) {
                 r.scores_at = at;
@@ -411,7 +410,7 @@ mod tests {
             };
             d.set_filters(slot, trace);
         }
-        d.start_scores(2, &[Some(1), Some(2)]);
+        d.start_scores(2, &[1, 2]);
         d.push_score_column("NodeResourcesFit", 1);
         d.set_score(1, 81, 81);
         d.set_score(2, 50, 50);

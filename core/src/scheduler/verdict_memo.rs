@@ -163,12 +163,16 @@ impl VerdictMemo {
             at.iter()
                 .map(|&a| column.get(a).copied().unwrap_or(UNKNOWN)),
         );
-        let dst = &mut out[start..];
-        if dst.contains(&UNKNOWN) {
-            for (i, d) in dst.iter_mut().enumerate() {
-                if *d == UNKNOWN {
-                    missing.push(i);
-                    *d = 0;
+        // By chunks, so that the search is a vector compare and only a chunk holding a cell
+        // with nothing kept (one or two a cycle: the node last bound) is walked.
+        const CHUNK: usize = 16;
+        for (c, chunk) in out[start..].chunks_mut(CHUNK).enumerate() {
+            if chunk.contains(&UNKNOWN) {
+                for (j, d) in chunk.iter_mut().enumerate() {
+                    if *d == UNKNOWN {
+                        missing.push(c * CHUNK + j);
+                        *d = 0;
+                    }
                 }
             }
         }
