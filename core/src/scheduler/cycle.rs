@@ -270,6 +270,19 @@ impl<'p> Filters<'p> {
             .count();
         Filters { all, local }
     }
+
+    /// Whether every filter is node-local (and there is one at least).
+    fn all_local(&self) -> bool {
+        self.local > 0 && self.local == self.all.len()
+    }
+
+    /// The record of a node on which every filter ran and passed, when all are node-local.
+    fn all_local_passed(&self) -> FilterTrace {
+        FilterTrace {
+            run: self.local,
+            last: None,
+        }
+    }
 }
 
 /// [`run_filters`] with the outcome of the leading node-local filters taken from the memo's
@@ -311,10 +324,7 @@ fn run_filters_remembered(
     // The node-local filters passed; the others run.
     if filters.local == filters.all.len() {
         if let Some(t) = trace {
-            *t = FilterTrace {
-                run: filters.local,
-                last: None,
-            };
+            *t = filters.all_local_passed();
         }
         return Status::success();
     }
@@ -577,7 +587,7 @@ fn schedule(
     if let Some(memo) = memo.as_deref_mut() {
         memo.filters_for(&decision.filter_plugins[..filters.local]);
     }
-    let all_local = filters.local > 0 && filters.local == filters.all.len();
+    let all_local = filters.all_local();
     let to_find = num_feasible_nodes_to_find(profile.percentage_of_nodes_to_score, count);
     decision.nodes_to_find = to_find;
     let mut found = Feasible {
@@ -619,13 +629,7 @@ fn schedule(
             {
                 memo.count_reuse(1);
                 if let Some(i) = slot {
-                    decision.set_filters(
-                        i,
-                        FilterTrace {
-                            run: filters.local,
-                            last: None,
-                        },
-                    );
+                    decision.set_filters(i, filters.all_local_passed());
                 }
                 found.nodes.push(node);
                 found.recorded.extend(slot);

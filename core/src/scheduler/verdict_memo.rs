@@ -49,18 +49,24 @@ struct Remembered {
     filters: KeptFilters,
 }
 
+impl Remembered {
+    /// Whether the verdicts are for `node`'s current state (the very same allocation).
+    fn is_for(&self, node: &Arc<NodeInfo>) -> bool {
+        std::ptr::eq(self.node.as_ptr(), Arc::as_ptr(node))
+    }
+}
+
 /// The node-local verdicts of the last pod spec, by the node's position in the snapshot.
 #[derive(Debug, Default)]
 pub struct VerdictMemo {
     /// The spec the verdicts were computed for.
     spec: Option<PodSpec>,
-    /// How many score plugins the profile has: the number of columns of `scores`.
-    score_plugins: usize,
     /// The leading node-local filters the kept filter verdicts are for.
     filter_names: Vec<&'static str>,
     by_node: Vec<Remembered>,
-    /// The raw scores of each score plugin (a column each, by node position; [`UNKNOWN`] where
-    /// none is kept). A plugin's column is read for every feasible node in a row.
+    /// The raw scores of each of the profile's score plugins (a column each, by node position;
+    /// [`UNKNOWN`] where none is kept). A plugin's column is read for every feasible node in a
+    /// row.
     scores: Vec<Vec<i64>>,
     /// How many verdicts (a node's filters, or one plugin's score of a node) were reused.
     reused: u64,
@@ -83,9 +89,8 @@ impl VerdictMemo {
             .spec
             .as_ref()
             .is_some_and(|kept| same_for_nodes(kept, spec));
-        if !same || self.score_plugins != score_plugins {
+        if !same || self.scores.len() != score_plugins {
             self.spec = Some(spec.clone());
-            self.score_plugins = score_plugins;
             self.by_node.clear();
             self.scores.clear();
             self.scores.resize_with(score_plugins, Vec::new);
@@ -117,7 +122,7 @@ impl VerdictMemo {
             }
         }
         let kept = &mut self.by_node[at];
-        if !std::ptr::eq(kept.node.as_ptr(), Arc::as_ptr(node)) {
+        if !kept.is_for(node) {
             kept.node = Arc::downgrade(node);
             kept.filters = KeptFilters::Unknown;
             for column in &mut self.scores {
@@ -130,10 +135,9 @@ impl VerdictMemo {
     /// node-local filters (what [`VerdictMemo::make_current`] and [`VerdictMemo::filters`]
     /// would find, without changing anything).
     pub(crate) fn passed_unchanged(&self, node: &Arc<NodeInfo>, at: usize) -> bool {
-        self.by_node.get(at).is_some_and(|kept| {
-            std::ptr::eq(kept.node.as_ptr(), Arc::as_ptr(node))
-                && matches!(kept.filters, KeptFilters::Passed)
-        })
+        self.by_node
+            .get(at)
+            .is_some_and(|kept| kept.is_for(node) && matches!(kept.filters, KeptFilters::Passed))
     }
 
     /// What the leading node-local filters said of the node at `at`.
