@@ -593,7 +593,7 @@ fn schedule(
     let mut found = Feasible {
         nodes: Vec::with_capacity(to_find.min(count)),
         recorded: Vec::new(),
-        remembered: Vec::new(),
+        at: Vec::with_capacity(to_find.min(count)),
     };
     decision.reserve_nodes(count);
     // The rejections, put in the diagnosis only if no node fits: a pod that is scheduled does
@@ -633,7 +633,7 @@ fn schedule(
                 }
                 found.nodes.push(node);
                 found.recorded.extend(slot);
-                found.remembered.push(index);
+                found.at.push(index);
                 continue;
             }
         }
@@ -659,7 +659,7 @@ fn schedule(
             Code::Success => {
                 found.nodes.push(node);
                 found.recorded.extend(slot);
-                found.remembered.extend(at);
+                found.at.push(index);
             }
             Code::Error => {
                 return Err(internal_error(pod, snapshot, s.message(), decision));
@@ -725,8 +725,8 @@ struct Feasible<'n> {
     /// The slots in the decision record of those it records. They lead: a node is recorded
     /// when it is among the first evaluated, and the feasible are listed in evaluation order.
     recorded: Vec<usize>,
-    /// Each one's position in the memo, when the cycle keeps one.
-    remembered: Vec<usize>,
+    /// Each one's position in the snapshot (and in the memo, when the cycle keeps one).
+    at: Vec<usize>,
 }
 
 fn prioritize(
@@ -745,7 +745,7 @@ fn prioritize(
     // Filled by the first column that runs, then added to.
     let mut totals: Vec<i64> = Vec::with_capacity(feasible.len());
     for pl in &profile.pre_score {
-        let s = pl.pre_score(state, pod, feasible, snapshot);
+        let s = pl.pre_score_at(state, pod, feasible, &found.at, snapshot);
         if s.is_skip() {
             state.skip_score.insert(pl.name());
         } else if !s.is_success() {
@@ -769,7 +769,7 @@ fn prioritize(
             Some(memo) if pl.score_is_node_local() => {
                 score_remembered(&**pl, k, state, pod, found, memo, &mut raw)
             }
-            _ => pl.score_nodes(state, pod, feasible, &mut raw),
+            _ => pl.score_nodes_at(state, pod, feasible, &found.at, &mut raw),
         }
         .map_err(|s| s.message())?;
         let normalized: Cow<'_, [i64]> = if pl.has_score_extensions() {
@@ -835,7 +835,7 @@ fn score_remembered(
     memo: &mut VerdictMemo,
     out: &mut Vec<i64>,
 ) -> Result<(), Status> {
-    let (feasible, at) = (found.nodes.as_slice(), found.remembered.as_slice());
+    let (feasible, at) = (found.nodes.as_slice(), found.at.as_slice());
     let mut missing: Vec<usize> = Vec::new();
     memo.scores_into(k, at, out, &mut missing);
     memo.count_reuse(feasible.len() - missing.len());

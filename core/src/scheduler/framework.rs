@@ -323,6 +323,22 @@ pub trait PreScorePlugin: Plugin {
         feasible: &[&NodeInfo],
         snapshot: &ClusterSnapshot,
     ) -> Status;
+
+    /// [`pre_score`](Self::pre_score) told each feasible node's position in `snapshot`
+    /// (`at[k]` for `feasible[k]`), as the cycle knows it from its walk: a plugin reading
+    /// tables the snapshot keeps by node position can skip finding the nodes there, and so
+    /// reading them at all. Default: `pre_score`.
+    fn pre_score_at(
+        &self,
+        state: &mut CycleState,
+        pod: &Pod,
+        feasible: &[&NodeInfo],
+        at: &[usize],
+        snapshot: &ClusterSnapshot,
+    ) -> Status {
+        let _ = at;
+        self.pre_score(state, pod, feasible, snapshot)
+    }
 }
 
 /// Ranks feasible nodes (upstream `ScorePlugin` with its `ScoreExtensions`).
@@ -344,6 +360,21 @@ pub trait ScorePlugin: Plugin {
             out.push(self.score(state, pod, n)?);
         }
         Ok(())
+    }
+
+    /// [`score_nodes`](Self::score_nodes) told each node's position in the cycle's snapshot
+    /// (`at[k]` for `nodes[k]`), for a plugin that reads its PreScore state by node position.
+    /// Default: `score_nodes`.
+    fn score_nodes_at(
+        &self,
+        state: &CycleState,
+        pod: &Pod,
+        nodes: &[&NodeInfo],
+        at: &[usize],
+        out: &mut Vec<i64>,
+    ) -> Result<(), Status> {
+        let _ = at;
+        self.score_nodes(state, pod, nodes, out)
     }
 
     /// Whether the raw score depends on nothing but the node's [`NodeInfo`] and the pod's spec

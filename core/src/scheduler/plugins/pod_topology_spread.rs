@@ -428,6 +428,10 @@ struct PreScoreState {
     /// no feasible node is in.
     counts: Vec<Vec<Option<i64>>>,
     weights: Vec<f64>,
+    /// Each constraint's `maxSkew - 1`, added to its weighted count.
+    skews: Vec<f64>,
+    /// Whether each constraint's key is the hostname (counted per node, not per domain).
+    by_host: Vec<bool>,
 }
 
 /// The domain of `node` for a topology key: `None` when the node lacks the label, else its
@@ -452,20 +456,38 @@ impl PreScoreState {
     /// The raw score of `node`, at snapshot index `at` (`None`: a node the snapshot does not
     /// hold, read by its labels).
     fn score(&self, node: &NodeInfo, at: Option<usize>, ns: &str) -> i64 {
+        if let Some(at) = at {
+            return self.score_at(at);
+        }
         let mut score = 0.0;
         for (i, c) in self.constraints.iter().enumerate() {
-            let Some(d) = domain_of(&self.domains[i], &c.topology_key, node, at) else {
+            let Some(d) = domain_of(&self.domains[i], &c.topology_key, node, None) else {
                 continue;
             };
-            let cnt = if c.topology_key == LABEL_HOSTNAME {
-                match at {
-                    Some(at) => self.matching[i].per_node[at],
-                    None => count_matching(&node.pods, &c.selector, ns),
-                }
+            let cnt = if self.by_host[i] {
+                count_matching(&node.pods, &c.selector, ns)
             } else {
                 d.and_then(|d| self.counts[i][d]).unwrap_or(0)
             };
-            score += cnt as f64 * self.weights[i] + (c.max_skew - 1) as f64;
+            score += cnt as f64 * self.weights[i] + self.skews[i];
+        }
+        score.round() as i64
+    }
+
+    /// The raw score of the node at snapshot index `at`, from the tables alone (the node
+    /// itself is not read): the same sum, term by term, as for a node read by its labels.
+    fn score_at(&self, at: usize) -> i64 {
+        let mut score = 0.0;
+        for i in 0..self.constraints.len() {
+            let Some(d) = self.domains[i].of(at) else {
+                continue;
+            };
+            let cnt = if self.by_host[i] {
+                self.matching[i].per_node[at]
+            } else {
+                self.counts[i][d].unwrap_or(0)
+            };
+            score += cnt as f64 * self.weights[i] + self.skews[i];
         }
         score.round() as i64
     }
@@ -477,6 +499,34 @@ impl PreScorePlugin for PodTopologySpread {
         state: &mut CycleState,
         pod: &Pod,
         feasible: &[&NodeInfo],
+        snapshot: &ClusterSnapshot,
+    ) -> Status {
+        self.pre_score_with(state, pod, feasible, None, snapshot)
+    }
+
+    /// The feasible nodes' positions come from the cycle: none of them is read.
+    fn pre_score_at(
+        &self,
+        state: &mut CycleState,
+        pod: &Pod,
+        feasible: &[&NodeInfo],
+        at: &[usize],
+        snapshot: &ClusterSnapshot,
+    ) -> Status {
+        let at = (at.len() == feasible.len()).then_some(at);
+        self.pre_score_with(state, pod, feasible, at, snapshot)
+    }
+}
+
+impl PodTopologySpread {
+    /// PreScore, the feasible nodes' snapshot positions given (`positions[k]` for
+    /// `feasible[k]`) or found.
+    fn pre_score_with(
+        &self,
+        state: &mut CycleState,
+        pod: &Pod,
+        feasible: &[&NodeInfo],
+        positions: Option<&[usize]>,
         snapshot: &ClusterSnapshot,
     ) -> Status {
         let (cs, defaulted) = constraints(pod, "ScheduleAnyway");
@@ -498,8 +548,11 @@ impl PreScorePlugin for PodTopologySpread {
             .collect();
         // Domains of feasible nodes the snapshot does not hold, whose values no node has.
         let mut unknown: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); cs.len()];
-        for n in feasible {
-            let at = snapshot.index_of(n);
+        for (k, n) in feasible.iter().enumerate() {
+            let at = match positions {
+                Some(p) => Some(p[k]),
+                None => snapshot.index_of(n),
+            };
             feasible_at.push(at);
             let of = |i: usize| domain_of(&domains[i], &cs[i].topology_key, n, at);
             let skip = require_all && (0..cs.len()).any(|i| of(i).is_none());
@@ -559,6 +612,11 @@ impl PreScorePlugin for PodTopologySpread {
                 }
             }
         }
+        let skews = cs.iter().map(|c| (c.max_skew - 1) as f64).collect();
+        let by_host = cs
+            .iter()
+            .map(|c| c.topology_key == LABEL_HOSTNAME)
+            .collect();
         state.write(
             PRE_SCORE_KEY,
             PreScoreState {
@@ -570,6 +628,8 @@ impl PreScorePlugin for PodTopologySpread {
                 ignored,
                 counts,
                 weights,
+                skews,
+                by_host,
             },
         );
         Status::success()
@@ -612,6 +672,26 @@ impl ScorePlugin for PodTopologySpread {
             };
             out.push(s.score(n, at, ns));
         }
+        Ok(())
+    }
+
+    /// The cycle's positions: each score from the tables alone, no node read.
+    fn score_nodes_at(
+        &self,
+        state: &CycleState,
+        pod: &Pod,
+        nodes: &[&NodeInfo],
+        at: &[usize],
+        out: &mut Vec<i64>,
+    ) -> Result<(), Status> {
+        if at.len() != nodes.len() {
+            return self.score_nodes(state, pod, nodes, out);
+        }
+        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_KEY) else {
+            out.extend(nodes.iter().map(|_| 0));
+            return Ok(());
+        };
+        out.extend(at.iter().map(|&at| s.score_at(at)));
         Ok(())
     }
 
@@ -745,6 +825,96 @@ mod tests {
         PodTopologySpread.normalize_score(&st, &p, &mut scores);
         // 100 × (3 + 0 − s) / 3.
         assert_eq!(scores, vec![0, 100]);
+    }
+
+    #[test]
+    fn scores_from_the_cycle_s_node_positions_equal_scores_from_the_nodes() {
+        // Two zones, hostname labels, a node with neither; pods spread over them.
+        let host = |n: k8s_openapi::api::core::v1::Node| {
+            let name = n.metadata.name.clone().unwrap_or_default();
+            with_label(n, LABEL_HOSTNAME, &name)
+        };
+        let snap = ClusterSnapshot::new(
+            vec![
+                host(zoned("a1", "a")),
+                host(zoned("a2", "a")),
+                host(zoned("b1", "b")),
+                node("bare", "4", "8Gi"),
+                host(zoned("c1", "c")),
+            ],
+            &[
+                web("w1", "a1"),
+                web("w2", "a1"),
+                web("w3", "a2"),
+                web("w4", "b1"),
+                web("w5", "bare"),
+            ],
+        );
+        let both = spread(
+            spread(pod("p", "", ""), LABEL_HOSTNAME, 2, "ScheduleAnyway"),
+            LABEL_ZONE,
+            1,
+            "ScheduleAnyway",
+        );
+        let mut owned = with_pod_label(pod("q", "", ""), "app", "web");
+        owned.metadata.owner_references = Some(vec![
+            k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference {
+                kind: "ReplicaSet".into(),
+                name: "web-abc".into(),
+                ..Default::default()
+            },
+        ]);
+        // The feasible nodes in a walk's order, from a rotated start, one left out.
+        let at = [2, 3, 4, 0];
+        let feasible: Vec<&NodeInfo> = at.iter().map(|&i| &*snap.nodes[i]).collect();
+        for p in [both, owned] {
+            let scored = |positions: bool| {
+                let mut st = CycleState::default();
+                let s = if positions {
+                    PodTopologySpread.pre_score_at(&mut st, &p, &feasible, &at, &snap)
+                } else {
+                    PodTopologySpread.pre_score(&mut st, &p, &feasible, &snap)
+                };
+                assert!(s.is_success());
+                let mut raw = Vec::new();
+                if positions {
+                    PodTopologySpread.score_nodes_at(&st, &p, &feasible, &at, &mut raw)
+                } else {
+                    PodTopologySpread.score_nodes(&st, &p, &feasible, &mut raw)
+                }
+                .unwrap();
+                let one_by_one: Vec<i64> = feasible
+                    .iter()
+                    .map(|n| PodTopologySpread.score(&st, &p, n).unwrap())
+                    .collect();
+                assert_eq!(raw, one_by_one);
+                // The same nodes under names the snapshot does not know: read by their labels.
+                let by_labels: Vec<i64> = feasible
+                    .iter()
+                    .map(|n| {
+                        let mut renamed = (*n.node).clone();
+                        renamed.metadata.name = Some(format!("stray-{}", n.name()));
+                        let mut stray = NodeInfo::new(renamed);
+                        for pod in &n.pods {
+                            stray.add_pod_info(Arc::clone(pod));
+                        }
+                        PodTopologySpread.score(&st, &p, &stray).unwrap()
+                    })
+                    .collect();
+                assert_eq!(raw, by_labels);
+                let mut normalized = raw.clone();
+                PodTopologySpread.normalize_score(&st, &p, &mut normalized);
+                (raw, normalized)
+            };
+            let (from_nodes, from_positions) = (scored(false), scored(true));
+            assert_eq!(from_positions, from_nodes, "{:?}", p.metadata.name);
+            if p.metadata.name.as_deref() == Some("p") {
+                // b1, bare (no zone: ignored, normalized to 0), c1, a1; both weights ln(3 + 2)
+                // = 1.61: b1 1 × 1.61 + 1 + 1 × 1.61 = 4.22, bare 1 × 1.61 + 1 = 2.61, c1 0 +
+                // 1 + 0 = 1, a1 2 × 1.61 + 1 + 3 × 1.61 = 9.05; then 100 × (9 + 1 − s) / 9.
+                assert_eq!(from_nodes, (vec![4, 3, 1, 9], vec![66, 0, 100, 11]));
+            }
+        }
     }
 
     #[test]
