@@ -618,7 +618,13 @@ fn schedule(
         }
         let node: &Arc<NodeInfo> = &snapshot.nodes[index];
         processed += 1;
-        let slot = decision.record_node(|| Arc::clone(node.shared_name()));
+        // The name from the snapshot's table: the node's state is not read for it (the table
+        // is made with the positions, as tests check).
+        let slot = decision.record_node(|| {
+            let name = snapshot.name_at(index).unwrap_or(node.shared_name());
+            debug_assert!(Arc::ptr_eq(name, node.shared_name()), "{name} at {index}");
+            Arc::clone(name)
+        });
         // An unchanged node that passed every filter last time passes again: every filter of
         // the cycle is node-local and no pod is nominated anywhere, so nothing else could
         // change the verdict (what `filter_with_nominated_pods` finds, without its steps).

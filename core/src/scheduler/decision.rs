@@ -241,6 +241,7 @@ impl Decision {
 
     /// Starts recording an attempt for the node called `name()` (returns its slot, or `None`
     /// past the bound; the name is asked for only when the node is recorded).
+    #[inline]
     pub fn record_node(&mut self, name: impl FnOnce() -> Arc<str>) -> Option<usize> {
         if self.nodes.len() >= MAX_RECORDED_NODES {
             self.unrecorded_nodes += 1;
