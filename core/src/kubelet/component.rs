@@ -205,7 +205,7 @@ impl Kubelet {
         match self.workers.get_mut(&uid) {
             Some(w) => {
                 w.set_pod(pod.clone());
-                if w.pod.metadata.deletion_timestamp.is_some()
+                if w.pod().metadata.deletion_timestamp.is_some()
                     && !matches!(w.stage, Stage::Terminating | Stage::Finished)
                 {
                     self.sync(&uid, ctx);
@@ -268,10 +268,10 @@ impl Kubelet {
                 .map(|o| &o.requests)
                 .collect();
             let verdict = match node {
-                Some(n) => admit(&w.pod, &w.requests, n, &others),
+                Some(n) => admit(w.pod(), &w.requests, n, &others),
                 None => Ok(()),
             };
-            let object = pod_object(&w.pod);
+            let object = pod_object(w.pod());
             match verdict {
                 Ok(()) => {
                     ctx.trace(TraceStage::Kubelet, &object, "admitted; mounting volumes");
@@ -287,7 +287,7 @@ impl Kubelet {
                 }
             }
         }
-        if w.pod.metadata.deletion_timestamp.is_some() {
+        if w.pod().metadata.deletion_timestamp.is_some() {
             w.terminate(now, &self.timings, ctx);
         }
         if self.ips.is_none() {
@@ -315,14 +315,14 @@ impl Kubelet {
         // writes only Events, so it is the same object for both.
         let stored = ctx.get(
             "Pod",
-            w.pod.metadata.namespace.as_deref().unwrap_or(""),
-            w.pod.metadata.name.as_deref().unwrap_or(""),
+            w.pod().metadata.namespace.as_deref().unwrap_or(""),
+            w.pod().metadata.name.as_deref().unwrap_or(""),
         );
         self.record(&mut w, stored.as_ref(), ctx);
         let finished = w.stage == Stage::Finished;
         self.write_status(&mut w, stored.as_deref(), host_ip.as_deref(), ctx);
         if finished {
-            let pod = w.pod.clone();
+            let pod = w.pod().clone();
             self.workers.insert(key, w);
             self.delete_pod(&pod, ctx);
             return;
@@ -342,7 +342,7 @@ impl Kubelet {
         // The stored pod (else the worker's), shared rather than copied.
         let live: PodRef = stored
             .and_then(PodRef::from_object)
-            .unwrap_or_else(|| w.pod.clone());
+            .unwrap_or_else(|| w.pod().clone());
         let object = pod_object(&live);
         for e in std::mem::take(&mut w.events) {
             let stage = match e.reason.as_str() {
@@ -378,7 +378,7 @@ impl Kubelet {
         let Some(Object::Pod(current)) = stored else {
             return;
         };
-        if current.metadata.uid != w.pod.metadata.uid {
+        if current.metadata.uid != w.pod().metadata.uid {
             return;
         }
         if matches!(w.stage, Stage::Admitting { .. }) {
@@ -408,7 +408,7 @@ impl Kubelet {
             detail.push_str(", podIP ");
             detail.push_str(ip);
         }
-        let object = pod_object(&w.pod);
+        let object = pod_object(w.pod());
         ctx.trace(TraceStage::Kubelet, &object, detail);
         match ctx.patch_pod_status(current, status) {
             Ok(stored) => {

@@ -107,8 +107,12 @@ pub struct NodeEnv<'a> {
 /// One pod's worker.
 #[derive(Debug, Clone)]
 pub struct PodWorker {
-    /// The latest pod object seen (shared with the store).
-    pub pod: PodRef,
+    /// The latest pod object seen (shared with the store): [`PodWorker::pod`], replaced only
+    /// by [`PodWorker::set_pod`], which keeps `terminal` with it.
+    pod: PodRef,
+    /// Whether that pod's phase is `Succeeded` or `Failed`: read for every other pod of the
+    /// node at each admission, without reading the pods.
+    terminal: bool,
     /// Where it is.
     pub stage: Stage,
     /// Its init containers, in spec order.
@@ -132,6 +136,12 @@ pub struct PodWorker {
 
 fn ms(d: u64) -> SimDuration {
     SimDuration(d)
+}
+
+/// Whether `pod`'s phase is `Succeeded` or `Failed`.
+fn terminal_phase(pod: &Pod) -> bool {
+    let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
+    matches!(phase, Some("Succeeded" | "Failed"))
 }
 
 fn grace_seconds(pod: &Pod) -> u64 {
@@ -166,6 +176,7 @@ impl PodWorker {
             inits: containers(true, inits),
             regular: containers(false, regular),
             requests: pod_requests(&pod, false),
+            terminal: terminal_phase(&pod),
             pod,
             stage: Stage::Admitting { at: admit_at },
             pod_ip: None,
@@ -182,7 +193,13 @@ impl PodWorker {
         for c in self.inits.iter_mut().chain(&mut self.regular) {
             c.spec.follow(&pod);
         }
+        self.terminal = terminal_phase(&pod);
         self.pod = pod;
+    }
+
+    /// The latest pod object seen (shared with the store).
+    pub fn pod(&self) -> &PodRef {
+        &self.pod
     }
 
     fn name(&self) -> String {
@@ -257,8 +274,7 @@ impl PodWorker {
 
     /// Whether the pod counts against the node's resources.
     pub fn holds_resources(&self) -> bool {
-        let phase = self.pod.status.as_ref().and_then(|s| s.phase.as_deref());
-        !matches!(phase, Some("Succeeded" | "Failed"))
+        !self.terminal
             && !matches!(
                 self.stage,
                 Stage::Admitting { .. } | Stage::Rejected(_) | Stage::Finished
@@ -1132,6 +1148,44 @@ mod tests {
         assert!((0..50)
             .map(|i| sample(i * 1000))
             .all(|ms| (2..=10).contains(&ms)));
+    }
+
+    #[test]
+    fn a_pod_holds_the_node_s_resources_from_admission_until_its_phase_ends() {
+        let pod = |phase: &str| Pod {
+            metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                name: Some("p".into()),
+                uid: Some("u1".into()),
+                ..Default::default()
+            },
+            spec: Some(k8s_openapi::api::core::v1::PodSpec::default()),
+            status: Some(k8s_openapi::api::core::v1::PodStatus {
+                phase: Some(phase.into()),
+                ..Default::default()
+            }),
+        };
+        let mut w = PodWorker::new(pod("Pending"), SimTime(0));
+        assert!(!w.holds_resources(), "still being admitted");
+        w.stage = Stage::Running;
+        let mut held = Vec::new();
+        for phase in ["Running", "Succeeded", "Running", "Failed", "Pending"] {
+            w.set_pod(pod(phase).into());
+            held.push((phase, w.holds_resources()));
+        }
+        assert_eq!(
+            held,
+            [
+                ("Running", true),
+                ("Succeeded", false),
+                ("Running", true),
+                ("Failed", false),
+                ("Pending", true)
+            ]
+        );
+        // A worker made for a pod already over holds nothing either.
+        let mut done = PodWorker::new(pod("Succeeded"), SimTime(0));
+        done.stage = Stage::Running;
+        assert!(!done.holds_resources());
     }
 
     #[test]
