@@ -420,9 +420,7 @@ struct PreScoreState {
     domains: Vec<Arc<TopologyDomains>>,
     /// The snapshot's node indices by name, for a node scored on its own.
     positions: Arc<BTreeMap<String, usize>>,
-    /// Per feasible node (same order as the scores): its snapshot index, and whether it is
-    /// ignored for missing labels.
-    feasible_at: Vec<Option<usize>>,
+    /// Per feasible node (same order as the scores): whether it is ignored for missing labels.
     ignored: Vec<bool>,
     /// Matching pods per constraint and domain number (non-hostname keys); `None` for a domain
     /// no feasible node is in.
@@ -540,7 +538,6 @@ impl PodTopologySpread {
             .iter()
             .map(|c| snapshot.topology_domains(&c.topology_key))
             .collect();
-        let mut feasible_at = Vec::with_capacity(feasible.len());
         let mut ignored = Vec::with_capacity(feasible.len());
         let mut counts: Vec<Vec<Option<i64>>> = domains
             .iter()
@@ -553,7 +550,6 @@ impl PodTopologySpread {
                 Some(p) => Some(p[k]),
                 None => snapshot.index_of(n),
             };
-            feasible_at.push(at);
             let of = |i: usize| domain_of(&domains[i], &cs[i].topology_key, n, at);
             let skip = require_all && (0..cs.len()).any(|i| of(i).is_none());
             ignored.push(skip);
@@ -624,7 +620,6 @@ impl PodTopologySpread {
                 matching,
                 domains,
                 positions: snapshot.node_positions(),
-                feasible_at,
                 ignored,
                 counts,
                 weights,
@@ -644,35 +639,6 @@ impl ScorePlugin for PodTopologySpread {
         let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
         let at = s.positions.get(node.name()).copied();
         Ok(s.score(node, at, ns))
-    }
-
-    /// The cycle's feasible nodes, whose snapshot indices PreScore kept: no name lookups.
-    fn score_nodes(
-        &self,
-        state: &CycleState,
-        pod: &Pod,
-        nodes: &[&NodeInfo],
-        out: &mut Vec<i64>,
-    ) -> Result<(), Status> {
-        let Some(s) = state.read::<PreScoreState>(PRE_SCORE_KEY) else {
-            out.extend(nodes.iter().map(|_| 0));
-            return Ok(());
-        };
-        let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
-        let aligned = nodes.len() == s.feasible_at.len()
-            && nodes
-                .iter()
-                .zip(&s.feasible_at)
-                .all(|(n, at)| *at == Some(n.snapshot_index));
-        for (k, n) in nodes.iter().enumerate() {
-            let at = if aligned {
-                s.feasible_at[k]
-            } else {
-                s.positions.get(n.name()).copied()
-            };
-            out.push(s.score(n, at, ns));
-        }
-        Ok(())
     }
 
     /// The cycle's positions: each score from the tables alone, no node read.
