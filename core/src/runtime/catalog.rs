@@ -88,34 +88,38 @@ pub fn invalid_image_name_message(image: &str, err: &ReferenceError) -> String {
     )
 }
 
-fn is_lower_alnum(c: char) -> bool {
-    c.is_ascii_lowercase() || c.is_ascii_digit()
-}
-
-/// One path component: `[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*`.
+/// One path component: `[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*`. Checked on bytes: every byte
+/// of a non-ASCII character is outside `[a-z0-9]` and no separator.
 fn valid_component(s: &str) -> bool {
-    let b: Vec<char> = s.chars().collect();
-    if b.is_empty() || !is_lower_alnum(b[0]) || !is_lower_alnum(b[b.len() - 1]) {
+    let lower_alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let b = s.as_bytes();
+    if b.is_empty() || !lower_alnum(b[0]) || !lower_alnum(b[b.len() - 1]) {
         return false;
     }
     let mut i = 0;
     while i < b.len() {
-        if is_lower_alnum(b[i]) {
+        if lower_alnum(b[i]) {
             i += 1;
             continue;
         }
         // A separator run: `.`, `_`, `__` or any number of `-`.
         let start = i;
-        while i < b.len() && !is_lower_alnum(b[i]) {
+        while i < b.len() && !lower_alnum(b[i]) {
             i += 1;
         }
-        let sep: String = b[start..i].iter().collect();
-        let ok = sep == "." || sep == "_" || sep == "__" || sep.chars().all(|c| c == '-');
+        let sep = &b[start..i];
+        let ok = sep == b"." || sep == b"_" || sep == b"__" || sep.iter().all(|&c| c == b'-');
         if !ok {
             return false;
         }
     }
     true
+}
+
+/// Whether lowercasing `s` changes it (`strings.ToLower(s) != s`), without building the
+/// lowercase copy.
+fn changes_when_lowercased(s: &str) -> bool {
+    s.chars().any(|c| !c.to_lowercase().eq(std::iter::once(c)))
 }
 
 fn valid_domain(s: &str) -> bool {
@@ -173,43 +177,53 @@ pub fn parse_reference(image: &str) -> Result<ImageRef, ReferenceError> {
     }
     // Split off the digest, then the domain.
     let (name_tag, digest) = match image.split_once('@') {
-        Some((n, d)) => (n, Some(d.to_string())),
+        Some((n, d)) => (n, Some(d)),
         None => (image, None),
     };
-    let (mut domain, mut remainder) = match name_tag.split_once('/') {
+    let (domain, remainder) = match name_tag.split_once('/') {
         Some((first, rest))
             if first.contains('.')
                 || first.contains(':')
                 || first == "localhost"
-                || first.to_lowercase() != first =>
+                || changes_when_lowercased(first) =>
         {
-            (first.to_string(), rest.to_string())
+            (first, rest)
         }
-        _ => ("docker.io".to_string(), name_tag.to_string()),
+        _ => ("docker.io", name_tag),
     };
-    if domain == "index.docker.io" {
-        domain = "docker.io".into();
-    }
-    if domain == "docker.io" && !remainder.contains('/') {
-        remainder = format!("library/{remainder}");
-    }
+    let domain = if domain == "index.docker.io" {
+        "docker.io"
+    } else {
+        domain
+    };
     let (remote, tag) = match remainder.rsplit_once(':') {
-        Some((r, t)) if !t.contains('/') => (r.to_string(), Some(t.to_string())),
-        _ => (remainder.clone(), None),
+        Some((r, t)) if !t.contains('/') => (r, Some(t)),
+        _ => (remainder, None),
     };
-    if remote.to_lowercase() != remote {
+    // Docker Hub's official images live under `library/`.
+    let remote = if domain == "docker.io" && !remainder.contains('/') {
+        ["library/", remote].concat()
+    } else {
+        remote.to_string()
+    };
+    if changes_when_lowercased(&remote) {
         return Err(ReferenceError::Uppercase(remote));
     }
-    if !valid_domain(&domain)
+    if !valid_domain(domain)
         || !remote.split('/').all(valid_component)
-        || tag.as_deref().is_some_and(|t| !valid_tag(t))
-        || digest.as_deref().is_some_and(|d| !valid_digest(d))
+        || tag.is_some_and(|t| !valid_tag(t))
+        || digest.is_some_and(|d| !valid_digest(d))
     {
         return Err(ReferenceError::InvalidFormat);
     }
     if domain.len() + 1 + remote.len() > 255 {
         return Err(ReferenceError::NameTooLong);
     }
+    let (domain, tag, digest) = (
+        domain.to_string(),
+        tag.map(str::to_string),
+        digest.map(str::to_string),
+    );
     let tag = match (&tag, &digest) {
         (None, None) => Some("latest".to_string()),
         _ => tag,
