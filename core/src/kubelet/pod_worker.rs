@@ -19,7 +19,7 @@ use crate::kubelet::hooks::run_post_start;
 use crate::kubelet::images::{Ensure, ImageEvent, ImageManager, PullPolicy};
 use crate::kubelet::probes::{run_handler, ContainerView, ProbeKind, ProbeResult};
 use crate::kubelet::sandbox::{container_id, image_digest, IpAllocator};
-use crate::kubelet::status::{pod_status, PodFacts, RunState, Termination};
+use crate::kubelet::status::{pod_status_of, ContainerModel, PodFacts, RunState, Termination};
 use crate::kubelet::timing::{Step, Timings};
 use crate::kubelet::volumes::{self, MOUNT_RETRY_INITIAL_MS, MOUNT_RETRY_MAX_MS};
 use crate::object::PodRef;
@@ -1028,10 +1028,19 @@ impl PodWorker {
             start_time: self.start_time,
             terminal: self.stage == Stage::Finished,
         };
-        let inits: Vec<_> = self.inits.iter().map(|c| c.model.clone()).collect();
-        let regular: Vec<_> = self.regular.iter().map(|c| c.model.clone()).collect();
-        pod_status(live, &inits, &regular, &facts, now)
+        pod_status_of(
+            live,
+            |name| model_named(&self.inits, name),
+            |name| model_named(&self.regular, name),
+            &facts,
+            now,
+        )
     }
+}
+
+/// The model of the container called `name` among `containers`.
+fn model_named<'a>(containers: &'a [ContainerRt], name: &str) -> Option<&'a ContainerModel> {
+    containers.iter().map(|c| &c.model).find(|m| m.name == name)
 }
 
 /// The seed of one probe answer's latency: its own stream (pod, container, probe, moment), so

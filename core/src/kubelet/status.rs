@@ -567,6 +567,24 @@ pub fn pod_status(
     facts: &PodFacts,
     now: SimTime,
 ) -> PodStatus {
+    pod_status_of(
+        pod,
+        |name| init.iter().find(|m| m.name == name),
+        |name| regular.iter().find(|m| m.name == name),
+        facts,
+        now,
+    )
+}
+
+/// [`pod_status`] with the container models found by name (`init` among the init containers',
+/// `regular` among the others'), so a caller holding them elsewhere need not gather copies.
+pub fn pod_status_of<'m>(
+    pod: &Pod,
+    init: impl Fn(&str) -> Option<&'m ContainerModel>,
+    regular: impl Fn(&str) -> Option<&'m ContainerModel>,
+    facts: &PodFacts,
+    now: SimTime,
+) -> PodStatus {
     let empty_spec;
     let spec = match &pod.spec {
         Some(s) => s,
@@ -591,12 +609,12 @@ pub fn pod_status(
     };
     let init_statuses: Vec<ContainerStatus> = inits
         .iter()
-        .map(|c| container_status(c, init.iter().find(|m| m.name == c.name), "PodInitializing"))
+        .map(|c| container_status(c, init(&c.name), "PodInitializing"))
         .collect();
     let statuses: Vec<ContainerStatus> = spec
         .containers
         .iter()
-        .map(|c| container_status(c, regular.iter().find(|m| m.name == c.name), default_reason))
+        .map(|c| container_status(c, regular(&c.name), default_reason))
         .collect();
     let has_initialized = any_regular_started(spec, &statuses);
     let mut phase = get_phase(
