@@ -309,20 +309,17 @@ impl<'a> Ctx<'a> {
     /// create when it has gone.
     pub fn event(&mut self, write: Option<EventWrite>) -> Option<Result<Arc<Object>, ApiError>> {
         let write = write?;
-        let (event, update) = match write {
-            EventWrite::Create(e) => (e, false),
-            EventWrite::Update(e) => (e, true),
+        let mut event = match write {
+            EventWrite::Create(e) => return Some(self.create(Object::from(e))),
+            EventWrite::Update(e) => e,
         };
-        let namespace = event.metadata.namespace.clone().unwrap_or_default();
-        let name = event.metadata.name.clone().unwrap_or_default();
-        let live = if update {
-            self.get("Event", &namespace, &name)
-        } else {
-            None
-        };
+        let live = self.get(
+            "Event",
+            event.metadata.namespace.as_deref().unwrap_or_default(),
+            event.metadata.name.as_deref().unwrap_or_default(),
+        );
         Some(match live {
             Some(live) => {
-                let mut event = event;
                 event.metadata.resource_version = live.meta().resource_version.clone();
                 self.update(Object::from(event))
             }
