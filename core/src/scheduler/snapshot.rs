@@ -79,7 +79,7 @@ impl TopologyDomains {
     /// Where `node` is for this key: `None` when it lacks the label, else its domain number, or
     /// `Err(value)` for a value no node of the table's snapshot has. A node of that snapshot is
     /// read from the table by its index, any other by its labels.
-    #[inline]
+    #[inline(always)]
     pub fn place<'n>(&self, key: &str, node: &'n NodeInfo) -> Option<Result<usize, &'n str>> {
         let at = node.snapshot_index;
         if self

@@ -81,7 +81,7 @@ impl<T: Tally> KeyCounts<T> {
     }
 
     /// Where `node` is: `None` when it lacks the label.
-    #[inline]
+    #[inline(always)]
     fn place<'n>(&self, node: &'n NodeInfo) -> Option<Result<usize, &'n str>> {
         match &self.domains {
             Some(d) => d.place(&self.key, node),
@@ -90,7 +90,7 @@ impl<T: Tally> KeyCounts<T> {
     }
 
     /// The count of `node`'s domain; `None` when it lacks the label.
-    #[inline]
+    #[inline(always)]
     fn get(&self, node: &NodeInfo) -> Option<T> {
         Some(match self.place(node)? {
             Ok(d) => self.by_domain.get(d).copied().unwrap_or_default(),
