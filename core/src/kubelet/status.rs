@@ -557,27 +557,11 @@ pub fn ready_condition(
     }
 }
 
-/// Generates the pod's status from the models of its init and regular containers (matched by
-/// name; missing ones are not created yet), keeping `lastTransitionTime` of conditions whose
-/// status did not change and never leaving a terminal phase.
-pub fn pod_status(
-    pod: &Pod,
-    init: &[ContainerModel],
-    regular: &[ContainerModel],
-    facts: &PodFacts,
-    now: SimTime,
-) -> PodStatus {
-    pod_status_of(
-        pod,
-        |name| init.iter().find(|m| m.name == name),
-        |name| regular.iter().find(|m| m.name == name),
-        facts,
-        now,
-    )
-}
-
-/// [`pod_status`] with the container models found by name (`init` among the init containers',
-/// `regular` among the others'), so a caller holding them elsewhere need not gather copies.
+/// Generates the pod's status from the models of its init and regular containers, found by
+/// name through `init` (among the init containers') and `regular` (among the others'; missing
+/// ones are not created yet), keeping `lastTransitionTime` of conditions whose status did not
+/// change and never leaving a terminal phase. The models are read where their owner keeps
+/// them, not gathered into copies.
 pub fn pod_status_of<'m>(
     pod: &Pod,
     init: impl Fn(&str) -> Option<&'m ContainerModel>,
@@ -686,6 +670,23 @@ mod tests {
 
     fn s(n: u64) -> SimTime {
         SimTime(n * 1000)
+    }
+
+    /// [`pod_status_of`] with the models in two slices.
+    fn pod_status(
+        pod: &Pod,
+        init: &[ContainerModel],
+        regular: &[ContainerModel],
+        facts: &PodFacts,
+        now: SimTime,
+    ) -> PodStatus {
+        pod_status_of(
+            pod,
+            |name| init.iter().find(|m| m.name == name),
+            |name| regular.iter().find(|m| m.name == name),
+            facts,
+            now,
+        )
     }
 
     #[test]
