@@ -158,6 +158,11 @@ fn count_images<'a>(nodes: impl IntoIterator<Item = &'a NodeInfo>) -> BTreeMap<S
     counts
 }
 
+/// The name of each node, by position: the snapshot's table of names.
+fn names_of(nodes: &[Arc<NodeInfo>]) -> Arc<[Arc<str>]> {
+    nodes.iter().map(|n| Arc::clone(n.shared_name())).collect()
+}
+
 impl ClusterSnapshot {
     /// Builds a snapshot from scratch: every pod with `spec.nodeName` set is placed on its node
     /// (pods naming an unknown node are ignored), and image spread counts are computed.
@@ -255,11 +260,7 @@ impl ClusterSnapshot {
                 .map(|(i, n)| (n.name().to_string(), i))
                 .collect(),
         );
-        self.names = self
-            .nodes
-            .iter()
-            .map(|n| Arc::clone(n.shared_name()))
-            .collect();
+        self.names = names_of(&self.nodes);
         for i in 0..self.nodes.len() {
             self.track(i);
         }
@@ -329,10 +330,7 @@ impl ClusterSnapshot {
             names: if self.names.len() == self.nodes.len() {
                 Arc::clone(&self.names)
             } else {
-                self.nodes
-                    .iter()
-                    .map(|n| Arc::clone(n.shared_name()))
-                    .collect()
+                names_of(&self.nodes)
             },
             ..TopologyDomains::default()
         };
